@@ -1,0 +1,87 @@
+"""Object stores: the one interface the ledger and the state objects are written through.
+
+Keys are ``/``-separated relative paths. Cloud stores (S3, GCS, Azure Blob) live in
+``providers/<cloud>/`` and satisfy the same protocol; the local directory store is here.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Protocol
+
+
+class StoreError(Exception):
+    """The store could not be read or written (missing bucket, permissions, ...)."""
+
+
+class ObjectStore(Protocol):
+    url: str
+
+    def put(self, key: str, data: bytes) -> None:
+        """Write (or replace) one object."""
+
+    def get(self, key: str) -> bytes | None:
+        """Read one object; None when it does not exist."""
+
+    def list(self, prefix: str) -> Iterator[str]:
+        """Keys under ``prefix``, in lexical order."""
+
+    def delete(self, key: str) -> None:
+        """Remove one object; no error when it is already gone."""
+
+
+def _check_key(key: str) -> str:
+    parts = key.split("/")
+    if not key or key.startswith("/") or any(p in ("", ".", "..") for p in parts):
+        raise StoreError(f"invalid object key {key!r}")
+    return key
+
+
+class LocalStore:
+    """A directory on local disk. Writes are atomic (temp file + rename)."""
+
+    def __init__(self, root: str | Path) -> None:
+        self.root = Path(root).expanduser().resolve()
+        self.url = f"file://{self.root}"
+        try:
+            self.root.mkdir(parents=True, exist_ok=True)
+        except OSError as err:
+            raise StoreError(f"cannot use {self.root} as a ledger location: {err}") from err
+
+    def put(self, key: str, data: bytes) -> None:
+        path = self.root / _check_key(key)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(data)
+            os.replace(tmp, path)
+        except OSError as err:
+            raise StoreError(f"cannot write {path}: {err}") from err
+
+    def get(self, key: str) -> bytes | None:
+        path = self.root / _check_key(key)
+        try:
+            return path.read_bytes()
+        except FileNotFoundError:
+            return None
+        except OSError as err:
+            raise StoreError(f"cannot read {path}: {err}") from err
+
+    def list(self, prefix: str) -> Iterator[str]:
+        base = self.root / prefix.rstrip("/") if prefix else self.root
+        start = base if base.is_dir() else base.parent
+        if not start.is_dir():
+            return
+        keys = (
+            p.relative_to(self.root).as_posix()
+            for p in start.rglob("*")
+            if p.is_file() and not p.name.startswith(".tmp-")
+        )
+        yield from sorted(k for k in keys if k.startswith(prefix))
+
+    def delete(self, key: str) -> None:
+        (self.root / _check_key(key)).unlink(missing_ok=True)

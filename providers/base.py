@@ -1,0 +1,191 @@
+"""The contract every provider kind module implements.
+
+A kind module (``providers/<cloud>/<kind>.py``) exposes one adapter class with
+``discover(target)`` and ``apply(decisions, dry_run)``. Everything here is plain
+data: no SDK imports, no clock, no environment.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from typing import TYPE_CHECKING, Protocol, TypeVar
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from ledger.store import ObjectStore
+
+T = TypeVar("T")
+
+
+class ResourceState(StrEnum):
+    RUNNING = "running"
+    STOPPED = "stopped"
+    SCALED_DOWN = "scaled-down"
+    TRANSITIONAL = "transitional"
+
+
+class Action(StrEnum):
+    STOP = "stop"
+    START = "start"
+    SCALE_DOWN = "scale-down"
+    SCALE_UP = "scale-up"
+    SKIP = "skip"
+
+
+class Outcome(StrEnum):
+    DONE = "done"
+    DRY_RUN = "dry-run"
+    FAILED = "failed"
+    SKIPPED = "skipped"
+
+
+@dataclass(frozen=True)
+class Target:
+    """One unit of fan-out: AWS account x region, GCP project, Azure subscription."""
+
+    provider: str
+    account: str
+    region: str = ""
+
+    def __str__(self) -> str:
+        return f"{self.provider}:{self.account}" + (f"/{self.region}" if self.region else "")
+
+
+@dataclass(frozen=True)
+class Price:
+    """Hourly list price of a resource, and where the number came from."""
+
+    hourly: float
+    currency: str = "USD"
+    source: str = ""
+
+
+@dataclass(frozen=True)
+class Resource:
+    provider: str
+    account: str
+    region: str
+    kind: str
+    id: str
+    name: str
+    tags: Mapping[str, str]
+    state: ResourceState
+    size: str = ""
+    price: Price | None = None
+    # When the resource last went from stopped to running (EC2 LaunchTime, ...).
+    # The planner uses it for the grace period after a manual start.
+    started_at: datetime | None = None
+    # Set by discover when the provider knows the resource must never be touched
+    # by offhours (member of an Auto Scaling group, unstoppable spot, ...).
+    unmanaged_reason: str = ""
+    # Kinds that scale to zero instead of stopping report SCALED_DOWN as their off state.
+    off_state: ResourceState = ResourceState.STOPPED
+    # The service the resource bills under (FOCUS ServiceName), e.g. "Amazon EC2".
+    service: str = ""
+    # Set by discover for opt-in idle scaling (inference endpoints): the provider measured
+    # no traffic over the resource's idle window, so the planner treats it as "off".
+    idle: bool = False
+    # Provider-specific facts the adapter needs again in apply (hibernation support, ...).
+    extra: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def key(self) -> str:
+        """Stable identity across runs and targets."""
+        return f"{self.provider}/{self.account}/{self.region}/{self.kind}/{self.id}"
+
+
+@dataclass(frozen=True)
+class Decision:
+    resource: Resource
+    action: Action
+    reason: str
+    schedule: str = ""
+    hibernate: bool = False
+
+
+@dataclass(frozen=True)
+class Result:
+    decision: Decision
+    outcome: Outcome
+    at: datetime
+    error: str = ""
+    # A note from the adapter about how the action was carried out
+    # ("hibernation not supported: stopped instead").
+    detail: str = ""
+
+    @property
+    def resource(self) -> Resource:
+        return self.decision.resource
+
+
+@dataclass(frozen=True)
+class ProviderConfig:
+    """Where and how to reach one cloud. Filled from settings by ``functions/``."""
+
+    # AWS account ids, GCP project ids or Azure subscription ids; empty = the caller's own
+    # (AWS), or all visible (GCP under ``organization``, Azure subscriptions).
+    accounts: tuple[str, ...] = ()
+    regions: tuple[str, ...] = ()
+    # AWS: role name assumed in member accounts.
+    role_name: str = ""
+    # AWS Organizations OU ids / GCP folder or organization id to list accounts under.
+    organization: str = ""
+    # Local emulator or fake (sandbox); empty means the real cloud endpoint.
+    endpoint_url: str = ""
+    max_workers: int = 8
+
+
+@dataclass(frozen=True)
+class AdapterOptions:
+    """What every kind adapter is built with, besides its cloud's clients."""
+
+    clock: Callable[[], datetime]
+    tag_key: str = "schedule"
+    # Where adapters keep what they must restore later (previous capacity, endpoint specs).
+    state: ObjectStore | None = None
+    batch_size: int = 50
+    max_workers: int = 8
+
+
+class KindAdapter(Protocol):
+    """What ``providers.<cloud>.<kind>`` adapters provide."""
+
+    kind: str
+    # Every cloud permission the adapter's calls need (``ec2:StopInstances``,
+    # ``compute.instances.stop``, ``Microsoft.Compute/virtualMachines/deallocate/action``).
+    # Tests check the shipped IAM policy / custom roles cover these, and that the calls
+    # made against the fakes stay inside them.
+    permissions: tuple[str, ...]
+
+    def discover(self, target: Target) -> Iterable[Resource]: ...
+
+    def apply(self, decisions: Sequence[Decision], dry_run: bool) -> Iterable[Result]: ...
+
+
+def dry_run_results(decisions: Sequence[Decision], at: datetime) -> list[Result]:
+    """What every adapter returns for a dry run: the plan, untouched."""
+    return [
+        Result(d, Outcome.SKIPPED if d.action is Action.SKIP else Outcome.DRY_RUN, at)
+        for d in decisions
+    ]
+
+
+def chunks(items: Sequence[T], size: int) -> Iterable[Sequence[T]]:
+    for i in range(0, len(items), size):
+        yield items[i : i + size]
+
+
+class Connection(Protocol):
+    """A cloud reached with one identity: hands out SDK clients and lists targets.
+
+    Built by ``providers.<cloud>.connection.connect(config)``; SDK clients are created
+    lazily inside it, never at import time.
+    """
+
+    provider: str
+
+    def targets(self) -> Sequence[Target]: ...
