@@ -189,3 +189,16 @@ class Connection(Protocol):
     provider: str
 
     def targets(self) -> Sequence[Target]: ...
+
+
+def state_key(resource: Resource, name: str) -> str:
+    """Object-store key for what an adapter must remember about one resource.
+
+    Example: ``state/v1/provider=aws/account=1234/region=eu-west-1/kind=asg/<id>/capacity.json``.
+    Resource ids are kept readable; characters that are unsafe in object keys are escaped.
+    """
+    safe_id = "".join(c if c.isalnum() or c in "-_.=" else f"~{ord(c):02x}" for c in resource.id)
+    return (
+        f"state/v1/provider={resource.provider}/account={resource.account}/"
+        f"region={resource.region or 'global'}/kind={resource.kind}/{safe_id}/{name}"
+    )
