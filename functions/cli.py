@@ -15,7 +15,10 @@ from collections.abc import Sequence
 
 # Modules that add their commands to the parser: ``register(subparsers)`` each.
 COMMAND_MODULES = (
+    "functions.run_cli",
+    "functions.ledger_cli",
     "functions.schedule_cli",
+    "functions.demo",
 )
 
 
@@ -26,7 +29,7 @@ class UsageError(Exception):
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="offhours",
-        description="Turn off cloud resources nobody is using, on a schedule, and prove the savings.",
+        description="Turn off cloud resources nobody is using, on a schedule; prove the savings.",
     )
     subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for name in COMMAND_MODULES:

@@ -105,6 +105,9 @@ class Decision:
     reason: str
     schedule: str = ""
     hibernate: bool = False
+    # A skip that reports a problem the owner must fix (bad tag): it goes to the ledger
+    # and the digest, not only to the log.
+    problem: bool = False
 
 
 @dataclass(frozen=True)

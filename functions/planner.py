@@ -1,0 +1,257 @@
+"""Planning: from discovered resources and one instant to a decision per resource.
+
+Pure: no clock, no I/O, no SDK. The rules (DESIGN.md, schedule semantics):
+
+- never touch what the provider marks unmanaged, protected resources, or resources in a
+  transitional state;
+- an opt-out (schedule-override tag or Custodian ``off``) leaves the resource alone;
+- an active override (``running-until-…`` / ``stopped-until-…``) wins over the schedule;
+- the stop side is enforced: running in an off period means stop, unless the resource was
+  started by hand within the grace period;
+- the start side acts only at transitions: a stopped resource is started when the schedule
+  turned on since the last successful run (a missed run catches up), never otherwise,
+  so a person who stopped a box during the day is not overridden;
+- a run refuses to stop more than ``max_stop_share`` of the managed fleet unless forced.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
+
+import schedules
+from providers.base import Action, Decision, Resource, ResourceState
+
+DEFAULT_PROTECTED: Mapping[str, frozenset[str]] = {
+    "environment": frozenset({"prod", "production"}),
+}
+_LOOKBACK = timedelta(days=8)
+
+
+@dataclass(frozen=True)
+class Policy:
+    tag_key: str = "schedule"
+    override_key: str = "schedule-override"
+    idle_tag_key: str = "idle-stop"
+    hibernate_tag_key: str = "offhours-hibernate"
+    protected: Mapping[str, frozenset[str]] = field(default_factory=lambda: DEFAULT_PROTECTED)
+    grace: timedelta = timedelta(minutes=60)
+    max_stop_share: float = 1.0
+    force: bool = False
+
+
+@dataclass(frozen=True)
+class Intent:
+    """What the schedule (or an override) wants, and the sentence that explains it."""
+
+    state: schedules.State
+    reason: str
+    schedule: str
+    # The instant the wanted state began (for the start side: only act on new transitions).
+    since: datetime | None
+    enforce_start: bool = False
+    hibernate: bool = False
+
+
+def plan(
+    resources: Iterable[Resource],
+    now: datetime,
+    last_run: datetime | None,
+    catalog: schedules.Catalog,
+    policy: Policy,
+    wake: frozenset[str] = frozenset(),
+    retry: frozenset[str] = frozenset(),
+) -> list[Decision]:
+    """``wake``: ids or names to bring back now whatever the schedule says.
+    ``retry``: resource keys whose start failed last run; started again while their
+    schedule still says on, so a failure never leaves a resource off that should run."""
+    if now.tzinfo is None:
+        raise ValueError("plan needs a zone-aware instant")
+    decisions = [
+        _decide(resource, now, last_run, catalog, policy, wake, retry) for resource in resources
+    ]
+    return _limit_stops(decisions, policy)
+
+
+def _decide(
+    resource: Resource,
+    now: datetime,
+    last_run: datetime | None,
+    catalog: schedules.Catalog,
+    policy: Policy,
+    wake: frozenset[str],
+    retry: frozenset[str],
+) -> Decision:
+    refusal = _refusal(resource, policy)
+    if refusal:
+        return Decision(resource, Action.SKIP, refusal)
+    woken = resource.id in wake or resource.name in wake
+    if woken and resource.state is resource.off_state:
+        return Decision(resource, _on_action(resource), "woken by request (offhours wake)")
+    intent = _intent(resource, now, catalog, policy)
+    if isinstance(intent, Decision):
+        return intent
+    if intent.state is schedules.State.STOPPED:
+        return _stop_side(resource, now, intent, policy)
+    return _start_side(resource, last_run, intent, resource.key in retry)
+
+
+def _refusal(resource: Resource, policy: Policy) -> str:
+    if resource.unmanaged_reason:
+        return resource.unmanaged_reason
+    for key, values in policy.protected.items():
+        value = resource.tags.get(key)
+        if value is not None and value.lower() in values:
+            return f"protected: {key}={value}"
+    if resource.state is ResourceState.TRANSITIONAL:
+        return "in a transitional state: the next run decides"
+    return ""
+
+
+def _intent(
+    resource: Resource, now: datetime, catalog: schedules.Catalog, policy: Policy
+) -> Intent | Decision:
+    notes: list[str] = []
+    override_value = resource.tags.get(policy.override_key)
+    if override_value is not None:
+        try:
+            override = schedules.parse_override(override_value)
+        except schedules.ScheduleError as err:
+            return _problem(resource, f"bad {policy.override_key} tag {override_value!r}: {err}")
+        if override.mode == "opt-out":
+            return Decision(
+                resource, Action.SKIP, f"opted out ({policy.override_key}={override_value})"
+            )
+        if schedules.override_active(override, now):
+            wanted = schedules.State(override.mode)
+            until = override.until.isoformat() if override.until else "further notice"
+            return Intent(wanted, f"override: {override.mode} until {until}", "", None, True)
+        notes.append(f"override {override_value!r} expired, ignored")
+    intent = _schedule_intent(resource, now, catalog, policy)
+    if isinstance(intent, Decision) or not notes:
+        return intent
+    return replace(intent, reason=f"{intent.reason} ({'; '.join(notes)})")
+
+
+def _schedule_intent(
+    resource: Resource, now: datetime, catalog: schedules.Catalog, policy: Policy
+) -> Intent | Decision:
+    spec = resource.tags.get(policy.tag_key)
+    hibernate_tag = resource.tags.get(policy.hibernate_tag_key, "").lower() in ("true", "yes", "1")
+    if spec is None:
+        if resource.idle:
+            return Intent(schedules.State.STOPPED, _idle_reason(resource, policy), "", None)
+        return Decision(resource, Action.SKIP, f"no {policy.tag_key} tag")
+    try:
+        schedule = catalog.resolve(spec)
+    except schedules.ScheduleError as err:
+        return _problem(resource, f"bad {policy.tag_key} tag {spec!r}: {err}")
+    if schedule.opt_out:
+        return Decision(resource, Action.SKIP, f"opted out ({policy.tag_key}={spec})")
+    state = schedules.desired_state(schedule, now)
+    since = _last_change(schedule, now)
+    label = schedule.name or spec
+    if state is schedules.State.STOPPED:
+        word = "off"
+    elif resource.idle:
+        return Intent(schedules.State.STOPPED, _idle_reason(resource, policy), label, None)
+    else:
+        word = "on"
+    when = f" since {_format_local(since, schedule.timezone)}" if since else " all week"
+    return Intent(
+        state, f"{label}: {word}{when}", label, since, hibernate=schedule.hibernate or hibernate_tag
+    )
+
+
+def _stop_side(resource: Resource, now: datetime, intent: Intent, policy: Policy) -> Decision:
+    if resource.state is not ResourceState.RUNNING:
+        return Decision(resource, Action.SKIP, f"{intent.reason}; already off", intent.schedule)
+    started = resource.started_at
+    manual_start = started is not None and (intent.since is None or started > intent.since)
+    if not intent.enforce_start and manual_start and started and now - started < policy.grace:
+        until = started + policy.grace
+        return Decision(
+            resource,
+            Action.SKIP,
+            f"{intent.reason}; started by hand at {started:%a %H:%M} UTC, "
+            f"grace period until {until:%H:%M} UTC",
+            intent.schedule,
+        )
+    return Decision(
+        resource, _off_action(resource), intent.reason, intent.schedule, intent.hibernate
+    )
+
+
+def _start_side(
+    resource: Resource, last_run: datetime | None, intent: Intent, retry: bool
+) -> Decision:
+    if resource.state is ResourceState.RUNNING:
+        return Decision(resource, Action.SKIP, f"{intent.reason}; already running", intent.schedule)
+    turned_on = intent.since is not None and last_run is not None and intent.since > last_run
+    if intent.enforce_start or turned_on:
+        return Decision(resource, _on_action(resource), intent.reason, intent.schedule)
+    if retry:
+        reason = f"{intent.reason}; retrying a start that failed last run"
+        return Decision(resource, _on_action(resource), reason, intent.schedule)
+    return Decision(
+        resource,
+        Action.SKIP,
+        f"{intent.reason}; left off: the schedule starts resources only when it turns on, "
+        "and someone stopped this one since",
+        intent.schedule,
+    )
+
+
+def _limit_stops(decisions: list[Decision], policy: Policy) -> list[Decision]:
+    off_actions = (Action.STOP, Action.SCALE_DOWN)
+    stops = [d for d in decisions if d.action in off_actions]
+    managed = [d for d in decisions if not d.resource.unmanaged_reason]
+    if policy.force or not stops or len(stops) <= policy.max_stop_share * len(managed):
+        return decisions
+    share = len(stops) / len(managed)
+    why = (
+        f"refused: this run would stop {len(stops)} of {len(managed)} resources ({share:.0%}), "
+        f"over the limit of {policy.max_stop_share:.0%}; rerun with --force if intended"
+    )
+    return [
+        replace(d, action=Action.SKIP, reason=f"{d.reason}; {why}")
+        if d.action in off_actions
+        else d
+        for d in decisions
+    ]
+
+
+def _problem(resource: Resource, reason: str) -> Decision:
+    return Decision(resource, Action.SKIP, reason, problem=True)
+
+
+def _off_action(resource: Resource) -> Action:
+    return Action.SCALE_DOWN if resource.off_state is ResourceState.SCALED_DOWN else Action.STOP
+
+
+def _on_action(resource: Resource) -> Action:
+    return Action.SCALE_UP if resource.off_state is ResourceState.SCALED_DOWN else Action.START
+
+
+def _idle_reason(resource: Resource, policy: Policy) -> str:
+    window = resource.tags.get(policy.idle_tag_key, "")
+    return f"idle: no traffic in the last {window}" if window else "idle"
+
+
+def _last_change(schedule: schedules.Schedule, now: datetime) -> datetime | None:
+    changes = schedules.transitions(schedule, now - _LOOKBACK, now)
+    return changes[-1][0] if changes else None
+
+
+def _format_local(at: datetime, zone: str) -> str:
+    from zoneinfo import ZoneInfo
+
+    return f"{at.astimezone(ZoneInfo(zone)):%a %H:%M} {zone}"
+
+
+def summarize(decisions: Sequence[Decision]) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for decision in decisions:
+        counts[decision.action.value] = counts.get(decision.action.value, 0) + 1
+    return counts

@@ -1,0 +1,195 @@
+"""Settings for every job, from flags, environment variables and a config file.
+
+Precedence: command-line flag > ``OFFHOURS_<NAME>`` environment variable > config file
+(YAML, ``--config`` or ``OFFHOURS_CONFIG``) > default. One frozen dataclass, built once
+at the entry point; a bad value raises one ConfigError naming the setting.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from functions.planner import DEFAULT_PROTECTED, Policy
+from providers.base import ProviderConfig
+
+ENV_PREFIX = "OFFHOURS_"
+
+
+class ConfigError(ValueError):
+    """A setting is missing or malformed; the message names it."""
+
+
+def _csv(value: Any) -> tuple[str, ...]:
+    if isinstance(value, list | tuple):
+        return tuple(str(v).strip() for v in value if str(v).strip())
+    return tuple(v.strip() for v in str(value).split(",") if v.strip())
+
+
+@dataclass(frozen=True)
+class Settings:
+    providers: tuple[str, ...] = ("aws",)
+    ledger: str = "./offhours-ledger"
+    tag_key: str = "schedule"
+    override_key: str = "schedule-override"
+    idle_tag_key: str = "idle-stop"
+    # "environment=prod|production,tier=critical": never touch resources with these tags.
+    protected: str = "environment=prod|production"
+    default_tz: str = "UTC"
+    catalog: tuple[str, ...] = ()
+    kinds: tuple[str, ...] = ()
+    grace_minutes: int = 60
+    max_stop_share: float = 1.0
+    force: bool = False
+    dry_run: bool = False
+    max_workers: int = 8
+    batch_size: int = 50
+    aws_accounts: tuple[str, ...] = ()
+    aws_regions: tuple[str, ...] = ()
+    aws_role_name: str = ""
+    aws_organization: str = ""
+    aws_endpoint_url: str = ""
+    gcp_projects: tuple[str, ...] = ()
+    gcp_organization: str = ""
+    gcp_endpoint_url: str = ""
+    azure_subscriptions: tuple[str, ...] = ()
+    azure_endpoint_url: str = ""
+    store_endpoint_url: str = ""
+    extra: Mapping[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def from_sources(
+        cls,
+        flags: Mapping[str, Any] | None = None,
+        env: Mapping[str, str] | None = None,
+        config_file: str | Path | None = None,
+    ) -> Settings:
+        merged: dict[str, Any] = {}
+        path = config_file or (env or {}).get(ENV_PREFIX + "CONFIG")
+        if path:
+            merged.update(_read_file(Path(path)))
+        for name in _names():
+            value = (env or {}).get(ENV_PREFIX + name.upper())
+            if value is not None and value != "":
+                merged[name] = value
+        merged.update({k: v for k, v in (flags or {}).items() if v is not None})
+        return cls._coerce(merged)
+
+    @classmethod
+    def _coerce(cls, raw: Mapping[str, Any]) -> Settings:
+        unknown = sorted(set(raw) - set(_names()))
+        if unknown:
+            raise ConfigError(f"unknown setting(s): {', '.join(unknown)}")
+        values: dict[str, Any] = {}
+        for f in fields(cls):
+            if f.name not in raw or f.name == "extra":
+                continue
+            values[f.name] = _convert(f.name, f.type, raw[f.name])
+        settings = cls(**values)
+        settings.protected_tags()  # validate now, not mid-run
+        return settings
+
+    def protected_tags(self) -> dict[str, frozenset[str]]:
+        if not self.protected.strip():
+            return {}
+        result: dict[str, frozenset[str]] = {}
+        for item in self.protected.split(","):
+            key, sep, values = item.partition("=")
+            if not sep or not key.strip() or not values.strip():
+                raise ConfigError(
+                    f"protected: {item!r} is not KEY=VALUE[|VALUE...] "
+                    "(example: environment=prod|production)"
+                )
+            result[key.strip()] = frozenset(v.strip().lower() for v in values.split("|"))
+        return result
+
+    def policy(self) -> Policy:
+        return Policy(
+            tag_key=self.tag_key,
+            override_key=self.override_key,
+            idle_tag_key=self.idle_tag_key,
+            protected=self.protected_tags() if self.protected else DEFAULT_PROTECTED,
+            grace=timedelta(minutes=self.grace_minutes),
+            max_stop_share=self.max_stop_share,
+            force=self.force,
+        )
+
+    def provider_config(self, provider: str) -> ProviderConfig:
+        by_cloud = {
+            "aws": ProviderConfig(
+                accounts=self.aws_accounts,
+                regions=self.aws_regions,
+                role_name=self.aws_role_name,
+                organization=self.aws_organization,
+                endpoint_url=self.aws_endpoint_url,
+                max_workers=self.max_workers,
+            ),
+            "gcp": ProviderConfig(
+                accounts=self.gcp_projects,
+                organization=self.gcp_organization,
+                endpoint_url=self.gcp_endpoint_url,
+                max_workers=self.max_workers,
+            ),
+            "azure": ProviderConfig(
+                accounts=self.azure_subscriptions,
+                endpoint_url=self.azure_endpoint_url,
+                max_workers=self.max_workers,
+            ),
+        }
+        if provider not in by_cloud:
+            raise ConfigError(f"unknown provider {provider!r} (choose from aws, gcp, azure)")
+        return by_cloud[provider]
+
+    def replace(self, **changes: Any) -> Settings:
+        return dataclasses.replace(self, **changes)
+
+
+def _names() -> list[str]:
+    return [f.name for f in fields(Settings) if f.name != "extra"]
+
+
+def _convert(name: str, kind: Any, value: Any) -> Any:
+    text = str(kind)
+    try:
+        if "tuple" in text:
+            return _csv(value)
+        if text == "bool":
+            return _bool(value)
+        if text == "int":
+            return int(value)
+        if text == "float":
+            return float(value)
+        return str(value)
+    except ValueError as err:
+        raise ConfigError(f"{name}: {value!r} is not a valid {text}") from err
+
+
+def _bool(value: Any) -> bool:
+    if isinstance(value, bool):
+        return value
+    lowered = str(value).strip().lower()
+    if lowered in ("1", "true", "yes", "on"):
+        return True
+    if lowered in ("0", "false", "no", "off", ""):
+        return False
+    raise ValueError(value)
+
+
+def _read_file(path: Path) -> dict[str, Any]:
+    import yaml
+
+    try:
+        data = yaml.safe_load(path.read_text())
+    except OSError as err:
+        raise ConfigError(f"cannot read config file {path}: {err.strerror}") from err
+    except yaml.YAMLError as err:
+        raise ConfigError(f"config file {path} is not valid YAML: {err}") from err
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise ConfigError(f"config file {path} must be a mapping of setting: value")
+    return {str(k).replace("-", "_"): v for k, v in data.items()}

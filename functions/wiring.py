@@ -1,0 +1,89 @@
+"""Build a Job from Settings: connections, adapters from the registry, the store."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+from urllib.parse import urlparse
+
+import providers
+import schedules
+from functions.reconcile import Job
+from functions.settings import ConfigError, Settings
+from ledger.store import LocalStore, ObjectStore
+from providers.base import AdapterOptions, Connection, KindAdapter
+
+
+def open_store(url: str, endpoint_url: str = "") -> ObjectStore:
+    """``s3://…``, ``gs://…``, ``azblob://…`` through the registry; a path or ``file://``
+    is a local directory."""
+    scheme = urlparse(url).scheme
+    if scheme in ("", "file"):
+        return LocalStore(Path(url.removeprefix("file://")))
+    if scheme not in providers.STORES:
+        known = ", ".join(sorted(providers.STORES))
+        raise ConfigError(f"ledger: unknown location scheme {scheme!r} (use a path, {known})")
+    store: ObjectStore = providers.load(providers.STORES[scheme])(url, endpoint_url=endpoint_url)
+    return store
+
+
+def connect(settings: Settings, provider: str) -> Connection:
+    if provider not in providers.CONNECTIONS:
+        raise ConfigError(
+            f"unknown provider {provider!r} (choose from {', '.join(providers.CONNECTIONS)})"
+        )
+    connection: Connection = providers.load(providers.CONNECTIONS[provider])(
+        settings.provider_config(provider)
+    )
+    return connection
+
+
+def build_adapters(
+    provider: str, connection: Connection, options: AdapterOptions, kinds: tuple[str, ...] = ()
+) -> list[KindAdapter]:
+    available = providers.KINDS.get(provider, {})
+    unknown = [k for k in kinds if k.split(".")[-1] not in available and "." not in k]
+    if unknown:
+        raise ConfigError(f"unknown kind(s) {', '.join(unknown)} for {provider}")
+    wanted = [
+        kind for kind in available if not kinds or kind in kinds or f"{provider}.{kind}" in kinds
+    ]
+    return [providers.load(available[kind])(connection, options) for kind in wanted]
+
+
+def load_catalog(settings: Settings) -> schedules.Catalog:
+    return schedules.load_catalog(settings.catalog, default_tz=settings.default_tz)
+
+
+def build_job(
+    settings: Settings,
+    clock: Callable[[], datetime],
+    connections: dict[str, Connection] | None = None,
+    store: ObjectStore | None = None,
+    wake: frozenset[str] = frozenset(),
+) -> Job:
+    store = store or open_store(settings.ledger, settings.store_endpoint_url)
+    connections = connections or {p: connect(settings, p) for p in settings.providers}
+    options = AdapterOptions(
+        clock=clock,
+        tag_key=settings.tag_key,
+        state=store,
+        batch_size=settings.batch_size,
+        max_workers=settings.max_workers,
+    )
+    adapters = {
+        provider: build_adapters(provider, connection, options, settings.kinds)
+        for provider, connection in connections.items()
+    }
+    return Job(
+        connections=connections,
+        adapters=adapters,
+        store=store,
+        catalog=load_catalog(settings),
+        policy=settings.policy(),
+        dry_run=settings.dry_run,
+        max_workers=settings.max_workers,
+        wake=wake,
+        clock=clock,
+    )

@@ -1,0 +1,109 @@
+"""One ledger row: a FOCUS-aligned record of an action offhours took, or tried to take.
+
+Column names follow the FinOps FOCUS specification where one fits; ours start with
+``x_``. Every column is documented in ``docs/ledger.md``. Rows are plain dicts on disk
+(newline-delimited JSON) so any query engine can read them; this module is the only
+place that builds them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+SCHEMA_VERSION = "v1"
+PRICING_UNIT = "Hours"
+
+
+def iso(at: datetime) -> str:
+    """UTC ISO 8601 with a ``Z``: the one timestamp format in the ledger."""
+    if at.tzinfo is None:
+        raise ValueError("ledger timestamps must be zone-aware")
+    return at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def parse_iso(text: str) -> datetime:
+    return datetime.fromisoformat(text.replace("Z", "+00:00"))
+
+
+def avoided_hours(start: datetime, end: datetime) -> float:
+    return max(0.0, (end - start).total_seconds() / 3600.0)
+
+
+@dataclass(frozen=True)
+class Row:
+    """What the job knows about one action; ``to_dict`` lays it out as a ledger row."""
+
+    run_id: str
+    recorded_at: datetime
+    provider: str
+    account: str
+    region: str
+    kind: str
+    resource_id: str
+    resource_name: str
+    size: str
+    service: str
+    tags: Mapping[str, str]
+    action: str
+    outcome: str
+    reason: str
+    schedule: str = ""
+    period_start: datetime | None = None
+    period_end: datetime | None = None
+    hourly_price: float | None = None
+    currency: str = "USD"
+    price_source: str = ""
+    error: str = ""
+    detail: str = ""
+
+    @property
+    def hours(self) -> float:
+        if self.period_start is None or self.period_end is None:
+            return 0.0
+        return avoided_hours(self.period_start, self.period_end)
+
+    @property
+    def savings(self) -> float | None:
+        if self.hourly_price is None:
+            return None
+        return round(self.hours * self.hourly_price, 6)
+
+    def to_dict(self) -> dict[str, Any]:
+        start = self.period_start or self.recorded_at
+        end = self.period_end or start
+        return {
+            "ChargePeriodStart": iso(start),
+            "ChargePeriodEnd": iso(end),
+            "ProviderName": self.provider,
+            "SubAccountId": self.account,
+            "RegionId": self.region,
+            "ResourceId": self.resource_id,
+            "ResourceName": self.resource_name,
+            "ResourceType": self.kind,
+            "ServiceName": self.service,
+            "ListUnitPrice": self.hourly_price,
+            "PricingUnit": PRICING_UNIT,
+            "BillingCurrency": self.currency,
+            "Tags": dict(self.tags),
+            "x_SchemaVersion": SCHEMA_VERSION,
+            "x_RunId": self.run_id,
+            "x_RecordedAt": iso(self.recorded_at),
+            "x_Action": self.action,
+            "x_Outcome": self.outcome,
+            "x_Reason": self.reason,
+            "x_Schedule": self.schedule,
+            "x_ResourceSize": self.size,
+            "x_AvoidedHours": round(self.hours, 6),
+            "x_EstimatedSavings": self.savings,
+            "x_PriceSource": self.price_source or ("unknown" if self.hourly_price is None else ""),
+            "x_Error": self.error,
+            "x_Detail": self.detail,
+        }
+
+
+def record_identity(record: Mapping[str, Any]) -> tuple[str, str, str]:
+    """Rows with the same identity in one run object describe the same event."""
+    return (str(record["ResourceId"]), str(record["ResourceType"]), str(record["x_Action"]))

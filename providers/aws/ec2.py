@@ -1,0 +1,165 @@
+"""EC2 instances: discover by schedule tag, stop (or hibernate) and start in batches."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from typing import Any
+
+from providers.aws.batches import BatchCall, run_bisecting
+from providers.aws.connection import AwsConnection
+from providers.base import (
+    Action,
+    AdapterOptions,
+    Decision,
+    Outcome,
+    Resource,
+    ResourceState,
+    Result,
+    Target,
+    dry_run_results,
+)
+from providers.prices import bundled_price, price_from_tag
+
+ASG_TAG = "aws:autoscaling:groupName"
+_STATES = {
+    "running": ResourceState.RUNNING,
+    "stopped": ResourceState.STOPPED,
+    "pending": ResourceState.TRANSITIONAL,
+    "stopping": ResourceState.TRANSITIONAL,
+    "shutting-down": ResourceState.TRANSITIONAL,
+}
+# Hibernation errors that mean "this instance cannot hibernate": stop it plainly instead.
+_NO_HIBERNATION = {"UnsupportedHibernationConfiguration", "UnsupportedOperation"}
+
+
+class Ec2Instances:
+    kind = "ec2"
+    permissions = (
+        "ec2:DescribeInstances",
+        "ec2:DescribeSpotInstanceRequests",
+        "ec2:StopInstances",
+        "ec2:StartInstances",
+    )
+
+    def __init__(self, connection: AwsConnection, options: AdapterOptions) -> None:
+        self.connection = connection
+        self.options = options
+
+    def discover(self, target: Target) -> Iterator[Resource]:
+        ec2 = self.connection.client("ec2", target)
+        pages = ec2.get_paginator("describe_instances").paginate(
+            Filters=[
+                {"Name": "tag-key", "Values": [self.options.tag_key]},
+                {"Name": "instance-state-name", "Values": list(_STATES)},
+            ],
+            PaginationConfig={"PageSize": 1000},
+        )
+        instances = [i for page in pages for r in page["Reservations"] for i in r["Instances"]]
+        unstoppable_spot = self._unstoppable_spot(ec2, instances)
+        for instance in instances:
+            yield self._resource(target, instance, unstoppable_spot)
+
+    def apply(self, decisions: Sequence[Decision], dry_run: bool) -> Iterable[Result]:
+        if dry_run:
+            return dry_run_results(decisions, self.options.clock())
+        results: list[Result] = []
+        groups: dict[tuple[str, str], list[Decision]] = {}
+        for decision in decisions:
+            if decision.action is Action.SKIP:
+                results.append(Result(decision, Outcome.SKIPPED, self.options.clock()))
+                continue
+            account, region = decision.resource.account, decision.resource.region
+            groups.setdefault((account, region), []).append(decision)
+        for (account, region), group in groups.items():
+            ec2 = self.connection.client("ec2", Target("aws", account, region))
+            results.extend(self._apply_in_region(ec2, group))
+        return results
+
+    def _apply_in_region(self, ec2: Any, decisions: list[Decision]) -> list[Result]:
+        starts = [d for d in decisions if d.action is Action.START]
+        stops = [d for d in decisions if d.action is Action.STOP]
+        hibernate = [d for d in stops if d.hibernate and d.resource.extra.get("hibernation")]
+        plain = [d for d in stops if d not in hibernate]
+        notes = {
+            d.resource.id: "hibernation not configured on this instance: stopped instead"
+            for d in stops
+            if d.hibernate and d not in hibernate
+        }
+        other = [d for d in decisions if d.action not in (Action.START, Action.STOP)]
+        results = [
+            Result(d, Outcome.FAILED, self.options.clock(), error=f"ec2 cannot {d.action}")
+            for d in other
+        ]
+        results += self._call(starts, lambda ids: ec2.start_instances(InstanceIds=ids))
+        hibernated = self._call(
+            hibernate, lambda ids: ec2.stop_instances(InstanceIds=ids, Hibernate=True)
+        )
+        # An instance that refused to hibernate is stopped plainly, and the ledger says so.
+        refused = [r for r in hibernated if r.outcome is Outcome.FAILED and _no_hibernation(r)]
+        for r in refused:
+            notes[r.resource.id] = f"hibernation refused ({r.error}): stopped instead"
+        results += [r for r in hibernated if r not in refused]
+        plain += [r.decision for r in refused]
+        results += self._call(plain, lambda ids: ec2.stop_instances(InstanceIds=ids))
+        return [_with_note(r, notes.get(r.resource.id, "")) for r in results]
+
+    def _call(self, decisions: list[Decision], call: BatchCall) -> list[Result]:
+        return run_bisecting(decisions, call, self.options.batch_size, self.options.clock)
+
+    def _unstoppable_spot(self, ec2: Any, instances: list[dict[str, Any]]) -> set[str]:
+        """Spot instances from one-time requests (or that terminate on interruption)
+        cannot be stopped; only persistent requests that stop on interruption can."""
+        requests = [i["SpotInstanceRequestId"] for i in instances if i.get("SpotInstanceRequestId")]
+        if not requests:
+            return set()
+        response = ec2.describe_spot_instance_requests(SpotInstanceRequestIds=requests)
+        return {
+            r["InstanceId"]
+            for r in response["SpotInstanceRequests"]
+            if r.get("Type") != "persistent" or r.get("InstanceInterruptionBehavior") != "stop"
+        }
+
+    def _resource(self, target: Target, instance: dict[str, Any], spot: set[str]) -> Resource:
+        tags = {t["Key"]: t["Value"] for t in instance.get("Tags", [])}
+        size = instance["InstanceType"]
+        return Resource(
+            provider="aws",
+            account=target.account,
+            region=target.region,
+            kind=self.kind,
+            id=instance["InstanceId"],
+            name=tags.get("Name", instance["InstanceId"]),
+            tags=tags,
+            state=_STATES[instance["State"]["Name"]],
+            size=size,
+            price=price_from_tag(tags)
+            or bundled_price("providers.aws", "ec2_prices.json", target.region, size),
+            started_at=instance.get("LaunchTime"),
+            unmanaged_reason=_unmanaged_reason(instance["InstanceId"], tags, spot),
+            service="Amazon Elastic Compute Cloud",
+            extra={
+                "hibernation": "yes"
+                if instance.get("HibernationOptions", {}).get("Configured")
+                else ""
+            },
+        )
+
+
+def _unmanaged_reason(instance_id: str, tags: Mapping[str, str], spot: set[str]) -> str:
+    if ASG_TAG in tags:
+        return f"member of Auto Scaling group {tags[ASG_TAG]}: schedule the group instead"
+    if instance_id in spot:
+        return "spot instance from a one-time request: it cannot be stopped"
+    return ""
+
+
+def _no_hibernation(result: Result) -> bool:
+    return result.error.split(":", 1)[0] in _NO_HIBERNATION
+
+
+def _with_note(result: Result, note: str) -> Result:
+    if not note:
+        return result
+    from dataclasses import replace
+
+    return replace(result, detail="; ".join(filter(None, (result.detail, note))))

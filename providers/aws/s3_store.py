@@ -1,0 +1,65 @@
+"""The ledger and state objects in S3 (``s3://bucket/prefix``)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+from urllib.parse import urlparse
+
+from ledger.store import StoreError
+
+
+class S3Store:
+    def __init__(self, url: str, endpoint_url: str = "", client: Any = None) -> None:
+        parsed = urlparse(url)
+        if parsed.scheme != "s3" or not parsed.netloc:
+            raise StoreError(f"not an S3 location: {url!r} (expected s3://bucket/prefix)")
+        self.url = url
+        self.bucket = parsed.netloc
+        self.prefix = parsed.path.strip("/")
+        if client is None:
+            import boto3
+
+            client = boto3.client("s3", endpoint_url=endpoint_url or None)
+        self.s3 = client
+
+    def _key(self, key: str) -> str:
+        return f"{self.prefix}/{key}" if self.prefix else key
+
+    def put(self, key: str, data: bytes) -> None:
+        self._guard(lambda: self.s3.put_object(Bucket=self.bucket, Key=self._key(key), Body=data))
+
+    def get(self, key: str) -> bytes | None:
+        from botocore.exceptions import ClientError
+
+        try:
+            response = self.s3.get_object(Bucket=self.bucket, Key=self._key(key))
+        except ClientError as err:
+            if err.response["Error"]["Code"] in ("NoSuchKey", "404"):
+                return None
+            raise StoreError(f"cannot read {self.url}/{key}: {err}") from err
+        body: bytes = response["Body"].read()
+        return body
+
+    def list(self, prefix: str) -> Iterator[str]:
+        strip = len(self.prefix) + 1 if self.prefix else 0
+        pages = self.s3.get_paginator("list_objects_v2").paginate(
+            Bucket=self.bucket, Prefix=self._key(prefix)
+        )
+        try:
+            for page in pages:
+                for item in page.get("Contents", []):
+                    yield item["Key"][strip:]
+        except Exception as err:  # botocore errors vary by transport; keep the cause
+            raise StoreError(f"cannot list {self.url}/{prefix}: {err}") from err
+
+    def delete(self, key: str) -> None:
+        self._guard(lambda: self.s3.delete_object(Bucket=self.bucket, Key=self._key(key)))
+
+    def _guard(self, call: Any) -> None:
+        from botocore.exceptions import BotoCoreError, ClientError
+
+        try:
+            call()
+        except (ClientError, BotoCoreError) as err:
+            raise StoreError(f"cannot write to {self.url}: {err}") from err
