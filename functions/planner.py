@@ -168,7 +168,10 @@ def _stop_side(resource: Resource, now: datetime, intent: Intent, policy: Policy
     if resource.state is not ResourceState.RUNNING:
         return Decision(resource, Action.SKIP, f"{intent.reason}; already off", intent.schedule)
     started = resource.started_at
-    manual_start = started is not None and (intent.since is None or started > intent.since)
+    # A start time after "now" is clock skew (or a simulated clock), not a manual start.
+    manual_start = (
+        started is not None and started <= now and (intent.since is None or started > intent.since)
+    )
     if not intent.enforce_start and manual_start and started and now - started < policy.grace:
         until = started + policy.grace
         return Decision(

@@ -1,21 +1,34 @@
 """Savings per resource over a window, from the ledger alone (plus open off-periods).
 
-Booked rows carry an off interval and the hourly price at stop time; an interval is
-clipped to the window, so a report for one week counts only that week's hours. Resources
-still off at the end of the window accrue up to it from the state objects.
+Rows are streamed once into an ``Accumulator`` that keeps, per resource, only its off
+intervals (packed floats) and the little it needs to report on it; nothing holds the
+week's rows. ``finish`` applies the arithmetic of ``ledger/savings.py``: the union of a
+resource's off intervals, clipped to the window, split at local midnights, priced.
+
+Resources still off at the end of the window accrue up to it (or up to ``now`` when the
+window is not over) from the state objects; their later booking covers the same time and
+the union counts it once.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
+from array import array
+from math import isnan
+from collections.abc import Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from ledger.book import read_records
-from ledger.record import avoided_hours, parse_iso
 from ledger.run_state import TargetState
+from ledger.savings import Days, reporting_days, split_by_day, union_pieces
 from ledger.store import ObjectStore
+from ledger.versions import upgraded
+
+# Off time booked this many days after the window still counts for it (a box stopped on
+# Friday and started on Monday is booked in Monday's partition).
+LOOKAHEAD_DAYS = 14
+_OPEN_RANK = float("-inf")  # an open period yields to any booked row covering the same time
 
 
 @dataclass
@@ -32,14 +45,192 @@ class ResourceSavings:
     accrued_hours: float = 0.0
     problems: list[str] = field(default_factory=list)
     tags: Mapping[str, str] = field(default_factory=dict)
+    region: str = ""
+    schedule: str = ""
+    price_source: str = ""
+    unpriced_hours: float = 0.0
+    daily_saved: list[float] = field(default_factory=list)
+    daily_hours: list[float] = field(default_factory=list)
 
     @property
     def price_known(self) -> bool:
         return self.hourly_price is not None
 
 
-def _overlap(start: datetime, end: datetime, lo: datetime, hi: datetime) -> float:
-    return avoided_hours(max(start, lo), min(end, hi))
+class _Entry:
+    __slots__ = (
+        "account",
+        "currency",
+        "intervals",
+        "kind",
+        "latest",
+        "name",
+        "price",
+        "problems",
+        "provider",
+        "region",
+        "resource_id",
+        "schedule",
+        "source",
+        "tags",
+    )
+
+    def __init__(self, provider: str, account: str, kind: str, resource_id: str) -> None:
+        self.provider = provider
+        self.account = account
+        self.kind = kind
+        self.resource_id = resource_id
+        self.name = ""
+        self.region = ""
+        self.schedule = ""
+        self.tags: Mapping[str, str] = {}
+        self.latest = ""
+        self.price: float | None = None
+        self.currency = "USD"
+        self.source = ""
+        self.problems: list[str] = []
+        # start, end, price (NaN = unknown), rank; four doubles per interval
+        self.intervals = array("d")
+
+
+_NAN = float("nan")
+
+
+class Accumulator:
+    """Feed ledger rows (any order, any count); ``finish`` returns per-resource savings."""
+
+    def __init__(
+        self,
+        start: datetime,
+        end: datetime,
+        tz: str = "UTC",
+        keep_tags: Collection[str] | None = None,
+    ) -> None:
+        self.days: Days = reporting_days(start, end, tz)
+        self.start, self.end = self.days.start, self.days.end
+        self.keep_tags = None if keep_tags is None else frozenset(keep_tags)
+        self.entries: dict[tuple[str, str, str, str], _Entry] = {}
+        self.rows = 0
+        self._times: dict[str, float] = {}
+        self._strings: dict[str, str] = {}
+
+    def _ts(self, text: str) -> float:
+        value = self._times.get(text)
+        if value is None:
+            value = datetime.fromisoformat(text).timestamp()
+            if len(self._times) < 500_000:
+                self._times[text] = value
+        return value
+
+    def _intern(self, text: str) -> str:
+        return self._strings.setdefault(text, text)
+
+    def _entry(self, provider: str, account: str, kind: str, rid: str) -> _Entry:
+        key = (provider, account, kind, rid)
+        entry = self.entries.get(key)
+        if entry is None:
+            entry = _Entry(self._intern(provider), self._intern(account), self._intern(kind), rid)
+            self.entries[key] = entry
+        return entry
+
+    def add(self, row: Mapping[str, Any]) -> None:
+        self.rows += 1
+        entry = self._entry(
+            row["ProviderName"], row["SubAccountId"], row["ResourceType"], row["ResourceId"]
+        )
+        recorded = row.get("x_RecordedAt") or ""
+        if recorded >= entry.latest:
+            self._describe(entry, row, recorded)
+        if row.get("x_Action") == "skip":
+            at = self._ts(recorded) if recorded else self.start
+            if self.start <= at < self.end:
+                entry.problems.append(row.get("x_Reason", ""))
+            return
+        begin, finish = row["ChargePeriodStart"], row["ChargePeriodEnd"]
+        if begin == finish:
+            return
+        s, e = self._ts(begin), self._ts(finish)
+        if e <= self.start or s >= self.end:
+            return
+        price = row.get("ListUnitPrice")
+        rank = self._ts(recorded) if recorded else 0.0
+        entry.intervals.extend((s, e, _NAN if price is None else float(price), rank))
+
+    def _describe(self, entry: _Entry, row: Mapping[str, Any], recorded: str) -> None:
+        entry.latest = recorded
+        entry.name = row.get("ResourceName") or entry.name
+        entry.region = self._intern(row.get("RegionId") or entry.region)
+        schedule = row.get("x_Schedule")
+        if schedule:
+            entry.schedule = self._intern(schedule)
+        tags = row.get("Tags") or {}
+        if tags:
+            if self.keep_tags is not None:
+                tags = {
+                    self._intern(k): self._intern(v) for k, v in tags.items() if k in self.keep_tags
+                }
+            entry.tags = tags
+        price = row.get("ListUnitPrice")
+        if price is not None:
+            entry.price = float(price)
+            entry.currency = row.get("BillingCurrency") or "USD"
+            entry.source = self._intern(row.get("x_PriceSource") or "")
+
+    def add_open(self, resource_key: str, period: Mapping[str, Any], until: datetime) -> None:
+        """A resource still off (state object): accrues from ``since`` to ``until``."""
+        provider, account, region, kind, rid = resource_key.split("/", 4)
+        entry = self._entry(provider, account, kind, rid)
+        entry.region = entry.region or region
+        entry.schedule = entry.schedule or period.get("schedule", "")
+        s = self._ts(period["since"])
+        e = min(until.timestamp(), self.end)
+        if e <= s or e <= self.start:
+            return
+        price = period.get("hourly_price")
+        entry.intervals.extend((s, e, _NAN if price is None else float(price), _OPEN_RANK))
+        if entry.price is None and price is not None:
+            entry.price = float(price)
+            entry.currency = period.get("currency", "USD")
+            entry.source = period.get("price_source", "")
+
+    def finish(self) -> list[ResourceSavings]:
+        result = [self._savings(entry) for entry in self.entries.values()]
+        return sorted(result, key=lambda s: (-s.saved, s.provider, s.name, s.resource_id))
+
+    def _savings(self, entry: _Entry) -> ResourceSavings:
+        raw = entry.intervals
+        intervals = [
+            (raw[i], raw[i + 1], None if isnan(raw[i + 2]) else raw[i + 2], raw[i + 3])
+            for i in range(0, len(raw), 4)
+        ]
+        pieces = union_pieces(intervals, self.start, self.end)
+        hours, money = split_by_day(pieces, self.days)
+        open_hours = sum(
+            p.hours
+            for p in union_pieces(
+                [iv for iv in intervals if iv[3] == _OPEN_RANK], self.start, self.end
+            )
+        )
+        return ResourceSavings(
+            provider=entry.provider,
+            account=entry.account,
+            kind=entry.kind,
+            resource_id=entry.resource_id,
+            name=entry.name or entry.resource_id,
+            hourly_price=entry.price,
+            currency=entry.currency,
+            hours_off=sum(hours),
+            saved=sum(money),
+            accrued_hours=open_hours,
+            problems=entry.problems,
+            tags=entry.tags,
+            region=entry.region,
+            schedule=entry.schedule,
+            price_source=entry.source,
+            unpriced_hours=sum(p.hours for p in pieces if p.price is None),
+            daily_saved=money,
+            daily_hours=hours,
+        )
 
 
 def summarize(
@@ -47,47 +238,18 @@ def summarize(
     open_periods: Iterable[tuple[str, Mapping[str, Any]]],
     start: datetime,
     end: datetime,
+    tz: str = "UTC",
+    now: datetime | None = None,
+    keep_tags: Collection[str] | None = None,
 ) -> list[ResourceSavings]:
-    """``rows``: ledger rows; ``open_periods``: (resource key, off-period dict) pairs."""
-    table: dict[tuple[str, str, str, str], ResourceSavings] = {}
-
-    def entry(provider: str, account: str, kind: str, rid: str) -> ResourceSavings:
-        key = (provider, account, kind, rid)
-        if key not in table:
-            table[key] = ResourceSavings(provider, account, kind, rid)
-        return table[key]
-
-    for row in rows:
-        item = entry(
-            row["ProviderName"], row["SubAccountId"], row["ResourceType"], row["ResourceId"]
-        )
-        item.name = row.get("ResourceName") or item.name
-        item.tags = row.get("Tags") or item.tags
-        if row.get("x_Action") == "skip":
-            item.problems.append(row.get("x_Reason", ""))
-            continue
-        hours = _overlap(
-            parse_iso(row["ChargePeriodStart"]), parse_iso(row["ChargePeriodEnd"]), start, end
-        )
-        if hours <= 0:
-            continue
-        _add(item, hours, row.get("ListUnitPrice"), row.get("BillingCurrency", "USD"))
+    """``rows``: ledger rows (any version); ``open_periods``: (resource key, off-period)."""
+    acc = Accumulator(start, end, tz, keep_tags)
+    for row in upgraded(rows):
+        acc.add(row)
+    until = min(end, now) if now is not None else end
     for key, period in open_periods:
-        provider, account, _region, kind, rid = key.split("/", 4)
-        item = entry(provider, account, kind, rid)
-        hours = _overlap(parse_iso(period["since"]), end, start, end)
-        if hours > 0:
-            _add(item, hours, period.get("hourly_price"), period.get("currency", "USD"))
-            item.accrued_hours += hours
-    return sorted(table.values(), key=lambda s: (-s.saved, s.provider, s.name))
-
-
-def _add(item: ResourceSavings, hours: float, price: float | None, currency: str) -> None:
-    item.hours_off += hours
-    if price is not None:
-        item.hourly_price = price
-        item.currency = currency
-        item.saved += hours * price
+        acc.add_open(key, period, until)
+    return acc.finish()
 
 
 def open_periods(store: ObjectStore) -> Iterator[tuple[str, dict[str, Any]]]:
@@ -99,9 +261,22 @@ def open_periods(store: ObjectStore) -> Iterator[tuple[str, dict[str, Any]]]:
                     yield resource_key, period.to_dict()
 
 
-def window_summary(store: ObjectStore, start: datetime, end: datetime) -> list[ResourceSavings]:
-    # Rows are partitioned by the day they were recorded; an off-period booked next week
-    # can still cover this window, so read a little past the end.
-    since: date = (start - timedelta(days=1)).date()
-    until: date = (end + timedelta(days=14)).date()
-    return summarize(read_records(store, since, until), open_periods(store), start, end)
+def read_window(store: ObjectStore, start: datetime, end: datetime) -> Iterator[dict[str, Any]]:
+    """Every row that can cover [start, end): partitions from the day before the window
+    (UTC) to ``LOOKAHEAD_DAYS`` after it."""
+    since: date = (start.astimezone(UTC) - timedelta(days=1)).date()
+    until: date = (end.astimezone(UTC) + timedelta(days=LOOKAHEAD_DAYS)).date()
+    return read_records(store, since, until)
+
+
+def window_summary(
+    store: ObjectStore,
+    start: datetime,
+    end: datetime,
+    tz: str = "UTC",
+    now: datetime | None = None,
+    keep_tags: Collection[str] | None = None,
+) -> list[ResourceSavings]:
+    return summarize(
+        read_window(store, start, end), open_periods(store), start, end, tz, now, keep_tags
+    )

@@ -12,19 +12,35 @@ from typing import Any
 
 # cloud -> how to connect (``connect(ProviderConfig) -> Connection``)
 CONNECTIONS: dict[str, str] = {
+    "gcp": "providers.gcp.connection:connect",
     "aws": "providers.aws.connection:connect",
+    "azure": "providers.azure.connection:connect",
 }
 
 # cloud -> kind -> adapter class, built as ``Adapter(connection, AdapterOptions)``
 KINDS: dict[str, dict[str, str]] = {
+    "gcp": {
+        "instances": "providers.gcp.instances:GceInstances",
+        "instance-groups": "providers.gcp.instance_groups:ManagedInstanceGroups",
+        "workbench": "providers.gcp.workbench:WorkbenchInstances",
+        "vertex-endpoints": "providers.gcp.vertex_endpoints:VertexEndpoints",
+    },
     "aws": {
         "ec2": "providers.aws.ec2:Ec2Instances",
+    },
+    "azure": {
+        "vms": "providers.azure.vms:VirtualMachines",
+        "scale-sets": "providers.azure.scale_sets:ScaleSets",
+        "ml-compute": "providers.azure.ml_compute:MlComputeInstances",
+        "aks": "providers.azure.aks:AksClusters",
     },
 }
 
 # URL scheme -> object store class, built as ``Store(url, endpoint_url="")``
 STORES: dict[str, str] = {
+    "gs": "providers.gcp.gcs_store:GcsStore",
     "s3": "providers.aws.s3_store:S3Store",
+    "azblob": "providers.azure.blob_store:BlobStore",
 }
 
 

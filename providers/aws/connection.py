@@ -86,7 +86,7 @@ def connect(config: ProviderConfig, session: Any = None) -> AwsConnection:
 def _botocore_config() -> Any:
     from botocore.config import Config
 
-    return Config(retries=RETRIES, max_pool_connections=32)  # type: ignore[arg-type]
+    return Config(retries=RETRIES, max_pool_connections=32)
 
 
 def _assume_role(connection: AwsConnection, account: str) -> Any:
