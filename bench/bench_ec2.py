@@ -92,7 +92,6 @@ def run_once(endpoint: str, ledger: str, at: datetime) -> dict[str, Any]:
         aws_regions=(REGION,),
         aws_accounts=(ACCOUNT,),
         aws_endpoint_url=endpoint,
-        batch_size=500,
     )
     connection = connect(settings.provider_config("aws"), session=session)
     cpu0, wall0 = time.process_time(), time.perf_counter()

@@ -14,7 +14,7 @@ nothing is booked twice and nothing is lost.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -110,16 +110,22 @@ def reconcile(
     reports: list[TargetReport] = [
         TargetReport(Target(p, "?"), errors=[e]) for p, e in listing_errors
     ]
-    with ThreadPoolExecutor(max_workers=max(1, job.max_workers)) as pool:
-        futures = [pool.submit(_guarded_target, job, target, now) for target in ordered]
-        for future in futures:
-            report = future.result()
-            reports.append(report)
-            if on_target_done:
-                on_target_done(report)
+    for report in _fan_out(job, ordered, now):
+        reports.append(report)
+        if on_target_done:
+            on_target_done(report)
     if not job.dry_run:
         _save_deferred(job.store, [r.target for r in reports if r.deferred])
     return RunReport(run_id_for(now), now, job.dry_run, reports)
+
+
+def _fan_out(job: Job, targets: list[Target], now: datetime) -> Iterator[TargetReport]:
+    if len(targets) <= 1 or job.max_workers <= 1:
+        yield from (_guarded_target(job, target, now) for target in targets)
+        return
+    with ThreadPoolExecutor(max_workers=job.max_workers) as pool:
+        futures = [pool.submit(_guarded_target, job, target, now) for target in targets]
+        yield from (future.result() for future in futures)
 
 
 def _targets(job: Job) -> tuple[list[Target], list[tuple[str, str]]]:

@@ -47,7 +47,7 @@ class Settings:
     force: bool = False
     dry_run: bool = False
     max_workers: int = 8
-    batch_size: int = 50
+    batch_size: int = 200
     aws_accounts: tuple[str, ...] = ()
     aws_regions: tuple[str, ...] = ()
     aws_role_name: str = ""
