@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import logging
 import sys
 from collections.abc import Sequence
+from typing import Any
 
 # Modules that add their commands to the parser: ``register(subparsers)`` each.
 COMMAND_MODULES = (
@@ -19,6 +21,7 @@ COMMAND_MODULES = (
     "functions.ledger_cli",
     "functions.schedule_cli",
     "functions.demo",
+    "functions.digest_cli",
 )
 
 
@@ -31,15 +34,44 @@ def build_parser() -> argparse.ArgumentParser:
         prog="offhours",
         description="Turn off cloud resources nobody is using, on a schedule; prove the savings.",
     )
+    parser.add_argument("-v", "--verbose", action="store_true", help="log details and tracebacks")
     subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for name in COMMAND_MODULES:
         importlib.import_module(name).register(subparsers)
     return parser
 
 
+class _Brief(logging.Formatter):
+    """One line per log record on a terminal; tracebacks only with --verbose."""
+
+    def __init__(self, verbose: bool) -> None:
+        super().__init__("offhours: %(message)s")
+        self.verbose = verbose
+
+    def formatException(self, ei: Any) -> str:  # noqa: N802 (logging's name)
+        return super().formatException(ei) if self.verbose else ""
+
+    def format(self, record: logging.LogRecord) -> str:
+        if not self.verbose:
+            record.exc_text = ""
+            return super().format(logging.makeLogRecord({**record.__dict__, "exc_info": None}))
+        return super().format(record)
+
+
+def _configure_logging(verbose: bool) -> None:
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(_Brief(verbose))
+    root = logging.getLogger("offhours")
+    root.handlers[:] = [handler]
+    # Without --verbose the report already prints every error once; logs would repeat it.
+    root.setLevel(logging.DEBUG if verbose else logging.CRITICAL)
+    root.propagate = False
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    _configure_logging(args.verbose)
     try:
         code: int = args.handler(args)
     except UsageError as err:
