@@ -80,3 +80,27 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
 
 def _n(counts: dict[str, int], *keys: str) -> int:
     return sum(counts.get(k, 0) for k in keys)
+
+
+@logger.inject_lambda_context(log_event=True)
+def digest_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    """Weekly digest (EventBridge Scheduler, e.g. ``cron(0 7 ? * MON *)``): reports the last
+    complete week before the scheduled time, or ``{"week": "2026-W48"}`` when given.
+    Settings: ``OFFHOURS_LEDGER`` and ``OFFHOURS_DIGEST_*`` (functions/digest.py)."""
+    from functions.digest import DigestSettings, previous_week, run_digest
+
+    settings = DigestSettings.from_sources({}, os.environ)
+    now = event_time(event)
+    week = str(event.get("week") or previous_week(now, settings.tz))
+    run = run_digest(settings, week, send=True, preview=None, now=now)
+    totals = run.digest.overall.report.totals
+    for problem in run.skipped:
+        logger.warning("digest not sent", extra={"problem": problem})
+    return {
+        "week": run.week,
+        "saved": round(totals.saved, 2),
+        "would_have_cost": round(totals.would, 2),
+        "currency": run.digest.overall.report.currency,
+        "sent": [name for name, _ in run.sent],
+        "skipped": run.skipped,
+    }

@@ -13,7 +13,6 @@ import importlib
 import logging
 import sys
 from collections.abc import Sequence
-from typing import Any
 
 # Modules that add their commands to the parser: ``register(subparsers)`` each.
 COMMAND_MODULES = (
@@ -48,14 +47,11 @@ class _Brief(logging.Formatter):
         super().__init__("offhours: %(message)s")
         self.verbose = verbose
 
-    def formatException(self, ei: Any) -> str:  # noqa: N802 (logging's name)
-        return super().formatException(ei) if self.verbose else ""
-
     def format(self, record: logging.LogRecord) -> str:
-        if not self.verbose:
-            record.exc_text = ""
-            return super().format(logging.makeLogRecord({**record.__dict__, "exc_info": None}))
-        return super().format(record)
+        if self.verbose:
+            return super().format(record)
+        brief = {**record.__dict__, "exc_info": None, "exc_text": None}
+        return super().format(logging.makeLogRecord(brief))
 
 
 def _configure_logging(verbose: bool) -> None:

@@ -19,15 +19,53 @@ def register(subparsers: Any) -> None:
     show.add_argument("--ledger", help="ledger location: a path, s3://, gs:// or azblob://")
     show.add_argument("--config", help="YAML file of settings")
     show.set_defaults(handler=_show)
+    export = commands.add_parser("export", help="ledger rows as CSV or JSON Lines")
+    export.add_argument("--from", dest="since", required=True, help="first day (YYYY-MM-DD)")
+    export.add_argument("--to", dest="until", required=True, help="last day (YYYY-MM-DD)")
+    export.add_argument("--format", choices=("csv", "jsonl"), default="csv")
+    export.add_argument("--out", help="file to write (default: standard output)")
+    export.add_argument("--ledger", help="ledger location: a path, s3://, gs:// or azblob://")
+    export.add_argument("--config", help="YAML file of settings")
+    export.set_defaults(handler=_export)
 
 
-def _day(text: str | None, default: date) -> date:
+def _day(text: str | None, default: date, flag: str = "--since") -> date:
     if not text:
         return default
     try:
         return date.fromisoformat(text)
     except ValueError as err:
-        raise UsageError(f"--since {text!r} is not a date (YYYY-MM-DD)") from err
+        raise UsageError(f"{flag} {text!r} is not a date (YYYY-MM-DD)") from err
+
+
+def _export(args: argparse.Namespace) -> int:
+    import contextlib
+    import sys
+
+    from functions.wiring import open_store
+    from ledger.export import export
+    from ledger.store import StoreError
+    from ledger.versions import LedgerVersionError
+
+    since = _day(args.since, date.today(), "--from")
+    until = _day(args.until, date.today(), "--to")
+    if until < since:
+        raise UsageError(f"--to {until} is before --from {since}")
+    try:
+        settings = Settings.from_sources({"ledger": args.ledger}, os.environ, args.config)
+        store = open_store(settings.ledger, settings.store_endpoint_url)
+        with contextlib.ExitStack() as stack:
+            out = (
+                stack.enter_context(open(args.out, "w", encoding="utf-8", newline=""))
+                if args.out
+                else sys.stdout
+            )
+            count = export(store, since, until, out, args.format)
+    except (ConfigError, StoreError, LedgerVersionError, OSError) as err:
+        raise UsageError(str(err)) from err
+    if args.out:
+        print(f"{count} rows written to {args.out}", file=sys.stderr)
+    return 0
 
 
 def _show(args: argparse.Namespace) -> int:
@@ -35,14 +73,15 @@ def _show(args: argparse.Namespace) -> int:
     from ledger.book import read_records
     from ledger.store import StoreError
     from ledger.summary import window_summary
+    from ledger.versions import upgraded
 
     try:
         settings = Settings.from_sources({"ledger": args.ledger}, os.environ, args.config)
         store = open_store(settings.ledger, settings.store_endpoint_url)
         since = _day(args.since, datetime.now(UTC).date() - timedelta(days=7))
-        rows = list(read_records(store, since=since))
+        rows = list(upgraded(read_records(store, since=since)))
         now = datetime.now(UTC)
-        savings = window_summary(store, datetime.combine(since, time(), UTC), now)
+        savings = window_summary(store, datetime.combine(since, time(), UTC), now, now=now)
     except (ConfigError, StoreError) as err:
         raise UsageError(str(err)) from err
     for row in rows:

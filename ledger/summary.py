@@ -13,10 +13,10 @@ the union counts it once.
 from __future__ import annotations
 
 from array import array
-from math import isnan
 from collections.abc import Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
+from math import isnan
 from typing import Any
 
 from ledger.book import read_records
