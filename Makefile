@@ -15,8 +15,8 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install -q -e '.[dev]'
 	touch $(STAMP)
 
-node_modules/.installed-stamp: package.json
-	npm install --no-audit --no-fund --loglevel=error
+node_modules/.installed-stamp: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
 demo: $(STAMP)

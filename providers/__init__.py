@@ -27,6 +27,12 @@ KINDS: dict[str, dict[str, str]] = {
     },
     "aws": {
         "ec2": "providers.aws.ec2:Ec2Instances",
+        "rds": "providers.aws.rds:RdsInstances",
+        "aurora": "providers.aws.rds:AuroraClusters",
+        "asg": "providers.aws.asg:AutoScalingGroups",
+        "ecs": "providers.aws.ecs:EcsServices",
+        "sagemaker-notebooks": "providers.aws.sagemaker_notebooks:SageMakerNotebooks",
+        "sagemaker-endpoints": "providers.aws.sagemaker_endpoints:SageMakerEndpoints",
     },
     "azure": {
         "vms": "providers.azure.vms:VirtualMachines",

@@ -1,0 +1,261 @@
+"""AKS managed clusters: stop and start the cluster, or scale user node pools to 0 and back.
+
+The ``offhours-aks-mode`` tag picks how:
+
+- ``cluster`` (default): ``POST .../stop`` and ``.../start``. A stopped cluster bills
+  nothing (control plane and nodes); it keeps its configuration and node counts.
+- ``nodepools``: the cluster stays up, its user pools go to 0 nodes and come back to the
+  exact previous count and autoscaler settings. Those are saved in the state store
+  (``options.state``, key from ``state_key(resource, "agent-pools.json")``) before any pool
+  changes; without a state store the adapter changes nothing and reports FAILED. System
+  pools keep their nodes (AKS requires at least one); the result says so.
+
+Raw ARM REST (``Microsoft.ContainerService``, api-version 2025-01-01). AKS runs one
+operation per cluster at a time, so one cluster's pools are updated one after another.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import replace
+from typing import Any
+
+from ledger.store import ObjectStore
+from providers.azure.common import PROVIDER, normalize_tags, region
+from providers.azure.connection import AzureConnection
+from providers.azure.operations import Pending, run_decisions, unsupported, wait_done
+from providers.azure.prices import AKS_TIER_HOURLY, fleet_price
+from providers.base import (
+    Action,
+    AdapterOptions,
+    Decision,
+    Outcome,
+    Resource,
+    ResourceState,
+    Result,
+    Target,
+    dry_run_results,
+    state_key,
+)
+
+API_VERSION = "2025-01-01"
+NAMESPACE = "Microsoft.ContainerService"
+MODE_TAG = "offhours-aks-mode"
+MODES = ("cluster", "nodepools")
+STATE_NAME = "agent-pools.json"
+_SAVED_FIELDS = ("count", "enableAutoScaling", "minCount", "maxCount")
+_READ_ONLY = ("provisioningState", "nodeImageVersion", "currentOrchestratorVersion")
+
+
+class StateStoreMissing(Exception):
+    """Node-pool mode needs a state store to remember the counts."""
+
+
+def _pool_props(pool: dict[str, Any]) -> dict[str, Any]:
+    """An agent pool's properties, from a pool resource or a cluster's pool profile."""
+    return dict(pool.get("properties") or pool)
+
+
+def _is_user(pool: dict[str, Any]) -> bool:
+    return str(_pool_props(pool).get("mode", "User")).lower() == "user"
+
+
+def _has_nodes(pool: dict[str, Any]) -> bool:
+    props = _pool_props(pool)
+    return int(props.get("count") or 0) > 0 or bool(props.get("enableAutoScaling"))
+
+
+class AksClusters:
+    kind = "aks"
+    permissions = (
+        "Microsoft.ContainerService/managedClusters/read",
+        "Microsoft.ContainerService/managedClusters/start/action",
+        "Microsoft.ContainerService/managedClusters/stop/action",
+        "Microsoft.ContainerService/managedClusters/agentPools/read",
+        "Microsoft.ContainerService/managedClusters/agentPools/write",
+        "Microsoft.ContainerService/locations/operations/read",
+        "Microsoft.ContainerService/locations/operationresults/read",
+    )
+
+    def __init__(self, connection: AzureConnection, options: AdapterOptions) -> None:
+        self.connection = connection
+        self.options = options
+
+    # -- discover ----------------------------------------------------------------------
+
+    def discover(self, target: Target) -> list[Resource]:
+        path = f"/subscriptions/{target.account}/providers/{NAMESPACE}/managedClusters"
+        key = self.options.tag_key.lower()
+        return [
+            self._resource(target, cluster)
+            for cluster in self.connection.arm().list(path, API_VERSION)
+            if key in normalize_tags(cluster.get("tags"))
+            and self.connection.in_scope(cluster.get("location"))
+        ]
+
+    def _resource(self, target: Target, cluster: dict[str, Any]) -> Resource:
+        tags = normalize_tags(cluster.get("tags"))
+        mode = tags.get(MODE_TAG, "cluster").lower()
+        props = cluster.get("properties") or {}
+        pools = list(props.get("agentPoolProfiles") or [])
+        resource = Resource(
+            provider=PROVIDER,
+            account=target.account,
+            region=region(cluster.get("location")),
+            kind=self.kind,
+            id=str(cluster["id"]),
+            name=str(cluster.get("name", "")),
+            tags=tags,
+            state=ResourceState.TRANSITIONAL,
+            size=", ".join(f"{p.get('name')}={p.get('count')}x{p.get('vmSize')}" for p in pools),
+            service="Azure Kubernetes Service",
+            extra={"mode": mode, "power_state": str((props.get("powerState") or {}).get("code"))},
+        )
+        if mode == "nodepools":
+            return self._as_nodepools(resource, props, pools)
+        if mode != "cluster":
+            return replace(resource, unmanaged_reason=f"bad {MODE_TAG} tag {mode!r}: use {MODES}")
+        return self._as_cluster(resource, cluster, props, pools)
+
+    def _as_cluster(
+        self, resource: Resource, cluster: dict[str, Any], props: dict[str, Any], pools: list[Any]
+    ) -> Resource:
+        power = str((props.get("powerState") or {}).get("code", "")).lower()
+        busy = str(props.get("provisioningState", "")).lower() != "succeeded"
+        states = {"running": ResourceState.RUNNING, "stopped": ResourceState.STOPPED}
+        state = (
+            ResourceState.TRANSITIONAL if busy else states.get(power, ResourceState.TRANSITIONAL)
+        )
+        tier = str((cluster.get("sku") or {}).get("tier", "free")).lower()
+        machines = [(str(p.get("vmSize", "")), int(p.get("count") or 0)) for p in pools]
+        fee = AKS_TIER_HOURLY.get(tier, 0.0)
+        price = fleet_price(machines, resource.region, resource.tags, extra_hourly=fee)
+        return replace(resource, state=state, price=price)
+
+    def _as_nodepools(
+        self, resource: Resource, props: dict[str, Any], pools: list[Any]
+    ) -> Resource:
+        users = [p for p in pools if _is_user(p)]
+        power = str((props.get("powerState") or {}).get("code", "")).lower()
+        if not users:
+            reason = "no user node pools to scale (system pools keep at least one node)"
+            return replace(resource, unmanaged_reason=reason, state=ResourceState.RUNNING)
+        if power == "stopped":
+            reason = "cluster is stopped: node-pool mode needs it running"
+            return replace(resource, unmanaged_reason=reason, state=ResourceState.STOPPED)
+        busy = str(props.get("provisioningState", "")).lower() != "succeeded"
+        up = any(_has_nodes(p) for p in users)
+        state = ResourceState.RUNNING if up else ResourceState.SCALED_DOWN
+        saved = self._saved(resource) if not up else {}
+        machines = [
+            (str(p.get("vmSize", "")), int(p.get("count") or 0) or _saved_count(saved, p))
+            for p in users
+        ]
+        return replace(
+            resource,
+            state=ResourceState.TRANSITIONAL if busy else state,
+            off_state=ResourceState.SCALED_DOWN,
+            price=fleet_price(machines, resource.region, resource.tags),
+        )
+
+    def _saved(self, resource: Resource) -> dict[str, Any]:
+        store = self.options.state
+        return _load(store, state_key(resource, STATE_NAME)) if store else {}
+
+    # -- apply -------------------------------------------------------------------------
+
+    def apply(self, decisions: Sequence[Decision], dry_run: bool) -> Iterable[Result]:
+        if dry_run:
+            return dry_run_results(decisions, self.options.clock())
+        return run_decisions(decisions, self._act, self.options, self.connection.lro_timeout)
+
+    def _act(self, decision: Decision) -> Pending | Result | str:
+        cluster_id = decision.resource.id
+        arm = self.connection.arm()
+        match decision.action:
+            case Action.STOP:
+                return Pending(arm.begin("POST", f"{cluster_id}/stop", API_VERSION), "stopped")
+            case Action.START:
+                return Pending(arm.begin("POST", f"{cluster_id}/start", API_VERSION), "started")
+            case Action.SCALE_DOWN:
+                return self._pools_down(decision.resource)
+            case Action.SCALE_UP:
+                return self._pools_up(decision)
+            case _:
+                return unsupported(decision, self.kind, self.options.clock())
+
+    def _store(self) -> ObjectStore:
+        if self.options.state is None:
+            raise StateStoreMissing(
+                "no state store configured: node-pool counts cannot be saved, nothing changed"
+            )
+        return self.options.state
+
+    def _pools_down(self, resource: Resource) -> str:
+        store = self._store()
+        key = state_key(resource, STATE_NAME)
+        arm = self.connection.arm()
+        pools = list(arm.list(f"{resource.id}/agentPools", API_VERSION))
+        users = [p for p in pools if _is_user(p)]
+        saved = _load(store, key)
+        for pool in users:
+            if _has_nodes(pool):
+                saved[pool["name"]] = {f: _pool_props(pool).get(f) for f in _SAVED_FIELDS}
+        record = {
+            "cluster": resource.id,
+            "saved_at": self.options.clock().isoformat(),
+            "pools": saved,
+        }
+        store.put(key, json.dumps(record, indent=1, sort_keys=True).encode())
+        changes = []
+        for pool in filter(_has_nodes, users):
+            before = int(_pool_props(pool).get("count") or 0)
+            self._put_pool(pool, count=0, enableAutoScaling=False, minCount=None, maxCount=None)
+            changes.append(f"{pool['name']} {before}->0")
+        system = [p["name"] for p in pools if p not in users]
+        detail = f"user pools scaled to 0: {', '.join(changes) or 'none needed'} (counts saved)"
+        return detail + (f"; system pools kept running: {', '.join(system)}" if system else "")
+
+    def _pools_up(self, decision: Decision) -> Result | str:
+        store = self._store()
+        key = state_key(decision.resource, STATE_NAME)
+        saved = _load(store, key)
+        if not saved:
+            detail = "no saved node-pool counts: pools left as they are"
+            return Result(decision, Outcome.SKIPPED, self.options.clock(), detail=detail)
+        from azure.core.exceptions import ResourceNotFoundError
+
+        arm = self.connection.arm()
+        changes = []
+        for name, spec in sorted(saved.items()):
+            try:
+                pool = arm.get(f"{decision.resource.id}/agentPools/{name}", API_VERSION)
+            except ResourceNotFoundError:
+                changes.append(f"{name} is gone")
+                continue
+            before = int(_pool_props(pool).get("count") or 0)
+            self._put_pool(pool, **{f: spec.get(f) for f in _SAVED_FIELDS})
+            changes.append(f"{name} {before}->{spec.get('count')}")
+        store.delete(key)
+        return f"user pools restored: {', '.join(changes)}"
+
+    def _put_pool(self, pool: dict[str, Any], **changes: Any) -> None:
+        props = {k: v for k, v in _pool_props(pool).items() if k not in _READ_ONLY}
+        props.update(changes)
+        poller = self.connection.arm().begin(
+            "PUT", str(pool["id"]), API_VERSION, {"properties": props}
+        )
+        wait_done(poller, self.connection.lro_timeout, f"scaling node pool {pool['name']}")
+
+
+def _saved_count(saved: dict[str, Any], pool: dict[str, Any]) -> int:
+    return int((saved.get(str(pool.get("name"))) or {}).get("count") or 0)
+
+
+def _load(store: ObjectStore | None, key: str) -> dict[str, Any]:
+    raw = store.get(key) if store else None
+    if not raw:
+        return {}
+    pools: dict[str, Any] = json.loads(raw).get("pools", {})
+    return pools

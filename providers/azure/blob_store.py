@@ -1,0 +1,127 @@
+"""The ledger and state objects in Azure Blob Storage (``azblob://account/container/prefix``).
+
+Real runs authenticate with ``DefaultAzureCredential`` (the Function app's managed identity
+needs *Storage Blob Data Contributor* on the container). With ``endpoint_url`` (Azurite),
+the emulator's well-known ``devstoreaccount1`` key is used. The container must exist
+(infrastructure creates it; ``ensure_container()`` exists for the emulator and the demo).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Any, TypeVar
+from urllib.parse import urlparse
+
+from ledger.store import StoreError
+
+SCHEME = "azblob"
+# Azurite's documented development account and key (public, not a secret).
+AZURITE_ACCOUNT = "devstoreaccount1"
+AZURITE_KEY = (
+    "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw=="
+)
+T = TypeVar("T")
+
+
+class BlobStore:
+    def __init__(self, url: str, endpoint_url: str = "", service: Any = None) -> None:
+        parsed = urlparse(url)
+        container, _, prefix = parsed.path.strip("/").partition("/")
+        if parsed.scheme != SCHEME or not parsed.netloc or not container:
+            raise StoreError(
+                f"not an Azure Blob location: {url!r} (expected azblob://account/container/prefix)"
+            )
+        self.url = url
+        self.account = parsed.netloc
+        self.prefix = prefix.strip("/")
+        self.container_name = container
+        self.container = (service or _service(self.account, endpoint_url)).get_container_client(
+            container
+        )
+
+    def _key(self, key: str) -> str:
+        if not key or key.startswith("/") or any(p in ("", ".", "..") for p in key.split("/")):
+            raise StoreError(f"invalid object key {key!r}")
+        return f"{self.prefix}/{key}" if self.prefix else key
+
+    def ensure_container(self) -> None:
+        from azure.core.exceptions import ResourceExistsError
+
+        try:
+            self._guard("create container", self.container.create_container)
+        except StoreError as err:
+            if not isinstance(err.__cause__, ResourceExistsError):
+                raise
+
+    def put(self, key: str, data: bytes) -> None:
+        blob = self._key(key)
+        self._guard(f"write {blob}", lambda: self.container.upload_blob(blob, data, overwrite=True))
+
+    def get(self, key: str) -> bytes | None:
+        from azure.core.exceptions import ResourceNotFoundError
+
+        blob = self._key(key)
+        try:
+            data: bytes = self.container.download_blob(blob).readall()
+        except ResourceNotFoundError as err:
+            if getattr(err, "error_code", "") == "BlobNotFound":
+                return None
+            raise StoreError(self._describe(f"read {blob}", err)) from err
+        except Exception as err:  # azure-core and transport errors vary; keep the cause
+            raise StoreError(self._describe(f"read {blob}", err)) from err
+        return data
+
+    def list(self, prefix: str) -> Iterator[str]:
+        strip = len(self.prefix) + 1 if self.prefix else 0
+        start = f"{self.prefix}/{prefix}" if self.prefix else prefix
+        names = self._guard(
+            f"list {start}",
+            lambda: sorted(b.name for b in self.container.list_blobs(name_starts_with=start)),
+        )
+        yield from (name[strip:] for name in names)
+
+    def delete(self, key: str) -> None:
+        from azure.core.exceptions import ResourceNotFoundError
+
+        blob = self._key(key)
+        try:
+            self.container.delete_blob(blob)
+        except ResourceNotFoundError as err:
+            if getattr(err, "error_code", "") != "BlobNotFound":
+                raise StoreError(self._describe(f"delete {blob}", err)) from err
+        except Exception as err:  # azure-core and transport errors vary; keep the cause
+            raise StoreError(self._describe(f"delete {blob}", err)) from err
+
+    def _guard(self, what: str, call: Callable[[], T]) -> T:
+        try:
+            return call()
+        except Exception as err:  # azure-core and transport errors vary; keep the cause
+            raise StoreError(self._describe(what, err)) from err
+
+    def _describe(self, what: str, err: Exception) -> str:
+        code = getattr(err, "error_code", None) or type(err).__name__
+        first = str(err).strip().splitlines()[0] if str(err).strip() else ""
+        where = f"{SCHEME}://{self.account}/{self.container_name}"
+        return f"cannot {what} in {where}: {code}: {first}"[:400]
+
+
+def _service(account: str, endpoint_url: str) -> Any:
+    from azure.storage.blob import BlobServiceClient
+
+    if endpoint_url:
+        connection = (
+            f"DefaultEndpointsProtocol=http;AccountName={AZURITE_ACCOUNT};"
+            f"AccountKey={AZURITE_KEY};BlobEndpoint={_account_endpoint(endpoint_url)};"
+        )
+        return BlobServiceClient.from_connection_string(connection)
+    from azure.identity import DefaultAzureCredential
+
+    return BlobServiceClient(
+        f"https://{account}.blob.core.windows.net", credential=DefaultAzureCredential()
+    )
+
+
+def _account_endpoint(endpoint_url: str) -> str:
+    """Azurite serves accounts under a path: accept the bare host or the account URL."""
+    endpoint = endpoint_url.rstrip("/")
+    return endpoint if endpoint.endswith(f"/{AZURITE_ACCOUNT}") else f"{endpoint}/{AZURITE_ACCOUNT}"

@@ -1,0 +1,124 @@
+"""Reaching Azure: one credential, lazily built clients, one target per subscription.
+
+Real runs use ``DefaultAzureCredential`` (managed identity in the Function app, the CLI
+login on a laptop). With ``ProviderConfig.endpoint_url`` set, every client points at that
+local fake instead: bearer authentication refuses plain HTTP, so the clients get a no-op
+authentication policy and a stand-in credential, and long-running operations are polled
+without delay. Nothing here imports an Azure SDK at module import time.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from providers.azure.common import PROVIDER, region
+from providers.base import ProviderConfig, Target
+
+if TYPE_CHECKING:
+    from providers.azure.arm import ArmRest
+
+ARM_ENDPOINT = "https://management.azure.com"
+SUBSCRIPTIONS_API = "2022-12-01"
+# Subscription states in which resources still run (and bill); Disabled/Deleted are skipped.
+_ACTIVE_STATES = {"enabled", "warned", "pastdue"}
+# What listing targets needs, beside the adapters' own permissions.
+CONNECTION_PERMISSIONS = ("Microsoft.Resources/subscriptions/read",)
+
+
+class LocalCredential:
+    """A token for the local fake, which checks none. Never used against real Azure."""
+
+    def get_token(self, *scopes: str, **kwargs: Any) -> Any:
+        from azure.core.credentials import AccessToken
+
+        return AccessToken("offhours-local-fake", int(time.time()) + 3600)
+
+
+@dataclass
+class AzureConnection:
+    config: ProviderConfig
+    credential: Any
+    provider: str = PROVIDER
+    # Seconds between long-running-operation polls when ARM sends no Retry-After.
+    polling_interval: float = 15.0
+    # How long apply waits for all started operations together before it records the
+    # rest as accepted (the next run sees their state and verifies).
+    lro_timeout: float = 240.0
+    _compute: dict[str, Any] = field(default_factory=dict)
+    _arm: ArmRest | None = None
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    @property
+    def base_url(self) -> str:
+        return (self.config.endpoint_url or ARM_ENDPOINT).rstrip("/")
+
+    def _client_options(self) -> dict[str, Any]:
+        if not self.config.endpoint_url:
+            return {}
+        from azure.core.pipeline.policies import SansIOHTTPPolicy
+
+        return {"authentication_policy": SansIOHTTPPolicy()}
+
+    def compute(self, subscription: str) -> Any:
+        """A ``ComputeManagementClient`` for one subscription (cached)."""
+        with self._lock:
+            client = self._compute.get(subscription)
+            if client is None:
+                from azure.mgmt.compute import ComputeManagementClient
+
+                client = ComputeManagementClient(
+                    self.credential,
+                    subscription,
+                    base_url=self.base_url,
+                    polling_interval=self.polling_interval,
+                    **self._client_options(),
+                )
+                self._compute[subscription] = client
+            return client
+
+    def arm(self) -> ArmRest:
+        """The raw ARM REST client (subscriptions, Azure ML, AKS)."""
+        with self._lock:
+            if self._arm is None:
+                from providers.azure.arm import ArmRest
+
+                self._arm = ArmRest(
+                    self.base_url,
+                    self.credential,
+                    polling_interval=self.polling_interval,
+                    **self._client_options(),
+                )
+            return self._arm
+
+    def in_scope(self, location: str | None) -> bool:
+        """``ProviderConfig.regions`` limits Azure to some locations; empty means all."""
+        regions = {region(r) for r in self.config.regions}
+        return not regions or region(location) in regions
+
+    def targets(self) -> Sequence[Target]:
+        """The configured subscriptions, or every active one the identity can see."""
+        if self.config.accounts:
+            return [Target(PROVIDER, sub) for sub in self.config.accounts]
+        subscriptions = self.arm().list("/subscriptions", SUBSCRIPTIONS_API)
+        return [
+            Target(PROVIDER, str(sub["subscriptionId"]))
+            for sub in subscriptions
+            if str(sub.get("state", "Enabled")).lower() in _ACTIVE_STATES
+        ]
+
+
+def connect(config: ProviderConfig, credential: Any = None) -> AzureConnection:
+    """Build the connection; no network call happens until a client is used."""
+    if config.endpoint_url:
+        return AzureConnection(
+            config, credential or LocalCredential(), polling_interval=0, lro_timeout=30.0
+        )
+    if credential is None:
+        from azure.identity import DefaultAzureCredential
+
+        credential = DefaultAzureCredential()
+    return AzureConnection(config, credential)

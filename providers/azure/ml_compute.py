@@ -1,0 +1,131 @@
+"""Azure Machine Learning compute instances (GPU notebooks): stop and start by tag.
+
+Raw ARM REST (``Microsoft.MachineLearningServices``, api-version 2024-04-01) through the
+azure-core pipeline: list workspaces, list each workspace's computes, ``POST .../stop`` and
+``POST .../start`` as long-running operations.
+
+A compute instance takes the tags of its workspace under its own: tag the workspace
+``schedule=office-hours`` and every notebook in it follows, while a compute's own tag
+(``schedule=off``, another schedule) wins. Instances running a job (``JobRunning``) are
+reported transitional so an off period never kills a training run; the next run after the
+job stops them. Compute clusters (AmlCompute) scale to their minimum node count by
+themselves and are reported unmanaged.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from datetime import datetime
+from typing import Any
+
+from providers.azure.common import PROVIDER, normalize_tags, region
+from providers.azure.connection import AzureConnection
+from providers.azure.operations import Pending, run_decisions, unsupported
+from providers.azure.prices import vm_price
+from providers.base import (
+    Action,
+    AdapterOptions,
+    Decision,
+    Resource,
+    ResourceState,
+    Result,
+    Target,
+    dry_run_results,
+)
+
+API_VERSION = "2024-04-01"
+NAMESPACE = "Microsoft.MachineLearningServices"
+STATES = {
+    "running": ResourceState.RUNNING,
+    "stopped": ResourceState.STOPPED,
+}  # every other state (Starting, Stopping, JobRunning, Creating, failed ones) is transitional
+
+
+class MlComputeInstances:
+    kind = "ml-compute"
+    permissions = (
+        "Microsoft.MachineLearningServices/workspaces/read",
+        "Microsoft.MachineLearningServices/workspaces/computes/read",
+        "Microsoft.MachineLearningServices/workspaces/computes/start/action",
+        "Microsoft.MachineLearningServices/workspaces/computes/stop/action",
+        "Microsoft.MachineLearningServices/locations/computeoperationsstatus/read",
+    )
+
+    def __init__(self, connection: AzureConnection, options: AdapterOptions) -> None:
+        self.connection = connection
+        self.options = options
+
+    def discover(self, target: Target) -> list[Resource]:
+        return list(self._discover(target))
+
+    def _discover(self, target: Target) -> Iterator[Resource]:
+        arm = self.connection.arm()
+        key = self.options.tag_key.lower()
+        workspaces = f"/subscriptions/{target.account}/providers/{NAMESPACE}/workspaces"
+        for workspace in arm.list(workspaces, API_VERSION):
+            if not self.connection.in_scope(workspace.get("location")):
+                continue
+            inherited = normalize_tags(workspace.get("tags"))
+            for compute in arm.list(f"{workspace['id']}/computes", API_VERSION):
+                tags = {**inherited, **normalize_tags(compute.get("tags"))}
+                if key in tags:
+                    yield self._resource(target, workspace, compute, tags)
+
+    def _resource(
+        self,
+        target: Target,
+        workspace: dict[str, Any],
+        compute: dict[str, Any],
+        tags: dict[str, str],
+    ) -> Resource:
+        outer = compute.get("properties") or {}
+        inner = outer.get("properties") or {}
+        compute_type = str(outer.get("computeType", ""))
+        raw_state = str(inner.get("state", ""))
+        state = STATES.get(raw_state.lower(), ResourceState.TRANSITIONAL)
+        location = region(compute.get("location") or workspace.get("location"))
+        size = str(inner.get("vmSize", ""))
+        unmanaged = ""
+        if compute_type != "ComputeInstance":
+            unmanaged = f"{compute_type or 'this compute'} scales to its minimum nodes by itself"
+            state = ResourceState.RUNNING
+        return Resource(
+            provider=PROVIDER,
+            account=target.account,
+            region=location,
+            kind=self.kind,
+            id=str(compute["id"]),
+            name=f"{workspace.get('name', '')}/{compute.get('name', '')}",
+            tags=tags,
+            state=state,
+            size=size,
+            price=vm_price(size, location, tags),
+            started_at=_started_at(inner) if state is ResourceState.RUNNING else None,
+            unmanaged_reason=unmanaged,
+            service="Azure Machine Learning",
+            extra={"compute_state": raw_state, "workspace": str(workspace.get("name", ""))},
+        )
+
+    def apply(self, decisions: Sequence[Decision], dry_run: bool) -> Iterable[Result]:
+        if dry_run:
+            return dry_run_results(decisions, self.options.clock())
+        return run_decisions(decisions, self._act, self.options, self.connection.lro_timeout)
+
+    def _act(self, decision: Decision) -> Pending | Result:
+        verbs = {Action.STOP: ("stop", "stopped"), Action.START: ("start", "started")}
+        if decision.action not in verbs:
+            return unsupported(decision, self.kind, self.options.clock())
+        verb, done = verbs[decision.action]
+        poller = self.connection.arm().begin("POST", f"{decision.resource.id}/{verb}", API_VERSION)
+        return Pending(poller, done)
+
+
+def _started_at(inner: dict[str, Any]) -> datetime | None:
+    last = inner.get("lastOperation") or {}
+    if str(last.get("operationName", "")).lower() != "start":
+        return None
+    when = last.get("operationTime")
+    try:
+        return datetime.fromisoformat(str(when).replace("Z", "+00:00")) if when else None
+    except ValueError:
+        return None

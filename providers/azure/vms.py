@@ -1,0 +1,148 @@
+"""Azure virtual machines: stop means deallocate, start means start.
+
+A VM that is only powered off (``PowerState/stopped``) keeps its hardware allocated and
+still bills compute. offhours therefore has exactly one way to stop a VM, deallocation
+(with ``hibernate=true`` when asked and the VM has hibernation enabled), and it reports a
+powered-off VM as running, so an off period deallocates it. No code path powers a VM off
+and the custom role does not grant ``powerOff/action``; tests check both.
+
+Discovery is two paged calls per subscription, whatever the number of VMs: the Compute
+API has no server-side tag filter, ``List All`` returns tags and sizes but no power state,
+and ``List All`` with ``statusOnly=true`` returns power states but no tags. Joining the two
+by id avoids one instance-view call per VM. (The Resources API's ``tagName`` filter could
+narrow the first list, but it returns no power state and cannot be combined with a
+resource-type filter, so it would not save the per-VM calls.)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from typing import Any
+
+from providers.azure.common import PROVIDER, normalize_tags, parse_id, region
+from providers.azure.connection import AzureConnection
+from providers.azure.operations import Pending, run_decisions, unsupported
+from providers.azure.prices import vm_price
+from providers.base import (
+    Action,
+    AdapterOptions,
+    Decision,
+    Resource,
+    ResourceState,
+    Result,
+    Target,
+    dry_run_results,
+)
+
+# Power state (the part after ``PowerState/``) -> what offhours acts on.
+POWER_STATES = {
+    "running": ResourceState.RUNNING,
+    # Powered off but still allocated: billing as if running, so the off period deallocates it.
+    "stopped": ResourceState.RUNNING,
+    "deallocated": ResourceState.STOPPED,
+    "starting": ResourceState.TRANSITIONAL,
+    "stopping": ResourceState.TRANSITIONAL,
+    "deallocating": ResourceState.TRANSITIONAL,
+}
+
+
+class VirtualMachines:
+    kind = "vms"
+    permissions = (
+        "Microsoft.Compute/virtualMachines/read",
+        "Microsoft.Compute/virtualMachines/deallocate/action",
+        "Microsoft.Compute/virtualMachines/start/action",
+        "Microsoft.Compute/locations/operations/read",
+    )
+
+    def __init__(self, connection: AzureConnection, options: AdapterOptions) -> None:
+        self.connection = connection
+        self.options = options
+
+    def discover(self, target: Target) -> list[Resource]:
+        vms = self.connection.compute(target.account).virtual_machines
+        key = self.options.tag_key.lower()
+        tagged = [
+            vm
+            for vm in vms.list_all()
+            if key in normalize_tags(vm.tags) and self.connection.in_scope(vm.location)
+        ]
+        if not tagged:
+            return []
+        views = {vm.id.lower(): vm.instance_view for vm in vms.list_all(status_only="true")}
+        return [self._resource(target, vm, views.get(vm.id.lower())) for vm in tagged]
+
+    def _resource(self, target: Target, vm: Any, view: Any) -> Resource:
+        power, provisioned_at = power_state(view)
+        state = POWER_STATES.get(power, ResourceState.TRANSITIONAL)
+        tags = normalize_tags(vm.tags)
+        size = vm.hardware_profile.vm_size if vm.hardware_profile else ""
+        location = region(vm.location)
+        capabilities = vm.additional_capabilities
+        hibernation = bool(capabilities and capabilities.hibernation_enabled)
+        scale_set = vm.virtual_machine_scale_set.id if vm.virtual_machine_scale_set else ""
+        return Resource(
+            provider=PROVIDER,
+            account=target.account,
+            region=location,
+            kind=self.kind,
+            id=vm.id,
+            name=vm.name,
+            tags=tags,
+            state=state,
+            size=size or "",
+            price=vm_price(size or "", location, tags),
+            started_at=provisioned_at if power == "running" else None,
+            unmanaged_reason=f"member of scale set {scale_set}: scale the set" if scale_set else "",
+            service="Virtual Machines",
+            extra={
+                "power_state": power or "unknown",
+                "hibernation": "true" if hibernation else "false",
+            },
+        )
+
+    def apply(self, decisions: Sequence[Decision], dry_run: bool) -> Iterable[Result]:
+        if dry_run:
+            return dry_run_results(decisions, self.options.clock())
+        return run_decisions(decisions, self._act, self.options, self.connection.lro_timeout)
+
+    def _act(self, decision: Decision) -> Pending | Result:
+        resource = decision.resource
+        ids = parse_id(resource.id)
+        vms = self.connection.compute(resource.account).virtual_machines
+        wait = {"polling_interval": self.connection.polling_interval}
+        if decision.action is Action.STOP:
+            if decision.hibernate and resource.extra.get("hibernation") == "true":
+                poller = vms.begin_deallocate(ids.resource_group, ids.name, hibernate=True, **wait)
+                return Pending(poller, "hibernated (deallocated)")
+            poller = vms.begin_deallocate(ids.resource_group, ids.name, **wait)
+            return Pending(poller, _deallocate_detail(decision))
+        if decision.action is Action.START:
+            return Pending(vms.begin_start(ids.resource_group, ids.name, **wait), "started")
+        return unsupported(decision, self.kind, self.options.clock())
+
+
+def _deallocate_detail(decision: Decision) -> str:
+    notes = ["deallocated"]
+    if decision.resource.extra.get("power_state") == "stopped":
+        notes.append("it was powered off but still allocated (billing)")
+    if decision.hibernate:
+        notes.append("hibernation is not enabled on this VM")
+    return "; ".join(notes)
+
+
+def power_state(view: Any) -> tuple[str, datetime | None]:
+    """``("running" | "deallocated" | ..., time of the last provisioning change)``.
+
+    The provisioning time is when the VM's last operation finished: for a running VM, the
+    start (or any later update), which offhours uses as ``started_at`` for the grace period.
+    """
+    power, provisioned_at = "", None
+    for status in (view.statuses if view else None) or []:
+        code = (status.code or "").lower()
+        if code.startswith("powerstate/"):
+            power = code.partition("/")[2]
+        elif code.startswith("provisioningstate/"):
+            provisioned_at = status.time
+    return power, provisioned_at

@@ -1,0 +1,133 @@
+"""AKS against the ARM fake: stop/start the cluster, or user node pools to 0 and back."""
+
+from __future__ import annotations
+
+import json
+
+from azure_testkit import NOW, OFFICE, SUB, by_name, decide, target
+
+from providers.azure.aks import MODE_TAG, STATE_NAME, AksClusters
+from providers.base import Action, Outcome, ResourceState, state_key
+from sandbox.azure_fake import FakeAgentPool
+
+NODEPOOLS = {**OFFICE, MODE_TAG: "nodepools"}
+
+
+def pools():
+    return [
+        FakeAgentPool("system", 1, "Standard_D2s_v5", mode="System"),
+        FakeAgentPool("cpu", 3, "Standard_D4s_v5"),
+        FakeAgentPool(
+            "gpu", 2, "Standard_NC6s_v3", enable_auto_scaling=True, min_count=1, max_count=4
+        ),
+    ]
+
+
+def test_cluster_mode_stop_and_start(fake, build):
+    fake.add_aks(SUB, "rg", "dev", "eastus", OFFICE, pools())
+    fake.add_aks(SUB, "rg", "untagged", "eastus", {})
+    adapter = build(AksClusters)
+    (dev,) = adapter.discover(target())
+    assert (dev.state, dev.off_state) == (ResourceState.RUNNING, ResourceState.STOPPED)
+    assert dev.price is not None
+    assert round(dev.price.hourly, 3) == round(0.096 + 3 * 0.192 + 2 * 3.06, 3)
+    (stop,) = adapter.apply(decide([dev], Action.STOP), dry_run=False)
+    assert stop.outcome is Outcome.DONE, stop.error
+    assert fake.aks("dev").power_state == "Stopped"
+    (stopped,) = adapter.discover(target())
+    assert stopped.state is ResourceState.STOPPED
+    (start,) = adapter.apply(decide([stopped], Action.START), dry_run=False)
+    assert start.outcome is Outcome.DONE, start.error
+    assert fake.aks("dev").power_state == "Running"
+    assert fake.aks("untagged").power_state == "Running"
+
+
+def test_nodepool_mode_saves_counts_first_and_restores_them_exactly(fake, build, options):
+    fake.add_aks(SUB, "rg", "ml", "eastus", NODEPOOLS, pools())
+    adapter = build(AksClusters)
+    (ml,) = adapter.discover(target())
+    assert (ml.state, ml.off_state) == (ResourceState.RUNNING, ResourceState.SCALED_DOWN)
+    (down,) = adapter.apply(decide([ml], Action.SCALE_DOWN), dry_run=False)
+    assert down.outcome is Outcome.DONE, down.error
+    assert "system pools kept running: system" in down.detail
+    cluster = fake.aks("ml")
+    assert {p.name: p.count for p in cluster.pools.values()} == {"system": 1, "cpu": 0, "gpu": 0}
+    assert not cluster.pools["gpu"].enable_auto_scaling
+    saved = json.loads(options.state.get(state_key(ml, STATE_NAME)))
+    assert saved["saved_at"] == NOW.isoformat()
+    assert saved["pools"]["cpu"]["count"] == 3
+    assert saved["pools"]["gpu"] == {
+        "count": 2, "enableAutoScaling": True, "minCount": 1, "maxCount": 4
+    }  # fmt: skip
+
+    (scaled,) = adapter.discover(target())
+    assert scaled.state is ResourceState.SCALED_DOWN
+    assert scaled.price is not None and round(scaled.price.hourly, 3) == round(
+        3 * 0.192 + 2 * 3.06, 3
+    )
+    (up,) = adapter.apply(decide([scaled], Action.SCALE_UP), dry_run=False)
+    assert up.outcome is Outcome.DONE, up.error
+    restored = {p.name: (p.count, p.enable_auto_scaling, p.min_count, p.max_count)
+                for p in cluster.pools.values()}  # fmt: skip
+    assert restored == {
+        "system": (1, False, None, None), "cpu": (3, False, None, None), "gpu": (2, True, 1, 4)
+    }  # fmt: skip
+    assert options.state.get(state_key(ml, STATE_NAME)) is None
+
+
+def test_nodepool_mode_without_state_store_changes_nothing(fake, build):
+    fake.add_aks(SUB, "rg", "ml", "eastus", NODEPOOLS, pools())
+    adapter = build(AksClusters, state=None)
+    (ml,) = adapter.discover(target())
+    (result,) = adapter.apply(decide([ml], Action.SCALE_DOWN), dry_run=False)
+    assert result.outcome is Outcome.FAILED
+    assert "no state store" in result.error
+    assert fake.aks("ml").pools["cpu"].count == 3
+
+
+def test_nodepool_partial_failure_keeps_every_count(fake, build, options):
+    fake.add_aks(SUB, "rg", "ml", "eastus", NODEPOOLS, pools())
+    fake.fail_action("gpu", "update", asynchronous=True, code="QuotaExceeded")
+    adapter = build(AksClusters)
+    (ml,) = adapter.discover(target())
+    (first,) = adapter.apply(decide([ml], Action.SCALE_DOWN), dry_run=False)
+    assert first.outcome is Outcome.FAILED and first.error.startswith("QuotaExceeded")
+    assert fake.aks("ml").pools["cpu"].count == 0
+    # The next run scales the rest down and still remembers cpu=3.
+    fake.clear_faults()
+    (again,) = adapter.discover(target())
+    (second,) = adapter.apply(decide([again], Action.SCALE_DOWN), dry_run=False)
+    assert second.outcome is Outcome.DONE, second.error
+    (scaled,) = adapter.discover(target())
+    adapter.apply(decide([scaled], Action.SCALE_UP), dry_run=False)
+    assert {p.name: p.count for p in fake.aks("ml").pools.values()} == {
+        "system": 1, "cpu": 3, "gpu": 2
+    }  # fmt: skip
+
+
+def test_cluster_without_user_pools_in_nodepool_mode_is_unmanaged(fake, build):
+    fake.add_aks(SUB, "rg", "tiny", "eastus", NODEPOOLS, [FakeAgentPool("sys", 1, "x", "System")])
+    fake.add_aks(SUB, "rg", "typo", "eastus", {**OFFICE, MODE_TAG: "pods"})
+    found = by_name(build(AksClusters).discover(target()))
+    assert "no user node pools" in found["tiny"].unmanaged_reason
+    assert "bad offhours-aks-mode tag" in found["typo"].unmanaged_reason
+
+
+def test_stop_failure_is_a_result(fake, build):
+    fake.add_aks(SUB, "rg", "dev", "eastus", OFFICE)
+    fake.fail_action("dev", "stop", code="OperationNotAllowed", message="upgrade running")
+    adapter = build(AksClusters)
+    (result,) = adapter.apply(decide(adapter.discover(target()), Action.STOP), dry_run=False)
+    assert result.outcome is Outcome.FAILED
+    assert result.error == "OperationNotAllowed: upgrade running"
+    assert fake.aks("dev").power_state == "Running"
+
+
+def test_dry_run_changes_nothing(fake, build, options):
+    fake.add_aks(SUB, "rg", "ml", "eastus", NODEPOOLS, pools())
+    adapter = build(AksClusters)
+    (ml,) = adapter.discover(target())
+    (result,) = adapter.apply(decide([ml], Action.SCALE_DOWN), dry_run=True)
+    assert result.outcome is Outcome.DRY_RUN
+    assert fake.aks("ml").pools["cpu"].count == 3
+    assert options.state.get(state_key(ml, STATE_NAME)) is None

@@ -1,0 +1,82 @@
+"""The Azure Blob object store against real Azurite."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from ledger.store import StoreError
+from providers.azure.blob_store import BlobStore
+from sandbox.azurite import BINARY, azurite_installed, start_azurite
+
+pytestmark = pytest.mark.skipif(
+    not azurite_installed(), reason=f"Azurite is not installed ({BINARY}): run `npm install`"
+)
+
+
+@pytest.fixture(scope="module")
+def endpoint() -> Iterator[str]:
+    with start_azurite() as url:
+        yield url
+
+
+@pytest.fixture
+def store(endpoint: str, request: pytest.FixtureRequest) -> BlobStore:
+    container = request.node.name.replace("_", "-").lower()[:60]
+    blob_store = BlobStore(f"azblob://devstoreaccount1/{container}/offhours", endpoint_url=endpoint)
+    blob_store.ensure_container()
+    blob_store.ensure_container()  # idempotent
+    return blob_store
+
+
+def test_put_get_list_delete(store):
+    store.put("ledger/v1/provider=azure/date=2026-11-25/run.jsonl.gz", b"one")
+    store.put("ledger/v1/provider=azure/date=2026-11-24/run.jsonl.gz", b"two")
+    store.put("state/v1/x.json", b"{}")
+    store.put("state/v1/x.json", b'{"v": 2}')  # overwrite
+    assert store.get("state/v1/x.json") == b'{"v": 2}'
+    assert store.get("missing/key") is None
+    assert list(store.list("ledger/")) == [
+        "ledger/v1/provider=azure/date=2026-11-24/run.jsonl.gz",
+        "ledger/v1/provider=azure/date=2026-11-25/run.jsonl.gz",
+    ]
+    assert len(list(store.list(""))) == 3
+    store.delete("state/v1/x.json")
+    store.delete("state/v1/x.json")  # already gone: no error
+    assert store.get("state/v1/x.json") is None
+
+
+def test_prefix_isolates_stores_in_one_container(endpoint):
+    a = BlobStore("azblob://devstoreaccount1/shared/a", endpoint_url=endpoint)
+    b = BlobStore("azblob://devstoreaccount1/shared/b", endpoint_url=endpoint)
+    a.ensure_container()
+    a.put("k", b"a")
+    b.put("k", b"b")
+    assert (a.get("k"), b.get("k")) == (b"a", b"b")
+    assert list(a.list("")) == ["k"]
+
+
+def test_missing_container_is_a_one_line_store_error(endpoint):
+    store = BlobStore("azblob://devstoreaccount1/nowhere", endpoint_url=endpoint)
+    with pytest.raises(StoreError) as err:
+        store.put("k", b"x")
+    assert "ContainerNotFound" in str(err.value) and "\n" not in str(err.value)
+    with pytest.raises(StoreError):
+        store.get("k")
+    with pytest.raises(StoreError):
+        list(store.list(""))
+
+
+@pytest.mark.parametrize(
+    "url", ["s3://bucket/x", "azblob://account", "azblob:///container", "https://a/b/c"]
+)
+def test_bad_urls_are_store_errors(url):
+    with pytest.raises(StoreError):
+        BlobStore(url, endpoint_url="http://127.0.0.1:1")
+
+
+def test_bad_keys_are_store_errors(store):
+    for key in ("", "/abs", "a//b", "a/../b"):
+        with pytest.raises(StoreError):
+            store.put(key, b"x")

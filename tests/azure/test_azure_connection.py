@@ -1,0 +1,85 @@
+"""Connection, targets, a forbidden subscription, the registry and lazy SDK imports."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+from azure.core.exceptions import HttpResponseError
+from azure_testkit import OFFICE, SUB, SUB2, target
+
+import providers
+from providers.azure.aks import AksClusters
+from providers.azure.connection import LocalCredential, connect
+from providers.azure.ml_compute import MlComputeInstances
+from providers.azure.scale_sets import ScaleSets
+from providers.azure.vms import VirtualMachines
+from providers.base import ProviderConfig, Target
+
+ADAPTERS = (VirtualMachines, ScaleSets, MlComputeInstances, AksClusters)
+
+
+def test_targets_are_the_configured_subscriptions(fake):
+    connection = connect(ProviderConfig(accounts=(SUB, SUB2), endpoint_url=fake.url))
+    assert connection.targets() == [Target("azure", SUB), Target("azure", SUB2)]
+    assert fake.requests == []  # no call needed
+
+
+def test_targets_list_every_visible_subscription_across_pages(fake, build):
+    fake.page_size = 2
+    for i in range(5):
+        fake.add_subscription(f"00000000-0000-4000-8000-00000000000{i}")
+    connection = connect(ProviderConfig(endpoint_url=fake.url))
+    assert len(connection.targets()) == 5
+    assert ("GET", "/subscriptions") in fake.requests
+
+
+def test_local_fake_gets_a_stand_in_credential_and_no_polling_delay(fake):
+    connection = connect(ProviderConfig(endpoint_url=fake.url))
+    assert isinstance(connection.credential, LocalCredential)
+    assert connection.polling_interval == 0
+    assert connection.credential.get_token("https://management.azure.com/.default").token
+
+
+def test_a_forbidden_subscription_fails_alone(fake, build):
+    """Discovery raises for a whole-target failure; the reconcile job isolates targets."""
+    for sub in (SUB, SUB2):
+        fake.add_vm(sub, "rg", f"vm-{sub[-1]}", "Standard_D2s_v5", "eastus", OFFICE)
+        fake.add_scale_set(sub, "rg", f"ss-{sub[-1]}", "Standard_D2s_v5", "eastus", OFFICE)
+        fake.add_ml_compute(sub, "rg", "ws", f"ci-{sub[-1]}", "Standard_DS3_v2", "eastus", OFFICE)
+        fake.add_aks(sub, "rg", f"aks-{sub[-1]}", "eastus", OFFICE)
+    fake.deny_subscription(SUB2)
+    for adapter_class in ADAPTERS:
+        adapter = build(adapter_class)
+        with pytest.raises(HttpResponseError) as denied:
+            adapter.discover(target(SUB2))
+        assert denied.value.status_code == 403
+        assert denied.value.error.code == "AuthorizationFailed"
+        assert len(adapter.discover(target(SUB))) == 1
+
+
+def test_regions_limit_discovery(fake, build, connection):
+    fake.add_vm(SUB, "rg", "eu", "Standard_D2s_v5", "westeurope", OFFICE)
+    fake.add_vm(SUB, "rg", "us", "Standard_D2s_v5", "eastus", OFFICE)
+    connection.config = ProviderConfig(regions=("West Europe",), endpoint_url=fake.url)
+    assert [r.name for r in build(VirtualMachines).discover(target())] == ["eu"]
+
+
+def test_registry_lists_every_azure_adapter_and_the_blob_store():
+    kinds = providers.KINDS["azure"]
+    assert {providers.load(path) for path in kinds.values()} == set(ADAPTERS)
+    for kind, path in kinds.items():
+        assert providers.load(path).kind == kind
+    assert providers.load(providers.CONNECTIONS["azure"]) is connect
+    assert providers.load(providers.STORES["azblob"]).__name__ == "BlobStore"
+
+
+def test_importing_the_adapters_imports_no_azure_sdk():
+    code = (
+        "import sys, providers.azure.vms, providers.azure.scale_sets, providers.azure.aks, "
+        "providers.azure.ml_compute, providers.azure.blob_store, providers.azure.connection; "
+        "print(sorted(m for m in sys.modules if m.startswith('azure')))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"

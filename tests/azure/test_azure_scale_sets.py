@@ -1,0 +1,94 @@
+"""VM scale sets against the ARM fake: to 0 and back to exactly the previous capacity."""
+
+from __future__ import annotations
+
+from azure_testkit import OFFICE, SUB, decide, target
+
+from providers.azure.scale_sets import SAVED_CAPACITY_TAG, ScaleSets
+from providers.base import Action, Outcome, ResourceState
+
+
+def test_discover_reports_capacity_and_off_state(fake, build):
+    fake.add_scale_set(SUB, "rg", "web", "Standard_D2s_v5", "westeurope", OFFICE, capacity=3)
+    fake.add_scale_set(SUB, "rg", "other", "Standard_D2s_v5", "westeurope", {}, capacity=3)
+    (web,) = build(ScaleSets).discover(target())
+    assert web.state is ResourceState.RUNNING
+    assert web.off_state is ResourceState.SCALED_DOWN
+    assert web.extra["capacity"] == "3"
+    assert web.price is not None
+    assert round(web.price.hourly, 4) == round(3 * 0.096 * 1.2, 4)  # 3 x D2s_v5 West Europe
+
+
+def test_scale_down_saves_the_capacity_tag_first_then_back_exactly(fake, build):
+    fake.add_scale_set(SUB, "rg", "web", "Standard_D2s_v5", "westeurope", OFFICE, capacity=5)
+    adapter = build(ScaleSets)
+    (web,) = adapter.discover(target())
+    (down,) = adapter.apply(decide([web], Action.SCALE_DOWN), dry_run=False)
+    assert down.outcome is Outcome.DONE, down.error
+    vmss = fake.scale_set("web")
+    assert vmss.capacity == 0
+    assert vmss.tags[SAVED_CAPACITY_TAG] == "5"
+    assert vmss.tags["schedule"] == "office-hours"
+    # The saved tag was accepted, as its own update, before the capacity changed.
+    changes = [(kind, value) for kind, _, value in fake.events]
+    tag_at = next(
+        i for i, (k, v) in enumerate(changes) if k == "tags" and v.get(SAVED_CAPACITY_TAG)
+    )
+    assert changes.index(("capacity", 0)) > tag_at
+
+    (scaled,) = build(ScaleSets).discover(target())
+    assert scaled.state is ResourceState.SCALED_DOWN
+    assert scaled.price is not None  # priced by the saved capacity
+    (up,) = adapter.apply(decide([scaled], Action.SCALE_UP), dry_run=False)
+    assert up.outcome is Outcome.DONE, up.error
+    assert vmss.capacity == 5
+    assert SAVED_CAPACITY_TAG not in vmss.tags
+    assert vmss.tags == OFFICE
+
+
+def test_crash_between_tag_and_capacity_loses_nothing(fake, build):
+    vmss = fake.add_scale_set(SUB, "rg", "web", "Standard_D2s_v5", "westeurope", OFFICE, 4)
+    vmss.tags[SAVED_CAPACITY_TAG] = "4"  # a run saved the tag, then died
+    adapter = build(ScaleSets)
+    (web,) = adapter.discover(target())
+    assert web.state is ResourceState.RUNNING
+    adapter.apply(decide([web], Action.SCALE_DOWN), dry_run=False)
+    assert (vmss.capacity, vmss.tags[SAVED_CAPACITY_TAG]) == (0, "4")
+    adapter.apply(decide(adapter.discover(target()), Action.SCALE_UP), dry_run=False)
+    assert vmss.capacity == 4
+
+
+def test_scale_up_without_saved_capacity_is_skipped(fake, build):
+    fake.add_scale_set(SUB, "rg", "empty", "Standard_D2s_v5", "westeurope", OFFICE, capacity=0)
+    adapter = build(ScaleSets)
+    (empty,) = adapter.discover(target())
+    assert empty.price is None
+    (result,) = adapter.apply(decide([empty], Action.SCALE_UP), dry_run=False)
+    assert result.outcome is Outcome.SKIPPED
+    assert SAVED_CAPACITY_TAG in result.detail
+    assert fake.scale_set("empty").capacity == 0
+
+
+def test_failed_update_is_a_result_and_others_proceed(fake, build):
+    fake.add_scale_set(SUB, "rg", "bad", "Standard_D2s_v5", "westeurope", OFFICE, capacity=2)
+    fake.add_scale_set(SUB, "rg", "good", "Standard_D2s_v5", "westeurope", OFFICE, capacity=2)
+    fake.fail_action("bad", "update", status=409, code="Conflict", message="busy")
+    adapter = build(ScaleSets)
+    decisions = decide(adapter.discover(target()), Action.SCALE_DOWN)
+    results = {r.resource.name: r for r in adapter.apply(decisions, dry_run=False)}
+    assert results["bad"].outcome is Outcome.FAILED
+    assert results["bad"].error == "Conflict: busy"
+    assert fake.scale_set("bad").capacity == 2
+    assert SAVED_CAPACITY_TAG not in fake.scale_set("bad").tags
+    assert results["good"].outcome is Outcome.DONE
+    assert fake.scale_set("good").capacity == 0
+
+
+def test_dry_run_changes_nothing(fake, build):
+    fake.add_scale_set(SUB, "rg", "web", "Standard_D2s_v5", "westeurope", OFFICE, capacity=2)
+    adapter = build(ScaleSets)
+    found = adapter.discover(target())
+    (result,) = adapter.apply(decide(found, Action.SCALE_DOWN), dry_run=True)
+    assert result.outcome is Outcome.DRY_RUN
+    assert fake.scale_set("web").capacity == 2
+    assert fake.events == []
