@@ -15,6 +15,7 @@ from typing import Any
 from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
 
+from functions.entry import parse_instant, scheduled_run
 from functions.settings import Settings
 
 logger = Logger(service="offhours")
@@ -22,64 +23,30 @@ metrics = Metrics(namespace="offhours", service="scheduler")
 
 
 def event_time(event: dict[str, Any]) -> datetime:
-    text = event.get("scheduled_time") or event.get("time")
-    if not text:
-        return datetime.now(UTC)
-    at = datetime.fromisoformat(str(text).replace("Z", "+00:00"))
-    return at if at.tzinfo else at.replace(tzinfo=UTC)
+    return parse_instant(event.get("scheduled_time") or event.get("time")) or datetime.now(UTC)
 
 
 @logger.inject_lambda_context(log_event=True)
 @metrics.log_metrics
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
-    from functions.reconcile import reconcile
-    from functions.wiring import build_job
-
     settings = Settings.from_sources({}, os.environ)
-    now = event_time(event)
-    job = build_job(settings, lambda: datetime.now(UTC))
-    job = job.__class__(
-        **{**job.__dict__, "time_left": lambda: context.get_remaining_time_in_millis() / 1000}
+    result = scheduled_run(
+        settings,
+        event_time(event),
+        lambda: context.get_remaining_time_in_millis() / 1000,
+        logger,
     )
-    report = reconcile(job, now)
-    counts: dict[str, int] = {}
-    for result in report.results:
-        if result.decision.action.value != "skip":
-            key = f"{result.decision.action.value}-{result.outcome.value}"
-            counts[key] = counts.get(key, 0) + 1
-    for decision in report.decisions:
-        logger.info(
-            "decision",
-            extra={
-                "resource": decision.resource.key,
-                "action": decision.action.value,
-                "reason": decision.reason,
-                "dry_run": settings.dry_run,
-            },
-        )
-    for error in report.errors:
-        logger.error("target error", extra={"error": error})
-    metrics.add_metric(
-        "ResourcesStopped", MetricUnit.Count, _n(counts, "stop-done", "scale-down-done")
-    )
-    metrics.add_metric(
-        "ResourcesStarted", MetricUnit.Count, _n(counts, "start-done", "scale-up-done")
-    )
-    metrics.add_metric(
-        "ActionsFailed", MetricUnit.Count, sum(v for k, v in counts.items() if k.endswith("failed"))
-    )
-    metrics.add_metric("TargetErrors", MetricUnit.Count, len(report.errors))
-    return {
-        "run_id": report.run_id,
-        "dry_run": settings.dry_run,
-        "actions": counts,
-        "errors": report.errors,
-        "deferred": [str(t) for t in report.deferred],
-    }
+    actions: dict[str, int] = result["actions"]
 
+    def count(*keys: str) -> int:
+        return sum(actions.get(k, 0) for k in keys)
 
-def _n(counts: dict[str, int], *keys: str) -> int:
-    return sum(counts.get(k, 0) for k in keys)
+    metrics.add_metric("ResourcesStopped", MetricUnit.Count, count("stop-done", "scale-down-done"))
+    metrics.add_metric("ResourcesStarted", MetricUnit.Count, count("start-done", "scale-up-done"))
+    failed = sum(n for k, n in actions.items() if k.endswith("-failed"))
+    metrics.add_metric("ActionsFailed", MetricUnit.Count, failed)
+    metrics.add_metric("TargetErrors", MetricUnit.Count, len(result["errors"]))
+    return result
 
 
 @logger.inject_lambda_context(log_event=True)
