@@ -79,6 +79,8 @@ def run_demo(out: Path, week_start: datetime, keep_reports: bool = False) -> Dem
 
     from functions.wiring import build_job, connect
     from sandbox import aws_fleet
+    from sandbox.azure_fake import start_azure_fake
+    from sandbox.azure_fake.demo import DEMO_SUBSCRIPTION, seed_demo_subscription
 
     began = time.perf_counter()
     out.mkdir(parents=True, exist_ok=True)
@@ -90,16 +92,19 @@ def run_demo(out: Path, week_start: datetime, keep_reports: bool = False) -> Dem
         stack.enter_context(mock_aws())
         ec2 = boto3.client("ec2", region_name=aws_fleet.DEMO_REGION)
         ids = aws_fleet.seed(ec2, aws_fleet.demo_fleet(week_start), week_start - timedelta(days=3))
+        azure = stack.enter_context(start_azure_fake(clock=clock))
+        seed_demo_subscription(azure)
         settings = Settings(
-            providers=("aws",),
+            providers=("aws", "azure"),
             ledger=str(ledger_dir),
             aws_regions=(aws_fleet.DEMO_REGION,),
+            azure_subscriptions=(DEMO_SUBSCRIPTION,),
+            azure_endpoint_url=azure.url,
             default_tz=DEMO_TZ,
         )
         store = LocalStore(ledger_dir)
-        job: Job = build_job(
-            settings, clock, connections={"aws": connect(settings, "aws")}, store=store
-        )
+        connections = {provider: connect(settings, provider) for provider in settings.providers}
+        job: Job = build_job(settings, clock, connections=connections, store=store)
         events = _people(ec2, ids, week_start)
         reports: list[RunReport] = []
         runs = 0

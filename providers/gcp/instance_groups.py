@@ -1,0 +1,195 @@
+"""Managed instance groups: resize to 0 and back to the exact previous size.
+
+MIGs carry no labels of their own, so the schedule is read from the labels of the group's
+instance template (``properties.labels``): label the template, and every MIG built from it
+follows the schedule. The previous size is saved to the state store *before* the resize
+to 0, and a group is never resized down when that save failed.
+
+Autoscaled groups are reported as unmanaged: the autoscaler would undo a resize.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
+from typing import Any
+
+from ledger.store import StoreError
+from providers.base import (
+    Action,
+    AdapterOptions,
+    Decision,
+    Outcome,
+    Resource,
+    ResourceState,
+    Result,
+    Target,
+    dry_run_results,
+)
+from providers.gcp import calls, saved
+from providers.gcp.connection import GcpConnection
+from providers.gcp.prices import machine_price, scaled
+
+STATE_NAME = "capacity.json"
+
+
+class ManagedInstanceGroups:
+    kind = "instance-groups"
+    permissions = (
+        "compute.instanceGroupManagers.list",
+        "compute.instanceGroupManagers.update",
+        "compute.instanceTemplates.get",
+    )
+
+    def __init__(self, connection: GcpConnection, options: AdapterOptions) -> None:
+        self.connection = connection
+        self.options = options
+
+    # ---- discover ---------------------------------------------------------------------------
+    def discover(self, target: Target) -> Iterator[Resource]:
+        client = self.connection.compute("InstanceGroupManagersClient")
+        templates: dict[str, Any] = {}
+        request = {"project": target.account, "max_results": 500}
+        for _scope, scoped in client.aggregated_list(request=request):
+            for mig in scoped.instance_group_managers:
+                url = mig.instance_template
+                if url not in templates:
+                    templates[url] = self._template(target.account, url)
+                template = templates[url]
+                if template is not None and self.options.tag_key in template.properties.labels:
+                    yield self._resource(target.account, mig, template)
+
+    def _template(self, project: str, url: str) -> Any:
+        """The instance template a MIG is built from (global or regional); None if unset."""
+        if not url:
+            return None
+        parts = url.split("/projects/", 1)[-1].split("/")  # P/global|regions/R/instanceTemplates/N
+        if parts[1] == "regions":
+            client = self.connection.compute("RegionInstanceTemplatesClient")
+            return client.get(project=parts[0], region=parts[2], instance_template=parts[-1])
+        client = self.connection.compute("InstanceTemplatesClient")
+        return client.get(project=parts[0], instance_template=parts[-1])
+
+    def _resource(self, project: str, mig: Any, template: Any) -> Resource:
+        scope = f"zones/{_last(mig.zone)}" if mig.zone else f"regions/{_last(mig.region)}"
+        location = scope.split("/", 1)[1]
+        region = location if scope.startswith("regions/") else location.rsplit("-", 1)[0]
+        labels = dict(template.properties.labels)
+        machine_type = _last(template.properties.machine_type)
+        resource = Resource(
+            provider="gcp",
+            account=project,
+            region=region,
+            kind=self.kind,
+            id=f"projects/{project}/{scope}/instanceGroupManagers/{mig.name}",
+            name=mig.name,
+            tags=labels,
+            state=ResourceState.RUNNING if mig.target_size else ResourceState.SCALED_DOWN,
+            size=f"{mig.target_size} x {machine_type}",
+            unmanaged_reason=(
+                f"autoscaled by {_last(mig.status.autoscaler)}: a resize would be undone"
+                if mig.status.autoscaler
+                else ""
+            ),
+            off_state=ResourceState.SCALED_DOWN,
+            service="Compute Engine",
+            extra={
+                "scope": scope,
+                "target_size": str(mig.target_size),
+                "machine_type": machine_type,
+            },
+        )
+        gpus = {
+            _last(g.accelerator_type): g.accelerator_count
+            for g in template.properties.guest_accelerators
+        }
+        unit = machine_price(region, machine_type, gpus, labels)
+        count = mig.target_size or self._saved_size(resource)
+        return replace(resource, price=scaled(unit, count) if count else None)
+
+    def _saved_size(self, resource: Resource) -> int:
+        """For a group at 0: the size it will come back to (prices the avoided hours)."""
+        try:
+            data = saved.load(self.options.state, resource, STATE_NAME)
+        except StoreError:
+            return 0
+        return int(data.get("previous_size", 0)) if data else 0
+
+    # ---- apply ------------------------------------------------------------------------------
+    def apply(self, decisions: Sequence[Decision], dry_run: bool) -> Iterable[Result]:
+        if dry_run:
+            return dry_run_results(decisions, self.options.clock())
+        with ThreadPoolExecutor(max_workers=max(1, self.options.max_workers)) as pool:
+            return list(pool.map(self._apply_one, decisions))
+
+    def _apply_one(self, decision: Decision) -> Result:
+        if decision.action is Action.SKIP:
+            return Result(decision, Outcome.SKIPPED, self.options.clock())
+        try:
+            if decision.action is Action.SCALE_DOWN:
+                return self._scale_down(decision)
+            if decision.action is Action.SCALE_UP:
+                return self._scale_up(decision)
+        except calls.ADAPTER_ERRORS as err:
+            return self._failed(decision, calls.error_text(err))
+        return self._failed(decision, f"managed instance groups cannot {decision.action}")
+
+    def _scale_down(self, decision: Decision) -> Result:
+        resource = decision.resource
+        size = int(resource.extra.get("target_size", "0"))
+        if size == 0:
+            return self._done(decision, "already at size 0")
+        data = {"previous_size": size, "saved_at": self.options.clock().isoformat()}
+        try:
+            saved.save(self.options.state, resource, STATE_NAME, data)
+        except StoreError as err:
+            return self._failed(decision, f"previous size not saved, group left at {size}: {err}")
+        operation = self._resize(resource, 0)
+        return self._done(decision, f"resized {size} -> 0 (operation {operation})")
+
+    def _scale_up(self, decision: Decision) -> Result:
+        resource = decision.resource
+        data = saved.load(self.options.state, resource, STATE_NAME)
+        if not data or int(data.get("previous_size", 0)) <= 0:
+            return self._failed(decision, "no saved previous size: cannot tell what to restore")
+        size = int(data["previous_size"])
+        operation = self._resize(resource, size)
+        note = ""
+        try:
+            saved.forget(self.options.state, resource, STATE_NAME)
+        except StoreError as err:
+            note = f"; saved size not deleted: {err}"
+        return self._done(decision, f"resized 0 -> {size} (operation {operation}){note}")
+
+    def _resize(self, resource: Resource, size: int) -> str:
+        project, scope, _, name = _parts(resource.id)
+        where, location = scope.split("/", 1)
+        if where == "regions":
+            client = self.connection.compute("RegionInstanceGroupManagersClient")
+            operation = client.resize_unary(
+                project=project, region=location, instance_group_manager=name, size=size
+            )
+        else:
+            client = self.connection.compute("InstanceGroupManagersClient")
+            operation = client.resize_unary(
+                project=project, zone=location, instance_group_manager=name, size=size
+            )
+        calls.raise_operation_error(operation)
+        return str(operation.name)
+
+    def _done(self, decision: Decision, detail: str) -> Result:
+        return Result(decision, Outcome.DONE, self.options.clock(), detail=detail)
+
+    def _failed(self, decision: Decision, error: str) -> Result:
+        return Result(decision, Outcome.FAILED, self.options.clock(), error=error)
+
+
+def _parts(resource_id: str) -> tuple[str, str, str, str]:
+    """``projects/P/zones/Z/instanceGroupManagers/N`` -> (P, "zones/Z", kind, N)."""
+    parts = resource_id.split("/")
+    return parts[1], f"{parts[2]}/{parts[3]}", parts[4], parts[5]
+
+
+def _last(url: str) -> str:
+    return url.rsplit("/", 1)[-1]

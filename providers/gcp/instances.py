@@ -1,0 +1,178 @@
+"""Compute Engine VMs: discover by schedule label, stop (or suspend) and start (or resume).
+
+Discovery is one ``instances.aggregatedList`` per project with the label filtered on the
+server (``labels.<key>:*``), 500 per page. Compute Engine has no batch stop, so actions are
+issued concurrently on a bounded pool, one ``*_unary`` call each, without waiting for the
+operations: the Result records the operation name and the next run's discover sees the
+new state.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime
+from typing import Any
+
+from providers.base import (
+    Action,
+    AdapterOptions,
+    Decision,
+    Outcome,
+    Resource,
+    ResourceState,
+    Result,
+    Target,
+    dry_run_results,
+)
+from providers.gcp import calls
+from providers.gcp.connection import GcpConnection
+from providers.gcp.prices import machine_price
+
+_STATES = {
+    "RUNNING": ResourceState.RUNNING,
+    "TERMINATED": ResourceState.STOPPED,
+    "STOPPED": ResourceState.STOPPED,
+    "SUSPENDED": ResourceState.STOPPED,
+}
+# Labels Google sets on VMs that another service owns: stopping them by hand fights it.
+_OWNED_BY = {
+    "goog-gke-node": "a GKE node",
+    "goog-dataproc-cluster-name": "a Dataproc cluster node",
+    "goog-workbench-instance": "a Vertex AI Workbench instance (use the workbench kind)",
+    "goog-caip-notebook": "a Vertex AI Workbench instance (use the workbench kind)",
+}
+
+
+class GceInstances:
+    kind = "instances"
+    permissions = (
+        "compute.instances.list",
+        "compute.instances.stop",
+        "compute.instances.start",
+        "compute.instances.suspend",
+        "compute.instances.resume",
+    )
+
+    page_size = 500  # the API's maximum
+
+    def __init__(self, connection: GcpConnection, options: AdapterOptions) -> None:
+        self.connection = connection
+        self.options = options
+
+    def discover(self, target: Target) -> Iterator[Resource]:
+        client = self.connection.compute("InstancesClient")
+        request = {
+            "project": target.account,
+            "filter": f"labels.{self.options.tag_key}:*",
+            "max_results": self.page_size,
+        }
+        for _scope, scoped in client.aggregated_list(request=request):
+            for instance in scoped.instances:
+                yield self._resource(target.account, instance)
+
+    def apply(self, decisions: Sequence[Decision], dry_run: bool) -> Iterable[Result]:
+        if dry_run:
+            return dry_run_results(decisions, self.options.clock())
+        with ThreadPoolExecutor(max_workers=max(1, self.options.max_workers)) as pool:
+            return list(pool.map(self._apply_one, decisions))
+
+    # ---- apply ------------------------------------------------------------------------------
+    def _apply_one(self, decision: Decision) -> Result:
+        resource = decision.resource
+        if decision.action is Action.SKIP:
+            return Result(decision, Outcome.SKIPPED, self.options.clock())
+        if decision.action not in (Action.STOP, Action.START):
+            return self._result(decision, f"Compute Engine instances cannot {decision.action}")
+        project, zone, name = _parts(resource.id)
+        try:
+            if decision.action is Action.START:
+                verb = "resume" if resource.extra.get("status") == "SUSPENDED" else "start"
+                return self._result(decision, detail=self._call(verb, project, zone, name))
+            if not decision.hibernate:
+                return self._result(decision, detail=self._call("stop", project, zone, name))
+            return self._suspend(decision, project, zone, name)
+        except calls.API_ERRORS as err:
+            return self._result(decision, calls.error_text(err))
+
+    def _suspend(self, decision: Decision, project: str, zone: str, name: str) -> Result:
+        if decision.resource.extra.get("gpus"):
+            note = "suspend is not supported with GPUs attached: stopped instead"
+            detail = self._call("stop", project, zone, name)
+            return self._result(decision, detail=f"{detail}; {note}")
+        try:
+            return self._result(decision, detail=self._call("suspend", project, zone, name))
+        except calls.CLIENT_ERRORS as err:
+            detail = self._call("stop", project, zone, name)
+            note = f"suspend refused ({calls.error_text(err)}): stopped instead"
+            return self._result(decision, detail=f"{detail}; {note}")
+
+    def _call(self, verb: str, project: str, zone: str, name: str) -> str:
+        client = self.connection.compute("InstancesClient")
+        method = getattr(client, f"{verb}_unary")
+        operation = method(project=project, zone=zone, instance=name)
+        calls.raise_operation_error(operation)
+        return f"{verb}: operation {operation.name}"
+
+    def _result(self, decision: Decision, error: str = "", detail: str = "") -> Result:
+        outcome = Outcome.FAILED if error else Outcome.DONE
+        return Result(decision, outcome, self.options.clock(), error=error, detail=detail)
+
+    # ---- discover ---------------------------------------------------------------------------
+    def _resource(self, project: str, instance: Any) -> Resource:
+        zone = _last(instance.zone)
+        region = zone.rsplit("-", 1)[0]
+        labels = dict(instance.labels)
+        machine_type = _last(instance.machine_type)
+        gpus = {_last(g.accelerator_type): g.accelerator_count for g in instance.guest_accelerators}
+        metadata = {item.key: item.value for item in instance.metadata.items}
+        return Resource(
+            provider="gcp",
+            account=project,
+            region=region,
+            kind=self.kind,
+            id=f"projects/{project}/zones/{zone}/instances/{instance.name}",
+            name=instance.name,
+            tags=labels,
+            state=_STATES.get(instance.status, ResourceState.TRANSITIONAL),
+            size=machine_type,
+            price=machine_price(region, machine_type, gpus, labels),
+            started_at=_timestamp(instance.last_start_timestamp),
+            unmanaged_reason=_unmanaged_reason(labels, metadata),
+            service="Compute Engine",
+            extra={
+                "zone": zone,
+                "status": instance.status,
+                "gpus": ",".join(f"{k}x{v}" for k, v in sorted(gpus.items())),
+            },
+        )
+
+
+def _unmanaged_reason(labels: Mapping[str, str], metadata: Mapping[str, str]) -> str:
+    created_by = metadata.get("created-by", "")
+    if "/instanceGroupManagers/" in created_by:
+        return (
+            f"member of managed instance group {_last(created_by)}: "
+            "schedule the group (its instance template's labels) instead"
+        )
+    for label, owner in _OWNED_BY.items():
+        if label in labels:
+            return f"managed by {owner}"
+    return ""
+
+
+def _parts(resource_id: str) -> tuple[str, str, str]:
+    """``projects/P/zones/Z/instances/N`` -> (P, Z, N)."""
+    parts = resource_id.split("/")
+    return parts[1], parts[3], parts[5]
+
+
+def _last(url: str) -> str:
+    return url.rsplit("/", 1)[-1]
+
+
+def _timestamp(text: str) -> datetime | None:
+    try:
+        return datetime.fromisoformat(text) if text else None
+    except ValueError:
+        return None

@@ -1,0 +1,339 @@
+"""Idle Vertex AI endpoints: undeploy their models when nobody calls them, redeploy later.
+
+Opt-in by label: ``idle-stop=60m`` (``s``/``m``/``h``/``d``). Discover counts online
+predictions over that window (Cloud Monitoring,
+``aiplatform.googleapis.com/prediction/online/prediction_count``); an endpoint with none,
+whose models were all deployed before the window began, is ``idle`` and the planner may
+scale it down.
+
+SCALE_DOWN saves every deployed model's full spec (dedicated resources, model version,
+...) and the traffic split to the state store, reads it back, and only then undeploys.
+SCALE_UP redeploys each model with its old id from the saved spec, restores the traffic split
+with the last deploy, and deletes the saved spec once the deploy operations are done. An
+endpoint with no models and a saved spec is discovered as SCALED_DOWN.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from ledger.store import StoreError
+from providers.base import (
+    Action,
+    AdapterOptions,
+    Decision,
+    Outcome,
+    Price,
+    Resource,
+    ResourceState,
+    Result,
+    Target,
+    dry_run_results,
+)
+from providers.gcp import calls, rest, saved
+from providers.gcp.connection import GcpConnection
+from providers.gcp.prices import scaled, vertex_node_price
+from providers.prices import price_from_tag
+
+LABEL = "idle-stop"
+METRIC = "aiplatform.googleapis.com/prediction/online/prediction_count"
+STATE_NAME = "deployment.json"
+# DeployedModel fields the service sets: dropped before a redeploy.
+_OUTPUT_ONLY = ("createTime", "modelVersionId", "privateEndpoints", "status")
+_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+Json = dict[str, Any]
+
+
+class VertexEndpoints:
+    kind = "vertex-endpoints"
+    permissions = (
+        "aiplatform.endpoints.list",
+        "aiplatform.endpoints.get",
+        "aiplatform.endpoints.deploy",
+        "aiplatform.endpoints.undeploy",
+        "aiplatform.models.deploy",
+        "monitoring.timeSeries.list",
+    )
+    # How long apply waits for a deploy/undeploy operation another step depends on.
+    op_timeout = 600.0
+    poll_interval = 5.0
+
+    def __init__(self, connection: GcpConnection, options: AdapterOptions) -> None:
+        self.connection = connection
+        self.options = options
+
+    # ---- discover ---------------------------------------------------------------------------
+    def discover(self, target: Target) -> Iterator[Resource]:
+        session = self.connection.session()
+        for region in self.connection.regions:
+            base = self.connection.base_url("aiplatform", region)
+            url = f"{base}/projects/{target.account}/locations/{region}/endpoints"
+            params: dict[str, str | int] = {"filter": f"labels.{LABEL}:*", "pageSize": 100}
+            try:
+                endpoints = list(rest.paged(session, url, "endpoints", params))
+            except rest.GcpApiError as err:
+                if err.code == 404:  # Vertex AI is not offered in this region
+                    continue
+                raise
+            for endpoint in endpoints:
+                yield self._resource(target.account, region, endpoint)
+
+    def _resource(self, project: str, region: str, endpoint: Json) -> Resource:
+        labels = endpoint.get("labels", {})
+        models = endpoint.get("deployedModels", [])
+        resource = Resource(
+            provider="gcp",
+            account=project,
+            region=region,
+            kind=self.kind,
+            id=endpoint["name"],
+            name=endpoint.get("displayName") or endpoint["name"].rsplit("/", 1)[-1],
+            tags=labels,
+            state=ResourceState.RUNNING,
+            size=_size(models),
+            price=_price(region, models, labels),
+            off_state=ResourceState.SCALED_DOWN,
+            service="Vertex AI",
+        )
+        window = parse_window(labels.get(LABEL, ""))
+        if window is None:
+            reason = f"{LABEL} label {labels.get(LABEL)!r} is not a duration like 60m or 2h"
+            return _replace(resource, unmanaged_reason=reason)
+        if not models:
+            return self._undeployed(resource, region, labels)
+        self._forget_restored(resource, models)
+        idle, note = self._idle(project, endpoint, models, window)
+        return _replace(resource, idle=idle, extra={"window": f"{window}s", "predictions": note})
+
+    def _undeployed(self, resource: Resource, region: str, labels: Mapping[str, str]) -> Resource:
+        try:
+            spec = saved.load(self.options.state, resource, STATE_NAME)
+        except StoreError as err:
+            return _replace(resource, unmanaged_reason=f"saved deployment unreadable: {err}")
+        if not spec:
+            return _replace(resource, unmanaged_reason="no deployed models and no saved deployment")
+        models = spec.get("deployedModels", [])
+        return _replace(
+            resource,
+            state=ResourceState.SCALED_DOWN,
+            size=_size(models),
+            price=_price(region, models, labels),
+        )
+
+    def _forget_restored(self, resource: Resource, models: list[Json]) -> None:
+        """A saved spec whose models are all back (a redeploy that outlived its run) is stale."""
+        try:
+            spec = saved.load(self.options.state, resource, STATE_NAME)
+            if spec and {m["id"] for m in spec.get("deployedModels", [])} <= {
+                m["id"] for m in models
+            }:
+                saved.forget(self.options.state, resource, STATE_NAME)
+        except StoreError:
+            return
+
+    def _idle(
+        self, project: str, endpoint: Json, models: list[Json], window: int
+    ) -> tuple[bool, str]:
+        now = self.options.clock()
+        start = now - timedelta(seconds=window)
+        if any(_time(m.get("createTime")) > start for m in models):
+            return False, "deployed within the idle window"
+        count = self._predictions(project, endpoint["name"].rsplit("/", 1)[-1], start, now, window)
+        return count == 0, str(count)
+
+    def _predictions(
+        self, project: str, endpoint_id: str, start: datetime, end: datetime, window: int
+    ) -> int:
+        url = f"{self.connection.base_url('monitoring')}/projects/{project}/timeSeries"
+        params = {
+            "filter": (
+                f'metric.type = "{METRIC}" AND resource.type = "aiplatform.googleapis.com/Endpoint"'
+                f' AND resource.labels.endpoint_id = "{endpoint_id}"'
+            ),
+            "interval.startTime": _rfc3339(start),
+            "interval.endTime": _rfc3339(end),
+            # One bucket over the whole window (Monitoring wants at least 60 s).
+            "aggregation.alignmentPeriod": f"{max(window, 60)}s",
+            "aggregation.perSeriesAligner": "ALIGN_SUM",
+            "aggregation.crossSeriesReducer": "REDUCE_SUM",
+        }
+        total = 0.0
+        for series in rest.paged(self.connection.session(), url, "timeSeries", params):
+            for point in series.get("points", []):
+                value = point.get("value", {})
+                total += float(value.get("int64Value") or value.get("doubleValue") or 0)
+        return int(total)
+
+    # ---- apply ------------------------------------------------------------------------------
+    def apply(self, decisions: Sequence[Decision], dry_run: bool) -> Iterable[Result]:
+        if dry_run:
+            return dry_run_results(decisions, self.options.clock())
+        with ThreadPoolExecutor(max_workers=max(1, self.options.max_workers)) as pool:
+            return list(pool.map(self._apply_one, decisions))
+
+    def _apply_one(self, decision: Decision) -> Result:
+        if decision.action is Action.SKIP:
+            return Result(decision, Outcome.SKIPPED, self.options.clock())
+        try:
+            if decision.action is Action.SCALE_DOWN:
+                return self._scale_down(decision)
+            if decision.action is Action.SCALE_UP:
+                return self._scale_up(decision)
+        except calls.ADAPTER_ERRORS as err:
+            return self._result(decision, error=calls.error_text(err))
+        return self._result(decision, error=f"Vertex AI endpoints cannot {decision.action}")
+
+    def _scale_down(self, decision: Decision) -> Result:
+        resource = decision.resource
+        endpoint = self._get(resource)
+        models = endpoint.get("deployedModels", [])
+        if not models:
+            return self._result(decision, detail="no deployed models")
+        spec = _merge(saved.load(self.options.state, resource, STATE_NAME), endpoint)
+        try:
+            saved.save(self.options.state, resource, STATE_NAME, spec)
+        except StoreError as err:
+            return self._result(
+                decision, error=f"deployment spec not saved, nothing undeployed: {err}"
+            )
+        operation = self._undeploy_all(resource, endpoint)
+        ids = ", ".join(m["id"] for m in models)
+        return self._result(decision, detail=f"undeployed {ids} (operation {operation})")
+
+    def _undeploy_all(self, resource: Resource, endpoint: Json) -> str:
+        models, split = endpoint["deployedModels"], endpoint.get("trafficSplit", {})
+        # The model with the most traffic goes last; the others hand their share to it first.
+        last = max(models, key=lambda m: int(split.get(m["id"], 0)))
+        for model in (m for m in models if m is not last):
+            body = {"deployedModelId": model["id"], "trafficSplit": {last["id"]: 100}}
+            if not self._finish(resource, self._post(resource, "undeployModel", body)):
+                raise rest.GcpApiError(0, f"undeploy of {model['id']} still running: stopped there")
+        operation = self._post(resource, "undeployModel", {"deployedModelId": last["id"]})
+        rest.wait(self.connection.session(), self._base(resource), operation, 0, 0)  # errors only
+        return str(operation.get("name", ""))
+
+    def _scale_up(self, decision: Decision) -> Result:
+        resource = decision.resource
+        spec = saved.load(self.options.state, resource, STATE_NAME)
+        if not spec or not spec.get("deployedModels"):
+            return self._result(decision, error="no saved deployment: cannot tell what to redeploy")
+        deployed = {m["id"] for m in self._get(resource).get("deployedModels", [])}
+        todo = [m for m in spec["deployedModels"] if m["id"] not in deployed]
+        ids = deployed | {m["id"] for m in todo}
+        split = {k: int(v) for k, v in spec.get("trafficSplit", {}).items() if k in ids}
+        for i, model in enumerate(todo):
+            body: Json = {"deployedModel": redeployable(model)}
+            if i == len(todo) - 1 and split:  # the last deploy sets the whole split again
+                body["trafficSplit"] = {"0" if k == model["id"] else k: v for k, v in split.items()}
+            if not self._finish(resource, self._post(resource, "deployModel", body)):
+                detail = f"deploying {model['id']} outlived this run: saved spec kept"
+                return self._result(decision, detail=detail)
+        saved.forget(self.options.state, resource, STATE_NAME)
+        restored = ", ".join(m["id"] for m in todo) or "nothing (already deployed)"
+        return self._result(decision, detail=f"redeployed {restored}; traffic split {split}")
+
+    # ---- REST -------------------------------------------------------------------------------
+    def _base(self, resource: Resource) -> str:
+        return self.connection.base_url("aiplatform", resource.region)
+
+    def _get(self, resource: Resource) -> Json:
+        return rest.call(self.connection.session(), "GET", f"{self._base(resource)}/{resource.id}")
+
+    def _post(self, resource: Resource, verb: str, body: Json) -> Json:
+        url = f"{self._base(resource)}/{resource.id}:{verb}"
+        return rest.call(self.connection.session(), "POST", url, body=body)
+
+    def _finish(self, resource: Resource, operation: Json) -> bool:
+        """Wait for an operation a later step depends on; False if it outlived op_timeout."""
+        session, base = self.connection.session(), self._base(resource)
+        return rest.wait(session, base, operation, self.op_timeout, self.poll_interval)
+
+    def _result(self, decision: Decision, error: str = "", detail: str = "") -> Result:
+        outcome = Outcome.FAILED if error else Outcome.DONE
+        return Result(decision, outcome, self.options.clock(), error=error, detail=detail)
+
+
+def parse_window(text: str) -> int | None:
+    """``60m`` -> 3600 seconds; None when the label is not a positive duration."""
+    match = re.fullmatch(r"(\d+)([smhd])", text.strip().lower())
+    if not match or int(match.group(1)) == 0:
+        return None
+    return int(match.group(1)) * _UNITS[match.group(2)]
+
+
+def redeployable(model: Json) -> Json:
+    """A saved DeployedModel as a deployModel request wants it: same id, same model version."""
+    spec = {k: v for k, v in model.items() if k not in _OUTPUT_ONLY}
+    version = model.get("modelVersionId")
+    if version and "@" not in spec.get("model", ""):
+        spec["model"] = f"{spec['model']}@{version}"
+    return spec
+
+
+def _merge(previous: Json | None, endpoint: Json) -> Json:
+    """What to save: the deployed models now, plus any a failed earlier scale-down already
+    undeployed (their spec would otherwise be lost), and the split from before it all."""
+    models = list(endpoint.get("deployedModels", []))
+    split = dict(endpoint.get("trafficSplit", {}))
+    if previous:
+        current = {m["id"] for m in models}
+        models += [m for m in previous.get("deployedModels", []) if m["id"] not in current]
+        split = previous.get("trafficSplit") or split
+    return {"endpoint": endpoint["name"], "deployedModels": models, "trafficSplit": split}
+
+
+def _size(models: list[Json]) -> str:
+    parts = []
+    for model in models:
+        resources = model.get("dedicatedResources", {})
+        spec = resources.get("machineSpec", {})
+        text = f"{resources.get('minReplicaCount', 1)} x {spec.get('machineType', 'automatic')}"
+        if spec.get("acceleratorType"):
+            text += f" + {spec.get('acceleratorCount', 1)} x {spec['acceleratorType']}"
+        parts.append(text)
+    return ", ".join(parts)
+
+
+def _price(region: str, models: list[Json], labels: Mapping[str, str]) -> Price | None:
+    tagged = price_from_tag(dict(labels))
+    if tagged or not models:
+        return tagged
+    total: Price | None = Price(0.0)
+    for model in models:
+        resources = model.get("dedicatedResources")
+        if not resources or total is None:
+            return None
+        spec = resources.get("machineSpec", {})
+        node = vertex_node_price(
+            region,
+            spec.get("machineType", ""),
+            spec.get("acceleratorType", ""),
+            int(spec.get("acceleratorCount", 0)),
+        )
+        replicas = scaled(node, int(resources.get("minReplicaCount", 1)))
+        total = (
+            None
+            if replicas is None
+            else Price(total.hourly + replicas.hourly, source=replicas.source)
+        )
+    return total
+
+
+def _replace(resource: Resource, **changes: Any) -> Resource:
+    return replace(resource, **changes)
+
+
+def _time(text: str | None) -> datetime:
+    try:
+        return datetime.fromisoformat((text or "").replace("Z", "+00:00"))
+    except ValueError:
+        return datetime.min.replace(tzinfo=UTC)
+
+
+def _rfc3339(at: datetime) -> str:
+    return at.astimezone(UTC).isoformat().replace("+00:00", "Z")

@@ -1,0 +1,206 @@
+"""Compute Engine v1 routes: instances, zone/region operations, MIGs, instance templates.
+
+Shapes follow the Compute Engine API v1 REST reference
+(https://cloud.google.com/compute/docs/reference/rest/v1): ``instances.aggregatedList``,
+``instances.list/get/stop/start/suspend/resume``, ``zoneOperations.get/wait``,
+``regionOperations.get/wait``, ``instanceGroupManagers.aggregatedList/list/resize``,
+``regionInstanceGroupManagers.resize`` and ``instanceTemplates.get``.
+
+Every action takes effect at once and answers with an Operation whose ``status`` is
+``DONE``: the next read sees the new state.
+"""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+from sandbox.gcp_fake import filters
+from sandbox.gcp_fake.world import ApiError, Json, World, compute_time
+
+P = r"/compute/v1/projects/(?P<project>[^/]+)"
+Z = P + r"/zones/(?P<zone>[^/]+)"
+R = P + r"/regions/(?P<region>[^/]+)"
+Params = dict[str, str]
+
+
+def _page(items: list[Any], query: Params, default: int = 500) -> tuple[list[Any], str]:
+    size = int(query.get("maxResults") or default)
+    if not 0 < size <= 500:
+        raise ApiError(400, "Invalid value for field 'maxResults': must be in [0, 500]")
+    start = int(query.get("pageToken") or 0)
+    rest = items[start + size :]
+    return items[start : start + size], str(start + size) if rest else ""
+
+
+def _filtered(world: World, project: str, query: Params) -> list[tuple[str, Json]]:
+    terms = filters.parse(query.get("filter", ""))
+    world.check_project(project)
+    return [
+        (zone, instance)
+        for (p, zone, _), instance in sorted(world.instances.items())
+        if p == project and filters.matches(terms, filters.labels_lookup(instance["labels"]))
+    ]
+
+
+def aggregated_instances(world: World, params: Params, query: Params, body: Json) -> Json:
+    project = params["project"]
+    page, token = _page(_filtered(world, project, query), query)
+    items: dict[str, Json] = {}
+    for zone, instance in page:
+        items.setdefault(f"zones/{zone}", {"instances": []})["instances"].append(instance)
+    answer: Json = {
+        "kind": "compute#instanceAggregatedList",
+        "id": f"projects/{project}/aggregated/instances",
+        "items": items,
+        "selfLink": f"https://www.googleapis.com/compute/v1/projects/{project}/aggregated/instances",
+    }
+    if token:
+        answer["nextPageToken"] = token
+    return answer
+
+
+def list_instances(world: World, params: Params, query: Params, body: Json) -> Json:
+    zone = params["zone"]
+    rows = [i for z, i in _filtered(world, params["project"], query) if z == zone]
+    page, token = _page(rows, query)
+    answer: Json = {"kind": "compute#instanceList", "items": page}
+    if token:
+        answer["nextPageToken"] = token
+    return answer
+
+
+def get_instance(world: World, params: Params, query: Params, body: Json) -> Json:
+    return world.get_instance(params["project"], params["zone"], params["name"])
+
+
+def _stop(instance: Json, now: str) -> None:
+    if instance["status"] in ("RUNNING", "SUSPENDED", "STAGING", "PROVISIONING"):
+        instance["status"] = "TERMINATED"
+        instance["lastStopTimestamp"] = now
+
+
+def _start(instance: Json, now: str) -> None:
+    if instance["status"] == "SUSPENDED":
+        raise ApiError(400, "The instance is suspended: use resume to start it again.")
+    if instance["status"] in ("TERMINATED", "STOPPED"):
+        instance["status"] = "RUNNING"
+        instance["lastStartTimestamp"] = now
+
+
+def _suspend(instance: Json, now: str) -> None:
+    if instance.get("guestAccelerators"):
+        raise ApiError(400, "Instances with guest accelerators do not support suspend.")
+    if instance["status"] != "RUNNING":
+        raise ApiError(400, f"The instance is {instance['status']}: it cannot be suspended.")
+    instance["status"] = "SUSPENDED"
+    instance["lastSuspendedTimestamp"] = now
+
+
+def _resume(instance: Json, now: str) -> None:
+    if instance["status"] != "SUSPENDED":
+        raise ApiError(400, f"The instance is {instance['status']}: it cannot be resumed.")
+    instance["status"] = "RUNNING"
+    instance["lastStartTimestamp"] = now
+
+
+_ACTIONS = {"stop": _stop, "start": _start, "suspend": _suspend, "resume": _resume}
+
+
+def instance_action(world: World, params: Params, query: Params, body: Json) -> Json:
+    project, zone, action = params["project"], params["zone"], params["action"]
+    with world.lock:
+        instance = world.get_instance(project, zone, params["name"])
+        _ACTIONS[action](instance, compute_time(world.clock()))
+        return world.compute_operation(
+            project, f"zones/{zone}", action, instance["selfLink"], instance["id"]
+        )
+
+
+def zone_operation(world: World, params: Params, query: Params, body: Json) -> Json:
+    key = (params["project"], params["zone"], params["operation"])
+    if key not in world.zone_operations:
+        raise ApiError(404, f"The resource 'operation {params['operation']}' was not found")
+    return world.zone_operations[key]
+
+
+def region_operation(world: World, params: Params, query: Params, body: Json) -> Json:
+    key = (params["project"], params["region"], params["operation"])
+    if key not in world.region_operations:
+        raise ApiError(404, f"The resource 'operation {params['operation']}' was not found")
+    return world.region_operations[key]
+
+
+def aggregated_migs(world: World, params: Params, query: Params, body: Json) -> Json:
+    project = params["project"]
+    world.check_project(project)
+    rows = sorted((k, v) for k, v in world.migs.items() if k[0] == project)
+    page, token = _page(rows, query)
+    items: dict[str, Json] = {}
+    for (_, scope, _), mig in page:
+        items.setdefault(scope, {"instanceGroupManagers": []})["instanceGroupManagers"].append(mig)
+    answer: Json = {"kind": "compute#instanceGroupManagerAggregatedList", "items": items}
+    if token:
+        answer["nextPageToken"] = token
+    return answer
+
+
+def list_migs(world: World, params: Params, query: Params, body: Json) -> Json:
+    world.check_project(params["project"])
+    scope = f"zones/{params['zone']}"
+    rows = [
+        m for (p, s, _), m in sorted(world.migs.items()) if p == params["project"] and s == scope
+    ]
+    page, token = _page(rows, query)
+    answer: Json = {"kind": "compute#instanceGroupManagerList", "items": page}
+    if token:
+        answer["nextPageToken"] = token
+    return answer
+
+
+def _resize(world: World, project: str, scope: str, name: str, query: Params) -> Json:
+    if "size" not in query:
+        raise ApiError(400, "Required field 'size' not specified")
+    with world.lock:
+        mig = world.resize_mig(project, scope, name, int(query["size"]))
+        return world.compute_operation(
+            project, scope, "compute.instanceGroupManagers.resize", mig["selfLink"], mig["id"]
+        )
+
+
+def resize_mig(world: World, params: Params, query: Params, body: Json) -> Json:
+    return _resize(world, params["project"], f"zones/{params['zone']}", params["name"], query)
+
+
+def resize_region_mig(world: World, params: Params, query: Params, body: Json) -> Json:
+    return _resize(world, params["project"], f"regions/{params['region']}", params["name"], query)
+
+
+def get_template(world: World, params: Params, query: Params, body: Json) -> Json:
+    scope = f"regions/{params['region']}" if params.get("region") else "global"
+    key = (params["project"], scope, params["name"])
+    if key not in world.templates:
+        raise ApiError(404, f"The resource 'instanceTemplates/{params['name']}' was not found")
+    return copy.deepcopy(world.templates[key])
+
+
+ROUTES = [
+    ("GET", P + r"/aggregated/instances", aggregated_instances),
+    ("GET", Z + r"/instances", list_instances),
+    ("GET", Z + r"/instances/(?P<name>[^/]+)", get_instance),
+    (
+        "POST",
+        Z + r"/instances/(?P<name>[^/]+)/(?P<action>stop|start|suspend|resume)",
+        instance_action,
+    ),
+    ("GET", Z + r"/operations/(?P<operation>[^/]+)", zone_operation),
+    ("POST", Z + r"/operations/(?P<operation>[^/]+)/wait", zone_operation),
+    ("GET", R + r"/operations/(?P<operation>[^/]+)", region_operation),
+    ("POST", R + r"/operations/(?P<operation>[^/]+)/wait", region_operation),
+    ("GET", P + r"/aggregated/instanceGroupManagers", aggregated_migs),
+    ("GET", Z + r"/instanceGroupManagers", list_migs),
+    ("POST", Z + r"/instanceGroupManagers/(?P<name>[^/]+)/resize", resize_mig),
+    ("POST", R + r"/instanceGroupManagers/(?P<name>[^/]+)/resize", resize_region_mig),
+    ("GET", P + r"/global/instanceTemplates/(?P<name>[^/]+)", get_template),
+    ("GET", R + r"/instanceTemplates/(?P<name>[^/]+)", get_template),
+]

@@ -1,0 +1,300 @@
+"""Routes of the JSON REST APIs reached through ``google-auth``'s AuthorizedSession.
+
+Shapes follow these references (each service is mounted under its own prefix on the
+fake, e.g. ``{fake}/notebooks/v2/...`` for ``https://notebooks.googleapis.com/v2/...``):
+
+- Vertex AI Workbench API v2 (https://cloud.google.com/vertex-ai/docs/workbench/reference/rest/v2):
+  ``projects.locations.instances.list/get/stop/start``, ``projects.locations.operations.get``.
+- Vertex AI API v1 (https://cloud.google.com/vertex-ai/docs/reference/rest/v1):
+  ``projects.locations.endpoints.list/get/deployModel/undeployModel`` and
+  ``projects.locations.endpoints.operations.get``.
+- Cloud Monitoring API v3 (https://cloud.google.com/monitoring/api/ref_v3/rest/v3):
+  ``projects.timeSeries.list`` for ``aiplatform.googleapis.com/prediction/online/prediction_count``.
+- Cloud Resource Manager API v3
+  (https://cloud.google.com/resource-manager/reference/rest/v3): ``projects.list`` and
+  ``folders.list`` with ``parent=``.
+
+Long-running operations come back finished (``"done": true``) and the change is visible at
+once.
+"""
+
+from __future__ import annotations
+
+import copy
+from datetime import datetime
+from typing import Any
+
+from sandbox.gcp_fake import filters
+from sandbox.gcp_fake.world import ApiError, Json, Predictions, World, rfc3339
+
+Params = dict[str, str]
+NB = r"/notebooks/v2/projects/(?P<project>[^/]+)/locations/(?P<location>[^/]+)"
+AI = r"/aiplatform/v1/projects/(?P<project>[^/]+)/locations/(?P<location>[^/]+)"
+EP = AI + r"/endpoints/(?P<endpoint>[^/:]+)"
+PREDICTIONS = "aiplatform.googleapis.com/prediction/online/prediction_count"
+_V1 = "type.googleapis.com/google.cloud.aiplatform.v1"
+
+
+def _page(items: list[Any], query: Params, default: int = 100) -> tuple[list[Any], str]:
+    size = int(query.get("pageSize") or default)
+    start = int(query.get("pageToken") or 0)
+    return items[start : start + size], str(start + size) if items[start + size :] else ""
+
+
+def _listing(key: str, items: list[Any], query: Params) -> Json:
+    page, token = _page(items, query)
+    answer: Json = {key: page} if page else {}
+    if token:
+        answer["nextPageToken"] = token
+    return answer
+
+
+# ---- Workbench v2 ---------------------------------------------------------------------------
+def list_workbench(world: World, params: Params, query: Params, body: Json) -> Json:
+    world.check_project(params["project"])
+    prefix = f"projects/{params['project']}/locations/"
+    if params["location"] != "-":
+        prefix += params["location"] + "/"
+    rows = [v for k, v in sorted(world.workbench.items()) if k.startswith(prefix)]
+    return _listing("instances", rows, query)
+
+
+def _workbench(world: World, params: Params) -> Json:
+    name = f"projects/{params['project']}/locations/{params['location']}/instances/{params['name']}"
+    world.check_project(params["project"])
+    if name not in world.workbench:
+        raise ApiError(404, f"Resource '{name}' was not found")
+    return world.workbench[name]
+
+
+def get_workbench(world: World, params: Params, query: Params, body: Json) -> Json:
+    return _workbench(world, params)
+
+
+def workbench_action(world: World, params: Params, query: Params, body: Json) -> Json:
+    instance = _workbench(world, params)
+    state, verb = instance["state"], params["verb"]
+    if verb == "stop" and state in ("ACTIVE", "STARTING", "PROVISIONING", "SUSPENDED"):
+        instance["state"] = "STOPPED"
+    elif verb == "start" and state in ("STOPPED", "SUSPENDED"):
+        instance["state"] = "ACTIVE"
+    elif (verb, state) not in (("stop", "STOPPED"), ("start", "ACTIVE")):
+        raise ApiError(400, f"Instance is in state {state}: cannot {verb}")
+    instance["updateTime"] = rfc3339(world.clock())
+    instance["healthState"] = (
+        "HEALTHY" if instance["state"] == "ACTIVE" else "HEALTH_STATE_UNSPECIFIED"
+    )
+    where = f"projects/{params['project']}/locations/{params['location']}"
+    op = f"{where}/operations/operation-{world.next_id()}"
+    return world.longrunning(
+        op,
+        "type.googleapis.com/google.cloud.notebooks.v2.OperationMetadata",
+        {
+            "@type": "type.googleapis.com/google.cloud.notebooks.v2.Instance",
+            **copy.deepcopy(instance),
+        },
+    )
+
+
+def get_operation(world: World, params: Params, query: Params, body: Json) -> Json:
+    name = params["name"]
+    if name not in world.lro:
+        raise ApiError(404, f"Operation '{name}' was not found")
+    return world.lro[name]
+
+
+# ---- Vertex AI endpoints --------------------------------------------------------------------
+def list_endpoints(world: World, params: Params, query: Params, body: Json) -> Json:
+    world.check_project(params["project"])
+    terms = filters.parse(query.get("filter", ""))
+    prefix = f"projects/{params['project']}/locations/{params['location']}/endpoints/"
+    rows = [
+        e
+        for k, e in sorted(world.endpoints.items())
+        if k.startswith(prefix) and filters.matches(terms, filters.labels_lookup(e["labels"]))
+    ]
+    return _listing("endpoints", rows, query)
+
+
+def _endpoint(world: World, params: Params) -> Json:
+    world.check_project(params["project"])
+    where = f"projects/{params['project']}/locations/{params['location']}"
+    name = f"{where}/endpoints/{params['endpoint']}"
+    if name not in world.endpoints:
+        raise ApiError(404, f"Endpoint {name} not found.")
+    return world.endpoints[name]
+
+
+def get_endpoint(world: World, params: Params, query: Params, body: Json) -> Json:
+    return _endpoint(world, params)
+
+
+def _check_split(split: dict[str, int], ids: set[str]) -> None:
+    unknown = set(split) - ids
+    if unknown:
+        raise ApiError(400, f"Traffic split refers to unknown deployed models: {sorted(unknown)}")
+    if ids and sum(split.values()) != 100:
+        raise ApiError(400, "The traffic split percentages must add up to 100.")
+
+
+def deploy_model(world: World, params: Params, query: Params, body: Json) -> Json:
+    endpoint = _endpoint(world, params)
+    model = copy.deepcopy(body.get("deployedModel") or {})
+    if not model.get("model"):
+        raise ApiError(400, "DeployedModel.model is required.")
+    if not (model.get("dedicatedResources") or model.get("automaticResources")):
+        raise ApiError(400, "DeployedModel must specify dedicatedResources or automaticResources.")
+    model.setdefault("id", world.next_id())
+    if any(m["id"] == model["id"] for m in endpoint["deployedModels"]):
+        raise ApiError(409, f"DeployedModel {model['id']} already exists.", "ALREADY_EXISTS")
+    model_name, _, version = model["model"].partition("@")
+    model["model"] = model_name
+    model["modelVersionId"] = version or "1"
+    model["createTime"] = rfc3339(world.clock())
+    split = {
+        model["id"] if k == "0" else k: int(v) for k, v in (body.get("trafficSplit") or {}).items()
+    }
+    ids = {m["id"] for m in endpoint["deployedModels"]} | {model["id"]}
+    if split:
+        _check_split(split, ids)
+    elif not endpoint["deployedModels"]:
+        split = {model["id"]: 100}
+    else:
+        split = dict(endpoint["trafficSplit"])
+    endpoint["deployedModels"].append(model)
+    endpoint["trafficSplit"] = split
+    endpoint["updateTime"] = model["createTime"]
+    return world.longrunning(
+        f"{endpoint['name']}/operations/{world.next_id()}",
+        f"{_V1}.DeployModelOperationMetadata",
+        {"@type": f"{_V1}.DeployModelResponse", "deployedModel": copy.deepcopy(model)},
+    )
+
+
+def undeploy_model(world: World, params: Params, query: Params, body: Json) -> Json:
+    endpoint = _endpoint(world, params)
+    model_id = str(body.get("deployedModelId", ""))
+    if not any(m["id"] == model_id for m in endpoint["deployedModels"]):
+        raise ApiError(404, f"DeployedModel {model_id} not found on {endpoint['name']}.")
+    remaining = {m["id"] for m in endpoint["deployedModels"]} - {model_id}
+    split = {k: int(v) for k, v in (body.get("trafficSplit") or endpoint["trafficSplit"]).items()}
+    if remaining:
+        if split.get(model_id, 0) > 0:
+            raise ApiError(400, f"DeployedModel {model_id} still has traffic: set trafficSplit.")
+        split.pop(model_id, None)
+        _check_split(split, remaining)
+    else:
+        split = {}
+    endpoint["deployedModels"] = [m for m in endpoint["deployedModels"] if m["id"] != model_id]
+    endpoint["trafficSplit"] = split
+    endpoint["updateTime"] = rfc3339(world.clock())
+    return world.longrunning(
+        f"{endpoint['name']}/operations/{world.next_id()}",
+        f"{_V1}.UndeployModelOperationMetadata",
+        {"@type": f"{_V1}.UndeployModelResponse"},
+    )
+
+
+# ---- Cloud Monitoring -----------------------------------------------------------------------
+def _time(text: str) -> datetime:
+    try:
+        return datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        raise ApiError(400, f"Invalid interval time {text!r}") from None
+
+
+def list_time_series(world: World, params: Params, query: Params, body: Json) -> Json:
+    project = params["project"]
+    world.check_project(project)
+    terms = {t.field: t.value for t in filters.parse(query.get("filter", ""))}
+    if "metric.type" not in terms:
+        raise ApiError(400, "Field filter must name a metric.type.")
+    if "interval.endTime" not in query:
+        raise ApiError(400, "Field interval.endTime is required.")
+    end = _time(query["interval.endTime"])
+    start = _time(query.get("interval.startTime") or query["interval.endTime"])
+    if terms["metric.type"] != PREDICTIONS:
+        return {}
+    wanted = terms.get("resource.labels.endpoint_id")
+    series = []
+    for (p, endpoint_id), counts in sorted(world.predictions.items()):
+        if p != project or (wanted and wanted != endpoint_id):
+            continue
+        total = counts.total(start, end)
+        if total:
+            series.append(_series(project, endpoint_id, total, start, end))
+    return {"timeSeries": series, "unit": "1"} if series else {"unit": "1"}
+
+
+def _series(project: str, endpoint_id: str, total: int, start: datetime, end: datetime) -> Json:
+    return {
+        "metric": {"type": PREDICTIONS, "labels": {"deployed_model_id": ""}},
+        "resource": {
+            "type": "aiplatform.googleapis.com/Endpoint",
+            "labels": {"resource_container": project, "endpoint_id": endpoint_id},
+        },
+        "metricKind": "DELTA",
+        "valueType": "INT64",
+        "points": [
+            {
+                "interval": {"startTime": rfc3339(start), "endTime": rfc3339(end)},
+                "value": {"int64Value": str(total)},
+            }
+        ],
+    }
+
+
+def set_predictions(
+    world: World, project: str, endpoint_id: str, count: int, at: datetime | None
+) -> None:
+    with world.lock:
+        counts = world.predictions.setdefault((project, endpoint_id), Predictions())
+        if at is None:
+            counts.steady = count
+        else:
+            counts.points.append((at, count))
+
+
+# ---- Resource Manager -----------------------------------------------------------------------
+def list_projects(world: World, params: Params, query: Params, body: Json) -> Json:
+    parent = query.get("parent", "")
+    if not parent:
+        raise ApiError(400, "Field parent is required.")
+    rows = [p for _, p in sorted(world.projects.items()) if p["parent"] == parent]
+    return _listing("projects", rows, query)
+
+
+def list_folders(world: World, params: Params, query: Params, body: Json) -> Json:
+    parent = query.get("parent", "")
+    if not parent:
+        raise ApiError(400, "Field parent is required.")
+    rows = [
+        {"name": f, "parent": p, "displayName": f, "state": "ACTIVE"}
+        for f, p in sorted(world.folders.items())
+        if p == parent
+    ]
+    return _listing("folders", rows, query)
+
+
+ROUTES = [
+    ("GET", NB + r"/instances", list_workbench),
+    ("GET", NB + r"/instances/(?P<name>[^/:]+)", get_workbench),
+    ("POST", NB + r"/instances/(?P<name>[^/:]+):(?P<verb>stop|start)", workbench_action),
+    (
+        "GET",
+        r"/notebooks/v2/(?P<name>projects/[^/]+/locations/[^/]+/operations/[^/]+)",
+        get_operation,
+    ),
+    ("GET", AI + r"/endpoints", list_endpoints),
+    ("GET", EP, get_endpoint),
+    ("POST", EP + r":deployModel", deploy_model),
+    ("POST", EP + r":undeployModel", undeploy_model),
+    (
+        "GET",
+        r"/aiplatform/v1/(?P<name>projects/[^/]+/locations/[^/]+/endpoints/[^/]+/operations/[^/]+)",
+        get_operation,
+    ),
+    ("GET", r"/monitoring/v3/projects/(?P<project>[^/]+)/timeSeries", list_time_series),
+    ("GET", r"/cloudresourcemanager/v3/projects", list_projects),
+    ("GET", r"/cloudresourcemanager/v3/folders", list_folders),
+]

@@ -1,0 +1,409 @@
+"""The fake's in-memory cloud: resources as the JSON dicts the REST APIs return.
+
+Every mutation happens under one lock; route handlers read and write through the
+methods here. Resources are stored in the exact shape the API answers with, so a
+handler mostly copies a dict out.
+"""
+
+from __future__ import annotations
+
+import copy
+import itertools
+import threading
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta, timezone
+from typing import Any
+
+COMPUTE_BASE = "https://www.googleapis.com/compute/v1"
+# Compute Engine reports times in US Pacific time with an explicit offset; the fake uses a
+# fixed -08:00 so clients must honour the offset.
+_PACIFIC = timezone(timedelta(hours=-8))
+
+Json = dict[str, Any]
+
+
+class ApiError(Exception):
+    """An error the fake answers with, in the ``{"error": {...}}`` shape of Google APIs."""
+
+    def __init__(self, code: int, message: str, status: str = "") -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.status = status or _STATUS.get(code, "UNKNOWN")
+
+
+_STATUS = {
+    400: "INVALID_ARGUMENT",
+    403: "PERMISSION_DENIED",
+    404: "NOT_FOUND",
+    409: "ABORTED",
+    429: "RESOURCE_EXHAUSTED",
+    500: "INTERNAL",
+    503: "UNAVAILABLE",
+}
+
+
+def compute_time(at: datetime) -> str:
+    return at.astimezone(_PACIFIC).isoformat(timespec="milliseconds")
+
+
+def rfc3339(at: datetime) -> str:
+    return at.astimezone(UTC).isoformat(timespec="microseconds").replace("+00:00", "Z")
+
+
+def zone_region(zone: str) -> str:
+    return zone.rsplit("-", 1)[0]
+
+
+@dataclass
+class Fault:
+    """Answer requests whose path contains ``path_part`` (and method matches) with an error."""
+
+    path_part: str
+    code: int
+    message: str
+    method: str = ""
+    times: int | None = None  # None = every time
+    after: int = 0  # let this many matching requests through first
+
+    def matches(self, method: str, path: str) -> bool:
+        return self.path_part in path and (not self.method or self.method == method)
+
+
+@dataclass
+class Predictions:
+    """Prediction counts of one endpoint: dated points, and a steady count (``at=None``)."""
+
+    steady: int = 0
+    points: list[tuple[datetime, int]] = field(default_factory=list)
+
+    def total(self, start: datetime, end: datetime) -> int:
+        dated = sum(n for at, n in self.points if start <= at <= end)
+        return dated + self.steady
+
+
+class World:
+    def __init__(self, clock: Callable[[], datetime]) -> None:
+        self.clock = clock
+        self.lock = threading.RLock()
+        self.ids = itertools.count(1_000_001)
+        self.projects: dict[str, Json] = {}
+        self.folders: dict[str, str] = {}  # "folders/1" -> parent ("organizations/9", "folders/2")
+        self.instances: dict[tuple[str, str, str], Json] = {}
+        self.templates: dict[
+            tuple[str, str, str], Json
+        ] = {}  # (project, "global"|"regions/r", name)
+        self.migs: dict[tuple[str, str, str], Json] = {}  # (project, "zones/z"|"regions/r", name)
+        self.zone_operations: dict[tuple[str, str, str], Json] = {}
+        self.region_operations: dict[tuple[str, str, str], Json] = {}
+        self.workbench: dict[str, Json] = {}  # full name -> instance
+        self.endpoints: dict[str, Json] = {}  # full name -> endpoint
+        self.lro: dict[str, Json] = {}  # google.longrunning operations by name
+        self.predictions: dict[tuple[str, str], Predictions] = {}
+        self.faults: list[Fault] = []
+        self.log: list[tuple[str, str]] = []
+
+    # ---- common -------------------------------------------------------------------------
+    def next_id(self) -> str:
+        return str(next(self.ids))
+
+    def project(self, project: str, parent: str = "") -> Json:
+        with self.lock:
+            if project not in self.projects:
+                self.projects[project] = {
+                    "name": f"projects/{self.next_id()}",
+                    "projectId": project,
+                    "displayName": project,
+                    "state": "ACTIVE",
+                    "parent": parent,
+                }
+            elif parent:
+                self.projects[project]["parent"] = parent
+            return self.projects[project]
+
+    def check_project(self, project: str) -> None:
+        if project not in self.projects:
+            raise ApiError(404, f"The resource 'projects/{project}' was not found")
+
+    def fault_for(self, method: str, path: str) -> Fault | None:
+        with self.lock:
+            for fault in self.faults:
+                if fault.matches(method, path) and fault.times != 0:
+                    if fault.after > 0:
+                        fault.after -= 1
+                        continue
+                    if fault.times is not None:
+                        fault.times -= 1
+                    return fault
+        return None
+
+    # ---- Compute Engine -----------------------------------------------------------------
+    def add_instance(
+        self,
+        project: str,
+        zone: str,
+        name: str,
+        machine_type: str,
+        labels: Mapping[str, str] | None = None,
+        status: str = "RUNNING",
+        *,
+        gpus: tuple[str, int] | None = None,
+        metadata: Mapping[str, str] | None = None,
+        started: datetime | None = None,
+    ) -> Json:
+        self.project(project)
+        now = self.clock()
+        zone_url = f"{COMPUTE_BASE}/projects/{project}/zones/{zone}"
+        instance: Json = {
+            "kind": "compute#instance",
+            "id": self.next_id(),
+            "creationTimestamp": compute_time(now - timedelta(days=30)),
+            "name": name,
+            "zone": zone_url,
+            "machineType": f"{zone_url}/machineTypes/{machine_type}",
+            "status": status,
+            "labels": dict(labels or {}),
+            "labelFingerprint": "42WmSpB8rSM=",
+            "selfLink": f"{zone_url}/instances/{name}",
+            "scheduling": {"onHostMaintenance": "TERMINATE" if gpus else "MIGRATE"},
+            "metadata": {
+                "kind": "compute#metadata",
+                "items": [{"key": k, "value": v} for k, v in (metadata or {}).items()],
+            },
+        }
+        if gpus:
+            kind, count = gpus
+            instance["guestAccelerators"] = [
+                {
+                    "acceleratorType": f"{zone_url}/acceleratorTypes/{kind}",
+                    "acceleratorCount": count,
+                }
+            ]
+        if status == "RUNNING":
+            instance["lastStartTimestamp"] = compute_time(started or now - timedelta(hours=3))
+        with self.lock:
+            self.instances[(project, zone, name)] = instance
+        return instance
+
+    def get_instance(self, project: str, zone: str, name: str) -> Json:
+        self.check_project(project)
+        try:
+            return self.instances[(project, zone, name)]
+        except KeyError:
+            raise ApiError(
+                404,
+                f"The resource 'projects/{project}/zones/{zone}/instances/{name}' was not found",
+            ) from None
+
+    def add_template(
+        self,
+        project: str,
+        name: str,
+        machine_type: str,
+        labels: Mapping[str, str] | None = None,
+        region: str = "",
+    ) -> Json:
+        """A global instance template, or a regional one when ``region`` is given."""
+        self.project(project)
+        scope = f"regions/{region}" if region else "global"
+        template: Json = {
+            "kind": "compute#instanceTemplate",
+            "id": self.next_id(),
+            "name": name,
+            "selfLink": f"{COMPUTE_BASE}/projects/{project}/{scope}/instanceTemplates/{name}",
+            "properties": {"machineType": machine_type, "labels": dict(labels or {})},
+        }
+        if region:
+            template["region"] = f"{COMPUTE_BASE}/projects/{project}/regions/{region}"
+        with self.lock:
+            self.templates[(project, scope, name)] = template
+        return template
+
+    def add_mig(
+        self,
+        project: str,
+        location: str,
+        name: str,
+        template: str,
+        size: int,
+        *,
+        autoscaled: bool = False,
+    ) -> Json:
+        """A managed instance group; ``location`` is a zone or a region (``us-central1``);
+        ``template`` a global template's name or ``regions/R/instanceTemplates/N``."""
+        self.project(project)
+        regional = location.count("-") == 1
+        scope = f"regions/{location}" if regional else f"zones/{location}"
+        base = f"{COMPUTE_BASE}/projects/{project}/{scope}"
+        template_path = template if "/" in template else f"global/instanceTemplates/{template}"
+        mig: Json = {
+            "kind": "compute#instanceGroupManager",
+            "id": self.next_id(),
+            "name": name,
+            "baseInstanceName": name,
+            "instanceTemplate": f"{COMPUTE_BASE}/projects/{project}/{template_path}",
+            "instanceGroup": f"{base}/instanceGroups/{name}",
+            "targetSize": 0,
+            "status": {"isStable": True},
+            "selfLink": f"{base}/instanceGroupManagers/{name}",
+            "region" if regional else "zone": base,
+        }
+        if autoscaled:
+            mig["status"]["autoscaler"] = f"{base}/autoscalers/{name}-as"
+        with self.lock:
+            self.migs[(project, scope, name)] = mig
+            self.resize_mig(project, scope, name, size)
+        return mig
+
+    def resize_mig(self, project: str, scope: str, name: str, size: int) -> Json:
+        """Set the target size and create/delete the group's member instances to match."""
+        with self.lock:
+            mig = self.migs.get((project, scope, name))
+            if mig is None:
+                raise ApiError(
+                    404,
+                    f"The resource 'projects/{project}/{scope}/instanceGroupManagers/{name}' "
+                    "was not found",
+                )
+            if size < 0:
+                raise ApiError(400, "Invalid value for field 'size': must be >= 0")
+            path = mig["instanceTemplate"].split(f"/projects/{project}/", 1)[1].split("/")
+            template = self.templates.get((project, "/".join(path[:-2]), path[-1]))
+            props: Json = template["properties"] if template else {"machineType": "e2-medium"}
+            members = sorted(
+                k for k, v in self.instances.items() if _created_by(v) == mig["selfLink"]
+            )
+            for key in members[size:]:
+                del self.instances[key]
+            zone = scope.split("/", 1)[1]
+            zone = zone if scope.startswith("zones/") else f"{zone}-a"
+            for i in range(len(members), size):
+                self.add_instance(
+                    project,
+                    zone,
+                    f"{mig['baseInstanceName']}-{i:04x}",
+                    props["machineType"],
+                    props.get("labels"),
+                    metadata={"created-by": mig["selfLink"]},
+                )
+            mig["targetSize"] = size
+            return mig
+
+    def compute_operation(
+        self, project: str, scope: str, op_type: str, target: str, target_id: str
+    ) -> Json:
+        """A finished zone/region Operation: the fake applies every change at once."""
+        now = compute_time(self.clock())
+        name = f"operation-{self.next_id()}-{op_type}"
+        base = f"{COMPUTE_BASE}/projects/{project}/{scope}"
+        operation: Json = {
+            "kind": "compute#operation",
+            "id": self.next_id(),
+            "name": name,
+            "operationType": op_type,
+            "targetLink": target,
+            "targetId": target_id,
+            "status": "DONE",
+            "user": "offhours@fake.iam.gserviceaccount.com",
+            "progress": 100,
+            "insertTime": now,
+            "startTime": now,
+            "endTime": now,
+            "selfLink": f"{base}/operations/{name}",
+        }
+        where = scope.split("/", 1)[1]
+        if scope.startswith("zones/"):
+            operation["zone"] = base
+            self.zone_operations[(project, where, name)] = operation
+        else:
+            operation["region"] = base
+            self.region_operations[(project, where, name)] = operation
+        return operation
+
+    # ---- Vertex AI Workbench ------------------------------------------------------------
+    def add_workbench(
+        self,
+        project: str,
+        zone: str,
+        name: str,
+        machine_type: str,
+        labels: Mapping[str, str] | None = None,
+        state: str = "ACTIVE",
+        *,
+        gpus: tuple[str, int] | None = None,
+    ) -> Json:
+        self.project(project)
+        now = rfc3339(self.clock())
+        full = f"projects/{project}/locations/{zone}/instances/{name}"
+        setup: Json = {"machineType": machine_type}
+        if gpus:
+            setup["acceleratorConfigs"] = [{"type": gpus[0], "coreCount": str(gpus[1])}]
+        instance: Json = {
+            "name": full,
+            "gceSetup": setup,
+            "proxyUri": f"{name}-dot-{zone_region(zone)}.notebooks.googleusercontent.com",
+            "creator": "dev@example.com",
+            "state": state,
+            "healthState": "HEALTHY" if state == "ACTIVE" else "HEALTH_STATE_UNSPECIFIED",
+            "labels": dict(labels or {}),
+            "createTime": now,
+            "updateTime": now,
+            "id": self.next_id(),
+        }
+        with self.lock:
+            self.workbench[full] = instance
+        return instance
+
+    def longrunning(self, name: str, metadata_type: str, response: Json | None) -> Json:
+        """A finished google.longrunning.Operation."""
+        operation: Json = {
+            "name": name,
+            "metadata": {"@type": metadata_type, "createTime": rfc3339(self.clock())},
+            "done": True,
+        }
+        if response is not None:
+            operation["response"] = response
+        self.lro[name] = operation
+        return operation
+
+    # ---- Vertex AI endpoints ------------------------------------------------------------
+    def add_endpoint(
+        self,
+        project: str,
+        region: str,
+        endpoint_id: str,
+        display_name: str,
+        labels: Mapping[str, str] | None = None,
+        deployed_models: list[Json] | None = None,
+        traffic_split: Mapping[str, int] | None = None,
+    ) -> Json:
+        """An endpoint with deployed models (``DeployedModel`` JSON; ``id`` required)."""
+        self.project(project)
+        now = self.clock()
+        models = copy.deepcopy(deployed_models or [])
+        for model in models:
+            model.setdefault("createTime", rfc3339(now - timedelta(days=7)))
+        split = dict(traffic_split or {})
+        if models and not split:
+            split = {models[0]["id"]: 100}
+        endpoint: Json = {
+            "name": f"projects/{project}/locations/{region}/endpoints/{endpoint_id}",
+            "displayName": display_name,
+            "deployedModels": models,
+            "trafficSplit": split,
+            "etag": "AMEw9yN",
+            "labels": dict(labels or {}),
+            "createTime": rfc3339(now - timedelta(days=30)),
+            "updateTime": rfc3339(now - timedelta(days=7)),
+        }
+        with self.lock:
+            self.endpoints[endpoint["name"]] = endpoint
+        return endpoint
+
+
+def _created_by(instance: Json) -> str:
+    for item in instance.get("metadata", {}).get("items", []):
+        if item.get("key") == "created-by":
+            return str(item.get("value", ""))
+    return ""

@@ -1,0 +1,74 @@
+"""GCP fixtures: the local fake, adapters built against it, and the permission check.
+
+Every test that uses ``fake`` is checked at teardown: each request the fake served must map
+(``gcp_permissions.permission_for``) to permissions inside the adapters that test built (plus
+the connection's own). A call an adapter makes without declaring its permission fails there.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from ledger.store import ObjectStore
+from providers.base import AdapterOptions, ProviderConfig
+from providers.gcp.connection import GcpConnection, connect
+from sandbox.gcp_fake import GcpFake, start_gcp_fake
+
+# The helper modules beside this file (gcp_helpers, gcp_permissions) are imported by bare
+# name, whichever import mode pytest runs in.
+sys.path.insert(0, str(Path(__file__).parent))
+
+
+class Built:
+    """What a test built: the adapters whose permissions its requests must stay inside."""
+
+    def __init__(self) -> None:
+        self.permissions: set[str] = set(GcpConnection.permissions)
+
+
+@pytest.fixture
+def built() -> Built:
+    return Built()
+
+
+@pytest.fixture
+def fake(built: Built, clock: Any) -> Iterator[GcpFake]:
+    from gcp_helpers import PROJECT
+    from gcp_permissions import permission_for
+
+    with start_gcp_fake(clock) as running:
+        running.add_project(PROJECT)
+        yield running
+        outside = {
+            (method, path, needed)
+            for method, path in running.requests
+            for needed in permission_for(method, path)
+            if needed not in built.permissions
+        }
+    assert not outside, f"requests outside the calling adapters' permissions: {sorted(outside)}"
+
+
+@pytest.fixture
+def connection(fake: GcpFake) -> GcpConnection:
+    from gcp_helpers import PROJECT, REGION
+
+    return connect(ProviderConfig(accounts=(PROJECT,), regions=(REGION,), endpoint_url=fake.url))
+
+
+AdapterFactory = Callable[..., Any]
+
+
+@pytest.fixture
+def make(connection: GcpConnection, clock: Any, store: ObjectStore, built: Built) -> AdapterFactory:
+    """``make(AdapterClass, state=..., **options)`` -> adapter on the fake's connection."""
+
+    def build(cls: Any, state: ObjectStore | None = store, **options: Any) -> Any:
+        built.permissions.update(cls.permissions)
+        return cls(connection, AdapterOptions(clock=clock, state=state, **options))
+
+    return build

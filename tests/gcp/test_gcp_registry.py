@@ -1,0 +1,24 @@
+"""The registry's GCP entries: every kind loads and honours the adapter contract."""
+
+from __future__ import annotations
+
+import inspect
+from typing import Any
+
+from providers import CONNECTIONS, KINDS, STORES, load
+from providers.base import AdapterOptions, ProviderConfig
+
+
+def test_every_gcp_kind_is_a_contract_adapter(clock: Any) -> None:
+    connection = load(CONNECTIONS["gcp"])(ProviderConfig(accounts=("p",), endpoint_url="http://x"))
+    assert set(KINDS["gcp"]) == {"instances", "instance-groups", "workbench", "vertex-endpoints"}
+    for kind, path in KINDS["gcp"].items():
+        cls = load(path)
+        assert cls.kind == kind
+        assert isinstance(cls.permissions, tuple) and cls.permissions
+        assert list(inspect.signature(cls.__init__).parameters) == ["self", "connection", "options"]
+        adapter = cls(connection, AdapterOptions(clock=clock))
+        assert callable(adapter.discover) and callable(adapter.apply)
+    assert connection._clients == {}  # building adapters creates no SDK client
+    assert STORES["gs"].startswith("providers.gcp.")
+
