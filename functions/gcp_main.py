@@ -22,10 +22,10 @@ import json
 import os
 import time
 from collections.abc import Mapping
-from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
+from functions.entry import scheduled_run
 from functions.settings import Settings
 
 # Seconds the platform gives one invocation (--timeout); targets not started with at
@@ -59,45 +59,29 @@ def _attribute(cloud_event: Any) -> str:
         return ""
 
 
+class CloudLogging:
+    """A logger-shaped writer of one JSON line per record on stdout: Cloud Logging reads
+    ``severity`` and ``message`` from it and keeps the other fields as the JSON payload."""
+
+    def info(self, message: str, extra: Mapping[str, Any] | None = None) -> None:
+        self._write("INFO", message, extra)
+
+    def error(self, message: str, extra: Mapping[str, Any] | None = None) -> None:
+        self._write("ERROR", message, extra)
+
+    def _write(self, severity: str, message: str, extra: Mapping[str, Any] | None) -> None:
+        print(json.dumps({"severity": severity, "message": message, **(extra or {})}, default=str))
+
+
 def reconcile_event(cloud_event: Any) -> dict[str, Any]:
     """The function's entry point (CloudEvent signature)."""
-    from functions.reconcile import reconcile
-    from functions.wiring import build_job
-
     started = time.monotonic()
     env = {"OFFHOURS_PROVIDERS": "gcp", **os.environ}
     settings = Settings.from_sources({}, env)
     budget = float(env.get("OFFHOURS_TIMEOUT_SECONDS") or DEFAULT_TIMEOUT)
-    now = event_time(cloud_event)
-    job = build_job(settings, lambda: datetime.now(UTC))
-    job = replace(job, time_left=lambda: budget - (time.monotonic() - started))
-    report = reconcile(job, now)
-    counts: dict[str, int] = {}
-    for result in report.results:
-        if result.decision.action.value != "skip":
-            key = f"{result.decision.action.value}-{result.outcome.value}"
-            counts[key] = counts.get(key, 0) + 1
-    for decision in report.decisions:
-        _log(
-            "INFO",
-            "decision",
-            resource=decision.resource.key,
-            action=decision.action.value,
-            reason=decision.reason,
-        )
-    for error in report.errors:
-        _log("ERROR", "target error", error=error)
-    summary = {
-        "run_id": report.run_id,
-        "dry_run": settings.dry_run,
-        "actions": counts,
-        "errors": report.errors,
-        "deferred": [str(t) for t in report.deferred],
-    }
-    _log("INFO", "run finished", **summary)
+    log = CloudLogging()
+    summary = scheduled_run(
+        settings, event_time(cloud_event), lambda: budget - (time.monotonic() - started), log
+    )
+    log.info("run finished", extra=summary)
     return summary
-
-
-def _log(severity: str, message: str, **fields: Any) -> None:
-    """One JSON line on stdout: Cloud Logging reads ``severity`` and ``message`` from it."""
-    print(json.dumps({"severity": severity, "message": message, **fields}, default=str))
