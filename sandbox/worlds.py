@@ -32,7 +32,6 @@ def aws_world(clock: Callable[[], datetime], monday: datetime) -> Iterator[World
     from moto import mock_aws
 
     from sandbox import aws_fleet
-
     from sandbox.aws_more import sagemaker_follows, seed_demo_more
 
     with mock_aws(), sagemaker_follows(clock):
