@@ -5,7 +5,7 @@ PYTHON ?= python3
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: demo test lint typecheck unit install clean bench
+.PHONY: demo test lint typecheck unit install clean bench tools package package-aws package-gcp package-azure
 
 install: $(STAMP)
 
@@ -29,14 +29,32 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
-unit: $(STAMP) node_modules/.installed-stamp
+# checkov pins an old boto3: it lives in a virtual environment of its own.
+tools:
+	bash .ci/install-tools.sh
+
+unit: $(STAMP) node_modules/.installed-stamp tools
 	$(BIN)/pytest
+
+# Each cloud's deployable artefact, with only that cloud's dependencies, in dist/.
+package: package-aws package-gcp package-azure
+
+package-aws: $(STAMP)
+	$(BIN)/python infra/package.py aws --measure
+
+package-gcp: $(STAMP)
+	$(BIN)/python infra/package.py gcp
+
+package-azure: $(STAMP)
+	$(BIN)/python infra/package.py azure
 
 test: lint typecheck unit
 
 bench: $(STAMP)
 	$(BIN)/python bench/bench_schedules.py
 	$(BIN)/python bench/bench_ec2.py --instances 2000
+	$(BIN)/python bench/bench_targets.py
+	$(BIN)/python bench/bench_digest.py
 
 clean:
-	rm -rf $(VENV) node_modules demo-out build dist *.egg-info
+	rm -rf $(VENV) .venv-tools node_modules demo-out build dist *.egg-info
