@@ -15,8 +15,9 @@ from typing import Any
 from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
 
-from functions.entry import parse_instant, scheduled_run
+from functions.entry import list_targets, parse_instant, scheduled_run
 from functions.settings import Settings
+from providers.base import Target
 
 logger = Logger(service="offhours")
 metrics = Metrics(namespace="offhours", service="scheduler")
@@ -29,12 +30,23 @@ def event_time(event: dict[str, Any]) -> datetime:
 @logger.inject_lambda_context(log_event=True)
 @metrics.log_metrics
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    """EventBridge Scheduler tick, or a step of the optional Step Functions fan-out:
+    ``{"action": "list-targets"}`` answers the targets; ``{"targets": [{"account",
+    "region"}]}`` runs only those."""
     settings = Settings.from_sources({}, os.environ)
+    if event.get("action") == "list-targets":
+        targets = list_targets(settings)
+        return {
+            "scheduled_time": event.get("scheduled_time"),
+            "targets": [{"account": t.account, "region": t.region} for t in targets],
+        }
+    only = [Target("aws", str(t["account"]), str(t["region"])) for t in event.get("targets", [])]
     result = scheduled_run(
         settings,
         event_time(event),
         lambda: context.get_remaining_time_in_millis() / 1000,
         logger,
+        targets=only or None,
     )
     actions: dict[str, int] = result["actions"]
 

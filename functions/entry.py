@@ -8,13 +8,14 @@ summary it returns is logged as structured JSON by each platform's logger.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from functions.reconcile import RunReport, reconcile
 from functions.settings import Settings
+from providers.base import Target
 
 
 def floor_to_period(at: datetime, minutes: int) -> datetime:
@@ -38,13 +39,22 @@ def scheduled_run(
     now: datetime,
     time_left: Callable[[], float] | None,
     logger: logging.Logger | Any,
+    targets: Sequence[Target] | None = None,
 ) -> dict[str, Any]:
+    """One run over every target (or only ``targets``, one item of a fan-out)."""
     from functions.wiring import build_job
 
     job = replace(build_job(settings, lambda: datetime.now(UTC)), time_left=time_left)
-    report = reconcile(job, now)
+    report = reconcile(job, now, targets=targets)
     log_report(report, logger, settings.dry_run)
     return summary(report)
+
+
+def list_targets(settings: Settings) -> list[Target]:
+    """Every target of every configured cloud: the first step of a Step Functions fan-out."""
+    from functions.wiring import connect
+
+    return [t for p in settings.providers for t in connect(settings, p).targets()]
 
 
 def summary(report: RunReport) -> dict[str, Any]:

@@ -119,3 +119,25 @@ def test_azure_function_app_deallocates_from_app_settings(
 def test_timer_ticks_are_floored_to_their_period() -> None:
     at = datetime(2026, 11, 23, 8, 14, 59, tzinfo=UTC)
     assert floor_to_period(at, 15) == datetime(2026, 11, 23, 8, 0, tzinfo=UTC)
+
+
+def test_lambda_fan_out_lists_targets_then_runs_one(
+    ec2: Any, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    launch(ec2, Box("dev", "t3.medium", {"schedule": "office-hours"}))
+    monkeypatch.setenv("OFFHOURS_LEDGER", str(tmp_path))
+    monkeypatch.setenv("OFFHOURS_AWS_REGIONS", "eu-west-1,us-east-1")
+    from functions.aws_lambda import handler
+
+    listed = handler(
+        {"action": "list-targets", "scheduled_time": "2026-11-23T20:00:00Z"}, LambdaContext()
+    )
+    assert listed["targets"] == [
+        {"account": "123456789012", "region": "eu-west-1"},
+        {"account": "123456789012", "region": "us-east-1"},
+    ]
+    item = {"scheduled_time": "2026-11-23T20:00:00Z", "targets": listed["targets"][:1]}
+    result = handler(item, LambdaContext())
+    assert result["actions"] == {"stop-done": 1}
+    assert instance_states(ec2)["dev"] == "stopped"
+    assert not list(tmp_path.glob("state/v1/provider=aws/*/region=us-east-1/*"))
