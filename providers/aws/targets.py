@@ -10,6 +10,16 @@ if TYPE_CHECKING:
     from providers.aws.connection import AwsConnection
 
 
+# What listing targets needs, besides sts:AssumeRole into each member account's role.
+PERMISSIONS = (
+    "sts:GetCallerIdentity",
+    "ec2:DescribeRegions",
+    "organizations:ListAccounts",
+    "organizations:ListAccountsForParent",
+    "organizations:ListOrganizationalUnitsForParent",
+)
+
+
 def list_targets(connection: AwsConnection) -> list[Target]:
     accounts = list(connection.config.accounts) or _organization_accounts(connection)
     if not accounts:
@@ -27,16 +37,32 @@ def _enabled_regions(connection: AwsConnection) -> list[str]:
 
 
 def _organization_accounts(connection: AwsConnection) -> list[str]:
-    """Active accounts of the organization, optionally only under the given OUs."""
+    """Active accounts of the organization, optionally only under the given OUs (or
+    roots), including the OUs nested below them at any depth."""
     scope = connection.config.organization
     if not scope:
         return []
     org = connection.home_client("organizations")
     if scope == "all":
         pages = org.get_paginator("list_accounts").paginate()
-        return sorted(a["Id"] for p in pages for a in p["Accounts"] if a["Status"] == "ACTIVE")
+        return sorted(a["Id"] for p in pages for a in p["Accounts"] if _active(a))
     accounts: set[str] = set()
-    for parent in scope.split(","):
-        pages = org.get_paginator("list_accounts_for_parent").paginate(ParentId=parent.strip())
-        accounts.update(a["Id"] for p in pages for a in p["Accounts"] if a["Status"] == "ACTIVE")
+    seen: set[str] = set()
+    parents = [parent.strip() for parent in scope.split(",") if parent.strip()]
+    while parents:
+        parent = parents.pop()
+        if parent in seen:
+            continue
+        seen.add(parent)
+        pages = org.get_paginator("list_accounts_for_parent").paginate(ParentId=parent)
+        accounts.update(a["Id"] for p in pages for a in p["Accounts"] if _active(a))
+        children = org.get_paginator("list_organizational_units_for_parent").paginate(
+            ParentId=parent
+        )
+        parents.extend(ou["Id"] for p in children for ou in p["OrganizationalUnits"])
     return sorted(accounts)
+
+
+def _active(account: dict[str, str]) -> bool:
+    # ``State`` replaces the deprecated ``Status``; accept whichever the API returns.
+    return account.get("State", account.get("Status")) == "ACTIVE"

@@ -1,0 +1,223 @@
+"""ECS services: desired count to zero and back to exactly the count they had.
+
+SCALE_DOWN first tags the service ``offhours:previous-capacity = desired=3``, then sets
+the desired count to 0; SCALE_UP sets it back from the tag (never a made-up 1) and removes
+the tag (see ``asg.py`` for why the tag is removed).
+
+ECS cannot filter by tag on the server: every cluster's services are listed and described
+ten at a time with their tags, and filtered here. Price: running tasks x the Fargate
+vCPU and memory rates of the task size; unknown for the EC2 launch type (the instances
+bill under EC2 and only stop costing when their own group scales down), Fargate Spot
+and Windows tasks.
+
+Services with Service Auto Scaling keep their scalable target's minimum: a minimum above
+zero makes Application Auto Scaling raise the count again. Schedule such services with
+a minimum of 0 or leave them out.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from typing import Any
+
+from providers.aws.actions import ActionError, apply_each, aws_errors, target_of
+from providers.aws.batches import error_text
+from providers.aws.capacity import PREVIOUS_CAPACITY_TAG, format_capacity, parse_capacity
+from providers.aws.connection import AwsConnection
+from providers.aws.tagging import tag_dict
+from providers.base import (
+    Action,
+    AdapterOptions,
+    Decision,
+    Price,
+    Resource,
+    ResourceState,
+    Result,
+    Target,
+    chunks,
+    dry_run_results,
+)
+from providers.prices import bundled_price, price_from_tag
+
+SERVICE = "Amazon Elastic Container Service"
+PRICES = "ecs_fargate_prices.json"
+_FIELDS = ("desired",)
+_DESCRIBE_BATCH = 10  # describe_services takes at most 10 services per call
+
+
+class EcsServices:
+    kind = "ecs"
+    permissions = (
+        "ecs:ListClusters",
+        "ecs:ListServices",
+        "ecs:DescribeServices",
+        "ecs:DescribeTaskDefinition",
+        "ecs:TagResource",
+        "ecs:UpdateService",
+        "ecs:UntagResource",
+    )
+
+    def __init__(self, connection: AwsConnection, options: AdapterOptions) -> None:
+        self.connection = connection
+        self.options = options
+
+    def discover(self, target: Target) -> Iterator[Resource]:
+        ecs = self.connection.client("ecs", target)
+        sizes = _TaskSizes(ecs)
+        for cluster in _paginate(ecs, "list_clusters", "clusterArns"):
+            arns = list(_paginate(ecs, "list_services", "serviceArns", cluster=cluster))
+            for batch in chunks(arns, _DESCRIBE_BATCH):
+                response = ecs.describe_services(
+                    cluster=cluster, services=list(batch), include=["TAGS"]
+                )
+                for service in response["services"]:
+                    tags = tag_dict(service.get("tags", []), "key", "value")
+                    if self.options.tag_key in tags:
+                        yield self._resource(target, service, tags, sizes)
+
+    def apply(self, decisions: Sequence[Decision], dry_run: bool) -> Iterable[Result]:
+        if dry_run:
+            return dry_run_results(decisions, self.options.clock())
+        handlers = {Action.SCALE_DOWN: self._scale_down, Action.SCALE_UP: self._scale_up}
+        return apply_each(decisions, handlers, self.options.clock, self.kind)
+
+    def _scale_down(self, decision: Decision) -> str:
+        resource = decision.resource
+        desired = int(resource.extra["desired"])
+        if desired == 0:
+            raise ActionError("desired count already 0: nothing to scale down")
+        ecs = self.connection.client("ecs", target_of(resource))
+        value = format_capacity({"desired": desired})
+        # Saved on the service before anything changes: a crash in between loses nothing.
+        ecs.tag_resource(
+            resourceArn=resource.extra["arn"],
+            tags=[{"key": PREVIOUS_CAPACITY_TAG, "value": value}],
+        )
+        ecs.update_service(
+            cluster=resource.extra["cluster"], service=resource.extra["arn"], desiredCount=0
+        )
+        return ""
+
+    def _scale_up(self, decision: Decision) -> str:
+        resource = decision.resource
+        try:
+            saved = parse_capacity(resource.tags.get(PREVIOUS_CAPACITY_TAG, ""), _FIELDS)
+        except ValueError as err:
+            raise ActionError(f"no previous desired count to restore: {err}") from err
+        ecs = self.connection.client("ecs", target_of(resource))
+        ecs.update_service(
+            cluster=resource.extra["cluster"],
+            service=resource.extra["arn"],
+            desiredCount=saved["desired"],
+        )
+        try:
+            ecs.untag_resource(resourceArn=resource.extra["arn"], tagKeys=[PREVIOUS_CAPACITY_TAG])
+        except aws_errors() as err:
+            return f"restored; {PREVIOUS_CAPACITY_TAG} tag not removed ({error_text(err)})"
+        return ""
+
+    def _resource(
+        self, target: Target, service: dict[str, Any], tags: dict[str, str], sizes: _TaskSizes
+    ) -> Resource:
+        cluster_name = service["clusterArn"].rsplit("/", 1)[-1]
+        desired = int(service["desiredCount"])
+        state, tasks, unmanaged = _state(service, desired, tags.get(PREVIOUS_CAPACITY_TAG))
+        unit = sizes.hourly(service, target.region)
+        price = (
+            None
+            if unit is None
+            else Price(round(unit.hourly * tasks, 6), unit.currency, unit.source)
+        )
+        size = sizes.label(service)
+        return Resource(
+            provider="aws",
+            account=target.account,
+            region=target.region,
+            kind=self.kind,
+            id=f"{cluster_name}/{service['serviceName']}",
+            name=service["serviceName"],
+            tags=tags,
+            state=state,
+            size=f"{tasks} x {size}" if size else f"{tasks} tasks",
+            price=price_from_tag(tags) or price,
+            unmanaged_reason=unmanaged,
+            off_state=ResourceState.SCALED_DOWN,
+            service=SERVICE,
+            extra={
+                "arn": service["serviceArn"],
+                "cluster": service["clusterArn"],
+                "desired": str(desired),
+            },
+        )
+
+
+def _state(
+    service: dict[str, Any], desired: int, saved_text: str | None
+) -> tuple[ResourceState, int, str]:
+    if service.get("status", "ACTIVE") != "ACTIVE":
+        return ResourceState.TRANSITIONAL, desired, ""
+    if desired > 0:
+        return ResourceState.RUNNING, desired, ""
+    if saved_text is None:
+        return (
+            ResourceState.SCALED_DOWN,
+            0,
+            "desired count is 0 and no previous count saved by offhours: nothing to restore",
+        )
+    try:
+        saved = parse_capacity(saved_text, _FIELDS)
+    except ValueError as err:
+        return ResourceState.SCALED_DOWN, 0, f"cannot restore: {err}"
+    return ResourceState.SCALED_DOWN, saved["desired"], ""
+
+
+def _paginate(ecs: Any, operation: str, key: str, **kwargs: Any) -> Iterator[str]:
+    for page in ecs.get_paginator(operation).paginate(**kwargs, PaginationConfig={"PageSize": 100}):
+        yield from page[key]
+
+
+class _TaskSizes:
+    """Task definition sizes (read once per definition) and their Fargate price."""
+
+    def __init__(self, ecs: Any) -> None:
+        self.ecs = ecs
+        self.definitions: dict[str, dict[str, Any]] = {}
+
+    def _definition(self, arn: str) -> dict[str, Any]:
+        if arn not in self.definitions:
+            response = self.ecs.describe_task_definition(taskDefinition=arn)
+            self.definitions[arn] = response["taskDefinition"]
+        return self.definitions[arn]
+
+    def label(self, service: dict[str, Any]) -> str:
+        definition = self._definition(service["taskDefinition"])
+        cpu, memory = definition.get("cpu"), definition.get("memory")
+        return f"{cpu} CPU units/{memory} MiB" if cpu and memory else ""
+
+    def hourly(self, service: dict[str, Any], region: str) -> Price | None:
+        """Price of one task, or None when it is not a plain Fargate Linux task."""
+        if not _on_fargate(service):
+            return None
+        definition = self._definition(service["taskDefinition"])
+        platform = definition.get("runtimePlatform") or {}
+        if platform.get("operatingSystemFamily", "LINUX") != "LINUX":
+            return None
+        arch = platform.get("cpuArchitecture", "X86_64").lower()
+        try:
+            vcpu = int(definition["cpu"]) / 1024
+            memory_gb = int(definition["memory"]) / 1024
+        except (KeyError, TypeError, ValueError):
+            return None
+        per_vcpu = bundled_price("providers.aws", PRICES, region, f"linux-{arch}:vcpu")
+        per_gb = bundled_price("providers.aws", PRICES, region, f"linux-{arch}:gb")
+        if per_vcpu is None or per_gb is None:
+            return None
+        hourly = vcpu * per_vcpu.hourly + memory_gb * per_gb.hourly
+        return Price(round(hourly, 6), per_vcpu.currency, per_vcpu.source)
+
+
+def _on_fargate(service: dict[str, Any]) -> bool:
+    strategy = service.get("capacityProviderStrategy") or []
+    if strategy:
+        return all(item.get("capacityProvider") == "FARGATE" for item in strategy)
+    return service.get("launchType") == "FARGATE"

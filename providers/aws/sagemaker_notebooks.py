@@ -1,0 +1,100 @@
+"""SageMaker notebook instances: stop and start by schedule tag.
+
+The notebook listing cannot filter by tag, so the Resource Groups Tagging API names the
+tagged notebooks and one paginated ``list_notebook_instances`` supplies their status and
+instance type (no describe per notebook). A notebook in service reports its last
+modification as ``started_at``: a notebook cannot be changed while it runs, so that is
+when it last came up, and the planner gives a notebook started by hand its grace period.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from typing import Any
+
+from providers.aws.actions import apply_each, target_of
+from providers.aws.connection import AwsConnection
+from providers.aws.tagging import tagged_arns
+from providers.base import (
+    Action,
+    AdapterOptions,
+    Decision,
+    Resource,
+    ResourceState,
+    Result,
+    Target,
+    dry_run_results,
+)
+from providers.prices import bundled_price, price_from_tag
+
+SERVICE = "Amazon SageMaker"
+PRICES = "sagemaker_notebook_prices.json"
+_STATES = {"InService": ResourceState.RUNNING, "Stopped": ResourceState.STOPPED}
+
+
+class SageMakerNotebooks:
+    kind = "sagemaker-notebooks"
+    permissions = (
+        "tag:GetResources",
+        "sagemaker:ListNotebookInstances",
+        "sagemaker:StopNotebookInstance",
+        "sagemaker:StartNotebookInstance",
+    )
+
+    def __init__(self, connection: AwsConnection, options: AdapterOptions) -> None:
+        self.connection = connection
+        self.options = options
+
+    def discover(self, target: Target) -> Iterator[Resource]:
+        tagging = self.connection.client("resourcegroupstaggingapi", target)
+        listed = tagged_arns(tagging, "sagemaker:notebook-instance", [self.options.tag_key])
+        if not listed:
+            return
+        # SageMaker ARNs spell names in lowercase; compare them that way.
+        tagged = {arn.lower(): tags for arn, tags in listed.items()}
+        sagemaker = self.connection.client("sagemaker", target)
+        pages = sagemaker.get_paginator("list_notebook_instances").paginate(
+            PaginationConfig={"PageSize": 100}
+        )
+        for page in pages:
+            for notebook in page["NotebookInstances"]:
+                tags = tagged.get(notebook["NotebookInstanceArn"].lower())
+                if tags is not None:
+                    yield self._resource(target, notebook, tags)
+
+    def apply(self, decisions: Sequence[Decision], dry_run: bool) -> Iterable[Result]:
+        if dry_run:
+            return dry_run_results(decisions, self.options.clock())
+        handlers = {Action.STOP: self._stop, Action.START: self._start}
+        return apply_each(decisions, handlers, self.options.clock, self.kind)
+
+    def _stop(self, decision: Decision) -> str:
+        sagemaker = self.connection.client("sagemaker", target_of(decision.resource))
+        sagemaker.stop_notebook_instance(NotebookInstanceName=decision.resource.id)
+        return ""
+
+    def _start(self, decision: Decision) -> str:
+        sagemaker = self.connection.client("sagemaker", target_of(decision.resource))
+        sagemaker.start_notebook_instance(NotebookInstanceName=decision.resource.id)
+        return ""
+
+    def _resource(self, target: Target, notebook: dict[str, Any], tags: dict[str, str]) -> Resource:
+        status = notebook["NotebookInstanceStatus"]
+        size = notebook["InstanceType"]
+        state = _STATES.get(status, ResourceState.TRANSITIONAL)
+        return Resource(
+            provider="aws",
+            account=target.account,
+            region=target.region,
+            kind=self.kind,
+            id=notebook["NotebookInstanceName"],
+            name=notebook["NotebookInstanceName"],
+            tags=tags,
+            state=state,
+            size=size,
+            price=price_from_tag(tags)
+            or bundled_price("providers.aws", PRICES, target.region, size),
+            started_at=notebook.get("LastModifiedTime") if state is ResourceState.RUNNING else None,
+            unmanaged_reason="notebook failed: fix or delete it" if status == "Failed" else "",
+            service=SERVICE,
+        )

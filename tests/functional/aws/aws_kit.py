@@ -1,0 +1,144 @@
+"""Helpers for the AWS kind tests: fixed instants, reconcile jobs, and a log of every AWS
+API call each adapter makes (to check it against the adapter's declared permissions)."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from functions.reconcile import Job, RunReport, reconcile
+from functions.settings import Settings
+from functions.wiring import build_job, connect
+from ledger.book import read_records
+from providers.aws import targets
+from providers.base import Decision, Resource, Result, Target
+
+ACCOUNT = "123456789012"
+REGION = "eu-west-1"
+TARGET = Target("aws", ACCOUNT, REGION)
+MONDAY = datetime(2026, 11, 23, tzinfo=UTC)  # office-hours in UTC: Mon-Fri 08:00-19:00
+# botocore service name -> IAM action prefix, where they differ.
+_IAM_PREFIX = {"resourcegroupstaggingapi": "tag"}
+OUTSIDE = "(targets)"
+
+
+def at(day: int, hour: int, minute: int = 0) -> datetime:
+    return MONDAY + timedelta(days=day, hours=hour, minutes=minute)
+
+
+class CallLog:
+    """Records ``service:Operation`` for every call made through a connection's clients,
+    attributed to the adapter that was running (``OUTSIDE`` for target listing)."""
+
+    def __init__(self) -> None:
+        self.calls: dict[str, set[str]] = {}
+        self.permissions: dict[str, set[str]] = {OUTSIDE: set(targets.PERMISSIONS)}
+        self._local = threading.local()
+        self._hooked: set[int] = set()
+
+    def attach(self, connection: Any) -> Any:
+        original = connection.client
+
+        def client(service: str, target: Target) -> Any:
+            made = original(service, target)
+            if id(made) not in self._hooked:
+                self._hooked.add(id(made))
+                prefix = _IAM_PREFIX.get(service, service)
+                made.meta.events.register("before-call", self._recorder(prefix))
+            return made
+
+        connection.client = client
+        return connection
+
+    def track(self, adapter: Any) -> Any:
+        self.permissions[adapter.kind] = set(adapter.permissions)
+        return _Tracked(adapter, self)
+
+    def record(self, action: str) -> None:
+        owner = getattr(self._local, "owner", OUTSIDE)
+        self.calls.setdefault(owner, set()).add(action)
+
+    @contextmanager
+    def owner(self, kind: str) -> Iterator[None]:
+        previous = getattr(self._local, "owner", OUTSIDE)
+        self._local.owner = kind
+        try:
+            yield
+        finally:
+            self._local.owner = previous
+
+    def undeclared(self) -> dict[str, set[str]]:
+        return {
+            owner: extra
+            for owner, actions in self.calls.items()
+            if (extra := actions - self.permissions.get(owner, set()))
+        }
+
+    def _recorder(self, prefix: str) -> Any:
+        def before_call(model: Any, **_: Any) -> None:
+            self.record(f"{prefix}:{model.name}")
+
+        return before_call
+
+
+class _Tracked:
+    """An adapter whose calls are attributed to its kind."""
+
+    def __init__(self, inner: Any, log: CallLog) -> None:
+        self.inner = inner
+        self.log = log
+        self.kind = inner.kind
+        self.permissions = inner.permissions
+
+    def discover(self, target: Target) -> list[Resource]:
+        with self.log.owner(self.kind):
+            return list(self.inner.discover(target))
+
+    def apply(self, decisions: Any, dry_run: bool) -> list[Result]:
+        with self.log.owner(self.kind):
+            return list(self.inner.apply(decisions, dry_run))
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.inner, name)
+
+
+def settings_for(tmp_path: Any, kinds: Iterable[str], **changes: Any) -> Settings:
+    return Settings(
+        providers=("aws",),
+        ledger=str(tmp_path / "ledger"),
+        aws_regions=(REGION,),
+        kinds=tuple(kinds),
+        **changes,
+    )
+
+
+def make_job(
+    settings: Settings, clock: Any, log: CallLog, connection: Any = None, **kwargs: Any
+) -> Job:
+    """A reconcile job whose AWS calls are logged per adapter."""
+    connection = log.attach(connection or connect(settings, "aws"))
+    job = build_job(settings, clock, connections={"aws": connection}, **kwargs)
+    for adapters in job.adapters.values():
+        adapters[:] = [log.track(a) for a in adapters]  # type: ignore[index]
+    return job
+
+
+def run(job: Job, clock: Any, when: datetime) -> RunReport:
+    clock.now = when
+    return reconcile(job, when)
+
+
+def rows(job: Job, **match: Any) -> list[dict[str, Any]]:
+    found = list(read_records(job.store))
+    return [r for r in found if all(r.get(k) == v for k, v in match.items())]
+
+
+def decision_for(report: RunReport, name: str) -> Decision:
+    return next(d for d in report.decisions if d.resource.name == name)
+
+
+def result_for(report: RunReport, name: str) -> Result:
+    return next(r for r in report.results if r.resource.name == name)

@@ -1,0 +1,137 @@
+"""Auto Scaling groups on moto through the reconcile job: scaled to zero in off hours and
+back to exactly their previous min/desired/max, with the capacity saved on the group
+first, a crash between the two steps, and the ledger rows."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from aws_kit import at, make_job, result_for, rows, run, settings_for
+
+from providers.aws.capacity import PREVIOUS_CAPACITY_TAG
+from sandbox.aws_fleet import AMI
+
+SAVED = PREVIOUS_CAPACITY_TAG
+
+
+def make_group(clients: Any, name: str, size: tuple[int, int, int], tags: dict[str, str]) -> None:
+    if not clients.ec2.describe_launch_templates(
+        Filters=[{"Name": "launch-template-name", "Values": ["workers-lt"]}]
+    )["LaunchTemplates"]:
+        clients.ec2.create_launch_template(
+            LaunchTemplateName="workers-lt",
+            LaunchTemplateData={"ImageId": AMI, "InstanceType": "t3.medium"},
+        )
+    low, desired, high = size
+    clients.autoscaling.create_auto_scaling_group(
+        AutoScalingGroupName=name,
+        LaunchTemplate={"LaunchTemplateName": "workers-lt", "Version": "$Latest"},
+        MinSize=low,
+        DesiredCapacity=desired,
+        MaxSize=high,
+        AvailabilityZones=["eu-west-1a"],
+        Tags=[
+            {
+                "ResourceId": name,
+                "ResourceType": "auto-scaling-group",
+                "Key": k,
+                "Value": v,
+                "PropagateAtLaunch": False,
+            }
+            for k, v in tags.items()
+        ],
+    )
+
+
+def group(clients: Any, name: str) -> tuple[tuple[int, int, int], dict[str, str]]:
+    found = clients.autoscaling.describe_auto_scaling_groups(AutoScalingGroupNames=[name])
+    g = found["AutoScalingGroups"][0]
+    tags = {t["Key"]: t["Value"] for t in g["Tags"]}
+    return (g["MinSize"], g["DesiredCapacity"], g["MaxSize"]), tags
+
+
+@pytest.fixture
+def job(tmp_path: Any, clock: Any, calls: Any, aws: None) -> Any:
+    return make_job(settings_for(tmp_path, ["asg"]), clock, calls)
+
+
+def test_scales_to_zero_and_back_to_exactly_the_previous_capacity(
+    clients: Any, job: Any, clock: Any
+) -> None:
+    make_group(clients, "workers", (2, 3, 5), {"schedule": "office-hours", "team": "web"})
+    make_group(clients, "untagged", (1, 1, 2), {"team": "web"})
+    report = run(job, clock, at(0, 19, 5))
+    assert result_for(report, "workers").outcome.value == "done"
+    assert group(clients, "workers") == (
+        (0, 0, 5),
+        {"schedule": "office-hours", "team": "web", SAVED: "min=2,desired=3,max=5"},
+    )
+    assert group(clients, "untagged")[0] == (1, 1, 2)
+    # Overnight the group stays down; the morning transition brings it back.
+    run(job, clock, at(0, 23, 0))
+    run(job, clock, at(1, 8, 5))
+    assert group(clients, "workers") == ((2, 3, 5), {"schedule": "office-hours", "team": "web"})
+
+    down, up = rows(job, ResourceName="workers")
+    assert (down["x_Action"], up["x_Action"]) == ("scale-down", "scale-up")
+    assert down["ResourceType"] == "asg" and down["ServiceName"] == "Amazon Elastic Compute Cloud"
+    assert down["x_ResourceSize"] == "3 x t3.medium"
+    # Three t3.medium in eu-west-1 from the bundled EC2 table.
+    assert up["ListUnitPrice"] == pytest.approx(3 * 0.0462)
+    assert up["x_AvoidedHours"] == pytest.approx(13.0)
+    assert up["x_EstimatedSavings"] == pytest.approx(13.0 * 3 * 0.0462)
+
+
+def test_a_crash_after_saving_the_capacity_loses_nothing(
+    clients: Any, job: Any, clock: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    make_group(clients, "workers", (1, 2, 4), {"schedule": "office-hours"})
+    autoscaling = job.connections["aws"].client("autoscaling", job.connections["aws"].targets()[0])
+
+    def crash(**_: Any) -> Any:
+        raise RuntimeError("simulated crash between saving the capacity and scaling")
+
+    monkeypatch.setattr(autoscaling, "update_auto_scaling_group", crash)
+    report = run(job, clock, at(0, 19, 5))
+    assert result_for(report, "workers").outcome.value == "failed"
+    # The tag was written before the update that never happened.
+    assert group(clients, "workers") == (
+        (1, 2, 4),
+        {"schedule": "office-hours", SAVED: "min=1,desired=2,max=4"},
+    )
+    monkeypatch.undo()
+    run(job, clock, at(0, 19, 20))
+    assert group(clients, "workers")[0] == (0, 0, 4)
+    run(job, clock, at(1, 8, 5))
+    assert group(clients, "workers") == ((1, 2, 4), {"schedule": "office-hours"})
+
+
+def test_a_crash_after_scaling_down_still_restores(
+    clients: Any, job: Any, clock: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    make_group(clients, "workers", (1, 2, 4), {"schedule": "office-hours"})
+    autoscaling = job.connections["aws"].client("autoscaling", job.connections["aws"].targets()[0])
+    real_update = autoscaling.update_auto_scaling_group
+
+    def update_then_crash(**kwargs: Any) -> Any:
+        real_update(**kwargs)
+        raise RuntimeError("simulated crash before the result was recorded")
+
+    monkeypatch.setattr(autoscaling, "update_auto_scaling_group", update_then_crash)
+    run(job, clock, at(0, 19, 5))
+    monkeypatch.undo()
+    assert group(clients, "workers")[0] == (0, 0, 4)
+    report = run(job, clock, at(0, 19, 20))
+    assert "already off" in report.decisions[0].reason
+    run(job, clock, at(1, 8, 5))
+    assert group(clients, "workers") == ((1, 2, 4), {"schedule": "office-hours"})
+
+
+def test_a_group_at_zero_that_offhours_did_not_scale_down_is_left_alone(
+    clients: Any, job: Any, clock: Any
+) -> None:
+    make_group(clients, "parked", (0, 0, 3), {"schedule": "office-hours"})
+    report = run(job, clock, at(1, 8, 5))
+    assert "no previous capacity saved by offhours" in report.decisions[0].reason
+    assert group(clients, "parked")[0] == (0, 0, 3)
