@@ -30,8 +30,9 @@ def rows_for_run(
 ) -> list[dict[str, Any]]:
     """Ledger rows for one run of one target; updates ``state.off`` in place."""
     run_id = run_id_for(now)
-    rows: list[Row] = []
-    acted: set[str] = set()
+    # First close what came back without us (or vanished): a resource found running and
+    # stopped again in this same run must have its old off-period booked, not overwritten.
+    rows = _observed_returns(resources, discovered_kinds, state, now, run_id)
     results = list(results)
     current = {r.resource.key: r.decision.reason for r in results if r.decision.problem}
     known, state.problems = state.problems, current
@@ -44,8 +45,6 @@ def rows_for_run(
         row = _row_for_result(result, state, run_id)
         if row is not None:
             rows.append(row)
-            acted.add(result.resource.key)
-    rows.extend(_observed_returns(resources, discovered_kinds, state, acted, now, run_id))
     return [row.to_dict() for row in rows]
 
 
@@ -82,7 +81,6 @@ def _observed_returns(
     resources: Iterable[Resource],
     discovered_kinds: set[str],
     state: TargetState,
-    acted: set[str],
     now: datetime,
     run_id: str,
 ) -> list[Row]:
@@ -91,8 +89,6 @@ def _observed_returns(
     seen = {r.key: r for r in resources}
     rows: list[Row] = []
     for key in sorted(state.off):
-        if key in acted:
-            continue
         resource = seen.get(key)
         kind = key.split("/")[3]
         if resource is None and kind in discovered_kinds:

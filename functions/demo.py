@@ -18,7 +18,7 @@ import sys
 import time
 from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -41,6 +41,7 @@ class DemoResult:
     runs: int
     savings: list[ResourceSavings]
     seconds: float = 0.0
+    digest: list[Path] = field(default_factory=list)
 
 
 class SimClock:
@@ -92,8 +93,12 @@ def run_demo(out: Path, monday: datetime, providers: tuple[str, ...] = PROVIDERS
     with ProcessPoolExecutor(max_workers=2, mp_context=context) as pool:
         futures = [pool.submit(simulate, p, ledger_dir, monday, end) for p in providers]
         runs = max(future.result() for future in futures)
-    savings = window_summary(LocalStore(ledger_dir), monday, end)
-    return DemoResult(out, monday, end, runs, savings, time.perf_counter() - began)
+    from functions.digest import render_digest
+
+    store = LocalStore(ledger_dir)
+    savings = window_summary(store, monday, end)
+    digest = render_digest(store, monday, end, out, now=end)
+    return DemoResult(out, monday, end, runs, savings, time.perf_counter() - began, digest)
 
 
 def simulate(provider: str, ledger_dir: Path, monday: datetime, end: datetime) -> int:
@@ -145,7 +150,8 @@ def print_report(result: DemoResult, stream: Any) -> None:
         for problem in item.problems:
             w(f"{'':<8} problem: {problem.split(';')[0]}\n")
         total_saved += item.saved
-        if item.hourly_price is not None:
+        # Like the digest: "would have cost" covers what offhours scheduled off.
+        if item.hourly_price is not None and item.hours_off > 0:
             total_cost += item.hourly_price * hours_in_week
     pct_total = 100 * total_saved / total_cost if total_cost else 0.0
     w(rule)
@@ -157,3 +163,5 @@ def print_report(result: DemoResult, stream: Any) -> None:
         f"resources would have cost running all week ({pct_total:.1f}% saved)\n"
     )
     w(f"ledger: {result.out / 'ledger'}\n")
+    for path in result.digest[:2]:
+        w(f"digest: {path}\n")

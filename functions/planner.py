@@ -57,21 +57,30 @@ class Intent:
 def plan(
     resources: Iterable[Resource],
     now: datetime,
-    last_run: datetime | None,
+    last_run: datetime | Mapping[str, datetime] | None,
     catalog: schedules.Catalog,
     policy: Policy,
     wake: frozenset[str] = frozenset(),
     retry: frozenset[str] = frozenset(),
 ) -> list[Decision]:
-    """``wake``: ids or names to bring back now whatever the schedule says.
+    """``last_run``: the last successful run, or one per kind (a kind whose discovery
+    failed keeps its older instant, so the start transitions it missed are caught up).
+    ``wake``: ids or names to bring back now whatever the schedule says.
     ``retry``: resource keys whose start failed last run; started again while their
     schedule still says on, so a failure never leaves a resource off that should run."""
     if now.tzinfo is None:
         raise ValueError("plan needs a zone-aware instant")
     decisions = [
-        _decide(resource, now, last_run, catalog, policy, wake, retry) for resource in resources
+        _decide(resource, now, _for_kind(last_run, resource.kind), catalog, policy, wake, retry)
+        for resource in resources
     ]
     return _limit_stops(decisions, policy)
+
+
+def _for_kind(last_run: datetime | Mapping[str, datetime] | None, kind: str) -> datetime | None:
+    if last_run is None or isinstance(last_run, datetime):
+        return last_run
+    return last_run.get(kind)
 
 
 def _decide(

@@ -23,6 +23,7 @@ import schedules
 from functions.bookings import rows_for_run
 from functions.planner import Policy, plan
 from ledger.book import object_key, run_id_for, write_run
+from ledger.inventory import write_inventory
 from ledger.run_state import load_state, save_state, state_key
 from ledger.store import ObjectStore
 from providers.base import (
@@ -35,6 +36,7 @@ from providers.base import (
     Result,
     Target,
 )
+from providers.pricing import PriceBook, PriceSource, enrich
 
 log = logging.getLogger("offhours.reconcile")
 DEFERRED_KEY = "state/v1/deferred-targets.json"
@@ -95,6 +97,8 @@ class Job:
     time_left: Callable[[], float] | None = None
     min_seconds_per_target: float = 60.0
     clock: Callable[[], datetime] | None = None
+    # Live price APIs (providers/pricing.py); empty = the bundled tables only.
+    price_sources: Sequence[PriceSource] = ()
 
 
 def reconcile(
@@ -155,10 +159,20 @@ def _run_target(job: Job, target: Target, now: datetime) -> TargetReport:
     key = state_key(target.provider, target.account, target.region)
     state = load_state(job.store, key)
     resources, discovered_kinds = _discover(job, target, report)
+    if job.price_sources:
+        book = PriceBook(job.price_sources, now, store=job.store)
+        resources = enrich(resources, book)
+        report.errors.extend(f"prices: {e}" for e in book.errors)
+    # A kind's start side acts on the transitions since its last successful discovery;
+    # state written before per-kind tracking has only ``last_run``, standing for all kinds.
+    last_runs = {
+        adapter.kind: state.kind_runs.get(adapter.kind, state.last_run)
+        for adapter in job.adapters.get(target.provider, ())
+    }
     decisions = plan(
         resources,
         now,
-        state.last_run,
+        {kind: at for kind, at in last_runs.items() if at is not None},
         job.catalog,
         job.policy,
         wake=job.wake,
@@ -171,7 +185,9 @@ def _run_target(job: Job, target: Target, now: datetime) -> TargetReport:
     rows = rows_for_run(report.results, resources, discovered_kinds, state, now)
     report.ledger_key = object_key(target.provider, target.account, target.region, now)
     report.rows = write_run(job.store, report.ledger_key, rows)
+    write_inventory(job.store, target, resources, now)
     state.last_run = now
+    state.kind_runs.update(dict.fromkeys(discovered_kinds, now))
     state.retry_start = sorted(
         r.resource.key
         for r in report.failed

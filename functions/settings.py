@@ -46,6 +46,8 @@ class Settings:
     max_stop_share: float = 1.0
     force: bool = False
     dry_run: bool = False
+    # Ask the clouds' price APIs (cached weekly in the ledger store) before the bundled tables.
+    live_prices: bool = False
     max_workers: int = 8
     batch_size: int = 200
     aws_accounts: tuple[str, ...] = ()

@@ -13,6 +13,7 @@ from functions.reconcile import Job
 from functions.settings import ConfigError, Settings
 from ledger.store import LocalStore, ObjectStore
 from providers.base import AdapterOptions, Connection, KindAdapter
+from providers.pricing import PriceSource
 
 
 def open_store(url: str, endpoint_url: str = "") -> ObjectStore:
@@ -68,6 +69,7 @@ def build_job(
     options = AdapterOptions(
         clock=clock,
         tag_key=settings.tag_key,
+        idle_tag_key=settings.idle_tag_key,
         state=store,
         batch_size=settings.batch_size,
         max_workers=settings.max_workers,
@@ -86,4 +88,13 @@ def build_job(
         max_workers=settings.max_workers,
         wake=wake,
         clock=clock,
+        price_sources=_price_sources(connections) if settings.live_prices else (),
+    )
+
+
+def _price_sources(connections: dict[str, Connection]) -> tuple[PriceSource, ...]:
+    return tuple(
+        providers.load(providers.PRICE_SOURCES[name])(connection)
+        for name, connection in connections.items()
+        if name in providers.PRICE_SOURCES
     )

@@ -48,10 +48,12 @@ def encode(records: Iterable[Mapping[str, Any]]) -> bytes:
 
 
 def decode(data: bytes) -> Iterator[dict[str, Any]]:
-    with gzip.GzipFile(fileobj=io.BytesIO(data)) as handle:
-        for line in handle:
-            if line.strip():
-                yield json.loads(line)
+    # One object is one run of one target: small enough to inflate at once, which is
+    # much faster than reading a GzipFile line by line.
+    loads = json.loads
+    for line in gzip.decompress(data).splitlines():
+        if line.strip():
+            yield loads(line)
 
 
 def write_run(store: ObjectStore, key: str, records: list[dict[str, Any]]) -> int:

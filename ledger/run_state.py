@@ -52,6 +52,9 @@ class OffPeriod:
 @dataclass
 class TargetState:
     last_run: datetime | None = None
+    # The last run whose discovery of each kind succeeded: the start side of a kind acts
+    # on the transitions since then, so an outage of one kind is caught up afterwards.
+    kind_runs: dict[str, datetime] = field(default_factory=dict)
     off: dict[str, OffPeriod] = field(default_factory=dict)
     # Resources whose start failed: the next run tries again while the schedule says on.
     retry_start: list[str] = field(default_factory=list)
@@ -63,6 +66,7 @@ class TargetState:
         body = {
             "version": 1,
             "last_run": iso(self.last_run) if self.last_run else None,
+            "kind_runs": {k: iso(v) for k, v in sorted(self.kind_runs.items())},
             "off": {key: period.to_dict() for key, period in sorted(self.off.items())},
             "retry_start": sorted(self.retry_start),
             "problems": dict(sorted(self.problems.items())),
@@ -75,6 +79,7 @@ class TargetState:
         last = body.get("last_run")
         return cls(
             last_run=parse_iso(last) if last else None,
+            kind_runs={k: parse_iso(v) for k, v in body.get("kind_runs", {}).items()},
             off={k: OffPeriod.from_dict(v) for k, v in body.get("off", {}).items()},
             retry_start=list(body.get("retry_start", [])),
             problems=dict(body.get("problems", {})),

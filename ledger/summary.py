@@ -21,7 +21,7 @@ from typing import Any
 
 from ledger.book import read_records
 from ledger.run_state import TargetState
-from ledger.savings import Days, reporting_days, split_by_day, union_pieces
+from ledger.savings import Days, Interval, reporting_days, split_by_day, union_pieces
 from ledger.store import ObjectStore
 from ledger.versions import upgraded
 
@@ -61,7 +61,7 @@ class _Entry:
     __slots__ = (
         "account",
         "currency",
-        "intervals",
+        "index",
         "kind",
         "latest",
         "name",
@@ -75,7 +75,10 @@ class _Entry:
         "tags",
     )
 
-    def __init__(self, provider: str, account: str, kind: str, resource_id: str) -> None:
+    def __init__(
+        self, index: int, provider: str, account: str, kind: str, resource_id: str
+    ) -> None:
+        self.index = index
         self.provider = provider
         self.account = account
         self.kind = kind
@@ -89,8 +92,6 @@ class _Entry:
         self.currency = "USD"
         self.source = ""
         self.problems: list[str] = []
-        # start, end, price (NaN = unknown), rank; four doubles per interval
-        self.intervals = array("d")
 
 
 _NAN = float("nan")
@@ -111,6 +112,10 @@ class Accumulator:
         self.keep_tags = None if keep_tags is None else frozenset(keep_tags)
         self.entries: dict[tuple[str, str, str, str], _Entry] = {}
         self.rows = 0
+        # Every interval of every resource in five flat arrays (start, end, price with NaN
+        # for unknown, rank, owner entry): few large buffers, no per-resource growth.
+        self._iv = (array("d"), array("d"), array("d"), array("d"))
+        self._owner = array("q")
         self._times: dict[str, float] = {}
         self._strings: dict[str, str] = {}
 
@@ -129,22 +134,28 @@ class Accumulator:
         key = (provider, account, kind, rid)
         entry = self.entries.get(key)
         if entry is None:
-            entry = _Entry(self._intern(provider), self._intern(account), self._intern(kind), rid)
+            entry = _Entry(
+                len(self.entries),
+                self._intern(provider),
+                self._intern(account),
+                self._intern(kind),
+                rid,
+            )
             self.entries[key] = entry
         return entry
 
     def add(self, row: Mapping[str, Any]) -> None:
+        """One row in the current layout (``ledger.versions.upgraded``)."""
         self.rows += 1
-        entry = self._entry(
-            row["ProviderName"], row["SubAccountId"], row["ResourceType"], row["ResourceId"]
-        )
-        recorded = row.get("x_RecordedAt") or ""
+        key = (row["ProviderName"], row["SubAccountId"], row["ResourceType"], row["ResourceId"])
+        entry = self.entries.get(key) or self._entry(*key)
+        recorded = row["x_RecordedAt"]
         if recorded >= entry.latest:
             self._describe(entry, row, recorded)
-        if row.get("x_Action") == "skip":
+        if row["x_Action"] == "skip":
             at = self._ts(recorded) if recorded else self.start
             if self.start <= at < self.end:
-                entry.problems.append(row.get("x_Reason", ""))
+                entry.problems.append(row["x_Reason"])
             return
         begin, finish = row["ChargePeriodStart"], row["ChargePeriodEnd"]
         if begin == finish:
@@ -152,29 +163,39 @@ class Accumulator:
         s, e = self._ts(begin), self._ts(finish)
         if e <= self.start or s >= self.end:
             return
-        price = row.get("ListUnitPrice")
         rank = self._ts(recorded) if recorded else 0.0
-        entry.intervals.extend((s, e, _NAN if price is None else float(price), rank))
+        self._interval(entry, s, e, row["ListUnitPrice"], rank)
+
+    def _interval(self, entry: _Entry, s: float, e: float, price: Any, rank: float) -> None:
+        starts, ends, prices, ranks = self._iv
+        starts.append(s)
+        ends.append(e)
+        prices.append(_NAN if price is None else float(price))
+        ranks.append(rank)
+        self._owner.append(entry.index)
 
     def _describe(self, entry: _Entry, row: Mapping[str, Any], recorded: str) -> None:
+        """Keep what the latest row says about the resource (cheap when nothing changed,
+        which is almost always: this runs for most rows)."""
         entry.latest = recorded
-        entry.name = row.get("ResourceName") or entry.name
-        entry.region = self._intern(row.get("RegionId") or entry.region)
-        schedule = row.get("x_Schedule")
-        if schedule:
+        name, region, schedule = row["ResourceName"], row["RegionId"], row["x_Schedule"]
+        if name and name != entry.name:
+            entry.name = name
+        if region and region != entry.region:
+            entry.region = self._intern(region)
+        if schedule and schedule != entry.schedule:
             entry.schedule = self._intern(schedule)
-        tags = row.get("Tags") or {}
+        tags = row["Tags"]
         if tags:
             if self.keep_tags is not None:
-                tags = {
-                    self._intern(k): self._intern(v) for k, v in tags.items() if k in self.keep_tags
-                }
-            entry.tags = tags
-        price = row.get("ListUnitPrice")
-        if price is not None:
+                tags = {k: tags[k] for k in self.keep_tags if k in tags}
+            if tags != entry.tags:
+                entry.tags = {self._intern(k): self._intern(str(v)) for k, v in tags.items()}
+        price = row["ListUnitPrice"]
+        if price is not None and price != entry.price:
             entry.price = float(price)
-            entry.currency = row.get("BillingCurrency") or "USD"
-            entry.source = self._intern(row.get("x_PriceSource") or "")
+            entry.currency = row["BillingCurrency"] or "USD"
+            entry.source = self._intern(row["x_PriceSource"] or "")
 
     def add_open(self, resource_key: str, period: Mapping[str, Any], until: datetime) -> None:
         """A resource still off (state object): accrues from ``since`` to ``until``."""
@@ -187,22 +208,26 @@ class Accumulator:
         if e <= s or e <= self.start:
             return
         price = period.get("hourly_price")
-        entry.intervals.extend((s, e, _NAN if price is None else float(price), _OPEN_RANK))
+        self._interval(entry, s, e, price, _OPEN_RANK)
         if entry.price is None and price is not None:
             entry.price = float(price)
             entry.currency = period.get("currency", "USD")
             entry.source = period.get("price_source", "")
 
     def finish(self) -> list[ResourceSavings]:
-        result = [self._savings(entry) for entry in self.entries.values()]
+        starts, ends, prices, ranks = self._iv
+        owner = self._owner
+        order = sorted(range(len(owner)), key=owner.__getitem__)
+        grouped: dict[int, list[Interval]] = {}
+        for i in order:
+            p = prices[i]
+            grouped.setdefault(owner[i], []).append(
+                (starts[i], ends[i], None if isnan(p) else p, ranks[i])
+            )
+        result = [self._savings(e, grouped.pop(e.index, [])) for e in self.entries.values()]
         return sorted(result, key=lambda s: (-s.saved, s.provider, s.name, s.resource_id))
 
-    def _savings(self, entry: _Entry) -> ResourceSavings:
-        raw = entry.intervals
-        intervals = [
-            (raw[i], raw[i + 1], None if isnan(raw[i + 2]) else raw[i + 2], raw[i + 3])
-            for i in range(0, len(raw), 4)
-        ]
+    def _savings(self, entry: _Entry, intervals: list[Interval]) -> ResourceSavings:
         pieces = union_pieces(intervals, self.start, self.end)
         hours, money = split_by_day(pieces, self.days)
         open_hours = sum(
@@ -246,7 +271,7 @@ def summarize(
     acc = Accumulator(start, end, tz, keep_tags)
     for row in upgraded(rows):
         acc.add(row)
-    until = min(end, now) if now is not None else end
+    until = end if now is None or now.timestamp() >= end.timestamp() else now
     for key, period in open_periods:
         acc.add_open(key, period, until)
     return acc.finish()

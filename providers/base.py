@@ -148,6 +148,8 @@ class AdapterOptions:
 
     clock: Callable[[], datetime]
     tag_key: str = "schedule"
+    # Opt-in tag for idle scaling (inference endpoints), value like ``60m``.
+    idle_tag_key: str = "idle-stop"
     # Where adapters keep what they must restore later (previous capacity, endpoint specs).
     state: ObjectStore | None = None
     batch_size: int = 50

@@ -46,7 +46,6 @@ from providers.prices import price_from_tag
 
 SERVICE = "Amazon SageMaker"
 # The planner's Policy default; AdapterOptions carries no idle tag key (yet).
-DEFAULT_IDLE_TAG = "idle-stop"
 SPEC = endpoint_specs.SPEC_NAME
 
 
@@ -79,7 +78,7 @@ class SageMakerEndpoints:
     def __init__(self, connection: AwsConnection, options: AdapterOptions) -> None:
         self.connection = connection
         self.options = options
-        self.idle_tag_key: str = getattr(options, "idle_tag_key", DEFAULT_IDLE_TAG)
+        self.idle_tag_key = options.idle_tag_key
 
     # -- discovery -------------------------------------------------------------------
 

@@ -40,7 +40,6 @@ from providers.gcp.connection import GcpConnection
 from providers.gcp.prices import scaled, vertex_node_price
 from providers.prices import price_from_tag
 
-LABEL = "idle-stop"
 METRIC = "aiplatform.googleapis.com/prediction/online/prediction_count"
 STATE_NAME = "deployment.json"
 # DeployedModel fields the service sets: dropped before a redeploy.
@@ -73,7 +72,10 @@ class VertexEndpoints:
         for region in self.connection.regions:
             base = self.connection.base_url("aiplatform", region)
             url = f"{base}/projects/{target.account}/locations/{region}/endpoints"
-            params: dict[str, str | int] = {"filter": f"labels.{LABEL}:*", "pageSize": 100}
+            params: dict[str, str | int] = {
+                "filter": f"labels.{self.options.idle_tag_key}:*",
+                "pageSize": 100,
+            }
             try:
                 endpoints = list(rest.paged(session, url, "endpoints", params))
             except rest.GcpApiError as err:
@@ -100,9 +102,10 @@ class VertexEndpoints:
             off_state=ResourceState.SCALED_DOWN,
             service="Vertex AI",
         )
-        window = parse_window(labels.get(LABEL, ""))
+        label = self.options.idle_tag_key
+        window = parse_window(labels.get(label, ""))
         if window is None:
-            reason = f"{LABEL} label {labels.get(LABEL)!r} is not a duration like 60m or 2h"
+            reason = f"{label} label {labels.get(label)!r} is not a duration like 60m or 2h"
             return _replace(resource, unmanaged_reason=reason)
         if not models:
             return self._undeployed(resource, region, labels)

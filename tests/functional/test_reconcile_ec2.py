@@ -24,7 +24,12 @@ def at(day: int, hour: int, minute: int = 0) -> datetime:
 
 @pytest.fixture
 def settings(tmp_path: Any) -> Settings:
-    return Settings(providers=("aws",), ledger=str(tmp_path / "ledger"), aws_regions=("eu-west-1",))
+    return Settings(
+        providers=("aws",),
+        ledger=str(tmp_path / "ledger"),
+        aws_regions=("eu-west-1",),
+        kinds=("ec2",),  # the other AWS kinds have their own tests
+    )
 
 
 def make_job(settings: Settings, clock: Any, **changes: Any) -> Job:
@@ -229,3 +234,24 @@ def test_a_failed_start_is_retried_on_the_next_run(
     assert instance_states(ec2)["dev"] == "running"
     failed = [r for r in rows(job) if r["x_Outcome"] == "failed"]
     assert failed and failed[0]["x_Error"].startswith("InsufficientInstanceCapacity")
+
+
+def test_a_kind_whose_discovery_failed_catches_up_its_start(
+    ec2: Any, settings: Settings, clock: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    launch(ec2, Box("dev", "t3.medium", {"schedule": "office-hours"}))
+    job = make_job(settings, clock)
+    run(job, clock, at(0, 20, 0))
+    (adapter,) = job.adapters["aws"]
+
+    def outage(target: Any) -> Any:
+        raise RuntimeError("throttled to death")
+
+    monkeypatch.setattr(adapter, "discover", outage)
+    report = run(job, clock, at(1, 8, 5))  # the morning transition, but EC2 is unreachable
+    assert report.errors == [
+        "aws:123456789012/eu-west-1: ec2: discovery failed: throttled to death"
+    ]
+    monkeypatch.undo()
+    run(job, clock, at(1, 8, 20))
+    assert instance_states(ec2)["dev"] == "running"

@@ -105,11 +105,6 @@ def test_a_database_rds_restarted_after_seven_days_is_stopped_again_with_the_rea
     assert db_tags(clients, "archive-db")[STOPPED_AT_TAG] == "2026-12-01T09:00:00Z"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="functions/bookings.py: a resource found running and stopped again in the same "
-    "run has its open off-period overwritten, so the days it was off are never booked",
-)
 def test_the_week_a_database_was_off_before_rds_restarted_it_is_booked(
     clients: Any, job: Any, clock: Any
 ) -> None:

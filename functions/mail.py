@@ -1,0 +1,160 @@
+"""Email for the digest: the MIME message (pure), recipients, and the SMTP sender.
+
+Message layout, the one common mail clients render best::
+
+    multipart/alternative
+    ├── text/plain                 (the plain-text digest)
+    └── multipart/related
+        ├── text/html              (inline CSS, no scripts, <img src="cid:…">)
+        └── image/png              (Content-ID, inline)
+
+Amazon SES sending is in ``providers/aws/ses_mail.py``; both senders take the same
+``EmailMessage``.
+"""
+
+from __future__ import annotations
+
+import smtplib
+import ssl
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from email.message import EmailMessage
+from email.utils import formatdate, getaddresses, make_msgid
+from pathlib import Path
+from typing import Any, Protocol
+
+
+class MailError(Exception):
+    """A message could not be sent; the text says to whom and why."""
+
+
+@dataclass(frozen=True)
+class InlineImage:
+    cid: str  # without angle brackets: referenced as ``cid:<cid>`` in the HTML
+    data: bytes
+    filename: str = "chart.png"
+
+
+def build_message(
+    subject: str,
+    sender: str,
+    to: Sequence[str],
+    text: str,
+    html: str,
+    images: Sequence[InlineImage] = (),
+    date: float | None = None,
+) -> EmailMessage:
+    message = EmailMessage()
+    message["Subject"] = subject
+    message["From"] = sender
+    message["To"] = ", ".join(to)
+    message["Date"] = formatdate(date, localtime=False)
+    domain = sender.rpartition("@")[2] or "offhours.local"
+    message["Message-ID"] = make_msgid(domain=domain)
+    message.set_content(text)
+    message.add_alternative(html, subtype="html")
+    html_part = message.get_body(preferencelist=("html",))
+    if not isinstance(html_part, EmailMessage):
+        raise ValueError("message has no HTML part")
+    for image in images:
+        html_part.add_related(
+            image.data,
+            maintype="image",
+            subtype="png",
+            cid=f"<{image.cid}>",
+            filename=image.filename,
+            disposition="inline",
+        )
+    return message
+
+
+def recipients_of(message: EmailMessage) -> list[str]:
+    fields = [str(v) for name in ("To", "Cc", "Bcc") for v in message.get_all(name, [])]
+    return [address for _, address in getaddresses(fields) if address]
+
+
+class Sender(Protocol):
+    def send(self, message: EmailMessage) -> None: ...
+
+
+@dataclass(frozen=True)
+class SmtpSender:
+    """SMTP submission with STARTTLS (port 587) by default; ``starttls=False`` only for a
+    relay on a trusted network."""
+
+    host: str
+    port: int = 587
+    starttls: bool = True
+    username: str = ""
+    password: str = ""
+    context: ssl.SSLContext | None = None
+    timeout: float = 30.0
+
+    def send(self, message: EmailMessage) -> None:
+        to = recipients_of(message)
+        try:
+            with smtplib.SMTP(self.host, self.port, timeout=self.timeout) as smtp:
+                smtp.ehlo()
+                if self.starttls:
+                    smtp.starttls(context=self.context or ssl.create_default_context())
+                    smtp.ehlo()
+                if self.username:
+                    smtp.login(self.username, self.password)
+                smtp.send_message(message, to_addrs=to)
+        except (smtplib.SMTPException, OSError) as err:
+            raise MailError(f"SMTP {self.host}:{self.port} to {', '.join(to)}: {err}") from err
+
+
+@dataclass(frozen=True)
+class Recipients:
+    """Who gets which digest. YAML file::
+
+    overall: [finops@example.com]       # the fleet-wide summary
+    teams:                              # team tag value -> addresses
+      web: [web-leads@example.com]
+      ml: ml-team@example.com
+    default: [platform@example.com]     # teams with no entry and no owner tag
+    """
+
+    overall: tuple[str, ...] = ()
+    teams: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    default: tuple[str, ...] = ()
+
+    def for_team(self, team: str, owners: Iterable[str] = ()) -> tuple[str, ...]:
+        if team in self.teams:
+            return self.teams[team]
+        from_tags = tuple(sorted({o.strip() for o in owners if "@" in o}))
+        return from_tags or self.default
+
+
+def _addresses(value: Any) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    items = [value] if isinstance(value, str) else list(value)
+    return tuple(str(v).strip() for v in items if str(v).strip())
+
+
+def parse_recipients(data: Any) -> Recipients:
+    if data is None:
+        return Recipients()
+    if not isinstance(data, dict):
+        raise ValueError("recipients file must be a mapping with overall, teams, default")
+    teams = data.get("teams") or {}
+    if not isinstance(teams, dict):
+        raise ValueError("recipients: teams must map a team to addresses")
+    return Recipients(
+        overall=_addresses(data.get("overall")),
+        teams={str(k): _addresses(v) for k, v in teams.items()},
+        default=_addresses(data.get("default")),
+    )
+
+
+def load_recipients(path: Path) -> Recipients:
+    import yaml
+
+    try:
+        return parse_recipients(yaml.safe_load(path.read_text()))
+    except OSError as err:
+        raise ValueError(f"cannot read recipients file {path}: {err.strerror}") from err
+    except yaml.YAMLError as err:
+        raise ValueError(f"recipients file {path} is not valid YAML: {err}") from err

@@ -1,0 +1,106 @@
+"""Read rows of every schema version as the current one.
+
+Each row carries ``x_SchemaVersion``. ``upgrade(row)`` applies one step per version until
+the row is current; a row newer than this code knows raises, because reporting savings
+from columns we do not understand would be a guess.
+
+Versions:
+
+* ``v0``: the pre-release shape, used only by development builds before the ledger took
+  FOCUS names, and never written by a release. It has no ``x_SchemaVersion`` key; its keys
+  are ``at``, ``provider``, ``account``, ``region``, ``kind``, ``resource``, ``name``,
+  ``action``, ``outcome``, ``reason``, ``schedule``, ``off_from``, ``off_to``, ``price``,
+  ``currency``, ``tags``. It is kept as the test case of the upgrade path.
+* ``v1``: the current layout (``ledger/schema.py``, ``docs/ledger.md``).
+
+Additive changes (a new column) stay within a version: readers fill a missing column with
+its empty value. A change that renames, retypes or drops a column is a new version, with a
+new step here and a new prefix (``ledger/v2/``) so SQL tables over ``ledger/v1/`` keep
+working.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from typing import Any
+
+from ledger.record import SCHEMA_VERSION, avoided_hours, parse_iso
+from ledger.schema import COLUMNS
+
+_EMPTY: dict[str, Any] = {"string": "", "double": None, "timestamp": "", "map": {}}
+
+
+class LedgerVersionError(ValueError):
+    """A row was written by a newer offhours than this one."""
+
+
+def version_of(row: Mapping[str, Any]) -> str:
+    return str(row.get("x_SchemaVersion") or "v0")
+
+
+def _v0_to_v1(row: Mapping[str, Any]) -> dict[str, Any]:
+    start = row.get("off_from") or row["at"]
+    end = row.get("off_to") or start
+    hours = round(avoided_hours(parse_iso(start), parse_iso(end)), 6)
+    price = row.get("price")
+    return {
+        "ChargePeriodStart": start,
+        "ChargePeriodEnd": end,
+        "ProviderName": row["provider"],
+        "SubAccountId": row["account"],
+        "RegionId": row.get("region", ""),
+        "ResourceId": row["resource"],
+        "ResourceName": row.get("name") or row["resource"],
+        "ResourceType": row["kind"],
+        "ServiceName": "",
+        "ListUnitPrice": price,
+        "PricingUnit": "Hours",
+        "BillingCurrency": row.get("currency", "USD"),
+        "Tags": dict(row.get("tags") or {}),
+        "x_SchemaVersion": "v1",
+        "x_RunId": "",
+        "x_RecordedAt": row["at"],
+        "x_Action": row["action"],
+        "x_Outcome": row.get("outcome", "done"),
+        "x_Reason": row.get("reason", ""),
+        "x_Schedule": row.get("schedule", ""),
+        "x_ResourceSize": "",
+        "x_AvoidedHours": hours,
+        "x_EstimatedSavings": None if price is None else round(hours * float(price), 6),
+        "x_PriceSource": "v0" if price is not None else "unknown",
+        "x_Error": "",
+        "x_Detail": "upgraded from the v0 pre-release layout",
+    }
+
+
+# version -> step to the next version
+_STEPS: dict[str, tuple[str, Callable[[Mapping[str, Any]], dict[str, Any]]]] = {
+    "v0": ("v1", _v0_to_v1),
+}
+
+
+def upgrade(row: Mapping[str, Any]) -> dict[str, Any]:
+    """The row in the current layout (a new dict; the input is not changed)."""
+    current = dict(row)
+    version = version_of(current)
+    while version != SCHEMA_VERSION:
+        if version not in _STEPS:
+            raise LedgerVersionError(
+                f"ledger row has schema {version}; this offhours reads up to "
+                f"{SCHEMA_VERSION}: upgrade offhours to read this ledger"
+            )
+        version, step = _STEPS[version]
+        current = step(current)
+    for col in COLUMNS:
+        if col.name not in current:
+            current[col.name] = {} if col.type == "map" else _EMPTY[col.type]
+    return current
+
+
+def upgraded(rows: Iterable[Mapping[str, Any]]) -> Iterator[dict[str, Any]]:
+    for row in rows:
+        # Fast path: current rows with every column are passed through as they are.
+        if row.get("x_SchemaVersion") == SCHEMA_VERSION and len(row) >= len(COLUMNS):
+            yield row if isinstance(row, dict) else dict(row)
+        else:
+            yield upgrade(row)

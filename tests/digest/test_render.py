@@ -1,0 +1,92 @@
+"""The rendered digest carries the ledger's numbers, for the fleet and for each team."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from digest_week import MON, NOW, Week
+
+from functions.digest import (
+    DigestSettings,
+    Window,
+    compose,
+    office_hours_per_week,
+    parse_week,
+    previous_week,
+    render_digest,
+    week_window,
+)
+from ledger.summary import window_summary
+
+END = MON + timedelta(days=7)
+
+
+def money(value: float) -> str:
+    return f"${value:,.2f}"
+
+
+def test_totals_match_the_ledger_by_independent_sums(week: Week) -> None:
+    items = window_summary(week.store, MON, END)
+    assert sum(i.saved for i in items) == pytest.approx(week.saved)
+    digest = compose(week.store, Window(MON, END, "UTC", NOW), DigestSettings())
+    totals = digest.overall.report.totals
+    assert totals.saved == pytest.approx(week.saved)
+    assert totals.would == pytest.approx(week.would)
+    assert totals.did == pytest.approx(week.did)
+    assert totals.unpriced == 1
+
+
+def test_html_and_text_show_the_ledger_totals(week: Week, tmp_path: Path) -> None:
+    paths = render_digest(week.store, MON, END, tmp_path, now=NOW)
+    assert tmp_path / "digest.html" in paths
+    html = (tmp_path / "digest.html").read_text()
+    text = (tmp_path / "digest.txt").read_text()
+    for body in (html, text):
+        assert money(week.saved) in body
+        assert money(week.would) in body
+        assert money(week.did) in body
+        assert week.percent in body
+        assert money(week.web_saved) in body and money(week.ml_saved) in body
+        assert "dev-untagged" in body  # the opportunity
+        assert "mon-fry 9-5" in body  # the problem, escaped or not
+    saved_cell = re.search(r'id="total-saved"[^>]*>([^<]+)<', html)
+    assert saved_cell and saved_cell.group(1) == money(week.saved)
+    assert (tmp_path / "digest.png").read_bytes().startswith(b"\x89PNG")
+    assert 'src="digest.png"' in html  # the preview shows the chart from the file
+
+
+def test_each_team_gets_its_own_numbers(week: Week, tmp_path: Path) -> None:
+    render_digest(week.store, MON, END, tmp_path, now=NOW)
+    web = (tmp_path / "digest-team-web.txt").read_text()
+    assert f"Saved:            {money(week.web_saved)} (62.5%)" in web
+    assert money(week.web_would) in web
+    assert "trainer" not in web
+    assert "dev-untagged" in web
+    weekly = round(0.1 * (168 - office_hours_per_week()), 2)
+    assert money(weekly) in web
+    ml = (tmp_path / "digest-team-ml.html").read_text()
+    assert money(week.ml_saved) in ml and "dev-web" not in ml
+    data = (tmp_path / "digest-team-data.txt").read_text()
+    assert "Needs a fix" in data and "i-typo" in data
+
+
+def test_html_is_mail_client_safe(week: Week) -> None:
+    window = Window(MON, END, "UTC", NOW)
+    digest = compose(week.store, window, DigestSettings())
+    for item in [digest.overall, *digest.teams]:
+        html = item.html.lower()
+        assert "<script" not in html and "<style" not in html and "<link" not in html
+        assert 'src="cid:daily-savings@offhours"' in html
+        assert "&lt;" not in item.text  # the text part is not HTML-escaped
+        assert "'mon-fry" not in html  # quotes from tags are escaped in HTML
+
+
+def test_weeks_parse_and_the_default_is_the_last_complete_week() -> None:
+    assert parse_week("2026-W48").isoformat() == "2026-11-23"
+    assert parse_week("2026-11-26").isoformat() == "2026-11-23"
+    assert previous_week(NOW, "UTC") == "2026-W48"
+    start, end = week_window(parse_week("2026-W13"), "Europe/London")
+    assert end.timestamp() - start.timestamp() == (7 * 24 - 1) * 3600  # DST starts that week

@@ -1,0 +1,91 @@
+"""Build ledger rows and small ledgers for tests (through the real Row and book)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from datetime import datetime
+from typing import Any
+
+from ledger.book import object_key, write_run
+from ledger.record import Row
+from ledger.store import ObjectStore
+
+
+def booking(
+    rid: str,
+    start: datetime,
+    end: datetime,
+    price: float | None,
+    *,
+    recorded: datetime | None = None,
+    provider: str = "aws",
+    account: str = "111111111111",
+    region: str = "eu-west-1",
+    kind: str = "ec2",
+    tags: Mapping[str, str] | None = None,
+    schedule: str = "office-hours",
+    name: str = "",
+    action: str = "start",
+) -> dict[str, Any]:
+    """A row that books [start, end) off at ``price`` per hour."""
+    return Row(
+        run_id="r",
+        recorded_at=recorded or end,
+        provider=provider,
+        account=account,
+        region=region,
+        kind=kind,
+        resource_id=rid,
+        resource_name=name or rid,
+        size="t3.medium",
+        service="Amazon Elastic Compute Cloud",
+        tags=dict(tags or {"team": "web"}),
+        action=action,
+        outcome="done",
+        reason="office-hours: on",
+        schedule=schedule,
+        period_start=start,
+        period_end=end,
+        hourly_price=price,
+        price_source="" if price is None else "bundled:test",
+    ).to_dict()
+
+
+def problem(
+    rid: str,
+    at: datetime,
+    reason: str,
+    *,
+    provider: str = "aws",
+    account: str = "111111111111",
+    tags: Mapping[str, str] | None = None,
+) -> dict[str, Any]:
+    return Row(
+        run_id="r",
+        recorded_at=at,
+        provider=provider,
+        account=account,
+        region="eu-west-1",
+        kind="ec2",
+        resource_id=rid,
+        resource_name=rid,
+        size="t3.large",
+        service="",
+        tags=dict(tags or {"team": "data"}),
+        action="skip",
+        outcome="skipped",
+        reason=reason,
+    ).to_dict()
+
+
+def write_rows(store: ObjectStore, rows: Iterable[dict[str, Any]]) -> list[str]:
+    """Write each row into the object its run would have written (by provider, account,
+    region and recorded instant), the way the job lays them out."""
+    groups: dict[str, list[dict[str, Any]]] = {}
+    for row in rows:
+        recorded = datetime.fromisoformat(row["x_RecordedAt"])
+        key = object_key(row["ProviderName"], row["SubAccountId"], row["RegionId"], recorded)
+        groups.setdefault(key, []).append(row)
+    for key, members in groups.items():
+        write_run(store, key, members)
+    return sorted(groups)

@@ -1,0 +1,83 @@
+"""Inventory snapshots and the opportunities found in them."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from ledger.inventory import (
+    find_opportunities,
+    inventory_key,
+    read_inventory,
+    resource_from_dict,
+    resource_to_dict,
+    write_inventory,
+)
+from ledger.store import LocalStore
+from providers.base import Price, Resource, ResourceState, Target
+
+NOW = datetime(2026, 11, 28, 12, tzinfo=UTC)
+
+
+def box(
+    name: str,
+    tags: dict[str, str],
+    size: str = "m5.large",
+    price: float | None = 0.1,
+    state: ResourceState = ResourceState.RUNNING,
+    kind: str = "ec2",
+) -> Resource:
+    return Resource(
+        provider="aws",
+        account="111111111111",
+        region="eu-west-1",
+        kind=kind,
+        id=f"i-{name}",
+        name=name,
+        tags=tags,
+        state=state,
+        size=size,
+        price=None if price is None else Price(price, "USD", "bundled:t"),
+    )
+
+
+def test_snapshot_round_trips_through_the_store(tmp_path: Path) -> None:
+    store = LocalStore(tmp_path)
+    target = Target("aws", "111111111111", "eu-west-1")
+    resources = [box("dev-a", {"team": "web"}), box("prod-b", {"schedule": "office-hours"})]
+    key = write_inventory(store, target, resources, NOW)
+    assert key == "inventory/v1/aws/111111111111/eu-west-1.json" == inventory_key(target)
+    [snap] = read_inventory(store)
+    assert snap.taken_at == NOW
+    assert [resource_to_dict(r) for r in snap.resources] == [resource_to_dict(r) for r in resources]
+    # A later run replaces the snapshot instead of adding one.
+    write_inventory(store, target, resources[:1], NOW)
+    [snap] = read_inventory(store)
+    assert len(snap.resources) == 1
+
+
+def test_opportunities_are_unscheduled_running_non_production_resources() -> None:
+    resources = [
+        box("dev-alice", {"team": "web"}, price=0.1),
+        box("api", {"env": "staging"}, price=0.2),
+        box("ml-notebook", {}, size="ml.g4dn.xlarge", price=0.7, kind="sagemaker-notebook"),
+        box("dev-scheduled", {"schedule": "office-hours"}),
+        box("dev-stopped", {}, state=ResourceState.STOPPED),
+        box("dev-but-prod", {"environment": "prod"}),
+        box("payments", {"team": "pay"}),
+        box("test-unpriced", {}, price=None),
+    ]
+    found = find_opportunities(resources, running_hours_per_week=55.0)
+    assert [o.resource.name for o in found] == ["ml-notebook", "api", "dev-alice", "test-unpriced"]
+    by_name = {o.resource.name: o for o in found}
+    assert by_name["ml-notebook"].why == "GPU notebook"
+    assert by_name["api"].why == "tag env=staging looks non-production"
+    assert by_name["dev-alice"].weekly_saving == pytest.approx(0.1 * (168 - 55))
+    assert by_name["test-unpriced"].weekly_saving is None
+
+
+def test_resource_dict_keeps_gpus() -> None:
+    resource = resource_from_dict({**resource_to_dict(box("x", {})), "gpus": "nvidia-t4x1"})
+    assert resource.extra["gpus"] == "nvidia-t4x1"
