@@ -17,13 +17,13 @@ import logging
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import schedules
 from functions.bookings import rows_for_run
 from functions.planner import Policy, plan
 from ledger.book import object_key, run_id_for, write_run
-from ledger.inventory import write_inventory
+from ledger.inventory import taken_at, write_inventory
 from ledger.run_state import load_state, save_state, state_key
 from ledger.store import ObjectStore
 from providers.base import (
@@ -40,6 +40,8 @@ from providers.pricing import PriceBook, PriceSource, enrich
 
 log = logging.getLogger("offhours.reconcile")
 DEFERRED_KEY = "state/v1/deferred-targets.json"
+# Untagged resources are listed for the digest's opportunities once a day, not every run.
+INVENTORY_EVERY = timedelta(hours=24)
 
 
 @dataclass
@@ -185,7 +187,8 @@ def _run_target(job: Job, target: Target, now: datetime) -> TargetReport:
     rows = rows_for_run(report.results, resources, discovered_kinds, state, now)
     report.ledger_key = object_key(target.provider, target.account, target.region, now)
     report.rows = write_run(job.store, report.ledger_key, rows)
-    write_inventory(job.store, target, resources, now)
+    if _inventory_due(job, target, now):
+        write_inventory(job.store, target, _inventory(job, target, resources, report), now)
     state.last_run = now
     state.kind_runs.update(dict.fromkeys(discovered_kinds, now))
     state.retry_start = sorted(
@@ -208,6 +211,29 @@ def _discover(job: Job, target: Target, report: TargetReport) -> tuple[list[Reso
             log.exception("discovery failed", extra={"target": str(target), "kind": adapter.kind})
             report.errors.append(f"{adapter.kind}: discovery failed: {err}")
     return resources, discovered
+
+
+def _inventory_due(job: Job, target: Target, now: datetime) -> bool:
+    last = taken_at(job.store, target)
+    return last is None or now - last >= INVENTORY_EVERY
+
+
+def _inventory(
+    job: Job, target: Target, discovered: list[Resource], report: TargetReport
+) -> list[Resource]:
+    """What the digest's opportunities are found in: the scheduled resources plus the
+    untagged ones of kinds whose adapter can list them (``inventory(target)``)."""
+    everything = {r.key: r for r in discovered}
+    for adapter in job.adapters.get(target.provider, ()):
+        lister = getattr(adapter, "inventory", None)
+        if lister is None:
+            continue
+        try:
+            everything.update((r.key, r) for r in lister(target) if r.key not in everything)
+        except Exception as err:  # the inventory is a report: never fail the run for it
+            log.warning("inventory failed", exc_info=True, extra={"kind": adapter.kind})
+            report.errors.append(f"{adapter.kind}: inventory failed: {err}")
+    return list(everything.values())
 
 
 def _apply(

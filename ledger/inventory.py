@@ -1,7 +1,8 @@
 """Inventory snapshots: what each target runs, including resources with no schedule tag.
 
-The reconcile job writes one snapshot per target per run (the key is fixed, so it is the
-latest one)::
+The reconcile job writes one snapshot per target a day (the key is fixed, so it is the
+latest one), from the resources it discovered plus, for kinds that can list them
+cheaply, the resources without a schedule tag::
 
     inventory/v1/<provider>/<account>/<region>.json
 
@@ -104,6 +105,16 @@ def write_inventory(
     body = json.dumps(snapshot(target, resources, now), sort_keys=True, separators=(",", ":"))
     store.put(key, body.encode())
     return key
+
+
+def taken_at(store: ObjectStore, target: Target) -> datetime | None:
+    """When the target's snapshot was taken; None when there is none (or it is unreadable,
+    which only means a new one is due)."""
+    data = store.get(inventory_key(target))
+    try:
+        return parse_iso(json.loads(data)["taken_at"]) if data else None
+    except (ValueError, KeyError, TypeError):
+        return None
 
 
 @dataclass(frozen=True)

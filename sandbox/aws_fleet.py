@@ -47,7 +47,7 @@ def demo_fleet(week_start: datetime) -> list[Box]:
             hibernation=True,
         ),
         Box("gpu-train-p3", "p3.2xlarge", {"schedule": "daytime", "team": "ml"}),
-        Box("legacy-untagged", "m5.large", {"team": "web"}),
+        Box("dev-legacy-untagged", "m5.large", {"team": "web"}),
         Box(
             "prod-api",
             "m5.xlarge",

@@ -59,6 +59,19 @@ class Ec2Instances:
         for instance in instances:
             yield self._resource(target, instance, unstoppable_spot)
 
+    def inventory(self, target: Target) -> Iterator[Resource]:
+        """Every running instance, tagged or not: where the digest finds opportunities.
+        Called once a day by the job, not on every run."""
+        ec2 = self.connection.client("ec2", target)
+        pages = ec2.get_paginator("describe_instances").paginate(
+            Filters=[{"Name": "instance-state-name", "Values": ["running"]}],
+            PaginationConfig={"PageSize": 1000},
+        )
+        instances = [i for page in pages for r in page["Reservations"] for i in r["Instances"]]
+        unstoppable_spot = self._unstoppable_spot(ec2, instances)
+        for instance in instances:
+            yield self._resource(target, instance, unstoppable_spot)
+
     def apply(self, decisions: Sequence[Decision], dry_run: bool) -> Iterable[Result]:
         if dry_run:
             return dry_run_results(decisions, self.options.clock())

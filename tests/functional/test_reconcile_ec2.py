@@ -255,3 +255,25 @@ def test_a_kind_whose_discovery_failed_catches_up_its_start(
     monkeypatch.undo()
     run(job, clock, at(1, 8, 20))
     assert instance_states(ec2)["dev"] == "running"
+
+
+def test_untagged_instances_are_inventoried_daily_for_opportunities(
+    ec2: Any, settings: Settings, clock: Any
+) -> None:
+    from ledger.inventory import find_opportunities, read_inventory
+
+    launch(ec2, Box("dev", "t3.medium", {"schedule": "office-hours"}))
+    launch(ec2, Box("dev-forgotten", "g5.xlarge", {"team": "ml"}))
+    launch(ec2, Box("prod-api", "m5.large", {"environment": "prod"}))
+    job = make_job(settings, clock)
+    run(job, clock, at(0, 9, 0))
+    (snapshot,) = read_inventory(job.store)
+    assert sorted(r.name for r in snapshot.resources) == ["dev", "dev-forgotten", "prod-api"]
+    (opportunity,) = find_opportunities(snapshot.resources, running_hours_per_week=55)
+    assert opportunity.resource.name == "dev-forgotten"
+    price = opportunity.resource.price
+    assert price is not None
+    assert opportunity.weekly_saving == pytest.approx(113 * price.hourly, abs=0.01)
+    run(job, clock, at(0, 9, 15))  # not due again until a day later
+    (again,) = read_inventory(job.store)
+    assert again.taken_at == at(0, 9, 0)
