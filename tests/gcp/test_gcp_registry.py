@@ -21,4 +21,3 @@ def test_every_gcp_kind_is_a_contract_adapter(clock: Any) -> None:
         assert callable(adapter.discover) and callable(adapter.apply)
     assert connection._clients == {}  # building adapters creates no SDK client
     assert STORES["gs"].startswith("providers.gcp.")
-
