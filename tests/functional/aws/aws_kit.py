@@ -92,6 +92,8 @@ class _Tracked:
         self.log = log
         self.kind = inner.kind
         self.permissions = inner.permissions
+        if hasattr(inner, "inventory"):  # optional: only kinds that list untagged resources
+            self.inventory = self._inventory
 
     def discover(self, target: Target) -> list[Resource]:
         with self.log.owner(self.kind):
@@ -100,6 +102,10 @@ class _Tracked:
     def apply(self, decisions: Any, dry_run: bool) -> list[Result]:
         with self.log.owner(self.kind):
             return list(self.inner.apply(decisions, dry_run))
+
+    def _inventory(self, target: Target) -> list[Resource]:
+        with self.log.owner(self.kind):
+            return list(self.inner.inventory(target))
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self.inner, name)
