@@ -9,43 +9,23 @@ it is started from ``node_modules/.bin/azurite-blob``.
 
 from __future__ import annotations
 
-import socket
-import subprocess
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+
+from sandbox.local_service import ServiceError, run_on_free_port
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 BINARY = REPO_ROOT / "node_modules" / ".bin" / "azurite-blob"
 ACCOUNT = "devstoreaccount1"
 
 
-class AzuriteError(RuntimeError):
+class AzuriteError(ServiceError):
     """Azurite is not installed or did not start."""
 
 
 def azurite_installed() -> bool:
     return BINARY.exists()
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def _wait_for_port(port: int, process: subprocess.Popen[bytes], timeout: float) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise AzuriteError(f"azurite-blob exited with code {process.returncode}")
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
-                return
-        except OSError:
-            time.sleep(0.05)
-    raise AzuriteError(f"azurite-blob did not open port {port} within {timeout:.0f}s")
 
 
 @contextmanager
@@ -55,25 +35,16 @@ def start_azurite(timeout: float = 30.0) -> Iterator[str]:
         raise AzuriteError(
             f"Azurite is not installed ({BINARY} is missing): run `npm install` in {REPO_ROOT}"
         )
-    port = _free_port()
-    command = [
-        str(BINARY),
-        "--blobHost", "127.0.0.1",
-        "--blobPort", str(port),
-        "--skipApiVersionCheck",
-        "--silent",
-        "--inMemoryPersistence",
-    ]  # fmt: skip
-    process = subprocess.Popen(
-        command, cwd=REPO_ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-    )
-    try:
-        _wait_for_port(port, process, timeout)
+
+    def command(port: int) -> list[str]:
+        return [
+            str(BINARY),
+            "--blobHost", "127.0.0.1",
+            "--blobPort", str(port),
+            "--skipApiVersionCheck",
+            "--silent",
+            "--inMemoryPersistence",
+        ]  # fmt: skip
+
+    with run_on_free_port("azurite-blob", command, timeout, cwd=REPO_ROOT) as port:
         yield f"http://127.0.0.1:{port}/{ACCOUNT}"
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
