@@ -1,0 +1,521 @@
+"""Build each cloud's deployable function artefact with only that cloud's dependencies.
+
+    python infra/package.py aws   [--out dist/]   # offhours-aws.zip + offhours-aws-digest.zip
+    python infra/package.py gcp   [--out dist/]   # offhours-gcp.zip (source + requirements.txt)
+    python infra/package.py azure [--out dist/]   # offhours-azure.zip (vendored dependencies)
+    python infra/package.py aws --measure         # also time the handler's cold import
+
+What goes in:
+
+* the project packages ``schedules providers ledger functions`` with their data files
+  (catalog YAML, price tables, digest templates), without ``sandbox``, tests, caches, and
+  without the other clouds' ``providers/<cloud>`` adapters;
+* the base dependencies from pyproject.toml (croniter, holidays, PyYAML, tzdata) plus the
+  cloud's extra. AWS leaves out boto3/botocore (the Lambda runtime has them). The AWS
+  digest function gets a second zip that adds the ``digest`` extra (Jinja2, matplotlib),
+  so the scheduler stays small.
+
+AWS dependencies are downloaded as wheels for the Lambda (``--platform
+manylinux2014_aarch64 --only-binary=:all: --python-version 3.12``), whatever machine
+builds. If a dependency has no wheel for that platform pip fails, and the build falls back
+to the host platform for that build: correct only for pure-Python packages, so the script
+then lists every compiled extension it packed and warns. Bytecode for the target Python is
+compiled into the zip (``unchecked-hash``, so it stays valid after unzipping) when a
+matching interpreter is on the machine, because Lambda's /var/task is read-only and would
+otherwise recompile every module on every cold start.
+
+GCP builds from source on deploy (Cloud Build installs requirements.txt), so its zip holds
+the source, a ``main.py`` that re-exports ``functions.gcp_main`` and a requirements.txt.
+Azure's zip is deployed as is (run from package): dependencies are vendored under
+``.python_packages/lib/site-packages`` for Linux x86_64, with ``function_app.py`` and
+``host.json`` at the root.
+
+``--measure`` installs a host-platform twin of the artefact (same packages, host wheels:
+an aarch64 build cannot run here) and times ``import <handler module>`` in a fresh
+interpreter of the target version, plus ``-X importtime`` for the top imports.
+"""
+
+from __future__ import annotations
+
+import argparse
+import compileall
+import json
+import os
+import py_compile
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import tomllib
+import zipfile
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PROJECT_PACKAGES = ("schedules", "providers", "ledger", "functions")
+CLOUDS = ("aws", "gcp", "azure")
+DATA_SUFFIXES = (".py", ".yaml", ".yml", ".json", ".csv", ".j2", ".html", ".txt")
+# Provided by the Lambda Python runtime; never shipped in the AWS zip.
+AWS_RUNTIME_PROVIDED = (
+    "boto3",
+    "botocore",
+    "s3transfer",
+    "jmespath",
+    "urllib3",
+    "python-dateutil",
+    "six",
+)
+# Reproducible zips: fixed timestamps and permissions.
+ZIP_DATE = (2020, 1, 1, 0, 0, 0)
+
+
+@dataclass(frozen=True)
+class Artefact:
+    name: str  # zip file name, without .zip
+    cloud: str
+    requirements: tuple[str, ...]
+    handler_module: str
+    vendor: bool  # install dependencies into the zip
+    platform: str = ""  # pip --platform for vendored wheels
+    site_dir: str = ""  # where vendored packages go inside the zip
+    extra_files: dict[str, str] = field(default_factory=dict)  # zip path -> text
+
+
+class BuildError(RuntimeError):
+    """The artefact could not be built; the message says why."""
+
+
+def pyproject() -> dict:
+    with (ROOT / "pyproject.toml").open("rb") as handle:
+        return tomllib.load(handle)["project"]
+
+
+def requirement_name(spec: str) -> str:
+    return re.split(r"[\s<>=!~\[;]", spec, maxsplit=1)[0].lower().replace("_", "-")
+
+
+def requirements_for(cloud: str, with_digest: bool = False) -> tuple[str, ...]:
+    project = pyproject()
+    extras = project["optional-dependencies"]
+    specs = list(project["dependencies"]) + list(extras[cloud])
+    if with_digest:
+        specs += list(extras["digest"])
+    if cloud == "aws":
+        specs = [s for s in specs if requirement_name(s) not in AWS_RUNTIME_PROVIDED]
+    return tuple(specs)
+
+
+def artefacts(cloud: str, python_version: str) -> list[Artefact]:
+    if cloud == "aws":
+        scheduler = Artefact(
+            name="offhours-aws",
+            cloud="aws",
+            requirements=requirements_for("aws"),
+            handler_module="functions.aws_lambda",
+            vendor=True,
+            platform="manylinux2014_aarch64",
+        )
+        digest = replace(
+            scheduler,
+            name="offhours-aws-digest",
+            requirements=requirements_for("aws", with_digest=True),
+        )
+        return [scheduler, digest]
+    if cloud == "gcp":
+        reqs = requirements_for("gcp")
+        return [
+            Artefact(
+                name="offhours-gcp",
+                cloud="gcp",
+                requirements=reqs,
+                handler_module="functions.gcp_main",
+                vendor=False,
+                extra_files={
+                    "main.py": '"""Cloud Functions loads main.py: the entry points live in '
+                    'functions/gcp_main.py."""\n\nfrom functions.gcp_main import *  # noqa: F403\n',
+                    "requirements.txt": "\n".join(["functions-framework>=3,<4", *reqs]) + "\n",
+                },
+            )
+        ]
+    if cloud == "azure":
+        reqs = requirements_for("azure", with_digest=True)  # the app also runs the digest
+        return [
+            Artefact(
+                name="offhours-azure",
+                cloud="azure",
+                requirements=(*reqs, "azure-functions>=1.20"),
+                handler_module="functions.azure_function_app",
+                vendor=True,
+                platform="manylinux2014_x86_64",
+                site_dir=".python_packages/lib/site-packages",
+                extra_files={
+                    "function_app.py": '"""The Functions host loads function_app.py: the app '
+                    'lives in functions/azure_function_app.py."""\n\n'
+                    "from functions.azure_function_app import app  # noqa: F401\n",
+                    "requirements.txt": "\n".join([*reqs, "azure-functions>=1.20"]) + "\n",
+                },
+            )
+        ]
+    raise BuildError(f"unknown cloud {cloud!r} (choose from {', '.join(CLOUDS)})")
+
+
+# ------------------------------------------------------------------ building
+
+
+def project_files(cloud: str) -> Iterable[tuple[Path, str]]:
+    """(source path, path in the zip) of every project file the cloud's artefact needs."""
+    other_clouds = {c for c in CLOUDS if c != cloud}
+    for package in PROJECT_PACKAGES:
+        for path in sorted((ROOT / package).rglob("*")):
+            rel = path.relative_to(ROOT)
+            parts = rel.parts
+            if not path.is_file() or "__pycache__" in parts or path.suffix not in DATA_SUFFIXES:
+                continue
+            if parts[0] == "providers" and len(parts) > 2 and parts[1] in other_clouds:
+                continue
+            if any(p.startswith("test") for p in parts[1:]):
+                continue
+            yield path, rel.as_posix()
+
+
+def host_file(cloud: str) -> Path | None:
+    for candidate in (ROOT / "host.json", ROOT / "functions" / "host.json"):
+        if candidate.exists():
+            return candidate
+    return None
+
+
+def pip_install(
+    requirements: Sequence[str],
+    target: Path,
+    python_version: str,
+    platform: str = "",
+    python: str = sys.executable,
+) -> list[str]:
+    """Install into ``target``; returns warnings. Platform wheels first, host as fallback."""
+    base = [python, "-m", "pip", "install", "--quiet", "--disable-pip-version-check"]
+    base += ["--no-compile", "--target", str(target), "--upgrade"]
+    warnings: list[str] = []
+    if platform:
+        pinned = [
+            "--platform",
+            platform,
+            "--only-binary=:all:",
+            "--python-version",
+            python_version,
+            "--implementation",
+            "cp",
+        ]
+        done = subprocess.run(
+            [*base, *pinned, *requirements], check=False, capture_output=True, text=True
+        )
+        if done.returncode == 0:
+            return warnings
+        shutil.rmtree(target, ignore_errors=True)
+        warnings.append(
+            f"no {platform} wheel for every dependency; fell back to the host platform "
+            f"(pip said: {done.stderr.strip().splitlines()[-1] if done.stderr.strip() else '?'})"
+        )
+    done = subprocess.run([*base, *requirements], check=False, capture_output=True, text=True)
+    if done.returncode != 0:
+        raise BuildError(f"pip install failed:\n{done.stderr}")
+    return warnings
+
+
+# Never imported by a function: the dependencies' own test suites, sample data, stubs.
+PRUNE_DIRS = ("__pycache__", "tests", "testing", "sample_data")
+PRUNE_SUFFIXES = (".pyi", ".pxd", ".pyx", ".c", ".h")
+
+
+def prune(site: Path) -> None:
+    for name in PRUNE_DIRS:
+        for path in sorted(site.rglob(name), key=lambda p: -len(p.parts)):
+            # keep numpy.testing (imported by numpy itself); drop test suites
+            if path.is_dir() and not (name == "testing" and path.parent.name == "numpy"):
+                shutil.rmtree(path, ignore_errors=True)
+    for path in list(site.glob("bin")):
+        shutil.rmtree(path, ignore_errors=True)
+    for path in list(site.rglob("*")):
+        if path.is_file() and path.suffix in PRUNE_SUFFIXES:
+            path.unlink()
+
+
+def target_python(version: str) -> str | None:
+    """An interpreter of the target version on this machine, for bytecode and timing."""
+    names = [f"python{version}"]
+    found = [shutil.which(n) for n in names]
+    candidates = [f for f in found if f]
+    pyenv_root = Path(os.environ.get("PYENV_ROOT", Path.home() / ".pyenv"))
+    candidates += [
+        str(p) for p in sorted(pyenv_root.glob(f"versions/{version}*/bin/python{version}"))
+    ]
+    for candidate in candidates:
+        done = subprocess.run(
+            [candidate, "-c", "import sys; print('%d.%d' % sys.version_info[:2])"],
+            check=False,
+            capture_output=True,
+            text=True,
+        )
+        if done.returncode == 0 and done.stdout.strip() == version:
+            return candidate
+    return None
+
+
+def compile_bytecode(tree: Path, python: str | None) -> bool:
+    if python is None:
+        return False
+    if python == sys.executable:
+        compileall.compile_dir(
+            str(tree),
+            quiet=1,
+            invalidation_mode=py_compile.PycInvalidationMode.UNCHECKED_HASH,
+        )
+        return True
+    code = (
+        "import compileall, py_compile, sys; "
+        "compileall.compile_dir(sys.argv[1], quiet=1, "
+        "invalidation_mode=py_compile.PycInvalidationMode.UNCHECKED_HASH)"
+    )
+    subprocess.run([python, "-c", code, str(tree)], check=True, capture_output=True)
+    return True
+
+
+def stage(artefact: Artefact, build: Path, python_version: str) -> tuple[Path, list[str]]:
+    """Lay the artefact out in ``build/<name>``; returns the folder and warnings."""
+    tree = build / artefact.name
+    shutil.rmtree(tree, ignore_errors=True)
+    tree.mkdir(parents=True)
+    warnings: list[str] = []
+    for source, rel in project_files(artefact.cloud):
+        dest = tree / rel
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(source, dest)
+    for rel, text in artefact.extra_files.items():
+        (tree / rel).write_text(text)
+    if artefact.cloud == "azure":
+        host = host_file("azure")
+        if host is None:
+            warnings.append("host.json not written yet: packed a minimal one (version 2.0)")
+            (tree / "host.json").write_text(
+                json.dumps(
+                    {
+                        "version": "2.0",
+                        "extensionBundle": {
+                            "id": "Microsoft.Azure.Functions.ExtensionBundle",
+                            "version": "[4.*, 5.0.0)",
+                        },
+                    },
+                    indent=2,
+                )
+                + "\n"
+            )
+        else:
+            shutil.copy2(host, tree / "host.json")
+    if artefact.vendor:
+        site = tree / artefact.site_dir if artefact.site_dir else tree
+        warnings += pip_install(artefact.requirements, site, python_version, artefact.platform)
+        prune(site)
+        if artefact.platform:
+            warnings += foreign_binaries(site, artefact.platform)
+    return tree, warnings
+
+
+def foreign_binaries(site: Path, platform: str) -> list[str]:
+    """Compiled extensions that were not built for the target platform."""
+    arch = "aarch64" if "aarch64" in platform else "x86_64"
+    wrong = []
+    for path in site.rglob("*.so*"):
+        name = path.name
+        if ("x86_64" in name or "aarch64" in name) and arch not in name:
+            wrong.append(path.relative_to(site).as_posix())
+    return [f"compiled for the wrong platform: {p}" for p in wrong[:20]]
+
+
+def write_zip(tree: Path, zip_path: Path) -> None:
+    zip_path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = zip_path.with_suffix(".zip.tmp")
+    with zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as archive:
+        for path in sorted(tree.rglob("*")):
+            if not path.is_file():
+                continue
+            info = zipfile.ZipInfo(path.relative_to(tree).as_posix(), ZIP_DATE)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.external_attr = (0o755 if os.access(path, os.X_OK) else 0o644) << 16
+            archive.writestr(info, path.read_bytes(), compresslevel=9)
+    tmp.replace(zip_path)
+
+
+def tree_size(tree: Path) -> int:
+    return sum(p.stat().st_size for p in tree.rglob("*") if p.is_file())
+
+
+# ------------------------------------------------------------------ measuring
+
+
+def measure_import(artefact: Artefact, tree: Path, python_version: str) -> dict[str, object]:
+    """Install a host-platform twin and time the handler module's import in fresh processes."""
+    python = target_python(python_version)
+    if python is None:
+        return {"error": f"no python{python_version} on this machine to measure with"}
+    with tempfile.TemporaryDirectory(prefix="offhours-twin-") as tmp:
+        twin = Path(tmp) / "twin"
+        shutil.copytree(tree, twin, ignore=shutil.ignore_patterns(".python_packages"))
+        deps = Path(tmp) / "deps"
+        # Host wheels of the same dependencies (an aarch64 build cannot run here), plus
+        # what the platform provides (boto3 on Lambda, the SDKs installed by Cloud Build).
+        requirements = list(artefact.requirements)
+        if artefact.cloud == "aws":
+            requirements.append("boto3")
+        if artefact.cloud == "gcp":
+            requirements.append("functions-framework>=3,<4")
+        pip_install(requirements, deps, python_version, python=python)
+        compile_bytecode(deps, python)
+        compile_bytecode(twin, python)
+        path = os.pathsep.join([str(twin), str(deps)])
+        env = {"PYTHONPATH": path, "PATH": os.environ.get("PATH", ""), "HOME": tmp}
+        probe = (
+            "import sys, time; t = time.perf_counter(); import {m}; "
+            "print(round((time.perf_counter() - t) * 1000, 1))"
+        )
+        module = artefact.handler_module
+        if (
+            artefact.cloud == "azure"
+            and not (ROOT / "functions" / "azure_function_app.py").exists()
+        ):
+            return {"error": "functions/azure_function_app.py not written yet"}
+        samples = []
+        for _ in range(5):
+            done = subprocess.run(
+                [python, "-S", "-c", probe.format(m=module)],
+                check=False,
+                capture_output=True,
+                text=True,
+                env=env,
+                cwd=tmp,
+            )
+            if done.returncode != 0:
+                return {"error": done.stderr.strip().splitlines()[-1]}
+            samples.append(float(done.stdout.strip()))
+        timing = subprocess.run(
+            [python, "-S", "-X", "importtime", "-c", f"import {module}"],
+            check=False,
+            capture_output=True,
+            text=True,
+            env=env,
+            cwd=tmp,
+        )
+        heavy = top_imports(timing.stderr)
+        # What the first invocation also imports (cloud SDK, job modules).
+        first_call = {
+            "aws": "functions.reconcile, functions.wiring, providers.aws.connection, boto3",
+            "gcp": "functions.reconcile, functions.wiring, providers.gcp.connection",
+            "azure": "functions.reconcile, functions.wiring, providers.azure.connection",
+        }[artefact.cloud]
+        done = subprocess.run(
+            [python, "-S", "-c", probe.format(m=f"{module}, {first_call}")],
+            check=False,
+            capture_output=True,
+            text=True,
+            env=env,
+            cwd=tmp,
+        )
+        first = float(done.stdout.strip()) if done.returncode == 0 else None
+        return {
+            "python": python_version,
+            "first_ms": samples[0],
+            "median_ms": statistics.median(samples),
+            "with_first_call_ms": first,
+            "top_imports": heavy,
+        }
+
+
+def top_imports(importtime: str, count: int = 8) -> list[tuple[str, float]]:
+    """Distributions by self import time (ms), summed per top-level package, from
+    ``-X importtime`` output."""
+    totals: dict[str, float] = {}
+    for line in importtime.splitlines():
+        match = re.match(r"import time:\s+(\d+)\s+\|\s+\d+\s+\|\s*(\S+)", line)
+        if not match:
+            continue
+        root = match.group(2).split(".")[0]
+        totals[root] = totals.get(root, 0.0) + int(match.group(1)) / 1000
+    return sorted(totals.items(), key=lambda kv: -kv[1])[:count]
+
+
+# ------------------------------------------------------------------ command line
+
+
+def build(cloud: str, out: Path, python_version: str, measure: bool) -> list[dict[str, object]]:
+    reports = []
+    build_dir = ROOT / "build" / "package"
+    bytecode_python = target_python(python_version)
+    for artefact in artefacts(cloud, python_version):
+        tree, warnings = stage(artefact, build_dir, python_version)
+        compiled = artefact.cloud == "aws" and compile_bytecode(tree, bytecode_python)
+        if artefact.cloud == "aws" and not compiled:
+            warnings.append(f"no python{python_version} here: zip carries no bytecode")
+        zip_path = out / f"{artefact.name}.zip"
+        write_zip(tree, zip_path)
+        report: dict[str, object] = {
+            "artefact": str(
+                zip_path.relative_to(ROOT) if zip_path.is_relative_to(ROOT) else zip_path
+            ),
+            "zip_mb": round(zip_path.stat().st_size / 1e6, 2),
+            "unzipped_mb": round(tree_size(tree) / 1e6, 2),
+            "bytecode": compiled,
+            "warnings": warnings,
+        }
+        if measure:
+            report["import"] = measure_import(artefact, tree, python_version)
+        reports.append(report)
+        print(format_report(report), flush=True)
+    return reports
+
+
+def format_report(report: dict[str, object]) -> str:
+    lines = [
+        f"{report['artefact']}: {report['zip_mb']} MB zipped, "
+        f"{report['unzipped_mb']} MB unzipped" + (", with bytecode" if report["bytecode"] else "")
+    ]
+    for warning in report["warnings"]:  # type: ignore[attr-defined]
+        lines.append(f"  warning: {warning}")
+    timing = report.get("import")
+    if isinstance(timing, dict):
+        if "error" in timing:
+            lines.append(f"  import: not measured ({timing['error']})")
+        else:
+            lines.append(
+                f"  cold import of the handler module (python{timing['python']}, host twin): "
+                f"first {timing['first_ms']} ms, median of 5 {timing['median_ms']} ms; "
+                f"with what the first call imports: {timing['with_first_call_ms']} ms"
+            )
+            tops = ", ".join(f"{name} {ms:.0f} ms" for name, ms in timing["top_imports"])
+            lines.append(f"  heaviest imports: {tops}")
+    return "\n".join(lines)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("cloud", choices=CLOUDS)
+    parser.add_argument("--out", default="dist", help="output folder (default: dist/)")
+    parser.add_argument("--python-version", default="3.12", help="target Python (default 3.12)")
+    parser.add_argument("--measure", action="store_true", help="time the handler's cold import")
+    parser.add_argument("--json", action="store_true", help="print the reports as JSON too")
+    args = parser.parse_args(argv)
+    out = Path(args.out)
+    out = out if out.is_absolute() else Path.cwd() / out
+    try:
+        reports = build(args.cloud, out, args.python_version, args.measure)
+    except BuildError as err:
+        print(f"package: {err}", file=sys.stderr)
+        return 1
+    if args.json:
+        print(json.dumps(reports, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

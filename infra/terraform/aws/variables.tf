@@ -1,0 +1,157 @@
+variable "name" {
+  description = "Prefix for every resource name (functions, roles, queue, log groups, state machine)."
+  type        = string
+  default     = "offhours"
+
+  validation {
+    condition     = can(regex("^[a-z][a-z0-9-]{1,30}$", var.name))
+    error_message = "name: lowercase letters, digits and dashes, 2-31 characters, starting with a letter."
+  }
+}
+
+variable "package_path" {
+  description = "The AWS function artefact built by `python infra/package.py aws` (dist/offhours-aws.zip)."
+  type        = string
+}
+
+variable "digest_package_path" {
+  description = "The digest function artefact (dist/offhours-aws-digest.zip: the scheduler's plus Jinja2 and matplotlib). Used only when sender_email is set."
+  type        = string
+  default     = ""
+}
+
+variable "tag_key" {
+  description = "Tag whose value names the schedule. The IAM policy lets offhours stop/start only resources carrying it."
+  type        = string
+  default     = "schedule"
+}
+
+variable "idle_tag_key" {
+  description = "Opt-in tag for scaling idle inference endpoints to zero; the IAM policy accepts it besides tag_key."
+  type        = string
+  default     = "idle-stop"
+}
+
+variable "default_timezone" {
+  description = "IANA time zone for schedules that do not name one."
+  type        = string
+  default     = "UTC"
+}
+
+variable "protected_tags" {
+  description = "Never touch resources with these tags: KEY=VALUE|VALUE, comma-separated."
+  type        = string
+  default     = "environment=prod|production"
+}
+
+variable "dry_run" {
+  description = "true = plan and log only, change nothing. Set to false once the plan in the logs looks right."
+  type        = bool
+  default     = true
+}
+
+variable "schedule_minutes" {
+  description = "Run every N minutes, aligned to the clock."
+  type        = number
+  default     = 15
+
+  validation {
+    condition     = contains([5, 10, 15, 20, 30, 60], var.schedule_minutes)
+    error_message = "schedule_minutes must be one of 5, 10, 15, 20, 30, 60."
+  }
+}
+
+variable "regions" {
+  description = "Regions to schedule. Empty = the provider's region only."
+  type        = list(string)
+  default     = []
+}
+
+variable "accounts_source" {
+  description = "this-account, list (var.accounts) or organizations (var.accounts = OU ids, empty for every active account)."
+  type        = string
+  default     = "this-account"
+
+  validation {
+    condition     = contains(["this-account", "list", "organizations"], var.accounts_source)
+    error_message = "accounts_source must be this-account, list or organizations."
+  }
+}
+
+variable "accounts" {
+  description = "list: account ids. organizations: OU ids (ou-...), empty for every active account."
+  type        = list(string)
+  default     = []
+}
+
+variable "member_role_name" {
+  description = "Role assumed in each member account (infra/aws/member-role.yaml)."
+  type        = string
+  default     = "offhours-member"
+}
+
+variable "sender_email" {
+  description = "Verified SES identity the weekly digest is sent from. Empty = no digest function."
+  type        = string
+  default     = ""
+}
+
+variable "digest_recipients" {
+  description = "Addresses that receive the weekly digest."
+  type        = list(string)
+  default     = []
+}
+
+variable "digest_schedule" {
+  description = "EventBridge Scheduler expression for the weekly digest."
+  type        = string
+  default     = "cron(0 8 ? * MON *)"
+}
+
+variable "digest_timezone" {
+  description = "IANA time zone the digest schedule is evaluated in."
+  type        = string
+  default     = "UTC"
+}
+
+variable "existing_bucket_name" {
+  description = "Write the ledger to this existing bucket (under offhours/) instead of creating one."
+  type        = string
+  default     = ""
+}
+
+variable "enable_step_functions" {
+  description = "Fan out (account, region) targets through a Step Functions distributed Map, one Lambda invocation each."
+  type        = bool
+  default     = false
+}
+
+variable "map_max_concurrency" {
+  description = "With enable_step_functions, targets run at once (also the function's reserved concurrency)."
+  type        = number
+  default     = 10
+}
+
+variable "log_level" {
+  description = "Powertools log level (DEBUG, INFO, WARNING, ERROR)."
+  type        = string
+  default     = "INFO"
+}
+
+variable "log_retention_days" {
+  description = "How long the function logs (every decision, with its reason) are kept."
+  type        = number
+  default     = 365
+}
+
+variable "alarm_topic_arn" {
+  description = "SNS topic the alarms notify. Empty = alarms without actions."
+  type        = string
+  default     = ""
+}
+
+variable "tags" {
+  description = "Tags added to every resource that takes tags."
+  type        = map(string)
+  default     = {}
+}

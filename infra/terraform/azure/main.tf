@@ -1,0 +1,243 @@
+# offhours on Azure: a Linux Python Function App (timer trigger) with a system-assigned
+# managed identity that holds the custom role from infra/azure/offhours-role.json on each
+# scheduled subscription, and writes the ledger to a private blob container.
+
+data "azurerm_client_config" "current" {}
+
+locals {
+  role_file     = jsondecode(file("${path.module}/../../azure/offhours-role.json"))
+  subscriptions = length(var.subscription_ids) > 0 ? var.subscription_ids : [data.azurerm_client_config.current.subscription_id]
+  scopes        = [for s in local.subscriptions : "/subscriptions/${s}"]
+
+  # Storage account names: 3-24 lowercase letters and digits, globally unique.
+  storage_name = substr("${replace(var.name, "-", "")}${md5("${data.azurerm_client_config.current.subscription_id}/${var.resource_group_name}")}", 0, 24)
+
+  app_settings = {
+    LOG_LEVEL = var.log_level
+    # Timer binding expressions (functions/azure_function_app.py: %OFFHOURS_CRON%, ...).
+    OFFHOURS_CRON                                     = var.schedule_minutes == 60 ? "0 0 * * * *" : "0 */${var.schedule_minutes} * * * *"
+    OFFHOURS_SCHEDULE_MINUTES                         = tostring(var.schedule_minutes)
+    OFFHOURS_DIGEST_CRON                              = var.digest_cron
+    OFFHOURS_PROVIDERS                                = "azure"
+    OFFHOURS_LEDGER                                   = "azblob://${azurerm_storage_account.offhours.name}/${azurerm_storage_container.ledger.name}/offhours"
+    OFFHOURS_AZURE_SUBSCRIPTIONS                      = join(",", local.subscriptions)
+    OFFHOURS_TAG_KEY                                  = var.tag_key
+    OFFHOURS_DEFAULT_TZ                               = var.default_timezone
+    OFFHOURS_PROTECTED                                = var.protected_tags
+    OFFHOURS_DRY_RUN                                  = tostring(var.dry_run)
+    AzureFunctionsJobHost__logging__logLevel__default = var.log_level == "DEBUG" ? "Debug" : "Information"
+    # Weekly digest over SMTP; the password is a Key Vault reference, never a literal.
+    OFFHOURS_DIGEST_TRANSPORT     = "smtp"
+    OFFHOURS_DIGEST_TZ            = var.default_timezone
+    OFFHOURS_DIGEST_TO            = join(",", var.digest_to)
+    OFFHOURS_DIGEST_SENDER        = var.digest_sender
+    OFFHOURS_DIGEST_SMTP_HOST     = var.smtp_host
+    OFFHOURS_DIGEST_SMTP_PORT     = tostring(var.smtp_port)
+    OFFHOURS_DIGEST_SMTP_USERNAME = var.smtp_username
+    OFFHOURS_DIGEST_SMTP_PASSWORD = var.smtp_password_reference
+  }
+}
+
+resource "azurerm_resource_group" "offhours" {
+  name     = var.resource_group_name
+  location = var.location
+  tags     = var.tags
+}
+
+# ------------------------------------------------------------------ storage
+
+resource "azurerm_storage_account" "offhours" {
+  name                            = local.storage_name
+  resource_group_name             = azurerm_resource_group.offhours.name
+  location                        = azurerm_resource_group.offhours.location
+  account_tier                    = "Standard"
+  account_replication_type        = "LRS"
+  min_tls_version                 = "TLS1_2"
+  https_traffic_only_enabled      = true
+  allow_nested_items_to_be_public = false
+  # The Functions host needs shared keys (AzureWebJobsStorage); SAS tokens expire in a day.
+  shared_access_key_enabled       = true
+  tags                            = var.tags
+
+  sas_policy {
+    expiration_period = "1.00:00:00"
+    expiration_action = "Log"
+  }
+
+  blob_properties {
+    versioning_enabled = true
+
+    delete_retention_policy {
+      days = 7
+    }
+
+    container_delete_retention_policy {
+      days = 7
+    }
+  }
+}
+
+resource "azurerm_storage_container" "ledger" {
+  name                  = "offhours-ledger"
+  storage_account_id    = azurerm_storage_account.offhours.id
+  container_access_type = "private"
+}
+
+resource "azurerm_storage_container" "deployments" {
+  count                 = var.plan == "flex" ? 1 : 0
+  name                  = "offhours-deployments"
+  storage_account_id    = azurerm_storage_account.offhours.id
+  container_access_type = "private"
+}
+
+# Run state is rewritten every run: keep old versions a month for debugging.
+resource "azurerm_storage_management_policy" "ledger" {
+  storage_account_id = azurerm_storage_account.offhours.id
+
+  rule {
+    name    = "expire-old-state-versions"
+    enabled = true
+
+    filters {
+      blob_types   = ["blockBlob"]
+      prefix_match = ["${azurerm_storage_container.ledger.name}/offhours/state/"]
+    }
+
+    actions {
+      version {
+        delete_after_days_since_creation = 30
+      }
+    }
+  }
+}
+
+# ------------------------------------------------------------------ logs
+
+resource "azurerm_log_analytics_workspace" "offhours" {
+  name                = "${var.name}-logs"
+  resource_group_name = azurerm_resource_group.offhours.name
+  location            = azurerm_resource_group.offhours.location
+  sku                 = "PerGB2018"
+  retention_in_days   = var.log_retention_days
+  tags                = var.tags
+}
+
+resource "azurerm_application_insights" "offhours" {
+  name                = "${var.name}-insights"
+  resource_group_name = azurerm_resource_group.offhours.name
+  location            = azurerm_resource_group.offhours.location
+  workspace_id        = azurerm_log_analytics_workspace.offhours.id
+  application_type    = "other"
+  tags                = var.tags
+}
+
+# ------------------------------------------------------------------ function app
+
+resource "azurerm_service_plan" "offhours" {
+  name                = "${var.name}-plan"
+  resource_group_name = azurerm_resource_group.offhours.name
+  location            = azurerm_resource_group.offhours.location
+  os_type             = "Linux"
+  sku_name            = var.plan == "flex" ? "FC1" : "Y1"
+  tags                = var.tags
+}
+
+resource "azurerm_linux_function_app" "offhours" {
+  count                       = var.plan == "consumption" ? 1 : 0
+  name                        = "${var.name}-${substr(local.storage_name, length(replace(var.name, "-", "")), 8)}"
+  resource_group_name         = azurerm_resource_group.offhours.name
+  location                    = azurerm_resource_group.offhours.location
+  service_plan_id             = azurerm_service_plan.offhours.id
+  storage_account_name        = azurerm_storage_account.offhours.name
+  storage_account_access_key  = azurerm_storage_account.offhours.primary_access_key
+  functions_extension_version = "~4"
+  https_only                  = true
+  zip_deploy_file             = var.package_path
+  app_settings                = local.app_settings
+  tags                        = var.tags
+
+  identity {
+    type = "SystemAssigned"
+  }
+
+  site_config {
+    application_insights_connection_string = azurerm_application_insights.offhours.connection_string
+    ftps_state                             = "Disabled"
+    minimum_tls_version                    = "1.2"
+    http2_enabled                          = true
+
+    application_stack {
+      python_version = var.python_version
+    }
+  }
+}
+
+resource "azurerm_function_app_flex_consumption" "offhours" {
+  count                       = var.plan == "flex" ? 1 : 0
+  name                        = "${var.name}-${substr(local.storage_name, length(replace(var.name, "-", "")), 8)}"
+  resource_group_name         = azurerm_resource_group.offhours.name
+  location                    = azurerm_resource_group.offhours.location
+  service_plan_id             = azurerm_service_plan.offhours.id
+  storage_container_type      = "blobContainer"
+  storage_container_endpoint  = "${azurerm_storage_account.offhours.primary_blob_endpoint}${azurerm_storage_container.deployments[0].name}"
+  storage_authentication_type = "StorageAccountConnectionString"
+  storage_access_key          = azurerm_storage_account.offhours.primary_access_key
+  runtime_name                = "python"
+  runtime_version             = var.python_version
+  https_only                  = true
+  app_settings                = local.app_settings
+  tags                        = var.tags
+
+  identity {
+    type = "SystemAssigned"
+  }
+
+  site_config {
+    application_insights_connection_string = azurerm_application_insights.offhours.connection_string
+    minimum_tls_version                    = "1.2"
+    http2_enabled                          = true
+  }
+}
+
+locals {
+  principal_id = one(concat(
+    azurerm_linux_function_app.offhours[*].identity[0].principal_id,
+    azurerm_function_app_flex_consumption.offhours[*].identity[0].principal_id,
+  ))
+  function_app_name = one(concat(
+    azurerm_linux_function_app.offhours[*].name,
+    azurerm_function_app_flex_consumption.offhours[*].name,
+  ))
+}
+
+# ------------------------------------------------------------------ permissions
+
+resource "azurerm_role_definition" "offhours" {
+  name              = "${local.role_file.Name} (${var.name})"
+  scope             = local.scopes[0]
+  description       = local.role_file.Description
+  assignable_scopes = local.scopes
+
+  permissions {
+    actions          = local.role_file.Actions
+    not_actions      = try(local.role_file.NotActions, [])
+    data_actions     = try(local.role_file.DataActions, [])
+    not_data_actions = try(local.role_file.NotDataActions, [])
+  }
+}
+
+resource "azurerm_role_assignment" "offhours" {
+  for_each           = toset(local.scopes)
+  scope              = each.value
+  role_definition_id = azurerm_role_definition.offhours.role_definition_resource_id
+  principal_id       = local.principal_id
+  principal_type     = "ServicePrincipal"
+}
+
+# The ledger: read and write blobs in its own container only.
+resource "azurerm_role_assignment" "ledger" {
+  scope                = azurerm_storage_container.ledger.id
+  role_definition_name = "Storage Blob Data Contributor"
+  principal_id         = local.principal_id
+  principal_type       = "ServicePrincipal"
+}

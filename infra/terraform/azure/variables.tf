@@ -1,0 +1,146 @@
+variable "name" {
+  description = "Prefix for every resource name."
+  type        = string
+  default     = "offhours"
+
+  validation {
+    condition     = can(regex("^[a-z][a-z0-9-]{1,15}$", var.name))
+    error_message = "name: lowercase letters, digits and dashes, 2-16 characters, starting with a letter."
+  }
+}
+
+variable "location" {
+  description = "Azure region of the function app, its plan and the storage account."
+  type        = string
+  default     = "westeurope"
+}
+
+variable "resource_group_name" {
+  description = "Resource group to create for offhours."
+  type        = string
+  default     = "offhours"
+}
+
+variable "package_path" {
+  description = "The Azure function artefact built by `python infra/package.py azure` (dist/offhours-azure.zip)."
+  type        = string
+}
+
+variable "plan" {
+  description = "consumption (Linux Y1, deployed from package_path) or flex (Flex Consumption FC1, deploy the zip with `az functionapp deployment source config-zip`)."
+  type        = string
+  default     = "consumption"
+
+  validation {
+    condition     = contains(["consumption", "flex"], var.plan)
+    error_message = "plan must be consumption or flex."
+  }
+}
+
+variable "python_version" {
+  description = "Python version of the function app."
+  type        = string
+  default     = "3.12"
+}
+
+variable "subscription_ids" {
+  description = "Subscriptions to schedule; the custom role is assigned at each one's scope. Empty = the provider's subscription."
+  type        = list(string)
+  default     = []
+}
+
+variable "tag_key" {
+  description = "Tag whose value names the schedule."
+  type        = string
+  default     = "schedule"
+}
+
+variable "default_timezone" {
+  description = "IANA time zone for schedules that do not name one."
+  type        = string
+  default     = "UTC"
+}
+
+variable "protected_tags" {
+  description = "Never touch resources with these tags: KEY=VALUE|VALUE, comma-separated."
+  type        = string
+  default     = "environment=prod|production"
+}
+
+variable "dry_run" {
+  description = "true = plan and log only, change nothing. Set to false once the plan in the logs looks right."
+  type        = bool
+  default     = true
+}
+
+variable "schedule_minutes" {
+  description = "Run every N minutes, aligned to the clock (the timer's NCRONTAB is derived from it)."
+  type        = number
+  default     = 15
+
+  validation {
+    condition     = contains([5, 10, 15, 20, 30, 60], var.schedule_minutes)
+    error_message = "schedule_minutes must be one of 5, 10, 15, 20, 30, 60."
+  }
+}
+
+variable "digest_cron" {
+  description = "NCRONTAB (six fields, UTC unless WEBSITE_TIME_ZONE is set) of the weekly digest timer."
+  type        = string
+  default     = "0 0 8 * * Mon"
+}
+
+variable "digest_to" {
+  description = "Addresses that receive the weekly digest. Empty = the digest is rendered but not sent."
+  type        = list(string)
+  default     = []
+}
+
+variable "digest_sender" {
+  description = "From address of the weekly digest."
+  type        = string
+  default     = ""
+}
+
+variable "smtp_host" {
+  description = "SMTP relay for the digest (Azure Communication Services, SendGrid, your own)."
+  type        = string
+  default     = ""
+}
+
+variable "smtp_port" {
+  description = "SMTP port (STARTTLS)."
+  type        = number
+  default     = 587
+}
+
+variable "smtp_username" {
+  description = "SMTP user name."
+  type        = string
+  default     = ""
+}
+
+variable "smtp_password_reference" {
+  description = "Key Vault reference for the SMTP password, e.g. @Microsoft.KeyVault(SecretUri=https://VAULT.vault.azure.net/secrets/smtp/). Never the password itself."
+  type        = string
+  default     = ""
+  sensitive   = true
+}
+
+variable "log_level" {
+  description = "Log level of the function (DEBUG, INFO, WARNING, ERROR)."
+  type        = string
+  default     = "INFO"
+}
+
+variable "log_retention_days" {
+  description = "Retention of the Log Analytics workspace behind Application Insights (where the plan is read)."
+  type        = number
+  default     = 90
+}
+
+variable "tags" {
+  description = "Tags added to every resource."
+  type        = map(string)
+  default     = {}
+}

@@ -1,0 +1,120 @@
+variable "project_id" {
+  description = "Project the function, scheduler, topic and bucket live in."
+  type        = string
+}
+
+variable "region" {
+  description = "Region of the function, the scheduler job and the buckets."
+  type        = string
+  default     = "europe-west1"
+}
+
+variable "name" {
+  description = "Prefix for every resource name."
+  type        = string
+  default     = "offhours"
+
+  validation {
+    condition     = can(regex("^[a-z][a-z0-9-]{1,20}$", var.name))
+    error_message = "name: lowercase letters, digits and dashes, 2-21 characters, starting with a letter."
+  }
+}
+
+variable "package_path" {
+  description = "The GCP function artefact built by `python infra/package.py gcp` (dist/offhours-gcp.zip)."
+  type        = string
+}
+
+variable "entry_point" {
+  description = "Python function in main.py (re-exported from functions/gcp_main.py) that handles the Pub/Sub CloudEvent."
+  type        = string
+  default     = "reconcile_event"
+}
+
+variable "role_scope" {
+  description = "Where the custom role is bound to the service account: project (this project, or var.projects) or folder (var.folder_id, needs var.organization_id)."
+  type        = string
+  default     = "project"
+
+  validation {
+    condition     = contains(["project", "folder"], var.role_scope)
+    error_message = "role_scope must be project or folder."
+  }
+}
+
+variable "projects" {
+  description = "Projects to schedule (role_scope = project). Empty = var.project_id only."
+  type        = list(string)
+  default     = []
+}
+
+variable "folder_id" {
+  description = "Folder whose projects are scheduled (role_scope = folder), digits only."
+  type        = string
+  default     = ""
+}
+
+variable "organization_id" {
+  description = "Organization that holds the custom role when role_scope = folder, digits only."
+  type        = string
+  default     = ""
+}
+
+variable "tag_key" {
+  description = "Label whose value names the schedule (GCP labels: lowercase letters, digits, - and _)."
+  type        = string
+  default     = "schedule"
+}
+
+variable "default_timezone" {
+  description = "IANA time zone for schedules that do not name one."
+  type        = string
+  default     = "UTC"
+}
+
+variable "protected_tags" {
+  description = "Never touch resources with these labels: KEY=VALUE|VALUE, comma-separated."
+  type        = string
+  default     = "environment=prod|production"
+}
+
+variable "dry_run" {
+  description = "true = plan and log only, change nothing. Set to false once the plan in the logs looks right."
+  type        = bool
+  default     = true
+}
+
+variable "schedule_minutes" {
+  description = "Run every N minutes, aligned to the clock."
+  type        = number
+  default     = 15
+
+  validation {
+    condition     = contains([5, 10, 15, 20, 30, 60], var.schedule_minutes)
+    error_message = "schedule_minutes must be one of 5, 10, 15, 20, 30, 60."
+  }
+}
+
+variable "existing_bucket_name" {
+  description = "Write the ledger to this existing bucket (under offhours/) instead of creating one."
+  type        = string
+  default     = ""
+}
+
+variable "enable_apis" {
+  description = "Enable the APIs the deployment needs (Cloud Functions, Run, Build, Eventarc, Pub/Sub, Scheduler, Artifact Registry)."
+  type        = bool
+  default     = true
+}
+
+variable "log_level" {
+  description = "Log level of the function (DEBUG, INFO, WARNING, ERROR)."
+  type        = string
+  default     = "INFO"
+}
+
+variable "labels" {
+  description = "Labels added to every resource that takes labels."
+  type        = map(string)
+  default     = {}
+}
