@@ -43,10 +43,14 @@ def connect(settings: Settings, provider: str) -> Connection:
 def build_adapters(
     provider: str, connection: Connection, options: AdapterOptions, kinds: tuple[str, ...] = ()
 ) -> list[KindAdapter]:
-    available = providers.KINDS.get(provider, {})
-    unknown = [k for k in kinds if k.split(".")[-1] not in available and "." not in k]
+    """Every registered kind of ``provider``, or those named in ``kinds`` (``ec2`` or
+    ``aws.ec2``); a name no cloud knows is an error, not silently nothing."""
+    known = {k for cloud in providers.KINDS.values() for k in cloud}
+    known |= {f"{c}.{k}" for c, cloud in providers.KINDS.items() for k in cloud}
+    unknown = [k for k in kinds if k not in known]
     if unknown:
-        raise ConfigError(f"unknown kind(s) {', '.join(unknown)} for {provider}")
+        raise ConfigError(f"unknown kind(s): {', '.join(unknown)}")
+    available = providers.KINDS.get(provider, {})
     wanted = [
         kind for kind in available if not kinds or kind in kinds or f"{provider}.{kind}" in kinds
     ]

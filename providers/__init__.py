@@ -51,9 +51,9 @@ STORES: dict[str, str] = {
 
 
 # cloud -> live price source, built as ``from_connection(connection)`` (providers/pricing.py).
-# GCP's Cloud Billing Catalog needs an API key or token of its own: not wired by default.
 PRICE_SOURCES: dict[str, str] = {
     "aws": "providers.aws.price_list:from_connection",
+    "gcp": "providers.gcp.billing_catalog:from_connection",
     "azure": "providers.azure.retail_prices:from_connection",
 }
 

@@ -147,3 +147,18 @@ class GcpBillingCatalog:
             if not page_token:
                 return skus
         raise PriceSourceError(f"billing catalog: more than {self.max_pages} pages")
+
+
+def from_connection(connection: Any) -> GcpBillingCatalog:
+    """Authenticate to the Cloud Billing Catalog with the connection's own credentials
+    (refreshed when needed), so no separate API key is required."""
+
+    def token() -> str:
+        from google.auth.transport.requests import Request
+
+        credentials = connection.credentials()
+        if not credentials.valid:
+            credentials.refresh(Request())
+        return str(credentials.token)
+
+    return GcpBillingCatalog(token=token)

@@ -277,3 +277,21 @@ def test_untagged_instances_are_inventoried_daily_for_opportunities(
     run(job, clock, at(0, 9, 15))  # not due again until a day later
     (again,) = read_inventory(job.store)
     assert again.taken_at == at(0, 9, 0)
+
+
+def test_live_prices_setting_builds_a_price_source_per_cloud(
+    ec2: Any, settings: Settings, clock: Any
+) -> None:
+    from providers.gcp.connection import connect as gcp_connect
+
+    settings = settings.replace(live_prices=True)
+    connections = {
+        "aws": connect(settings, "aws"),
+        "gcp": gcp_connect(settings.provider_config("gcp")),
+    }
+    job = build_job(settings, clock, connections=connections)  # type: ignore[arg-type]
+    assert sorted(s.name for s in job.price_sources) == ["aws-price-list", "gcp-billing-catalog"]
+    assert (
+        build_job(settings.replace(live_prices=False), clock, connections=connections).price_sources
+        == ()
+    )  # type: ignore[arg-type]
