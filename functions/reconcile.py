@@ -187,8 +187,6 @@ def _run_target(job: Job, target: Target, now: datetime) -> TargetReport:
     rows = rows_for_run(report.results, resources, discovered_kinds, state, now)
     report.ledger_key = object_key(target.provider, target.account, target.region, now)
     report.rows = write_run(job.store, report.ledger_key, rows)
-    if _inventory_due(job, target, now):
-        write_inventory(job.store, target, _inventory(job, target, resources, report), now)
     state.last_run = now
     state.kind_runs.update(dict.fromkeys(discovered_kinds, now))
     state.retry_start = sorted(
@@ -197,6 +195,9 @@ def _run_target(job: Job, target: Target, now: datetime) -> TargetReport:
         if r.decision.action in (Action.START, Action.SCALE_UP)
     )
     save_state(job.store, key, state)
+    # Last: the inventory is a report for the digest; nothing the run did depends on it.
+    if _inventory_due(job, target, now):
+        write_inventory(job.store, target, _inventory(job, target, resources, report), now)
     return report
 
 
