@@ -5,10 +5,11 @@ to death, a bug in one adapter) is reported in its TargetReport and never stops 
 others. Within a target, one kind failing discovery is reported and the other kinds are
 still scheduled.
 
-Order of writes after acting: ledger rows first, then the target's state object. A crash
-in between makes the next run rewrite the same ledger object (same run id is not
-guaranteed, but every booking is keyed to the state object, which was not advanced), so
-nothing is booked twice and nothing is lost.
+Order of writes after acting: the target's state object first, carrying the run's ledger
+rows as "pending" in the same atomic write; then the ledger object; then the state again
+without them. A crash anywhere in between is finished by the next run (it writes what is
+still pending; ledger writes merge by resource and action), so no booking is lost or
+counted twice.
 """
 
 from __future__ import annotations
@@ -186,7 +187,8 @@ def _run_target(job: Job, target: Target, now: datetime) -> TargetReport:
         return report
     rows = rows_for_run(report.results, resources, discovered_kinds, state, now)
     report.ledger_key = object_key(target.provider, target.account, target.region, now)
-    report.rows = write_run(job.store, report.ledger_key, rows)
+    if rows:
+        state.pending[report.ledger_key] = state.pending.get(report.ledger_key, []) + rows
     state.last_run = now
     state.kind_runs.update(dict.fromkeys(discovered_kinds, now))
     state.retry_start = sorted(
@@ -195,6 +197,13 @@ def _run_target(job: Job, target: Target, now: datetime) -> TargetReport:
         if r.decision.action in (Action.START, Action.SCALE_UP)
     )
     save_state(job.store, key, state)
+    if state.pending:
+        for ledger_key, pending in state.pending.items():
+            written = write_run(job.store, ledger_key, pending)
+            if ledger_key == report.ledger_key:
+                report.rows = written
+        state.pending = {}
+        save_state(job.store, key, state)
     # Last: the inventory is a report for the digest; nothing the run did depends on it.
     if _inventory_due(job, target, now):
         write_inventory(job.store, target, _inventory(job, target, resources, report), now)

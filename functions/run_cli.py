@@ -207,7 +207,7 @@ def print_summary(report: RunReport) -> None:
     summary = ", ".join(f"{n} {k}" for k, n in sorted(counts.items())) or "nothing to do"
     mode = " (dry run: nothing changed)" if report.dry_run else ""
     print(f"\nrun {report.run_id}: {summary}{mode}")
-    ledgers = sorted({t.ledger_key for t in report.targets if t.ledger_key})
+    ledgers = sorted({t.ledger_key for t in report.targets if t.rows})
     for key in ledgers:
         print(f"ledger: {key}")
 

@@ -61,6 +61,9 @@ class TargetState:
     # Problems already written to the ledger (resource key -> reason): a bad tag is booked
     # when it appears or changes, not again on every run.
     problems: dict[str, str] = field(default_factory=dict)
+    # Ledger rows saved with the state they belong to, until their ledger object is written:
+    # a crash between the two writes is finished by the next run, never lost or doubled.
+    pending: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
 
     def to_json(self) -> bytes:
         body = {
@@ -70,6 +73,7 @@ class TargetState:
             "off": {key: period.to_dict() for key, period in sorted(self.off.items())},
             "retry_start": sorted(self.retry_start),
             "problems": dict(sorted(self.problems.items())),
+            "pending": self.pending,
         }
         return json.dumps(body, indent=1, sort_keys=True).encode()
 
@@ -83,6 +87,7 @@ class TargetState:
             off={k: OffPeriod.from_dict(v) for k, v in body.get("off", {}).items()},
             retry_start=list(body.get("retry_start", [])),
             problems=dict(body.get("problems", {})),
+            pending=dict(body.get("pending", {})),
         )
 
 
