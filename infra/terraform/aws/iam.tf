@@ -1,6 +1,7 @@
-# Least privilege. The "resources" document is the same as infra/aws/offhours-policy.json,
-# the OffhoursResourcePolicy in template.yaml and infra/aws/member-role.yaml: tests/infra
-# checks they agree.
+# Least privilege. infra/aws/offhours-policy.json is the single source of the scheduler's
+# statements (template.yaml and infra/aws/member-role.yaml inline the same ones): this
+# module reads it, fills its placeholders and grants every statement (the member-role and
+# organization ones only when this deployment uses them). tests/infra checks it.
 
 data "aws_iam_policy_document" "lambda_trust" {
   statement {
@@ -20,51 +21,46 @@ data "aws_iam_policy_document" "lambda_trust" {
 }
 
 locals {
-  # The tag-conditioned resource statements come from infra/aws/offhours-policy.json
-  # itself (the SAM template and the member role inline the same statements), with this
-  # deployment's tag keys, partition and account. The scheduler-only statements of that
-  # file (ledger, member roles, organization) are written below, scoped to this stack.
-  scheduler_only_sids = ["LedgerObjects", "LedgerListing", "EnterMemberAccounts", "ListOrganizationAccounts"]
-  policy_text = replace(
-    replace(
-      replace(
-        replace(file("${path.module}/../../aws/offhours-policy.json"), "Tag/schedule\"", "Tag/${var.tag_key}\""),
-        "Tag/idle-stop\"", "Tag/${var.idle_tag_key}\""
-      ),
-      "/arn:aws:(ec2|autoscaling|ecs|rds|sagemaker):\\*:\\*:/", "arn:${local.partition}:$1:*:${local.account_id}:"
-    ),
-    "arn:aws:", "arn:${local.partition}:"
+  ledger_prefix = "offhours"
+  # The placeholders of offhours-policy.json (CloudFormation !Sub style, so the SAM
+  # template and the member role use the same text) and this deployment's values.
+  policy_values = {
+    "AWS::Partition" = local.partition
+    "AWS::AccountId" = local.account_id
+    TagKey           = var.tag_key
+    IdleTagKey       = var.idle_tag_key
+    LedgerBucket     = local.bucket_name
+    LedgerPrefix     = local.ledger_prefix
+    MemberRoleName   = var.member_role_name
+  }
+  policy_text = replace(replace(replace(replace(replace(replace(replace(
+    file("${path.module}/../../aws/offhours-policy.json"),
+    "$${AWS::Partition}", local.policy_values["AWS::Partition"]),
+    "$${AWS::AccountId}", local.policy_values["AWS::AccountId"]),
+    "$${TagKey}", local.policy_values.TagKey),
+    "$${IdleTagKey}", local.policy_values.IdleTagKey),
+    "$${LedgerBucket}", local.policy_values.LedgerBucket),
+    "$${LedgerPrefix}", local.policy_values.LedgerPrefix),
+    "$${MemberRoleName}", local.policy_values.MemberRoleName
   )
   policy_file = jsondecode(local.policy_text)
-  resource_policy = jsonencode({
+  # Statements only a scheduler that reaches member accounts needs.
+  unused_sids = concat(
+    local.uses_members ? [] : ["EnterMemberAccounts"],
+    var.accounts_source == "organizations" ? [] : ["ListOrganizationAccounts"],
+  )
+  scheduler_policy = jsonencode({
     Version   = local.policy_file.Version
-    Statement = [for s in local.policy_file.Statement : s if !contains(local.scheduler_only_sids, s.Sid)]
+    Statement = [for s in local.policy_file.Statement : s if !contains(local.unused_sids, s.Sid)]
   })
 }
 
+# Stack plumbing (logs, metrics, failure queue): not in offhours-policy.json.
 data "aws_iam_policy_document" "scheduler_run" {
   statement {
     sid       = "WriteLogs"
     actions   = ["logs:CreateLogStream", "logs:PutLogEvents"]
     resources = ["${aws_cloudwatch_log_group.scheduler.arn}:*"]
-  }
-
-  statement {
-    sid       = "LedgerObjects"
-    actions   = ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"]
-    resources = ["${local.bucket_arn}/offhours/*"]
-  }
-
-  statement {
-    sid       = "LedgerListing"
-    actions   = ["s3:ListBucket"]
-    resources = [local.bucket_arn]
-
-    condition {
-      test     = "StringLike"
-      variable = "s3:prefix"
-      values   = ["offhours/*"]
-    }
   }
 
   statement {
@@ -84,24 +80,6 @@ data "aws_iam_policy_document" "scheduler_run" {
     actions   = ["sqs:SendMessage"]
     resources = [aws_sqs_queue.failures.arn]
   }
-
-  dynamic "statement" {
-    for_each = local.uses_members ? [1] : []
-    content {
-      sid       = "EnterMemberAccounts"
-      actions   = ["sts:AssumeRole"]
-      resources = ["arn:${local.partition}:iam::*:role/${var.member_role_name}"]
-    }
-  }
-
-  dynamic "statement" {
-    for_each = var.accounts_source == "organizations" ? [1] : []
-    content {
-      sid       = "ListOrganizationAccounts"
-      actions   = ["organizations:ListAccounts", "organizations:ListAccountsForParent", "organizations:ListOrganizationalUnitsForParent"]
-      resources = ["*"]
-    }
-  }
 }
 
 resource "aws_iam_role" "scheduler" {
@@ -114,7 +92,14 @@ resource "aws_iam_role" "scheduler" {
 resource "aws_iam_role_policy" "scheduler_resources" {
   name   = "OffhoursResourcePolicy"
   role   = aws_iam_role.scheduler.id
-  policy = local.resource_policy
+  policy = local.scheduler_policy
+
+  lifecycle {
+    precondition {
+      condition     = !strcontains(local.policy_text, "$")
+      error_message = "infra/aws/offhours-policy.json has a placeholder this module does not fill."
+    }
+  }
 }
 
 resource "aws_iam_role_policy" "scheduler_run" {

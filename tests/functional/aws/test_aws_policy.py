@@ -1,6 +1,9 @@
 """The shipped least-privilege IAM policy (``infra/aws/offhours-policy.json``) against the
 registry: it covers every registered AWS adapter's declared permissions, and it never
-grants a mutating action on every resource without a tag condition.
+grants a mutating action on every resource without a tag condition. The file carries
+CloudFormation ``!Sub`` placeholders (``${TagKey}``, ``${IdleTagKey}``, ``${LedgerBucket}``,
+...); tests/infra checks that template.yaml, member-role.yaml and the Terraform module
+carry exactly its statements with them filled in.
 
 That the adapters stay inside their declared permissions is checked by every functional
 test in this folder (the ``calls`` fixture logs each API call through a botocore hook)."""
@@ -98,10 +101,10 @@ def test_adapters_change_only_resources_carrying_their_tags() -> None:
         for statement in granting:
             keys = {k for block in statement["Condition"].values() for k in block}
             assert keys & {
-                "aws:ResourceTag/schedule",
-                "aws:ResourceTag/idle-stop",
-                "aws:RequestTag/schedule",
-                "aws:RequestTag/idle-stop",
+                "aws:ResourceTag/${TagKey}",
+                "aws:ResourceTag/${IdleTagKey}",
+                "aws:RequestTag/${TagKey}",
+                "aws:RequestTag/${IdleTagKey}",
             }, (action, statement["Sid"])
 
 
