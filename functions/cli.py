@@ -13,6 +13,7 @@ import importlib
 import logging
 import sys
 from collections.abc import Sequence
+from datetime import UTC, datetime
 
 # Modules that add their commands to the parser: ``register(subparsers)`` each.
 COMMAND_MODULES = (
@@ -26,6 +27,19 @@ COMMAND_MODULES = (
 
 class UsageError(Exception):
     """A problem the user can fix: printed as one line, exit code 2."""
+
+
+def instant(text: str | None) -> datetime:
+    """``--at``: an ISO 8601 instant with an offset (never a guessed zone); default now."""
+    if not text:
+        return datetime.now(UTC)
+    try:
+        at = datetime.fromisoformat(text)
+    except ValueError as err:
+        raise UsageError(f"--at {text!r} is not an ISO 8601 instant") from err
+    if at.tzinfo is None:
+        raise UsageError(f"--at {text!r} has no UTC offset (add Z or +01:00)")
+    return at
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -5,11 +5,10 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from functions.cli import UsageError
+from functions.cli import UsageError, instant
 
 
 def register(subparsers: Any) -> None:
@@ -55,7 +54,7 @@ def _digest(args: argparse.Namespace) -> int:
             "smtp_port",
         )
     }
-    now = _instant(args.at)
+    now = instant(args.at)
     try:
         settings = DigestSettings.from_sources(flags, os.environ)
         week = args.week or previous_week(now, settings.tz)
@@ -75,15 +74,3 @@ def _digest(args: argparse.Namespace) -> int:
     for problem in run.skipped:
         print(f"offhours: not sent: {problem}", file=sys.stderr)
     return 1 if args.send and run.skipped else 0
-
-
-def _instant(text: str | None) -> datetime:
-    if not text:
-        return datetime.now(UTC)
-    try:
-        at = datetime.fromisoformat(text)
-    except ValueError as err:
-        raise UsageError(f"--at {text!r} is not an ISO 8601 instant") from err
-    if at.tzinfo is None:
-        raise UsageError(f"--at {text!r} has no UTC offset (add Z or +01:00)")
-    return at

@@ -25,7 +25,7 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-from functions.entry import scheduled_run
+from functions.entry import parse_instant, scheduled_run
 from functions.settings import Settings
 
 # Seconds the platform gives one invocation (--timeout); targets not started with at
@@ -38,10 +38,7 @@ def event_time(cloud_event: Any) -> datetime:
     message = data.get("message", {}) if isinstance(data, Mapping) else {}
     body = _message_body(message)
     text = body.get("scheduled_time") or message.get("publishTime") or _attribute(cloud_event)
-    if not text:
-        return datetime.now(UTC)
-    at = datetime.fromisoformat(str(text).replace("Z", "+00:00"))
-    return at if at.tzinfo else at.replace(tzinfo=UTC)
+    return parse_instant(text) or datetime.now(UTC)
 
 
 def _message_body(message: Mapping[str, Any]) -> Mapping[str, Any]:

@@ -9,7 +9,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
-from functions.cli import UsageError
+from functions.cli import UsageError, instant
 from functions.reconcile import RunReport, TargetReport, reconcile
 from functions.settings import ConfigError, Settings
 
@@ -54,18 +54,6 @@ def settings_from(args: argparse.Namespace, **overrides: Any) -> Settings:
         return Settings.from_sources(flags, os.environ, getattr(args, "config", None))
     except ConfigError as err:
         raise UsageError(str(err)) from err
-
-
-def instant(text: str | None) -> datetime:
-    if not text:
-        return datetime.now(UTC)
-    try:
-        at = datetime.fromisoformat(text)
-    except ValueError as err:
-        raise UsageError(f"--at {text!r} is not an ISO 8601 instant") from err
-    if at.tzinfo is None:
-        raise UsageError(f"--at {text!r} has no UTC offset (add Z or +01:00)")
-    return at
 
 
 def register(subparsers: Any) -> None:

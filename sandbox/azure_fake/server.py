@@ -20,7 +20,6 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from types import TracebackType
 from typing import Any, TypeVar
 from urllib.parse import parse_qsl, unquote, urlsplit
 
@@ -35,6 +34,7 @@ from sandbox.azure_fake.model import (
     iso,
 )
 from sandbox.azure_fake.wire import FakeError, Json, Request, Response, Route
+from sandbox.loopback_http import LoopbackHttp, QuietHandler, ServedFake
 
 ROUTES: list[Route] = [
     *routes_arm.ROUTES,
@@ -89,7 +89,7 @@ class Operation:
         return body
 
 
-class AzureFake:
+class AzureFake(ServedFake):
     """The fake's state, seeding helpers, state readers, faults and the HTTP server."""
 
     def __init__(
@@ -120,40 +120,16 @@ class AzureFake:
         self.events: list[tuple[str, str, Any]] = []
         self._faults: dict[tuple[str, str], Fault] = {}
         self._denied: set[str] = set()
-        self._server: ThreadingHTTPServer | None = None
         self.url = ""
 
     # -- lifecycle ---------------------------------------------------------------------
 
     def start(self) -> AzureFake:
-        server = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self))
-        server.daemon_threads = True
-        self._server = server
-        self.url = f"http://127.0.0.1:{server.server_address[1]}"
-        threading.Thread(
-            target=server.serve_forever,
-            kwargs={"poll_interval": 0.02},
-            name="azure-fake",
-            daemon=True,
-        ).start()
+        self._http = LoopbackHttp(
+            ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self)), "azure-fake"
+        )
+        self.url = self._http.url
         return self
-
-    def stop(self) -> None:
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-            self._server = None
-
-    def __enter__(self) -> AzureFake:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
 
     # -- seeding -----------------------------------------------------------------------
 
@@ -440,10 +416,7 @@ def _one(
 
 
 def _handler_for(fake: AzureFake) -> type[BaseHTTPRequestHandler]:
-    class Handler(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
-        disable_nagle_algorithm = True  # headers and body are two writes: no 40 ms stalls
-
+    class Handler(QuietHandler):
         def _serve(self) -> None:
             length = int(self.headers.get("Content-Length") or 0)
             raw = self.rfile.read(length) if length else b""
@@ -459,9 +432,6 @@ def _handler_for(fake: AzureFake) -> type[BaseHTTPRequestHandler]:
             self.wfile.write(payload)
 
         do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = _serve
-
-        def log_message(self, format: str, *args: Any) -> None:  # quiet
-            return
 
     return Handler
 

@@ -20,16 +20,15 @@ from __future__ import annotations
 
 import json
 import re
-import threading
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from types import TracebackType
+from http.server import ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 from sandbox.gcp_fake import compute, rest_apis
 from sandbox.gcp_fake.world import ApiError, Fault, Json, World
+from sandbox.loopback_http import LoopbackHttp, QuietHandler, ServedFake
 
 Handler = Callable[[World, dict[str, str], dict[str, str], Json], Json]
 _ROUTES: list[tuple[str, re.Pattern[str], Handler]] = [
@@ -64,13 +63,8 @@ def _error_body(err: ApiError) -> bytes:
     ).encode()
 
 
-class _RequestHandler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-    disable_nagle_algorithm = True  # headers and body are two writes: no 40 ms ACK stalls
+class _RequestHandler(QuietHandler):
     server: _Server
-
-    def log_message(self, format: str, *args: Any) -> None:
-        return
 
     def do_GET(self) -> None:
         self._handle("GET")
@@ -119,41 +113,18 @@ class _RequestHandler(BaseHTTPRequestHandler):
 
 
 class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-
     def __init__(self, world: World) -> None:
         super().__init__(("127.0.0.1", 0), _RequestHandler)
         self.world = world
 
 
-class GcpFake:
+class GcpFake(ServedFake):
     """A running fake: seed it, point clients at ``url``, read state back, inject faults."""
 
     def __init__(self, clock: Callable[[], datetime] | None = None) -> None:
         self.world = World(clock or (lambda: datetime.now(UTC)))
-        self._server = _Server(self.world)
-        self.url = f"http://127.0.0.1:{self._server.server_address[1]}"
-        self._thread = threading.Thread(
-            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-        )
-        self._thread.start()
-
-    # ---- lifecycle ------------------------------------------------------------------------
-    def stop(self) -> None:
-        self._server.shutdown()
-        self._server.server_close()
-        self._thread.join(timeout=5)
-
-    def __enter__(self) -> GcpFake:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
+        self._http = LoopbackHttp(_Server(self.world), "gcp-fake")
+        self.url = self._http.url
 
     # ---- seeding --------------------------------------------------------------------------
     def add_project(self, project: str, parent: str = "") -> None:
