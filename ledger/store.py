@@ -6,15 +6,35 @@ Keys are ``/``-separated relative paths. Cloud stores (S3, GCS, Azure Blob) live
 
 from __future__ import annotations
 
+import fcntl
+import hashlib
 import os
 import tempfile
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
+
+# The version a conditional write names when the object must not exist yet.
+ABSENT = ""
 
 
 class StoreError(Exception):
     """The store could not be read or written (missing bucket, permissions, ...)."""
+
+
+class Conflict(StoreError):
+    """A conditional write lost a race: the object changed (or appeared) since it was read."""
+
+
+@dataclass(frozen=True)
+class Versioned:
+    """An object's bytes and the version a conditional write must name to replace it
+    (S3 ETag, GCS generation, Azure Blob ETag, a content hash on disk); ``ABSENT`` and
+    ``data is None`` when there is no such object."""
+
+    data: bytes | None
+    version: str = ABSENT
 
 
 class ObjectStore(Protocol):
@@ -25,6 +45,13 @@ class ObjectStore(Protocol):
 
     def get(self, key: str) -> bytes | None:
         """Read one object; None when it does not exist."""
+
+    def read(self, key: str) -> Versioned:
+        """Read one object with its version, for a later ``put_if``."""
+
+    def put_if(self, key: str, data: bytes, version: str) -> str:
+        """Write only if the object is still at ``version`` (``ABSENT``: does not exist
+        yet); return the new version. Raise Conflict when another writer got there first."""
 
     def list(self, prefix: str) -> Iterator[str]:
         """Keys under ``prefix``, in lexical order."""
@@ -71,6 +98,25 @@ class LocalStore:
         except OSError as err:
             raise StoreError(f"cannot read {path}: {err}") from err
 
+    def read(self, key: str) -> Versioned:
+        data = self.get(key)
+        return Versioned(data, _content_version(data))
+
+    def put_if(self, key: str, data: bytes, version: str) -> str:
+        path = self.root / _check_key(key)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            # One lock file per object serialises compare-and-replace across processes.
+            with open(path.parent / f".lock-{path.name}", "a+b") as lock:
+                fcntl.flock(lock, fcntl.LOCK_EX)
+                current = _content_version(path.read_bytes() if path.exists() else None)
+                if current != version:
+                    raise Conflict(f"{key} changed since it was read")
+                self.put(key, data)
+        except OSError as err:
+            raise StoreError(f"cannot write {path}: {err}") from err
+        return _content_version(data)
+
     def list(self, prefix: str) -> Iterator[str]:
         base = self.root / prefix.rstrip("/") if prefix else self.root
         start = base if base.is_dir() else base.parent
@@ -79,9 +125,13 @@ class LocalStore:
         keys = (
             p.relative_to(self.root).as_posix()
             for p in start.rglob("*")
-            if p.is_file() and not p.name.startswith(".tmp-")
+            if p.is_file() and not p.name.startswith((".tmp-", ".lock-"))
         )
         yield from sorted(k for k in keys if k.startswith(prefix))
 
     def delete(self, key: str) -> None:
         (self.root / _check_key(key)).unlink(missing_ok=True)
+
+
+def _content_version(data: bytes | None) -> str:
+    return ABSENT if data is None else hashlib.sha256(data).hexdigest()[:32]

@@ -3,6 +3,35 @@
 A kind module (``providers/<cloud>/<kind>.py``) exposes one adapter class with
 ``discover(target)`` and ``apply(decisions, dry_run)``. Everything here is plain
 data: no SDK imports, no clock, no environment.
+
+Outcomes: what one ``Result`` says happened, and what follows from it.
+
+========  =====================================  ==================  =========================
+outcome   meaning                                retried?            ledger
+========  =====================================  ==================  =========================
+done      the cloud confirmed the change: AWS    no                  a stop opens an off-period
+          state ``stopping``/``stopped`` (or                         at ``Result.at``; a start
+          the new capacity) in its answer, a                         closes one there and
+          GCP operation ``DONE`` without                             books its savings
+          ``error``, an Azure LRO ``Succeeded``
+accepted  the cloud took the request but did     the next discovery  a row ``accepted``; the
+          not confirm it before the adapter's    confirms or fails   period opens (or closes)
+          deadline (an operation still           it                  when a later discovery
+          ``RUNNING``)                                               observes the new state,
+                                                                     at the accepted instant
+failed    refused, or failed after acceptance    starts: yes, while  a row ``failed`` with the
+          (an operation ending with ``error``,   the schedule says   cloud's error; nothing
+          an LRO ``Failed``), or nothing saved   on; stops: the      booked
+          to restore                             next run replans
+skipped   nothing attempted (the plan said skip) no                  a row only for problems
+                                                                     (bad tags)
+dry-run   a dry run's planned action             no                  nothing: a dry run writes
+                                                                     nothing
+========  =====================================  ==================  =========================
+
+An adapter never returns ``done`` for an operation it has not seen finish: an
+operation still running at the deadline is ``accepted``. A bug (anything that is not
+the SDK's error type) is not a result: it propagates with its traceback.
 """
 
 from __future__ import annotations
@@ -38,6 +67,8 @@ class Action(StrEnum):
 
 class Outcome(StrEnum):
     DONE = "done"
+    # The cloud took the request; a later discovery confirms or fails it (table above).
+    ACCEPTED = "accepted"
     DRY_RUN = "dry-run"
     FAILED = "failed"
     SKIPPED = "skipped"
