@@ -1,107 +1,199 @@
-"""From one target's results to ledger rows, keeping the off-periods in the state object.
+"""From what one run observed and did on a target to ledger rows and state changes.
 
-Savings are booked exactly once, when a resource comes back on: the hours between the
-stop offhours made and the start (ours, or one observed because someone started it by
-hand, or because the resource disappeared), times the hourly price known at stop time.
-What is still off is not booked here; reports accrue it up to "now" from the state.
+Bookings come from what was observed, never from what was asked for:
+
+* an off-period opens at a stop the cloud confirmed (``done``), or at the instant of an
+  intent or an accepted stop that a later discovery finds carried out;
+* it closes at a confirmed start, at an observed return (someone started the resource,
+  or it vanished), or at the instant of a start intent a later discovery finds carried
+  out; the savings of the whole period are booked then, once.
+
+Every function here changes the ``TargetState`` it is given and returns the rows to
+write; the job applies them to a freshly read state on every compare-and-swap retry, so
+each must be safe to apply again to a state it has already changed (it is: what was
+resolved is no longer there to resolve). Instants never go back: ``floor`` is the
+target's last run, and nothing is booked before it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import logging
+from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any
 
-from ledger.book import run_id_for
 from ledger.record import Row
-from ledger.run_state import OffPeriod, TargetState
+from ledger.run_state import ActionIntent, OffPeriod, TargetState
 from providers.base import Action, Outcome, Resource, ResourceState, Result
+
+log = logging.getLogger("offhours.bookings")
 
 _OFF = (Action.STOP, Action.SCALE_DOWN)
 _ON = (Action.START, Action.SCALE_UP)
+_OFF_NAMES = tuple(a.value for a in _OFF)
 
 
-def rows_for_run(
-    results: Iterable[Result],
+def later(at: datetime, floor: datetime | None) -> datetime:
+    """``at``, or ``floor`` when the clock went back behind it."""
+    return at if floor is None or at >= floor else floor
+
+
+def record_intents(
+    state: TargetState, run_id: str, intents: Mapping[str, tuple[str, Resource, str]], at: datetime
+) -> None:
+    """Write-ahead: what this run is about to do (key -> (action, resource, schedule))."""
+    for key, (action, resource, schedule) in intents.items():
+        price = resource.price
+        state.intents[key] = ActionIntent(
+            run_id=run_id,
+            action=action,
+            at=at,
+            hourly_price=price.hourly if price else None,
+            currency=price.currency if price else "USD",
+            price_source=price.source if price else "",
+            schedule=schedule,
+        )
+
+
+def observe(
     resources: Iterable[Resource],
     discovered_kinds: set[str],
     state: TargetState,
-    now: datetime,
+    at: datetime,
+    run_id: str,
 ) -> list[dict[str, Any]]:
-    """Ledger rows for one run of one target; updates ``state.off`` in place."""
-    run_id = run_id_for(now)
-    # First close what came back without us (or vanished): a resource found running and
-    # stopped again in this same run must have its old off-period booked, not overwritten.
-    rows = _observed_returns(resources, discovered_kinds, state, now, run_id)
-    results = list(results)
-    current = {r.resource.key: r.decision.reason for r in results if r.decision.problem}
-    known, state.problems = state.problems, current
-    for result in results:
-        if (
-            result.decision.problem
-            and known.get(result.resource.key) == current[result.resource.key]
-        ):
-            continue  # already in the ledger; a problem is booked when it appears or changes
-        row = _row_for_result(result, state, run_id)
-        if row is not None:
-            rows.append(row)
+    """Before planning: resolve what earlier runs left unconfirmed (their intents), then
+    close the off-periods of resources that came back without us or vanished."""
+    seen = {r.key: r for r in resources}
+    rows = _resolve_intents(seen, discovered_kinds, state, at, run_id)
+    rows += _observed_returns(seen, discovered_kinds, state, at, run_id)
     return [row.to_dict() for row in rows]
 
 
-def _row_for_result(result: Result, state: TargetState, run_id: str) -> Row | None:
-    decision, resource = result.decision, result.resource
-    action = decision.action
-    if action is Action.SKIP and not decision.problem:
-        return None
-    base = _row(resource, run_id, result.at, action.value, result.outcome.value, decision.reason)
-    extra: dict[str, Any] = {
-        "schedule": decision.schedule,
-        "error": result.error,
-        "detail": result.detail,
-    }
-    if result.outcome is Outcome.DONE and action in _OFF:
-        state.off[resource.key] = OffPeriod(
-            since=result.at,
-            hourly_price=resource.price.hourly if resource.price else None,
-            currency=resource.price.currency if resource.price else "USD",
-            price_source=resource.price.source if resource.price else "",
-            schedule=decision.schedule,
-            action=action.value,
-        )
-    elif result.outcome is Outcome.DONE and action in _ON:
+def book_results(
+    results: Iterable[Result], state: TargetState, floor: datetime | None, run_id: str
+) -> list[dict[str, Any]]:
+    """After acting: this run's results, each booked against this run's intent for it.
+    A result whose intent is gone was resolved by another run (one that took over an
+    expired lease): booking it again would count it twice."""
+    results = list(results)
+    current = {r.resource.key: r.decision.reason for r in results if r.decision.problem}
+    known, state.problems = state.problems, current
+    rows: list[Row] = []
+    for result in results:
+        key = result.resource.key
+        if result.decision.problem:
+            if known.get(key) != current[key]:
+                rows.append(_result_row(result, later(result.at, floor), run_id))
+            continue  # a problem is booked when it appears or changes
+        if result.decision.action is Action.SKIP:
+            continue
+        intent = state.intents.get(key)
+        if intent is None or intent.run_id != run_id:
+            log.warning("not booking %s %s: resolved by another run", result.outcome, key)
+            continue
+        rows.append(_book_result(result, intent, state, later(result.at, floor), run_id))
+    return [row.to_dict() for row in rows]
+
+
+def _book_result(
+    result: Result, intent: ActionIntent, state: TargetState, at: datetime, run_id: str
+) -> Row:
+    key, action = result.resource.key, result.decision.action
+    row = _result_row(result, at, run_id)
+    if result.outcome is Outcome.ACCEPTED:
+        intent.accepted = True
+        intent.at = at
+        return row
+    del state.intents[key]
+    if result.outcome is not Outcome.DONE:
+        return row
+    if action in _OFF:
+        state.off[key] = _period(intent, at)
+        return row
+    period = state.off.pop(key, None)
+    if period is None:
+        detail = _join(result.detail, "was not stopped by offhours: no savings booked")
+        return Row(**{**_fields(row), "detail": detail})
+    return Row(**{**_fields(row), **_booking(period, at)})
+
+
+def _resolve_intents(
+    seen: Mapping[str, Resource],
+    discovered_kinds: set[str],
+    state: TargetState,
+    at: datetime,
+    run_id: str,
+) -> list[Row]:
+    rows: list[Row] = []
+    for key, intent in sorted(state.intents.items()):
+        if intent.run_id == run_id:
+            continue
+        resource = seen.get(key)
+        if resource is None:
+            if _kind(key) in discovered_kinds:
+                del state.intents[key]  # vanished: its period is closed with the others
+            continue
+        if resource.state is ResourceState.TRANSITIONAL:
+            continue  # decided once it settles
+        del state.intents[key]
+        row = _resolved(resource, intent, state, at, run_id)
+        if row is not None:
+            rows.append(row)
+    return rows
+
+
+def _resolved(
+    resource: Resource, intent: ActionIntent, state: TargetState, at: datetime, run_id: str
+) -> Row | None:
+    """One intent another run left, against what discovery now shows."""
+    is_off = resource.state is resource.off_state
+    how = (
+        f"accepted by the cloud in run {intent.run_id}"
+        if intent.accepted
+        else f"run {intent.run_id} ended before recording its outcome"
+    )
+    wanted_off = intent.action in _OFF_NAMES
+    if wanted_off == is_off:
+        base = _row(resource, run_id, at, intent.action, "done", f"confirmed: {how}")
+        if wanted_off:
+            state.off.setdefault(resource.key, intent.period())
+            return Row(**base, schedule=intent.schedule, period_start=intent.at)
         period = state.off.pop(resource.key, None)
         if period is None:
-            extra["detail"] = _join(result.detail, "was not stopped by offhours: no savings booked")
-        else:
-            extra.update(_booking(period, result.at))
-    return Row(**{**base, **extra})
+            return Row(**base, schedule=intent.schedule, period_start=intent.at)
+        return Row(**{**base, **_booking(period, intent.at)})
+    if not intent.accepted:
+        log.info("intent %s %s of run %s not carried out", intent.action, resource.key, how)
+        return None
+    reason = f"{intent.action} {how}, but the resource was found {resource.state.value}"
+    return Row(**{**_row(resource, run_id, at, intent.action, "failed", reason), "error": reason})
 
 
 def _observed_returns(
-    resources: Iterable[Resource],
+    seen: Mapping[str, Resource],
     discovered_kinds: set[str],
     state: TargetState,
-    now: datetime,
+    at: datetime,
     run_id: str,
 ) -> list[Row]:
     """Close off-periods of resources that came back without us (started by hand) or
     vanished (terminated, untagged), so savings never accrue for time they ran."""
-    seen = {r.key: r for r in resources}
     rows: list[Row] = []
     for key in sorted(state.off):
+        if key in state.intents:
+            continue  # an unresolved action of ours decides this one
         resource = seen.get(key)
-        kind = key.split("/")[3]
-        if resource is None and kind in discovered_kinds:
-            period = state.off.pop(key)
-            rows.append(_vanished_row(key, period, now, run_id))
+        if resource is None and _kind(key) in discovered_kinds:
+            rows.append(_vanished_row(key, state.off.pop(key), at, run_id))
         elif resource is not None and resource.state is ResourceState.RUNNING:
             period = state.off.pop(key)
             back = resource.started_at
-            end = back if back is not None and period.since < back <= now else now
+            end = back if back is not None and period.since < back <= at else at
             base = _row(
                 resource,
                 run_id,
-                now,
+                at,
                 "start",
                 "observed",
                 "came back outside offhours (started by hand or by another tool)",
@@ -110,11 +202,11 @@ def _observed_returns(
     return rows
 
 
-def _vanished_row(key: str, period: OffPeriod, now: datetime, run_id: str) -> Row:
+def _vanished_row(key: str, period: OffPeriod, at: datetime, run_id: str) -> Row:
     provider, account, region, kind, resource_id = key.split("/", 4)
     return Row(
         run_id=run_id,
-        recorded_at=now,
+        recorded_at=at,
         provider=provider,
         account=account,
         region=region,
@@ -127,8 +219,22 @@ def _vanished_row(key: str, period: OffPeriod, now: datetime, run_id: str) -> Ro
         action="start",
         outcome="observed",
         reason="no longer found (terminated or its schedule tag removed): off-period closed",
-        **_booking(period, now),
+        **_booking(period, at),
     )
+
+
+def _result_row(result: Result, at: datetime, run_id: str) -> Row:
+    decision = result.decision
+    base = _row(
+        result.resource, run_id, at, decision.action.value, result.outcome.value, decision.reason
+    )
+    return Row(**base, schedule=decision.schedule, error=result.error, detail=result.detail)
+
+
+def _period(intent: ActionIntent, at: datetime) -> OffPeriod:
+    period = intent.period()
+    period.since = at
+    return period
 
 
 def _row(
@@ -156,15 +262,24 @@ def _row(
     }
 
 
+def _fields(row: Row) -> dict[str, Any]:
+    return {name: getattr(row, name) for name in Row.__dataclass_fields__}
+
+
 def _booking(period: OffPeriod, end: datetime) -> dict[str, Any]:
     return {
         "period_start": period.since,
-        "period_end": end,
+        # A return observed before the period began (a clock that went back) books 0 h.
+        "period_end": later(end, period.since),
         "hourly_price": period.hourly_price,
         "currency": period.currency,
         "price_source": period.price_source,
         "schedule": period.schedule,
     }
+
+
+def _kind(key: str) -> str:
+    return key.split("/")[3]
 
 
 def _join(*parts: str) -> str:

@@ -44,7 +44,7 @@ def scheduled_run(
     """One run over every target (or only ``targets``, one item of a fan-out)."""
     from functions.wiring import build_job
 
-    job = replace(build_job(settings, lambda: datetime.now(UTC)), time_left=time_left)
+    job = replace(build_job(settings, lambda: now), time_left=time_left)
     report = reconcile(job, now, targets=targets)
     log_report(report, logger, settings.dry_run)
     return summary(report)

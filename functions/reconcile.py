@@ -3,13 +3,8 @@
 Targets run in parallel on a bounded pool. One target failing (access denied, throttled
 to death, a bug in one adapter) is reported in its TargetReport and never stops the
 others. Within a target, one kind failing discovery is reported and the other kinds are
-still scheduled.
-
-Order of writes after acting: the target's state object first, carrying the run's ledger
-rows as "pending" in the same atomic write; then the ledger object; then the state again
-without them. A crash anywhere in between is finished by the next run (it writes what is
-still pending; ledger writes merge by resource and action), so no booking is lost or
-counted twice.
+still scheduled. What one run does on one target, and how it survives crashes, races,
+failing stores and clocks that go back, is ``functions/target_run.py``.
 """
 
 from __future__ import annotations
@@ -21,28 +16,15 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 import schedules
-from functions.bookings import rows_for_run
-from functions.planner import Policy, plan
-from ledger.book import object_key, run_id_for, write_run
-from ledger.inventory import taken_at, write_inventory
-from ledger.run_state import load_state, save_state, state_key
-from ledger.store import ObjectStore
-from providers.base import (
-    Action,
-    Connection,
-    Decision,
-    KindAdapter,
-    Outcome,
-    Resource,
-    Result,
-    Target,
-)
-from providers.pricing import PriceBook, PriceSource, enrich
+from functions.planner import Policy
+from functions.target_run import run_target
+from ledger.book import new_run_id
+from ledger.store import ObjectStore, StoreError
+from providers.base import Connection, Decision, KindAdapter, Outcome, Result, Target
+from providers.pricing import PriceSource
 
 log = logging.getLogger("offhours.reconcile")
 DEFERRED_KEY = "state/v1/deferred-targets.json"
-# Untagged resources are listed for the digest's opportunities once a day, not every run.
-INVENTORY_EVERY = timedelta(hours=24)
 
 
 @dataclass
@@ -51,6 +33,9 @@ class TargetReport:
     decisions: list[Decision] = field(default_factory=list)
     results: list[Result] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
+    # Worth an operator's attention, but nothing failed (a clock that went back, a state
+    # object rebuilt from the ledger).
+    warnings: list[str] = field(default_factory=list)
     deferred: bool = False
     ledger_key: str = ""
     rows: int = 0
@@ -80,6 +65,10 @@ class RunReport:
         return [f"{t.target}: {e}" for t in self.targets for e in t.errors]
 
     @property
+    def warnings(self) -> list[str]:
+        return [f"{t.target}: {w}" for t in self.targets for w in t.warnings]
+
+    @property
     def deferred(self) -> list[Target]:
         return [t.target for t in self.targets if t.deferred]
 
@@ -99,7 +88,10 @@ class Job:
     # Seconds left before the platform kills the run (Lambda); None = no limit.
     time_left: Callable[[], float] | None = None
     min_seconds_per_target: float = 60.0
-    clock: Callable[[], datetime] | None = None
+    # The job's one clock: results are stamped with it (``--at`` or the trigger's time).
+    clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
+    # How long a run may act on a target before another run may take over (job clock).
+    lease_ttl: timedelta = timedelta(minutes=10)
     # Live price APIs (providers/pricing.py); empty = the bundled tables only.
     price_sources: Sequence[PriceSource] = ()
 
@@ -112,26 +104,27 @@ def reconcile(
 ) -> RunReport:
     if now.tzinfo is None:
         raise ValueError("reconcile needs a zone-aware instant")
+    run_id = new_run_id(now)
     all_targets, listing_errors = _targets(job) if targets is None else (list(targets), [])
     ordered = _deferred_first(job.store, all_targets)
     reports: list[TargetReport] = [
         TargetReport(Target(p, "?"), errors=[e]) for p, e in listing_errors
     ]
-    for report in _fan_out(job, ordered, now):
+    for report in _fan_out(job, ordered, now, run_id):
         reports.append(report)
         if on_target_done:
             on_target_done(report)
     if not job.dry_run:
         _save_deferred(job.store, [r.target for r in reports if r.deferred])
-    return RunReport(run_id_for(now), now, job.dry_run, reports)
+    return RunReport(run_id, now, job.dry_run, reports)
 
 
-def _fan_out(job: Job, targets: list[Target], now: datetime) -> Iterator[TargetReport]:
+def _fan_out(job: Job, targets: list[Target], now: datetime, run_id: str) -> Iterator[TargetReport]:
     if len(targets) <= 1 or job.max_workers <= 1:
-        yield from (_guarded_target(job, target, now) for target in targets)
+        yield from (_guarded_target(job, target, now, run_id) for target in targets)
         return
     with ThreadPoolExecutor(max_workers=job.max_workers) as pool:
-        futures = [pool.submit(_guarded_target, job, target, now) for target in targets]
+        futures = [pool.submit(_guarded_target, job, target, now, run_id) for target in targets]
         yield from (future.result() for future in futures)
 
 
@@ -147,146 +140,41 @@ def _targets(job: Job) -> tuple[list[Target], list[tuple[str, str]]]:
     return targets, errors
 
 
-def _guarded_target(job: Job, target: Target, now: datetime) -> TargetReport:
+def _guarded_target(job: Job, target: Target, now: datetime, run_id: str) -> TargetReport:
+    report = TargetReport(target)
     if job.time_left is not None and job.time_left() < job.min_seconds_per_target:
-        return TargetReport(target, deferred=True, errors=["deferred: not enough time left"])
+        report.deferred = True
+        report.errors.append("deferred: not enough time left")
+        return report
     try:
-        return _run_target(job, target, now)
+        run_target(job, target, now, run_id, report)
+    except StoreError as err:  # the store is down: nothing was done to this target
+        log.error("target skipped: %s", err, extra={"target": str(target)})
+        report.errors.append(f"state store unavailable, nothing done: {err}")
     except Exception as err:  # isolate targets; the cause is logged with its traceback
         log.exception("target failed", extra={"target": str(target)})
-        return TargetReport(target, errors=[f"{type(err).__name__}: {err}"])
-
-
-def _run_target(job: Job, target: Target, now: datetime) -> TargetReport:
-    report = TargetReport(target)
-    key = state_key(target.provider, target.account, target.region)
-    state = load_state(job.store, key)
-    resources, discovered_kinds = _discover(job, target, report)
-    if job.price_sources:
-        book = PriceBook(job.price_sources, now, store=job.store)
-        resources = enrich(resources, book)
-        report.errors.extend(f"prices: {e}" for e in book.errors)
-    # A kind's start side acts on the transitions since its last successful discovery;
-    # state written before per-kind tracking has only ``last_run``, standing for all kinds.
-    last_runs = {
-        adapter.kind: state.kind_runs.get(adapter.kind, state.last_run)
-        for adapter in job.adapters.get(target.provider, ())
-    }
-    decisions = plan(
-        resources,
-        now,
-        {kind: at for kind, at in last_runs.items() if at is not None},
-        job.catalog,
-        job.policy,
-        wake=job.wake,
-        retry=frozenset(state.retry_start),
-    )
-    report.decisions = decisions
-    report.results = _apply(job, target, decisions, report)
-    if job.dry_run:
-        return report
-    rows = rows_for_run(report.results, resources, discovered_kinds, state, now)
-    report.ledger_key = object_key(target.provider, target.account, target.region, now)
-    if rows:
-        state.pending[report.ledger_key] = state.pending.get(report.ledger_key, []) + rows
-    state.last_run = now
-    state.kind_runs.update(dict.fromkeys(discovered_kinds, now))
-    state.retry_start = sorted(
-        r.resource.key
-        for r in report.failed
-        if r.decision.action in (Action.START, Action.SCALE_UP)
-    )
-    save_state(job.store, key, state)
-    if state.pending:
-        for ledger_key, pending in state.pending.items():
-            written = write_run(job.store, ledger_key, pending)
-            if ledger_key == report.ledger_key:
-                report.rows = written
-        state.pending = {}
-        save_state(job.store, key, state)
-    # Last: the inventory is a report for the digest; nothing the run did depends on it.
-    if _inventory_due(job, target, now):
-        write_inventory(job.store, target, _inventory(job, target, resources, report), now)
+        report.errors.append(f"{type(err).__name__}: {err}")
     return report
 
 
-def _discover(job: Job, target: Target, report: TargetReport) -> tuple[list[Resource], set[str]]:
-    resources: list[Resource] = []
-    discovered: set[str] = set()
-    for adapter in job.adapters.get(target.provider, ()):
-        try:
-            resources.extend(adapter.discover(target))
-            discovered.add(adapter.kind)
-        except Exception as err:  # one kind failing must not hide the others
-            log.exception("discovery failed", extra={"target": str(target), "kind": adapter.kind})
-            report.errors.append(f"{adapter.kind}: discovery failed: {err}")
-    return resources, discovered
-
-
-def _inventory_due(job: Job, target: Target, now: datetime) -> bool:
-    last = taken_at(job.store, target)
-    return last is None or now - last >= INVENTORY_EVERY
-
-
-def _inventory(
-    job: Job, target: Target, discovered: list[Resource], report: TargetReport
-) -> list[Resource]:
-    """What the digest's opportunities are found in: the scheduled resources plus the
-    untagged ones of kinds whose adapter can list them (``inventory(target)``)."""
-    everything = {r.key: r for r in discovered}
-    for adapter in job.adapters.get(target.provider, ()):
-        lister = getattr(adapter, "inventory", None)
-        if lister is None:
-            continue
-        try:
-            everything.update((r.key, r) for r in lister(target) if r.key not in everything)
-        except Exception as err:  # the inventory is a report: never fail the run for it
-            log.warning("inventory failed", exc_info=True, extra={"kind": adapter.kind})
-            report.errors.append(f"{adapter.kind}: inventory failed: {err}")
-    return list(everything.values())
-
-
-def _apply(
-    job: Job, target: Target, decisions: list[Decision], report: TargetReport
-) -> list[Result]:
-    results: list[Result] = []
-    by_kind: dict[str, list[Decision]] = {}
-    for decision in decisions:
-        by_kind.setdefault(decision.resource.kind, []).append(decision)
-    for adapter in job.adapters.get(target.provider, ()):
-        group = by_kind.get(adapter.kind, [])
-        if not group:
-            continue
-        try:
-            results.extend(adapter.apply(group, job.dry_run))
-        except Exception as err:  # record every decision of the kind as failed, keep going
-            log.exception("apply failed", extra={"target": str(target), "kind": adapter.kind})
-            report.errors.append(f"{adapter.kind}: apply failed: {err}")
-            at = job.clock() if job.clock else datetime.now(UTC)
-            results.extend(
-                Result(
-                    d,
-                    Outcome.SKIPPED if d.action is Action.SKIP else Outcome.FAILED,
-                    at,
-                    error=str(err),
-                )
-                for d in group
-            )
-    return results
-
-
 def _deferred_first(store: ObjectStore, targets: list[Target]) -> list[Target]:
+    """Targets a previous run had to defer go first (an order hint: losing it is harmless)."""
     import json
 
-    data = store.get(DEFERRED_KEY)
-    if not data:
+    try:
+        data = store.get(DEFERRED_KEY)
+        names = set(json.loads(data)) if data else set()
+    except (StoreError, ValueError, TypeError) as err:
+        log.warning("deferred targets unreadable, ignored: %s", err)
         return targets
-    names = set(json.loads(data))
     return sorted(targets, key=lambda t: str(t) not in names)
 
 
 def _save_deferred(store: ObjectStore, deferred: list[Target]) -> None:
     import json
 
-    if deferred or store.get(DEFERRED_KEY) is not None:
-        store.put(DEFERRED_KEY, json.dumps(sorted(str(t) for t in deferred)).encode())
+    try:
+        if deferred or store.get(DEFERRED_KEY) is not None:
+            store.put(DEFERRED_KEY, json.dumps(sorted(str(t) for t in deferred)).encode())
+    except StoreError as err:
+        log.warning("deferred targets not saved: %s", err)

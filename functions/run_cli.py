@@ -6,7 +6,7 @@ import argparse
 import os
 import sys
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from functions.cli import UsageError, instant
@@ -126,7 +126,7 @@ def execute(
     from ledger.store import StoreError
 
     try:
-        job = build_job(settings, clock or (lambda: datetime.now(UTC)), wake=wake)
+        job = build_job(settings, clock or (lambda: now), wake=wake)
     except (ConfigError, StoreError) as err:
         raise UsageError(str(err)) from err
     except Exception as err:

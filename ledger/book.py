@@ -14,6 +14,8 @@ from __future__ import annotations
 import gzip
 import io
 import json
+import secrets
+import zlib
 from collections.abc import Iterable, Iterator, Mapping
 from datetime import UTC, date, datetime
 from typing import Any
@@ -24,36 +26,66 @@ from ledger.store import ObjectStore
 ROOT = "ledger/"
 
 
+class LedgerReadError(ValueError):
+    """One ledger object could not be read (truncated, not gzip, not JSON lines)."""
+
+
 def run_id_for(at: datetime) -> str:
-    """A run is named after the instant it was triggered for (UTC, second precision)."""
+    """The instant a run was triggered for (UTC, second precision): the sortable part of
+    its id."""
     return _utc(at).strftime("%Y%m%dT%H%M%SZ")
 
 
-def object_key(provider: str, account: str, region: str, run_at: datetime) -> str:
+def new_run_id(at: datetime) -> str:
+    """A run's id: its instant plus a random part, unique per invocation, so two runs
+    triggered for the same second (a duplicate delivery, a manual run) never share one."""
+    return f"{run_id_for(at)}-{secrets.token_hex(4)}"
+
+
+def object_key(provider: str, account: str, region: str, run_at: datetime, run_id: str = "") -> str:
     utc = _utc(run_at)
     return (
         f"{ROOT}{SCHEMA_VERSION}/provider={provider}/account={account}/"
-        f"date={utc.date().isoformat()}/{run_id_for(utc)}-{region or 'global'}.jsonl.gz"
+        f"date={utc.date().isoformat()}/{run_id or run_id_for(utc)}-{region or 'global'}.jsonl.gz"
     )
 
 
 def encode(records: Iterable[Mapping[str, Any]]) -> bytes:
     buffer = io.BytesIO()
     # mtime=0 keeps the bytes identical for identical rows (retries rewrite the same object).
+    # allow_nan=False: the ledger is strict JSON, which Athena and BigQuery require.
     with gzip.GzipFile(fileobj=buffer, mode="wb", mtime=0) as handle:
         for record in records:
-            handle.write(json.dumps(record, sort_keys=True, separators=(",", ":")).encode())
+            line = json.dumps(record, sort_keys=True, separators=(",", ":"), allow_nan=False)
+            handle.write(line.encode())
             handle.write(b"\n")
     return buffer.getvalue()
 
 
+def _reject_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
+
+
 def decode(data: bytes) -> Iterator[dict[str, Any]]:
+    """Rows of one object; LedgerReadError when it is not whole, strict JSON lines."""
     # One object is one run of one target: small enough to inflate at once, which is
     # much faster than reading a GzipFile line by line.
-    loads = json.loads
-    for line in gzip.decompress(data).splitlines():
-        if line.strip():
-            yield loads(line)
+    try:
+        lines = gzip.decompress(data).splitlines()
+    except (OSError, EOFError, zlib.error) as err:
+        raise LedgerReadError(f"not a whole gzip object: {err}") from err
+    rows = []
+    for number, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line, parse_constant=_reject_constant)
+        except ValueError as err:
+            raise LedgerReadError(f"line {number}: {err}") from err
+        if not isinstance(row, dict):
+            raise LedgerReadError(f"line {number}: not a JSON object")
+        rows.append(row)
+    return iter(rows)
 
 
 def write_run(store: ObjectStore, key: str, records: list[dict[str, Any]]) -> int:
@@ -76,13 +108,50 @@ def read_records(
     since: date | None = None,
     until: date | None = None,
     provider: str | None = None,
+    unreadable: list[str] | None = None,
+    account: str | None = None,
+    suffix: str = "",
 ) -> Iterator[dict[str, Any]]:
     """Stream every row whose date partition lies in [since, until]; older schema
-    versions are read too (each row carries its own ``x_SchemaVersion``)."""
+    versions are read too (each row carries its own ``x_SchemaVersion``).
+
+    An object that cannot be read is skipped and named in ``unreadable`` ("key: why"),
+    so one damaged object never hides the rest; without that list it raises
+    LedgerReadError naming the object."""
+    for key in ledger_keys(store, since, until, provider, account):
+        if not key.endswith(suffix):
+            continue
+        data = store.get(key)
+        if data is None:
+            continue
+        try:
+            rows = decode(data)
+        except LedgerReadError as err:
+            if unreadable is None:
+                raise LedgerReadError(f"{store.url}/{key}: {err}") from err
+            unreadable.append(f"{key}: {err}")
+            continue
+        yield from rows
+
+
+def ledger_keys(
+    store: ObjectStore,
+    since: date | None = None,
+    until: date | None = None,
+    provider: str | None = None,
+    account: str | None = None,
+) -> Iterator[str]:
+    """Ledger object keys in [since, until] (by date partition), in lexical order."""
     prefix = ROOT
+    if provider:
+        prefix = f"{ROOT}{SCHEMA_VERSION}/provider={provider}/"
+        if account:
+            prefix += f"account={account}/"
     for key in store.list(prefix):
         parts = dict(p.split("=", 1) for p in key.split("/") if "=" in p)
         if provider and parts.get("provider") != provider:
+            continue
+        if account and parts.get("account") != account:
             continue
         day = parts.get("date")
         if day is None or not key.endswith(".jsonl.gz"):
@@ -91,9 +160,7 @@ def read_records(
             continue
         if until and day > until.isoformat():
             continue
-        data = store.get(key)
-        if data is not None:
-            yield from decode(data)
+        yield key
 
 
 def _utc(at: datetime) -> datetime:

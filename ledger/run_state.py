@@ -1,8 +1,13 @@
 """The small state object kept next to the ledger, one per target.
 
 It remembers when the last successful run happened (so the start side acts on every
-schedule transition since then, and a missed run catches up) and since when offhours
-has kept each resource off (so savings are booked once, when the resource comes back).
+schedule transition since then, and a missed run catches up), since when offhours has
+kept each resource off (so savings are booked once, when the resource comes back), the
+run lease, and the write-ahead intents of the run holding it. ``ledger/README.md``
+describes the protocol and the failures it survives.
+
+Every write of a state object is compare-and-swap on the version that was read
+(``ObjectStore.put_if``): two runs never overwrite each other's state.
 """
 
 from __future__ import annotations
@@ -13,7 +18,15 @@ from datetime import datetime
 from typing import Any
 
 from ledger.record import iso, parse_iso
-from ledger.store import ObjectStore, StoreError
+
+FORMAT_VERSION = 2
+# Versions this code reads: 1 had no lease and no intents (and a ``retry_start`` list
+# the held-off periods now stand for).
+_READABLE = (1, 2)
+
+
+class StateError(ValueError):
+    """A state object failed validation (not JSON, wrong shape, unknown version)."""
 
 
 @dataclass
@@ -39,13 +52,82 @@ class OffPeriod:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> OffPeriod:
+        price = data.get("hourly_price")
+        if price is not None and not isinstance(price, int | float):
+            raise StateError(f"hourly_price must be a number, not {price!r}")
         return cls(
-            since=parse_iso(data["since"]),
-            hourly_price=data.get("hourly_price"),
+            since=_instant(data["since"]),
+            hourly_price=price,
             currency=data.get("currency", "USD"),
             price_source=data.get("price_source", ""),
             schedule=data.get("schedule", ""),
             action=data.get("action", "stop"),
+        )
+
+
+@dataclass
+class Lease:
+    """The run allowed to act on the target until ``until`` (the job's clock)."""
+
+    run_id: str
+    until: datetime
+
+    def live_for_other(self, run_id: str, now: datetime) -> bool:
+        return self.run_id != run_id and self.until > now
+
+
+@dataclass
+class ActionIntent:
+    """What a run is about to do to one resource, recorded before the call.
+
+    ``accepted``: the cloud took the request but had not confirmed it; the next
+    discovery confirms (books from ``at``) or fails it. An intent left by a run that
+    died is resolved the same way: by looking at the resource.
+    """
+
+    run_id: str
+    action: str
+    at: datetime
+    accepted: bool = False
+    hourly_price: float | None = None
+    currency: str = "USD"
+    price_source: str = ""
+    schedule: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "run_id": self.run_id,
+            "action": self.action,
+            "at": iso(self.at),
+            "accepted": self.accepted,
+            "hourly_price": self.hourly_price,
+            "currency": self.currency,
+            "price_source": self.price_source,
+            "schedule": self.schedule,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> ActionIntent:
+        return cls(
+            run_id=str(data["run_id"]),
+            action=str(data["action"]),
+            at=_instant(data["at"]),
+            accepted=bool(data.get("accepted", False)),
+            hourly_price=data.get("hourly_price"),
+            currency=data.get("currency", "USD"),
+            price_source=data.get("price_source", ""),
+            schedule=data.get("schedule", ""),
+        )
+
+    def period(self) -> OffPeriod:
+        """The off-period an off action opens at its instant."""
+        return OffPeriod(
+            since=self.at,
+            hourly_price=self.hourly_price,
+            currency=self.currency,
+            price_source=self.price_source,
+            schedule=self.schedule,
+            action=self.action,
         )
 
 
@@ -56,39 +138,83 @@ class TargetState:
     # on the transitions since then, so an outage of one kind is caught up afterwards.
     kind_runs: dict[str, datetime] = field(default_factory=dict)
     off: dict[str, OffPeriod] = field(default_factory=dict)
-    # Resources whose start failed: the next run tries again while the schedule says on.
-    retry_start: list[str] = field(default_factory=list)
     # Problems already written to the ledger (resource key -> reason): a bad tag is booked
     # when it appears or changes, not again on every run.
     problems: dict[str, str] = field(default_factory=dict)
     # Ledger rows saved with the state they belong to, until their ledger object is written:
     # a crash between the two writes is finished by the next run, never lost or doubled.
     pending: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    lease: Lease | None = None
+    # Resource key -> what a run is doing (or did, unconfirmed) to it.
+    intents: dict[str, ActionIntent] = field(default_factory=dict)
 
     def to_json(self) -> bytes:
         body = {
-            "version": 1,
+            "version": FORMAT_VERSION,
             "last_run": iso(self.last_run) if self.last_run else None,
             "kind_runs": {k: iso(v) for k, v in sorted(self.kind_runs.items())},
             "off": {key: period.to_dict() for key, period in sorted(self.off.items())},
-            "retry_start": sorted(self.retry_start),
             "problems": dict(sorted(self.problems.items())),
             "pending": self.pending,
+            "lease": (
+                {"run_id": self.lease.run_id, "until": iso(self.lease.until)}
+                if self.lease
+                else None
+            ),
+            "intents": {k: i.to_dict() for k, i in sorted(self.intents.items())},
         }
-        return json.dumps(body, indent=1, sort_keys=True).encode()
+        # Compact and strict: the object is rewritten on every run of every target.
+        return json.dumps(body, sort_keys=True, separators=(",", ":"), allow_nan=False).encode()
 
     @classmethod
     def from_json(cls, data: bytes) -> TargetState:
-        body = json.loads(data)
-        last = body.get("last_run")
+        """Parse and validate; anything unexpected is a StateError, never a silent reset."""
+        try:
+            body = json.loads(data)
+        except (ValueError, UnicodeDecodeError) as err:
+            raise StateError(f"not JSON: {err}") from err
+        if not isinstance(body, dict):
+            raise StateError("not a JSON object")
+        version = body.get("version")
+        if version not in _READABLE:
+            raise StateError(f"unknown format version {version!r} (this offhours reads 1, 2)")
+        missing = [k for k in ("last_run", "off") if k not in body]
+        if missing:
+            raise StateError(f"missing {', '.join(missing)}")
+        try:
+            return cls._from_body(body)
+        except (KeyError, TypeError, AttributeError, ValueError) as err:
+            raise StateError(f"malformed: {type(err).__name__}: {err}") from err
+
+    @classmethod
+    def _from_body(cls, body: dict[str, Any]) -> TargetState:
+        last = body["last_run"]
+        lease = body.get("lease")
         return cls(
-            last_run=parse_iso(last) if last else None,
-            kind_runs={k: parse_iso(v) for k, v in body.get("kind_runs", {}).items()},
-            off={k: OffPeriod.from_dict(v) for k, v in body.get("off", {}).items()},
-            retry_start=list(body.get("retry_start", [])),
-            problems=dict(body.get("problems", {})),
-            pending=dict(body.get("pending", {})),
+            last_run=_instant(last) if last is not None else None,
+            kind_runs={k: _instant(v) for k, v in _mapping(body, "kind_runs").items()},
+            off={k: OffPeriod.from_dict(v) for k, v in _mapping(body, "off").items()},
+            problems={str(k): str(v) for k, v in _mapping(body, "problems").items()},
+            pending={str(k): list(v) for k, v in _mapping(body, "pending").items()},
+            lease=Lease(str(lease["run_id"]), _instant(lease["until"])) if lease else None,
+            intents={k: ActionIntent.from_dict(v) for k, v in _mapping(body, "intents").items()},
         )
+
+
+def _mapping(body: dict[str, Any], name: str) -> dict[str, Any]:
+    value = body.get(name) or {}
+    if not isinstance(value, dict):
+        raise StateError(f"{name} must be an object")
+    return value
+
+
+def _instant(text: Any) -> datetime:
+    if not isinstance(text, str):
+        raise StateError(f"expected an ISO 8601 instant, not {text!r}")
+    at = parse_iso(text)
+    if at.tzinfo is None:
+        raise StateError(f"instant without a zone: {text!r}")
+    return at
 
 
 def state_key(provider: str, account: str, region: str) -> str:
@@ -97,16 +223,11 @@ def state_key(provider: str, account: str, region: str) -> str:
     )
 
 
-def load_state(store: ObjectStore, key: str) -> TargetState:
-    data = store.get(key)
-    if data is None:
-        return TargetState()
-    try:
-        return TargetState.from_json(data)
-    except (ValueError, KeyError, TypeError) as err:
-        # A corrupt state object must not silently reset the start side: say so.
-        raise StoreError(f"state object {key} is unreadable: {err}") from err
+def corrupt_key(key: str, run_id: str) -> str:
+    """Where an unreadable state object is kept aside (next to it, never overwritten)."""
+    return key.removesuffix("run-state.json") + f"run-state.corrupt-{run_id}.json"
 
 
-def save_state(store: ObjectStore, key: str, state: TargetState) -> None:
+def save_state(store: Any, key: str, state: TargetState) -> None:
+    """Unconditional write: for seeding stores in tests and tools, never for a run."""
     store.put(key, state.to_json())

@@ -300,16 +300,17 @@ def test_live_prices_setting_builds_a_price_source_per_cloud(
 def test_a_crash_between_state_and_ledger_is_finished_by_the_next_run(
     ec2: Any, settings: Settings, clock: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import functions.reconcile as reconcile_module
+    import functions.target_run as target_run
+    from ledger.store import StoreError
 
     launch(ec2, Box("dev", "t3.medium", {"schedule": "office-hours"}))
     job = make_job(settings, clock)
     run(job, clock, at(0, 20, 0))
 
     def crash(*_: Any) -> int:
-        raise OSError("the ledger bucket went away")
+        raise StoreError("the ledger bucket went away")
 
-    monkeypatch.setattr(reconcile_module, "write_run", crash)
+    monkeypatch.setattr(target_run, "write_run", crash)
     report = run(job, clock, at(1, 8, 5))  # starts the box, then cannot write the ledger
     assert "the ledger bucket went away" in report.errors[0]
     assert instance_states(ec2)["dev"] == "running"
