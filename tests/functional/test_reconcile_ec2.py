@@ -300,7 +300,7 @@ def test_live_prices_setting_builds_a_price_source_per_cloud(
 def test_a_crash_between_state_and_ledger_is_finished_by_the_next_run(
     ec2: Any, settings: Settings, clock: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import functions.target_run as target_run
+    from functions import target_run
     from ledger.store import StoreError
 
     launch(ec2, Box("dev", "t3.medium", {"schedule": "office-hours"}))
