@@ -87,6 +87,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     except UsageError as err:
         print(f"offhours: {err}", file=sys.stderr)
         return 2
+    except ValueError as err:
+        # A damaged ledger object (named in the message): not a usage error, not a bug.
+        from ledger.book import LedgerReadError
+
+        if not isinstance(err, LedgerReadError):
+            raise
+        print(f"offhours: {err}", file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         return 130
     return code

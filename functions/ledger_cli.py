@@ -7,6 +7,7 @@ import os
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
+from functions import ledger_verify
 from functions.cli import UsageError
 from functions.settings import ConfigError, Settings
 
@@ -27,6 +28,7 @@ def register(subparsers: Any) -> None:
     export.add_argument("--ledger", help="ledger location: a path, s3://, gs:// or azblob://")
     export.add_argument("--config", help="YAML file of settings")
     export.set_defaults(handler=_export)
+    ledger_verify.register(commands)
 
 
 def _day(text: str | None, default: date, flag: str = "--since") -> date:

@@ -22,6 +22,7 @@ from datetime import datetime, timedelta
 
 import schedules
 from providers.base import Action, Decision, Resource, ResourceState
+from providers.prices import PRICE_TAG, PriceTagError, parse_hourly
 
 DEFAULT_PROTECTED: Mapping[str, frozenset[str]] = {
     "environment": frozenset({"prod", "production"}),
@@ -66,8 +67,9 @@ def plan(
     """``last_run``: the last successful run, or one per kind (a kind whose discovery
     failed keeps its older instant, so the start transitions it missed are caught up).
     ``wake``: ids or names to bring back now whatever the schedule says.
-    ``retry``: resource keys whose start failed last run; started again while their
-    schedule still says on, so a failure never leaves a resource off that should run."""
+    ``retry``: resource keys offhours keeps off (its open off-periods); started whenever
+    their schedule says on, so a failed start, a clock that went back or a lost state
+    never leave a resource off that should run."""
     if now.tzinfo is None:
         raise ValueError("plan needs a zone-aware instant")
     decisions = [
@@ -101,8 +103,11 @@ def _decide(
     intent = _intent(resource, now, catalog, policy)
     if isinstance(intent, Decision):
         return intent
+    price_problem = _price_problem(resource)
+    if price_problem:
+        return _problem(resource, price_problem)
     if intent.state is schedules.State.STOPPED:
-        return _stop_side(resource, now, intent, policy)
+        return _stop_side(resource, now, intent, policy, resource.key in retry)
     return _start_side(resource, last_run, intent, resource.key in retry)
 
 
@@ -173,9 +178,15 @@ def _schedule_intent(
     )
 
 
-def _stop_side(resource: Resource, now: datetime, intent: Intent, policy: Policy) -> Decision:
+def _stop_side(
+    resource: Resource, now: datetime, intent: Intent, policy: Policy, held_off: bool
+) -> Decision:
     if resource.state is not ResourceState.RUNNING:
-        return Decision(resource, Action.SKIP, f"{intent.reason}; already off", intent.schedule)
+        # Off without offhours having stopped it: someone else did, and nothing is booked.
+        note = "" if held_off else " (not stopped by offhours: no savings booked)"
+        return Decision(
+            resource, Action.SKIP, f"{intent.reason}; already off{note}", intent.schedule
+        )
     started = resource.started_at
     # A start time after "now" is clock skew (or a simulated clock), not a manual start.
     manual_start = (
@@ -204,7 +215,7 @@ def _start_side(
     if intent.enforce_start or turned_on:
         return Decision(resource, _on_action(resource), intent.reason, intent.schedule)
     if retry:
-        reason = f"{intent.reason}; retrying a start that failed last run"
+        reason = f"{intent.reason}; offhours keeps it off: retrying the start"
         return Decision(resource, _on_action(resource), reason, intent.schedule)
     return Decision(
         resource,
@@ -232,6 +243,17 @@ def _limit_stops(decisions: list[Decision], policy: Policy) -> list[Decision]:
         else d
         for d in decisions
     ]
+
+
+def _price_problem(resource: Resource) -> str:
+    value = resource.tags.get(PRICE_TAG)
+    if value is None:
+        return ""
+    try:
+        parse_hourly(value)
+    except PriceTagError as err:
+        return f"bad {PRICE_TAG} tag: {err}"
+    return ""
 
 
 def _problem(resource: Resource, reason: str) -> Decision:

@@ -182,6 +182,8 @@ def print_plan(report: RunReport) -> None:
     for row in rows:
         cells = [cell.ljust(widths[i]) for i, cell in enumerate(row[:-1])]
         print("  ".join([*cells, row[-1]]))
+    for warning in report.warnings:
+        print(f"offhours: warning: {warning}", file=sys.stderr)
     for error in report.errors:
         print(f"offhours: {error}", file=sys.stderr)
 

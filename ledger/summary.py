@@ -16,11 +16,11 @@ from array import array
 from collections.abc import Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
-from math import isnan
+from math import isfinite, isnan
 from typing import Any
 
 from ledger.book import read_records
-from ledger.run_state import TargetState
+from ledger.run_state import StateError, TargetState
 from ledger.savings import Days, Interval, reporting_days, split_by_day, union_pieces
 from ledger.store import ObjectStore
 from ledger.versions import upgraded
@@ -170,7 +170,9 @@ class Accumulator:
         starts, ends, prices, ranks = self._iv
         starts.append(s)
         ends.append(e)
-        prices.append(_NAN if price is None else float(price))
+        # A non-finite price is no price: it must never turn a total into inf or nan.
+        value = _NAN if price is None else float(price)
+        prices.append(value if isfinite(value) else _NAN)
         ranks.append(rank)
         self._owner.append(entry.index)
 
@@ -277,21 +279,35 @@ def summarize(
     return acc.finish()
 
 
-def open_periods(store: ObjectStore) -> Iterator[tuple[str, dict[str, Any]]]:
+def open_periods(
+    store: ObjectStore, unreadable: list[str] | None = None
+) -> Iterator[tuple[str, dict[str, Any]]]:
+    """What is still off, from every target's state object; an unreadable one is named
+    in ``unreadable`` and skipped (the next run keeps it aside and rebuilds it)."""
     for key in store.list("state/v1/"):
         if key.endswith("/run-state.json"):
             data = store.get(key)
-            if data:
-                for resource_key, period in TargetState.from_json(data).off.items():
-                    yield resource_key, period.to_dict()
+            if not data:
+                continue
+            try:
+                state = TargetState.from_json(data)
+            except StateError as err:
+                if unreadable is None:
+                    raise
+                unreadable.append(f"{key}: {err}")
+                continue
+            for resource_key, period in state.off.items():
+                yield resource_key, period.to_dict()
 
 
-def read_window(store: ObjectStore, start: datetime, end: datetime) -> Iterator[dict[str, Any]]:
+def read_window(
+    store: ObjectStore, start: datetime, end: datetime, unreadable: list[str] | None = None
+) -> Iterator[dict[str, Any]]:
     """Every row that can cover [start, end): partitions from the day before the window
     (UTC) to ``LOOKAHEAD_DAYS`` after it."""
     since: date = (start.astimezone(UTC) - timedelta(days=1)).date()
     until: date = (end.astimezone(UTC) + timedelta(days=LOOKAHEAD_DAYS)).date()
-    return read_records(store, since, until)
+    return read_records(store, since, until, unreadable=unreadable)
 
 
 def window_summary(
@@ -301,7 +317,16 @@ def window_summary(
     tz: str = "UTC",
     now: datetime | None = None,
     keep_tags: Collection[str] | None = None,
+    unreadable: list[str] | None = None,
 ) -> list[ResourceSavings]:
+    """``unreadable``: when given, damaged objects are named there and skipped instead
+    of ending the report."""
     return summarize(
-        read_window(store, start, end), open_periods(store), start, end, tz, now, keep_tags
+        read_window(store, start, end, unreadable),
+        open_periods(store, unreadable),
+        start,
+        end,
+        tz,
+        now,
+        keep_tags,
     )

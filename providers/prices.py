@@ -8,6 +8,7 @@ a price is never guessed.
 from __future__ import annotations
 
 import json
+import math
 from functools import cache
 from importlib import resources
 
@@ -28,12 +29,33 @@ def bundled_price(package: str, filename: str, region: str, size: str) -> Price 
     return None if hourly is None else Price(hourly, currency, source)
 
 
-def price_from_tag(tags: dict[str, str] | object, key: str = "hourly-cost") -> Price | None:
-    """An ``hourly-cost`` tag (chargeback rate, negotiated price) beats any list price."""
+PRICE_TAG = "hourly-cost"
+# No single resource anyone schedules costs this much an hour; a bigger number is a typo
+# (or an attack on the ledger's arithmetic), not a rate.
+MAX_HOURLY = 10_000.0
+
+
+class PriceTagError(ValueError):
+    """An ``hourly-cost`` tag that is not a usable hourly rate."""
+
+
+def parse_hourly(text: str) -> float:
+    """An hourly rate from a tag value: a finite number in [0, MAX_HOURLY]."""
+    try:
+        hourly = float(text.strip())
+    except ValueError:
+        raise PriceTagError(f"not a number: {text!r}") from None
+    if not math.isfinite(hourly) or not 0 <= hourly <= MAX_HOURLY:
+        raise PriceTagError(f"{text!r} is not an hourly rate between 0 and {MAX_HOURLY:,.0f}")
+    return hourly
+
+
+def price_from_tag(tags: dict[str, str] | object, key: str = PRICE_TAG) -> Price | None:
+    """An ``hourly-cost`` tag (chargeback rate, negotiated price) beats any list price.
+    A bad one gives None here; the planner reports it as a tag problem."""
     if not isinstance(tags, dict) or key not in tags:
         return None
     try:
-        hourly = float(tags[key])
-    except ValueError:
+        return Price(parse_hourly(tags[key]), "USD", f"tag:{key}")
+    except PriceTagError:
         return None
-    return Price(hourly, "USD", f"tag:{key}") if hourly >= 0 else None

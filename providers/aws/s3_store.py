@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from typing import Any
 from urllib.parse import urlparse
 
-from ledger.store import StoreError
+from ledger.store import ABSENT, Conflict, StoreError, Versioned
 
 
 class S3Store:
@@ -30,18 +30,45 @@ class S3Store:
         self._guard(lambda: self.s3.put_object(Bucket=self.bucket, Key=self._key(key), Body=data))
 
     def get(self, key: str) -> bytes | None:
-        from botocore.exceptions import ClientError
+        return self.read(key).data
+
+    def read(self, key: str) -> Versioned:
+        from botocore.exceptions import BotoCoreError, ClientError
 
         try:
             response = self.s3.get_object(Bucket=self.bucket, Key=self._key(key))
+            body: bytes = response["Body"].read()
         except ClientError as err:
             if err.response["Error"]["Code"] in ("NoSuchKey", "404"):
-                return None
+                return Versioned(None)
             raise StoreError(f"cannot read {self.url}/{key}: {err}") from err
-        body: bytes = response["Body"].read()
-        return body
+        except BotoCoreError as err:
+            raise StoreError(f"cannot read {self.url}/{key}: {err}") from err
+        return Versioned(body, response["ETag"])
+
+    def put_if(self, key: str, data: bytes, version: str) -> str:
+        """PutObject with ``If-None-Match: *`` (create) or ``If-Match: <ETag>``."""
+        from botocore.exceptions import BotoCoreError, ClientError
+
+        condition = {"IfNoneMatch": "*"} if version == ABSENT else {"IfMatch": version}
+        try:
+            response = self.s3.put_object(
+                Bucket=self.bucket, Key=self._key(key), Body=data, **condition
+            )
+        except ClientError as err:
+            code = err.response["Error"]["Code"]
+            # 409 ConditionalRequestConflict: a concurrent write to the same key.
+            if code in ("PreconditionFailed", "412", "ConditionalRequestConflict", "409"):
+                raise Conflict(f"{self.url}/{key} changed since it was read") from err
+            raise StoreError(f"cannot write to {self.url}: {err}") from err
+        except BotoCoreError as err:
+            raise StoreError(f"cannot write to {self.url}: {err}") from err
+        etag: str = response["ETag"]
+        return etag
 
     def list(self, prefix: str) -> Iterator[str]:
+        from botocore.exceptions import BotoCoreError, ClientError
+
         strip = len(self.prefix) + 1 if self.prefix else 0
         pages = self.s3.get_paginator("list_objects_v2").paginate(
             Bucket=self.bucket, Prefix=self._key(prefix)
@@ -50,7 +77,7 @@ class S3Store:
             for page in pages:
                 for item in page.get("Contents", []):
                     yield item["Key"][strip:]
-        except Exception as err:  # botocore errors vary by transport; keep the cause
+        except (ClientError, BotoCoreError) as err:
             raise StoreError(f"cannot list {self.url}/{prefix}: {err}") from err
 
     def delete(self, key: str) -> None:

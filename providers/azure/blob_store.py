@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterator
 from typing import Any, TypeVar
 from urllib.parse import urlparse
 
-from ledger.store import StoreError
+from ledger.store import ABSENT, Conflict, StoreError, Versioned
 
 SCHEME = "azblob"
 # Azurite's documented development account and key (public, not a secret).
@@ -58,18 +58,44 @@ class BlobStore:
         self._guard(f"write {blob}", lambda: self.container.upload_blob(blob, data, overwrite=True))
 
     def get(self, key: str) -> bytes | None:
-        from azure.core.exceptions import ResourceNotFoundError
+        return self.read(key).data
+
+    def read(self, key: str) -> Versioned:
+        from azure.core.exceptions import AzureError, ResourceNotFoundError
 
         blob = self._key(key)
         try:
-            data: bytes = self.container.download_blob(blob).readall()
+            downloader = self.container.download_blob(blob)
+            data: bytes = downloader.readall()
         except ResourceNotFoundError as err:
             if getattr(err, "error_code", "") == "BlobNotFound":
-                return None
+                return Versioned(None)
             raise StoreError(self._describe(f"read {blob}", err)) from err
-        except Exception as err:  # azure-core and transport errors vary; keep the cause
+        except AzureError as err:
             raise StoreError(self._describe(f"read {blob}", err)) from err
-        return data
+        return Versioned(data, str(downloader.properties.etag))
+
+    def put_if(self, key: str, data: bytes, version: str) -> str:
+        """Upload with an ETag condition (``If-Match``), or create-only (``If-None-Match: *``)."""
+        from azure.core import MatchConditions
+        from azure.core.exceptions import AzureError, ResourceExistsError, ResourceModifiedError
+
+        blob = self._key(key)
+        if version == ABSENT:
+            options: dict[str, Any] = {"overwrite": False}
+        else:
+            options = {
+                "overwrite": True,
+                "etag": version,
+                "match_condition": MatchConditions.IfNotModified,
+            }
+        try:
+            response = self.container.get_blob_client(blob).upload_blob(data, **options)
+        except (ResourceExistsError, ResourceModifiedError) as err:
+            raise Conflict(self._describe(f"write {blob}", err)) from err
+        except AzureError as err:
+            raise StoreError(self._describe(f"write {blob}", err)) from err
+        return str(response["etag"])
 
     def list(self, prefix: str) -> Iterator[str]:
         strip = len(self.prefix) + 1 if self.prefix else 0
@@ -81,7 +107,7 @@ class BlobStore:
         yield from (name[strip:] for name in names)
 
     def delete(self, key: str) -> None:
-        from azure.core.exceptions import ResourceNotFoundError
+        from azure.core.exceptions import AzureError, ResourceNotFoundError
 
         blob = self._key(key)
         try:
@@ -89,13 +115,15 @@ class BlobStore:
         except ResourceNotFoundError as err:
             if getattr(err, "error_code", "") != "BlobNotFound":
                 raise StoreError(self._describe(f"delete {blob}", err)) from err
-        except Exception as err:  # azure-core and transport errors vary; keep the cause
+        except AzureError as err:
             raise StoreError(self._describe(f"delete {blob}", err)) from err
 
     def _guard(self, what: str, call: Callable[[], T]) -> T:
+        from azure.core.exceptions import AzureError
+
         try:
             return call()
-        except Exception as err:  # azure-core and transport errors vary; keep the cause
+        except AzureError as err:  # service and transport errors alike
             raise StoreError(self._describe(what, err)) from err
 
     def _describe(self, what: str, err: Exception) -> str:

@@ -14,7 +14,7 @@ from typing import Any
 
 import requests
 
-from ledger.store import StoreError
+from ledger.store import ABSENT, Conflict, StoreError, Versioned
 
 _LOCAL_PROJECT = "offhours-local"
 
@@ -96,18 +96,37 @@ class GcsStore:
             raise self._fail("write", key, err) from err
 
     def get(self, key: str) -> bytes | None:
+        return self.read(key).data
+
+    def read(self, key: str) -> Versioned:
         from google.api_core.exceptions import NotFound
 
-        name = self._name(key)
+        blob = self._bucket().blob(self._name(key))
         try:
-            data: bytes = self._bucket().blob(name).download_as_bytes(**self._call_options())
+            data: bytes = blob.download_as_bytes(**self._call_options())
         except NotFound:
             if not self._bucket_exists():
                 raise StoreError(f"bucket gs://{self.bucket_name} does not exist") from None
-            return None
+            return Versioned(None)
         except _errors() as err:
             raise self._fail("read", key, err) from err
-        return data
+        return Versioned(data, str(blob.generation or ""))
+
+    def put_if(self, key: str, data: bytes, version: str) -> str:
+        """Upload with a generation precondition (``ifGenerationMatch``; 0 = create)."""
+        from google.api_core.exceptions import NotFound, PreconditionFailed
+
+        blob = self._bucket().blob(self._name(key))
+        generation = 0 if version == ABSENT else int(version)
+        try:
+            blob.upload_from_string(data, if_generation_match=generation, **self._call_options())
+        except PreconditionFailed as err:
+            raise Conflict(f"gs://{self.bucket_name}/{self.prefix}{key} changed") from err
+        except NotFound:
+            raise StoreError(f"bucket gs://{self.bucket_name} does not exist") from None
+        except _errors() as err:
+            raise self._fail("write", key, err) from err
+        return str(blob.generation or "")
 
     def list(self, prefix: str) -> Iterator[str]:
         try:
