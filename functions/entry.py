@@ -20,7 +20,8 @@ from providers.base import Target
 
 def floor_to_period(at: datetime, minutes: int) -> datetime:
     """Round a trigger instant down to its schedule period, so a retried or late
-    invocation of the same tick is the same run (and rewrites its own ledger object)."""
+    invocation of the same tick acts at the same instant (the run lease and the state's
+    compare-and-swap keep it from booking anything twice)."""
     at = at.astimezone(UTC)
     midnight = at.replace(hour=0, minute=0, second=0, microsecond=0)
     elapsed = int((at - midnight).total_seconds() // 60)
