@@ -44,11 +44,11 @@ def test_lambda_handler_runs_the_job_and_writes_the_ledger_to_s3(
     event = {"scheduled_time": "2026-11-23T20:00:00Z"}
     result = handler(event, LambdaContext())
     assert result["actions"] == {"stop-done": 1}
-    assert result["run_id"] == "20261123T200000Z" and result["errors"] == []
+    assert result["run_id"].startswith("20261123T200000Z-") and result["errors"] == []
     assert instance_states(ec2) == {"dev": "stopped", "prod": "running"}
     key = "offhours/ledger/v1/provider=aws/account=123456789012/date=2026-11-23/"
     objects = s3.list_objects_v2(Bucket="ledger", Prefix=key)["Contents"]
-    assert [o["Key"] for o in objects] == [key + "20261123T200000Z-eu-west-1.jsonl.gz"]
+    assert [o["Key"] for o in objects] == [key + result["run_id"] + "-eu-west-1.jsonl.gz"]
     body = s3.get_object(Bucket="ledger", Key=objects[0]["Key"])["Body"].read()
     (row,) = [json.loads(line) for line in gzip.decompress(body).splitlines()]
     assert (row["ResourceName"], row["x_Action"], row["x_Outcome"]) == ("dev", "stop", "done")
