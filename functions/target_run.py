@@ -153,7 +153,11 @@ def _prepare(
         return resources, kinds, decisions
     if not acting:
         return resources, kinds, decisions
-    state.lease = Lease(run_id, now + job.lease_ttl)
+    # The lease outlives the run: on Lambda, the time the platform still gives it.
+    ttl = job.lease_ttl
+    if job.time_left is not None:
+        ttl = max(ttl, timedelta(seconds=job.time_left()))
+    state.lease = Lease(run_id, now + ttl)
     record_intents(
         state,
         run_id,
