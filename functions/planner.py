@@ -11,7 +11,12 @@ Pure: no clock, no I/O, no SDK. The rules (DESIGN.md, schedule semantics):
 - the start side acts only at transitions: a stopped resource is started when the schedule
   turned on since the last successful run (a missed run catches up), never otherwise,
   so a person who stopped a box during the day is not overridden;
-- a run refuses to stop more than ``max_stop_share`` of the managed fleet unless forced.
+- a run refuses to stop more than ``max_stop_share`` of the managed fleet unless forced;
+- a stop-only (start-only) schedule wants its state only inside the catch-up window after
+  each switch and leaves the resource alone otherwise. Inside the window it stops what
+  still runs from before the stop (a missed run catches up) but never a resource started
+  by hand after it: that one runs until the next stop, with no grace period to run out.
+  Start-only is the mirror: it starts once per start instant, like the start side.
 """
 
 from __future__ import annotations
@@ -52,6 +57,9 @@ class Intent:
     since: datetime | None
     enforce_start: bool = False
     hibernate: bool = False
+    # One-sided schedules: a person's start after ``since`` is left alone (no grace period)
+    # until this sentence's instant, e.g. "until the next stop, Tue 19:00 Europe/Berlin".
+    leave_until: str = ""
 
 
 def plan(
@@ -102,7 +110,7 @@ def _decide(
     if isinstance(intent, Decision):
         return intent
     if intent.state is schedules.State.STOPPED:
-        return _stop_side(resource, now, intent, policy)
+        return _stop_side(resource, now, last_run, intent, policy)
     return _start_side(resource, last_run, intent, resource.key in retry)
 
 
@@ -152,12 +160,11 @@ def _schedule_intent(
         if resource.idle:
             return Intent(schedules.State.STOPPED, _idle_reason(resource, policy), "", None)
         return Decision(resource, Action.SKIP, f"no {policy.tag_key} tag")
-    try:
-        schedule = catalog.resolve(spec)
-    except schedules.ScheduleError as err:
-        return _problem(resource, f"bad {policy.tag_key} tag {spec!r}: {err}")
-    if schedule.opt_out:
-        return Decision(resource, Action.SKIP, f"opted out ({policy.tag_key}={spec})")
+    schedule = _resolve(resource, spec, catalog, policy)
+    if isinstance(schedule, Decision):
+        return schedule
+    if schedule.sides is not schedules.Sides.BOTH:
+        return _one_sided_intent(resource, now, schedule, spec, policy, hibernate_tag)
     state = schedules.desired_state(schedule, now)
     since = _last_change(schedule, now)
     label = schedule.name or spec
@@ -173,7 +180,54 @@ def _schedule_intent(
     )
 
 
-def _stop_side(resource: Resource, now: datetime, intent: Intent, policy: Policy) -> Decision:
+def _resolve(
+    resource: Resource, spec: str, catalog: schedules.Catalog, policy: Policy
+) -> schedules.Schedule | Decision:
+    try:
+        schedule = catalog.resolve(spec)
+    except schedules.ScheduleError as err:
+        return _problem(resource, f"bad {policy.tag_key} tag {spec!r}: {err}")
+    if schedule.opt_out:
+        return Decision(resource, Action.SKIP, f"opted out ({policy.tag_key}={spec})")
+    return schedule
+
+
+def _one_sided_intent(
+    resource: Resource,
+    now: datetime,
+    schedule: schedules.Schedule,
+    spec: str,
+    policy: Policy,
+    hibernate_tag: bool,
+) -> Intent | Decision:
+    label = schedule.name or spec
+    side = "stop" if schedule.sides is schedules.Sides.STOP_ONLY else "start"
+    nxt = schedules.next_transition(schedule, now)
+    upcoming = f"the next {side}, {_format_local(nxt[0], schedule.timezone)}" if nxt else "ever"
+    if resource.idle:
+        return Intent(schedules.State.STOPPED, _idle_reason(resource, policy), label, None)
+    switch = schedules.switch_at(schedule, now)
+    if switch is None:
+        reason = f"{label}: {schedule.sides.value}, nothing to do until {upcoming}"
+        return Decision(resource, Action.SKIP, reason, label)
+    until = _format_local(switch.until, schedule.timezone)
+    reason = (
+        f"{label}: {schedule.sides.value}, {side} at "
+        f"{_format_local(switch.at, schedule.timezone)} (caught up until {until})"
+    )
+    return Intent(
+        switch.state,
+        reason,
+        label,
+        switch.at,
+        hibernate=schedule.hibernate or hibernate_tag,
+        leave_until=f"until {upcoming}",
+    )
+
+
+def _stop_side(
+    resource: Resource, now: datetime, last_run: datetime | None, intent: Intent, policy: Policy
+) -> Decision:
     if resource.state is not ResourceState.RUNNING:
         return Decision(resource, Action.SKIP, f"{intent.reason}; already off", intent.schedule)
     started = resource.started_at
@@ -181,6 +235,10 @@ def _stop_side(resource: Resource, now: datetime, intent: Intent, policy: Policy
     manual_start = (
         started is not None and started <= now and (intent.since is None or started > intent.since)
     )
+    if intent.leave_until and not intent.enforce_start:
+        left = _left_running(resource, started, manual_start, last_run, intent)
+        if left is not None:
+            return left
     if not intent.enforce_start and manual_start and started and now - started < policy.grace:
         until = started + policy.grace
         return Decision(
@@ -195,6 +253,32 @@ def _stop_side(resource: Resource, now: datetime, intent: Intent, policy: Policy
     )
 
 
+def _left_running(
+    resource: Resource,
+    started: datetime | None,
+    manual_start: bool,
+    last_run: datetime | None,
+    intent: Intent,
+) -> Decision | None:
+    """A one-sided stop never fights a person: a box started by hand after the stop runs
+    until the next stop. Where the cloud does not say when a resource started, a run
+    after the stop instant already made this stop, so what runs now was started since."""
+    if manual_start and started is not None:
+        reason = (
+            f"{intent.reason}; started by hand at {started:%a %H:%M} UTC after the stop: "
+            f"left running {intent.leave_until}"
+        )
+        return Decision(resource, Action.SKIP, reason, intent.schedule)
+    since = intent.since
+    if started is None and last_run is not None and since is not None and last_run >= since:
+        reason = (
+            f"{intent.reason}; this stop was made by the run at {last_run:%a %H:%M} UTC, "
+            f"so it was started since: left running {intent.leave_until}"
+        )
+        return Decision(resource, Action.SKIP, reason, intent.schedule)
+    return None
+
+
 def _start_side(
     resource: Resource, last_run: datetime | None, intent: Intent, retry: bool
 ) -> Decision:
@@ -206,6 +290,13 @@ def _start_side(
     if retry:
         reason = f"{intent.reason}; retrying a start that failed last run"
         return Decision(resource, _on_action(resource), reason, intent.schedule)
+    if intent.leave_until:
+        reason = (
+            f"{intent.reason}; left off: a start-only schedule starts a resource once per "
+            f"start, and someone stopped this one since (or offhours was not yet running); "
+            f"left off {intent.leave_until}"
+        )
+        return Decision(resource, Action.SKIP, reason, intent.schedule)
     return Decision(
         resource,
         Action.SKIP,
