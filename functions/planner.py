@@ -106,11 +106,11 @@ def _decide(
     woken = resource.id in wake or resource.name in wake
     if woken and resource.state is resource.off_state:
         return Decision(resource, _on_action(resource), "woken by request (offhours wake)")
-    intent = _intent(resource, now, catalog, policy)
+    intent = _intent(resource, now, last_run, catalog, policy)
     if isinstance(intent, Decision):
         return intent
     if intent.state is schedules.State.STOPPED:
-        return _stop_side(resource, now, last_run, intent, policy)
+        return _stop_side(resource, now, intent, policy)
     return _start_side(resource, last_run, intent, resource.key in retry)
 
 
@@ -127,7 +127,11 @@ def _refusal(resource: Resource, policy: Policy) -> str:
 
 
 def _intent(
-    resource: Resource, now: datetime, catalog: schedules.Catalog, policy: Policy
+    resource: Resource,
+    now: datetime,
+    last_run: datetime | None,
+    catalog: schedules.Catalog,
+    policy: Policy,
 ) -> Intent | Decision:
     notes: list[str] = []
     override_value = resource.tags.get(policy.override_key)
@@ -145,14 +149,18 @@ def _intent(
             until = override.until.isoformat() if override.until else "further notice"
             return Intent(wanted, f"override: {override.mode} until {until}", "", None, True)
         notes.append(f"override {override_value!r} expired, ignored")
-    intent = _schedule_intent(resource, now, catalog, policy)
+    intent = _schedule_intent(resource, now, last_run, catalog, policy)
     if isinstance(intent, Decision) or not notes:
         return intent
     return replace(intent, reason=f"{intent.reason} ({'; '.join(notes)})")
 
 
 def _schedule_intent(
-    resource: Resource, now: datetime, catalog: schedules.Catalog, policy: Policy
+    resource: Resource,
+    now: datetime,
+    last_run: datetime | None,
+    catalog: schedules.Catalog,
+    policy: Policy,
 ) -> Intent | Decision:
     spec = resource.tags.get(policy.tag_key)
     hibernate_tag = resource.tags.get(policy.hibernate_tag_key, "").lower() in ("true", "yes", "1")
@@ -164,7 +172,9 @@ def _schedule_intent(
     if isinstance(schedule, Decision):
         return schedule
     if schedule.sides is not schedules.Sides.BOTH:
-        return _one_sided_intent(resource, now, schedule, spec, policy, hibernate_tag)
+        intent = _one_sided_intent(resource, now, schedule, spec, policy, hibernate_tag)
+        left = _left_running(resource, now, last_run, intent)
+        return left or intent
     state = schedules.desired_state(schedule, now)
     since = _last_change(schedule, now)
     label = schedule.name or spec
@@ -225,9 +235,7 @@ def _one_sided_intent(
     )
 
 
-def _stop_side(
-    resource: Resource, now: datetime, last_run: datetime | None, intent: Intent, policy: Policy
-) -> Decision:
+def _stop_side(resource: Resource, now: datetime, intent: Intent, policy: Policy) -> Decision:
     if resource.state is not ResourceState.RUNNING:
         return Decision(resource, Action.SKIP, f"{intent.reason}; already off", intent.schedule)
     started = resource.started_at
@@ -235,10 +243,6 @@ def _stop_side(
     manual_start = (
         started is not None and started <= now and (intent.since is None or started > intent.since)
     )
-    if intent.leave_until and not intent.enforce_start:
-        left = _left_running(resource, started, manual_start, last_run, intent)
-        if left is not None:
-            return left
     if not intent.enforce_start and manual_start and started and now - started < policy.grace:
         until = started + policy.grace
         return Decision(
@@ -254,22 +258,26 @@ def _stop_side(
 
 
 def _left_running(
-    resource: Resource,
-    started: datetime | None,
-    manual_start: bool,
-    last_run: datetime | None,
-    intent: Intent,
+    resource: Resource, now: datetime, last_run: datetime | None, intent: Intent | Decision
 ) -> Decision | None:
     """A one-sided stop never fights a person: a box started by hand after the stop runs
     until the next stop. Where the cloud does not say when a resource started, a run
     after the stop instant already made this stop, so what runs now was started since."""
-    if manual_start and started is not None:
+    if (
+        isinstance(intent, Decision)
+        or intent.state is not schedules.State.STOPPED
+        or not intent.leave_until
+        or resource.state is not ResourceState.RUNNING
+    ):
+        return None
+    started, since = resource.started_at, intent.since
+    # As on the stop side, a start time after "now" is clock skew, not a manual start.
+    if started is not None and since is not None and since < started <= now:
         reason = (
             f"{intent.reason}; started by hand at {started:%a %H:%M} UTC after the stop: "
             f"left running {intent.leave_until}"
         )
         return Decision(resource, Action.SKIP, reason, intent.schedule)
-    since = intent.since
     if started is None and last_run is not None and since is not None and last_run >= since:
         reason = (
             f"{intent.reason}; this stop was made by the run at {last_run:%a %H:%M} UTC, "
