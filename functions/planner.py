@@ -190,51 +190,6 @@ def _schedule_intent(
     )
 
 
-def _resolve(
-    resource: Resource, spec: str, catalog: schedules.Catalog, policy: Policy
-) -> schedules.Schedule | Decision:
-    try:
-        schedule = catalog.resolve(spec)
-    except schedules.ScheduleError as err:
-        return _problem(resource, f"bad {policy.tag_key} tag {spec!r}: {err}")
-    if schedule.opt_out:
-        return Decision(resource, Action.SKIP, f"opted out ({policy.tag_key}={spec})")
-    return schedule
-
-
-def _one_sided_intent(
-    resource: Resource,
-    now: datetime,
-    schedule: schedules.Schedule,
-    spec: str,
-    policy: Policy,
-    hibernate_tag: bool,
-) -> Intent | Decision:
-    label = schedule.name or spec
-    side = "stop" if schedule.sides is schedules.Sides.STOP_ONLY else "start"
-    nxt = schedules.next_transition(schedule, now)
-    upcoming = f"the next {side}, {_format_local(nxt[0], schedule.timezone)}" if nxt else "ever"
-    if resource.idle:
-        return Intent(schedules.State.STOPPED, _idle_reason(resource, policy), label, None)
-    switch = schedules.switch_at(schedule, now)
-    if switch is None:
-        reason = f"{label}: {schedule.sides.value}, nothing to do until {upcoming}"
-        return Decision(resource, Action.SKIP, reason, label)
-    until = _format_local(switch.until, schedule.timezone)
-    reason = (
-        f"{label}: {schedule.sides.value}, {side} at "
-        f"{_format_local(switch.at, schedule.timezone)} (caught up until {until})"
-    )
-    return Intent(
-        switch.state,
-        reason,
-        label,
-        switch.at,
-        hibernate=schedule.hibernate or hibernate_tag,
-        leave_until=f"until {upcoming}",
-    )
-
-
 def _stop_side(resource: Resource, now: datetime, intent: Intent, policy: Policy) -> Decision:
     if resource.state is not ResourceState.RUNNING:
         return Decision(resource, Action.SKIP, f"{intent.reason}; already off", intent.schedule)
@@ -285,6 +240,51 @@ def _left_running(
         )
         return Decision(resource, Action.SKIP, reason, intent.schedule)
     return None
+
+
+def _resolve(
+    resource: Resource, spec: str, catalog: schedules.Catalog, policy: Policy
+) -> schedules.Schedule | Decision:
+    try:
+        schedule = catalog.resolve(spec)
+    except schedules.ScheduleError as err:
+        return _problem(resource, f"bad {policy.tag_key} tag {spec!r}: {err}")
+    if schedule.opt_out:
+        return Decision(resource, Action.SKIP, f"opted out ({policy.tag_key}={spec})")
+    return schedule
+
+
+def _one_sided_intent(
+    resource: Resource,
+    now: datetime,
+    schedule: schedules.Schedule,
+    spec: str,
+    policy: Policy,
+    hibernate_tag: bool,
+) -> Intent | Decision:
+    label = schedule.name or spec
+    side = "stop" if schedule.sides is schedules.Sides.STOP_ONLY else "start"
+    nxt = schedules.next_transition(schedule, now)
+    upcoming = f"the next {side}, {_format_local(nxt[0], schedule.timezone)}" if nxt else "ever"
+    if resource.idle:
+        return Intent(schedules.State.STOPPED, _idle_reason(resource, policy), label, None)
+    switch = schedules.switch_at(schedule, now)
+    if switch is None:
+        reason = f"{label}: {schedule.sides.value}, nothing to do until {upcoming}"
+        return Decision(resource, Action.SKIP, reason, label)
+    until = _format_local(switch.until, schedule.timezone)
+    reason = (
+        f"{label}: {schedule.sides.value}, {side} at "
+        f"{_format_local(switch.at, schedule.timezone)} (caught up until {until})"
+    )
+    return Intent(
+        switch.state,
+        reason,
+        label,
+        switch.at,
+        hibernate=schedule.hibernate or hibernate_tag,
+        leave_until=f"until {upcoming}",
+    )
 
 
 def _start_side(
