@@ -53,9 +53,26 @@ def _schedule_lines(spec: str, settings: Settings, report: RunReport) -> list[st
         return [f"schedule:   invalid: {err}"]
     nxt = schedules.next_transition(schedule, report.now)
     change = f"{nxt[0].isoformat()} -> {nxt[1].value}" if nxt else "never"
-    desired = schedules.desired_state(schedule, report.now).value
+    if schedule.sides is schedules.Sides.BOTH:
+        kind = schedule.timezone
+        desired = schedules.desired_state(schedule, report.now).value
+    else:
+        kind = f"{schedule.timezone}, {schedule.sides.value}"
+        desired = _one_sided_desired(schedule, report)
+        side = "stop" if schedule.sides is schedules.Sides.STOP_ONLY else "start"
+        change = f"{nxt[0].isoformat()} -> {side}" if nxt else "never"
     return [
-        f"schedule:   {schedule.name or spec} ({schedule.timezone})",
+        f"schedule:   {schedule.name or spec} ({kind})",
         f"desired:    {desired} at {report.now.isoformat()}",
         f"next:       {change}",
     ]
+
+
+def _one_sided_desired(schedule: schedules.Schedule, report: RunReport) -> str:
+    switch = schedules.switch_at(schedule, report.now)
+    if switch is None:
+        return "as-is (outside every catch-up window: offhours leaves it as it is)"
+    return (
+        f"{switch.state.value} (catching up the switch at {switch.at.isoformat()} "
+        f"until {switch.until.isoformat()})"
+    )

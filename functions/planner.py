@@ -11,7 +11,12 @@ Pure: no clock, no I/O, no SDK. The rules (DESIGN.md, schedule semantics):
 - the start side acts only at transitions: a stopped resource is started when the schedule
   turned on since the last successful run (a missed run catches up), never otherwise,
   so a person who stopped a box during the day is not overridden;
-- a run refuses to stop more than ``max_stop_share`` of the managed fleet unless forced.
+- a run refuses to stop more than ``max_stop_share`` of the managed fleet unless forced;
+- a stop-only (start-only) schedule wants its state only inside the catch-up window after
+  each switch and leaves the resource alone otherwise. Inside the window it stops what
+  still runs from before the stop (a missed run catches up) but never a resource started
+  by hand after it: that one runs until the next stop, with no grace period to run out.
+  Start-only is the mirror: it starts once per start instant, like the start side.
 """
 
 from __future__ import annotations
@@ -53,6 +58,9 @@ class Intent:
     since: datetime | None
     enforce_start: bool = False
     hibernate: bool = False
+    # One-sided schedules: a person's start after ``since`` is left alone (no grace period)
+    # until this sentence's instant, e.g. "until the next stop, Tue 19:00 Europe/Berlin".
+    leave_until: str = ""
 
 
 def plan(
@@ -100,7 +108,7 @@ def _decide(
     woken = resource.id in wake or resource.name in wake
     if woken and resource.state is resource.off_state:
         return Decision(resource, _on_action(resource), "woken by request (offhours wake)")
-    intent = _intent(resource, now, catalog, policy)
+    intent = _intent(resource, now, last_run, catalog, policy)
     if isinstance(intent, Decision):
         return intent
     price_problem = _price_problem(resource)
@@ -124,7 +132,11 @@ def _refusal(resource: Resource, policy: Policy) -> str:
 
 
 def _intent(
-    resource: Resource, now: datetime, catalog: schedules.Catalog, policy: Policy
+    resource: Resource,
+    now: datetime,
+    last_run: datetime | None,
+    catalog: schedules.Catalog,
+    policy: Policy,
 ) -> Intent | Decision:
     notes: list[str] = []
     override_value = resource.tags.get(policy.override_key)
@@ -142,14 +154,18 @@ def _intent(
             until = override.until.isoformat() if override.until else "further notice"
             return Intent(wanted, f"override: {override.mode} until {until}", "", None, True)
         notes.append(f"override {override_value!r} expired, ignored")
-    intent = _schedule_intent(resource, now, catalog, policy)
+    intent = _schedule_intent(resource, now, last_run, catalog, policy)
     if isinstance(intent, Decision) or not notes:
         return intent
     return replace(intent, reason=f"{intent.reason} ({'; '.join(notes)})")
 
 
 def _schedule_intent(
-    resource: Resource, now: datetime, catalog: schedules.Catalog, policy: Policy
+    resource: Resource,
+    now: datetime,
+    last_run: datetime | None,
+    catalog: schedules.Catalog,
+    policy: Policy,
 ) -> Intent | Decision:
     spec = resource.tags.get(policy.tag_key)
     hibernate_tag = resource.tags.get(policy.hibernate_tag_key, "").lower() in ("true", "yes", "1")
@@ -157,12 +173,13 @@ def _schedule_intent(
         if resource.idle:
             return Intent(schedules.State.STOPPED, _idle_reason(resource, policy), "", None)
         return Decision(resource, Action.SKIP, f"no {policy.tag_key} tag")
-    try:
-        schedule = catalog.resolve(spec)
-    except schedules.ScheduleError as err:
-        return _problem(resource, f"bad {policy.tag_key} tag {spec!r}: {err}")
-    if schedule.opt_out:
-        return Decision(resource, Action.SKIP, f"opted out ({policy.tag_key}={spec})")
+    schedule = _resolve(resource, spec, catalog, policy)
+    if isinstance(schedule, Decision):
+        return schedule
+    if schedule.sides is not schedules.Sides.BOTH:
+        intent = _one_sided_intent(resource, now, schedule, spec, policy, hibernate_tag)
+        left = _left_running(resource, now, last_run, intent)
+        return left or intent
     state = schedules.desired_state(schedule, now)
     since = _last_change(schedule, now)
     label = schedule.name or spec
@@ -206,6 +223,81 @@ def _stop_side(
     )
 
 
+def _left_running(
+    resource: Resource, now: datetime, last_run: datetime | None, intent: Intent | Decision
+) -> Decision | None:
+    """A one-sided stop never fights a person: a box started by hand after the stop runs
+    until the next stop. Where the cloud does not say when a resource started, a run
+    after the stop instant already made this stop, so what runs now was started since."""
+    if (
+        isinstance(intent, Decision)
+        or intent.state is not schedules.State.STOPPED
+        or not intent.leave_until
+        or resource.state is not ResourceState.RUNNING
+    ):
+        return None
+    started, since = resource.started_at, intent.since
+    # As on the stop side, a start time after "now" is clock skew, not a manual start.
+    if started is not None and since is not None and since < started <= now:
+        reason = (
+            f"{intent.reason}; started by hand at {started:%a %H:%M} UTC after the stop: "
+            f"left running {intent.leave_until}"
+        )
+        return Decision(resource, Action.SKIP, reason, intent.schedule)
+    if started is None and last_run is not None and since is not None and last_run >= since:
+        reason = (
+            f"{intent.reason}; this stop was made by the run at {last_run:%a %H:%M} UTC, "
+            f"so it was started since: left running {intent.leave_until}"
+        )
+        return Decision(resource, Action.SKIP, reason, intent.schedule)
+    return None
+
+
+def _resolve(
+    resource: Resource, spec: str, catalog: schedules.Catalog, policy: Policy
+) -> schedules.Schedule | Decision:
+    try:
+        schedule = catalog.resolve(spec)
+    except schedules.ScheduleError as err:
+        return _problem(resource, f"bad {policy.tag_key} tag {spec!r}: {err}")
+    if schedule.opt_out:
+        return Decision(resource, Action.SKIP, f"opted out ({policy.tag_key}={spec})")
+    return schedule
+
+
+def _one_sided_intent(
+    resource: Resource,
+    now: datetime,
+    schedule: schedules.Schedule,
+    spec: str,
+    policy: Policy,
+    hibernate_tag: bool,
+) -> Intent | Decision:
+    label = schedule.name or spec
+    side = "stop" if schedule.sides is schedules.Sides.STOP_ONLY else "start"
+    nxt = schedules.next_transition(schedule, now)
+    upcoming = f"the next {side}, {_format_local(nxt[0], schedule.timezone)}" if nxt else "ever"
+    if resource.idle:
+        return Intent(schedules.State.STOPPED, _idle_reason(resource, policy), label, None)
+    switch = schedules.switch_at(schedule, now)
+    if switch is None:
+        reason = f"{label}: {schedule.sides.value}, nothing to do until {upcoming}"
+        return Decision(resource, Action.SKIP, reason, label)
+    until = _format_local(switch.until, schedule.timezone)
+    reason = (
+        f"{label}: {schedule.sides.value}, {side} at "
+        f"{_format_local(switch.at, schedule.timezone)} (caught up until {until})"
+    )
+    return Intent(
+        switch.state,
+        reason,
+        label,
+        switch.at,
+        hibernate=schedule.hibernate or hibernate_tag,
+        leave_until=f"until {upcoming}",
+    )
+
+
 def _start_side(
     resource: Resource, last_run: datetime | None, intent: Intent, retry: bool
 ) -> Decision:
@@ -217,6 +309,13 @@ def _start_side(
     if retry:
         reason = f"{intent.reason}; offhours keeps it off: retrying the start"
         return Decision(resource, _on_action(resource), reason, intent.schedule)
+    if intent.leave_until:
+        reason = (
+            f"{intent.reason}; left off: a start-only schedule starts a resource once per "
+            f"start, and someone stopped this one since (or offhours was not yet running); "
+            f"left off {intent.leave_until}"
+        )
+        return Decision(resource, Action.SKIP, reason, intent.schedule)
     return Decision(
         resource,
         Action.SKIP,

@@ -17,17 +17,19 @@ from schedules import (
     Catalog,
     Schedule,
     ScheduleError,
-    desired_state,
+    Sides,
     load_catalog,
     next_transition,
     parse_override,
     running_hours_per_week,
+    wanted_state,
 )
 from schedules.catalog import load_source
 from schedules.zones import canonical_zone
 
 _CATALOG_SUFFIXES = (".yaml", ".yml")
 _OVERRIDE_PREFIXES = ("running-until-", "stopped-until-", "opt-out", "skip")
+AS_IS = "as-is"  # a one-sided schedule outside its catch-up windows leaves the state as it is
 
 
 def register(subparsers: Any) -> None:
@@ -100,10 +102,23 @@ def _resolve(args: argparse.Namespace) -> Schedule:
     return schedule
 
 
+def _state_word(schedule: Schedule, at: datetime) -> str:
+    """running / stopped; ``as-is`` where a one-sided schedule has no opinion."""
+    wanted = wanted_state(schedule, at)
+    return wanted.value if wanted is not None else AS_IS
+
+
+def _hours(schedule: Schedule) -> str:
+    """Running hours per week; a one-sided schedule's running time is up to its people."""
+    if schedule.sides is not Sides.BOTH:
+        return schedule.sides.value
+    return f"{running_hours_per_week(schedule):g}"
+
+
 def cmd_state(args: argparse.Namespace) -> int:
     at = _instant(args.at)
     try:
-        print(desired_state(_resolve(args), at).value)
+        print(_state_word(_resolve(args), at))
     except ScheduleError as err:
         return _fail(err)
     return 0
@@ -115,7 +130,7 @@ def cmd_next(args: argparse.Namespace) -> int:
         schedule = _resolve(args)
         change = next_transition(schedule, at)
         if change is None:
-            print(f"never {desired_state(schedule, at).value}")
+            print(f"never {_state_word(schedule, at)}")
         else:
             print(f"{change[0].isoformat()} {change[1].value}")
     except ScheduleError as err:
@@ -151,10 +166,10 @@ def cmd_check(args: argparse.Namespace) -> int:
         if schedule.opt_out:
             print(f"ok: {schedule.source.value}: '{schedule.name}' opts the resource out")
             return 0
-        hours = running_hours_per_week(schedule)
+        hours = _hours(schedule) + (" h/week" if schedule.sides is Sides.BOTH else "")
         print(
             f"ok: {schedule.source.value} schedule '{schedule.name}': {schedule.description}; "
-            f"zone {schedule.timezone}; {hours:g} h/week"
+            f"zone {schedule.timezone}; {hours}"
         )
     except ScheduleError as err:
         return _fail(err)
@@ -164,9 +179,7 @@ def cmd_check(args: argparse.Namespace) -> int:
 def cmd_list(args: argparse.Namespace) -> int:
     try:
         catalog = _catalog(args)
-        rows = [
-            (s.name, s.timezone, f"{running_hours_per_week(s):g}", s.description) for s in catalog
-        ]
+        rows = [(s.name, s.timezone, _hours(s), s.description) for s in catalog]
     except ScheduleError as err:
         return _fail(err)
     header = ("NAME", "ZONE", "H/WEEK", "DESCRIPTION")

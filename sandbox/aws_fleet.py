@@ -29,7 +29,8 @@ class Box:
 
 def demo_fleet(week_start: datetime) -> list[Box]:
     """A small, realistic fleet: dev boxes of several sizes, GPU notebooks, an untagged
-    box, a protected production box, a bad tag, an override, an ASG member."""
+    box, a protected production box, a bad tag, an override, an ASG member, and a box
+    that is only ever stopped (its owner starts it when she needs it)."""
     wed_night = (week_start + timedelta(days=2)).replace(hour=22, minute=0)
     override = f"running-until-{wed_night.astimezone(UTC):%Y%m%dt%H%M}z"
     return [
@@ -60,6 +61,7 @@ def demo_fleet(week_start: datetime) -> list[Box]:
             {"schedule": "office-hours", "team": "data", "schedule-override": override},
         ),
         Box("night-owl", "t3.medium", {"schedule": "office-hours", "team": "data"}, running=False),
+        Box("dev-dana", "t3.large", {"schedule": "stop-only 19:00", "team": "data"}),
         Box(
             "asg-worker",
             "t3.small",

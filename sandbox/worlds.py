@@ -63,6 +63,14 @@ def _aws_people(ec2: Any, ids: dict[str, str], monday: datetime) -> dict[datetim
         tuesday_night.replace(minute=15): [start_by_hand("night-owl", tuesday_night)],
         # Alice stops her box at lunch on Wednesday: offhours does not start it again.
         monday + timedelta(days=2, hours=12): [stop_by_hand("dev-alice")],
+        # dev-dana is stop-only: Dana starts it on Tuesday morning, and again on Wednesday
+        # at 21:00 for a late fix, which offhours leaves running until Thursday's stop.
+        monday + timedelta(days=1, hours=8, minutes=30): [
+            start_by_hand("dev-dana", monday + timedelta(days=1, hours=8, minutes=30))
+        ],
+        monday + timedelta(days=2, hours=21): [
+            start_by_hand("dev-dana", monday + timedelta(days=2, hours=21))
+        ],
     }
 
 

@@ -6,18 +6,28 @@ Pure: no clock, no environment, no I/O except reading catalog files handed to
 
 from schedules.catalog import Catalog, load_catalog
 from schedules.errors import ScheduleError
-from schedules.evaluate import desired_state, next_transition, running_hours_per_week, transitions
+from schedules.evaluate import (
+    desired_state,
+    next_transition,
+    running_hours_per_week,
+    switch_at,
+    transitions,
+    wanted_state,
+)
 from schedules.inline import to_inline
 from schedules.labels import to_label
 from schedules.model import (
     CronPair,
     Event,
     Holidays,
+    Moment,
     Override,
     Period,
     Schedule,
+    Sides,
     Source,
     State,
+    Switch,
 )
 from schedules.overrides import format_override, override_active, parse_override
 
@@ -26,12 +36,15 @@ __all__ = [
     "CronPair",
     "Event",
     "Holidays",
+    "Moment",
     "Override",
     "Period",
     "Schedule",
     "ScheduleError",
+    "Sides",
     "Source",
     "State",
+    "Switch",
     "desired_state",
     "format_override",
     "load_catalog",
@@ -39,7 +52,9 @@ __all__ = [
     "override_active",
     "parse_override",
     "running_hours_per_week",
+    "switch_at",
     "to_inline",
     "to_label",
     "transitions",
+    "wanted_state",
 ]

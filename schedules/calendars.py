@@ -1,11 +1,13 @@
-"""Holiday calendars: which local dates are off all day."""
+"""Holiday calendars: which local dates are off all day.
+
+The ``holidays`` package is imported only when a schedule names a country: it is the
+costliest import of the schedule language, and most fleets use none.
+"""
 
 from __future__ import annotations
 
 from datetime import date
 from functools import cache
-
-import holidays as holidays_lib
 
 from schedules.errors import ScheduleError
 from schedules.model import Holidays
@@ -13,6 +15,8 @@ from schedules.model import Holidays
 
 @cache
 def _supported() -> dict[str, list[str]]:
+    import holidays as holidays_lib
+
     return dict(holidays_lib.list_supported_countries())
 
 
@@ -50,6 +54,8 @@ class HolidayCalendar:
         if found is None:
             found = self._dates
             if self._spec.country:
+                import holidays as holidays_lib
+
                 national = holidays_lib.country_holidays(
                     self._spec.country, subdiv=self._spec.subdivision or None, years=year
                 )

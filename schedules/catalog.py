@@ -11,6 +11,7 @@ from schedules.errors import VALID_FORMS, ScheduleError
 from schedules.inline import parse_inline
 from schedules.labels import looks_like_label, parse_label
 from schedules.model import Schedule
+from schedules.onesided import parse_one_sided_inline, parse_one_sided_label, side_of
 from schedules.schema import parse_catalog_text
 from schedules.zones import canonical_zone
 
@@ -56,6 +57,10 @@ class Catalog:
             return named
         if looks_like_custodian(text):
             return parse_custodian(text, self.default_tz)
+        if side_of(text) is not None:
+            if any(c.isspace() for c in text) or ":" in text:
+                return parse_one_sided_inline(text, self.default_tz)
+            return parse_one_sided_label(text, self.default_tz)
         if any(c.isspace() for c in text) or ":" in text:
             return parse_inline(text, self.default_tz)
         if looks_like_label(text):

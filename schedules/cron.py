@@ -1,7 +1,8 @@
 """Cron expressions (croniter), evaluated on naive local wall time.
 
 A weekly expression (any day-of-month, any month) becomes a fixed set of
-minutes-of-week, so evaluation needs croniter only once, at compile time.
+minutes-of-week, so evaluation needs croniter only once, at compile time. croniter
+(and the dateutil it pulls in) is imported only when a schedule uses cron.
 """
 
 from __future__ import annotations
@@ -9,9 +10,7 @@ from __future__ import annotations
 from bisect import bisect_right
 from collections.abc import Container
 from datetime import date, datetime, time, timedelta
-from typing import Protocol
-
-from croniter import croniter
+from typing import TYPE_CHECKING, Protocol
 
 from schedules.errors import ScheduleError
 from schedules.model import MINUTES_PER_WEEK
@@ -35,6 +34,15 @@ _MINUTE = timedelta(minutes=1)
 _WEEK = timedelta(days=7)
 _MAX_SKIPS = 5000  # bound on holiday-skipping loops, so no input can spin forever
 
+if TYPE_CHECKING:
+    from croniter import croniter
+
+
+def _croniter() -> type[croniter]:
+    from croniter import croniter
+
+    return croniter
+
 
 def normalize_cron(expr: object) -> str:
     """Canonical text of a cron expression, or ScheduleError with the valid forms."""
@@ -44,10 +52,11 @@ def normalize_cron(expr: object) -> str:
     text = _ALIASES.get(text, text)
     if len(text.split(" ")) != 5:
         raise ScheduleError(f"'{expr}' is not a cron expression: {CRON_FORMS}")
+    cron = _croniter()
     try:
-        valid = croniter.is_valid(text)
+        valid = cron.is_valid(text)
         # A valid expression may still never fire (30 February): ask for one date.
-        valid = valid and croniter(text, _REFERENCE_MONDAY).get_next(datetime) is not None
+        valid = valid and cron(text, _REFERENCE_MONDAY).get_next(datetime) is not None
     except (ValueError, KeyError, TypeError, OverflowError):
         valid = False
     if not valid:
@@ -62,7 +71,7 @@ def is_weekly(expr: str) -> bool:
 
 def weekly_minutes(expr: str) -> tuple[int, ...]:
     """Minutes of the week (0 = Monday 00:00) at which a weekly expression fires."""
-    it = croniter(expr, _REFERENCE_MONDAY - _MINUTE)
+    it = _croniter()(expr, _REFERENCE_MONDAY - _MINUTE)
     found: list[int] = []
     while True:
         fire: datetime = it.get_next(datetime)
@@ -116,8 +125,9 @@ class CronFires:
         if span is not None and span[0] <= floor < span[1]:
             return span[0]
         try:
-            prev: datetime = croniter(self.expr, floor + timedelta(seconds=30)).get_prev(datetime)
-            following: datetime = croniter(self.expr, prev).get_next(datetime)
+            cron = _croniter()
+            prev: datetime = cron(self.expr, floor + timedelta(seconds=30)).get_prev(datetime)
+            following: datetime = cron(self.expr, prev).get_next(datetime)
         except (ValueError, OverflowError):
             return None
         self._span = (prev, following)
@@ -128,7 +138,7 @@ class CronFires:
         if span is not None and span[0] <= wall < span[1]:
             return span[1]
         try:
-            found: datetime = croniter(self.expr, wall).get_next(datetime)
+            found: datetime = _croniter()(self.expr, wall).get_next(datetime)
         except (ValueError, OverflowError):
             return None
         return found

@@ -8,7 +8,8 @@ VALID_FORMS = (
     "valid forms: a catalog name (office-hours, weekdays, ...); "
     "inline 'mon-fri 08:00-19:00 Europe/Berlin' (expressions joined by ','); "
     "label-safe 'mon-fri_0800-1900_europe-berlin'; "
-    "Cloud Custodian 'off=(M-F,19);on=(M-F,7);tz=pt'; 'off' opts out"
+    "Cloud Custodian 'off=(M-F,19);on=(M-F,7);tz=pt'; "
+    "one-sided 'stop-only 19:00 Europe/Berlin' or 'start-only_mon-fri_0700_utc'; 'off' opts out"
 )
 
 

@@ -23,7 +23,7 @@ from schedules.days import (
     parse_day_token,
 )
 from schedules.errors import VALID_FORMS, ScheduleError
-from schedules.model import Period, Schedule, Source
+from schedules.model import Period, Schedule, Sides, Source
 from schedules.zones import canonical_zone
 
 INLINE_FORMS = (
@@ -127,7 +127,11 @@ def describe_periods(periods: tuple[Period, ...], zone: str) -> str:
 
 
 def to_inline(schedule: Schedule) -> str:
-    """The canonical inline form of a period schedule (always names its zone)."""
+    """The canonical inline form of a period or one-sided schedule (always names its zone)."""
+    if schedule.sides is not Sides.BOTH:
+        from schedules.onesided import one_sided_inline  # onesided imports this module
+
+        return one_sided_inline(schedule)
     if schedule.cron or schedule.events or schedule.holidays or schedule.opt_out:
         raise ScheduleError(
             f"schedule '{schedule.name}' uses cron, Custodian hours or holidays, which have no "

@@ -14,7 +14,8 @@ import re
 from schedules.days import DAY_FORMS, check_span, format_clock, is_day_token, parse_day_token
 from schedules.errors import ScheduleError
 from schedules.inline import describe_periods, group_periods, to_inline
-from schedules.model import Period, Schedule, Source
+from schedules.model import Period, Schedule, Sides, Source
+from schedules.onesided import one_sided_label
 from schedules.zones import canonical_zone, decode_zone, encode_zone
 
 MAX_LABEL = 63
@@ -86,7 +87,10 @@ def parse_label(value: str, default_tz: str) -> Schedule:
 
 
 def to_label(schedule: Schedule) -> str:
-    """The label-safe form of a period schedule; ScheduleError when it cannot fit 63 characters."""
+    """The label-safe form of a period or one-sided schedule; ScheduleError when it cannot
+    fit 63 characters."""
+    if schedule.sides is not Sides.BOTH:
+        return one_sided_label(schedule)
     to_inline(schedule)  # same restrictions, same message
     parts = [
         "_".join(days)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from enum import StrEnum
 from typing import Literal
 
@@ -25,6 +25,25 @@ class Source(StrEnum):
     CUSTODIAN = "custodian"
 
 
+class Sides(StrEnum):
+    """Which switches a schedule makes. A two-sided schedule has a desired state at every
+    instant; a one-sided one only wants its state for a while after each of its switches
+    (its catch-up window) and has no opinion otherwise."""
+
+    BOTH = "both"
+    STOP_ONLY = "stop-only"
+    START_ONLY = "start-only"
+
+    @property
+    def state(self) -> State | None:
+        """The state a one-sided schedule switches to (None for two-sided ones)."""
+        if self is Sides.STOP_ONLY:
+            return State.STOPPED
+        if self is Sides.START_ONLY:
+            return State.RUNNING
+        return None
+
+
 @dataclass(frozen=True)
 class Period:
     """Running time on each of ``days``: from ``start`` to ``stop`` local minutes after midnight.
@@ -40,11 +59,33 @@ class Period:
 
 
 @dataclass(frozen=True)
-class CronPair:
-    """The schedule runs after ``start`` fires and stops after ``stop`` fires (local wall time)."""
+class Moment:
+    """One side's switch of a stop-only or start-only schedule: at ``minute`` local minutes
+    after midnight (0-1439) on each of ``days`` (normalised tokens, as in Period)."""
 
-    start: str
-    stop: str
+    days: tuple[str, ...]
+    minute: int
+
+
+@dataclass(frozen=True)
+class CronPair:
+    """The schedule runs after ``start`` fires and stops after ``stop`` fires (local wall time).
+
+    A one-sided schedule has only one of them (the other is None)."""
+
+    start: str | None
+    stop: str | None
+
+
+@dataclass(frozen=True)
+class Switch:
+    """A one-sided schedule's latest switch at or before some instant, while it still acts:
+    at ``at`` it wanted ``state``; runs before ``until`` (the end of its catch-up window)
+    still act on it."""
+
+    at: datetime
+    state: State
+    until: datetime
 
 
 @dataclass(frozen=True)
@@ -67,9 +108,13 @@ class Holidays:
 
 @dataclass(frozen=True)
 class Schedule:
-    """A resolved schedule. Exactly one of ``periods`` / ``events`` / ``cron`` drives it
-    (no periods at all means never running). ``opt_out`` schedules have no state: the
-    resource is left alone, and evaluating one raises ScheduleError."""
+    """A resolved schedule. Exactly one of ``periods`` / ``events`` / ``cron`` drives a
+    two-sided schedule (no periods at all means never running); ``moments`` or a cron pair
+    with one side drive a one-sided one (``sides``). ``opt_out`` schedules have no state:
+    the resource is left alone, and evaluating one raises ScheduleError.
+
+    ``catch_up`` is how long after each switch of a one-sided schedule a run still acts on
+    it; None means until the next local midnight."""
 
     name: str
     description: str
@@ -81,6 +126,9 @@ class Schedule:
     cron: CronPair | None = None
     holidays: Holidays | None = None
     source: Source = Source.CATALOG
+    sides: Sides = Sides.BOTH
+    moments: tuple[Moment, ...] = ()
+    catch_up: timedelta | None = None
     # Compiled evaluation plan, built on first use (see evaluate.plan_for).
     _plan: object = field(default=None, init=False, repr=False, compare=False, hash=False)
 

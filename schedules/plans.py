@@ -23,7 +23,9 @@ from schedules.cron import (
     next_midnight,
 )
 from schedules.days import expand_days
-from schedules.model import MINUTES_PER_DAY, MINUTES_PER_WEEK, Schedule, State
+from schedules.errors import ScheduleError
+from schedules.model import MINUTES_PER_DAY, MINUTES_PER_WEEK, Schedule, Sides, State
+from schedules.switches import SwitchPlan, compile_switch_plan
 from schedules.wallclock import minute_of_week, week_start
 from schedules.zones import zone_info
 
@@ -208,10 +210,14 @@ def _switch_plan(
     return EventPlan(zone, start, stop, calendar)
 
 
-def compile_plan(schedule: Schedule) -> Plan:
+def compile_plan(schedule: Schedule) -> Plan | SwitchPlan:
     zone = zone_info(schedule.timezone)
+    if schedule.sides is not Sides.BOTH:
+        return compile_switch_plan(schedule, zone)
     calendar = HolidayCalendar(schedule.holidays) if schedule.holidays else None
     if schedule.cron is not None:
+        if schedule.cron.start is None or schedule.cron.stop is None:
+            raise ScheduleError(f"schedule '{schedule.name}' has one cron side: make it one-sided")
         if schedule.cron.start == schedule.cron.stop:
             return _never(zone)
         start, stop = fires_for(schedule.cron.start), fires_for(schedule.cron.stop)

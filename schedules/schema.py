@@ -9,43 +9,64 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from datetime import date
+from datetime import date, timedelta
+from functools import cache
 from typing import Any
-
-import yaml
 
 from schedules.calendars import check_holidays
 from schedules.cron import normalize_cron
 from schedules.days import parse_clock, parse_day_token
 from schedules.errors import ScheduleError
 from schedules.inline import describe_periods
-from schedules.model import CronPair, Holidays, Period, Schedule, Source
+from schedules.model import CronPair, Holidays, Moment, Period, Schedule, Sides, Source
+from schedules.onesided import describe_moments
 from schedules.zones import canonical_zone
 
 NAME = re.compile(r"[a-z0-9](?:[a-z0-9_-]{0,61}[a-z0-9])?")
 RESERVED_NAMES = frozenset({"off"})  # Custodian's opt-out value
-_SCHEDULE_KEYS = {"name", "description", "timezone", "periods", "cron", "holidays", "hibernate"}
+_SCHEDULE_KEYS = {
+    "name",
+    "description",
+    "timezone",
+    "periods",
+    "cron",
+    "holidays",
+    "hibernate",
+    "catch_up",
+}
 _PERIOD_KEYS = {"days", "start", "stop"}
 _CRON_KEYS = {"start", "stop"}
 _HOLIDAY_KEYS = {"country", "subdivision", "dates"}
+_DURATION = re.compile(r"(?=[0-9])(?:([0-9]{1,3})h)?(?:([0-9]{1,5})m)?")
+MIN_CATCH_UP = timedelta(minutes=1)
+MAX_CATCH_UP = timedelta(hours=168)
 _INT = "tag:yaml.org,2002:int"
 _FLOAT = "tag:yaml.org,2002:float"
 _TIMESTAMP = "tag:yaml.org,2002:timestamp"
 
 
-class _Loader(yaml.SafeLoader):
+@cache
+def _loader() -> type[Any]:
     """SafeLoader without YAML 1.1 base-60 numbers (an unquoted 19:00 stays a string) and
-    without implicit timestamps (a bad date becomes a reported problem, not a crash)."""
+    without implicit timestamps (a bad date becomes a reported problem, not a crash).
+    Built on first use: PyYAML is only needed when a catalog file is read."""
+    import yaml
 
+    class Loader(yaml.SafeLoader):
+        pass
 
-_Loader.yaml_implicit_resolvers = {
-    first: [(tag, rx) for tag, rx in resolvers if tag not in (_INT, _FLOAT, _TIMESTAMP)]
-    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
-}
-_Loader.add_implicit_resolver(_INT, re.compile(r"^[-+]?(?:0|[1-9][0-9_]*)$"), list("-+0123456789"))
-_Loader.add_implicit_resolver(
-    _FLOAT, re.compile(r"^[-+]?[0-9]*\.[0-9]+(?:[eE][-+]?[0-9]+)?$"), list("-+0123456789.")
-)
+    Loader.yaml_implicit_resolvers = {
+        first: [(tag, rx) for tag, rx in resolvers if tag not in (_INT, _FLOAT, _TIMESTAMP)]
+        for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+    }
+    Loader.add_implicit_resolver(
+        _INT, re.compile(r"^[-+]?(?:0|[1-9][0-9_]*)$"), list("-+0123456789")
+    )
+    Loader.add_implicit_resolver(
+        _FLOAT, re.compile(r"^[-+]?[0-9]*\.[0-9]+(?:[eE][-+]?[0-9]+)?$"), list("-+0123456789.")
+    )
+    return Loader
+
 
 Report = Callable[[str, str], None]  # (field, message)
 
@@ -79,12 +100,30 @@ def _unknown_keys(doc: dict[Any, Any], allowed: set[str], where: str, report: Re
             report(f"{where}{key}", f"unknown field; allowed: {', '.join(sorted(allowed))}")
 
 
-def _periods(value: object, report: Report) -> tuple[Period, ...] | None:
+def _shape(item: dict[Any, Any]) -> Sides:
+    if "start" in item and "stop" not in item:
+        return Sides.START_ONLY
+    if "stop" in item and "start" not in item:
+        return Sides.STOP_ONLY
+    return Sides.BOTH
+
+
+def _periods(value: object, report: Report) -> tuple[Sides, tuple[Period | Moment, ...]] | None:
+    """Periods, or the moments of a stop-only / start-only schedule (entries with only a
+    stop, or only a start); one schedule is one of the three shapes as a whole."""
     if not isinstance(value, list):
         report("periods", "must be a list of {days, start, stop} (an empty list: never running)")
         return None
-    periods: list[Period] = []
-    ok = True
+    found: list[Period | Moment] = []
+    shapes = {_shape(item) for item in value if isinstance(item, dict)}
+    ok = len(shapes) <= 1
+    if not ok:
+        report(
+            "periods",
+            "mixes entries with start and stop, only a stop and only a start: "
+            "a schedule is two-sided, stop-only or start-only as a whole",
+        )
+    sides = shapes.pop() if len(shapes) == 1 else Sides.BOTH
     for i, item in enumerate(value):
         where = f"periods[{i}]"
         if not isinstance(item, dict):
@@ -92,11 +131,13 @@ def _periods(value: object, report: Report) -> tuple[Period, ...] | None:
             ok = False
             continue
         _unknown_keys(item, _PERIOD_KEYS, f"{where}.", report)
-        period = _period(item, where, report)
-        ok = ok and period is not None
-        if period is not None:
-            periods.append(period)
-    return tuple(periods) if ok else None
+        entry = (
+            _period(item, where, report) if sides is Sides.BOTH else _moment(item, where, report)
+        )
+        ok = ok and entry is not None
+        if entry is not None:
+            found.append(entry)
+    return (sides, tuple(found)) if ok else None
 
 
 def _clock(value: object, field: str, report: Report, *, is_stop: bool) -> int | None:
@@ -111,30 +152,70 @@ def _day_word(word: object) -> str:
     return parse_day_token(str(word))[0]
 
 
-def _period(item: dict[Any, Any], where: str, report: Report) -> Period | None:
+def _days(item: dict[Any, Any], where: str, report: Report) -> list[str | None]:
     raw_days = item.get("days", "daily")
     words = raw_days if isinstance(raw_days, list) else str(raw_days).split(",")
     if not words:
         report(f"{where}.days", "must name at least one day")
-    days = [_check(report, f"{where}.days", _day_word, w) for w in words]
+        return [None]
+    return [_check(report, f"{where}.days", _day_word, w) for w in words]
+
+
+def _moment(item: dict[Any, Any], where: str, report: Report) -> Moment | None:
+    side = "stop" if "stop" in item else "start"
+    days = _days(item, where, report)
+    minute = _clock(item.get(side), f"{where}.{side}", report, is_stop=False)
+    if None in days or minute is None:
+        return None
+    return Moment(tuple(d for d in days if d is not None), minute)
+
+
+def _period(item: dict[Any, Any], where: str, report: Report) -> Period | None:
+    days = _days(item, where, report)
     start = _clock(item.get("start"), f"{where}.start", report, is_stop=False)
     stop = _clock(item.get("stop"), f"{where}.stop", report, is_stop=True)
-    if not words or None in days or start is None or stop is None:
+    if None in days or start is None or stop is None:
         return None
     if start == stop:
         report(where, "start equals stop; write 00:00-24:00 for all day, or leave the day out")
         return None
-    return Period(tuple(days), start, stop)
+    return Period(tuple(d for d in days if d is not None), start, stop)
 
 
-def _cron(value: object, report: Report) -> CronPair | None:
+def _cron(value: object, report: Report) -> tuple[Sides, CronPair] | None:
+    """A start/stop pair, or one side alone (a stop-only or start-only schedule)."""
     if not isinstance(value, dict):
         report("cron", "must be a mapping {start: '0 8 * * 1-5', stop: '0 19 * * 1-5'}")
         return None
     _unknown_keys(value, _CRON_KEYS, "cron.", report)
-    start = _check(report, "cron.start", normalize_cron, value.get("start"))
-    stop = _check(report, "cron.stop", normalize_cron, value.get("stop"))
-    return CronPair(start, stop) if start and stop else None
+    sides = _shape(value)
+    if not value.keys() & _CRON_KEYS:
+        report(
+            "cron", "needs start, stop or both (only a stop: stop-only; only a start: start-only)"
+        )
+        return None
+    start = stop = None
+    if "start" in value:
+        start = _check(report, "cron.start", normalize_cron, value["start"])
+    if "stop" in value:
+        stop = _check(report, "cron.stop", normalize_cron, value["stop"])
+    if (start is None) != (sides is Sides.STOP_ONLY) or (stop is None) != (
+        sides is Sides.START_ONLY
+    ):
+        return None
+    return sides, CronPair(start, stop)
+
+
+def _catch_up(value: object, report: Report) -> timedelta | None:
+    text = _text(value, "catch_up", report, required=True)
+    if text is None:
+        return None
+    match = _DURATION.fullmatch(text.lower().replace(" ", ""))
+    total = timedelta(hours=int(match[1] or 0), minutes=int(match[2] or 0)) if match else None
+    if total is None or not MIN_CATCH_UP <= total <= MAX_CATCH_UP:
+        report("catch_up", f"'{text}' is not a duration like 4h, 90m or 1h30m, from 1m to 168h")
+        return None
+    return total
 
 
 def _date(value: object) -> date:
@@ -192,34 +273,52 @@ def parse_schedule(
     hibernate = doc.get("hibernate", False)
     if not isinstance(hibernate, bool):
         report("hibernate", f"must be true or false, got {hibernate!r}")
-    periods: tuple[Period, ...] | None = ()
+    shape: tuple[Sides, tuple[Period | Moment, ...]] | None = (Sides.BOTH, ())
     cron = None
     if ("periods" in doc) == ("cron" in doc):
         report("periods", "give either periods or cron (not both, not neither)")
     elif "periods" in doc:
-        periods = _periods(doc["periods"], report)
+        shape = _periods(doc["periods"], report)
     else:
-        cron = _cron(doc["cron"], report)
+        found = _cron(doc["cron"], report)
+        shape, cron = ((found[0], ()), found[1]) if found else (None, None)
+    catch_up = _catch_up(doc["catch_up"], report) if "catch_up" in doc else None
+    if catch_up is not None and shape is not None and shape[0] is Sides.BOTH:
+        report("catch_up", "applies to stop-only and start-only schedules only")
     holidays = _holidays(doc["holidays"], report) if "holidays" in doc else None
-    if len(problems) > before or text_name is None or zone is None or periods is None:
+    if len(problems) > before or text_name is None or zone is None or shape is None:
         return None
+    sides, entries = shape
+    periods = tuple(e for e in entries if isinstance(e, Period))
+    moments = tuple(e for e in entries if isinstance(e, Moment))
+    if sides is Sides.BOTH:
+        default_description = describe_periods(periods, zone)
+    elif cron is not None:
+        default_description = f"{sides.value}: cron {cron.stop or cron.start} ({zone})"
+    else:
+        default_description = describe_moments(sides, moments, zone)
     return Schedule(
         name=text_name,
-        description=description or describe_periods(periods, zone),
+        description=description or default_description,
         timezone=zone,
         hibernate=hibernate,
         periods=periods,
         cron=cron,
         holidays=holidays,
         source=Source.CATALOG,
+        sides=sides,
+        moments=moments,
+        catch_up=catch_up,
     )
 
 
 def parse_catalog_text(text: str, origin: str, default_tz: str) -> tuple[list[Schedule], list[str]]:
     """All schedules in one catalog file, and every problem found, each prefixed with ``origin``."""
+    import yaml
+
     problems: list[str] = []
     try:
-        doc = yaml.load(text, Loader=_Loader)
+        doc = yaml.load(text, Loader=_loader())
     except (yaml.YAMLError, ValueError) as err:  # ValueError: e.g. an explicit !!timestamp
         mark = getattr(err, "problem_mark", None)
         where = f" line {mark.line + 1}" if mark is not None else ""

@@ -162,3 +162,33 @@ def test_console_script(tmp_path: Path) -> None:
         timeout=60,
     )
     assert bad.returncode == 2 and "25:00" in bad.stderr and "Traceback" not in bad.stderr
+
+
+def test_one_sided_state_next_check(capsys: pytest.CaptureFixture[str]) -> None:
+    spec = "stop-only mon-fri 19:00 Europe/Berlin"
+    code, out, _ = run(capsys, "state", spec, "--at", "2026-11-30T21:00:00+01:00")
+    assert (code, out.strip()) == (0, "stopped")  # inside the catch-up window
+    code, out, _ = run(capsys, "state", spec, "--at", "2026-12-01T09:00:00+01:00")
+    assert (code, out.strip()) == (0, "as-is")  # no opinion: people start it when they need it
+    code, out, _ = run(capsys, "next", "stop-only_1900_europe-berlin", "--at", "2026-12-01T09:00Z")
+    assert (code, out.strip()) == (0, "2026-12-01T19:00:00+01:00 stopped")
+    code, out, _ = run(capsys, "next", "start-only mon-fri 07:00 UTC", "--at", "2026-12-04T08:00Z")
+    assert (code, out.strip()) == (0, "2026-12-07T07:00:00+00:00 running")
+    code, out, _ = run(capsys, "check", "start-only_mon-fri_0700_utc")
+    assert code == 0 and out.strip().endswith("zone UTC; start-only")
+
+
+def test_list_shows_stop_only_instead_of_hours(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    (tmp_path / "team.yaml").write_text(
+        "schedules:\n"
+        "  - {name: evenings, timezone: UTC, periods: [{days: mon-fri, stop: '19:00'}]}\n"
+        "  - {name: runners, timezone: UTC, cron: {start: '0 7 * * 1-5'}}\n"
+    )
+    code, out, _ = run(capsys, "list", "--catalog", str(tmp_path))
+    assert code == 0
+    rows = {line.split()[0]: line.split() for line in out.splitlines()[1:]}
+    assert rows["evenings"][1:5] == ["UTC", "stop-only", "stop-only:", "stop"]
+    assert rows["runners"][1:3] == ["UTC", "start-only"]
+    assert rows["office-hours"][2] == "55"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import itertools
 from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -14,21 +15,29 @@ from schedules import (
     CronPair,
     Event,
     Holidays,
+    Moment,
     Period,
     Schedule,
     ScheduleError,
+    Sides,
     State,
     desired_state,
     load_catalog,
     next_transition,
     parse_override,
     running_hours_per_week,
+    switch_at,
+    to_inline,
+    to_label,
     transitions,
+    wanted_state,
 )
 from schedules.schema import parse_catalog_text
 
 CATALOG: Catalog = load_catalog(default_tz="Europe/Berlin")
 SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+# The one-sided properties share most machinery with the tests above: fewer examples.
+ONE_SIDED_SETTINGS = settings(SETTINGS, max_examples=60)
 TICK = timedelta(microseconds=1)
 
 # Zones with DST in both hemispheres, half-hour DST, far offsets and a skipped day.
@@ -112,6 +121,12 @@ FRAGMENTS = [
     "opt-out",
     "running-until-",
     "20261129t2000z",
+    "stop-only",
+    "start-only",
+    "stop-only ",
+    "stop-only_",
+    "1900",
+    "07:00",
 ]
 
 
@@ -168,7 +183,36 @@ def holiday_specs() -> st.SearchStrategy[Holidays | None]:
     )
 
 
+@st.composite
+def one_sided_schedules(draw: st.DrawFn) -> Schedule:
+    sides = draw(st.sampled_from([Sides.STOP_ONLY, Sides.START_ONLY]))
+    catch_up = draw(
+        st.one_of(st.none(), st.integers(1, 168 * 60).map(lambda m: timedelta(minutes=m)))
+    )
+    holidays = draw(holiday_specs())
+    zone = draw(st.sampled_from(ZONES))
+    if draw(st.booleans()):
+        expr = draw(st.sampled_from(CRONS))
+        pair = CronPair(None, expr) if sides is Sides.STOP_ONLY else CronPair(expr, None)
+        return Schedule("c", "", zone, cron=pair, holidays=holidays, sides=sides, catch_up=catch_up)
+    moments = draw(
+        st.lists(
+            st.builds(
+                Moment,
+                st.lists(st.sampled_from(DAY_TOKENS), min_size=1, max_size=2).map(tuple),
+                st.integers(0, 1439),
+            ),
+            min_size=1,
+            max_size=3,
+        )
+    )
+    return Schedule(
+        "m", "", zone, moments=tuple(moments), holidays=holidays, sides=sides, catch_up=catch_up
+    )
+
+
 SCHEDULES = st.one_of(period_schedules(), event_schedules(), cron_schedules())
+ONE_SIDED = one_sided_schedules()
 INSTANTS = st.datetimes(datetime(2020, 1, 1), datetime(2030, 12, 31), timezones=st.just(UTC))
 TEXT = st.one_of(
     st.text(max_size=80), st.lists(st.sampled_from(FRAGMENTS), max_size=12).map("".join)
@@ -183,10 +227,15 @@ def test_any_text_parses_or_raises_schedule_error(value: str) -> None:
     except ScheduleError as err:
         assert str(err)
         return
-    if not schedule.opt_out:
-        state = desired_state(schedule, datetime(2026, 11, 30, 9, tzinfo=UTC))
-        assert state in (State.RUNNING, State.STOPPED)
-        assert 0 <= running_hours_per_week(schedule) <= 168
+    if schedule.opt_out:
+        return
+    at = datetime(2026, 11, 30, 9, tzinfo=UTC)
+    if schedule.sides is not Sides.BOTH:
+        assert wanted_state(schedule, at) in (schedule.sides.state, None)
+        return
+    assert desired_state(schedule, at) in (State.RUNNING, State.STOPPED)
+    assert wanted_state(schedule, at) == desired_state(schedule, at)
+    assert 0 <= running_hours_per_week(schedule) <= 168
 
 
 @SETTINGS
@@ -252,3 +301,72 @@ def test_desired_state_does_not_depend_on_the_callers_zone(
 
     elsewhere = at.astimezone(ZoneInfo("Asia/Kathmandu"))
     assert desired_state(schedule, elsewhere) == desired_state(schedule, at)
+
+
+@ONE_SIDED_SETTINGS
+@given(ONE_SIDED, INSTANTS)
+def test_one_sided_next_transition_moves_forward_to_a_switch(
+    schedule: Schedule, at: datetime
+) -> None:
+    change = next_transition(schedule, at)
+    if change is None:
+        return
+    when, state = change
+    assert when > at and when.tzinfo is not None
+    assert state == schedule.sides.state
+    switch = switch_at(schedule, when)
+    assert switch is not None and switch.at == when and switch.state == state
+    assert switch.at < switch.until
+    # No switch in between: whatever holds halfway began at or before ``at``.
+    halfway = switch_at(schedule, at + (when - at) / 2)
+    assert halfway is None or halfway.at <= at
+
+
+@ONE_SIDED_SETTINGS
+@given(ONE_SIDED, INSTANTS)
+def test_one_sided_switch_holds_only_inside_its_window(schedule: Schedule, at: datetime) -> None:
+    switch = switch_at(schedule, at)
+    assert wanted_state(schedule, at) == (switch.state if switch else None)
+    if switch is None:
+        return
+    assert switch.at <= at < switch.until
+    assert switch.until - switch.at <= timedelta(hours=168)
+    if schedule.catch_up is not None:
+        assert switch.until - switch.at == schedule.catch_up
+    else:  # the rest of the switch's local day
+        zone = ZoneInfo(schedule.timezone)
+        day = switch.at.astimezone(zone).date()
+        assert (switch.until - TICK).astimezone(zone).date() == day
+        assert switch.until.astimezone(zone).date() > day
+    assert transitions(schedule, switch.at - TICK, at)[0] == (switch.at, switch.state)
+
+
+@ONE_SIDED_SETTINGS
+@given(ONE_SIDED, INSTANTS, st.integers(1, 15))
+def test_one_sided_transitions_agree_with_next_transition(
+    schedule: Schedule, start: datetime, days: int
+) -> None:
+    end = start + timedelta(days=days)
+    expected = []
+    at = start
+    while (change := next_transition(schedule, at)) is not None and change[0] <= end:
+        expected.append(change)
+        at = change[0]
+    assert transitions(schedule, start, end) == expected
+
+
+@ONE_SIDED_SETTINGS
+@given(ONE_SIDED)
+def test_one_sided_inline_and_label_round_trip(schedule: Schedule) -> None:
+    for write in (to_inline, to_label):
+        try:
+            text = write(schedule)
+        except ScheduleError:
+            assert schedule.cron or schedule.holidays or schedule.catch_up or write is to_label
+            continue
+        again = CATALOG.resolve(text)
+        assert (again.sides, again.moments, again.timezone) == (
+            schedule.sides,
+            schedule.moments,
+            schedule.timezone,
+        )
