@@ -37,11 +37,16 @@ def built() -> Built:
 
 
 @pytest.fixture
-def fake(built: Built, clock: Any) -> Iterator[GcpFake]:
+def fake(
+    built: Built, clock: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[GcpFake]:
+    """The fake, and Application Default Credentials pointing at its token endpoint."""
     from gcp_helpers import PROJECT
     from gcp_permissions import permission_for
 
     with start_gcp_fake(clock) as running:
+        for name, value in running.credential_env(tmp_path).items():
+            monkeypatch.setenv(name, value)
         running.add_project(PROJECT)
         yield running
         outside = {
