@@ -63,6 +63,15 @@ def route_for(method: str, path: str) -> str | None:
 
 SERVICE_ACCOUNT = "offhours@offhours-local.iam.gserviceaccount.com"
 JWT_BEARER = "urn:ietf:params:oauth:grant-type:jwt-bearer"
+GOOGLE_TOKEN_AUDIENCE = "https://oauth2.googleapis.com/token"
+
+
+class TokenError(Exception):
+    """An OAuth 2.0 token endpoint error: ``{"error": ..., "error_description": ...}``."""
+
+    def __init__(self, error: str, description: str) -> None:
+        super().__init__(description)
+        self.body = json.dumps({"error": error, "error_description": description}).encode()
 _PREFIX = {
     "compute.googleapis.com": "",
     "notebooks.googleapis.com": "/notebooks",
@@ -134,6 +143,8 @@ class _RequestHandler(QuietHandler):
                 status, payload = 200, self._dispatch(world, method, path, url.query, raw)
         except ApiError as err:
             status, payload = err.code, _error_body(err)
+        except TokenError as err:
+            status, payload = 400, err.body
         self.send_response(status)
         self.send_header("Content-Type", "application/json; charset=UTF-8")
         self.send_header("Content-Length", str(len(payload)))
@@ -179,9 +190,12 @@ class _Server(ThreadingHTTPServer):
         form = dict(parse_qsl(raw.decode()))
         claims = credentials.verify_jwt(form.get("assertion", ""))
         if form.get("grant_type") != JWT_BEARER or claims is None:
-            raise ApiError(400, "invalid_grant: Invalid JWT Signature.")
-        if claims.get("aud") != self.token_uri or claims.get("iss") != SERVICE_ACCOUNT:
-            raise ApiError(400, "invalid_grant: Invalid JWT: audience or issuer.")
+            raise TokenError("invalid_grant", "Invalid JWT Signature.")
+        # google-auth signs for Google's token audience whatever the key's token_uri says.
+        if claims.get("aud") not in (self.token_uri, GOOGLE_TOKEN_AUDIENCE):
+            raise TokenError("invalid_grant", f"Invalid JWT: audience {claims.get('aud')!r}.")
+        if claims.get("iss") != SERVICE_ACCOUNT:
+            raise TokenError("invalid_grant", "Invalid JWT: unknown issuer.")
         answer = {"access_token": self.tokens.issue(), "expires_in": 3599, "token_type": "Bearer"}
         return json.dumps(answer).encode()
 
