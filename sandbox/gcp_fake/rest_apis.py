@@ -89,9 +89,7 @@ def workbench_action(world: World, params: Params, query: Params, body: Json) ->
     def become(new_state: str) -> None:
         instance["state"] = new_state
         instance["updateTime"] = rfc3339(world.clock())
-        instance["healthState"] = (
-            "HEALTHY" if new_state == "ACTIVE" else "HEALTH_STATE_UNSPECIFIED"
-        )
+        instance["healthState"] = "HEALTHY" if new_state == "ACTIVE" else "HEALTH_STATE_UNSPECIFIED"
 
     if state in applies:
         become(under_way)

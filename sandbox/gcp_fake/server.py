@@ -72,6 +72,8 @@ class TokenError(Exception):
     def __init__(self, error: str, description: str) -> None:
         super().__init__(description)
         self.body = json.dumps({"error": error, "error_description": description}).encode()
+
+
 _PREFIX = {
     "compute.googleapis.com": "",
     "notebooks.googleapis.com": "/notebooks",
