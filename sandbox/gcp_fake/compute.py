@@ -181,9 +181,11 @@ def _resize(world: World, project: str, scope: str, name: str, query: Params) ->
                 f"The resource 'projects/{project}/{scope}/instanceGroupManagers/{name}' "
                 "was not found",
             )
-        progress = world.accept(
-            name, "resize", lambda: world.resize_mig(project, scope, name, size)
-        )
+
+        def finish() -> None:
+            world.resize_mig(project, scope, name, size)
+
+        progress = world.accept(name, "resize", finish)
         return world.compute_operation(
             project,
             scope,
