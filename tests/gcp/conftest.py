@@ -16,7 +16,7 @@ import pytest
 
 from ledger.store import ObjectStore
 from providers.base import AdapterOptions, ProviderConfig
-from providers.gcp.connection import GcpConnection, connect
+from providers.gcp.connection import GcpConnection
 from sandbox.gcp_fake import GcpFake, start_gcp_fake
 
 # The helper modules beside this file (gcp_helpers, gcp_permissions) are imported by bare
@@ -58,11 +58,26 @@ def fake(
     assert not outside, f"requests outside the calling adapters' permissions: {sorted(outside)}"
 
 
+class Ticker:
+    """A monotonic clock that only a sleep moves: waiting for operations takes no time."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.now += seconds
+
+
 @pytest.fixture
 def connection(fake: GcpFake) -> GcpConnection:
     from gcp_helpers import PROJECT, REGION
 
-    return connect(ProviderConfig(accounts=(PROJECT,), regions=(REGION,), endpoint_url=fake.url))
+    ticker = Ticker()
+    config = ProviderConfig(accounts=(PROJECT,), regions=(REGION,), endpoint_url=fake.url)
+    return GcpConnection(config, monotonic=ticker, sleep=ticker.sleep)
 
 
 AdapterFactory = Callable[..., Any]
