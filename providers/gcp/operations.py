@@ -12,9 +12,9 @@ through a client of its own that ignores the configured endpoint.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from providers.base import Outcome
 from providers.gcp import rest
@@ -26,6 +26,7 @@ if TYPE_CHECKING:
 # finishing within a few reads, long ones cost about one read every 5 s.
 FIRST_DELAY = 0.05
 MAX_DELAY = 5.0
+Op = TypeVar("Op")
 
 
 @dataclass(frozen=True)
@@ -36,14 +37,19 @@ class Deadline:
     monotonic: Callable[[], float]
     sleep: Callable[[float], None]
 
-    def pauses(self) -> Iterator[float]:
-        """Sleep before each read of an operation; stop when the deadline comes first."""
+    def wait(
+        self, operation: Op, read: Callable[[Op], Op], done: Callable[[Op], bool]
+    ) -> tuple[Op, bool]:
+        """Read ``operation`` again until ``done`` (True) or the deadline comes (False)."""
         delay = 0.0
-        while self.monotonic() + delay <= self.at:
+        while not done(operation):
+            if self.monotonic() + delay > self.at:
+                return operation, False
             if delay:
                 self.sleep(delay)
-            yield delay
+            operation = read(operation)
             delay = min(MAX_DELAY, max(FIRST_DELAY, delay * 2))
+        return operation, True
 
 
 @dataclass(frozen=True)
@@ -65,14 +71,13 @@ def compute(connection: GcpConnection, operation: Any, deadline: Deadline) -> Se
     """Read a Compute Engine zone or region operation until ``DONE`` or the deadline."""
     from google.cloud import compute_v1
 
-    done = compute_v1.Operation.Status.DONE
-    for _ in deadline.pauses():
-        if operation.status == done:
-            break
-        operation = _read(connection, operation)
-    else:
-        if operation.status != done:
-            return Settled(Outcome.ACCEPTED, operation.name)
+    operation, finished = deadline.wait(
+        operation,
+        lambda op: _read(connection, op),
+        lambda op: bool(op.status == compute_v1.Operation.Status.DONE),
+    )
+    if not finished:
+        return Settled(Outcome.ACCEPTED, operation.name)
     errors = list(operation.error.errors) if operation.error else []
     if errors:
         text = "; ".join(f"{e.code}: {e.message}" for e in errors)
@@ -96,13 +101,13 @@ def longrunning(
     deadline."""
     session = connection.session()
     name = str(operation.get("name", ""))
-    for _ in deadline.pauses():
-        if operation.get("done"):
-            break
-        operation = rest.call(session, "GET", f"{base}/{name}")
-    else:
-        if not operation.get("done"):
-            return Settled(Outcome.ACCEPTED, name)
+    operation, finished = deadline.wait(
+        operation,
+        lambda _op: rest.call(session, "GET", f"{base}/{name}"),
+        lambda op: bool(op.get("done")),
+    )
+    if not finished:
+        return Settled(Outcome.ACCEPTED, name)
     if "error" in operation:
         error = operation["error"]
         return Settled(Outcome.FAILED, name, f"{error.get('code', '')} {error.get('message', '')}")
