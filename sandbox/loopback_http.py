@@ -3,6 +3,7 @@ server on 127.0.0.1 and a free port, run in a daemon thread and stopped on exit.
 
 from __future__ import annotations
 
+import ssl
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
@@ -21,10 +22,15 @@ class QuietHandler(BaseHTTPRequestHandler):
 class LoopbackHttp:
     """Serve ``server`` in a daemon thread; ``url`` is where clients point."""
 
-    def __init__(self, server: ThreadingHTTPServer, name: str) -> None:
+    def __init__(
+        self, server: ThreadingHTTPServer, name: str, tls: ssl.SSLContext | None = None
+    ) -> None:
         server.daemon_threads = True
+        if tls is not None:
+            server.socket = tls.wrap_socket(server.socket, server_side=True)
         self._server = server
-        self.url = f"http://127.0.0.1:{server.server_address[1]}"
+        scheme = "https" if tls is not None else "http"
+        self.url = f"{scheme}://127.0.0.1:{server.server_address[1]}"
         self._thread = threading.Thread(
             target=server.serve_forever, kwargs={"poll_interval": 0.02}, name=name, daemon=True
         )

@@ -7,10 +7,13 @@ the simulated week (events keyed by instant).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+import os
+import tempfile
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 Event = Callable[[], None]
@@ -75,11 +78,31 @@ def _aws_people(ec2: Any, ids: dict[str, str], monday: datetime) -> dict[datetim
 
 
 @contextmanager
+def environ(values: Mapping[str, str]) -> Iterator[None]:
+    """Set environment variables for the duration (the clouds' credential chains read
+    them, as they would on a real machine), then put the old values back."""
+    old = {name: os.environ.get(name) for name in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for name, value in old.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
+
+@contextmanager
 def gcp_world(clock: Callable[[], datetime], monday: datetime) -> Iterator[World]:
     from sandbox.gcp_fake import start_gcp_fake
     from sandbox.gcp_fake.demo import DEMO_PROJECT, seed_demo_project
 
-    with start_gcp_fake(clock=clock) as fake:
+    with (
+        start_gcp_fake(clock=clock) as fake,
+        tempfile.TemporaryDirectory(prefix="offhours-gcp-") as keys,
+        environ(fake.credential_env(Path(keys), DEMO_PROJECT)),
+    ):
         seed_demo_project(fake)
         yield World("gcp", {"gcp_projects": (DEMO_PROJECT,), "gcp_endpoint_url": fake.url})
 
@@ -89,7 +112,7 @@ def azure_world(clock: Callable[[], datetime], monday: datetime) -> Iterator[Wor
     from sandbox.azure_fake import start_azure_fake
     from sandbox.azure_fake.demo import DEMO_SUBSCRIPTION, seed_demo_subscription
 
-    with start_azure_fake(clock=clock) as fake:
+    with start_azure_fake(clock=clock) as fake, environ(fake.credential_env()):
         seed_demo_subscription(fake)
         yield World(
             "azure",

@@ -21,7 +21,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import replace
 from typing import Any
 
-from ledger.store import ObjectStore
+from ledger.store import ObjectStore, StoreError
 from providers.azure.common import PROVIDER, normalize_tags, region
 from providers.azure.connection import AzureConnection
 from providers.azure.operations import Pending, run_decisions, unsupported, wait_done
@@ -48,7 +48,7 @@ _SAVED_FIELDS = ("count", "enableAutoScaling", "minCount", "maxCount")
 _READ_ONLY = ("provisioningState", "nodeImageVersion", "currentOrchestratorVersion")
 
 
-class StateStoreMissing(Exception):
+class StateStoreMissing(StoreError):
     """Node-pool mode needs a state store to remember the counts."""
 
 
@@ -168,7 +168,7 @@ class AksClusters:
     def apply(self, decisions: Sequence[Decision], dry_run: bool) -> Iterable[Result]:
         if dry_run:
             return dry_run_results(decisions, self.options.clock())
-        return run_decisions(decisions, self._act, self.options, self.connection.lro_timeout)
+        return run_decisions(decisions, self._act, self.options, self.connection)
 
     def _act(self, decision: Decision) -> Pending | Result | str:
         cluster_id = decision.resource.id

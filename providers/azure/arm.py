@@ -16,11 +16,9 @@ from azure.core.credentials import TokenCredential
 from azure.core.exceptions import HttpResponseError, ResourceNotFoundError
 from azure.core.pipeline.policies import (
     HeadersPolicy,
-    HTTPPolicy,
     NetworkTraceLoggingPolicy,
     RequestIdPolicy,
     RetryPolicy,
-    SansIOHTTPPolicy,
     UserAgentPolicy,
 )
 from azure.core.polling import LROPoller
@@ -38,13 +36,9 @@ class ArmRest:
     """GET / list / long-running POST and PUT against ARM (or the local fake)."""
 
     def __init__(
-        self,
-        base_url: str,
-        credential: TokenCredential,
-        authentication_policy: HTTPPolicy[Any, Any] | SansIOHTTPPolicy[Any, Any] | None = None,
-        polling_interval: float = 30,
+        self, base_url: str, credential: TokenCredential, polling_interval: float = 30
     ) -> None:
-        auth = authentication_policy or ARMChallengeAuthenticationPolicy(credential, ARM_SCOPE)
+        auth = ARMChallengeAuthenticationPolicy(credential, ARM_SCOPE)
         policies: list[Any] = [
             RequestIdPolicy(),
             HeadersPolicy(),

@@ -1,17 +1,18 @@
 """Reaching Azure: one credential, lazily built clients, one target per subscription.
 
-Real runs use ``DefaultAzureCredential`` (managed identity in the Function app, the CLI
-login on a laptop). With ``ProviderConfig.endpoint_url`` set, every client points at that
-local fake instead: bearer authentication refuses plain HTTP, so the clients get a no-op
-authentication policy and a stand-in credential, and long-running operations are polled
-without delay. Nothing here imports an Azure SDK at module import time.
+Credentials are ``DefaultAzureCredential`` (managed identity in the Function app, a client
+secret or the CLI login on a laptop; ``AZURE_AUTHORITY_HOST`` picks the Entra ID authority)
+unless one is passed in. ``ProviderConfig.endpoint_url`` replaces the Resource Manager
+endpoint (a sovereign cloud, or the local fake); nothing else changes with it. Long-running
+operations are polled as often as ARM's ``Retry-After`` says, else every
+``polling_interval`` seconds. Nothing here imports an Azure SDK at module import time.
 """
 
 from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -29,15 +30,6 @@ _ACTIVE_STATES = {"enabled", "warned", "pastdue"}
 CONNECTION_PERMISSIONS = ("Microsoft.Resources/subscriptions/read",)
 
 
-class LocalCredential:
-    """A token for the local fake, which checks none. Never used against real Azure."""
-
-    def get_token(self, *scopes: str, **kwargs: Any) -> Any:
-        from azure.core.credentials import AccessToken
-
-        return AccessToken("offhours-local-fake", int(time.time()) + 3600)
-
-
 @dataclass
 class AzureConnection:
     config: ProviderConfig
@@ -48,6 +40,8 @@ class AzureConnection:
     # How long apply waits for all started operations together before it records the
     # rest as accepted (the next run sees their state and verifies).
     lro_timeout: float = 240.0
+    # The clock of that deadline (monotonic seconds), never the wall clock.
+    monotonic: Callable[[], float] = time.monotonic
     _compute: dict[str, Any] = field(default_factory=dict)
     _arm: ArmRest | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock)
@@ -55,13 +49,6 @@ class AzureConnection:
     @property
     def base_url(self) -> str:
         return (self.config.endpoint_url or ARM_ENDPOINT).rstrip("/")
-
-    def _client_options(self) -> dict[str, Any]:
-        if not self.config.endpoint_url:
-            return {}
-        from azure.core.pipeline.policies import SansIOHTTPPolicy
-
-        return {"authentication_policy": SansIOHTTPPolicy()}
 
     def compute(self, subscription: str) -> Any:
         """A ``ComputeManagementClient`` for one subscription (cached)."""
@@ -75,7 +62,6 @@ class AzureConnection:
                     subscription,
                     base_url=self.base_url,
                     polling_interval=self.polling_interval,
-                    **self._client_options(),
                 )
                 self._compute[subscription] = client
             return client
@@ -87,10 +73,7 @@ class AzureConnection:
                 from providers.azure.arm import ArmRest
 
                 self._arm = ArmRest(
-                    self.base_url,
-                    self.credential,
-                    polling_interval=self.polling_interval,
-                    **self._client_options(),
+                    self.base_url, self.credential, polling_interval=self.polling_interval
                 )
             return self._arm
 
@@ -113,12 +96,11 @@ class AzureConnection:
 
 def connect(config: ProviderConfig, credential: Any = None) -> AzureConnection:
     """Build the connection; no network call happens until a client is used."""
-    if config.endpoint_url:
-        return AzureConnection(
-            config, credential or LocalCredential(), polling_interval=0, lro_timeout=30.0
-        )
     if credential is None:
         from azure.identity import DefaultAzureCredential
 
-        credential = DefaultAzureCredential()
+        # The authority is configuration offhours trusts (the public cloud's unless
+        # AZURE_AUTHORITY_HOST says otherwise); instance discovery would only ask
+        # login.microsoftonline.com to vouch for a host that is not Microsoft's own.
+        credential = DefaultAzureCredential(disable_instance_discovery=True)
     return AzureConnection(config, credential)

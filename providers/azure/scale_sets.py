@@ -15,7 +15,13 @@ from typing import Any
 
 from providers.azure.common import PROVIDER, normalize_tags, parse_id, region
 from providers.azure.connection import AzureConnection
-from providers.azure.operations import Pending, run_decisions, unsupported, wait_done
+from providers.azure.operations import (
+    Pending,
+    StillRunning,
+    run_decisions,
+    unsupported,
+    wait_done,
+)
 from providers.azure.prices import fleet_price
 from providers.base import (
     Action,
@@ -99,7 +105,7 @@ class ScaleSets:
     def apply(self, decisions: Sequence[Decision], dry_run: bool) -> Iterable[Result]:
         if dry_run:
             return dry_run_results(decisions, self.options.clock())
-        return run_decisions(decisions, self._act, self.options, self.connection.lro_timeout)
+        return run_decisions(decisions, self._act, self.options, self.connection)
 
     def _act(self, decision: Decision) -> Pending | Result | str:
         if decision.action is Action.SCALE_DOWN:
@@ -108,7 +114,7 @@ class ScaleSets:
             return self._scale_up(decision)
         return unsupported(decision, self.kind, self.options.clock())
 
-    def _scale_down(self, decision: Decision) -> Pending | str:
+    def _scale_down(self, decision: Decision) -> Pending | Result | str:
         from azure.mgmt.compute.models import Sku, VirtualMachineScaleSetUpdate
 
         ids = parse_id(decision.resource.id)
@@ -122,7 +128,11 @@ class ScaleSets:
         save = ops.begin_update(
             ids.resource_group, ids.name, VirtualMachineScaleSetUpdate(tags=tags), **wait
         )
-        wait_done(save, self.connection.lro_timeout, f"saving capacity tag on {ids.name}")
+        try:
+            wait_done(save, self.connection.lro_timeout, f"saving capacity tag on {ids.name}")
+        except StillRunning as err:
+            error = f"{err}: previous capacity not confirmed saved, left at {capacity}"
+            return Result(decision, Outcome.FAILED, self.options.clock(), error=error)
         sku = Sku(name=vmss.sku.name, tier=vmss.sku.tier, capacity=0)
         poller = ops.begin_update(
             ids.resource_group, ids.name, VirtualMachineScaleSetUpdate(sku=sku), **wait

@@ -105,7 +105,7 @@ class VirtualMachines:
     def apply(self, decisions: Sequence[Decision], dry_run: bool) -> Iterable[Result]:
         if dry_run:
             return dry_run_results(decisions, self.options.clock())
-        return run_decisions(decisions, self._act, self.options, self.connection.lro_timeout)
+        return run_decisions(decisions, self._act, self.options, self.connection)
 
     def _act(self, decision: Decision) -> Pending | Result:
         resource = decision.resource

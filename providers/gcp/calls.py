@@ -2,25 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import requests
 from google.api_core import exceptions
 
 from ledger.store import StoreError
 from providers.gcp.rest import GcpApiError
 
-
-class OperationError(Exception):
-    """A Compute Engine operation came back with errors."""
-
-
 # Everything a single call can fail with that must become a FAILED Result, not a crash.
 API_ERRORS: tuple[type[Exception], ...] = (
     exceptions.GoogleAPIError,
     requests.RequestException,
     GcpApiError,
-    OperationError,
 )
 # ... and what an adapter that keeps state can fail with besides.
 ADAPTER_ERRORS: tuple[type[Exception], ...] = (*API_ERRORS, StoreError)
@@ -35,9 +27,3 @@ def error_text(err: Exception) -> str:
         return f"{code} {err.message}".strip().splitlines()[0]
     text = str(err) or type(err).__name__
     return text.splitlines()[0]
-
-
-def raise_operation_error(operation: Any) -> None:
-    errors = list(operation.error.errors) if operation.error else []
-    if errors:
-        raise OperationError("; ".join(f"{e.code}: {e.message}" for e in errors))

@@ -1,30 +1,33 @@
 """One identity on Google Cloud: credentials, lazily built clients, and the projects to visit.
 
 Compute Engine goes through ``google-cloud-compute`` (REST transport); Workbench, Vertex AI,
-Cloud Monitoring and Resource Manager through ``google-auth``'s AuthorizedSession. With
-``config.endpoint_url`` set (the sandbox fake) every client talks to that one server,
-anonymously; the fake mounts each service under its own prefix (``/notebooks/v2`` ...).
+Cloud Monitoring and Resource Manager through ``google-auth``'s AuthorizedSession.
+Credentials are always Application Default Credentials (or the ones passed in).
+
+``config.endpoint_url`` names a forwarding endpoint (a gateway, or the local fake): every
+request for ``https://HOST/PATH`` goes to ``{endpoint_url}/HOST/PATH`` instead, regional
+hosts included, with the same credentials.
 """
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Sequence
+import time
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from providers.base import ProviderConfig, Target
 from providers.gcp import rest
+from providers.gcp.operations import Deadline
 
 SCOPES = ("https://www.googleapis.com/auth/cloud-platform",)
-# service -> (real base URL, path prefix on the fake); ``{region}`` for regional services.
+COMPUTE = "https://compute.googleapis.com"
+# service -> base URL; ``{region}`` for regional services.
 SERVICES = {
-    "notebooks": ("https://notebooks.googleapis.com/v2", "/notebooks/v2"),
-    "aiplatform": ("https://{region}-aiplatform.googleapis.com/v1", "/aiplatform/v1"),
-    "monitoring": ("https://monitoring.googleapis.com/v3", "/monitoring/v3"),
-    "cloudresourcemanager": (
-        "https://cloudresourcemanager.googleapis.com/v3",
-        "/cloudresourcemanager/v3",
-    ),
+    "notebooks": "https://notebooks.googleapis.com/v2",
+    "aiplatform": "https://{region}-aiplatform.googleapis.com/v1",
+    "monitoring": "https://monitoring.googleapis.com/v3",
+    "cloudresourcemanager": "https://cloudresourcemanager.googleapis.com/v3",
 }
 # Regions searched for Vertex AI endpoints when the config names none.
 DEFAULT_REGIONS = (
@@ -45,8 +48,21 @@ class GcpConnection:
     # What ``targets()`` needs when projects are listed under a folder or organization.
     permissions = ("resourcemanager.projects.list", "resourcemanager.folders.list")
 
-    def __init__(self, config: ProviderConfig, credentials: Any = None) -> None:
+    def __init__(
+        self,
+        config: ProviderConfig,
+        credentials: Any = None,
+        *,
+        operation_timeout: float = 240.0,
+        monotonic: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
         self.config = config
+        # How long one apply waits for the operations it started; still running after
+        # that, an action is recorded accepted and the next discovery settles it.
+        self.operation_timeout = operation_timeout
+        self._monotonic = monotonic
+        self._sleep = sleep
         self.regions: tuple[str, ...] = config.regions or DEFAULT_REGIONS
         self._credentials = credentials
         self._default_project = ""
@@ -58,16 +74,15 @@ class GcpConnection:
     def credentials(self) -> Any:
         with self._lock:
             if self._credentials is None:
-                if self.config.endpoint_url:
-                    from google.auth.credentials import AnonymousCredentials
+                import google.auth
 
-                    self._credentials = AnonymousCredentials()
-                else:
-                    import google.auth
-
-                    self._credentials, project = google.auth.default(scopes=list(SCOPES))
-                    self._default_project = project or ""
+                self._credentials, project = google.auth.default(scopes=list(SCOPES))
+                self._default_project = project or ""
             return self._credentials
+
+    def deadline(self) -> Deadline:
+        """The deadline of one apply's waiting, starting now."""
+        return Deadline(self._monotonic() + self.operation_timeout, self._monotonic, self._sleep)
 
     def compute(self, name: str) -> Any:
         """A ``google.cloud.compute_v1`` client by class name (``"InstancesClient"``), cached."""
@@ -77,11 +92,7 @@ class GcpConnection:
                 from google.api_core.client_options import ClientOptions
                 from google.cloud import compute_v1
 
-                options = (
-                    ClientOptions(api_endpoint=self.config.endpoint_url)
-                    if self.config.endpoint_url
-                    else None
-                )
+                options = ClientOptions(api_endpoint=self._through(COMPUTE))
                 factory = getattr(compute_v1, name)
                 self._clients[name] = factory(
                     credentials=credentials, transport="rest", client_options=options
@@ -99,10 +110,13 @@ class GcpConnection:
             return self._session
 
     def base_url(self, service: str, region: str = "") -> str:
-        real, fake_prefix = SERVICES[service]
-        if self.config.endpoint_url:
-            return self.config.endpoint_url.rstrip("/") + fake_prefix
-        return real.format(region=region)
+        return self._through(SERVICES[service].format(region=region))
+
+    def _through(self, url: str) -> str:
+        """``url`` itself, or through the forwarding endpoint: ``{endpoint}/HOST/PATH``."""
+        if not self.config.endpoint_url:
+            return url
+        return f"{self.config.endpoint_url.rstrip('/')}/{url.removeprefix('https://')}"
 
     # ---- targets ----------------------------------------------------------------------------
     def targets(self) -> Sequence[Target]:

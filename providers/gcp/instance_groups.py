@@ -6,6 +6,10 @@ follows the schedule. The previous size is saved to the state store *before* the
 to 0, and a group is never resized down when that save failed.
 
 Autoscaled groups are reported as unmanaged: the autoscaler would undo a resize.
+
+A resize is ``done`` once its operation is, ``accepted`` while it still runs at the
+apply's deadline, ``failed`` with the operation's error otherwise. The saved size is
+deleted only after a resize back that is done.
 """
 
 from __future__ import annotations
@@ -27,8 +31,9 @@ from providers.base import (
     Target,
     dry_run_results,
 )
-from providers.gcp import calls, saved
+from providers.gcp import calls, operations, saved
 from providers.gcp.connection import GcpConnection
+from providers.gcp.operations import Deadline, Settled
 from providers.gcp.prices import machine_price, scaled
 
 STATE_NAME = "capacity.json"
@@ -40,6 +45,8 @@ class ManagedInstanceGroups:
         "compute.instanceGroupManagers.list",
         "compute.instanceGroupManagers.update",
         "compute.instanceTemplates.get",
+        "compute.zoneOperations.get",
+        "compute.regionOperations.get",
     )
 
     def __init__(self, connection: GcpConnection, options: AdapterOptions) -> None:
@@ -120,49 +127,51 @@ class ManagedInstanceGroups:
     def apply(self, decisions: Sequence[Decision], dry_run: bool) -> Iterable[Result]:
         if dry_run:
             return dry_run_results(decisions, self.options.clock())
+        deadline = self.connection.deadline()
         with ThreadPoolExecutor(max_workers=max(1, self.options.max_workers)) as pool:
-            return list(pool.map(self._apply_one, decisions))
+            return list(pool.map(lambda d: self._apply_one(d, deadline), decisions))
 
-    def _apply_one(self, decision: Decision) -> Result:
+    def _apply_one(self, decision: Decision, deadline: Deadline) -> Result:
         if decision.action is Action.SKIP:
             return Result(decision, Outcome.SKIPPED, self.options.clock())
         try:
             if decision.action is Action.SCALE_DOWN:
-                return self._scale_down(decision)
+                return self._scale_down(decision, deadline)
             if decision.action is Action.SCALE_UP:
-                return self._scale_up(decision)
+                return self._scale_up(decision, deadline)
         except calls.ADAPTER_ERRORS as err:
             return self._failed(decision, calls.error_text(err))
         return self._failed(decision, f"managed instance groups cannot {decision.action}")
 
-    def _scale_down(self, decision: Decision) -> Result:
+    def _scale_down(self, decision: Decision, deadline: Deadline) -> Result:
         resource = decision.resource
         size = int(resource.extra.get("target_size", "0"))
         if size == 0:
-            return self._done(decision, "already at size 0")
+            return Result(decision, Outcome.DONE, self.options.clock(), detail="already at size 0")
         data = {"previous_size": size, "saved_at": self.options.clock().isoformat()}
         try:
             saved.save(self.options.state, resource, STATE_NAME, data)
         except StoreError as err:
             return self._failed(decision, f"previous size not saved, group left at {size}: {err}")
-        operation = self._resize(resource, 0)
-        return self._done(decision, f"resized {size} -> 0 (operation {operation})")
+        settled = self._resize(resource, 0, deadline)
+        return self._settled(decision, settled, f"resized {size} -> 0 ({settled.note})")
 
-    def _scale_up(self, decision: Decision) -> Result:
+    def _scale_up(self, decision: Decision, deadline: Deadline) -> Result:
         resource = decision.resource
         data = saved.load(self.options.state, resource, STATE_NAME)
         if not data or int(data.get("previous_size", 0)) <= 0:
             return self._failed(decision, "no saved previous size: cannot tell what to restore")
         size = int(data["previous_size"])
-        operation = self._resize(resource, size)
-        note = ""
-        try:
-            saved.forget(self.options.state, resource, STATE_NAME)
-        except StoreError as err:
-            note = f"; saved size not deleted: {err}"
-        return self._done(decision, f"resized 0 -> {size} (operation {operation}){note}")
+        settled = self._resize(resource, size, deadline)
+        detail = f"resized 0 -> {size} ({settled.note})"
+        if settled.outcome is Outcome.DONE:
+            try:
+                saved.forget(self.options.state, resource, STATE_NAME)
+            except StoreError as err:
+                detail += f"; saved size not deleted: {err}"
+        return self._settled(decision, settled, detail)
 
-    def _resize(self, resource: Resource, size: int) -> str:
+    def _resize(self, resource: Resource, size: int, deadline: Deadline) -> Settled:
         project, scope, _, name = _parts(resource.id)
         where, location = scope.split("/", 1)
         if where == "regions":
@@ -175,11 +184,11 @@ class ManagedInstanceGroups:
             operation = client.resize_unary(
                 project=project, zone=location, instance_group_manager=name, size=size
             )
-        calls.raise_operation_error(operation)
-        return str(operation.name)
+        return operations.compute(self.connection, operation, deadline)
 
-    def _done(self, decision: Decision, detail: str) -> Result:
-        return Result(decision, Outcome.DONE, self.options.clock(), detail=detail)
+    def _settled(self, decision: Decision, settled: Settled, detail: str) -> Result:
+        at = self.options.clock()
+        return Result(decision, settled.outcome, at, error=settled.error, detail=detail)
 
     def _failed(self, decision: Decision, error: str) -> Result:
         return Result(decision, Outcome.FAILED, self.options.clock(), error=error)

@@ -2,9 +2,9 @@
 
 Discovery is one ``instances.aggregatedList`` per project with the label filtered on the
 server (``labels.<key>:*``), 500 per page. Compute Engine has no batch stop, so actions are
-issued concurrently on a bounded pool, one ``*_unary`` call each, without waiting for the
-operations: the Result records the operation name and the next run's discover sees the
-new state.
+issued concurrently on a bounded pool, one ``*_unary`` call each, and each operation is
+read until it is done or the apply's deadline passes (``operations``): ``done`` when it
+finished cleanly, ``failed`` with its error, ``accepted`` while it still runs.
 """
 
 from __future__ import annotations
@@ -25,8 +25,9 @@ from providers.base import (
     Target,
     dry_run_results,
 )
-from providers.gcp import calls
+from providers.gcp import calls, operations
 from providers.gcp.connection import GcpConnection
+from providers.gcp.operations import Deadline, Settled
 from providers.gcp.prices import machine_price
 
 _STATES = {
@@ -52,6 +53,7 @@ class GceInstances:
         "compute.instances.start",
         "compute.instances.suspend",
         "compute.instances.resume",
+        "compute.zoneOperations.get",
     )
 
     page_size = 500  # the API's maximum
@@ -74,49 +76,56 @@ class GceInstances:
     def apply(self, decisions: Sequence[Decision], dry_run: bool) -> Iterable[Result]:
         if dry_run:
             return dry_run_results(decisions, self.options.clock())
+        deadline = self.connection.deadline()
         with ThreadPoolExecutor(max_workers=max(1, self.options.max_workers)) as pool:
-            return list(pool.map(self._apply_one, decisions))
+            return list(pool.map(lambda d: self._apply_one(d, deadline), decisions))
 
     # ---- apply ------------------------------------------------------------------------------
-    def _apply_one(self, decision: Decision) -> Result:
+    def _apply_one(self, decision: Decision, deadline: Deadline) -> Result:
         resource = decision.resource
         if decision.action is Action.SKIP:
             return Result(decision, Outcome.SKIPPED, self.options.clock())
         if decision.action not in (Action.STOP, Action.START):
-            return self._result(decision, f"Compute Engine instances cannot {decision.action}")
+            error = f"Compute Engine instances cannot {decision.action}"
+            return Result(decision, Outcome.FAILED, self.options.clock(), error=error)
         project, zone, name = _parts(resource.id)
         try:
             if decision.action is Action.START:
                 verb = "resume" if resource.extra.get("status") == "SUSPENDED" else "start"
-                return self._result(decision, detail=self._call(verb, project, zone, name))
+                return self._call(decision, verb, (project, zone, name), deadline)
             if not decision.hibernate:
-                return self._result(decision, detail=self._call("stop", project, zone, name))
-            return self._suspend(decision, project, zone, name)
+                return self._call(decision, "stop", (project, zone, name), deadline)
+            return self._suspend(decision, (project, zone, name), deadline)
         except calls.API_ERRORS as err:
-            return self._result(decision, calls.error_text(err))
+            error = calls.error_text(err)
+            return Result(decision, Outcome.FAILED, self.options.clock(), error=error)
 
-    def _suspend(self, decision: Decision, project: str, zone: str, name: str) -> Result:
+    def _suspend(
+        self, decision: Decision, where: tuple[str, str, str], deadline: Deadline
+    ) -> Result:
         if decision.resource.extra.get("gpus"):
             note = "suspend is not supported with GPUs attached: stopped instead"
-            detail = self._call("stop", project, zone, name)
-            return self._result(decision, detail=f"{detail}; {note}")
+            return self._call(decision, "stop", where, deadline, note)
         try:
-            return self._result(decision, detail=self._call("suspend", project, zone, name))
+            return self._call(decision, "suspend", where, deadline)
         except calls.CLIENT_ERRORS as err:
-            detail = self._call("stop", project, zone, name)
             note = f"suspend refused ({calls.error_text(err)}): stopped instead"
-            return self._result(decision, detail=f"{detail}; {note}")
+            return self._call(decision, "stop", where, deadline, note)
 
-    def _call(self, verb: str, project: str, zone: str, name: str) -> str:
+    def _call(
+        self,
+        decision: Decision,
+        verb: str,
+        where: tuple[str, str, str],
+        deadline: Deadline,
+        note: str = "",
+    ) -> Result:
+        project, zone, name = where
         client = self.connection.compute("InstancesClient")
         method = getattr(client, f"{verb}_unary")
         operation = method(project=project, zone=zone, instance=name)
-        calls.raise_operation_error(operation)
-        return f"{verb}: operation {operation.name}"
-
-    def _result(self, decision: Decision, error: str = "", detail: str = "") -> Result:
-        outcome = Outcome.FAILED if error else Outcome.DONE
-        return Result(decision, outcome, self.options.clock(), error=error, detail=detail)
+        settled = operations.compute(self.connection, operation, deadline)
+        return _result(decision, settled, f"{verb}: {settled.note}", note, self.options.clock())
 
     # ---- discover ---------------------------------------------------------------------------
     def _resource(self, project: str, instance: Any) -> Resource:
@@ -146,6 +155,11 @@ class GceInstances:
                 "gpus": ",".join(f"{k}x{v}" for k, v in sorted(gpus.items())),
             },
         )
+
+
+def _result(decision: Decision, settled: Settled, detail: str, note: str, at: datetime) -> Result:
+    detail = f"{detail}; {note}" if note else detail
+    return Result(decision, settled.outcome, at, error=settled.error, detail=detail)
 
 
 def _unmanaged_reason(labels: Mapping[str, str], metadata: Mapping[str, str]) -> str:

@@ -6,8 +6,7 @@ Workbench) or not needed (Resource Manager, Monitoring).
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 import requests
@@ -62,28 +61,3 @@ def paged(
         if not token:
             return
         query["pageToken"] = token
-
-
-def wait(
-    session: requests.Session,
-    base: str,
-    operation: Json,
-    timeout: float,
-    poll: float,
-    sleep: Callable[[float], None] = time.sleep,
-) -> bool:
-    """Poll a google.longrunning Operation until done (True) or ``timeout`` (False).
-
-    A finished operation carrying an ``error`` raises GcpApiError.
-    """
-    waited = 0.0
-    while not operation.get("done"):
-        if waited >= timeout:
-            return False
-        sleep(poll)
-        waited += poll
-        operation = call(session, "GET", f"{base}/{operation['name']}")
-    if "error" in operation:
-        error = operation["error"]
-        raise GcpApiError(int(error.get("code", 0)), f"{operation['name']}: {error.get('message')}")
-    return True

@@ -11,6 +11,11 @@ SCALE_DOWN saves every deployed model's full spec (dedicated resources, model ve
 SCALE_UP redeploys each model with its old id from the saved spec, restores the traffic split
 with the last deploy, and deletes the saved spec once the deploy operations are done. An
 endpoint with no models and a saved spec is discovered as SCALED_DOWN.
+
+Each undeploy/deploy operation is read until done before the next one starts (the traffic
+split of one depends on the other), up to the apply's deadline: the action is ``done``
+when the last operation is, ``failed`` with the first operation error, and ``accepted``
+when one is still running at the deadline (the run stops there; the next one goes on).
 """
 
 from __future__ import annotations
@@ -35,8 +40,9 @@ from providers.base import (
     Target,
     dry_run_results,
 )
-from providers.gcp import calls, rest, saved
+from providers.gcp import calls, operations, rest, saved
 from providers.gcp.connection import GcpConnection
+from providers.gcp.operations import Deadline, Settled
 from providers.gcp.prices import scaled, vertex_node_price
 from providers.prices import price_from_tag
 
@@ -58,9 +64,6 @@ class VertexEndpoints:
         "aiplatform.models.deploy",
         "monitoring.timeSeries.list",
     )
-    # How long apply waits for a deploy/undeploy operation another step depends on.
-    op_timeout = 600.0
-    poll_interval = 5.0
 
     def __init__(self, connection: GcpConnection, options: AdapterOptions) -> None:
         self.connection = connection
@@ -176,55 +179,55 @@ class VertexEndpoints:
     def apply(self, decisions: Sequence[Decision], dry_run: bool) -> Iterable[Result]:
         if dry_run:
             return dry_run_results(decisions, self.options.clock())
+        deadline = self.connection.deadline()
         with ThreadPoolExecutor(max_workers=max(1, self.options.max_workers)) as pool:
-            return list(pool.map(self._apply_one, decisions))
+            return list(pool.map(lambda d: self._apply_one(d, deadline), decisions))
 
-    def _apply_one(self, decision: Decision) -> Result:
+    def _apply_one(self, decision: Decision, deadline: Deadline) -> Result:
         if decision.action is Action.SKIP:
             return Result(decision, Outcome.SKIPPED, self.options.clock())
         try:
             if decision.action is Action.SCALE_DOWN:
-                return self._scale_down(decision)
+                return self._scale_down(decision, deadline)
             if decision.action is Action.SCALE_UP:
-                return self._scale_up(decision)
+                return self._scale_up(decision, deadline)
         except calls.ADAPTER_ERRORS as err:
-            return self._result(decision, error=calls.error_text(err))
-        return self._result(decision, error=f"Vertex AI endpoints cannot {decision.action}")
+            return self._result(decision, Outcome.FAILED, error=calls.error_text(err))
+        error = f"Vertex AI endpoints cannot {decision.action}"
+        return self._result(decision, Outcome.FAILED, error=error)
 
-    def _scale_down(self, decision: Decision) -> Result:
+    def _scale_down(self, decision: Decision, deadline: Deadline) -> Result:
         resource = decision.resource
         endpoint = self._get(resource)
         models = endpoint.get("deployedModels", [])
         if not models:
-            return self._result(decision, detail="no deployed models")
+            return self._result(decision, Outcome.DONE, detail="no deployed models")
         spec = _merge(saved.load(self.options.state, resource, STATE_NAME), endpoint)
         try:
             saved.save(self.options.state, resource, STATE_NAME, spec)
         except StoreError as err:
-            return self._result(
-                decision, error=f"deployment spec not saved, nothing undeployed: {err}"
-            )
-        operation = self._undeploy_all(resource, endpoint)
-        ids = ", ".join(m["id"] for m in models)
-        return self._result(decision, detail=f"undeployed {ids} (operation {operation})")
-
-    def _undeploy_all(self, resource: Resource, endpoint: Json) -> str:
+            error = f"deployment spec not saved, nothing undeployed: {err}"
+            return self._result(decision, Outcome.FAILED, error=error)
         models, split = endpoint["deployedModels"], endpoint.get("trafficSplit", {})
         # The model with the most traffic goes last; the others hand their share to it first.
         last = max(models, key=lambda m: int(split.get(m["id"], 0)))
-        for model in (m for m in models if m is not last):
-            body = {"deployedModelId": model["id"], "trafficSplit": {last["id"]: 100}}
-            if not self._finish(resource, self._post(resource, "undeployModel", body)):
-                raise rest.GcpApiError(0, f"undeploy of {model['id']} still running: stopped there")
-        operation = self._post(resource, "undeployModel", {"deployedModelId": last["id"]})
-        rest.wait(self.connection.session(), self._base(resource), operation, 0, 0)  # errors only
-        return str(operation.get("name", ""))
+        for model in [*(m for m in models if m is not last), last]:
+            body: Json = {"deployedModelId": model["id"]}
+            if model is not last:
+                body["trafficSplit"] = {last["id"]: 100}
+            settled = self._run(resource, "undeployModel", body, deadline)
+            if settled.outcome is not Outcome.DONE:
+                detail = f"undeploying {model['id']}: {settled.note}; stopped there"
+                return self._settled(decision, settled, detail)
+        ids = ", ".join(m["id"] for m in models)
+        return self._result(decision, Outcome.DONE, detail=f"undeployed {ids}")
 
-    def _scale_up(self, decision: Decision) -> Result:
+    def _scale_up(self, decision: Decision, deadline: Deadline) -> Result:
         resource = decision.resource
         spec = saved.load(self.options.state, resource, STATE_NAME)
         if not spec or not spec.get("deployedModels"):
-            return self._result(decision, error="no saved deployment: cannot tell what to redeploy")
+            error = "no saved deployment: cannot tell what to redeploy"
+            return self._result(decision, Outcome.FAILED, error=error)
         deployed = {m["id"] for m in self._get(resource).get("deployedModels", [])}
         todo = [m for m in spec["deployedModels"] if m["id"] not in deployed]
         ids = deployed | {m["id"] for m in todo}
@@ -233,12 +236,14 @@ class VertexEndpoints:
             body: Json = {"deployedModel": redeployable(model)}
             if i == len(todo) - 1 and split:  # the last deploy sets the whole split again
                 body["trafficSplit"] = {"0" if k == model["id"] else k: v for k, v in split.items()}
-            if not self._finish(resource, self._post(resource, "deployModel", body)):
-                detail = f"deploying {model['id']} outlived this run: saved spec kept"
-                return self._result(decision, detail=detail)
+            settled = self._run(resource, "deployModel", body, deadline)
+            if settled.outcome is not Outcome.DONE:
+                detail = f"deploying {model['id']}: {settled.note}; saved spec kept"
+                return self._settled(decision, settled, detail)
         saved.forget(self.options.state, resource, STATE_NAME)
         restored = ", ".join(m["id"] for m in todo) or "nothing (already deployed)"
-        return self._result(decision, detail=f"redeployed {restored}; traffic split {split}")
+        detail = f"redeployed {restored}; traffic split {split}"
+        return self._result(decision, Outcome.DONE, detail=detail)
 
     # ---- REST -------------------------------------------------------------------------------
     def _base(self, resource: Resource) -> str:
@@ -247,17 +252,18 @@ class VertexEndpoints:
     def _get(self, resource: Resource) -> Json:
         return rest.call(self.connection.session(), "GET", f"{self._base(resource)}/{resource.id}")
 
-    def _post(self, resource: Resource, verb: str, body: Json) -> Json:
+    def _run(self, resource: Resource, verb: str, body: Json, deadline: Deadline) -> Settled:
+        """Start ``verb`` on the endpoint and read its operation until done or the deadline."""
         url = f"{self._base(resource)}/{resource.id}:{verb}"
-        return rest.call(self.connection.session(), "POST", url, body=body)
+        operation = rest.call(self.connection.session(), "POST", url, body=body)
+        return operations.longrunning(self.connection, self._base(resource), operation, deadline)
 
-    def _finish(self, resource: Resource, operation: Json) -> bool:
-        """Wait for an operation a later step depends on; False if it outlived op_timeout."""
-        session, base = self.connection.session(), self._base(resource)
-        return rest.wait(session, base, operation, self.op_timeout, self.poll_interval)
+    def _settled(self, decision: Decision, settled: Settled, detail: str) -> Result:
+        return self._result(decision, settled.outcome, error=settled.error, detail=detail)
 
-    def _result(self, decision: Decision, error: str = "", detail: str = "") -> Result:
-        outcome = Outcome.FAILED if error else Outcome.DONE
+    def _result(
+        self, decision: Decision, outcome: Outcome, error: str = "", detail: str = ""
+    ) -> Result:
         return Result(decision, outcome, self.options.clock(), error=error, detail=detail)
 
 

@@ -2,8 +2,8 @@
 
 Listed with ``locations/-`` (every zone in one paged call). The v2 list filter syntax is not
 documented, so the label is matched here, on the client: a project holds few notebooks.
-Stop/start return long-running operations that are not waited for; the Result records the
-operation name and the next run sees the state.
+Stop/start return long-running operations, read until done or the apply's deadline:
+``done`` once done without ``error``, ``failed`` with it, ``accepted`` while still running.
 """
 
 from __future__ import annotations
@@ -24,8 +24,9 @@ from providers.base import (
     Target,
     dry_run_results,
 )
-from providers.gcp import calls, rest
+from providers.gcp import calls, operations, rest
 from providers.gcp.connection import GcpConnection
+from providers.gcp.operations import Deadline
 from providers.gcp.prices import machine_price
 
 _STATES = {
@@ -42,6 +43,7 @@ class WorkbenchInstances:
         "notebooks.instances.list",
         "notebooks.instances.stop",
         "notebooks.instances.start",
+        "notebooks.operations.get",
     )
 
     def __init__(self, connection: GcpConnection, options: AdapterOptions) -> None:
@@ -89,10 +91,11 @@ class WorkbenchInstances:
     def apply(self, decisions: Sequence[Decision], dry_run: bool) -> Iterable[Result]:
         if dry_run:
             return dry_run_results(decisions, self.options.clock())
+        deadline = self.connection.deadline()
         with ThreadPoolExecutor(max_workers=max(1, self.options.max_workers)) as pool:
-            return list(pool.map(self._apply_one, decisions))
+            return list(pool.map(lambda d: self._apply_one(d, deadline), decisions))
 
-    def _apply_one(self, decision: Decision) -> Result:
+    def _apply_one(self, decision: Decision, deadline: Deadline) -> Result:
         verbs = {Action.STOP: "stop", Action.START: "start"}
         if decision.action is Action.SKIP:
             return Result(decision, Outcome.SKIPPED, self.options.clock())
@@ -100,18 +103,23 @@ class WorkbenchInstances:
             error = f"Workbench instances cannot {decision.action}"
             return Result(decision, Outcome.FAILED, self.options.clock(), error=error)
         verb = verbs[decision.action]
-        url = f"{self.connection.base_url('notebooks')}/{decision.resource.id}:{verb}"
+        base = self.connection.base_url("notebooks")
+        url = f"{base}/{decision.resource.id}:{verb}"
         try:
             operation = rest.call(self.connection.session(), "POST", url, body={})
+            settled = operations.longrunning(self.connection, base, operation, deadline)
         except calls.API_ERRORS as err:
             return Result(
                 decision, Outcome.FAILED, self.options.clock(), error=calls.error_text(err)
             )
-        if "error" in operation:
-            error = f"{verb} failed: {operation['error'].get('message', '')}"
-            return Result(decision, Outcome.FAILED, self.options.clock(), error=error)
-        detail = f"{verb}: operation {operation.get('name', '')}"
-        return Result(decision, Outcome.DONE, self.options.clock(), detail=detail)
+        error = f"{verb} failed: {settled.error}" if settled.error else ""
+        return Result(
+            decision,
+            settled.outcome,
+            self.options.clock(),
+            error=error,
+            detail=f"{verb}: {settled.note}",
+        )
 
 
 def _time(text: str | None) -> datetime | None:

@@ -2,6 +2,7 @@
 
 with start_azure_fake() as fake:
     seed_demo_subscription(fake)
+    os.environ.update(fake.credential_env())  # DefaultAzureCredential: the fake's tenant
     connection = connect(ProviderConfig(endpoint_url=fake.url))
 """
 

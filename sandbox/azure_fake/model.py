@@ -13,8 +13,8 @@ from typing import Any
 
 Json = dict[str, Any]
 
-# The API versions the clients send, which the fake answers (it accepts any version but
-# records what it was sent: ``AzureFake.api_versions``).
+# The API versions the clients send, which the fake answers; any other is refused with
+# ARM's ``InvalidApiVersionParameter`` (it records what it was sent: ``AzureFake.api_versions``).
 API_VERSIONS = {
     "Microsoft.Compute": "2026-04-01",  # azure-mgmt-compute 39 default
     "Microsoft.ContainerService": "2025-01-01",

@@ -34,10 +34,11 @@ def operation_status(fake: AzureFake, req: Request) -> Response:
     op = fake.poll(req.params["op"])
     collection = req.params["coll"].lower()
     is_result = collection == "operationresults" or req.query.get("monitor") == "true"
+    hint = {"Retry-After-Ms": "1"} if op.status == "InProgress" else {}
     if not is_result:
-        return Response(200, op.render())
+        return Response(200, op.render(), hint)
     if op.status == "InProgress":
-        return Response(202, None, {"Location": req.url(req.path, **req.query)})
+        return Response(202, None, {"Location": req.url(req.path, **req.query), **hint})
     if op.status == "Failed":
         return Response(400, {"error": op.error})
     return Response(200, None)

@@ -1,30 +1,48 @@
-"""A small stateful Azure Resource Manager fake over HTTP (stdlib only).
+"""A small stateful Azure Resource Manager fake over HTTPS on loopback.
 
 No emulator exists for ARM, so this answers the documented REST shapes the management
-SDKs use, for the API versions in ``model.API_VERSIONS``: lists with ``nextLink`` paging,
-long-running operations as ``202`` + ``Azure-AsyncOperation`` + ``Location`` with an
-async-status resource that turns ``Succeeded`` (or ``Failed``) after a poll, and ARM's
-``{"error": {...}}`` bodies. State lives in memory so tests assert the final state.
+SDKs use, for the API versions in ``model.API_VERSIONS`` only (any other: 400
+``InvalidApiVersionParameter``): lists with ``nextLink`` paging, long-running operations as
+``202`` + ``Azure-AsyncOperation`` + ``Location`` with an async-status resource that says
+``InProgress`` and then ``Succeeded`` (or ``Failed``), and ARM's ``{"error": {...}}`` bodies.
+State lives in memory so tests assert the final state.
+
+It is also the Microsoft Entra ID authority of its tenant: ``/{tenant}/v2.0/.well-known/
+openid-configuration`` and the ``client_credentials`` token endpoint, so the real
+``azure.identity`` credentials get their tokens here; every ARM request needs one of those
+bearer tokens (else 401 ``AuthenticationFailed``). It serves TLS with a self-signed
+loopback certificate because Entra ID authorities must be https (azure-identity and MSAL
+refuse any other scheme) and ARM's bearer-token policy refuses plain HTTP.
+``credential_env()`` is the environment that points ``DefaultAzureCredential`` and the
+HTTP clients' trust store (``REQUESTS_CA_BUNDLE``) here.
 
     with start_azure_fake() as fake:
         fake.add_vm("sub-1", "rg", "dev-1", "Standard_D2s_v5", "westeurope", {"schedule": "x"})
-        client = ComputeManagementClient(cred, "sub-1", base_url=fake.url, ...)
+        os.environ.update(fake.credential_env(tmp_dir))
+        connection = connect(ProviderConfig(endpoint_url=fake.url))
 """
 
 from __future__ import annotations
 
 import json
+import re
+import shutil
+import ssl
+import tempfile
 import threading
 import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any, TypeVar
 from urllib.parse import parse_qsl, unquote, urlsplit
 
+from sandbox import credentials
 from sandbox.azure_fake import routes_aks, routes_arm, routes_compute, routes_ml
 from sandbox.azure_fake.model import (
+    API_VERSIONS,
     FakeAgentPool,
     FakeCluster,
     FakeMlCompute,
@@ -57,6 +75,16 @@ _RESULT_COLLECTION = {
 
 T = TypeVar("T")
 
+TENANT = "0ff0c0de-0000-4000-8000-00000000a2e1"
+CLIENT_ID = "0ff0c0de-0000-4000-8000-0000000c11e1"
+CLIENT_SECRET = "offhours-local-secret"  # a fake's secret, valid nowhere else
+_ENTRA = re.compile(
+    r"/(?P<tenant>[^/]+)/(?:v2\.0/\.well-known/openid-configuration|oauth2/v2\.0/token)"
+)
+# How long clients should wait between polls (ARM sends Retry-After; the fake answers at
+# once). ``Retry-After: 0`` would not do: azure-core reads 0 as "no hint".
+_RETRY_HINT = {"Retry-After-Ms": "1"}
+
 
 @dataclass
 class Fault:
@@ -64,6 +92,7 @@ class Fault:
     code: str
     message: str
     asynchronous: bool
+    hold: bool = False
 
 
 @dataclass
@@ -76,6 +105,7 @@ class Operation:
     polls_left: int
     revert: Callable[[], None] | None = None
     error: Json | None = None
+    held: bool = False
     status: str = "InProgress"
     started: datetime = field(default_factory=lambda: datetime.now(UTC))
     ended: datetime | None = None
@@ -120,16 +150,42 @@ class AzureFake(ServedFake):
         self.events: list[tuple[str, str, Any]] = []
         self._faults: dict[tuple[str, str], Fault] = {}
         self._denied: set[str] = set()
+        self.tokens = credentials.Tokens()
         self.url = ""
+        self._files = Path(tempfile.mkdtemp(prefix="offhours-azure-fake-"))
+        # The certificate clients must trust (it signs itself).
+        self.ca_file = self._files / "loopback-ca.pem"
 
     # -- lifecycle ---------------------------------------------------------------------
 
     def start(self) -> AzureFake:
+        certificate, key = credentials.loopback_certificate()
+        self.ca_file.write_bytes(certificate)
+        key_file = self._files / "loopback-key.pem"
+        key_file.write_bytes(key)
+        key_file.chmod(0o600)
+        tls = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        tls.load_cert_chain(self.ca_file, key_file)
         self._http = LoopbackHttp(
-            ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self)), "azure-fake"
+            ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self)), "azure-fake", tls
         )
         self.url = self._http.url
         return self
+
+    def stop(self) -> None:
+        super().stop()
+        shutil.rmtree(self._files, ignore_errors=True)
+
+    def credential_env(self) -> dict[str, str]:
+        """What points ``DefaultAzureCredential`` (its environment credential: a client
+        secret) at this fake's tenant, and the HTTP clients' trust store at its certificate."""
+        return {
+            "AZURE_TENANT_ID": TENANT,
+            "AZURE_CLIENT_ID": CLIENT_ID,
+            "AZURE_CLIENT_SECRET": CLIENT_SECRET,
+            "AZURE_AUTHORITY_HOST": self.url,
+            "REQUESTS_CA_BUNDLE": str(self.ca_file),
+        }
 
     # -- seeding -----------------------------------------------------------------------
 
@@ -267,6 +323,12 @@ class AzureFake(ServedFake):
         with self.lock:
             self._faults[(name.lower(), action.lower())] = Fault(status, code, text, asynchronous)
 
+    def hold_action(self, name: str, action: str) -> None:
+        """The next ``action`` on resource ``name`` is accepted (202) and its operation
+        stays ``InProgress`` until ``settle()``."""
+        with self.lock:
+            self._faults[(name.lower(), action.lower())] = Fault(202, "", "", True, hold=True)
+
     def clear_faults(self) -> None:
         with self.lock:
             self._faults.clear()
@@ -281,7 +343,9 @@ class AzureFake(ServedFake):
 
     def check_fault(self, name: str, action: str) -> Fault | None:
         fault = self._faults.get((name.lower(), action.lower()))
-        if fault and not fault.asynchronous:
+        if fault and fault.hold:
+            del self._faults[(name.lower(), action.lower())]  # holds one operation
+        elif fault and not fault.asynchronous:
             raise FakeError(fault.status, fault.code, fault.message)
         return fault
 
@@ -303,7 +367,9 @@ class AzureFake(ServedFake):
             self.lro_polls,
             started=self.clock(),
         )
-        if fault:
+        if fault and fault.hold:
+            op.held = True
+        elif fault:
             op.error = {"code": fault.code, "message": fault.message}
             op.revert = revert
         self.operations[op.id] = op
@@ -318,6 +384,7 @@ class AzureFake(ServedFake):
         return {
             "Azure-AsyncOperation": req.url(status, **{"api-version": api}),
             "Location": req.url(result, **monitor, **{"api-version": api}),
+            **_RETRY_HINT,
         }
 
     def accepted(self, req: Request, op: Operation) -> Response:
@@ -327,7 +394,7 @@ class AzureFake(ServedFake):
         op = self.operations.get(op_id)
         if op is None:
             raise FakeError(404, "OperationNotFound", f"Operation '{op_id}' was not found.")
-        if op.status == "InProgress":
+        if op.status == "InProgress" and not op.held:
             if op.polls_left > 0:
                 op.polls_left -= 1
             else:
@@ -339,6 +406,7 @@ class AzureFake(ServedFake):
         with self.lock:
             for op in self.operations.values():
                 if op.status == "InProgress":
+                    op.held = False
                     self._finish(op)
 
     def _finish(self, op: Operation) -> None:
@@ -353,16 +421,68 @@ class AzureFake(ServedFake):
 
     # -- dispatch ----------------------------------------------------------------------
 
-    def handle(self, method: str, target: str, raw_body: bytes, base: str) -> Response:
+    def handle(
+        self,
+        method: str,
+        target: str,
+        raw_body: bytes,
+        base: str,
+        authorization: str | None = None,
+    ) -> Response:
         parts = urlsplit(target)
         path = unquote(parts.path).rstrip("/") or "/"
         query = dict(parse_qsl(parts.query, keep_blank_values=True))
+        entra = _ENTRA.fullmatch(path)
+        if entra:
+            return self._entra(method, path, entra.group("tenant"), raw_body)
         with self.lock:
             self.requests.append((method, path))
             try:
+                if not self.tokens.valid(authorization):
+                    raise _unauthenticated(authorization)
                 return self._dispatch(method, path, query, raw_body, base)
             except FakeError as err:
-                return Response(err.status, err.body())
+                return Response(err.status, err.body(), err.headers)
+
+    # -- Microsoft Entra ID ------------------------------------------------------------
+
+    def _entra(self, method: str, path: str, tenant: str, raw_body: bytes) -> Response:
+        """OpenID configuration and the client-credentials token endpoint of ``TENANT``
+        (https://learn.microsoft.com/entra/identity-platform/v2-oauth2-client-creds-grant-flow)."""
+        if tenant != TENANT:
+            return Response(400, _oauth_error("invalid_tenant", f"Tenant '{tenant}' not found."))
+        root = f"{self.url}/{tenant}"
+        if path.endswith("openid-configuration") and method == "GET":
+            return Response(
+                200,
+                {
+                    "issuer": f"{root}/v2.0",
+                    "authorization_endpoint": f"{root}/oauth2/v2.0/authorize",
+                    "token_endpoint": f"{root}/oauth2/v2.0/token",
+                    "jwks_uri": f"{root}/discovery/v2.0/keys",
+                    "response_types_supported": ["code", "id_token", "token id_token"],
+                    "subject_types_supported": ["pairwise"],
+                    "id_token_signing_alg_values_supported": ["RS256"],
+                    "tenant_region_scope": "EU",
+                },
+            )
+        form = dict(parse_qsl(raw_body.decode()))
+        if method != "POST" or form.get("grant_type") != "client_credentials":
+            return Response(400, _oauth_error("unsupported_grant_type", "Use client_credentials."))
+        if form.get("client_id") != CLIENT_ID or form.get("client_secret") != CLIENT_SECRET:
+            return Response(401, _oauth_error("invalid_client", "Invalid client secret provided."))
+        if "https://management.azure.com/.default" not in form.get("scope", "").split():
+            return Response(400, _oauth_error("invalid_scope", "The scope is not valid here."))
+        token = self.tokens.issue()
+        return Response(
+            200,
+            {
+                "token_type": "Bearer",
+                "expires_in": 3599,
+                "ext_expires_in": 3599,
+                "access_token": token,
+            },
+        )
 
     def _dispatch(
         self, method: str, path: str, query: dict[str, str], raw_body: bytes, base: str
@@ -377,7 +497,15 @@ class AzureFake(ServedFake):
             )
         if "api-version" not in query:
             raise FakeError(400, "MissingApiVersionParameter", "The api-version is required.")
-        self.api_versions.add((_namespace(path), query["api-version"]))
+        namespace, version = _namespace(path), query["api-version"]
+        self.api_versions.add((namespace, version))
+        if API_VERSIONS.get(namespace) != version:
+            raise FakeError(
+                400,
+                "InvalidApiVersionParameter",
+                f"The api-version '{version}' is invalid. The supported versions are "
+                f"'{API_VERSIONS.get(namespace, '')}'.",
+            )
         try:
             body = json.loads(raw_body) if raw_body else {}
         except ValueError as err:
@@ -388,6 +516,26 @@ class AzureFake(ServedFake):
                 req = Request(method, path, query, body, base, match.groupdict())
                 return candidate.handler(self, req)
         raise FakeError(404, "NotFound", f"No fake route for {method} {path}.")
+
+
+def _unauthenticated(authorization: str | None) -> FakeError:
+    missing = not authorization
+    message = (
+        "Authentication failed. The 'Authorization' header is missing."
+        if missing
+        else "Authentication failed. The access token is not valid."
+    )
+    challenge = (
+        f'Bearer authorization_uri="https://login.microsoftonline.com/{TENANT}", '
+        f'error="invalid_token", error_description="{message}"'
+    )
+    error = FakeError(401, "AuthenticationFailed", message)
+    error.headers["WWW-Authenticate"] = challenge
+    return error
+
+
+def _oauth_error(error: str, description: str) -> Json:
+    return {"error": error, "error_description": description, "error_codes": [7000215]}
 
 
 def _namespace(path: str) -> str:
@@ -420,7 +568,9 @@ def _handler_for(fake: AzureFake) -> type[BaseHTTPRequestHandler]:
         def _serve(self) -> None:
             length = int(self.headers.get("Content-Length") or 0)
             raw = self.rfile.read(length) if length else b""
-            response = fake.handle(self.command, self.path, raw, fake.url)
+            response = fake.handle(
+                self.command, self.path, raw, fake.url, self.headers.get("Authorization")
+            )
             payload = b"" if response.body is None else json.dumps(response.body).encode()
             self.send_response(response.status)
             self.send_header("Content-Type", "application/json; charset=utf-8")

@@ -25,6 +25,7 @@ class FakeError(Exception):
         self.status = status
         self.code = code
         self.message = message
+        self.headers: dict[str, str] = {}
 
     def body(self) -> Json:
         return {"error": {"code": self.code, "message": self.message}}

@@ -7,10 +7,13 @@ client libraries at it::
 
     with start_gcp_fake() as fake:
         fake.add_instance("demo", "us-central1-a", "dev-1", "e2-standard-4", {"schedule": "x"})
-        ...  # clients with api_endpoint=fake.url
+        os.environ.update(fake.credential_env(tmp_dir))  # ADC: the fake's service account
+        ...  # connect(ProviderConfig(endpoint_url=fake.url))
         assert fake.instance("demo", "us-central1-a", "dev-1")["status"] == "TERMINATED"
 
-State changes are immediate: every action answers with a finished operation.
+Every action answers with an operation that is ``PENDING``, ``RUNNING`` at its next read and
+``DONE`` at the one after (``fail_operation``: done with ``error``; ``hold_operation``:
+running until ``settle()``); the resource changes state when its operation is done.
 """
 
 from sandbox.gcp_fake.server import GcpFake, route_for, route_names, start_gcp_fake

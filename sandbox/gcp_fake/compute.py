@@ -6,8 +6,10 @@ Shapes follow the Compute Engine API v1 REST reference
 ``regionOperations.get/wait``, ``instanceGroupManagers.aggregatedList/list/resize``,
 ``regionInstanceGroupManagers.resize`` and ``instanceTemplates.get``.
 
-Every action takes effect at once and answers with an Operation whose ``status`` is
-``DONE``: the next read sees the new state.
+Every action answers with an Operation ``PENDING``; each read of the operation (``get`` or
+``wait``) moves it on, ``RUNNING`` then ``DONE`` (``World.accept``). The resource shows the
+transitional status (``STOPPING``, ``STAGING``, ``SUSPENDING``) until the operation is done,
+then the new one, or its old one again when the operation was made to fail.
 """
 
 from __future__ import annotations
@@ -74,61 +76,68 @@ def get_instance(world: World, params: Params, query: Params, body: Json) -> Jso
     return world.get_instance(params["project"], params["zone"], params["name"])
 
 
-def _stop(instance: Json, now: str) -> None:
-    if instance["status"] in ("RUNNING", "SUSPENDED", "STAGING", "PROVISIONING"):
-        instance["status"] = "TERMINATED"
-        instance["lastStopTimestamp"] = now
+# verb -> (statuses it applies to, status while under way, status once done)
+_VERBS: dict[str, tuple[tuple[str, ...], str, str]] = {
+    "stop": (("RUNNING", "SUSPENDED", "STAGING", "PROVISIONING"), "STOPPING", "TERMINATED"),
+    "start": (("TERMINATED", "STOPPED"), "STAGING", "RUNNING"),
+    "suspend": (("RUNNING",), "SUSPENDING", "SUSPENDED"),
+    "resume": (("SUSPENDED",), "STAGING", "RUNNING"),
+}
+_STAMPS = {"stop": "lastStopTimestamp", "suspend": "lastSuspendedTimestamp"}
 
 
-def _start(instance: Json, now: str) -> None:
-    if instance["status"] == "SUSPENDED":
+def _refuse(instance: Json, verb: str) -> None:
+    """What Compute Engine rejects at once (400), before any operation exists."""
+    status = instance["status"]
+    if verb == "start" and status == "SUSPENDED":
         raise ApiError(400, "The instance is suspended: use resume to start it again.")
-    if instance["status"] in ("TERMINATED", "STOPPED"):
-        instance["status"] = "RUNNING"
-        instance["lastStartTimestamp"] = now
-
-
-def _suspend(instance: Json, now: str) -> None:
-    if instance.get("guestAccelerators"):
+    if verb == "suspend" and instance.get("guestAccelerators"):
         raise ApiError(400, "Instances with guest accelerators do not support suspend.")
-    if instance["status"] != "RUNNING":
-        raise ApiError(400, f"The instance is {instance['status']}: it cannot be suspended.")
-    instance["status"] = "SUSPENDED"
-    instance["lastSuspendedTimestamp"] = now
-
-
-def _resume(instance: Json, now: str) -> None:
-    if instance["status"] != "SUSPENDED":
-        raise ApiError(400, f"The instance is {instance['status']}: it cannot be resumed.")
-    instance["status"] = "RUNNING"
-    instance["lastStartTimestamp"] = now
-
-
-_ACTIONS = {"stop": _stop, "start": _start, "suspend": _suspend, "resume": _resume}
+    if verb in ("suspend", "resume") and status not in _VERBS[verb][0]:
+        raise ApiError(400, f"The instance is {status}: it cannot be {verb}d.")
 
 
 def instance_action(world: World, params: Params, query: Params, body: Json) -> Json:
-    project, zone, action = params["project"], params["zone"], params["action"]
+    project, zone, verb = params["project"], params["zone"], params["action"]
     with world.lock:
         instance = world.get_instance(project, zone, params["name"])
-        _ACTIONS[action](instance, compute_time(world.clock()))
+        _refuse(instance, verb)
+        applies, under_way, done = _VERBS[verb]
+        before = instance["status"]
+
+        def finish() -> None:
+            instance["status"] = done
+            stamp = _STAMPS.get(verb, "lastStartTimestamp")
+            instance[stamp] = compute_time(world.clock())
+
+        def revert() -> None:
+            instance["status"] = before
+
+        if before in applies:
+            instance["status"] = under_way
+            progress = world.accept(instance["name"], verb, finish, revert)
+        else:  # already there: an operation that changes nothing
+            progress = world.accept(instance["name"], verb, lambda: None)
         return world.compute_operation(
-            project, f"zones/{zone}", action, instance["selfLink"], instance["id"]
+            project, f"zones/{zone}", verb, instance["selfLink"], instance["id"], progress
         )
+
+
+def _operation(world: World, table: dict[tuple[str, str, str], Json], key: Any) -> Json:
+    if key not in table:
+        raise ApiError(404, f"The resource 'operation {key[2]}' was not found")
+    world.poll(key[2])
+    return copy.deepcopy(table[key])
 
 
 def zone_operation(world: World, params: Params, query: Params, body: Json) -> Json:
     key = (params["project"], params["zone"], params["operation"])
-    if key not in world.zone_operations:
-        raise ApiError(404, f"The resource 'operation {params['operation']}' was not found")
-    return world.zone_operations[key]
+    return _operation(world, world.zone_operations, key)
 
 
 def region_operation(world: World, params: Params, query: Params, body: Json) -> Json:
     key = (params["project"], params["region"], params["operation"])
-    if key not in world.region_operations:
-        raise ApiError(404, f"The resource 'operation {params['operation']}' was not found")
-    return world.region_operations[key]
+    return _operation(world, world.region_operations, key)
 
 
 def aggregated_migs(world: World, params: Params, query: Params, body: Json) -> Json:
@@ -161,10 +170,29 @@ def list_migs(world: World, params: Params, query: Params, body: Json) -> Json:
 def _resize(world: World, project: str, scope: str, name: str, query: Params) -> Json:
     if "size" not in query:
         raise ApiError(400, "Required field 'size' not specified")
+    size = int(query["size"])
+    if size < 0:
+        raise ApiError(400, "Invalid value for field 'size': must be >= 0")
     with world.lock:
-        mig = world.resize_mig(project, scope, name, int(query["size"]))
+        mig = world.migs.get((project, scope, name))
+        if mig is None:
+            raise ApiError(
+                404,
+                f"The resource 'projects/{project}/{scope}/instanceGroupManagers/{name}' "
+                "was not found",
+            )
+
+        def finish() -> None:
+            world.resize_mig(project, scope, name, size)
+
+        progress = world.accept(name, "resize", finish)
         return world.compute_operation(
-            project, scope, "compute.instanceGroupManagers.resize", mig["selfLink"], mig["id"]
+            project,
+            scope,
+            "compute.instanceGroupManagers.resize",
+            mig["selfLink"],
+            mig["id"],
+            progress,
         )
 
 

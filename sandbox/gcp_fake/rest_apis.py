@@ -14,8 +14,9 @@ fake, e.g. ``{fake}/notebooks/v2/...`` for ``https://notebooks.googleapis.com/v2
   (https://cloud.google.com/resource-manager/reference/rest/v3): ``projects.list`` and
   ``folders.list`` with ``parent=``.
 
-Long-running operations come back finished (``"done": true``) and the change is visible at
-once.
+Long-running operations come back ``"done": false``; each ``operations.get`` moves one on
+(``World.accept``), and the change shows once it is done (``STOPPING`` meanwhile for
+Workbench), or never when it was made to fail (``"error"`` in the operation).
 """
 
 from __future__ import annotations
@@ -71,28 +72,40 @@ def get_workbench(world: World, params: Params, query: Params, body: Json) -> Js
     return _workbench(world, params)
 
 
+_WORKBENCH = {
+    # verb -> (states it applies to, state while under way, state once done)
+    "stop": (("ACTIVE", "STARTING", "PROVISIONING", "SUSPENDED"), "STOPPING", "STOPPED"),
+    "start": (("STOPPED", "SUSPENDED"), "STARTING", "ACTIVE"),
+}
+
+
 def workbench_action(world: World, params: Params, query: Params, body: Json) -> Json:
     instance = _workbench(world, params)
     state, verb = instance["state"], params["verb"]
-    if verb == "stop" and state in ("ACTIVE", "STARTING", "PROVISIONING", "SUSPENDED"):
-        instance["state"] = "STOPPED"
-    elif verb == "start" and state in ("STOPPED", "SUSPENDED"):
-        instance["state"] = "ACTIVE"
-    elif (verb, state) not in (("stop", "STOPPED"), ("start", "ACTIVE")):
+    applies, under_way, done = _WORKBENCH[verb]
+    if state not in applies and state != done:
         raise ApiError(400, f"Instance is in state {state}: cannot {verb}")
-    instance["updateTime"] = rfc3339(world.clock())
-    instance["healthState"] = (
-        "HEALTHY" if instance["state"] == "ACTIVE" else "HEALTH_STATE_UNSPECIFIED"
+
+    def become(new_state: str) -> None:
+        instance["state"] = new_state
+        instance["updateTime"] = rfc3339(world.clock())
+        instance["healthState"] = "HEALTHY" if new_state == "ACTIVE" else "HEALTH_STATE_UNSPECIFIED"
+
+    if state in applies:
+        become(under_way)
+    progress = world.accept(
+        instance["name"].rsplit("/", 1)[-1], verb, lambda: become(done), lambda: become(state)
     )
     where = f"projects/{params['project']}/locations/{params['location']}"
     op = f"{where}/operations/operation-{world.next_id()}"
     return world.longrunning(
         op,
         "type.googleapis.com/google.cloud.notebooks.v2.OperationMetadata",
-        {
+        lambda: {
             "@type": "type.googleapis.com/google.cloud.notebooks.v2.Instance",
             **copy.deepcopy(instance),
         },
+        progress,
     )
 
 
@@ -100,7 +113,8 @@ def get_operation(world: World, params: Params, query: Params, body: Json) -> Js
     name = params["name"]
     if name not in world.lro:
         raise ApiError(404, f"Operation '{name}' was not found")
-    return world.lro[name]
+    world.poll(name)
+    return copy.deepcopy(world.lro[name])
 
 
 # ---- Vertex AI endpoints --------------------------------------------------------------------
@@ -161,13 +175,17 @@ def deploy_model(world: World, params: Params, query: Params, body: Json) -> Jso
         split = {model["id"]: 100}
     else:
         split = dict(endpoint["trafficSplit"])
-    endpoint["deployedModels"].append(model)
-    endpoint["trafficSplit"] = split
-    endpoint["updateTime"] = model["createTime"]
+
+    def finish() -> None:
+        endpoint["deployedModels"].append(model)
+        endpoint["trafficSplit"] = split
+        endpoint["updateTime"] = model["createTime"]
+
     return world.longrunning(
         f"{endpoint['name']}/operations/{world.next_id()}",
         f"{_V1}.DeployModelOperationMetadata",
-        {"@type": f"{_V1}.DeployModelResponse", "deployedModel": copy.deepcopy(model)},
+        lambda: {"@type": f"{_V1}.DeployModelResponse", "deployedModel": copy.deepcopy(model)},
+        world.accept(params["endpoint"], "deployModel", finish),
     )
 
 
@@ -185,13 +203,18 @@ def undeploy_model(world: World, params: Params, query: Params, body: Json) -> J
         _check_split(split, remaining)
     else:
         split = {}
-    endpoint["deployedModels"] = [m for m in endpoint["deployedModels"] if m["id"] != model_id]
-    endpoint["trafficSplit"] = split
-    endpoint["updateTime"] = rfc3339(world.clock())
+
+    def finish() -> None:
+        models = endpoint["deployedModels"]
+        endpoint["deployedModels"] = [m for m in models if m["id"] != model_id]
+        endpoint["trafficSplit"] = split
+        endpoint["updateTime"] = rfc3339(world.clock())
+
     return world.longrunning(
         f"{endpoint['name']}/operations/{world.next_id()}",
         f"{_V1}.UndeployModelOperationMetadata",
-        {"@type": f"{_V1}.UndeployModelResponse"},
+        lambda: {"@type": f"{_V1}.UndeployModelResponse"},
+        world.accept(params["endpoint"], "undeployModel", finish),
     )
 
 

@@ -1,16 +1,25 @@
 """The HTTP side of the fake: a ThreadingHTTPServer on 127.0.0.1 and an ephemeral port.
 
-One server answers every API, each under its own path prefix:
+One server answers every API as a forwarding endpoint does: a request for
+``https://HOST/PATH`` arrives as ``{fake}/HOST/PATH`` (``ProviderConfig.endpoint_url``).
+Inside, each service has its own route prefix, and the request log keeps those paths:
 
-==========================  ==============================================
-fake path prefix            real service
-==========================  ==============================================
-``/compute/v1``             ``https://compute.googleapis.com/compute/v1``
-``/notebooks/v2``           ``https://notebooks.googleapis.com/v2``
-``/aiplatform/v1``          ``https://{region}-aiplatform.googleapis.com/v1``
-``/monitoring/v3``          ``https://monitoring.googleapis.com/v3``
-``/cloudresourcemanager/v3`` ``https://cloudresourcemanager.googleapis.com/v3``
-==========================  ==============================================
+=======================================  ============================
+host                                     route prefix (request log)
+=======================================  ============================
+``compute.googleapis.com``               ``/compute/v1`` (in PATH)
+``notebooks.googleapis.com``             ``/notebooks/v2``
+``{region}-aiplatform.googleapis.com``   ``/aiplatform/v1``
+``monitoring.googleapis.com``            ``/monitoring/v3``
+``cloudresourcemanager.googleapis.com``  ``/cloudresourcemanager/v3``
+=======================================  ============================
+
+A regional Vertex AI host answers only for its own region, as the real one does.
+
+Every API request needs ``Authorization: Bearer`` with a token the fake issued at
+``POST {fake}/token`` (the ``token_uri`` of ``service_account_info()``: the real
+``google.oauth2.service_account.Credentials`` trade a signed JWT there) or a self-signed
+JWT of that service account (what the client libraries send); else 401 UNAUTHENTICATED.
 
 Requests are handled one at a time under the world's lock (the clients still send them
 concurrently). Every request is logged as ``(method, path)`` for the permission tests.
@@ -23,11 +32,13 @@ import re
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from http.server import ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
+from sandbox import credentials
 from sandbox.gcp_fake import compute, rest_apis
-from sandbox.gcp_fake.world import ApiError, Fault, Json, World
+from sandbox.gcp_fake.world import ApiError, Fault, Json, OperationFault, World
 from sandbox.loopback_http import LoopbackHttp, QuietHandler, ServedFake
 
 Handler = Callable[[World, dict[str, str], dict[str, str], Json], Json]
@@ -48,6 +59,46 @@ def route_for(method: str, path: str) -> str | None:
         if route_method == method and pattern.match(path):
             return f"{handler.__module__.rsplit('.', 1)[1]}.{handler.__name__}"
     return None
+
+
+SERVICE_ACCOUNT = "offhours@offhours-local.iam.gserviceaccount.com"
+JWT_BEARER = "urn:ietf:params:oauth:grant-type:jwt-bearer"
+GOOGLE_TOKEN_AUDIENCE = "https://oauth2.googleapis.com/token"
+
+
+class TokenError(Exception):
+    """An OAuth 2.0 token endpoint error: ``{"error": ..., "error_description": ...}``."""
+
+    def __init__(self, error: str, description: str) -> None:
+        super().__init__(description)
+        self.body = json.dumps({"error": error, "error_description": description}).encode()
+
+
+_PREFIX = {
+    "compute.googleapis.com": "",
+    "notebooks.googleapis.com": "/notebooks",
+    "monitoring.googleapis.com": "/monitoring",
+    "cloudresourcemanager.googleapis.com": "/cloudresourcemanager",
+}
+_REGIONAL = re.compile(r"(?P<region>[a-z]+-[a-z]+\d+)-aiplatform\.googleapis\.com")
+
+
+def route_path(path: str) -> str:
+    """``/HOST/PATH`` as the fake's route path; a regional host must match the location."""
+    host, _, rest = path.lstrip("/").partition("/")
+    if host in _PREFIX:
+        return f"{_PREFIX[host]}/{rest}"
+    regional = _REGIONAL.fullmatch(host)
+    if regional is None:
+        raise ApiError(404, f"The fake serves no host {host!r}")
+    location = re.search(r"/locations/([^/:]+)", "/" + rest)
+    if location and location.group(1) != regional.group("region"):
+        raise ApiError(
+            400,
+            f"Location {location.group(1)} is not served by {host}: "
+            f"use {location.group(1)}-aiplatform.googleapis.com.",
+        )
+    return f"/aiplatform/{rest}"
 
 
 def _error_body(err: ApiError) -> bytes:
@@ -83,17 +134,33 @@ class _RequestHandler(QuietHandler):
         url = urlsplit(self.path)
         length = int(self.headers.get("Content-Length") or 0)
         raw = self.rfile.read(length) if length else b""
-        with world.lock:
-            world.log.append((method, url.path))
         try:
-            status, payload = 200, self._dispatch(world, method, url.path, url.query, raw)
+            if url.path == "/token" and method == "POST":
+                status, payload = 200, self.server.token(raw)
+            else:
+                path = route_path(url.path)
+                with world.lock:
+                    world.log.append((method, path))
+                self._authenticate()
+                status, payload = 200, self._dispatch(world, method, path, url.query, raw)
         except ApiError as err:
             status, payload = err.code, _error_body(err)
+        except TokenError as err:
+            status, payload = 400, err.body
         self.send_response(status)
         self.send_header("Content-Type", "application/json; charset=UTF-8")
         self.send_header("Content-Length", str(len(payload)))
         self.end_headers()
         self.wfile.write(payload)
+
+    def _authenticate(self) -> None:
+        if not self.server.tokens.valid(self.headers.get("Authorization"), accept_jwt=True):
+            raise ApiError(
+                401,
+                "Request is missing required authentication credential. Expected OAuth 2 "
+                "access token, login cookie or other valid authentication credential.",
+                "UNAUTHENTICATED",
+            )
 
     def _dispatch(self, world: World, method: str, path: str, query: str, raw: bytes) -> bytes:
         fault = world.fault_for(method, path)
@@ -116,6 +183,23 @@ class _Server(ThreadingHTTPServer):
     def __init__(self, world: World) -> None:
         super().__init__(("127.0.0.1", 0), _RequestHandler)
         self.world = world
+        self.tokens = credentials.Tokens()
+        self.token_uri = ""
+
+    def token(self, raw: bytes) -> bytes:
+        """OAuth 2.0 JWT bearer grant: a signed assertion of the service account for
+        an access token (https://developers.google.com/identity/protocols/oauth2/service-account)."""
+        form = dict(parse_qsl(raw.decode()))
+        claims = credentials.verify_jwt(form.get("assertion", ""))
+        if form.get("grant_type") != JWT_BEARER or claims is None:
+            raise TokenError("invalid_grant", "Invalid JWT Signature.")
+        # google-auth signs for Google's token audience whatever the key's token_uri says.
+        if claims.get("aud") not in (self.token_uri, GOOGLE_TOKEN_AUDIENCE):
+            raise TokenError("invalid_grant", f"Invalid JWT: audience {claims.get('aud')!r}.")
+        if claims.get("iss") != SERVICE_ACCOUNT:
+            raise TokenError("invalid_grant", "Invalid JWT: unknown issuer.")
+        answer = {"access_token": self.tokens.issue(), "expires_in": 3599, "token_type": "Bearer"}
+        return json.dumps(answer).encode()
 
 
 class GcpFake(ServedFake):
@@ -123,8 +207,31 @@ class GcpFake(ServedFake):
 
     def __init__(self, clock: Callable[[], datetime] | None = None) -> None:
         self.world = World(clock or (lambda: datetime.now(UTC)))
-        self._http = LoopbackHttp(_Server(self.world), "gcp-fake")
+        server = _Server(self.world)
+        self._http = LoopbackHttp(server, "gcp-fake")
         self.url = self._http.url
+        server.token_uri = f"{self.url}/token"
+
+    # ---- credentials ----------------------------------------------------------------------
+    def service_account_info(self, project: str = "offhours-local") -> Json:
+        """A service-account key whose ``token_uri`` is this fake (the key is generated)."""
+        return {
+            "type": "service_account",
+            "project_id": project,
+            "private_key_id": "0f0f0f0f",
+            "private_key": credentials.private_pem(),
+            "client_email": SERVICE_ACCOUNT,
+            "client_id": "100000000000000000001",
+            "token_uri": f"{self.url}/token",
+        }
+
+    def credential_env(self, directory: Path, project: str = "offhours-local") -> dict[str, str]:
+        """Write the key file under ``directory``; the environment that points Application
+        Default Credentials at it (``GOOGLE_APPLICATION_CREDENTIALS``)."""
+        path = Path(directory) / "gcp-fake-service-account.json"
+        path.write_text(json.dumps(self.service_account_info(project)))
+        path.chmod(0o600)
+        return {"GOOGLE_APPLICATION_CREDENTIALS": str(path)}
 
     # ---- seeding --------------------------------------------------------------------------
     def add_project(self, project: str, parent: str = "") -> None:
@@ -220,6 +327,29 @@ class GcpFake(ServedFake):
         (None: always), once ``after`` matching requests have gone through."""
         with self.world.lock:
             self.world.faults.append(Fault(path_part, code, message, method, times, after))
+
+    def fail_operation(
+        self,
+        resource: str,
+        verb: str,
+        message: str = "The operation failed after it was accepted (injected fault).",
+        code: str = "RESOURCE_OPERATION_FAILED",
+    ) -> None:
+        """The next ``verb`` (``stop``, ``resize``, ``undeployModel``, ...) on ``resource``
+        (an instance, group or Workbench name, an endpoint id) is accepted, then its
+        operation ends ``DONE`` with ``error`` and the resource keeps its old state."""
+        with self.world.lock:
+            self.world.operation_faults[(resource, verb)] = OperationFault(code, message)
+
+    def hold_operation(self, resource: str, verb: str) -> None:
+        """The next ``verb`` on ``resource`` is accepted and stays ``RUNNING`` until
+        ``settle()``."""
+        with self.world.lock:
+            self.world.operation_faults[(resource, verb)] = OperationFault(hold=True)
+
+    def settle(self) -> None:
+        """Finish every operation still under way, as if enough time went by."""
+        self.world.settle()
 
     def deny_project(self, project: str, code: int = 403) -> None:
         self.fail(

@@ -72,6 +72,45 @@ class Fault:
 
 
 @dataclass
+class Progress:
+    """A change the cloud accepted and carries out over the next polls of its operation:
+    ``PENDING`` when accepted, ``RUNNING`` at the first poll, ``DONE`` at the second (then
+    ``finish`` runs, or ``revert`` when the operation was made to fail). A held operation
+    stays ``RUNNING`` until ``World.settle``."""
+
+    finish: Callable[[], None]
+    revert: Callable[[], None] | None = None
+    error: tuple[str, str] | None = None  # (code, message)
+    held: bool = False
+    polls: int = 0
+    step: str = "PENDING"
+
+    def advance(self) -> bool:
+        """One poll; True when this poll finished the operation."""
+        if self.step == "DONE":
+            return False
+        self.polls += 1
+        if self.held or self.polls < 2:
+            self.step = "RUNNING"
+            return False
+        self.step = "DONE"
+        if self.error is None:
+            self.finish()
+        elif self.revert is not None:
+            self.revert()
+        return True
+
+
+@dataclass
+class OperationFault:
+    """How the next operation of one verb on one resource ends: failed, or held running."""
+
+    code: str = ""
+    message: str = ""
+    hold: bool = False
+
+
+@dataclass
 class Predictions:
     """Prediction counts of one endpoint: dated points, and a steady count (``at=None``)."""
 
@@ -102,6 +141,10 @@ class World:
         self.lro: dict[str, Json] = {}  # google.longrunning operations by name
         self.predictions: dict[tuple[str, str], Predictions] = {}
         self.faults: list[Fault] = []
+        # Operation name -> the change it carries out; (resource name, verb) -> its fate.
+        self.progress: dict[str, Progress] = {}
+        self.operation_faults: dict[tuple[str, str], OperationFault] = {}
+        self.compute_docs: dict[str, Json] = {}  # operation name -> zone/region Operation
         self.log: list[tuple[str, str]] = []
 
     # ---- common -------------------------------------------------------------------------
@@ -137,6 +180,46 @@ class World:
                         fault.times -= 1
                     return fault
         return None
+
+    # ---- operations -----------------------------------------------------------------------
+    def accept(
+        self,
+        resource: str,
+        verb: str,
+        finish: Callable[[], None],
+        revert: Callable[[], None] | None = None,
+    ) -> Progress:
+        """The progress of an operation on ``resource`` (its short name) doing ``verb``."""
+        fault = self.operation_faults.pop((resource, verb), None)
+        progress = Progress(finish, revert)
+        if fault is not None:
+            progress.held = fault.hold
+            if not fault.hold:
+                progress.error = (fault.code, fault.message)
+        return progress
+
+    def settle(self) -> None:
+        """Finish every operation still under way (as if enough time went by)."""
+        with self.lock:
+            for name, progress in self.progress.items():
+                progress.held = False
+                while progress.step != "DONE":
+                    progress.advance()
+                self._render(name)
+
+    def poll(self, name: str) -> None:
+        """A client read operation ``name``: it moves one step on."""
+        progress = self.progress.get(name)
+        if progress is not None:
+            progress.advance()
+            self._render(name)
+
+    def _render(self, name: str) -> None:
+        progress = self.progress[name]
+        if name in self.compute_docs:
+            _render_compute(self.compute_docs[name], progress, compute_time(self.clock()))
+        if name in self.lro:
+            _render_longrunning(self.lro[name], progress)
 
     # ---- Compute Engine -----------------------------------------------------------------
     def add_instance(
@@ -291,9 +374,15 @@ class World:
             return mig
 
     def compute_operation(
-        self, project: str, scope: str, op_type: str, target: str, target_id: str
+        self,
+        project: str,
+        scope: str,
+        op_type: str,
+        target: str,
+        target_id: str,
+        progress: Progress,
     ) -> Json:
-        """A finished zone/region Operation: the fake applies every change at once."""
+        """A zone/region Operation, ``PENDING`` until polled (see ``Progress``)."""
         now = compute_time(self.clock())
         name = f"operation-{self.next_id()}-{op_type}"
         base = f"{COMPUTE_BASE}/projects/{project}/{scope}"
@@ -304,12 +393,10 @@ class World:
             "operationType": op_type,
             "targetLink": target,
             "targetId": target_id,
-            "status": "DONE",
+            "status": "PENDING",
             "user": "offhours@fake.iam.gserviceaccount.com",
-            "progress": 100,
+            "progress": 0,
             "insertTime": now,
-            "startTime": now,
-            "endTime": now,
             "selfLink": f"{base}/operations/{name}",
         }
         where = scope.split("/", 1)[1]
@@ -319,7 +406,9 @@ class World:
         else:
             operation["region"] = base
             self.region_operations[(project, where, name)] = operation
-        return operation
+        self.progress[name] = progress
+        self.compute_docs[name] = operation
+        return copy.deepcopy(operation)
 
     # ---- Vertex AI Workbench ------------------------------------------------------------
     def add_workbench(
@@ -355,17 +444,30 @@ class World:
             self.workbench[full] = instance
         return instance
 
-    def longrunning(self, name: str, metadata_type: str, response: Json | None) -> Json:
-        """A finished google.longrunning.Operation."""
+    def longrunning(
+        self,
+        name: str,
+        metadata_type: str,
+        response: Callable[[], Json],
+        progress: Progress,
+    ) -> Json:
+        """A google.longrunning.Operation, not done until polled (see ``Progress``);
+        ``response()`` is its result once done."""
         operation: Json = {
             "name": name,
             "metadata": {"@type": metadata_type, "createTime": rfc3339(self.clock())},
-            "done": True,
+            "done": False,
         }
-        if response is not None:
-            operation["response"] = response
+        finish = progress.finish
+
+        def finish_and_answer() -> None:
+            finish()
+            self.lro[name]["response"] = response()
+
+        progress.finish = finish_and_answer
         self.lro[name] = operation
-        return operation
+        self.progress[name] = progress
+        return copy.deepcopy(operation)
 
     # ---- Vertex AI endpoints ------------------------------------------------------------
     def add_endpoint(
@@ -407,3 +509,28 @@ def _created_by(instance: Json) -> str:
         if item.get("key") == "created-by":
             return str(item.get("value", ""))
     return ""
+
+
+def _render_compute(operation: Json, progress: Progress, now: str) -> None:
+    operation["status"] = progress.step
+    if progress.step == "RUNNING":
+        operation.setdefault("startTime", now)
+        operation["progress"] = 50
+    elif progress.step == "DONE" and "endTime" not in operation:
+        operation.setdefault("startTime", now)
+        operation["progress"] = 100
+        operation["endTime"] = now
+        if progress.error is not None:
+            code, message = progress.error
+            operation["error"] = {"errors": [{"code": code, "message": message}]}
+            operation["httpErrorStatusCode"] = 400
+            operation["httpErrorMessage"] = "BAD REQUEST"
+
+
+def _render_longrunning(operation: Json, progress: Progress) -> None:
+    if progress.step != "DONE" or operation["done"]:
+        return
+    operation["done"] = True
+    if progress.error is not None:
+        operation.pop("response", None)
+        operation["error"] = {"code": 9, "message": progress.error[1]}  # FAILED_PRECONDITION

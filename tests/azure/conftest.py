@@ -30,8 +30,11 @@ from sandbox.azure_fake import AzureFake, start_azure_fake
 
 
 @pytest.fixture
-def fake() -> Iterator[AzureFake]:
+def fake(monkeypatch: pytest.MonkeyPatch) -> Iterator[AzureFake]:
+    """The fake, and DefaultAzureCredential pointed at its Entra ID tenant."""
     with start_azure_fake() as server:
+        for name, value in server.credential_env().items():
+            monkeypatch.setenv(name, value)
         yield server
 
 

@@ -6,12 +6,13 @@ import subprocess
 import sys
 
 import pytest
+import requests
 from azure.core.exceptions import HttpResponseError
 from azure_testkit import OFFICE, SUB, SUB2, target
 
 import providers
 from providers.azure.aks import AksClusters
-from providers.azure.connection import LocalCredential, connect
+from providers.azure.connection import connect
 from providers.azure.ml_compute import MlComputeInstances
 from providers.azure.scale_sets import ScaleSets
 from providers.azure.vms import VirtualMachines
@@ -35,11 +36,37 @@ def test_targets_list_every_visible_subscription_across_pages(fake, build):
     assert ("GET", "/subscriptions") in fake.requests
 
 
-def test_local_fake_gets_a_stand_in_credential_and_no_polling_delay(fake):
+def test_the_real_credential_chain_gets_its_token_from_the_fakes_tenant(fake):
+    from azure.identity import DefaultAzureCredential
+
     connection = connect(ProviderConfig(endpoint_url=fake.url))
-    assert isinstance(connection.credential, LocalCredential)
-    assert connection.polling_interval == 0
-    assert connection.credential.get_token("https://management.azure.com/.default").token
+    assert isinstance(connection.credential, DefaultAzureCredential)
+    token = connection.credential.get_token("https://management.azure.com/.default").token
+    assert fake.tokens.valid(f"Bearer {token}")
+
+
+def test_requests_without_a_bearer_token_are_refused(fake):
+    url = f"{fake.url}/subscriptions?api-version=2022-12-01"
+    for headers in ({}, {"Authorization": "Bearer not-issued-here"}):
+        answer = requests.get(url, headers=headers, verify=str(fake.ca_file), timeout=10)
+        assert answer.status_code == 401
+        assert answer.json()["error"]["code"] == "AuthenticationFailed"
+        assert answer.headers["WWW-Authenticate"].startswith("Bearer ")
+
+
+def test_an_unknown_api_version_is_refused_with_the_arm_error(fake):
+    token = fake.tokens.issue()
+    answer = requests.get(
+        f"{fake.url}/subscriptions/{SUB}/providers/Microsoft.Compute/virtualMachines",
+        params={"api-version": "2015-01-01"},
+        headers={"Authorization": f"Bearer {token}"},
+        verify=str(fake.ca_file),
+        timeout=10,
+    )
+    assert answer.status_code == 400
+    error = answer.json()["error"]
+    assert error["code"] == "InvalidApiVersionParameter"
+    assert "'2015-01-01' is invalid" in error["message"]
 
 
 def test_a_forbidden_subscription_fails_alone(fake, build):

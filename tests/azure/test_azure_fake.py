@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import ssl
 import urllib.error
 import urllib.request
 
@@ -18,9 +19,14 @@ from sandbox.azure_fake.demo import DEMO_SUBSCRIPTION, seed_demo_subscription
 
 
 def _call(fake, method, path, query="api-version=2026-04-01"):
-    request = urllib.request.Request(f"{fake.url}{path}?{query}", method=method, data=b"")
+    """One request as a client holding a token of the fake's tenant sends it."""
+    headers = {"Authorization": f"Bearer {fake.tokens.issue()}"}
+    request = urllib.request.Request(
+        f"{fake.url}{path}?{query}", method=method, data=b"", headers=headers
+    )
+    trust = ssl.create_default_context(cafile=str(fake.ca_file))
     try:
-        with urllib.request.urlopen(request) as response:
+        with urllib.request.urlopen(request, context=trust) as response:
             body = response.read()
             return response.status, dict(response.headers), json.loads(body) if body else None
     except urllib.error.HTTPError as err:
@@ -109,7 +115,7 @@ def test_demo_fleet_is_discovered_with_prices(fake, build):
     ]
 
 
-def test_the_fake_runs_on_the_callers_clock(options):
+def test_the_fake_runs_on_the_callers_clock(options, monkeypatch):
     """The demo's simulated week: VM start times come from the clock the fake was given."""
     from azure_testkit import NOW
 
@@ -118,6 +124,8 @@ def test_the_fake_runs_on_the_callers_clock(options):
     from sandbox.azure_fake import start_azure_fake
 
     with start_azure_fake(clock=lambda: NOW) as fake:
+        for name, value in fake.credential_env().items():
+            monkeypatch.setenv(name, value)
         fake.add_vm(SUB, "rg", "vm", "Standard_D2s_v5", "eastus", OFFICE)
         vms = VirtualMachines(connect(ProviderConfig(endpoint_url=fake.url)), options)
         (vm,) = vms.discover(target())

@@ -131,14 +131,14 @@ def test_hibernate_when_enabled_else_plain_deallocate(fake, build):
 
 
 def test_operations_still_running_at_the_deadline_are_accepted(fake, build, connection):
-    fake.lro_polls = 10_000
-    connection.lro_timeout = 0.3
-    connection.polling_interval = 0.05
     seed(fake)
     vms = build(VirtualMachines)
     running = [r for r in vms.discover(target()) if r.state is ResourceState.RUNNING]
+    for resource in running:
+        fake.hold_action(resource.name, "deallocate")
+    connection.lro_timeout = 0.0  # the deadline has passed once the requests are sent
     results = list(vms.apply(decide(running, Action.STOP), dry_run=False))
-    assert {r.outcome for r in results} == {Outcome.DONE}
+    assert {r.outcome for r in results} == {Outcome.ACCEPTED}
     assert all("accepted, still in progress" in r.detail for r in results)
     assert fake.vm("dev-1").power_state == "deallocating"
     again = by_name(build(VirtualMachines).discover(target()))

@@ -22,6 +22,8 @@ def test_gcp_plan_run_explain(
             "dev-project", "europe-west4-a", "dev-vm", "e2-standard-4", {"schedule": "office-hours"}
         )
         monkeypatch.setenv("OFFHOURS_GCP_ENDPOINT_URL", fake.url)
+        for name, value in fake.credential_env(tmp_path).items():  # ADC: the fake's key
+            monkeypatch.setenv(name, value)
         common = (
             "--provider",
             "gcp",
@@ -57,6 +59,8 @@ def test_azure_plan_run_explain(
             {"schedule": "office-hours"},
         )
         monkeypatch.setenv("OFFHOURS_AZURE_ENDPOINT_URL", fake.url)
+        for name, value in fake.credential_env().items():  # the fake's Entra ID tenant
+            monkeypatch.setenv(name, value)
         common = (
             "--provider",
             "azure",

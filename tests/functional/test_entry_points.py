@@ -105,6 +105,7 @@ def test_azure_function_app_deallocates_from_app_settings(
             "OFFHOURS_LEDGER": str(tmp_path),
             "OFFHOURS_CRON": "0 */15 * * * *",
             "OFFHOURS_DIGEST_CRON": "0 0 7 * * 1",
+            **fake.credential_env(),  # the fake's Entra ID tenant
         }.items():
             monkeypatch.setenv(name, value)
         from functions.azure_function_app import app

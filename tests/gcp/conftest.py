@@ -16,7 +16,7 @@ import pytest
 
 from ledger.store import ObjectStore
 from providers.base import AdapterOptions, ProviderConfig
-from providers.gcp.connection import GcpConnection, connect
+from providers.gcp.connection import GcpConnection
 from sandbox.gcp_fake import GcpFake, start_gcp_fake
 
 # The helper modules beside this file (gcp_helpers, gcp_permissions) are imported by bare
@@ -37,11 +37,16 @@ def built() -> Built:
 
 
 @pytest.fixture
-def fake(built: Built, clock: Any) -> Iterator[GcpFake]:
+def fake(
+    built: Built, clock: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[GcpFake]:
+    """The fake, and Application Default Credentials pointing at its token endpoint."""
     from gcp_helpers import PROJECT
     from gcp_permissions import permission_for
 
     with start_gcp_fake(clock) as running:
+        for name, value in running.credential_env(tmp_path).items():
+            monkeypatch.setenv(name, value)
         running.add_project(PROJECT)
         yield running
         outside = {
@@ -53,11 +58,26 @@ def fake(built: Built, clock: Any) -> Iterator[GcpFake]:
     assert not outside, f"requests outside the calling adapters' permissions: {sorted(outside)}"
 
 
+class Ticker:
+    """A monotonic clock that only a sleep moves: waiting for operations takes no time."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.now += seconds
+
+
 @pytest.fixture
 def connection(fake: GcpFake) -> GcpConnection:
     from gcp_helpers import PROJECT, REGION
 
-    return connect(ProviderConfig(accounts=(PROJECT,), regions=(REGION,), endpoint_url=fake.url))
+    ticker = Ticker()
+    config = ProviderConfig(accounts=(PROJECT,), regions=(REGION,), endpoint_url=fake.url)
+    return GcpConnection(config, monotonic=ticker, sleep=ticker.sleep)
 
 
 AdapterFactory = Callable[..., Any]

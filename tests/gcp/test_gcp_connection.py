@@ -68,7 +68,7 @@ def test_clients_are_built_lazily_and_cached(fake: GcpFake) -> None:
     assert connection.regions == DEFAULT_REGIONS
 
 
-def test_base_urls_real_and_fake() -> None:
+def test_base_urls_real_and_through_an_endpoint_keep_the_regional_host() -> None:
     real = GcpConnection(ProviderConfig(), credentials=object())
     local = GcpConnection(ProviderConfig(endpoint_url="http://127.0.0.1:1/"), credentials=object())
 
@@ -76,5 +76,7 @@ def test_base_urls_real_and_fake() -> None:
         "https://europe-west4-aiplatform.googleapis.com/v1"
     )
     assert real.base_url("notebooks") == "https://notebooks.googleapis.com/v2"
-    assert local.base_url("aiplatform", "europe-west4") == "http://127.0.0.1:1/aiplatform/v1"
-    assert local.base_url("monitoring") == "http://127.0.0.1:1/monitoring/v3"
+    assert local.base_url("aiplatform", "europe-west4") == (
+        "http://127.0.0.1:1/europe-west4-aiplatform.googleapis.com/v1"
+    )
+    assert local.base_url("monitoring") == "http://127.0.0.1:1/monitoring.googleapis.com/v3"
