@@ -4,6 +4,7 @@
     python infra/package.py gcp   [--out dist/]   # offhours-gcp.zip (source + requirements.txt)
     python infra/package.py azure [--out dist/]   # offhours-azure.zip (vendored dependencies)
     python infra/package.py aws --measure         # also time the handler's cold import
+    python infra/package.py aws --arch x86_64     # for x86_64 Lambdas (default arm64)
 
 What goes in:
 
@@ -16,8 +17,10 @@ What goes in:
   so the scheduler stays small.
 
 AWS dependencies are downloaded as wheels for the Lambda (``--platform
-manylinux2014_aarch64 --only-binary=:all: --python-version 3.12``), whatever machine
-builds. If a dependency has no wheel for that platform pip fails, and the build falls back
+manylinux2014_aarch64 --only-binary=:all: --python-version 3.12``, or
+``manylinux2014_x86_64`` with ``--arch x86_64``), whatever machine builds. The runtime
+smoke tests (tests/runtime) build the x86_64 zip, which this machine can run. If a
+dependency has no wheel for that platform pip fails, and the build falls back
 to the host platform for that build: correct only for pure-Python packages, so the script
 then lists every compiled extension it packed and warns. Bytecode for the target Python is
 compiled into the zip (``unchecked-hash``, so it stays valid after unzipping) when a
@@ -70,6 +73,8 @@ AWS_RUNTIME_PROVIDED = (
 )
 # Reproducible zips: fixed timestamps and permissions.
 ZIP_DATE = (2020, 1, 1, 0, 0, 0)
+# Lambda architecture -> the wheel platform its zip is built for.
+LAMBDA_PLATFORMS = {"arm64": "manylinux2014_aarch64", "x86_64": "manylinux2014_x86_64"}
 
 
 @dataclass(frozen=True)
@@ -108,15 +113,17 @@ def requirements_for(cloud: str, with_digest: bool = False) -> tuple[str, ...]:
     return tuple(specs)
 
 
-def artefacts(cloud: str, python_version: str) -> list[Artefact]:
+def artefacts(cloud: str, python_version: str, arch: str = "arm64") -> list[Artefact]:
     if cloud == "aws":
+        if arch not in LAMBDA_PLATFORMS:
+            raise BuildError(f"unknown Lambda architecture {arch!r} (arm64 or x86_64)")
         scheduler = Artefact(
             name="offhours-aws",
             cloud="aws",
             requirements=requirements_for("aws"),
             handler_module="functions.aws_lambda",
             vendor=True,
-            platform="manylinux2014_aarch64",
+            platform=LAMBDA_PLATFORMS[arch],
         )
         digest = replace(
             scheduler,
@@ -334,17 +341,18 @@ def foreign_binaries(site: Path, platform: str) -> list[str]:
     return [f"compiled for the wrong platform: {p}" for p in wrong[:20]]
 
 
-def write_zip(tree: Path, zip_path: Path) -> None:
+def write_zip(tree: Path, zip_path: Path, level: int = 9) -> None:
+    """Deflate at ``level`` (9 for release; the smoke tests pack at 1: same files, faster)."""
     zip_path.parent.mkdir(parents=True, exist_ok=True)
     tmp = zip_path.with_suffix(".zip.tmp")
-    with zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as archive:
+    with zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED, compresslevel=level) as archive:
         for path in sorted(tree.rglob("*")):
             if not path.is_file():
                 continue
             info = zipfile.ZipInfo(path.relative_to(tree).as_posix(), ZIP_DATE)
             info.compress_type = zipfile.ZIP_DEFLATED
             info.external_attr = (0o755 if os.access(path, os.X_OK) else 0o644) << 16
-            archive.writestr(info, path.read_bytes(), compresslevel=9)
+            archive.writestr(info, path.read_bytes(), compresslevel=level)
     tmp.replace(zip_path)
 
 
@@ -448,17 +456,29 @@ def top_imports(importtime: str, count: int = 8) -> list[tuple[str, float]]:
 # ------------------------------------------------------------------ command line
 
 
-def build(cloud: str, out: Path, python_version: str, measure: bool) -> list[dict[str, object]]:
+def build(
+    cloud: str,
+    out: Path,
+    python_version: str,
+    measure: bool,
+    arch: str = "arm64",
+    level: int = 9,
+    only: Sequence[str] = (),
+    build_dir: Path | None = None,
+) -> list[dict[str, object]]:
+    """Build the cloud's artefacts (or those named in ``only``) into ``out``."""
     reports = []
-    build_dir = ROOT / "build" / "package"
+    build_dir = build_dir or ROOT / "build" / "package"
     bytecode_python = target_python(python_version)
-    for artefact in artefacts(cloud, python_version):
+    for artefact in artefacts(cloud, python_version, arch):
+        if only and artefact.name not in only:
+            continue
         tree, warnings = stage(artefact, build_dir, python_version)
         compiled = artefact.cloud == "aws" and compile_bytecode(tree, bytecode_python)
         if artefact.cloud == "aws" and not compiled:
             warnings.append(f"no python{python_version} here: zip carries no bytecode")
         zip_path = out / f"{artefact.name}.zip"
-        write_zip(tree, zip_path)
+        write_zip(tree, zip_path, level)
         report: dict[str, object] = {
             "artefact": str(
                 zip_path.relative_to(ROOT) if zip_path.is_relative_to(ROOT) else zip_path
@@ -504,11 +524,28 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--python-version", default="3.12", help="target Python (default 3.12)")
     parser.add_argument("--measure", action="store_true", help="time the handler's cold import")
     parser.add_argument("--json", action="store_true", help="print the reports as JSON too")
+    parser.add_argument(
+        "--arch", default="arm64", choices=sorted(LAMBDA_PLATFORMS), help="AWS Lambda architecture"
+    )
+    parser.add_argument(
+        "--compress-level", type=int, default=9, choices=range(10), help="deflate level (9)"
+    )
+    parser.add_argument("--only", action="append", default=[], help="build only this artefact")
+    parser.add_argument("--build-dir", help="staging folder (default: build/package)")
     args = parser.parse_args(argv)
     out = Path(args.out)
     out = out if out.is_absolute() else Path.cwd() / out
     try:
-        reports = build(args.cloud, out, args.python_version, args.measure)
+        reports = build(
+            args.cloud,
+            out,
+            args.python_version,
+            args.measure,
+            arch=args.arch,
+            level=args.compress_level,
+            only=args.only,
+            build_dir=Path(args.build_dir) if args.build_dir else None,
+        )
     except BuildError as err:
         print(f"package: {err}", file=sys.stderr)
         return 1

@@ -53,11 +53,12 @@ def test_registries_name_only_modules_of_their_cloud() -> None:
     import providers
     from functions.mail import CLOUD_SENDERS
 
+    store_clouds = {"s3": "aws", "gs": "gcp", "azblob": "azure"}
     entries = [
         *((c, p) for c, p in providers.CONNECTIONS.items()),
         *((c, p) for c, kinds in providers.KINDS.items() for p in kinds.values()),
         *((c, p) for c, p in providers.PRICE_SOURCES.items()),
-        *(({"s3": "aws", "gs": "gcp", "azblob": "azure"}[s], p) for s, p in providers.STORES.items()),
+        *((store_clouds[s], p) for s, p in providers.STORES.items()),
         *(("aws", s.module) for s in CLOUD_SENDERS.values()),
     ]
     for cloud, path in entries:
