@@ -10,7 +10,8 @@ resource "aws_lambda_function" "scheduler" {
   timeout          = 900
   role             = aws_iam_role.scheduler.arn
 
-  reserved_concurrent_executions = var.enable_step_functions ? var.map_max_concurrency : 1
+  # -1 = no reservation (the default): the run lease keeps one run per target.
+  reserved_concurrent_executions = var.reserve_concurrency ? (var.enable_step_functions ? var.map_max_concurrency : 1) : -1
 
   logging_config {
     log_format = "Text"
@@ -52,7 +53,7 @@ resource "aws_lambda_function" "digest" {
   timeout          = 300
   role             = aws_iam_role.digest[0].arn
 
-  reserved_concurrent_executions = 1
+  reserved_concurrent_executions = var.reserve_concurrency ? 1 : -1
 
   logging_config {
     log_format = "Text"

@@ -56,8 +56,8 @@ resource "azurerm_storage_account" "offhours" {
   https_traffic_only_enabled      = true
   allow_nested_items_to_be_public = false
   # The Functions host needs shared keys (AzureWebJobsStorage); SAS tokens expire in a day.
-  shared_access_key_enabled       = true
-  tags                            = var.tags
+  shared_access_key_enabled = true
+  tags                      = var.tags
 
   sas_policy {
     expiration_period = "1.00:00:00"
