@@ -132,4 +132,8 @@ def test_aws_example_plans_against_moto(aws_plan: dict) -> None:
     # any; the run lease keeps one run per target.
     assert scheduler["reserved_concurrent_executions"] == -1
     assert "module.offhours.aws_scheduler_schedule.run" in resources
+    # Code through S3 (a direct upload is capped at 50 MB; the digest zip is near it).
+    assert scheduler["filename"] is None and scheduler["s3_key"].startswith("artefacts/")
+    package = resources["module.offhours.aws_s3_object.scheduler_package"]
+    assert package["key"] == scheduler["s3_key"]
     assert not [a for a in resources if "aws_sfn_state_machine" in a]  # Step Functions off

@@ -1,7 +1,27 @@
+# The packages go to Lambda through S3: a direct upload is capped at 50 MB and the digest
+# zip (matplotlib) is close to it. Keys carry the zip's hash, so a new build is a new object.
+resource "aws_s3_object" "scheduler_package" {
+  bucket      = local.bucket_name
+  key         = "artefacts/offhours-aws-${filesha256(var.package_path)}.zip"
+  source      = var.package_path
+  source_hash = filemd5(var.package_path)
+  tags        = var.tags
+}
+
+resource "aws_s3_object" "digest_package" {
+  count       = local.has_digest ? 1 : 0
+  bucket      = local.bucket_name
+  key         = "artefacts/offhours-aws-digest-${filesha256(var.digest_package_path)}.zip"
+  source      = var.digest_package_path
+  source_hash = filemd5(var.digest_package_path)
+  tags        = var.tags
+}
+
 resource "aws_lambda_function" "scheduler" {
   function_name    = "${var.name}-scheduler"
   description      = "offhours scheduler (reconcile every schedule-tagged resource)"
-  filename         = var.package_path
+  s3_bucket        = aws_s3_object.scheduler_package.bucket
+  s3_key           = aws_s3_object.scheduler_package.key
   source_code_hash = filebase64sha256(var.package_path)
   handler          = "functions.aws_lambda.handler"
   runtime          = "python3.12"
@@ -44,7 +64,8 @@ resource "aws_lambda_function" "digest" {
   count            = local.has_digest ? 1 : 0
   function_name    = "${var.name}-digest"
   description      = "offhours weekly savings digest"
-  filename         = var.digest_package_path
+  s3_bucket        = aws_s3_object.digest_package[0].bucket
+  s3_key           = aws_s3_object.digest_package[0].key
   source_code_hash = filebase64sha256(var.digest_package_path)
   handler          = "functions.aws_lambda.digest_handler"
   runtime          = "python3.12"
