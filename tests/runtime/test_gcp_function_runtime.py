@@ -2,7 +2,7 @@
 
 What is reproduced: the zip infra/package.py builds is unzipped; its requirements.txt is
 installed for Python 3.12 into a folder of its own, as the build installs it (cached in
-build/runtime/ under the file's hash, so a second run reuses it); functions-framework,
+~/.cache/offhours/runtime/ under the file's hash, so a second run reuses it); functions-framework,
 from those requirements, serves the entry point the Terraform module names
 (``entry_point``) from ``main.py`` with the CloudEvent signature, in ``python3.12 -S``
 with only the source and that folder on the path, and the environment the module sets
@@ -48,7 +48,8 @@ pytestmark = [
     pytest.mark.skipif(PYTHON is None, reason="no python3.12 on this machine (python312)"),
     pytest.mark.skipif(emulator_binary() is None, reason="gcp-storage-emulator is not installed"),
 ]
-CACHE = ROOT / "build" / "runtime"
+# Keyed by the requirements file's hash, so a cached install is exactly that file's.
+CACHE = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "offhours" / "runtime"
 BUCKET = "offhours-ledger-smoke"
 SCHEDULED = "2026-11-23T21:00:00Z"  # Monday 21:00 UTC: office-hours is off
 
