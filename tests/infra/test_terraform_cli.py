@@ -21,6 +21,7 @@ import json
 import os
 import shutil
 import subprocess
+import tempfile
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -43,12 +44,15 @@ needs_aws_provider = pytest.mark.skipif(
 
 
 def terraform(*args: str, cwd: Path, env: dict[str, str] | None = None) -> str:
+    home = Path(tempfile.gettempdir()) / "offhours-terraform-home"
+    home.mkdir(exist_ok=True)
     done = subprocess.run(
         [TERRAFORM_BIN, *args, "-no-color"],
         cwd=cwd,
         env={
             "PATH": os.environ.get("PATH", ""),
-            "HOME": str(cwd),
+            "HOME": str(home),  # terraform writes a checkpoint file there
+            "CHECKPOINT_DISABLE": "1",  # and would ask the network for a version check
             "TF_CLI_CONFIG_FILE": "/dev/null",  # no CLI config: nothing but the mirror
             "TF_IN_AUTOMATION": "1",
             **(env or {}),
