@@ -1,10 +1,18 @@
 #!/usr/bin/env bash
-# Installs the static-analysis tools that must not share the project venv.
+# Installs the tools that must not share the project venv.
 #
 # checkov pins an old boto3; installed beside the project it would drag boto3 back a
-# year. It gets its own virtual environment, .venv-tools/ (git-ignored). Idempotent:
-# a stamp file records what was installed, and a second run with the same pin is a
-# no-op. Offline use of checkov needs BC_SKIP_MAPPING=TRUE (set by tests/infra).
+# year. It gets its own virtual environment, .venv-tools/ (git-ignored). Offline use of
+# checkov needs BC_SKIP_MAPPING=TRUE (set by tests/infra).
+#
+# The Lambda runtime for the smoke tests (tests/runtime): AWS's runtime interface client
+# (awslambdaric, a C extension built here: ~30 s) and the boto3 the python3.12 runtime
+# provides, installed for python3.12 into .venv-tools/lambda-runtime (a plain folder on
+# the runtime's path, like /var/runtime). Skipped, with a note, when no python3.12 is on
+# the machine (pyenv or PATH); the smoke tests then skip with that reason.
+#
+# Idempotent: stamp files record what was installed; a second run with the same pins
+# is a no-op.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -12,8 +20,39 @@ TOOLS_VENV="${TOOLS_VENV:-.venv-tools}"
 PYTHON="${PYTHON:-python3}"
 CHECKOV_SPEC="checkov==3.3.30"
 STAMP="$TOOLS_VENV/.installed-stamp"
+LAMBDA_SPEC="awslambdaric==4.2.2 boto3"
+LAMBDA_DIR="$TOOLS_VENV/lambda-runtime"
+LAMBDA_STAMP="$LAMBDA_DIR/.installed-stamp"
+
+find_python312() {
+  local candidate
+  for candidate in "$(command -v python3.12 || true)" "${PYENV_ROOT:-$HOME/.pyenv}"/versions/3.12*/bin/python3.12; do
+    if [[ -n "$candidate" && -x "$candidate" ]] && "$candidate" -c 'import sys; assert sys.version_info[:2] == (3, 12)' 2>/dev/null; then
+      echo "$candidate"
+      return 0
+    fi
+  done
+  return 1
+}
+
+install_lambda_runtime() {
+  if [[ -f "$LAMBDA_STAMP" && "$(cat "$LAMBDA_STAMP")" == "$LAMBDA_SPEC" ]]; then
+    return 0
+  fi
+  local py
+  if ! py="$(find_python312)"; then
+    echo "no python3.12 on this machine: the Lambda runtime smoke tests will skip"
+    return 0
+  fi
+  rm -rf "$LAMBDA_DIR"
+  # shellcheck disable=SC2086  # the spec is a list of requirements
+  "$py" -m pip install -q --disable-pip-version-check --target "$LAMBDA_DIR" $LAMBDA_SPEC
+  echo "$LAMBDA_SPEC" > "$LAMBDA_STAMP"
+  echo "installed $LAMBDA_SPEC for $py into $LAMBDA_DIR"
+}
 
 if [[ -x "$TOOLS_VENV/bin/checkov" && -f "$STAMP" && "$(cat "$STAMP")" == "$CHECKOV_SPEC" ]]; then
+  install_lambda_runtime
   exit 0
 fi
 
@@ -23,3 +62,4 @@ test -x "$TOOLS_VENV/bin/python" || "$PYTHON" -m venv "$TOOLS_VENV"
 BC_SKIP_MAPPING=TRUE "$TOOLS_VENV/bin/checkov" --version >/dev/null
 echo "$CHECKOV_SPEC" > "$STAMP"
 echo "installed $CHECKOV_SPEC into $TOOLS_VENV"
+install_lambda_runtime

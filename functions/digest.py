@@ -17,7 +17,14 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from functions.mail import InlineImage, MailError, Recipients, Sender, build_message
+from functions.mail import (
+    InlineImage,
+    Recipients,
+    Sender,
+    build_message,
+    load_cloud_sender,
+    send_errors,
+)
 from ledger import showback
 from ledger.inventory import Opportunity, find_opportunities, read_inventory
 from ledger.inventory import load_inventory_file as _load_inventory_file
@@ -449,16 +456,15 @@ def open_sender(settings: DigestSettings) -> Sender:
         )
     import boto3
 
-    from providers.aws.ses_mail import SesSender
-
-    return SesSender(boto3.client("ses", region_name=settings.ses_region or None))
+    ses_sender = load_cloud_sender("ses")
+    sender: Sender = ses_sender(boto3.client("ses", region_name=settings.ses_region or None))
+    return sender
 
 
 def send_digest(
     digest: Digest, settings: DigestSettings, sender: Sender
 ) -> tuple[list[tuple[str, tuple[str, ...]]], list[str]]:
-    from providers.aws.ses_mail import SesSendError
-
+    errors = send_errors()
     sent: list[tuple[str, tuple[str, ...]]] = []
     skipped: list[str] = []
     for item in [digest.overall, *digest.teams]:
@@ -477,7 +483,7 @@ def send_digest(
         )
         try:
             sender.send(message)
-        except (MailError, SesSendError) as err:
+        except errors as err:
             skipped.append(f"{name}: {err}")
             continue
         sent.append((name, item.to))

@@ -67,7 +67,9 @@ class CloudLogging:
         self._write("ERROR", message, extra)
 
     def _write(self, severity: str, message: str, extra: Mapping[str, Any] | None) -> None:
-        print(json.dumps({"severity": severity, "message": message, **(extra or {})}, default=str))
+        # Flushed per record: an instance can be stopped right after the response.
+        record = {"severity": severity, "message": message, **(extra or {})}
+        print(json.dumps(record, default=str), flush=True)
 
 
 def reconcile_event(cloud_event: Any) -> dict[str, Any]:

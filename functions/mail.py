@@ -9,13 +9,17 @@ Message layout, the one common mail clients render best::
         └── image/png              (Content-ID, inline)
 
 Amazon SES sending is in ``providers/aws/ses_mail.py``; both senders take the same
-``EmailMessage``.
+``EmailMessage``. Cloud senders are named in ``CLOUD_SENDERS`` and imported only when
+chosen: a package for one cloud carries only that cloud's ``providers/<cloud>``
+(infra/package.py), so an unconditional import of another cloud's sender fails there.
 """
 
 from __future__ import annotations
 
+import importlib
 import smtplib
 import ssl
+import sys
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from email.message import EmailMessage
@@ -26,6 +30,36 @@ from typing import Any, Protocol
 
 class MailError(Exception):
     """A message could not be sent; the text says to whom and why."""
+
+
+@dataclass(frozen=True)
+class CloudSender:
+    module: str  # the cloud adapter module that sends
+    sender: str  # its sender class, built with the cloud's client
+    error: str  # the error type its ``send`` raises
+
+
+# transport -> the cloud's sender, loaded by name only when that transport is chosen.
+CLOUD_SENDERS: dict[str, CloudSender] = {
+    "ses": CloudSender("providers.aws.ses_mail", "SesSender", "SesSendError"),
+}
+
+
+def load_cloud_sender(transport: str) -> Any:
+    """The sender class of a cloud transport (imports that cloud's adapter module)."""
+    entry = CLOUD_SENDERS[transport]
+    return getattr(importlib.import_module(entry.module), entry.sender)
+
+
+def send_errors() -> tuple[type[Exception], ...]:
+    """``MailError`` and the error types of the cloud senders already imported: a cloud
+    sender can only be in use, and raise, once its module is loaded."""
+    errors: list[type[Exception]] = [MailError]
+    for entry in CLOUD_SENDERS.values():
+        module = sys.modules.get(entry.module)
+        if module is not None:
+            errors.append(getattr(module, entry.error))
+    return tuple(errors)
 
 
 @dataclass(frozen=True)

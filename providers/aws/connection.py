@@ -28,6 +28,8 @@ class AwsConnection:
     session: Any
     provider: str = "aws"
     home_account: str = ""
+    # aws, aws-us-gov or aws-cn: read from the caller's ARN, never assumed.
+    partition: str = ""
     _clients: dict[tuple[str, str, str], Any] = field(default_factory=dict)
     _sessions: dict[str, Any] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
@@ -53,12 +55,19 @@ class AwsConnection:
         return self.client(service, Target("aws", self.account_id(), region))
 
     def account_id(self) -> str:
-        if not self.home_account:
+        if not self.home_account or not self.partition:
             sts = self.session.client(
                 "sts", endpoint_url=self.config.endpoint_url or None, config=_botocore_config()
             )
-            self.home_account = sts.get_caller_identity()["Account"]
+            identity = sts.get_caller_identity()
+            self.home_account = identity["Account"]
+            self.partition = identity["Arn"].split(":")[1]
         return self.home_account
+
+    def role_arn(self, account: str, role_name: str) -> str:
+        """The ARN of a role in ``account``, in the partition this identity runs in."""
+        self.account_id()
+        return f"arn:{self.partition}:iam::{account}:role/{role_name}"
 
     def targets(self) -> Sequence[Target]:
         from providers.aws.targets import list_targets
@@ -94,7 +103,7 @@ def _assume_role(connection: AwsConnection, account: str) -> Any:
     import botocore.session
     from botocore.exceptions import BotoCoreError, ClientError
 
-    arn = f"arn:aws:iam::{account}:role/{connection.config.role_name}"
+    arn = connection.role_arn(account, connection.config.role_name)
     sts = connection.session.client(
         "sts", endpoint_url=connection.config.endpoint_url or None, config=_botocore_config()
     )

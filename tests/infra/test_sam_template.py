@@ -23,7 +23,11 @@ def test_scheduler_function_shape(template: dict) -> None:
     assert fn["Handler"] == "functions.aws_lambda.handler"
     assert fn["Runtime"] in ("python3.11", "python3.12")
     assert fn["Architectures"] == ["arm64"]
-    assert fn["ReservedConcurrentExecutions"] == 1
+    # Off by default (an account at the default quota of 10 cannot reserve any); the
+    # run lease in the ledger store keeps one run per target.
+    assert "ReservedConcurrentExecutions" not in fn
+    reserved = resources(template, ReserveConcurrency="true")["SchedulerFunction"]["Properties"]
+    assert reserved["ReservedConcurrentExecutions"] == 1
     on_failure = fn["EventInvokeConfig"]["DestinationConfig"]["OnFailure"]
     assert on_failure["Type"] == "SQS"
     assert fn["LoggingConfig"]["LogGroup"] == "<SchedulerLogGroup>"
@@ -163,7 +167,9 @@ def test_step_functions_fan_out(template: dict) -> None:
     deployed = resources(template, EnableStepFunctions="true")
     machine = deployed["RunStateMachine"]["Properties"]
     assert deployed["RunTrigger"]["Properties"]["Target"]["Arn"] == "<RunStateMachine>"
-    assert deployed["SchedulerFunction"]["Properties"]["ReservedConcurrentExecutions"] == "10"
+    assert "ReservedConcurrentExecutions" not in deployed["SchedulerFunction"]["Properties"]
+    reserved = resources(template, EnableStepFunctions="true", ReserveConcurrency="true")
+    assert reserved["SchedulerFunction"]["Properties"]["ReservedConcurrentExecutions"] == "10"
     assert machine["DefinitionUri"] == "infra/aws/state-machine.asl.json"
     definition = STATE_MACHINE.read_text()
     placeholders = set(re.findall(r"\$\{(\w+)\}", definition))
@@ -185,3 +191,19 @@ def test_state_machine_definition() -> None:
     }
     (task,) = fan_out["ItemProcessor"]["States"].values()
     assert task["Parameters"]["FunctionName"] == "${SchedulerFunctionArn}"
+
+
+def test_digest_gives_matplotlib_a_writable_config_dir(template: dict) -> None:
+    """Only /tmp is writable on Lambda; without MPLCONFIGDIR matplotlib warns on every cold
+    start that its config directory is not writable, and rebuilds its font cache."""
+    deployed = resources(template, SenderEmail="a@example.com", DigestRecipients="b@example.com")
+    env = deployed["DigestFunction"]["Properties"]["Environment"]["Variables"]
+    assert env["MPLCONFIGDIR"].startswith("/tmp/")
+    from infra_kit import TERRAFORM, load_hcl
+
+    (tf_env,) = [
+        b["digest_env"]
+        for b in load_hcl(TERRAFORM / "aws" / "main.tf")["locals"]
+        if "digest_env" in b
+    ]
+    assert tf_env["MPLCONFIGDIR"] == env["MPLCONFIGDIR"]

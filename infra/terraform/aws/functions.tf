@@ -1,7 +1,27 @@
+# The packages go to Lambda through S3: a direct upload is capped at 50 MB and the digest
+# zip (matplotlib) is close to it. Keys carry the zip's hash, so a new build is a new object.
+resource "aws_s3_object" "scheduler_package" {
+  bucket      = local.bucket_name
+  key         = "artefacts/offhours-aws-${filesha256(var.package_path)}.zip"
+  source      = var.package_path
+  source_hash = filemd5(var.package_path)
+  tags        = var.tags
+}
+
+resource "aws_s3_object" "digest_package" {
+  count       = local.has_digest ? 1 : 0
+  bucket      = local.bucket_name
+  key         = "artefacts/offhours-aws-digest-${filesha256(var.digest_package_path)}.zip"
+  source      = var.digest_package_path
+  source_hash = filemd5(var.digest_package_path)
+  tags        = var.tags
+}
+
 resource "aws_lambda_function" "scheduler" {
   function_name    = "${var.name}-scheduler"
   description      = "offhours scheduler (reconcile every schedule-tagged resource)"
-  filename         = var.package_path
+  s3_bucket        = aws_s3_object.scheduler_package.bucket
+  s3_key           = aws_s3_object.scheduler_package.key
   source_code_hash = filebase64sha256(var.package_path)
   handler          = "functions.aws_lambda.handler"
   runtime          = "python3.12"
@@ -10,7 +30,8 @@ resource "aws_lambda_function" "scheduler" {
   timeout          = 900
   role             = aws_iam_role.scheduler.arn
 
-  reserved_concurrent_executions = var.enable_step_functions ? var.map_max_concurrency : 1
+  # -1 = no reservation (the default): the run lease keeps one run per target.
+  reserved_concurrent_executions = var.reserve_concurrency ? (var.enable_step_functions ? var.map_max_concurrency : 1) : -1
 
   logging_config {
     log_format = "Text"
@@ -43,7 +64,8 @@ resource "aws_lambda_function" "digest" {
   count            = local.has_digest ? 1 : 0
   function_name    = "${var.name}-digest"
   description      = "offhours weekly savings digest"
-  filename         = var.digest_package_path
+  s3_bucket        = aws_s3_object.digest_package[0].bucket
+  s3_key           = aws_s3_object.digest_package[0].key
   source_code_hash = filebase64sha256(var.digest_package_path)
   handler          = "functions.aws_lambda.digest_handler"
   runtime          = "python3.12"
@@ -52,7 +74,7 @@ resource "aws_lambda_function" "digest" {
   timeout          = 300
   role             = aws_iam_role.digest[0].arn
 
-  reserved_concurrent_executions = 1
+  reserved_concurrent_executions = var.reserve_concurrency ? 1 : -1
 
   logging_config {
     log_format = "Text"
@@ -198,6 +220,7 @@ resource "aws_sfn_state_machine" "run" {
   definition = templatefile("${path.module}/../../aws/state-machine.asl.json", {
     SchedulerFunctionArn = aws_lambda_function.scheduler.arn
     MapMaxConcurrency    = var.map_max_concurrency
+    Partition            = local.partition
   })
   tags = var.tags
 }

@@ -127,9 +127,15 @@ variable "enable_step_functions" {
 }
 
 variable "map_max_concurrency" {
-  description = "With enable_step_functions, targets run at once (also the function's reserved concurrency)."
+  description = "With enable_step_functions, targets run at once (and the scheduler's reserved concurrency with reserve_concurrency)."
   type        = number
   default     = 10
+}
+
+variable "reserve_concurrency" {
+  description = "Reserve concurrency for the functions (scheduler 1, or map_max_concurrency with Step Functions; digest 1). Off by default: accounts at the default quota of 10 cannot reserve any, and the run lease keeps one run per target either way."
+  type        = bool
+  default     = false
 }
 
 variable "log_level" {

@@ -56,8 +56,8 @@ resource "azurerm_storage_account" "offhours" {
   https_traffic_only_enabled      = true
   allow_nested_items_to_be_public = false
   # The Functions host needs shared keys (AzureWebJobsStorage); SAS tokens expire in a day.
-  shared_access_key_enabled       = true
-  tags                            = var.tags
+  shared_access_key_enabled = true
+  tags                      = var.tags
 
   sas_policy {
     expiration_period = "1.00:00:00"
@@ -81,6 +81,45 @@ resource "azurerm_storage_container" "ledger" {
   name                  = "offhours-ledger"
   storage_account_id    = azurerm_storage_account.offhours.id
   container_access_type = "private"
+}
+
+# Linux Consumption runs a zip only from a URL (WEBSITE_RUN_FROM_PACKAGE=<URL>): the package
+# is a blob named by its hash (a new build is a new blob, and the app restarts onto it),
+# read through a read-only SAS on its private container. The zip vendors its dependencies,
+# so no remote build is needed (and none is configured).
+resource "azurerm_storage_container" "packages" {
+  count                 = var.plan == "consumption" ? 1 : 0
+  name                  = "offhours-packages"
+  storage_account_id    = azurerm_storage_account.offhours.id
+  container_access_type = "private"
+}
+
+resource "azurerm_storage_blob" "package" {
+  count                  = var.plan == "consumption" ? 1 : 0
+  name                   = "offhours-azure-${filesha256(var.package_path)}.zip"
+  storage_account_name   = azurerm_storage_account.offhours.name
+  storage_container_name = azurerm_storage_container.packages[0].name
+  type                   = "Block"
+  source                 = var.package_path
+  content_md5            = filemd5(var.package_path)
+}
+
+data "azurerm_storage_account_blob_container_sas" "package" {
+  count             = var.plan == "consumption" ? 1 : 0
+  connection_string = azurerm_storage_account.offhours.primary_connection_string
+  container_name    = azurerm_storage_container.packages[0].name
+  https_only        = true
+  start             = var.package_url_start
+  expiry            = var.package_url_expiry
+
+  permissions {
+    read   = true
+    add    = false
+    create = false
+    write  = false
+    delete = false
+    list   = false
+  }
 }
 
 resource "azurerm_storage_container" "deployments" {
@@ -152,9 +191,10 @@ resource "azurerm_linux_function_app" "offhours" {
   storage_account_access_key  = azurerm_storage_account.offhours.primary_access_key
   functions_extension_version = "~4"
   https_only                  = true
-  zip_deploy_file             = var.package_path
-  app_settings                = local.app_settings
-  tags                        = var.tags
+  app_settings = merge(local.app_settings, {
+    WEBSITE_RUN_FROM_PACKAGE = "${azurerm_storage_blob.package[0].url}${data.azurerm_storage_account_blob_container_sas.package[0].sas}"
+  })
+  tags = var.tags
 
   identity {
     type = "SystemAssigned"

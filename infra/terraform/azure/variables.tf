@@ -26,8 +26,20 @@ variable "package_path" {
   type        = string
 }
 
+variable "package_url_start" {
+  description = "Start of the read-only SAS the app reads its package through (WEBSITE_RUN_FROM_PACKAGE, plan consumption)."
+  type        = string
+  default     = "2026-01-01T00:00:00Z"
+}
+
+variable "package_url_expiry" {
+  description = "Expiry of that SAS: the app cannot load its package after it. Rotate by applying with a later date."
+  type        = string
+  default     = "2028-01-01T00:00:00Z"
+}
+
 variable "plan" {
-  description = "consumption (Linux Y1, deployed from package_path) or flex (Flex Consumption FC1, deploy the zip with `az functionapp deployment source config-zip`)."
+  description = "consumption (Linux Y1, run from package_path uploaded as a blob: WEBSITE_RUN_FROM_PACKAGE=<URL>) or flex (Flex Consumption FC1, deploy the zip after apply with `az functionapp deployment source config-zip`)."
   type        = string
   default     = "consumption"
 
