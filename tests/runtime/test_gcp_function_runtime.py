@@ -221,7 +221,9 @@ def test_a_pubsub_event_runs_the_scheduler(
     assert [b for b in delivered["blobs"] if b.startswith("offhours/ledger/")]
 
 
-def test_a_redelivery_books_nothing_twice(delivered: dict[str, Any], clouds: dict[str, Any]) -> None:
+def test_a_redelivery_books_nothing_twice(
+    delivered: dict[str, Any], clouds: dict[str, Any]
+) -> None:
     assert delivered["again"] == 200
     after = sorted(b.name for b in clouds["client"].list_blobs(BUCKET, prefix="offhours/ledger/"))
     assert after == [b for b in delivered["blobs"] if b.startswith("offhours/ledger/")]
