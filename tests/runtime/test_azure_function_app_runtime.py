@@ -128,6 +128,8 @@ def app_settings(clouds: dict[str, Any], smtp_port: int) -> dict[str, str]:
     assert set(settings) == terraform_app_settings()
     return {
         **settings,
+        # The app's identity: the real credential chain against the fake's tenant.
+        **clouds["fake"].credential_env(),
         "OFFHOURS_AZURE_ENDPOINT_URL": clouds["fake"].url,
         "OFFHOURS_STORE_ENDPOINT_URL": clouds["blob"],
         "OFFHOURS_DIGEST_SMTP_STARTTLS": "false",

@@ -12,7 +12,7 @@ push envelope, the message body being the Cloud Scheduler job's. The GCP APIs ar
 local fake; the ledger goes to the GCS emulator.
 
 Not reproduced: Cloud Build's buildpack image and Cloud Run's container, IAM (the fake
-takes anonymous credentials).
+checks that a token from its own token endpoint comes with each call, not what it allows).
 """
 
 from __future__ import annotations
@@ -103,9 +103,11 @@ def free_port() -> int:
 
 
 @pytest.fixture(scope="module")
-def clouds() -> Iterator[dict[str, Any]]:
+def clouds(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
     with start_gcp_fake(lambda: datetime(2026, 11, 23, 9, tzinfo=UTC)) as fake:
         seed_demo_project(fake)
+        # Application Default Credentials: a service account whose token_uri is the fake.
+        credentials = fake.credential_env(tmp_path_factory.mktemp("gcp-credentials"))
         with start_gcs_emulator() as storage:
             from google.auth.credentials import AnonymousCredentials
             from google.cloud import storage as gcs
@@ -116,7 +118,12 @@ def clouds() -> Iterator[dict[str, Any]]:
                 client_options={"api_endpoint": storage},
             )
             client.create_bucket(BUCKET)
-            yield {"fake": fake, "storage": storage, "client": client}
+            yield {
+                "fake": fake,
+                "storage": storage,
+                "client": client,
+                "credentials": credentials,
+            }
 
 
 def function_env(clouds: dict[str, Any], port: int) -> dict[str, str]:
@@ -135,6 +142,7 @@ def function_env(clouds: dict[str, Any], port: int) -> dict[str, str]:
     assert set(env) == terraform_env_names()  # what the module sets, no more
     return {
         **env,
+        **clouds["credentials"],
         "OFFHOURS_GCP_ENDPOINT_URL": clouds["fake"].url,
         "OFFHOURS_STORE_ENDPOINT_URL": clouds["storage"],
         "PORT": str(port),
