@@ -17,7 +17,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 
 import schedules
@@ -43,6 +43,7 @@ log = logging.getLogger("offhours.reconcile")
 DEFERRED_KEY = "state/v1/deferred-targets.json"
 # Untagged resources are listed for the digest's opportunities once a day, not every run.
 INVENTORY_EVERY = timedelta(hours=24)
+_ON = (Action.START, Action.SCALE_UP)
 
 
 @dataclass
@@ -172,8 +173,11 @@ def _run_target(job: Job, target: Target, now: datetime) -> TargetReport:
         adapter.kind: state.kind_runs.get(adapter.kind, state.last_run)
         for adapter in job.adapters.get(target.provider, ())
     }
+    # A wake plans only the named resources and never stops anything; the others keep
+    # their pending transitions for the next scheduled run.
+    named = [r for r in resources if r.id in job.wake or r.name in job.wake]
     decisions = plan(
-        resources,
+        named if job.wake else resources,
         now,
         {kind: at for kind, at in last_runs.items() if at is not None},
         job.catalog,
@@ -181,6 +185,8 @@ def _run_target(job: Job, target: Target, now: datetime) -> TargetReport:
         wake=job.wake,
         retry=frozenset(state.retry_start),
     )
+    if job.wake:
+        decisions = [d if d.action in _ON else replace(d, action=Action.SKIP) for d in decisions]
     report.decisions = decisions
     report.results = _apply(job, target, decisions, report)
     if job.dry_run:
@@ -189,13 +195,12 @@ def _run_target(job: Job, target: Target, now: datetime) -> TargetReport:
     report.ledger_key = object_key(target.provider, target.account, target.region, now)
     if rows:
         state.pending[report.ledger_key] = state.pending.get(report.ledger_key, []) + rows
-    state.last_run = now
-    state.kind_runs.update(dict.fromkeys(discovered_kinds, now))
-    state.retry_start = sorted(
-        r.resource.key
-        for r in report.failed
-        if r.decision.action in (Action.START, Action.SCALE_UP)
-    )
+    if not job.wake:
+        state.last_run = now
+        state.kind_runs.update(dict.fromkeys(discovered_kinds, now))
+        state.retry_start = sorted(
+            r.resource.key for r in report.failed if r.decision.action in _ON
+        )
     save_state(job.store, key, state)
     if state.pending:
         for ledger_key, pending in state.pending.items():
