@@ -54,7 +54,7 @@ def console(stream: TextIO | None = None) -> Any:
 
     stream = stream or sys.stdout
     tty = stream.isatty()
-    return Console(
+    screen = Console(
         file=stream,
         no_color=not _color_allowed(stream),
         color_system="auto" if _color_allowed(stream) else None,
@@ -62,6 +62,13 @@ def console(stream: TextIO | None = None) -> Any:
         width=None if tty else 10_000,
         soft_wrap=not tty,
     )
+    # Rich exits with 1 on a closed pipe; the command line stops quietly instead (cli.py).
+    screen.on_broken_pipe = _broken_pipe  # type: ignore[method-assign]
+    return screen
+
+
+def _broken_pipe() -> None:
+    raise BrokenPipeError
 
 
 def table(
@@ -78,7 +85,9 @@ def table(
     except ModuleNotFoundError:
         _plain(columns, rows, stream or sys.stdout)
         return
-    grid = Table(box=box.SIMPLE_HEAD, pad_edge=False)
+    stream = stream or sys.stdout
+    # A rule under the header on a terminal; bare aligned columns for awk and grep.
+    grid = Table(box=box.SIMPLE_HEAD if stream.isatty() else None, show_edge=False, pad_edge=False)
     for name in columns:
         grid.add_column(name, no_wrap=name != "REASON", overflow="fold")
     for row in rows:

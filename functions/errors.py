@@ -65,3 +65,25 @@ def missing_module(err: ModuleNotFoundError) -> str:
         f"this needs the {extra!r} extra (missing module {err.name!r}): "
         f"pip install 'offhours[{extra}]'"
     )
+
+
+# What each cloud's extra brings, imported before a run so that a missing extra is named
+# once, up front, instead of failing every target and kind with the same ImportError.
+PROVIDER_MODULES = {
+    "aws": ("boto3",),
+    "gcp": ("google.auth", "google.cloud.compute_v1"),
+    "azure": ("azure.identity", "azure.mgmt.compute"),
+}
+STORE_MODULES = {
+    "s3": ("boto3",),
+    "gs": ("google.cloud.storage",),
+    "azblob": ("azure.storage.blob",),
+}
+
+
+def require(modules: tuple[str, ...]) -> None:
+    """Import ``modules``; a missing one raises ModuleNotFoundError (see ``describe``)."""
+    import importlib
+
+    for name in modules:
+        importlib.import_module(name)

@@ -206,8 +206,13 @@ def execute(
     from functions.wiring import build_job
     from ledger.store import StoreError
 
+    _require_extras(settings)
+    if clock is None:
+        # With --at the whole run lives at that instant (bookings too); else the real clock.
+        real = abs((datetime.now(UTC) - now).total_seconds()) < 60
+        clock = (lambda: datetime.now(UTC)) if real else (lambda: now)
     try:
-        job = build_job(settings, clock or (lambda: datetime.now(UTC)), store=store, wake=wake)
+        job = build_job(settings, clock, store=store, wake=wake)
         # Reach the ledger location before touching any resource: a missing bucket or
         # missing credentials for it is a usage error, not a run that half happened.
         job.store.get("state/v1/deferred-targets.json")
@@ -215,6 +220,16 @@ def execute(
         raise UsageError(str(err)) from err
     with display.progress("discovering resources…") as update:
         return reconcile(job, now, on_target_done=_ticker(update) if update else None)
+
+
+def _require_extras(settings: Settings) -> None:
+    from urllib.parse import urlparse
+
+    from functions.errors import PROVIDER_MODULES, STORE_MODULES, require
+
+    for provider in settings.providers:
+        require(PROVIDER_MODULES.get(provider, ()))
+    require(STORE_MODULES.get(urlparse(settings.ledger).scheme, ()))
 
 
 def _ticker(update: Callable[[str], None]) -> Callable[[TargetReport], None]:
