@@ -98,20 +98,24 @@ def window_from(args: argparse.Namespace, tz: str) -> LedgerWindow:
     return LedgerWindow(start, end, tz, accrue_to)
 
 
-def open_ledger(args: argparse.Namespace) -> tuple[ObjectStore, str]:
-    """The ledger to read (never created) and the reporting zone; refuses a location
-    where no run ever wrote."""
+def open_ledger(args: argparse.Namespace) -> tuple[ObjectStore, LedgerWindow]:
+    """The ledger to read (never created) and the window; the window is checked first,
+    and a location where no run ever wrote is refused."""
     from functions.readonly_store import holds_ledger, open_readonly
     from ledger.store import StoreError
 
     try:
         settings = Settings.from_sources({"ledger": args.ledger}, os.environ, args.config)
+    except ConfigError as err:
+        raise UsageError(str(err)) from err
+    window = window_from(args, args.tz or settings.default_tz)
+    try:
         store = open_readonly(settings.ledger, settings.store_endpoint_url)
         if not holds_ledger(store):
             raise UsageError(f"no ledger at {store.url}: no run has written there (check --ledger)")
     except (ConfigError, StoreError) as err:
         raise UsageError(str(err)) from err
-    return store, args.tz or settings.default_tz
+    return store, window
 
 
 def _export(args: argparse.Namespace) -> int:
@@ -119,8 +123,7 @@ def _export(args: argparse.Namespace) -> int:
     from ledger.store import StoreError
     from ledger.versions import LedgerVersionError
 
-    store, tz = open_ledger(args)
-    window = window_from(args, tz)
+    store, window = open_ledger(args)
     try:
         with contextlib.ExitStack() as stack:
             out = (
@@ -145,10 +148,9 @@ def _show(args: argparse.Namespace) -> int:
     from ledger.store import StoreError
     from ledger.summary import window_summary
 
-    store, tz = open_ledger(args)
-    window = window_from(args, tz)
+    store, window = open_ledger(args)
     try:
-        items = window_summary(store, window.start, window.end, tz, window.accrue_to)
+        items = window_summary(store, window.start, window.end, window.tz, window.accrue_to)
     except StoreError as err:
         raise UsageError(str(err)) from err
     items = [s for s in items if s.hours_off > 0 or s.problems]
@@ -180,7 +182,7 @@ def _show(args: argparse.Namespace) -> int:
                 "window": {
                     "start": window.start.isoformat(),
                     "end": window.end.isoformat(),
-                    "tz": tz,
+                    "tz": window.tz,
                     "accrued_until": window.accrued_until.isoformat(),
                 },
                 "resources": records,
