@@ -144,6 +144,12 @@ def _configure_logging(verbose: bool) -> None:
     # Without --verbose the report already prints every error once; logs would repeat it.
     root.setLevel(logging.DEBUG if verbose else logging.CRITICAL)
     root.propagate = False
+    # The SDKs' own warnings (a credential chain explaining each step it tried) would
+    # bury the one line that says what failed; --verbose shows them.
+    # (A root that already has handlers belongs to whoever embeds the CLI: left alone.)
+    top = logging.getLogger()
+    if not top.handlers:
+        top.addHandler(logging.StreamHandler(sys.stderr) if verbose else logging.NullHandler())
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -150,9 +150,9 @@ def _wake(args: argparse.Namespace) -> int:
     to_wake = [d for d in check.decisions if d.action.value in ("start", "scale-up")]
     for decision in check.decisions:
         if decision not in to_wake:
-            print(f"{decision.resource.id}\talready on\t{display.short_reason(decision.reason)}")
+            print(f"{decision.resource.id}\tnot woken\t{decision.resource.state.value}")
     if not to_wake:
-        return _exit_code(check)
+        return 1 if check.errors else 0
     report = execute(settings, now, wake=frozenset(d.resource.id for d in to_wake))
     for result in report.results:
         if result.decision.action.value in ("start", "scale-up"):
