@@ -53,6 +53,8 @@ def describe(err: BaseException) -> tuple[str, int]:
     message = f"{hint}: {text}" if hint and text else hint or f"{name}: {text or 'failed'}"
     if name == "ScheduleError":
         message = f"schedule catalog: {text}"
+    if name == "LedgerReadError":  # a damaged ledger object, named in the message
+        return text, 1
     return f"{message} (rerun with --verbose for details)", 2 if name in _USAGE else 1
 
 

@@ -12,7 +12,7 @@ import argparse
 import os
 import sys
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from functions import display
@@ -207,12 +207,9 @@ def execute(
     from ledger.store import StoreError
 
     _require_extras(settings)
-    if clock is None:
-        # With --at the whole run lives at that instant (bookings too); else the real clock.
-        real = abs((datetime.now(UTC) - now).total_seconds()) < 60
-        clock = (lambda: datetime.now(UTC)) if real else (lambda: now)
     try:
-        job = build_job(settings, clock, store=store, wake=wake)
+        # One job clock: the run's instant (--at or now), bookings included.
+        job = build_job(settings, clock or (lambda: now), store=store, wake=wake)
         # Reach the ledger location before touching any resource: a missing bucket or
         # missing credentials for it is a usage error, not a run that half happened.
         job.store.get("state/v1/deferred-targets.json")
@@ -278,6 +275,12 @@ def records(report: RunReport) -> list[dict[str, Any]]:
     return found
 
 
+def warnings(report: RunReport) -> list[str]:
+    """What a run noticed but did not fail on (clock skew, a state object rebuilt)."""
+    found: list[str] = getattr(report, "warnings", [])  # reports gain this field
+    return list(found)
+
+
 def counts(report: RunReport) -> dict[str, int]:
     found: dict[str, int] = {}
     for result in report.results:
@@ -300,6 +303,7 @@ def show_report(report: RunReport, output: str, command: str) -> None:
                 "decisions": rows,
                 "counts": counts(report),
                 "refused_stops": refused_stops(report),
+                "warnings": warnings(report),
                 "errors": report.errors,
                 "ledger": sorted({t.ledger_key for t in report.targets if t.rows}),
             }
@@ -310,6 +314,8 @@ def show_report(report: RunReport, output: str, command: str) -> None:
         print_plan(report)
         if command == "run":
             print_summary(report)
+    for warning in warnings(report):
+        display.say(f"offhours: warning: {warning}", "yellow", stream=sys.stderr)
     for error in report.errors:
         display.say(f"offhours: {error}", "red", stream=sys.stderr)
     refused = refused_stops(report)
