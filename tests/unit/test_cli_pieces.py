@@ -15,7 +15,7 @@ def test_a_parser_message_becomes_one_short_sentence() -> None:
         "'fry'\nvalid forms: mon-fri 08:00-19:00 ZONE, office-hours, ..."
     )
     short = short_reason(reason, problem=True)
-    assert short == "bad schedule tag 'mon-fry 09:00-17:00 Euro…' (offhours explain shows why)"
+    assert short == "bad schedule tag 'mon-fry 09:00-17:00 Eur…' (offhours explain shows why)"
 
 
 def test_a_refused_stop_says_so_briefly() -> None:
