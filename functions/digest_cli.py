@@ -33,6 +33,7 @@ def register(subparsers: Any) -> None:
 
 def _digest(args: argparse.Namespace) -> int:
     from functions.digest import DigestError, DigestSettings, previous_week, run_digest
+    from functions.readonly_store import holds_ledger, open_readonly
     from functions.settings import ConfigError
     from ledger.store import StoreError
 
@@ -57,10 +58,18 @@ def _digest(args: argparse.Namespace) -> int:
     now = instant(args.at)
     try:
         settings = DigestSettings.from_sources(flags, os.environ)
+        store = open_readonly(settings.ledger, settings.store_endpoint_url)
+        # A typo'd location must not be reported (or emailed) as "$0 saved".
+        if not holds_ledger(store):
+            raise UsageError(f"no ledger at {store.url}: no run has written there (check --ledger)")
         week = args.week or previous_week(now, settings.tz)
-        run = run_digest(settings, week, args.send, args.preview, now=now)
+        run = run_digest(settings, week, args.send, args.preview, now=now, store=store)
     except (DigestError, ConfigError, StoreError) as err:
         raise UsageError(str(err)) from err
+    except OSError as err:
+        if not err.filename:  # not a file: a mail server refusing, say; reported upstream
+            raise
+        raise UsageError(f"cannot write {err.filename}: {err.strerror}") from err
     totals = run.digest.overall.report.totals
     print(
         f"{run.week}: saved {totals.saved:,.2f} of {totals.would:,.2f} "

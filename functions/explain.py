@@ -1,6 +1,13 @@
-"""``offhours explain``: one resource's tag, schedule, desired state, next change, reason."""
+"""``offhours explain``: one resource's tag, schedule, desired state, next change, reason.
+
+``explain_record`` is the JSON document (schema ``offhours.explain/v1``); ``explain`` is
+the same facts as aligned lines for a person, with the full reason (the plan table shows
+only its first sentence).
+"""
 
 from __future__ import annotations
+
+from typing import Any
 
 import schedules
 from functions.reconcile import RunReport
@@ -15,57 +22,94 @@ def find(report: RunReport, wanted: str) -> Decision | None:
     return None
 
 
-def explain(report: RunReport, wanted: str, settings: Settings) -> str | None:
+def explain_record(report: RunReport, wanted: str, settings: Settings) -> dict[str, Any] | None:
     decision = find(report, wanted)
     if decision is None:
         return None
     resource = decision.resource
-    lines = [
-        f"resource:   {resource.provider} {resource.kind} {resource.id} ({resource.name})",
-        f"where:      account {resource.account}, region {resource.region or '-'}",
-        f"state:      {resource.state.value}",
-        f"size/price: {resource.size or '-'} / "
-        + (
-            f"{resource.price.hourly:.4f} {resource.price.currency}/h ({resource.price.source})"
-            if resource.price
-            else "price unknown"
-        ),
-    ]
     spec = resource.tags.get(settings.tag_key)
-    lines.append(
-        f"tag:        {settings.tag_key}={spec}"
-        if spec
-        else f"tag:        no {settings.tag_key} tag"
-    )
-    override = resource.tags.get(settings.override_key)
-    if override:
-        lines.append(f"override:   {settings.override_key}={override}")
+    record: dict[str, Any] = {
+        "provider": resource.provider,
+        "kind": resource.kind,
+        "id": resource.id,
+        "name": resource.name,
+        "account": resource.account,
+        "region": resource.region,
+        "state": resource.state.value,
+        "size": resource.size or None,
+        "hourly_price": resource.price.hourly if resource.price else None,
+        "currency": resource.price.currency if resource.price else None,
+        "price_source": resource.price.source if resource.price else None,
+        "tag_key": settings.tag_key,
+        "tag": spec,
+        "override": resource.tags.get(settings.override_key),
+        "schedule": None,
+        "timezone": None,
+        "schedule_error": None,
+        "desired": None,
+        "at": report.now.isoformat(),
+        "next_change": None,
+        "next_state": None,
+        "action": decision.action.value,
+        "reason": decision.reason,
+        "problem": decision.problem,
+    }
     if spec:
-        lines.extend(_schedule_lines(spec, settings, report))
-    lines.append(f"decision:   {decision.action.value}: {decision.reason}")
+        record.update(_schedule_facts(spec, settings, report))
+    return record
+
+
+def explain(report: RunReport, wanted: str, settings: Settings) -> str | None:
+    r = explain_record(report, wanted, settings)
+    if r is None:
+        return None
+    price = (
+        f"{r['hourly_price']:.4f} {r['currency']}/h ({r['price_source']})"
+        if r["hourly_price"] is not None
+        else "price unknown"
+    )
+    lines = [
+        f"resource:   {r['provider']} {r['kind']} {r['id']} ({r['name']})",
+        f"where:      account {r['account']}, region {r['region'] or '-'}",
+        f"state:      {r['state']}",
+        f"size/price: {r['size'] or '-'} / {price}",
+        f"tag:        {r['tag_key']}={r['tag']}"
+        if r["tag"]
+        else f"tag:        no {r['tag_key']} tag",
+    ]
+    if r["override"]:
+        lines.append(f"override:   {settings.override_key}={r['override']}")
+    if r["schedule_error"]:
+        lines.append(f"schedule:   invalid: {r['schedule_error']}")
+    elif r["schedule"]:
+        change = f"{r['next_change']} -> {r['next_state']}" if r["next_change"] else "never"
+        lines += [
+            f"schedule:   {r['schedule']} ({r['timezone']})",
+            f"desired:    {r['desired']} at {r['at']}",
+            f"next:       {change}",
+        ]
+    lines.append(f"decision:   {r['action']}: {r['reason']}")
     return "\n".join(lines)
 
 
-def _schedule_lines(spec: str, settings: Settings, report: RunReport) -> list[str]:
+def _schedule_facts(spec: str, settings: Settings, report: RunReport) -> dict[str, Any]:
     try:
         schedule = schedules.load_catalog(settings.catalog, settings.default_tz).resolve(spec)
     except schedules.ScheduleError as err:
-        return [f"schedule:   invalid: {err}"]
+        return {"schedule_error": str(err)}
     nxt = schedules.next_transition(schedule, report.now)
-    change = f"{nxt[0].isoformat()} -> {nxt[1].value}" if nxt else "never"
-    if schedule.sides is schedules.Sides.BOTH:
-        kind = schedule.timezone
-        desired = schedules.desired_state(schedule, report.now).value
-    else:
-        kind = f"{schedule.timezone}, {schedule.sides.value}"
-        desired = _one_sided_desired(schedule, report)
-        side = "stop" if schedule.sides is schedules.Sides.STOP_ONLY else "start"
-        change = f"{nxt[0].isoformat()} -> {side}" if nxt else "never"
-    return [
-        f"schedule:   {schedule.name or spec} ({kind})",
-        f"desired:    {desired} at {report.now.isoformat()}",
-        f"next:       {change}",
-    ]
+    record: dict[str, Any] = {
+        "schedule": schedule.name or spec,
+        "timezone": schedule.timezone,
+        "desired": schedules.desired_state(schedule, report.now).value,
+        "next_change": nxt[0].isoformat() if nxt else None,
+        "next_state": nxt[1].value if nxt else None,
+    }
+    if schedule.sides is not schedules.Sides.BOTH:
+        record["timezone"] = f"{schedule.timezone}, {schedule.sides.value}"
+        record["desired"] = _one_sided_desired(schedule, report)
+        record["next_state"] = "stop" if schedule.sides is schedules.Sides.STOP_ONLY else "start"
+    return record
 
 
 def _one_sided_desired(schedule: schedules.Schedule, report: RunReport) -> str:

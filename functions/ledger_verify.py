@@ -18,8 +18,7 @@ def register(commands: Any) -> None:
         description=(
             "Reads every ledger object and state object and reports each one that is "
             "unreadable, not strict JSON, has a period ending before it starts, a "
-            "non-finite or negative number, or books time already booked. "
-            "Example: offhours ledger verify --ledger s3://my-bucket/offhours"
+            "non-finite or negative number, or books time already booked."
         ),
     )
     verify.add_argument("--ledger", help="ledger location: a path, s3://, gs:// or azblob://")

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import argparse
 import sys
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -48,13 +48,13 @@ def register(subparsers: Any) -> None:
 
     state = actions.add_parser("state", help="print running or stopped at an instant")
     state.add_argument("spec", metavar="SPEC", help="schedule name, inline, label or Custodian")
-    state.add_argument("--at", required=True, metavar="ISO8601", help="instant with offset")
+    state.add_argument("--at", metavar="ISO8601", help="instant with offset (default: now)")
     catalog_options(state)
     state.set_defaults(handler=cmd_state)
 
     nxt = actions.add_parser("next", help="print the next change after an instant")
     nxt.add_argument("spec", metavar="SPEC")
-    nxt.add_argument("--at", required=True, metavar="ISO8601")
+    nxt.add_argument("--at", metavar="ISO8601", help="instant with offset (default: now)")
     catalog_options(nxt)
     nxt.set_defaults(handler=cmd_next)
 
@@ -74,7 +74,9 @@ def _fail(err: ScheduleError) -> int:
     return 2
 
 
-def _instant(text: str) -> datetime:
+def _instant(text: str | None) -> datetime:
+    if text is None:  # like plan and run: now
+        return datetime.now(UTC)
     try:
         at = datetime.fromisoformat(text.strip())
     except ValueError as err:

@@ -11,6 +11,7 @@ import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from datetime import timedelta
+from math import isfinite
 from pathlib import Path
 from typing import Any
 
@@ -93,7 +94,22 @@ class Settings:
             values[f.name] = _convert(f.name, f.type, raw[f.name])
         settings = cls(**values)
         settings.protected_tags()  # validate now, not mid-run
+        settings.validate()
         return settings
+
+    def validate(self) -> None:
+        """Refuse values that would make a run do something nobody asked for."""
+        share = self.max_stop_share
+        if not (isfinite(share) and 0 < share <= 1):
+            raise ConfigError(
+                f"max_stop_share: {share!r} is not a share of the fleet above 0 and at most 1 "
+                "(1.0 = no limit)"
+            )
+        for name, least in (("batch_size", 1), ("max_workers", 1), ("grace_minutes", 0)):
+            if getattr(self, name) < least:
+                raise ConfigError(f"{name}: {getattr(self, name)} is below {least}")
+        if "aws" in self.providers:
+            _check_regions(self.aws_regions)
 
     def protected_tags(self) -> dict[str, frozenset[str]]:
         if not self.protected.strip():
@@ -195,3 +211,23 @@ def _read_file(path: Path) -> dict[str, Any]:
     if not isinstance(data, dict):
         raise ConfigError(f"config file {path} must be a mapping of setting: value")
     return {str(k).replace("-", "_"): v for k, v in data.items()}
+
+
+def known_aws_regions() -> frozenset[str] | None:
+    """Every region in botocore's partition data; None when botocore is not installed."""
+    try:
+        import botocore.loaders
+    except ModuleNotFoundError:
+        return None
+    endpoints = botocore.loaders.create_loader().load_data("endpoints")
+    return frozenset(r for p in endpoints["partitions"] for r in p["regions"])
+
+
+def _check_regions(regions: tuple[str, ...]) -> None:
+    known = known_aws_regions() if regions else None
+    unknown = [r for r in regions if known is not None and r not in known]
+    if unknown:
+        raise ConfigError(
+            f"aws_regions: unknown AWS region(s) {', '.join(map(repr, unknown))} "
+            "(not in this botocore's partition data; e.g. eu-west-1, us-east-1)"
+        )

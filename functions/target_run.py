@@ -50,6 +50,7 @@ RESTARTS = 3
 # Untagged resources are listed for the digest's opportunities once a day, not every run.
 INVENTORY_EVERY = timedelta(hours=24)
 _OFF = (Action.STOP, Action.SCALE_DOWN)
+_ON = (Action.START, Action.SCALE_UP)
 
 
 class LeaseHeld(Exception):
@@ -90,6 +91,8 @@ def run_target(job: Job, target: Target, now: datetime, run_id: str, report: Tar
         _pend(state, ledger_key, rows)
         if state.lease and state.lease.run_id == run_id:
             state.lease = None
+        if job.wake:
+            return  # a wake is no scheduled run: the start side's transitions still wait
         state.last_run = later(now, state.last_run)
         for kind in kinds:
             state.kind_runs[kind] = later(now, state.kind_runs.get(kind))
@@ -135,8 +138,11 @@ def _prepare(
         report.errors.extend(f"prices: {e}" for e in book.errors)
     ledger_key = object_key(target.provider, target.account, target.region, now, run_id)
     _pend(state, ledger_key, observe(resources, kinds, state, later(now, floor), run_id))
+    # A wake plans only the named resources and never stops anything; the others keep
+    # their pending transitions for the next scheduled run.
+    named = [r for r in resources if r.id in job.wake or r.name in job.wake]
     decisions = plan(
-        resources,
+        named if job.wake else resources,
         now,
         _last_runs(job, target, state),
         job.catalog,
@@ -146,6 +152,8 @@ def _prepare(
         # failed start, a clock that went back or a lost state never leave it off.
         retry=frozenset(state.off),
     )
+    if job.wake:
+        decisions = [d if d.action in _ON else replace(d, action=Action.SKIP) for d in decisions]
     report.decisions = decisions
     acting = [d for d in decisions if d.action is not Action.SKIP]
     if job.dry_run:

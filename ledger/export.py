@@ -10,12 +10,13 @@ from __future__ import annotations
 import csv
 import json
 from collections.abc import Iterable, Mapping
-from datetime import date
+from datetime import date, datetime
 from typing import Any, Literal, TextIO
 
 from ledger.book import read_records
 from ledger.schema import COLUMN_NAMES, column
 from ledger.store import ObjectStore
+from ledger.summary import read_window
 from ledger.versions import upgraded
 
 Format = Literal["csv", "jsonl"]
@@ -50,6 +51,27 @@ def write_rows(rows: Iterable[Mapping[str, Any]], out: TextIO, fmt: Format) -> i
 def export(store: ObjectStore, since: date, until: date, out: TextIO, fmt: Format) -> int:
     """Rows of the date partitions ``since``..``until`` (inclusive, UTC run dates)."""
     return write_rows(upgraded(read_records(store, since, until)), out, fmt)
+
+
+def export_window(
+    store: ObjectStore, start: datetime, end: datetime, out: TextIO, fmt: Format
+) -> int:
+    """The booked rows that count for the window [start, end), as the digest reads them:
+    a row whose charge period overlaps it (wherever it was booked), or a problem
+    recorded in it. Time still accruing is not a row: ``ledger show`` adds it."""
+    return write_rows(
+        (r for r in upgraded(read_window(store, start, end)) if _in(r, start, end)), out, fmt
+    )
+
+
+def _in(row: Mapping[str, Any], start: datetime, end: datetime) -> bool:
+    s, e = start.timestamp(), end.timestamp()
+    if row["x_Action"] == "skip" or row["ChargePeriodStart"] == row["ChargePeriodEnd"]:
+        recorded: str = row.get("x_RecordedAt") or ""
+        return bool(recorded) and s <= datetime.fromisoformat(recorded).timestamp() < e
+    begin = datetime.fromisoformat(row["ChargePeriodStart"]).timestamp()
+    finish = datetime.fromisoformat(row["ChargePeriodEnd"]).timestamp()
+    return begin < e and finish > s
 
 
 def parse_csv_row(record: Mapping[str, str]) -> dict[str, Any]:
