@@ -101,11 +101,12 @@ def _schedule_facts(spec: str, settings: Settings, report: RunReport) -> dict[st
     record: dict[str, Any] = {
         "schedule": schedule.name or spec,
         "timezone": schedule.timezone,
-        "desired": schedules.desired_state(schedule, report.now).value,
         "next_change": nxt[0].isoformat() if nxt else None,
-        "next_state": nxt[1].value if nxt else None,
     }
-    if schedule.sides is not schedules.Sides.BOTH:
+    if schedule.sides is schedules.Sides.BOTH:
+        record["desired"] = schedules.desired_state(schedule, report.now).value
+        record["next_state"] = nxt[1].value if nxt else None
+    else:
         record["timezone"] = f"{schedule.timezone}, {schedule.sides.value}"
         record["desired"] = _one_sided_desired(schedule, report)
         record["next_state"] = "stop" if schedule.sides is schedules.Sides.STOP_ONLY else "start"
