@@ -11,8 +11,9 @@ Bookings come from what was observed, never from what was asked for:
 Every function here changes the ``TargetState`` it is given and returns the rows to
 write; the job applies them to a freshly read state on every compare-and-swap retry, so
 each must be safe to apply again to a state it has already changed (it is: what was
-resolved is no longer there to resolve). Instants never go back: ``floor`` is the
-target's last run, and nothing is booked before it.
+resolved is no longer there to resolve). When the clock goes back, a period opens no
+earlier than ``floor`` (the target's last run) and closes no earlier than it opened: no
+booking ends before it starts, and none is stretched to a run's future instant.
 """
 
 from __future__ import annotations
@@ -39,15 +40,20 @@ def later(at: datetime, floor: datetime | None) -> datetime:
 
 
 def record_intents(
-    state: TargetState, run_id: str, intents: Mapping[str, tuple[str, Resource, str]], at: datetime
+    state: TargetState,
+    run_id: str,
+    intents: Mapping[str, tuple[str, Resource, str]],
+    now: datetime,
+    floor: datetime | None = None,
 ) -> None:
-    """Write-ahead: what this run is about to do (key -> (action, resource, schedule))."""
+    """Write-ahead: what this run is about to do (key -> (action, resource, schedule)).
+    An off action's instant is where an adopted period opens: never before ``floor``."""
     for key, (action, resource, schedule) in intents.items():
         price = resource.price
         state.intents[key] = ActionIntent(
             run_id=run_id,
             action=action,
-            at=at,
+            at=later(now, floor) if action in _OFF_NAMES else now,
             hourly_price=price.hourly if price else None,
             currency=price.currency if price else "USD",
             price_source=price.source if price else "",
@@ -92,7 +98,10 @@ def book_results(
         if intent is None or intent.run_id != run_id:
             log.warning("not booking %s %s: resolved by another run", result.outcome, key)
             continue
-        rows.append(_book_result(result, intent, state, later(result.at, floor), run_id))
+        # A period opens no earlier than the last run (a replayed event cannot backdate a
+        # stop) and closes where it was observed, never before it opened (``_booking``).
+        at = later(result.at, floor) if result.decision.action in _OFF else result.at
+        rows.append(_book_result(result, intent, state, at, run_id))
     return [row.to_dict() for row in rows]
 
 

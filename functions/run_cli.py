@@ -204,7 +204,7 @@ def execute(
     store: ObjectStore | None = None,
 ) -> RunReport:
     from functions.wiring import build_job
-    from ledger.store import StoreError
+    from ledger.store import StoreError, StoreUnavailable
 
     _require_extras(settings)
     try:
@@ -213,6 +213,8 @@ def execute(
         # Reach the ledger location before touching any resource: a missing bucket or
         # missing credentials for it is a usage error, not a run that half happened.
         job.store.get("state/v1/deferred-targets.json")
+    except StoreUnavailable:
+        raise  # a store down for now is a failed run (exit 1), not a usage error
     except (ConfigError, StoreError) as err:
         raise UsageError(str(err)) from err
     with display.progress("discovering resources…") as update:

@@ -23,6 +23,11 @@ class StoreError(Exception):
     """The store could not be read or written (missing bucket, permissions, ...)."""
 
 
+class StoreUnavailable(StoreError):
+    """The store answered with a server error or could not be reached: a fault of the
+    moment, not of the location (a retry later may work)."""
+
+
 class Conflict(StoreError):
     """A conditional write lost a race: the object changed (or appeared) since it was read."""
 

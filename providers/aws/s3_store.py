@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from typing import Any
 from urllib.parse import urlparse
 
-from ledger.store import ABSENT, Conflict, StoreError, Versioned
+from ledger.store import ABSENT, Conflict, StoreError, StoreUnavailable, Versioned
 
 
 class S3Store:
@@ -41,9 +41,9 @@ class S3Store:
         except ClientError as err:
             if err.response["Error"]["Code"] in ("NoSuchKey", "404"):
                 return Versioned(None)
-            raise StoreError(f"cannot read {self.url}/{key}: {err}") from err
+            raise _error(f"cannot read {self.url}/{key}: {err}", err) from err
         except BotoCoreError as err:
-            raise StoreError(f"cannot read {self.url}/{key}: {err}") from err
+            raise StoreUnavailable(f"cannot read {self.url}/{key}: {err}") from err
         return Versioned(body, response["ETag"])
 
     def put_if(self, key: str, data: bytes, version: str) -> str:
@@ -90,3 +90,10 @@ class S3Store:
             call()
         except (ClientError, BotoCoreError) as err:
             raise StoreError(f"cannot write to {self.url}: {err}") from err
+
+
+def _error(message: str, err: Any) -> StoreError:
+    """A server error (5xx) is of the moment; anything else (no such bucket, access
+    denied) is of the location."""
+    status = err.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0)
+    return StoreUnavailable(message) if status >= 500 else StoreError(message)
