@@ -14,6 +14,7 @@ import gzip
 import json
 import math
 import os
+import random
 import subprocess
 import sys
 import urllib.request
@@ -115,6 +116,7 @@ class World:
         self.runs: list[Run] = []
         self.seen: list[Call] = []
         self.extra_env: dict[str, str] = {}
+        self.damaged: set[str] = set()  # objects a scenario broke on purpose: not judged
 
     # -- the fleet ---------------------------------------------------------------------
     def _launch(self, box: Box) -> str:
@@ -276,6 +278,8 @@ class World:
         """(object key, row) for every ledger row; strict JSON or the test fails."""
         rows = []
         for key, data in self.objects().items():
+            if key in self.damaged:
+                continue
             for line in gzip.decompress(data).splitlines():
                 if line.strip():
                     rows.append((key, json.loads(line, parse_constant=_reject)))
@@ -451,6 +455,43 @@ def assert_invariants(verdict: Verdict, scenario: Mapping[str, object] | None = 
 def expect(condition: bool, why: str) -> str:
     """A scenario check for ``assert_invariants``: "" when it holds, ``why`` otherwise."""
     return "" if condition else why
+
+
+# -- kills at random points -------------------------------------------------------------
+# Where a kill can land: a batch of stops or starts, the state write, the ledger write.
+KILL_POINTS = [
+    ("ec2", "StopInstances", "*"),
+    ("ec2", "StartInstances", "*"),
+    ("s3", "PUT", "*/state/*"),
+    ("s3", "PUT", "*/ledger/*"),
+]
+
+
+def kill_timeline(first: datetime, last: datetime) -> list[datetime]:
+    """Thirty-minute steps around every office-hours transition from ``first``'s evening
+    to ``last``'s morning (midnight-aligned days), and one run at noon on weekend days."""
+    out = []
+    day = first
+    while day <= last:
+        if day.weekday() >= 5:
+            out.append(at(day, "12:00"))
+        else:
+            windows = [at(day, "07:30")] if day > first else []
+            windows += [at(day, "18:30")] if day < last else []
+            out += [w + timedelta(minutes=30 * n) for w in windows for n in range(6)]
+        day += timedelta(days=1)
+    return out
+
+
+def plan_kill(rng: random.Random, when: datetime) -> Rule:
+    """A kill at a random point: which call, the how-manieth, before or after AWS acts.
+    Stops and starts are only likely near their transitions; the writes always happen."""
+    points = [p for p in KILL_POINTS if not (p[1] == "StopInstances" and when.hour < 18)]
+    points = [p for p in points if not (p[1] == "StartInstances" and not 7 <= when.hour < 12)]
+    service, operation, key = rng.choice(points)
+    action = rng.choice(("kill-before", "kill-after"))
+    nth = rng.randrange(4 if service == "ec2" else 2)
+    return Rule(service, action, operation=operation, key=key, after=nth)
 
 
 # -- helpers ---------------------------------------------------------------------------

@@ -51,59 +51,32 @@ def test_no_fault_books_what_was_observed(world: Any) -> None:
 
 
 # -- killed mid-run ----------------------------------------------------------------------
-# Where a kill can land: a batch of stops or starts, the state write, the ledger write.
-KILL_POINTS = [
-    ("ec2", "StopInstances", "*"),
-    ("ec2", "StartInstances", "*"),
-    ("s3", "PUT", "*/state/*"),
-    ("s3", "PUT", "*/ledger/*"),
-]
-
-
-def kill_timeline() -> list[datetime]:
-    """Thirty-minute steps around every office-hours transition from Wednesday evening
-    to Monday morning, and one run each weekend day."""
-    days = [FRIDAY - timedelta(days=2), FRIDAY - timedelta(days=1), FRIDAY]
-    windows = [at(days[0], "18:30")]
-    for day in days[1:]:
-        windows += [at(day, "07:30"), at(day, "18:30")]
-    windows.append(at(MONDAY, "07:30"))
-    steps = [w + timedelta(minutes=30 * n) for w in windows for n in range(6)]
-    weekend = [at(FRIDAY + timedelta(days=d), "12:00") for d in (1, 2)]
-    return sorted(steps + weekend)
-
-
-def plan_kill(rng: random.Random, when: datetime) -> Rule:
-    """A kill at a random point: which call, the how-manieth, before or after AWS acts.
-    Stops and starts are only likely near their transitions; the writes always happen."""
-    evening = when.hour >= 18
-    morning = 7 <= when.hour < 12
-    points = [p for p in KILL_POINTS if not (p[1] == "StopInstances" and not evening)]
-    points = [p for p in points if not (p[1] == "StartInstances" and not morning)]
-    service, operation, key = rng.choice(points)
-    action = rng.choice(("kill-before", "kill-after"))
-    nth = rng.randrange(4 if service == "ec2" else 2)
-    return Rule(service, action, operation=operation, key=key, after=nth)
-
-
+@pytest.mark.timeout(900)
 def test_twenty_kills_at_random_points(world: Any) -> None:
     """The issue's first failure: a run killed after some StopInstances and before its
     state write left every instance it stopped unbooked."""
     w = world()
     rng = random.Random(11)
-    kills = 0
+    timeline = kit.kill_timeline(FRIDAY - timedelta(days=2), MONDAY)
+    weekdays = sum(when.weekday() < 5 for when in timeline)
+    kills = tried = 0
     weekend_wrong: list[str] = []
-    for when in kill_timeline():
-        weekend = when.weekday() >= 5
-        if kills < 20 and not weekend and rng.random() < 0.75:
-            kills += w.run(when, plan_kill(rng, when)).killed
+    for when in timeline:
+        if when.weekday() >= 5:
+            w.run(when)  # long after Friday's kills: the fleet must be off
+            weekend_wrong += kit.wrong_state(w, when)
+            continue
+        # Spread the kills over the days; a planned kill lands only if its call happens.
+        if rng.random() < 1.4 * (20 - kills) / max(1, weekdays - tried):
+            kills += w.run(when, kit.plan_kill(rng, when)).killed
         else:
             w.run(when)
-            if weekend:  # long after Friday's kills: the fleet must be off
-                weekend_wrong += kit.wrong_state(w, when)
-    assert kills == 20, f"only {kills} of the planned kills landed"
+        tried += 1
     close(w, [at(MONDAY, "11:00"), at(MONDAY, "12:00")])
-    assert_invariants(judge(w, at(MONDAY, "12:00")), {"weekend": weekend_wrong})
+    assert_invariants(
+        judge(w, at(MONDAY, "12:00")),
+        {"weekend": weekend_wrong, "kills": expect(kills == 20, f"{kills} kills landed")},
+    )
 
 
 # -- two runs at once --------------------------------------------------------------------
@@ -217,69 +190,74 @@ def test_empty_state_object(world: Any) -> None:
 
 
 def test_truncated_ledger_object(world: Any, tmp_path: Any) -> None:
+    """Every reader names the object it cannot read, exits non-zero, shows no traceback."""
     w = world()
     w.run(STOP)
-    w.run(at(MONDAY, "08:30"))
+    close(w)
     key = min(w.objects())  # Friday's object: the stop rows
     data = w.objects()[key]
     w.put_raw(key, data[: len(data) // 2])
+    w.damaged.add(key)
     name = key.rsplit("/", 1)[1]
+    window = ("--ledger", w.ledger)
+    span = ("--from", "2026-11-20", "--to", "2026-11-30")
     commands = {
-        "ledger show": ("ledger", "show", "--since", "2026-11-20", "--ledger", w.ledger),
-        "ledger export": (
-            "ledger",
-            "export",
-            "--from",
-            "2026-11-20",
-            "--to",
-            "2026-11-30",
-            "--ledger",
-            w.ledger,
-        ),
+        "ledger show": ("ledger", "show", "--since", "2026-11-20", *window),
+        "ledger export": ("ledger", "export", *span, *window),
         "digest": (
-            "digest",
-            "--week",
-            "2026-W48",
-            "--preview",
-            str(tmp_path / "digest.html"),
-            "--ledger",
-            w.ledger,
-            "--at",
-            END.isoformat(),
+            "digest", "--week", "2026-W48", "--preview", str(tmp_path / "digest.html"),
+            "--at", END.isoformat(), *window,
         ),
-    }
-    wrong = {}
+    }  # fmt: skip
+    if kit.has_verify(w):
+        commands["ledger verify"] = ("ledger", "verify", *window)
+    checks = {}
     for label, args in commands.items():
         done = w.cli(*args)
         text = done.stdout + done.stderr
-        if done.returncode == 0 or name not in text or "Traceback" in text:
-            wrong[label] = f"exit {done.returncode}: {text[-800:]}"
-    assert not wrong, wrong
-    if kit.has_verify(w):
-        check = w.cli("ledger", "verify", "--ledger", w.ledger)
-        assert check.returncode != 0 and name in check.stdout + check.stderr
-    assert kit.wrong_state(w, at(MONDAY, "08:30")) == []
+        checks[label] = expect(
+            done.returncode != 0 and name in text and "Traceback" not in text,
+            f"exit {done.returncode}, object named: {name in text}, "
+            f"traceback: {'Traceback' in text}: {text.strip()[-300:]}",
+        )
+    assert_invariants(judge(w, END), checks)
 
 
 # -- poisoned numbers ----------------------------------------------------------------------
 @pytest.mark.parametrize("price", ["inf", "1e308"])
 def test_poisoned_hourly_cost(world: Any, price: str, tmp_path: Any) -> None:
+    """A price no arithmetic survives is a tag problem; the rest of the fleet is scheduled
+    and every output stays strict JSON / finite."""
     poisoned = Box("poisoned", "t3.medium", {"schedule": "office-hours", "hourly-cost": price})
     w = world(kit.fleet(extra=[poisoned]))
     evening = w.run(STOP)
-    line = next(line for line in evening.out.splitlines() if " poisoned " in line)
-    assert "hourly-cost" in line, f"not reported as a tag problem: {line}"
     close(w)
-    rows = [row for _, row in w.rows() if row["ResourceName"] == "poisoned"]
-    assert any("hourly-cost" in row["x_Reason"] for row in rows), rows
+    line = next(line for line in evening.out.splitlines() if " poisoned " in line)
+    try:
+        rows = [row for _, row in w.rows() if row["ResourceName"] == "poisoned"]
+    except ValueError as err:
+        rows = [{"x_Reason": f"unreadable: {err}"}]
     export = w.cli(
         "ledger", "export", "--from", "2026-11-27", "--to", "2026-11-30", "--format", "jsonl",
         "--ledger", w.ledger,
     )  # fmt: skip
-    assert re.search(r"\b(Infinity|NaN)\b", export.stdout) is None
     digest = w.cli(
         "digest", "--week", "2026-W48", "--preview", str(tmp_path / "d.html"),
         "--ledger", w.ledger, "--at", END.isoformat(),
     )  # fmt: skip
-    assert digest.returncode == 0 and not re.search(r"\b(inf|nan)\b", digest.stdout), digest
-    assert_invariants(judge(w, END))
+    non_finite = re.compile(r"\b(Infinity|NaN|inf|nan)\b")
+    assert_invariants(
+        judge(w, END),
+        {
+            "plan": expect("hourly-cost" in line, f"not a tag problem in the plan: {line}"),
+            "ledger": expect(
+                any("hourly-cost" in row["x_Reason"] for row in rows),
+                f"no tag problem row: {[r['x_Reason'] for r in rows]}",
+            ),
+            "export": expect(not non_finite.search(export.stdout), "non-finite in the export"),
+            "digest": expect(
+                digest.returncode == 0 and not non_finite.search(digest.stdout),
+                f"digest said: {digest.stdout.strip()[-200:]}{digest.stderr.strip()[-200:]}",
+            ),
+        },
+    )
