@@ -38,7 +38,7 @@ def main() -> int:
     rng = random.Random(args.seed)
     started = time.monotonic()
     kills = runs = 0
-    with moto_server() as moto, fault_proxy(moto) as proxy:
+    with moto_server() as moto, fault_proxy(moto) as proxy, kit.launch_time_follows_the_clock():
         world = kit.World(moto, proxy, f"soak-{args.seed}", kit.fleet(args.instances))
         monday = kit.MONDAY
         first = kit.FRIDAY - timedelta(days=2)

@@ -13,6 +13,7 @@ import pytest
 # kit and proxy (beside this file) are imported by bare name, whichever import mode runs.
 sys.path.insert(0, str(Path(__file__).parent))
 
+from kit import launch_time_follows_the_clock
 from proxy import FaultProxy, fault_proxy
 
 from sandbox.moto_server import moto_server
@@ -21,7 +22,7 @@ from sandbox.moto_server import moto_server
 @pytest.fixture(scope="module")
 def moto() -> Iterator[str]:
     logging.getLogger("werkzeug").setLevel(logging.ERROR)  # one line per request otherwise
-    with moto_server() as url:
+    with moto_server() as url, launch_time_follows_the_clock():
         yield url
 
 

@@ -18,7 +18,8 @@ import random
 import subprocess
 import sys
 import urllib.request
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -38,6 +39,32 @@ AMI = "ami-12c6146b"
 # A Friday evening to a Monday morning, in November 2026 (UTC, office-hours 08:00-19:00).
 FRIDAY = datetime(2026, 11, 27, tzinfo=UTC)
 MONDAY = datetime(2026, 11, 30, tzinfo=UTC)
+
+
+# The simulated instant of the run in flight, for moto's LaunchTime (see below).
+_NOW: list[datetime] = []
+
+
+@contextmanager
+def launch_time_follows_the_clock() -> Iterator[None]:
+    """AWS sets LaunchTime at every start; moto only at launch, from the wall clock.
+    While this is active, a start sets it to the simulated instant of the run in flight,
+    as AWS would have (moto runs in this process, so its model can be reached)."""
+    from moto.ec2.models.instances import Instance
+
+    original = Instance.start
+
+    def start(self: Any) -> Any:
+        previous = original(self)
+        if _NOW:
+            self.launch_time = _NOW[-1].astimezone(UTC).replace(tzinfo=None)
+        return previous
+
+    Instance.start = start  # type: ignore[method-assign]
+    try:
+        yield
+    finally:
+        Instance.start = original  # type: ignore[method-assign]
 
 
 def at(day: datetime, hhmm: str) -> datetime:
@@ -78,6 +105,7 @@ class Run:
     code: int  # negative: killed by that signal
     out: str
     err: str
+    calls: list[Call] = field(default_factory=list)  # through the proxy (shared if together)
 
     @property
     def killed(self) -> bool:
@@ -207,6 +235,7 @@ class World:
         """Start one run per instant at once (duplicate deliveries, a manual run beside
         the scheduled one); wait for all, then observe."""
         self.proxy.reset(*rules)
+        _NOW[:] = [min(whens)]
         procs = [
             subprocess.Popen(
                 self.command(w),
@@ -221,7 +250,7 @@ class World:
         done = []
         for when, proc in zip(whens, procs, strict=True):
             out, err = proc.communicate(timeout=180)
-            done.append(Run(when, proc.returncode, out, err))
+            done.append(Run(when, proc.returncode, out, err, self.proxy.calls))
         self.proxy.pid = None
         self.seen.extend(self.proxy.calls)
         self.proxy.reset()
@@ -478,7 +507,7 @@ def kill_timeline(first: datetime, last: datetime) -> list[datetime]:
         else:
             windows = [at(day, "07:30")] if day > first else []
             windows += [at(day, "18:30")] if day < last else []
-            out += [w + timedelta(minutes=30 * n) for w in windows for n in range(6)]
+            out += [w + timedelta(minutes=30 * n) for w in windows for n in range(5)]
         day += timedelta(days=1)
     return out
 

@@ -15,6 +15,7 @@ import http.client
 import os
 import re
 import signal
+import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -158,6 +159,9 @@ class FaultProxy(ThreadingHTTPServer):
 
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"  # boto3 keeps connections alive; so does the proxy
+    # Headers and body go out in separate writes: without this, Nagle's algorithm and
+    # delayed ACKs hold every answer for tens of milliseconds.
+    disable_nagle_algorithm = True
     server: FaultProxy
     upstream: http.client.HTTPConnection | None = None
 
@@ -216,6 +220,8 @@ class _Handler(BaseHTTPRequestHandler):
         for attempt in (1, 2):  # moto may have closed an idle keep-alive connection
             if self.upstream is None:
                 self.upstream = http.client.HTTPConnection(*self.server.upstream, timeout=60)
+                self.upstream.connect()
+                self.upstream.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
             try:
                 self.upstream.request(self.command, self.path, body=body, headers=headers)
                 response = self.upstream.getresponse()
