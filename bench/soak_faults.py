@@ -48,7 +48,7 @@ def main() -> int:
         for when in kit.kill_timeline(first, last):
             runs += 1
             if kills < args.kills and when.weekday() < 5 and rng.random() < args.share:
-                kills += world.run(when, kit.plan_kill(rng, when)).killed
+                kills += world.run(when, kit.plan_kill(rng, world, when)).killed
             else:
                 world.run(when)
         end = kit.at(last, "12:00")

@@ -36,6 +36,7 @@ PREFIX = "offhours"
 OFFHOURS = str(Path(sys.executable).with_name("offhours"))
 PRICES = Path(__file__).parents[2] / "providers" / "aws" / "ec2_prices.json"
 AMI = "ami-12c6146b"
+BATCH = 8  # instances per StopInstances call: a kill can land between two of one run
 # A Friday evening to a Monday morning, in November 2026 (UTC, office-hours 08:00-19:00).
 FRIDAY = datetime(2026, 11, 27, tzinfo=UTC)
 MONDAY = datetime(2026, 11, 30, tzinfo=UTC)
@@ -204,8 +205,7 @@ class World:
             # to seconds instead of a minute of back-off per call.
             "AWS_RETRY_MODE": "standard",
             "AWS_MAX_ATTEMPTS": "2",
-            # Small batches: a kill can land between two StopInstances calls of one run.
-            "OFFHOURS_BATCH_SIZE": "8",
+            "OFFHOURS_BATCH_SIZE": str(BATCH),
             # The fleet is EC2 only: discovering the other kinds would only cost time.
             "OFFHOURS_KINDS": "ec2",
             **self.extra_env,
@@ -487,15 +487,6 @@ def expect(condition: bool, why: str) -> str:
 
 
 # -- kills at random points -------------------------------------------------------------
-# Where a kill can land: a batch of stops or starts, the state write, the ledger write.
-KILL_POINTS = [
-    ("ec2", "StopInstances", "*"),
-    ("ec2", "StartInstances", "*"),
-    ("s3", "PUT", "*/state/*"),
-    ("s3", "PUT", "*/ledger/*"),
-]
-
-
 def kill_timeline(first: datetime, last: datetime) -> list[datetime]:
     """Thirty-minute steps around every office-hours transition from ``first``'s evening
     to ``last``'s morning (midnight-aligned days), and one run at noon on weekend days."""
@@ -512,15 +503,20 @@ def kill_timeline(first: datetime, last: datetime) -> list[datetime]:
     return out
 
 
-def plan_kill(rng: random.Random, when: datetime) -> Rule:
-    """A kill at a random point: which call, the how-manieth, before or after AWS acts.
-    Stops and starts are only likely near their transitions; the writes always happen."""
-    points = [p for p in KILL_POINTS if not (p[1] == "StopInstances" and when.hour < 18)]
-    points = [p for p in points if not (p[1] == "StartInstances" and not 7 <= when.hour < 12)]
-    service, operation, key = rng.choice(points)
+def plan_kill(rng: random.Random, world: World, when: datetime) -> Rule:
+    """A kill at a random point of a call this run will make: a batch of stops or starts
+    (judged from the last observation: what the schedule wants changed), the ledger
+    write, the state write; before or after AWS acts."""
+    last = world.observations[-1].states if world.observations else {}
+    on = office_hours(when)
+    wrong = sum(last.get(i, "running") != ("running" if on else "stopped") for i in world.managed())
+    points = [("s3", "PUT", "*/state/*", 1)]
+    if wrong:
+        operation = "StartInstances" if on else "StopInstances"
+        points += [("ec2", operation, "*", -(-wrong // BATCH)), ("s3", "PUT", "*/ledger/*", 1)]
+    service, operation, key, calls = rng.choice(points)
     action = rng.choice(("kill-before", "kill-after"))
-    nth = rng.randrange(4 if service == "ec2" else 2)
-    return Rule(service, action, operation=operation, key=key, after=nth)
+    return Rule(service, action, operation=operation, key=key, after=rng.randrange(calls))
 
 
 # -- helpers ---------------------------------------------------------------------------

@@ -85,7 +85,7 @@ def test_twenty_kills_at_random_points(world: Any) -> None:
             continue
         # Spread the kills over the days; a planned kill lands only if its call happens.
         if rng.random() < 1.4 * (20 - kills) / max(1, weekdays - tried):
-            kills += w.run(when, kit.plan_kill(rng, when)).killed
+            kills += w.run(when, kit.plan_kill(rng, w, when)).killed
         else:
             w.run(when)
         tried += 1
