@@ -131,9 +131,10 @@ class FaultProxy(ThreadingHTTPServer):
         with self.lock:
             self.rules.extend(rules)
 
-    def match(self, call: Call) -> Rule | None:
+    def match(self, call: Call) -> list[Rule]:
+        """Every rule that acts on this call (each rule counts every call it matches)."""
         with self.lock:
-            return next((rule for rule in self.rules if rule.take(call)), None)
+            return [rule for rule in self.rules if rule.take(call)]
 
     def record(self, call: Call) -> None:
         with self.lock:
@@ -171,10 +172,9 @@ class _Handler(BaseHTTPRequestHandler):
     def _any(self) -> None:
         body = self._body()
         call = self._identify(body)
-        rule = self.server.match(call)
-        if rule is not None and rule.action == "latency":
-            time.sleep(rule.delay)
-            rule = None
+        rules = self.server.match(call)
+        time.sleep(sum(r.delay for r in rules if r.action == "latency"))
+        rule = next((r for r in rules if r.action != "latency"), None)
         if rule is not None and rule.action == "kill-before":
             self.server.kill()
             return self._drop(call, rule)
