@@ -2,7 +2,7 @@
 
 Every scenario injects its fault, then runs clean until everything is back on (Monday in
 office hours), and holds the outcome to five invariants: (a) no resource in the wrong
-state, (b) no ledger row doubled, (c) booked savings equal the observed off-time times
+state, (b) no ledger row doubled or lost, (c) booked savings equal the observed off-time times
 the price, to the cent per resource, (d) strict JSON, no period ending before it starts,
 (e) ``offhours ledger verify`` passes.
 """
@@ -131,8 +131,8 @@ def test_two_runs(world: Any, second: timedelta, together: bool) -> None:
 
 # -- the store failing ---------------------------------------------------------------------
 def test_every_store_write_failing_for_one_run(world: Any) -> None:
-    """Fifty stopped and nothing recorded: the run must say it failed, and the next runs
-    must still book the night."""
+    """The fleet stopped and nothing recorded: the run must say it failed, and the next
+    runs must still book the night."""
     w = world()
     failed = w.run(STOP, Rule("s3", "error", operation="PUT", times=1000))
     close(w)
