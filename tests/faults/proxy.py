@@ -93,20 +93,26 @@ def error_body(service: str, code: str) -> tuple[str, bytes]:
     return "application/x-amz-json-1.1", f'{{"__type":"{code}","message":"{message}"}}'.encode()
 
 
-# The three faults tests use most, in each service's own words.
-def throttle(service: str, **match: object) -> Rule:
+# The faults tests use most, in each service's own words.
+def throttle(
+    service: str, operation: str = "*", key: str = "*", after: int = 0, times: int = 1
+) -> Rule:
     code = {"s3": "SlowDown", "ec2": "RequestLimitExceeded"}.get(service, "ThrottlingException")
     status = 503 if service == "s3" else 400
-    return Rule(service, "error", status=status, code=code, **match)  # type: ignore[arg-type]
+    return Rule(service, "error", operation, key, after, times, status, code)
 
 
-def denied(service: str, **match: object) -> Rule:
-    code = "AccessDeniedException" if service not in ("s3", "ec2", "sts") else "AccessDenied"
-    return Rule(service, "error", status=403, code=code, **match)  # type: ignore[arg-type]
+def denied(
+    service: str, operation: str = "*", key: str = "*", after: int = 0, times: int = 1
+) -> Rule:
+    code = "AccessDenied" if service in ("s3", "ec2", "sts") else "AccessDeniedException"
+    return Rule(service, "error", operation, key, after, times, 403, code)
 
 
-def unavailable(service: str, **match: object) -> Rule:
-    return Rule(service, "error", status=503, code="ServiceUnavailable", **match)  # type: ignore[arg-type]
+def unavailable(
+    service: str, operation: str = "*", key: str = "*", after: int = 0, times: int = 1
+) -> Rule:
+    return Rule(service, "error", operation, key, after, times, 503, "ServiceUnavailable")
 
 
 class FaultProxy(ThreadingHTTPServer):
@@ -126,10 +132,6 @@ class FaultProxy(ThreadingHTTPServer):
         with self.lock:
             self.rules = list(rules)
             self.calls = []
-
-    def add(self, *rules: Rule) -> None:
-        with self.lock:
-            self.rules.extend(rules)
 
     def match(self, call: Call) -> list[Rule]:
         """Every rule that acts on this call (each rule counts every call it matches)."""
