@@ -355,9 +355,22 @@ def wrong_state(world: World, when: datetime, hand_stopped: Iterable[str] = ()) 
 
 
 def doubled_rows(world: World) -> list[str]:
+    """Rows that say the same thing twice: the same resource, action and period in two
+    objects (or twice in one), or more stops done than times the resource was seen to
+    go off (two runs a second apart each booking the one stop)."""
+    went_off = dict.fromkeys(world.boxes, 0)
+    before: dict[str, str] = {}
+    for observation in world.observations:
+        for instance_id, state in observation.states.items():
+            off = state == "stopped" and before.get(instance_id, "running") != "stopped"
+            went_off[instance_id] = went_off.get(instance_id, 0) + off
+        before = observation.states
+    stops: dict[str, int] = {}
     seen: dict[tuple[str, str, str, str], str] = {}
     doubled = []
     for key, row in world.rows():
+        if row["x_Action"] in ("stop", "scale-down") and row["x_Outcome"] == "done":
+            stops[row["ResourceId"]] = stops.get(row["ResourceId"], 0) + 1
         identity = (
             row["ResourceId"],
             row["x_Action"],
@@ -367,6 +380,11 @@ def doubled_rows(world: World) -> list[str]:
         if identity in seen:
             doubled.append(f"{identity} in {seen[identity]} and {key}")
         seen[identity] = key
+    for instance_id, count in sorted(stops.items()):
+        times = went_off.get(instance_id, 0)
+        if count > times:
+            name = world.boxes[instance_id].name if instance_id in world.boxes else instance_id
+            doubled.append(f"{name}: {count} stops done, seen going off {times} times")
     return doubled
 
 
