@@ -125,7 +125,9 @@ class Run:
 class Observation:
     at: datetime  # the run's --at
     states: dict[str, str]  # instance id -> EC2 state
-    skewed: bool = False  # its --at was earlier than a run before it
+    # Its --at is not when it ran (a replayed event, a skewed clock): it ran right after
+    # the run before it.
+    skewed: bool = False
 
 
 class World:
@@ -230,16 +232,18 @@ class World:
             *args,
         ]
 
-    def run(self, when: datetime, *rules: Rule) -> Run:
-        """One ``offhours run --at when`` with ``rules`` armed in the proxy, then observe."""
-        (done,) = self.run_together([when], *rules)
+    def run(self, when: datetime, *rules: Rule, skewed: bool = False) -> Run:
+        """One ``offhours run --at when`` with ``rules`` armed in the proxy, then observe.
+        ``skewed``: ``when`` is not the time it runs at (see Observation)."""
+        (done,) = self.run_together([when], *rules, skewed=skewed)
         return done
 
-    def run_together(self, whens: list[datetime], *rules: Rule) -> list[Run]:
+    def run_together(self, whens: list[datetime], *rules: Rule, skewed: bool = False) -> list[Run]:
         """Start one run per instant at once (duplicate deliveries, a manual run beside
         the scheduled one); wait for all, then observe."""
         self.proxy.reset(*rules)
-        _NOW[:] = [min(whens)]
+        physical = self.physical()
+        _NOW[:] = [physical[-1] if skewed and physical else min(whens)]
         procs = [
             subprocess.Popen(
                 self.command(w),
@@ -259,12 +263,15 @@ class World:
         self.seen.extend(self.proxy.calls)
         self.proxy.reset()
         self.runs.extend(done)
-        self.observe(min(whens))
+        self.observations.append(Observation(min(whens), self.states(), skewed))
         return done
 
-    def observe(self, when: datetime) -> None:
-        latest = max((o.at for o in self.observations), default=when)
-        self.observations.append(Observation(when, self.states(), skewed=when < latest))
+    def physical(self) -> list[datetime]:
+        """When each observed run really happened: its --at, unless it was skewed."""
+        times: list[datetime] = []
+        for o in self.observations:
+            times.append(times[-1] if o.skewed and times else o.at)
+        return times
 
     def cli(self, *args: str) -> subprocess.CompletedProcess[str]:
         """Any other ``offhours`` command against this world's ledger (no faults)."""
@@ -279,20 +286,17 @@ class World:
 
     # -- the truth and the ledger ------------------------------------------------------
     def truth(self, skew: bool = True) -> dict[str, float]:
-        """Expected savings per instance: price x hours seen off between observations.
-        Time is the order runs happened in: a run whose clock went back happened after
-        the run before it (``skew=False`` leaves out what followed such a run)."""
+        """Expected savings per instance: price x hours seen off between observations,
+        on the physical clock (``skew=False`` leaves out what followed a skewed run)."""
         hours: dict[str, float] = dict.fromkeys(self.boxes, 0.0)
-        clock = None
-        for this, following in zip(self.observations, self.observations[1:], strict=False):
-            start = this.at if clock is None else max(clock, this.at)
-            clock = start
-            end = max(start, following.at)
+        times = self.physical()
+        for n, this in enumerate(self.observations[:-1]):
             if this.skewed and not skew:
                 continue
+            span = max(0.0, (times[n + 1] - times[n]).total_seconds() / 3600)
             for instance_id, state in this.states.items():
                 if state == "stopped" and instance_id in hours:
-                    hours[instance_id] += (end - start).total_seconds() / 3600
+                    hours[instance_id] += span
         return {i: h * self.price(i) for i, h in hours.items() if i in self.managed()}
 
     def objects(self) -> dict[str, bytes]:

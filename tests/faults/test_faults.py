@@ -175,18 +175,38 @@ def test_clock_going_back_a_week(world: Any) -> None:
     w = world()
     w.run(STOP)
     w.run(at(MONDAY, "07:30"))
-    replay = w.run(at(MONDAY, "08:30") - timedelta(days=7))
+    replay = w.run(at(MONDAY, "08:30") - timedelta(days=7), skewed=True)
     # At its own "now" (a Monday, 08:30) the fleet must be on, skew or not.
     replayed = kit.wrong_state(w, replay.at)
     present = [at(MONDAY, "09:00"), at(MONDAY, "09:30")]
     close(w, present)
-    # What the replayed run did happened at 07:30 or later, in the present: booking that
-    # window or not is the product's choice; anything more or less is a lost or invented hour.
+    # What the replayed run did happened at 07:30, in the present: booking what followed
+    # it or not is the product's choice; anything more or less is a lost or invented hour.
     assert_invariants(
         judge(w, present[-1], low=w.truth(skew=False)),
         {
             "report": expect("clock went back" in replay.text, "the skew was not reported"),
             "replayed run": replayed,
+        },
+    )
+
+
+def test_clock_back_after_a_run_a_week_ahead(world: Any) -> None:
+    """A run stamped a week ahead (a skewed host, a mistyped --at) while the fleet is off,
+    then the present at the Monday-morning transition: the issue's fleet that stayed off
+    all morning, because no transition came after the target's last run."""
+    w = world()
+    w.run(STOP)
+    w.run(at(MONDAY, "07:30"))
+    w.run(at(MONDAY, "07:30") + timedelta(days=7), skewed=True)
+    back = w.run(at(MONDAY, "08:30"))
+    off_in_office_hours = kit.wrong_state(w, back.at)
+    close(w, [at(MONDAY, "09:00")])
+    assert_invariants(
+        judge(w, at(MONDAY, "09:00"), low=w.truth(skew=False)),
+        {
+            "report": expect("clock went back" in back.text, "the skew was not reported"),
+            "Monday 08:30": off_in_office_hours,
         },
     )
 
