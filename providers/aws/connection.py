@@ -179,6 +179,22 @@ class AwsConnection:
 
 
 def connect(config: ProviderConfig, session: Any = None) -> AwsConnection:
-    import boto3
+    return AwsConnection(config=config, session=session or _new_session())
 
-    return AwsConnection(config=config, session=session or boto3.Session())
+
+_LOADER: list[Any] = []  # the process's botocore loader, made by the first connection
+
+
+def _new_session() -> Any:
+    """A boto3 session reading service models through the process's one loader: a warm
+    Lambda environment serves each invocation a new connection, and the loader keeps
+    the parsed models (JSON files of a megabyte and more) from one to the next."""
+    import boto3
+    import botocore.loaders
+    import botocore.session
+
+    core = botocore.session.Session()
+    if not _LOADER:
+        _LOADER.append(botocore.loaders.create_loader(core.get_config_variable("data_path")))
+    core.register_component("data_loader", _LOADER[0])
+    return boto3.Session(botocore_session=core)
