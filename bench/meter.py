@@ -74,7 +74,7 @@ def start_moto(port: int, script: str | None = None) -> subprocess.Popen[bytes]:
     else:
         command = [sys.executable, "-c", script, str(port)]
     process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
         try:
             socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
