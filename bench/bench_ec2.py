@@ -67,8 +67,11 @@ main(["-H", "127.0.0.1", "-p", sys.argv[1]])
 
 def seed(endpoint: str, count: int) -> None:
     import boto3
+    from botocore.config import Config
 
-    ec2 = boto3.client("ec2", region_name=REGION, endpoint_url=endpoint)
+    # moto takes its time launching 500 instances at once: wait for it.
+    slow = Config(read_timeout=900, retries={"max_attempts": 1})
+    ec2 = boto3.client("ec2", region_name=REGION, endpoint_url=endpoint, config=slow)
     tagged = count // 2
     for offset in range(0, count, 500):
         n = min(500, count - offset)
@@ -176,8 +179,8 @@ def main() -> None:
                 if out["errors"]:
                     print(f"  errors: {out['errors']}")
     finally:
-        server.terminate()
-        server.wait(timeout=10)
+        server.kill()
+        server.wait()
 
 
 if __name__ == "__main__":
