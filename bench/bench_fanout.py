@@ -202,8 +202,8 @@ def main() -> None:
             # The next execution starts from the same fleet and an empty ledger.
             os.environ["OFFHOURS_LEDGER"] = tempfile.mkdtemp(prefix="offhours-bench-fanout-")
     finally:
-        server.terminate()
-        server.wait(timeout=10)
+        server.kill()
+        server.wait()
     print(f"\nledgers written under {Path(ledger).parent}/offhours-bench-fanout-*")
 
 

@@ -268,8 +268,8 @@ def main() -> None:
                 print(line, flush=True)
                 restart_all(endpoint, cell)
     finally:
-        server.terminate()
-        server.wait(timeout=10)
+        server.kill()
+        server.wait()
     print(f"\nledgers written under {Path(tempfile.gettempdir())}/offhours-bench-*")
 
 
