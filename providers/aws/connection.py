@@ -100,6 +100,10 @@ class AwsConnection:
     def partition(self) -> str:
         return self.identity().partition
 
+    def role_arn(self, account: str, role_name: str) -> str:
+        """The ARN of a role in ``account``, in the partition this identity runs in."""
+        return f"arn:{self.partition()}:iam::{account}:role/{role_name}"
+
     def identity(self) -> Identity:
         return self._identity.get(_HOME, self._caller_identity)
 
@@ -160,7 +164,7 @@ class AwsConnection:
         from botocore.credentials import RefreshableCredentials
         from botocore.exceptions import BotoCoreError, ClientError
 
-        arn = f"arn:{self.partition()}:iam::{account}:role/{self.config.role_name}"
+        arn = self.role_arn(account, self.config.role_name)
         sts = self._home_sts()
 
         def fetch() -> dict[str, str]:

@@ -27,8 +27,8 @@ _MAX_TYPES = 100
 
 
 def resource_type_of(arn: str) -> str:
-    """``rds:db`` for ``arn:aws:rds:eu-west-1:1234:db:name``, ``sagemaker:endpoint`` for
-    ``arn:aws:sagemaker:eu-west-1:1234:endpoint/name``."""
+    """``rds:db`` for ``arn:<partition>:rds:eu-west-1:1234:db:name``,
+    ``sagemaker:endpoint`` for ``arn:<partition>:sagemaker:eu-west-1:1234:endpoint/name``."""
     parts = arn.split(":", 6)
     if len(parts) < 6:
         return ""
