@@ -6,10 +6,15 @@ Run: .venv/bin/python bench/bench_schedules.py   (prints numbers; not a unit tes
 from __future__ import annotations
 
 import random
+import sys
 import tempfile
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from meter import Meter
 
 from schedules import desired_state, load_catalog, next_transition, transitions
 
@@ -56,6 +61,15 @@ def specs() -> list[str]:
 
 
 def main() -> None:
+    with Meter() as meter:
+        phases = measure()
+    for label, wall, cpu in phases:
+        print(f"{label:<40} {wall * 1000:8.1f} ms wall {cpu * 1000:8.1f} ms CPU")
+    print(f"whole benchmark: {meter.line()}")
+
+
+def measure() -> list[tuple[str, float, float]]:
+    phases: list[tuple[str, float, float]] = []
     with tempfile.TemporaryDirectory() as tmp:
         Path(tmp, "user.yaml").write_text(USER_CATALOG, encoding="utf-8")
         catalog = load_catalog([tmp], default_tz="Europe/London")
@@ -65,37 +79,33 @@ def main() -> None:
     fleet = [rng.choice(distinct) for _ in range(RESOURCES)]
     now = datetime(2026, 11, 30, 9, 17, tzinfo=UTC)
 
-    began = time.perf_counter()
+    def timed(label: str, wall: float, cpu: float) -> None:
+        phases.append((label, time.perf_counter() - wall, time.process_time() - cpu))
+
+    began, cpu = time.perf_counter(), time.process_time()
     for spec in distinct:  # first sight: parse + compile
         desired_state(catalog.resolve(spec), now)
-    cold = time.perf_counter() - began
+    timed("compile 50 distinct specs", began, cpu)
 
-    began = time.perf_counter()
+    began, cpu = time.perf_counter(), time.process_time()
     running = 0
     for spec in fleet:
         running += desired_state(catalog.resolve(spec), now) == "running"
-    warm = time.perf_counter() - began
+    timed(f"resolve+desired_state x {RESOURCES:,} ({running:,} run)", began, cpu)
 
-    began = time.perf_counter()
+    began, cpu = time.perf_counter(), time.process_time()
     for spec in distinct:  # first sight of each (schedule, now): computed, then remembered
         next_transition(catalog.resolve(spec), now)
         transitions(catalog.resolve(spec), now - timedelta(days=8), now)
-    first_changes = time.perf_counter() - began
+    timed("next_transition+8-day transitions, 50", began, cpu)
 
-    began = time.perf_counter()
+    began, cpu = time.perf_counter(), time.process_time()
     for spec in fleet:
         schedule = catalog.resolve(spec)
         next_transition(schedule, now)
         transitions(schedule, now - timedelta(days=8), now)  # "off since ..." in a reason
-    changes = time.perf_counter() - began
-
-    print(f"compile 50 distinct specs:              {cold * 1000:8.1f} ms")
-    print(
-        f"resolve+desired_state x {RESOURCES:,}:      {warm * 1000:8.1f} ms "
-        f"({warm / RESOURCES * 1e6:.2f} us each, {running:,} running)"
-    )
-    print(f"next_transition+8-day transitions, 50:  {first_changes * 1000:8.1f} ms")
-    print(f"the same x {RESOURCES:,} (shared now):      {changes * 1000:8.1f} ms")
+    timed(f"the same x {RESOURCES:,} (shared now)", began, cpu)
+    return phases
 
 
 if __name__ == "__main__":

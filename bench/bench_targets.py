@@ -1,22 +1,27 @@
-"""Benchmark the fan-out over targets: M accounts x R regions, one reconcile run with
-``max_workers=1`` against ``max_workers=8``.
+"""Benchmark the fan-out over targets: N account x region targets in one process.
 
-Usage: .venv/bin/python bench/bench_targets.py [--grid 2x2,4x3,8x4] [--latency-ms 50]
+Usage: .venv/bin/python bench/bench_targets.py [--targets 12,60,240,852] [--workers 8]
+       [--latency-ms 50] [--warm]
 
-A moto server on loopback (``ThreadedMotoServer``) holds a few tagged EC2 instances per
-target. Every AWS call the job makes is delayed on the client side (a botocore
+A moto server on loopback, in a process of its own, holds a few tagged EC2 instances per
+target (accounts x 6 regions). Each configuration runs in a fresh child process, as a
+cold Lambda invocation would: it builds the job, runs the evening stop over every target
+and prints the calls it made, wall and CPU seconds, its own peak RSS and how many
+``AssumeRole`` calls it made. Every AWS call is delayed on the client side (a botocore
 ``before-send`` hook sleeping ``--latency-ms``), which is what makes a real run slow: it
-waits on the network, one target after another unless targets run in parallel. Each
-member account is entered by assuming a role, as in an Organizations deployment. Every
-registered AWS kind discovers (most find nothing: their calls still cost a round trip).
-
-Both runs act on the same state: the evening stop run, after which the instances are
-started again directly (without latency) and the ledger starts empty.
+waits on the network. Each member account is entered by assuming a role, as in an
+Organizations deployment, and every registered AWS kind discovers (most find nothing:
+their calls still cost a round trip). Between configurations the instances are started
+again directly, without latency.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
+import os
+import subprocess
+import sys
 import tempfile
 import threading
 import time
@@ -26,10 +31,17 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(1, str(Path(__file__).resolve().parents[1]))
+
+from meter import Meter, free_port, start_moto
+
 ROLE = "offhours-member"
-REGIONS = ["eu-west-1", "us-east-1", "eu-central-1", "us-west-2", "ap-southeast-1", "eu-west-2"]
+REGIONS = ("eu-west-1", "us-east-1", "eu-central-1", "us-west-2", "ap-southeast-1", "eu-west-2")
 INSTANCES_PER_TARGET = 3
+FIRST_ACCOUNT = 200000000000
 STOP_AT = datetime(2026, 11, 23, 19, 5, tzinfo=UTC)  # a Monday evening: office-hours off
+FAKE = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"}
 
 
 @dataclass(frozen=True)
@@ -38,193 +50,226 @@ class Cell:
     regions: tuple[str, ...]
 
     @property
-    def label(self) -> str:
-        return f"{len(self.accounts)}x{len(self.regions)}"
+    def size(self) -> int:
+        return len(self.accounts) * len(self.regions)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"accounts": list(self.accounts), "regions": list(self.regions)}
+
+
+def cell_of(targets: int, regions: int) -> Cell:
+    accounts = -(-targets // regions)
+    return Cell(tuple(str(FIRST_ACCOUNT + i) for i in range(accounts)), REGIONS[:regions])
 
 
 class Latency:
-    """Sleeps before every request sent and counts them (thread-safe)."""
+    """Sleeps before every request sent and counts the calls (thread-safe)."""
 
     def __init__(self, seconds: float) -> None:
         self.seconds = seconds
         self.calls: Counter[str] = Counter()
         self._lock = threading.Lock()
 
-    def hook(self, request: Any, **_: Any) -> None:
-        operation = request.context.get("operation_name", "?") if request.context else "?"
+    def count(self, model: Any, **_: Any) -> None:
         with self._lock:
-            self.calls[operation] += 1
+            self.calls[model.name] += 1
+
+    def sleep(self, **_: Any) -> None:
         time.sleep(self.seconds)
 
+    def register(self, events: Any) -> None:
+        events.register("before-call", self.count, unique_id="bench-count")
+        events.register("before-send", self.sleep, unique_id="bench-latency")
+
     def attach(self, connection: Any) -> None:
+        """Every client the connection hands out sleeps once per request: clients made
+        from the base session copy its hooks; any made otherwise are hooked as handed
+        out (the unique id keeps a client from being hooked twice)."""
         original = connection.client
-        hooked: set[int] = set()
 
         def client(service: str, target: Any) -> Any:
             made = original(service, target)
-            if id(made) not in hooked:
-                hooked.add(id(made))
-                made.meta.events.register("before-send", self.hook)
+            self.register(made.meta.events)
             return made
 
         connection.client = client
-        # Role assumption goes through the base session's own STS clients.
-        connection.session.events.register("before-send", self.hook)
+        self.register(connection.session.events)
 
 
-def member_session(endpoint: str, account: str, region: str) -> Any:
+def member_session(endpoint: str, account: str) -> Any:
     import boto3
 
-    sts = boto3.client("sts", region_name=region, endpoint_url=endpoint)
-    creds = sts.assume_role(RoleArn=f"arn:aws:iam::{account}:role/{ROLE}", RoleSessionName="bench")[
-        "Credentials"
-    ]
+    sts = boto3.client("sts", region_name=REGIONS[0], endpoint_url=endpoint)
+    arn = f"arn:aws:iam::{account}:role/{ROLE}"
+    creds = sts.assume_role(RoleArn=arn, RoleSessionName="bench")["Credentials"]
     return boto3.Session(
         aws_access_key_id=creds["AccessKeyId"],
         aws_secret_access_key=creds["SecretAccessKey"],
         aws_session_token=creds["SessionToken"],
-        region_name=region,
     )
 
 
-def seed(endpoint: str, cell: Cell) -> None:
+def seed(endpoint: str, cell: Cell, seeded: set[str]) -> None:
+    spec = [{"ResourceType": "instance", "Tags": [{"Key": "schedule", "Value": "office-hours"}]}]
     for account in cell.accounts:
+        if account in seeded:
+            continue
+        session = member_session(endpoint, account)
         for region in cell.regions:
-            ec2 = member_session(endpoint, account, region).client("ec2", endpoint_url=endpoint)
-            ec2.run_instances(
+            session.client("ec2", region_name=region, endpoint_url=endpoint).run_instances(
                 ImageId="ami-12c6146b",
                 MinCount=INSTANCES_PER_TARGET,
                 MaxCount=INSTANCES_PER_TARGET,
                 InstanceType="t3.medium",
-                TagSpecifications=[
-                    {
-                        "ResourceType": "instance",
-                        "Tags": [{"Key": "schedule", "Value": "office-hours"}],
-                    }
-                ],
+                TagSpecifications=spec,
             )
+        seeded.add(account)
 
 
 def restart_all(endpoint: str, cell: Cell) -> None:
     for account in cell.accounts:
+        session = member_session(endpoint, account)
         for region in cell.regions:
-            ec2 = member_session(endpoint, account, region).client("ec2", endpoint_url=endpoint)
-            pages = ec2.get_paginator("describe_instances").paginate()
+            ec2 = session.client("ec2", region_name=region, endpoint_url=endpoint)
+            pages = ec2.get_paginator("describe_instances").paginate(
+                Filters=[{"Name": "instance-state-name", "Values": ["stopped", "stopping"]}]
+            )
             ids = [
                 i["InstanceId"] for p in pages for r in p["Reservations"] for i in r["Instances"]
             ]
-            ec2.start_instances(InstanceIds=ids)
+            if ids:
+                ec2.start_instances(InstanceIds=ids)
 
 
-def measure(endpoint: str, cell: Cell, workers: int, latency_ms: float) -> list[Run]:
-    """Two stop runs with the same job: cold (every client and assumed-role session is
-    created during the run, as in a fresh Lambda invocation) and warm (clients cached)."""
+def child(spec: dict[str, Any]) -> dict[str, Any]:
+    """One configuration, in this (fresh) process: build the job, run it, measure."""
     import boto3
 
+    from functions.reconcile import reconcile
     from functions.settings import Settings
     from functions.wiring import build_job
     from providers.aws.connection import connect
 
+    cell = Cell(tuple(spec["accounts"]), tuple(spec["regions"]))
     settings = Settings(
         providers=("aws",),
         aws_accounts=cell.accounts,
         aws_regions=cell.regions,
         aws_role_name=ROLE,
-        aws_endpoint_url=endpoint,
-        max_workers=workers,
+        aws_endpoint_url=spec["endpoint"],
+        max_workers=spec["workers"],
     )
-    session = boto3.Session(
-        aws_access_key_id="testing", aws_secret_access_key="testing", region_name=cell.regions[0]
-    )
-    connection = connect(settings.provider_config("aws"), session=session)
-    latency = Latency(latency_ms / 1000)
-    latency.attach(connection)
     runs = []
-    for _ in ("cold", "warm"):
-        ledger = tempfile.mkdtemp(prefix="offhours-bench-")
-        job = build_job(
-            settings.replace(ledger=ledger), lambda: STOP_AT, connections={"aws": connection}
-        )
-        runs.append(_timed(job, latency, cell))
-        restart_all(endpoint, cell)
-    return runs
+    meter = Meter()
+    with meter:
+        session = boto3.Session(region_name=cell.regions[0], **_fake_keys())
+        connection = connect(settings.provider_config("aws"), session=session)
+        latency = Latency(spec["latency_ms"] / 1000)
+        latency.attach(connection)
+        for index in range(2 if spec["warm"] else 1):
+            if index:
+                restart_all(spec["endpoint"], cell)
+            ledger = tempfile.mkdtemp(prefix="offhours-bench-")
+            job = build_job(
+                settings.replace(ledger=ledger), lambda: STOP_AT, connections={"aws": connection}
+            )
+            before = latency.calls.copy()
+            run = Meter()
+            with run:
+                report = reconcile(job, STOP_AT)
+            stopped = sum(1 for r in report.results if r.outcome.value == "done")
+            calls = latency.calls - before
+            runs.append(
+                {
+                    "wall": run.wall,
+                    "cpu": run.cpu,
+                    "calls": sum(calls.values()),
+                    "assume_role": calls["AssumeRole"],
+                    "get_resources": calls["GetResources"],
+                    "stopped": stopped,
+                    "errors": report.errors[:5],
+                }
+            )
+    return {"runs": runs, "peak_mb": meter.peak_mb, "process_cpu": meter.cpu}
 
 
-@dataclass(frozen=True)
-class Run:
-    seconds: float
-    calls: int
+def _fake_keys() -> dict[str, str]:
+    return {"aws_access_key_id": FAKE["AWS_ACCESS_KEY_ID"], "aws_secret_access_key": "testing"}
 
 
-def _timed(job: Any, latency: Latency, cell: Cell) -> Run:
-    from functions.reconcile import reconcile
-
-    before = sum(latency.calls.values())
-    began = time.perf_counter()
-    report = reconcile(job, STOP_AT)
-    seconds = time.perf_counter() - began
-    stopped = sum(1 for r in report.results if r.outcome.value == "done")
-    expected = len(cell.accounts) * len(cell.regions) * INSTANCES_PER_TARGET
-    if report.errors or stopped != expected:
-        raise SystemExit(f"unexpected run: {report.errors} stopped={stopped}/{expected}")
-    return Run(seconds, sum(latency.calls.values()) - before)
-
-
-def parse_grid(text: str) -> list[tuple[int, int]]:
-    cells = []
-    for item in text.split(","):
-        accounts, _, regions = item.partition("x")
-        cells.append((int(accounts), int(regions)))
-    return cells
+def run_child(spec: dict[str, Any]) -> dict[str, Any]:
+    done = subprocess.run(
+        [sys.executable, __file__, "--child", json.dumps(spec)],
+        capture_output=True,
+        text=True,
+        check=False,
+        env={**os.environ, **FAKE, "AWS_EC2_METADATA_DISABLED": "true"},
+    )
+    if done.returncode != 0:
+        raise SystemExit(f"child failed:\n{done.stderr[-3000:]}")
+    result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+    return result
 
 
 def main() -> None:
-    import os
-
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--grid", default="2x2,4x3,8x4", help="accounts x regions, comma-separated")
+    parser.add_argument("--targets", default="12,60,240,852", help="target counts, comma-separated")
+    parser.add_argument("--regions", type=int, default=len(REGIONS), help="regions per account")
+    parser.add_argument("--workers", default="8", help="worker counts, comma-separated")
     parser.add_argument("--latency-ms", type=float, default=50.0)
-    parser.add_argument("--workers", type=int, default=8)
+    parser.add_argument("--warm", action="store_true", help="a second run with the same clients")
+    parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args()
-    os.environ.setdefault("AWS_ACCESS_KEY_ID", "testing")
-    os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "testing")
+    if args.child:
+        print(json.dumps(child(json.loads(args.child))))
+        return
+    os.environ.update(FAKE)
     os.environ["AWS_EC2_METADATA_DISABLED"] = "true"
-
-    import logging
-
-    from moto.server import ThreadedMotoServer
-
-    logging.getLogger("werkzeug").setLevel(logging.ERROR)  # no access log per request
-
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    endpoint = f"http://{host}:{port}"
-    next_account = 200000000000
+    port = free_port()
+    endpoint = f"http://127.0.0.1:{port}"
+    server = start_moto(port)
+    seeded: set[str] = set()
     print(
         f"offhours targets benchmark: {INSTANCES_PER_TARGET} instances per target, "
-        f"{args.latency_ms:.0f} ms per AWS call, every AWS kind discovering\n"
+        f"{args.latency_ms:.0f} ms per AWS call, every AWS kind discovering, "
+        "one fresh process per row\n"
     )
-    w = args.workers
     print(
-        f"{'MxR':>5} {'calls':>6} | {'cold 1w':>8} {f'cold {w}w':>8} {'speed-up':>8} "
-        f"| {'warm 1w':>8} {f'warm {w}w':>8} {'speed-up':>8}"
+        f"{'targets':>7} {'workers':>7} {'calls':>6} {'AssumeRole':>10} {'GetRes':>6} "
+        f"{'wall s':>7} {'CPU s':>6} {'peak MB':>7}"
+        + ("  | warm wall s, CPU s" if args.warm else "")
     )
     try:
-        for accounts, regions in parse_grid(args.grid):
-            account_ids = tuple(str(next_account + i) for i in range(accounts))
-            next_account += accounts
-            cell = Cell(account_ids, tuple(REGIONS[:regions]))
-            seed(endpoint, cell)
-            cold1, warm1 = measure(endpoint, cell, 1, args.latency_ms)
-            coldn, warmn = measure(endpoint, cell, w, args.latency_ms)
-            print(
-                f"{cell.label:>5} {cold1.calls:>6} | {cold1.seconds:>7.2f}s {coldn.seconds:>7.2f}s "
-                f"{cold1.seconds / coldn.seconds:>7.1f}x | {warm1.seconds:>7.2f}s "
-                f"{warmn.seconds:>7.2f}s {warm1.seconds / warmn.seconds:>7.1f}x"
-            )
+        for count in (int(n) for n in args.targets.split(",")):
+            cell = cell_of(count, args.regions)
+            seed(endpoint, cell, seeded)
+            for workers in (int(w) for w in args.workers.split(",")):
+                spec = {
+                    **cell.to_json(),
+                    "endpoint": endpoint,
+                    "workers": workers,
+                    "latency_ms": args.latency_ms,
+                    "warm": args.warm,
+                }
+                out = run_child(spec)
+                cold = out["runs"][0]
+                expected = cell.size * INSTANCES_PER_TARGET
+                for run in out["runs"]:
+                    if run["errors"] or run["stopped"] != expected:
+                        print(f"unexpected: {run['errors']} stopped={run['stopped']}/{expected}")
+                line = (
+                    f"{cell.size:>7} {workers:>7} {cold['calls']:>6} {cold['assume_role']:>10} "
+                    f"{cold['get_resources']:>6} {cold['wall']:>7.1f} {cold['cpu']:>6.1f} "
+                    f"{out['peak_mb']:>7.0f}"
+                )
+                if args.warm:
+                    warm = out["runs"][1]
+                    line += f"  | {warm['wall']:>6.1f} {warm['cpu']:>6.1f}"
+                print(line, flush=True)
+                restart_all(endpoint, cell)
     finally:
-        server.stop()
+        server.kill()
+        server.wait()
     print(f"\nledgers written under {Path(tempfile.gettempdir())}/offhours-bench-*")
 
 

@@ -20,8 +20,6 @@ from __future__ import annotations
 
 import json
 import threading
-import urllib.error
-import urllib.request
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
@@ -60,11 +58,17 @@ class PriceSource(Protocol):
 
 def get_json(
     url: str,
-    opener: Opener = urllib.request.urlopen,
+    opener: Opener | None = None,
     timeout: float = 30.0,
     headers: Mapping[str, str] | None = None,
 ) -> Any:
     """GET a JSON document; every transport or format failure is a PriceSourceError."""
+    # Imported here: most runs read no live price, and urllib.request pulls in http and
+    # email (tens of milliseconds of a cold start).
+    import urllib.error
+    import urllib.request
+
+    opener = opener or urllib.request.urlopen
     request = urllib.request.Request(url, headers={"Accept": "application/json", **(headers or {})})
     try:
         with opener(request, timeout=timeout) as response:

@@ -40,6 +40,8 @@ class Ec2Instances:
         "ec2:StopInstances",
         "ec2:StartInstances",
     )
+    # DescribeInstances' largest page (it counts reservations, not instances).
+    page_size = 1000
 
     def __init__(self, connection: AwsConnection, options: AdapterOptions) -> None:
         self.connection = connection
@@ -52,12 +54,9 @@ class Ec2Instances:
                 {"Name": "tag-key", "Values": [self.options.tag_key]},
                 {"Name": "instance-state-name", "Values": list(_STATES)},
             ],
-            PaginationConfig={"PageSize": 1000},
+            PaginationConfig={"PageSize": self.page_size},
         )
-        instances = [i for page in pages for r in page["Reservations"] for i in r["Instances"]]
-        unstoppable_spot = self._unstoppable_spot(ec2, instances)
-        for instance in instances:
-            yield self._resource(target, instance, unstoppable_spot)
+        yield from self._resources(ec2, target, pages)
 
     def inventory(self, target: Target) -> Iterator[Resource]:
         """Every running instance, tagged or not: where the digest finds opportunities.
@@ -65,12 +64,9 @@ class Ec2Instances:
         ec2 = self.connection.client("ec2", target)
         pages = ec2.get_paginator("describe_instances").paginate(
             Filters=[{"Name": "instance-state-name", "Values": ["running"]}],
-            PaginationConfig={"PageSize": 1000},
+            PaginationConfig={"PageSize": self.page_size},
         )
-        instances = [i for page in pages for r in page["Reservations"] for i in r["Instances"]]
-        unstoppable_spot = self._unstoppable_spot(ec2, instances)
-        for instance in instances:
-            yield self._resource(target, instance, unstoppable_spot)
+        yield from self._resources(ec2, target, pages)
 
     def apply(self, decisions: Sequence[Decision], dry_run: bool) -> Iterable[Result]:
         if dry_run:
@@ -115,6 +111,15 @@ class Ec2Instances:
         plain += [r.decision for r in refused]
         results += self._call(plain, lambda ids: ec2.stop_instances(InstanceIds=ids))
         return [_with_note(r, notes.get(r.resource.id, "")) for r in results]
+
+    def _resources(self, ec2: Any, target: Target, pages: Iterable[Any]) -> Iterator[Resource]:
+        """Page by page: a page's instances are yielded before the next page is asked
+        for, so a consumer that keeps nothing holds one page (up to 1,000 instances)."""
+        for page in pages:
+            instances = [i for r in page["Reservations"] for i in r["Instances"]]
+            unstoppable_spot = self._unstoppable_spot(ec2, instances)
+            for instance in instances:
+                yield self._resource(target, instance, unstoppable_spot)
 
     def _call(self, decisions: list[Decision], call: BatchCall) -> list[Result]:
         return run_bisecting(decisions, call, self.options.batch_size, self.options.clock)

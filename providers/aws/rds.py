@@ -27,7 +27,7 @@ from typing import Any
 from providers.aws.actions import apply_each, aws_errors, join_notes, target_of
 from providers.aws.batches import error_text
 from providers.aws.connection import AwsConnection
-from providers.aws.tagging import tag_dict, tagged_arns
+from providers.aws.tagging import tag_dict
 from providers.base import (
     Action,
     AdapterOptions,
@@ -82,6 +82,7 @@ class _RdsKind:
     def __init__(self, connection: AwsConnection, options: AdapterOptions) -> None:
         self.connection = connection
         self.options = options
+        connection.tag_listings.want(self.resource_type, [options.tag_key])
 
     def apply(self, decisions: Sequence[Decision], dry_run: bool) -> Iterable[Result]:
         if dry_run:
@@ -90,8 +91,7 @@ class _RdsKind:
         return apply_each(decisions, handlers, self.options.clock, self.kind)
 
     def _tagged(self, target: Target) -> dict[str, dict[str, str]]:
-        tagging = self.connection.client("resourcegroupstaggingapi", target)
-        return tagged_arns(tagging, self.resource_type, [self.options.tag_key])
+        return self.connection.tagged(target, self.resource_type)
 
     def _stop(self, decision: Decision) -> str:
         resource = decision.resource

@@ -30,7 +30,6 @@ from ledger.store import StoreError
 from providers.aws import endpoint_specs, idle, inference_components, saved
 from providers.aws.actions import ActionError, apply_each, aws_errors, join_notes, target_of
 from providers.aws.connection import AwsConnection
-from providers.aws.tagging import tagged_arns
 from providers.base import (
     Action,
     AdapterOptions,
@@ -45,6 +44,7 @@ from providers.base import (
 from providers.prices import price_from_tag
 
 SERVICE = "Amazon SageMaker"
+_TYPE = "sagemaker:endpoint"
 # The planner's Policy default; AdapterOptions carries no idle tag key (yet).
 SPEC = endpoint_specs.SPEC_NAME
 
@@ -79,13 +79,12 @@ class SageMakerEndpoints:
         self.connection = connection
         self.options = options
         self.idle_tag_key = options.idle_tag_key
+        connection.tag_listings.want(_TYPE, [options.tag_key, options.idle_tag_key])
 
     # -- discovery -------------------------------------------------------------------
 
     def discover(self, target: Target) -> Iterator[Resource]:
-        tagging = self.connection.client("resourcegroupstaggingapi", target)
-        keys = [self.options.tag_key, self.idle_tag_key]
-        tagged = tagged_arns(tagging, "sagemaker:endpoint", keys)
+        tagged = self.connection.tagged(target, _TYPE)
         sagemaker = self.connection.client("sagemaker", target)
         configs: dict[str, Mapping[str, Any]] = {}
         live = [

@@ -14,7 +14,6 @@ from typing import Any
 
 from providers.aws.actions import apply_each, target_of
 from providers.aws.connection import AwsConnection
-from providers.aws.tagging import tagged_arns
 from providers.base import (
     Action,
     AdapterOptions,
@@ -29,6 +28,7 @@ from providers.prices import bundled_price, price_from_tag
 
 SERVICE = "Amazon SageMaker"
 PRICES = "sagemaker_notebook_prices.json"
+_TYPE = "sagemaker:notebook-instance"
 _STATES = {"InService": ResourceState.RUNNING, "Stopped": ResourceState.STOPPED}
 
 
@@ -44,10 +44,10 @@ class SageMakerNotebooks:
     def __init__(self, connection: AwsConnection, options: AdapterOptions) -> None:
         self.connection = connection
         self.options = options
+        connection.tag_listings.want(_TYPE, [options.tag_key])
 
     def discover(self, target: Target) -> Iterator[Resource]:
-        tagging = self.connection.client("resourcegroupstaggingapi", target)
-        listed = tagged_arns(tagging, "sagemaker:notebook-instance", [self.options.tag_key])
+        listed = self.connection.tagged(target, _TYPE)
         if not listed:
             return
         # SageMaker ARNs spell names in lowercase; compare them that way.

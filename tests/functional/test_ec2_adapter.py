@@ -149,3 +149,25 @@ def test_dry_run_changes_nothing(ec2: Any, adapter: Ec2Instances) -> None:
     decisions = [Decision(r, Action.STOP, "off") for r in adapter.discover(TARGET)]
     assert [r.outcome for r in adapter.apply(decisions, True)] == [Outcome.DRY_RUN]
     assert instance_states(ec2)["a"] == "running"
+
+
+def test_discovery_reads_the_next_page_only_when_the_first_is_consumed(
+    ec2: Any, adapter: Ec2Instances
+) -> None:
+    # Memory follows the page, not the fleet: what is terminated while the first page
+    # is being handled is not in the pages read after it.
+    ids = [
+        launch(ec2, Box(f"box-{n}", "t3.medium", {"schedule": "office-hours"})) for n in range(5)
+    ]
+    adapter.page_size = 2
+    stream = iter(adapter.discover(TARGET))
+    first = [next(stream), next(stream)]
+    ec2.terminate_instances(InstanceIds=[i for i in ids if i not in {r.id for r in first}])
+    assert list(stream) == []
+    assert [r.name for r in first] == ["box-0", "box-1"]
+
+
+def test_launch_times_are_zone_aware(ec2: Any, adapter: Ec2Instances) -> None:
+    launch(ec2, Box("tagged", "t3.medium", {"schedule": "office-hours"}))
+    (found,) = adapter.discover(TARGET)
+    assert found.started_at is not None and found.started_at.utcoffset() is not None

@@ -18,6 +18,7 @@ from aws_kit import ACCOUNT, REGION, TARGET, at
 
 from ledger.store import LocalStore
 from providers.aws.sagemaker_endpoints import SageMakerEndpoints
+from providers.aws.tagging import TagListings
 from providers.base import Action, AdapterOptions, Decision, Outcome, ResourceState
 
 ENDPOINT = "llm"
@@ -48,10 +49,10 @@ class FakeAws:
         self.actions.add(action)
 
     # -- tagging
-    def get_resources(self, TagFilters: Any, ResourceTypeFilters: Any, **_: Any) -> Any:
+    def get_resources(self, ResourceTypeFilters: Any, TagFilters: Any = (), **_: Any) -> Any:
         self._record("tag:GetResources")
         tags = [{"Key": "idle-stop", "Value": "2h"}, {"Key": "team", "Value": "ml"}]
-        listed = TagFilters[0]["Key"] in {t["Key"] for t in tags}
+        listed = all(f["Key"] in {t["Key"] for t in tags} for f in TagFilters)
         items = [{"ResourceARN": ARN, "Tags": tags}] if listed else []
         return {"ResourceTagMappingList": items}
 
@@ -120,9 +121,13 @@ class FakeAws:
 class FakeConnection:
     def __init__(self, fake: FakeAws) -> None:
         self.fake = fake
+        self.tag_listings = TagListings()
 
     def client(self, service: str, target: Any) -> FakeAws:
         return self.fake
+
+    def tagged(self, target: Any, resource_type: str) -> dict[str, dict[str, str]]:
+        return self.tag_listings.tagged(target, resource_type, lambda: self.fake)
 
 
 @pytest.fixture
