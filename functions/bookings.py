@@ -67,12 +67,13 @@ def observe(
     state: TargetState,
     at: datetime,
     run_id: str,
+    floor: datetime | None = None,
 ) -> list[dict[str, Any]]:
     """Before planning: resolve what earlier runs left unconfirmed (their intents), then
     close the off-periods of resources that came back without us or vanished."""
     seen = {r.key: r for r in resources}
-    rows = _resolve_intents(seen, discovered_kinds, state, at, run_id)
-    rows += _observed_returns(seen, discovered_kinds, state, at, run_id)
+    rows = _resolve_intents(seen, discovered_kinds, state, at, run_id, floor)
+    rows += _observed_returns(seen, discovered_kinds, state, at, run_id, floor)
     return [row.to_dict() for row in rows]
 
 
@@ -101,12 +102,17 @@ def book_results(
         # A period opens no earlier than the last run (a replayed event cannot backdate a
         # stop) and closes where it was observed, never before it opened (``_booking``).
         at = later(result.at, floor) if result.decision.action in _OFF else result.at
-        rows.append(_book_result(result, intent, state, at, run_id))
+        rows.append(_book_result(result, intent, state, at, run_id, floor))
     return [row.to_dict() for row in rows]
 
 
 def _book_result(
-    result: Result, intent: ActionIntent, state: TargetState, at: datetime, run_id: str
+    result: Result,
+    intent: ActionIntent,
+    state: TargetState,
+    at: datetime,
+    run_id: str,
+    floor: datetime | None,
 ) -> Row:
     key, action = result.resource.key, result.decision.action
     row = _result_row(result, at, run_id)
@@ -124,7 +130,7 @@ def _book_result(
     if period is None:
         detail = _join(result.detail, "was not stopped by offhours: no savings booked")
         return Row(**{**_fields(row), "detail": detail})
-    return Row(**{**_fields(row), **_booking(period, at)})
+    return Row(**{**_fields(row), **_booking(period, at, floor)})
 
 
 def _resolve_intents(
@@ -133,6 +139,7 @@ def _resolve_intents(
     state: TargetState,
     at: datetime,
     run_id: str,
+    floor: datetime | None,
 ) -> list[Row]:
     rows: list[Row] = []
     for key, intent in sorted(state.intents.items()):
@@ -146,14 +153,19 @@ def _resolve_intents(
         if resource.state is ResourceState.TRANSITIONAL:
             continue  # decided once it settles
         del state.intents[key]
-        row = _resolved(resource, intent, state, at, run_id)
+        row = _resolved(resource, intent, state, at, run_id, floor)
         if row is not None:
             rows.append(row)
     return rows
 
 
 def _resolved(
-    resource: Resource, intent: ActionIntent, state: TargetState, at: datetime, run_id: str
+    resource: Resource,
+    intent: ActionIntent,
+    state: TargetState,
+    at: datetime,
+    run_id: str,
+    floor: datetime | None,
 ) -> Row | None:
     """One intent another run left, against what discovery now shows."""
     is_off = resource.state is resource.off_state
@@ -171,7 +183,7 @@ def _resolved(
         period = state.off.pop(resource.key, None)
         if period is None:
             return Row(**base, schedule=intent.schedule, period_start=intent.at)
-        return Row(**{**base, **_booking(period, intent.at)})
+        return Row(**{**base, **_booking(period, intent.at, floor)})
     if not intent.accepted:
         log.info("intent %s %s of run %s not carried out", intent.action, resource.key, how)
         return None
@@ -185,6 +197,7 @@ def _observed_returns(
     state: TargetState,
     at: datetime,
     run_id: str,
+    floor: datetime | None,
 ) -> list[Row]:
     """Close off-periods of resources that came back without us (started by hand) or
     vanished (terminated, untagged), so savings never accrue for time they ran."""
@@ -194,7 +207,7 @@ def _observed_returns(
             continue  # an unresolved action of ours decides this one
         resource = seen.get(key)
         if resource is None and _kind(key) in discovered_kinds:
-            rows.append(_vanished_row(key, state.off.pop(key), at, run_id))
+            rows.append(_vanished_row(key, state.off.pop(key), at, run_id, floor))
         elif resource is not None and resource.state is ResourceState.RUNNING:
             period = state.off.pop(key)
             back = resource.started_at
@@ -207,11 +220,13 @@ def _observed_returns(
                 "observed",
                 "came back outside offhours (started by hand or by another tool)",
             )
-            rows.append(Row(**{**base, **_booking(period, end)}))
+            rows.append(Row(**{**base, **_booking(period, end, floor)}))
     return rows
 
 
-def _vanished_row(key: str, period: OffPeriod, at: datetime, run_id: str) -> Row:
+def _vanished_row(
+    key: str, period: OffPeriod, at: datetime, run_id: str, floor: datetime | None
+) -> Row:
     provider, account, region, kind, resource_id = key.split("/", 4)
     return Row(
         run_id=run_id,
@@ -228,7 +243,7 @@ def _vanished_row(key: str, period: OffPeriod, at: datetime, run_id: str) -> Row
         action="start",
         outcome="observed",
         reason="no longer found (terminated or its schedule tag removed): off-period closed",
-        **_booking(period, at),
+        **_booking(period, at, floor),
     )
 
 
@@ -275,11 +290,16 @@ def _fields(row: Row) -> dict[str, Any]:
     return {name: getattr(row, name) for name in Row.__dataclass_fields__}
 
 
-def _booking(period: OffPeriod, end: datetime) -> dict[str, Any]:
+def _booking(period: OffPeriod, end: datetime, floor: datetime | None = None) -> dict[str, Any]:
+    # A return stamped before the period even began comes from a clock that went back
+    # behind it: the last run's instant is the best bound of when it really happened.
+    # Otherwise the observed instant stands, even behind the last run: that one may be
+    # the skewed clock, and a booking is never stretched to a future instant.
+    if end < period.since:
+        end = later(period.since, floor)
     return {
         "period_start": period.since,
-        # A return observed before the period began (a clock that went back) books 0 h.
-        "period_end": later(end, period.since),
+        "period_end": end,
         "hourly_price": period.hourly_price,
         "currency": period.currency,
         "price_source": period.price_source,

@@ -86,7 +86,7 @@ def run_target(job: Job, target: Target, now: datetime, run_id: str, report: Tar
 
     def finish(state: TargetState) -> None:
         _check_lease(state, target, run_id, now, taken_over=True)
-        rows = observe(resources, kinds, state, now, run_id)
+        rows = observe(resources, kinds, state, now, run_id, floor)
         rows += book_results(report.results, state, floor, run_id)
         _pend(state, ledger_key, rows)
         if state.lease and state.lease.run_id == run_id:
@@ -137,7 +137,7 @@ def _prepare(
         resources = enrich(resources, book)
         report.errors.extend(f"prices: {e}" for e in book.errors)
     ledger_key = object_key(target.provider, target.account, target.region, now, run_id)
-    _pend(state, ledger_key, observe(resources, kinds, state, now, run_id))
+    _pend(state, ledger_key, observe(resources, kinds, state, now, run_id, floor))
     # A wake plans only the named resources and never stops anything; the others keep
     # their pending transitions for the next scheduled run.
     named = [r for r in resources if r.id in job.wake or r.name in job.wake]
