@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable, Mapping
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -129,8 +130,8 @@ def _book_result(
     period = state.off.pop(key, None)
     if period is None:
         detail = _join(result.detail, "was not stopped by offhours: no savings booked")
-        return Row(**{**_fields(row), "detail": detail})
-    return Row(**{**_fields(row), **_booking(period, at, floor)})
+        return replace(row, detail=detail)
+    return replace(row, **_booking(period, at, floor))
 
 
 def _resolve_intents(
@@ -256,9 +257,7 @@ def _result_row(result: Result, at: datetime, run_id: str) -> Row:
 
 
 def _period(intent: ActionIntent, at: datetime) -> OffPeriod:
-    period = intent.period()
-    period.since = at
-    return period
+    return replace(intent.period(), since=at)
 
 
 def _row(
@@ -284,10 +283,6 @@ def _row(
         "currency": price.currency if price else "USD",
         "price_source": price.source if price else "",
     }
-
-
-def _fields(row: Row) -> dict[str, Any]:
-    return {name: getattr(row, name) for name in Row.__dataclass_fields__}
 
 
 def _booking(period: OffPeriod, end: datetime, floor: datetime | None = None) -> dict[str, Any]:
