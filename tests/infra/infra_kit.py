@@ -234,4 +234,4 @@ def skip_unless(path: Path, what: str) -> None:
     import pytest
 
     if not path.exists():
-        pytest.skip(f"{path.relative_to(ROOT)} ({what}) not written yet")
+        pytest.fail(f"{path.relative_to(ROOT)} ({what}) is missing")
