@@ -59,6 +59,7 @@ class LeaseHeld(Exception):
 
 def run_target(job: Job, target: Target, now: datetime, run_id: str, report: TargetReport) -> None:
     key = state_key(target.provider, target.account, target.region)
+    ledger_key = object_key(target.provider, target.account, target.region, now, run_id)
 
     def reload() -> Loaded:
         return load(job.store, key, run_id, lambda: _rebuilt(job, target))
@@ -66,7 +67,7 @@ def run_target(job: Job, target: Target, now: datetime, run_id: str, report: Tar
     for _ in range(RESTARTS):
         loaded = reload()
         try:
-            prepared = _prepare(job, target, now, run_id, loaded, report)
+            prepared = _prepare(job, target, now, run_id, loaded, report, key, ledger_key)
         except LeaseHeld as held:
             report.errors.append(str(held))
             return
@@ -81,7 +82,6 @@ def run_target(job: Job, target: Target, now: datetime, run_id: str, report: Tar
     resources, kinds, decisions = prepared
     floor = loaded.state.last_run
     report.results = _apply(job, target, decisions, report)
-    ledger_key = object_key(target.provider, target.account, target.region, now, run_id)
     report.ledger_key = ledger_key
 
     def finish(state: TargetState) -> None:
@@ -115,7 +115,14 @@ def run_target(job: Job, target: Target, now: datetime, run_id: str, report: Tar
 
 
 def _prepare(
-    job: Job, target: Target, now: datetime, run_id: str, loaded: Loaded, report: TargetReport
+    job: Job,
+    target: Target,
+    now: datetime,
+    run_id: str,
+    loaded: Loaded,
+    report: TargetReport,
+    key: str,
+    ledger_key: str,
 ) -> tuple[list[Resource], set[str], list[Decision]] | None:
     """Steps 1-3; None when another run wrote the state meanwhile."""
     state = loaded.state
@@ -136,7 +143,6 @@ def _prepare(
         book = PriceBook(job.price_sources, now, store=job.store)
         resources = enrich(resources, book)
         report.errors.extend(f"prices: {e}" for e in book.errors)
-    ledger_key = object_key(target.provider, target.account, target.region, now, run_id)
     _pend(state, ledger_key, observe(resources, kinds, state, now, run_id, floor))
     # A wake plans only the named resources and never stops anything; the others keep
     # their pending transitions for the next scheduled run.
@@ -174,11 +180,7 @@ def _prepare(
         floor,
     )
     try:
-        loaded.version = job.store.put_if(
-            state_key(target.provider, target.account, target.region),
-            state.to_json(),
-            loaded.version,
-        )
+        loaded.version = job.store.put_if(key, state.to_json(), loaded.version)
     except Conflict:
         return None
     except StoreError as err:
