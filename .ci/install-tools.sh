@@ -11,6 +11,9 @@
 # the runtime's path, like /var/runtime). Skipped, with a note, when no python3.12 is on
 # the machine (pyenv or PATH); the smoke tests then skip with that reason.
 #
+# A real browser for tests/browser: Debian's chromium (Playwright's own browser downloads
+# are not reachable here), installed with apt-get when the machine lacks one.
+#
 # Idempotent: stamp files record what was installed; a second run with the same pins
 # is a no-op.
 set -euo pipefail
@@ -50,6 +53,22 @@ install_lambda_runtime() {
   echo "$LAMBDA_SPEC" > "$LAMBDA_STAMP"
   echo "installed $LAMBDA_SPEC for $py into $LAMBDA_DIR"
 }
+
+install_chromium() {
+  if command -v chromium >/dev/null || command -v chromium-browser >/dev/null; then
+    return 0
+  fi
+  if [[ "$(id -u)" != 0 ]] || ! command -v apt-get >/dev/null; then
+    echo "no chromium and no root apt-get: install Debian's chromium for tests/browser"
+    return 0
+  fi
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get install -y -q --no-install-recommends chromium >/dev/null \
+    || { apt-get update -q >/dev/null && apt-get install -y -q --no-install-recommends chromium >/dev/null; }
+  echo "installed $(chromium --version)"
+}
+
+install_chromium
 
 if [[ -x "$TOOLS_VENV/bin/checkov" && -f "$STAMP" && "$(cat "$STAMP")" == "$CHECKOV_SPEC" ]]; then
   install_lambda_runtime
