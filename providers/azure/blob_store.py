@@ -20,6 +20,7 @@ AZURITE_ACCOUNT = "devstoreaccount1"
 AZURITE_KEY = (
     "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw=="
 )
+STORAGE_SCOPE = "https://storage.azure.com/.default"
 T = TypeVar("T")
 
 
@@ -144,9 +145,26 @@ def _service(account: str, endpoint_url: str) -> Any:
         return BlobServiceClient.from_connection_string(connection)
     from azure.identity import DefaultAzureCredential
 
-    return BlobServiceClient(
-        f"https://{account}.blob.core.windows.net", credential=DefaultAzureCredential()
-    )
+    credential = DefaultAzureCredential()
+    _check_credential(credential, account)
+    return BlobServiceClient(f"https://{account}.blob.core.windows.net", credential=credential)
+
+
+def _check_credential(credential: Any, account: str) -> None:
+    """Fail at once when no credential is found.
+
+    The blob client's retry policy retries every ``AzureError`` with a 15 s backoff, a
+    credential that cannot find a token included: left to it, a run on a machine without
+    Azure credentials waits about 90 s to say so. The token asked for here is cached by
+    the credential, so the first real request costs nothing more.
+    """
+    from azure.core.exceptions import ClientAuthenticationError
+
+    try:
+        credential.get_token(STORAGE_SCOPE)
+    except ClientAuthenticationError as err:
+        summary = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
+        raise StoreError(f"no Azure credential for {SCHEME}://{account}: {summary}") from err
 
 
 def _account_endpoint(endpoint_url: str) -> str:

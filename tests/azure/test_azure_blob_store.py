@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 
 import pytest
@@ -80,3 +81,13 @@ def test_bad_keys_are_store_errors(store):
     for key in ("", "/abs", "a//b", "a/../b"):
         with pytest.raises(StoreError):
             store.put(key, b"x")
+
+
+def test_no_credential_is_a_store_error_not_a_minute_of_retries(monkeypatch):
+    # Without this check the blob client retries the credential's failure with a 15 s
+    # backoff (about 90 s) before it says anything.
+    for name in [n for n in os.environ if n.startswith(("AZURE_", "IDENTITY_", "MSI_"))]:
+        monkeypatch.delenv(name)
+    monkeypatch.setenv("PATH", "/nonexistent")  # no az / azd / pwsh to ask
+    with pytest.raises(StoreError, match=r"no Azure credential for azblob://acct"):
+        BlobStore("azblob://acct/ledger/offhours")
