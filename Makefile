@@ -3,6 +3,8 @@
 VENV   ?= .venv
 PYTHON ?= python3
 BIN    := $(VENV)/bin
+# Test files run in parallel, each file whole on one worker (its module fixtures once).
+PYTEST_WORKERS ?= 2
 STAMP  := $(VENV)/.installed-stamp
 
 .PHONY: demo test lint typecheck unit install clean bench tools package package-aws package-gcp package-azure
@@ -34,7 +36,7 @@ tools:
 	bash .ci/install-tools.sh
 
 unit: $(STAMP) node_modules/.installed-stamp tools
-	$(BIN)/pytest
+	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadfile
 
 # Each cloud's deployable artefact, with only that cloud's dependencies, in dist/.
 package: package-aws package-gcp package-azure

@@ -1,0 +1,121 @@
+"""The fault suite: a clock that goes back, and prices no arithmetic survives.
+
+The real ``offhours run`` against moto through a fault-injecting proxy.
+
+Every scenario injects its fault, then runs clean until everything is back on (Monday in
+office hours), and holds the outcome to five invariants: (a) no resource in the wrong
+state, (b) no ledger row doubled or lost, (c) booked savings equal the observed off-time times
+the price, to the cent per resource, (d) strict JSON, no period ending before it starts,
+(e) ``offhours ledger verify`` passes.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import timedelta
+from typing import Any
+
+import kit
+from kit import MONDAY, Box, assert_invariants, at, expect, judge
+from scenario import END, STOP, close
+
+
+# -- the clock -----------------------------------------------------------------------------
+def test_clock_going_back_a_week(world: Any) -> None:
+    """The Monday-morning event delivered stamped a week early (a replay, a skewed clock),
+    between two runs in the present."""
+    w = world()
+    w.run(STOP)
+    w.run(at(MONDAY, "07:30"))
+    replay = w.run(at(MONDAY, "08:30") - timedelta(days=7), skewed=True)
+    # At its own "now" (a Monday, 08:30) the fleet must be on, skew or not.
+    replayed = kit.wrong_state(w, replay.at)
+    present = [at(MONDAY, "09:00"), at(MONDAY, "09:30")]
+    close(w, present)
+    # What the replayed run did happened at 07:30, in the present: booking what followed
+    # it or not is the product's choice; anything more or less is a lost or invented hour.
+    assert_invariants(
+        judge(w, present[-1], low=w.truth(skew=False)),
+        {
+            "report": expect("clock went back" in replay.text, "the skew was not reported"),
+            "replayed run": replayed,
+        },
+    )
+
+
+def test_clock_back_after_a_run_a_week_ahead(world: Any) -> None:
+    """A run stamped a week ahead (a skewed host, a mistyped --at) while the fleet is off,
+    then the present at the Monday-morning transition: the issue's fleet that stayed off
+    all morning, because no transition came after the target's last run."""
+    w = world()
+    w.run(STOP)
+    w.run(at(MONDAY, "07:30"))
+    w.run(at(MONDAY, "07:30") + timedelta(days=7), skewed=True)
+    back = w.run(at(MONDAY, "08:30"))
+    off_in_office_hours = kit.wrong_state(w, back.at)
+    close(w, [at(MONDAY, "09:00")])
+    assert_invariants(
+        judge(w, at(MONDAY, "09:00"), low=w.truth(skew=False)),
+        {
+            "report": expect("clock went back" in back.text, "the skew was not reported"),
+            "Monday 08:30": off_in_office_hours,
+        },
+    )
+
+
+# -- poisoned numbers ----------------------------------------------------------------------
+def test_poisoned_hourly_cost(world: Any, tmp_path: Any) -> None:
+    """A price no arithmetic survives (``inf``; ``1e308``, which overflows once multiplied)
+    is a tag problem; the rest of the fleet is scheduled and every output stays finite."""
+    poisoned = {
+        f"poisoned-{price}": Box(
+            f"poisoned-{price}", "t3.medium", {"schedule": "office-hours", "hourly-cost": price}
+        )
+        for price in ("inf", "1e308")
+    }
+    w = world(kit.fleet(extra=poisoned.values()))
+    evening = w.run(STOP)
+    close(w)
+    ids = {box.name: i for i, box in w.boxes.items() if box.name in poisoned}
+    lines = [
+        ln for ln in evening.text.splitlines() if any(n in ln or i in ln for n, i in ids.items())
+    ]
+    try:
+        reasons = [row["x_Reason"] for _, row in w.rows() if row["ResourceName"] in poisoned]
+    except ValueError as err:
+        reasons = [f"unreadable: {err}"]
+    export = w.cli(
+        "ledger", "export", "--from", "2026-11-27", "--to", "2026-11-30", "--format", "jsonl",
+        "--ledger", w.ledger,
+    )  # fmt: skip
+    digest = w.cli(
+        "digest", "--week", "2026-W48", "--preview", str(tmp_path / "d.html"),
+        "--ledger", w.ledger, "--at", END.isoformat(),
+    )  # fmt: skip
+    non_finite = re.compile(r"\b(Infinity|NaN|inf|nan)\b")
+    reported = {
+        n for n, i in ids.items() for ln in lines if (n in ln or i in ln) and "hourly-cost" in ln
+    }
+    try:  # the tag's own value may say "inf": only numbers must be finite
+        exported = [json.loads(ln, parse_constant=kit.reject) for ln in export.stdout.splitlines()]
+    except ValueError as err:
+        exported = [{"error": str(err)}]
+    assert_invariants(
+        judge(w, END),
+        {
+            "plan": expect(len(reported) == 2, f"not tag problems in the output: {lines}"),
+            "ledger": expect(
+                sum("hourly-cost" in reason for reason in reasons) >= 2,
+                f"no tag problem rows: {reasons}",
+            ),
+            "export": expect(
+                export.returncode == 0 and not any("error" in row for row in exported),
+                f"export: exit {export.returncode}, {exported[-1:]}",
+            ),
+            "digest": expect(
+                digest.returncode == 0 and not non_finite.search(digest.stdout),
+                f"digest said: {digest.stdout.strip()[-200:]}{digest.stderr.strip()[-200:]}",
+            ),
+        },
+    )
