@@ -10,10 +10,11 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
-# cloud -> how to connect (``connect(ProviderConfig) -> Connection``)
+# cloud -> how to connect (``connect(ProviderConfig) -> Connection``). Its keys, in this
+# order, are the clouds offhours knows (``clouds()``).
 CONNECTIONS: dict[str, str] = {
-    "gcp": "providers.gcp.connection:connect",
     "aws": "providers.aws.connection:connect",
+    "gcp": "providers.gcp.connection:connect",
     "azure": "providers.azure.connection:connect",
 }
 
@@ -56,6 +57,11 @@ PRICE_SOURCES: dict[str, str] = {
     "gcp": "providers.gcp.billing_catalog:from_connection",
     "azure": "providers.azure.retail_prices:from_connection",
 }
+
+
+def clouds() -> tuple[str, ...]:
+    """Every cloud of the registry, in its order: what settings, the CLI and the demo offer."""
+    return tuple(CONNECTIONS)
 
 
 def load(path: str) -> Any:
