@@ -23,7 +23,7 @@ locals {
     OFFHOURS_AZURE_SUBSCRIPTIONS                      = join(",", local.subscriptions)
     OFFHOURS_TAG_KEY                                  = var.tag_key
     OFFHOURS_DEFAULT_TZ                               = var.default_timezone
-    OFFHOURS_PROTECTED                                = var.protected_tags
+    OFFHOURS_PROTECTED                                = join(",", [for key, values in var.protected_tags : "${key}=${join("|", values)}"])
     OFFHOURS_DRY_RUN                                  = tostring(var.dry_run)
     AzureFunctionsJobHost__logging__logLevel__default = var.log_level == "DEBUG" ? "Debug" : "Information"
     # Weekly digest over SMTP; the password is a Key Vault reference, never a literal.
