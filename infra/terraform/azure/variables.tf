@@ -73,6 +73,17 @@ variable "default_timezone" {
   default     = "UTC"
 }
 
+variable "action_scopes" {
+  description = "Resource groups (/subscriptions/<id>/resourceGroups/<name>) where offhours may change resources: deallocate and start VMs, scale scale sets and AKS node pools, stop and start ML compute instances and AKS clusters. Empty = every scheduled subscription. Reads stay subscription-wide, so discovery still lists (and reports) everything."
+  type        = list(string)
+  default     = []
+
+  validation {
+    condition     = alltrue([for s in var.action_scopes : can(regex("^/subscriptions/[0-9A-Fa-f-]{36}/resourceGroups/[^/]+$", s))])
+    error_message = "action_scopes: resource group IDs, /subscriptions/<subscription id>/resourceGroups/<name>."
+  }
+}
+
 variable "protected_tags" {
   description = "Never touch resources with these tags: key => values (keys and values compared ignoring case and surrounding spaces)."
   type        = map(list(string))
