@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from subjects import GCP_REGION, PROJECT, REGION, SUB, SUBJECTS, Subject
+from subjects import GCP_REGION, NO_SUBJECT_YET, PROJECT, REGION, SUB, SUBJECTS, Subject
 
 import providers
 from ledger.store import LocalStore
@@ -101,6 +101,8 @@ REGISTERED = [(cloud, kind) for cloud, kinds in providers.KINDS.items() for kind
 
 
 def subject_for(request: pytest.FixtureRequest, cloud: str, kind: str) -> Subject:
+    if (cloud, kind) in NO_SUBJECT_YET:
+        pytest.skip(f"{cloud}:{kind} has no contract subject yet: {NO_SUBJECT_YET[(cloud, kind)]}")
     if (cloud, kind) not in SUBJECTS:
         pytest.fail(f"no contract subject for {cloud}:{kind} (tests/contract/subjects.py)")
     world = request.getfixturevalue(f"{cloud}_world")
