@@ -81,7 +81,7 @@ def test_settings_parse_the_set_and_name_the_setting() -> None:
     assert Settings.from_sources({}, {"OFFHOURS_PROTECTED": ""}).protected_tags() == DEFAULT
     custom = Settings.from_sources({"protected": "tier=critical"}, {})
     assert custom.policy().protected == ProtectedTags.of({"tier": ["critical"]})
-    with pytest.raises(ConfigError, match="^protected: 'tier' is not KEY"):
+    with pytest.raises(ConfigError, match=r"^protected: 'tier' is not KEY"):
         Settings.from_sources({"protected": "tier"}, {})
 
 
