@@ -112,12 +112,11 @@ class Settings:
         for name, least in (("batch_size", 1), ("max_workers", 1), ("grace_minutes", 0)):
             if getattr(self, name) < least:
                 raise ConfigError(f"{name}: {getattr(self, name)} is below {least}")
-        unknown = [p for p in self.providers if p not in providers.clouds()]
-        if unknown:
-            raise ConfigError(
-                f"providers: unknown cloud(s) {', '.join(map(repr, unknown))} "
-                f"(choose from {', '.join(providers.clouds())})"
-            )
+        for name in self.providers:
+            if name not in providers.clouds():
+                raise ConfigError(
+                    f"unknown provider {name!r} (choose from {', '.join(providers.clouds())})"
+                )
         if "aws" in self.providers:
             _check_regions(self.aws_regions)
 
