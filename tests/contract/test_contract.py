@@ -22,7 +22,7 @@ from collections.abc import Sequence
 
 import pytest
 from contract_kit import NOW, REGISTERED, adapter_for, subject_for
-from subjects import Subject
+from subjects import SUBJECTS, Subject
 
 from providers.base import Action, Decision, Outcome, Resource, ResourceState, Result
 
@@ -89,24 +89,24 @@ def apply(subject: Subject, resource: Resource, action: Action) -> Result:
 
 
 def cases(case: str, only: str = "") -> list[object]:
-    """Every registered kind for ``case`` (those with the ``only`` trait), with strict
-    xfail on the pending ones."""
+    """Every registered kind for ``case`` (those whose subject has the ``only`` trait), with
+    strict xfail on the pending ones. A kind with no subject yet stays in, and skips."""
     params: list[object] = []
     for cloud, kind in REGISTERED:
+        subject = SUBJECTS.get((cloud, kind))
+        if only and subject is not None and not getattr(subject, only):
+            continue
         marks = []
         if (case, cloud, kind) in PENDING:
             marks.append(pytest.mark.xfail(strict=True, reason=UNIFIED))
-        params.append(pytest.param((cloud, kind, only), id=f"{cloud}-{kind}", marks=marks))
+        params.append(pytest.param((cloud, kind), id=f"{cloud}-{kind}", marks=marks))
     return params
 
 
 @pytest.fixture
 def chosen(request: pytest.FixtureRequest) -> Subject:
-    cloud, kind, only = request.param
-    subject = subject_for(request, cloud, kind)
-    if only and not getattr(subject, only):
-        pytest.skip(f"{cloud}:{kind} is not {only.replace('_', ' ')}")
-    return subject
+    cloud, kind = request.param
+    return subject_for(request, cloud, kind)
 
 
 @pytest.mark.parametrize("chosen", cases("discover"), indirect=True)
