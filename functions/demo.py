@@ -26,11 +26,12 @@ from typing import Any
 from functions.settings import Settings
 from ledger.store import LocalStore
 from ledger.summary import ResourceSavings, window_summary
+from providers import clouds as registered_clouds
 
 DEFAULT_WEEK = "2026-11-16"  # a Monday; the demo is deterministic
 STEP = timedelta(minutes=15)
 DEMO_TZ = "Europe/London"
-PROVIDERS = ("aws", "gcp", "azure")
+PROVIDERS = registered_clouds()
 
 
 @dataclass

@@ -32,6 +32,8 @@ from ledger.showback import Showback
 from ledger.store import ObjectStore
 from ledger.summary import ResourceSavings, window_summary
 from providers.base import Resource
+from providers.protected import DEFAULT_TEXT as DEFAULT_PROTECTED
+from providers.protected import ProtectedTags, ProtectedTagsError
 
 ENV_PREFIX = "OFFHOURS_DIGEST_"
 CHART_CID = "daily-savings@offhours"
@@ -49,7 +51,8 @@ class DigestError(ValueError):
 class DigestSettings:
     """Settings of the digest job: flag > ``OFFHOURS_DIGEST_<NAME>`` > default
     (``ledger`` and ``store_endpoint_url`` also read ``OFFHOURS_LEDGER`` /
-    ``OFFHOURS_STORE_ENDPOINT_URL``, ``tz`` also ``OFFHOURS_DEFAULT_TZ``)."""
+    ``OFFHOURS_STORE_ENDPOINT_URL``, ``tz`` also ``OFFHOURS_DEFAULT_TZ``, ``protected``
+    also ``OFFHOURS_PROTECTED``)."""
 
     ledger: str = "./offhours-ledger"
     store_endpoint_url: str = ""
@@ -58,6 +61,8 @@ class DigestSettings:
     owner_key: str = "owner"
     group_tags: tuple[str, ...] = ("team", "project", "cost-center", "owner")
     schedule_key: str = "schedule"
+    # The scheduler's protected set (``OFFHOURS_PROTECTED``): never offered as opportunities.
+    protected: str = ""
     opportunity_schedule: str = "office-hours"
     recipients: str = ""  # YAML mapping file (functions/mail.py: Recipients)
     to: tuple[str, ...] = ()  # overall digest recipients when the file names none
@@ -82,6 +87,7 @@ class DigestSettings:
             "ledger": "OFFHOURS_LEDGER",
             "store_endpoint_url": "OFFHOURS_STORE_ENDPOINT_URL",
             "tz": "OFFHOURS_DEFAULT_TZ",
+            "protected": "OFFHOURS_PROTECTED",
         }
         for f in fields(cls):
             value = env.get(ENV_PREFIX + f.name.upper()) or env.get(fallbacks.get(f.name, ""))
@@ -111,9 +117,16 @@ class DigestSettings:
                 raise DigestError(f"digest setting {f.name}: {value!r} is not a {kind}") from err
         settings = cls(**values)
         zone(settings.tz)
+        settings.protected_tags()
         if settings.transport not in ("ses", "smtp"):
             raise DigestError(f"digest transport {settings.transport!r}: use ses or smtp")
         return settings
+
+    def protected_tags(self) -> ProtectedTags:
+        try:
+            return ProtectedTags.parse(self.protected.strip() or DEFAULT_PROTECTED)
+        except ProtectedTagsError as err:
+            raise DigestError(f"digest setting protected: {err}") from err
 
 
 def zone(name: str) -> ZoneInfo:
@@ -340,7 +353,10 @@ def compose(
     hours = window.hours
     resources = inventory if inventory is not None else inventory_resources(store)
     opportunities = find_opportunities(
-        resources, office_hours_per_week(settings.opportunity_schedule), settings.schedule_key
+        resources,
+        office_hours_per_week(settings.opportunity_schedule),
+        settings.schedule_key,
+        settings.protected_tags(),
     )
     recipients = recipients or Recipients()
     dims = _dimensions(settings, items)

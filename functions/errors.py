@@ -1,10 +1,16 @@
 """One line for an error the command line did not expect, and the exit code it gets.
 
-The cause is named by its type, never imported here: this module must load on an install
-that lacks the SDK that raised it.
+Each cloud's package says which of its SDK's errors are about the caller's setup
+(``providers.caller_errors()``); this module must load on an install that lacks the SDK
+that raised it, so it imports none.
 """
 
 from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from providers import CallerError
 
 # Which extra brings a missing top-level module (``pip install 'offhours[EXTRA]'``).
 EXTRAS = {
@@ -19,27 +25,9 @@ EXTRAS = {
     "rich": "cli",
 }
 
-_HINTS = {
-    "NoCredentialsError": "no AWS credentials found: set AWS_PROFILE or AWS_ACCESS_KEY_ID, "
-    "or run in a role",
-    "NoRegionError": "no AWS region: pass --region (or set AWS_DEFAULT_REGION)",
-    "DefaultCredentialsError": "no Google credentials found: run "
-    "`gcloud auth application-default login` or set GOOGLE_APPLICATION_CREDENTIALS",
-    "RefreshError": "Google credentials were refused",
-    "ClientAuthenticationError": "Azure refused the credentials",
-    "CredentialUnavailableError": "no Azure credentials found: run `az login` or set "
-    "AZURE_CLIENT_ID/AZURE_TENANT_ID/AZURE_CLIENT_SECRET",
-    "EndpointConnectionError": "cannot reach the cloud endpoint",
-}
-# Problems with the caller's environment (exit 2), not with the run (exit 1).
-_USAGE = {
-    "NoCredentialsError",
-    "NoRegionError",
-    "DefaultCredentialsError",
-    "CredentialUnavailableError",
-    "ModuleNotFoundError",
-    "ScheduleError",
-}
+# Problems with the caller's environment (exit 2), not with the run (exit 1), besides the
+# clouds' own (``providers.caller_errors()``).
+_USAGE = {"ModuleNotFoundError", "ScheduleError"}
 
 
 def describe(err: BaseException) -> tuple[str, int]:
@@ -49,13 +37,23 @@ def describe(err: BaseException) -> tuple[str, int]:
     if isinstance(err, OSError) and err.filename and err.strerror:
         return f"cannot write or read {err.filename}: {err.strerror}", 2
     text = " ".join(str(err).split())
-    hint = _HINTS.get(name)
+    known = _caller_error(err)
+    hint = known.hint if known else None
     message = f"{hint}: {text}" if hint and text else hint or f"{name}: {text or 'failed'}"
     if name == "ScheduleError":
         message = f"schedule catalog: {text}"
     if name == "LedgerReadError":  # a damaged ledger object, named in the message
         return text, 1
-    return f"{message} (rerun with --verbose for details)", 2 if name in _USAGE else 1
+    usage = name in _USAGE or bool(known and known.usage)
+    return f"{message} (rerun with --verbose for details)", 2 if usage else 1
+
+
+def _caller_error(err: BaseException) -> CallerError | None:
+    """What the cloud packages know about this error type (the most specific match)."""
+    import providers
+
+    known = providers.caller_errors()
+    return next((known[t] for t in type(err).__mro__ if t in known), None)
 
 
 def missing_module(err: ModuleNotFoundError) -> str:

@@ -22,16 +22,15 @@ Pure: no clock, no I/O, no SDK. The rules (DESIGN.md, schedule semantics):
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 import schedules
 from providers.base import Action, Decision, Resource, ResourceState
 from providers.prices import PRICE_TAG, PriceTagError, parse_hourly
+from providers.protected import DEFAULT as DEFAULT_PROTECTED
+from providers.protected import ProtectedTags
 
-DEFAULT_PROTECTED: Mapping[str, frozenset[str]] = {
-    "environment": frozenset({"prod", "production"}),
-}
 _LOOKBACK = timedelta(days=8)
 
 
@@ -41,7 +40,7 @@ class Policy:
     override_key: str = "schedule-override"
     idle_tag_key: str = "idle-stop"
     hibernate_tag_key: str = "offhours-hibernate"
-    protected: Mapping[str, frozenset[str]] = field(default_factory=lambda: DEFAULT_PROTECTED)
+    protected: ProtectedTags = DEFAULT_PROTECTED
     grace: timedelta = timedelta(minutes=60)
     max_stop_share: float = 1.0
     force: bool = False
@@ -122,10 +121,9 @@ def _decide(
 def _refusal(resource: Resource, policy: Policy) -> str:
     if resource.unmanaged_reason:
         return resource.unmanaged_reason
-    for key, values in policy.protected.items():
-        value = resource.tags.get(key)
-        if value is not None and value.lower() in values:
-            return f"protected: {key}={value}"
+    protected = policy.protected.reason(resource.tags)
+    if protected:
+        return protected
     if resource.state is ResourceState.TRANSITIONAL:
         return "in a transitional state: the next run decides"
     return ""

@@ -15,11 +15,13 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
+import providers
 from functions import display
 from functions.cli import UsageError, instant
 from functions.reconcile import RunReport, TargetReport, reconcile
 from functions.settings import ConfigError, Settings
 from ledger.store import ObjectStore
+from providers.protected import DEFAULT_TEXT as DEFAULT_PROTECTED
 
 PLAN_COLUMNS = ("TARGET", "KIND", "RESOURCE", "NAME", "STATE", "ACTION", "OUTCOME", "REASON")
 NAME_WIDTH = 32
@@ -32,7 +34,9 @@ def add_settings_flags(parser: argparse.ArgumentParser) -> None:
     """Flags every job shares; each maps to a Settings field (flag > env > file)."""
     group = parser.add_argument_group("settings (flag > OFFHOURS_* env var > --config file)")
     group.add_argument("--config", help="YAML file of settings")
-    group.add_argument("--provider", dest="providers", help="clouds: aws,gcp,azure")
+    group.add_argument(
+        "--provider", dest="providers", help=f"clouds: {','.join(providers.clouds())}"
+    )
     group.add_argument("--ledger", help="ledger location: a path, s3://, gs:// or azblob://")
     group.add_argument("--region", dest="aws_regions", help="AWS regions (comma-separated)")
     group.add_argument("--account", dest="aws_accounts", help="AWS account ids")
@@ -43,7 +47,9 @@ def add_settings_flags(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--tz", dest="default_tz", help="default time zone for schedules")
     group.add_argument("--catalog", help="extra schedule catalog directories")
     group.add_argument("--kinds", help="only these kinds (e.g. ec2,rds)")
-    group.add_argument("--protected", help="never-touch tags, e.g. environment=prod|production")
+    group.add_argument(
+        "--protected", help=f"never-touch tags (KEY[|KEY]=VALUE[|VALUE],...; {DEFAULT_PROTECTED})"
+    )
     group.add_argument("--grace-minutes", help="minutes a box started by hand may run (60)")
     group.add_argument("--max-stop-share", help="most of the fleet one run may stop, 0-1 (1.0)")
     group.add_argument("--batch-size", help="resources per API call (200)")

@@ -15,8 +15,11 @@ from math import isfinite
 from pathlib import Path
 from typing import Any
 
-from functions.planner import DEFAULT_PROTECTED, Policy
+import providers
+from functions.planner import Policy
 from providers.base import ProviderConfig
+from providers.protected import DEFAULT_TEXT as DEFAULT_PROTECTED
+from providers.protected import ProtectedTags, ProtectedTagsError
 
 ENV_PREFIX = "OFFHOURS_"
 
@@ -38,8 +41,9 @@ class Settings:
     tag_key: str = "schedule"
     override_key: str = "schedule-override"
     idle_tag_key: str = "idle-stop"
-    # "environment=prod|production,tier=critical": never touch resources with these tags.
-    protected: str = "environment=prod|production"
+    # "environment|env=prod|production,tier=critical": never touch resources with these
+    # tags (keys and values compared trimmed and case-insensitively; providers/protected.py).
+    protected: str = DEFAULT_PROTECTED
     default_tz: str = "UTC"
     catalog: tuple[str, ...] = ()
     kinds: tuple[str, ...] = ()
@@ -108,29 +112,27 @@ class Settings:
         for name, least in (("batch_size", 1), ("max_workers", 1), ("grace_minutes", 0)):
             if getattr(self, name) < least:
                 raise ConfigError(f"{name}: {getattr(self, name)} is below {least}")
+        for name in self.providers:
+            if name not in providers.clouds():
+                raise ConfigError(
+                    f"unknown provider {name!r} (choose from {', '.join(providers.clouds())})"
+                )
         if "aws" in self.providers:
             _check_regions(self.aws_regions)
 
-    def protected_tags(self) -> dict[str, frozenset[str]]:
-        if not self.protected.strip():
-            return {}
-        result: dict[str, frozenset[str]] = {}
-        for item in self.protected.split(","):
-            key, sep, values = item.partition("=")
-            if not sep or not key.strip() or not values.strip():
-                raise ConfigError(
-                    f"protected: {item!r} is not KEY=VALUE[|VALUE...] "
-                    "(example: environment=prod|production)"
-                )
-            result[key.strip()] = frozenset(v.strip().lower() for v in values.split("|"))
-        return result
+    def protected_tags(self) -> ProtectedTags:
+        """The protected set; an empty setting means the default, never "nothing"."""
+        try:
+            return ProtectedTags.parse(self.protected.strip() or DEFAULT_PROTECTED)
+        except ProtectedTagsError as err:
+            raise ConfigError(f"protected: {err}") from err
 
     def policy(self) -> Policy:
         return Policy(
             tag_key=self.tag_key,
             override_key=self.override_key,
             idle_tag_key=self.idle_tag_key,
-            protected=self.protected_tags() if self.protected else DEFAULT_PROTECTED,
+            protected=self.protected_tags(),
             grace=timedelta(minutes=self.grace_minutes),
             max_stop_share=self.max_stop_share,
             force=self.force,
@@ -159,7 +161,9 @@ class Settings:
             ),
         }
         if provider not in by_cloud:
-            raise ConfigError(f"unknown provider {provider!r} (choose from aws, gcp, azure)")
+            raise ConfigError(
+                f"unknown provider {provider!r} (choose from {', '.join(providers.clouds())})"
+            )
         return by_cloud[provider]
 
     def replace(self, **changes: Any) -> Settings:

@@ -26,6 +26,8 @@ from typing import Any
 from ledger.record import iso, parse_iso
 from ledger.store import ObjectStore
 from providers.base import Price, Resource, ResourceState, Target
+from providers.protected import DEFAULT as DEFAULT_PROTECTED
+from providers.protected import ProtectedTags
 
 ROOT = "inventory/v1/"
 HOURS_PER_WEEK = 168.0
@@ -178,28 +180,20 @@ def _gpu_notebook_reason(resource: Resource) -> str:
     return ""
 
 
-def _protected(resource: Resource, protected: Mapping[str, frozenset[str]]) -> bool:
-    tags = {k: str(v).lower() for k, v in resource.tags.items()}
-    return any(tags.get(key) in values for key, values in protected.items())
-
-
 def find_opportunities(
     resources: Iterable[Resource],
     running_hours_per_week: float,
     schedule_key: str = "schedule",
-    protected: Mapping[str, frozenset[str]] | None = None,
+    protected: ProtectedTags = DEFAULT_PROTECTED,
 ) -> list[Opportunity]:
     """Running resources with no ``schedule_key`` tag that look like non-production or are
     GPU notebooks, with what a schedule running ``running_hours_per_week`` would save."""
-    guard = (
-        protected if protected is not None else {"environment": frozenset({"prod", "production"})}
-    )
     off_hours = max(0.0, HOURS_PER_WEEK - running_hours_per_week)
     found: dict[str, Opportunity] = {}
     for resource in resources:
         if resource.state is not ResourceState.RUNNING or schedule_key in resource.tags:
             continue
-        if resource.unmanaged_reason or _protected(resource, guard):
+        if resource.unmanaged_reason or protected.match(resource.tags):
             continue
         why = _gpu_notebook_reason(resource) or _non_prod_reason(resource)
         if not why:

@@ -8,12 +8,13 @@ package for one cloud never imports another cloud's SDK. A new kind is one modul
 from __future__ import annotations
 
 import importlib
-from typing import Any
+from typing import Any, NamedTuple
 
-# cloud -> how to connect (``connect(ProviderConfig) -> Connection``)
+# cloud -> how to connect (``connect(ProviderConfig) -> Connection``). Its keys, in this
+# order, are the clouds offhours knows (``clouds()``).
 CONNECTIONS: dict[str, str] = {
-    "gcp": "providers.gcp.connection:connect",
     "aws": "providers.aws.connection:connect",
+    "gcp": "providers.gcp.connection:connect",
     "azure": "providers.azure.connection:connect",
 }
 
@@ -56,6 +57,43 @@ PRICE_SOURCES: dict[str, str] = {
     "gcp": "providers.gcp.billing_catalog:from_connection",
     "azure": "providers.azure.retail_prices:from_connection",
 }
+
+
+# cloud -> the SDK errors that say something about the caller's setup (``caller_errors()
+# -> {error type: CallerError}``), so the CLI names them without matching class names.
+ERRORS: dict[str, str] = {
+    "aws": "providers.aws.errors:caller_errors",
+    "gcp": "providers.gcp.errors:caller_errors",
+    "azure": "providers.azure.errors:caller_errors",
+}
+
+
+class CallerError(NamedTuple):
+    """How the command line reports one SDK error type: a hint, and whether it is the
+    caller's setup (exit 2) rather than a failed run (exit 1)."""
+
+    hint: str
+    usage: bool
+
+
+def caller_errors() -> dict[type[BaseException], CallerError]:
+    """Every cloud's caller errors, from the clouds whose package and SDK are installed
+    (a function package carries one cloud only)."""
+    found: dict[type[BaseException], CallerError] = {}
+    for cloud in clouds():
+        try:
+            errors = load(ERRORS[cloud])
+        except ModuleNotFoundError as err:
+            if err.name != f"providers.{cloud}" and err.name != ERRORS[cloud].split(":")[0]:
+                raise
+            continue
+        found.update(errors())
+    return found
+
+
+def clouds() -> tuple[str, ...]:
+    """Every cloud of the registry, in its order: what settings, the CLI and the demo offer."""
+    return tuple(CONNECTIONS)
 
 
 def load(path: str) -> Any:

@@ -95,7 +95,7 @@ def test_wake_starts_a_stopped_resource(
     ("args", "message"),
     [
         (("plan", "--at", "2026-11-23T20:00:00"), "has no UTC offset"),
-        (("plan", "--protected", "environment"), "protected: 'environment' is not KEY=VALUE"),
+        (("plan", "--protected", "environment"), "protected: 'environment' is not KEY[|KEY"),
         (("plan", "--provider", "oracle"), "unknown provider 'oracle'"),
         (("explain", "nobody", "--region", "eu-west-1"), "no resource 'nobody'"),
         (("ledger", "show", "--since", "yesterday"), "is not a date"),

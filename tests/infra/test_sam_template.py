@@ -40,7 +40,8 @@ def test_safe_defaults(template: dict) -> None:
     params = template["Parameters"]
     assert params["DryRun"]["Default"] == "true"
     assert params["TagKey"]["Default"] == "schedule"
-    assert params["ProtectedTags"]["Default"] == "environment=prod|production"
+    assert params["ProtectedTagKeys"]["Default"] == "environment,env,stage"
+    assert params["ProtectedTagValues"]["Default"] == "prod,production"
     assert params["AccountsSource"]["AllowedValues"] == ["this-account", "list", "organizations"]
     assert params["ScheduleMinutes"]["Default"] == 15
     assert params["EnableStepFunctions"]["Default"] == "false"

@@ -10,6 +10,7 @@ import pytest
 from infra_kit import ROOT, TEMPLATE, Resolver, blocks, load_cfn, load_hcl
 
 from functions.settings import Settings
+from providers.protected import DEFAULT as DEFAULT_PROTECTED
 
 FULL = {"SenderEmail": "offhours@example.com", "DigestRecipients": "finops@example.com"}
 
@@ -80,7 +81,7 @@ def test_default_deployment_parses() -> None:
     assert settings.providers == ("aws",)
     assert settings.ledger.startswith("s3://") and settings.ledger.endswith("/offhours")
     assert settings.aws_regions == ("eu-west-1",)
-    assert settings.protected_tags() == {"environment": frozenset({"prod", "production"})}
+    assert settings.protected_tags() == DEFAULT_PROTECTED
 
 
 def test_digest_environment_parses() -> None:

@@ -137,3 +137,37 @@ def test_azure_role_is_read_from_the_role_file() -> None:
     main = (TERRAFORM / "azure" / "main.tf").read_text()
     assert 'jsondecode(file("${path.module}/../../azure/offhours-role.json"))' in main
     assert "azurerm_role_assignment" in main and "/subscriptions/" in main
+
+
+def test_azure_action_scopes_grant_the_changes_on_resource_groups_only() -> None:
+    """Without action_scopes: the whole role on each subscription. With them: the reads
+    on each subscription and the rest of the role file on those resource groups only."""
+    import json
+
+    from infra_kit import load_hcl
+
+    main = load_hcl(TERRAFORM / "azure" / "main.tf")
+    locals_ = {k: v for entry in main["locals"] for k, v in entry.items()}
+    resources = {
+        (kind, name): body
+        for entry in main["resource"]
+        for kind, named in entry.items()
+        for name, body in named.items()
+    }
+    assert locals_["scoped_changes"] == "${length(var.action_scopes) > 0}"
+    reads = 'for a in local.role_file.Actions : a if endswith(lower(a), "/read")'
+    changes = 'for a in local.role_file.Actions : a if !endswith(lower(a), "/read")'
+    assert reads in locals_["read_actions"] and changes in locals_["change_actions"]
+    whole = resources[("azurerm_role_definition", "offhours")]["permissions"][0]["actions"]
+    assert whole == "${local.scoped_changes ? local.read_actions : local.role_file.Actions}"
+    part = resources[("azurerm_role_definition", "offhours_changes")]
+    assert part["permissions"][0]["actions"] == "${local.change_actions}"
+    scoped = resources[("azurerm_role_assignment", "offhours_changes")]
+    assert scoped["for_each"] == "${local.scoped_changes ? toset(var.action_scopes) : toset([])}"
+    everywhere = resources[("azurerm_role_assignment", "offhours")]
+    assert everywhere["for_each"] == "${toset(local.scopes)}"
+    # The split loses nothing: every action of the role file is a read or a change.
+    actions = json.loads((ROOT / "infra/azure/offhours-role.json").read_text())["Actions"]
+    writes = [a for a in actions if not a.lower().endswith("/read")]
+    assert writes and len(writes) < len(actions)
+    assert "Microsoft.Compute/virtualMachineScaleSets/write" in writes

@@ -141,3 +141,34 @@ def test_aws_example_plans_against_moto(aws_plan: dict) -> None:
     package = resources["module.offhours.aws_s3_object.scheduler_package"]
     assert package["key"] == scheduler["s3_key"]
     assert not [a for a in resources if "aws_sfn_state_machine" in a]  # Step Functions off
+
+
+@needs_terraform
+@needs_aws_provider
+def test_aws_example_denies_changes_to_protected_resources(aws_plan: dict) -> None:
+    """The deny document as terraform renders it, evaluated: a stop of a schedule-tagged
+    instance tagged Environment=PROD is denied, from the same set the function skips."""
+    from iam_eval import Request, decide
+
+    from providers.protected import DEFAULT, ProtectedTags
+
+    resources = planned(aws_plan)
+    denies = json.loads(resources["module.offhours.aws_iam_policy.protected"]["policy"])
+    # The allows depend on the bucket the plan has yet to create: the policy file's own.
+    from test_iam_policies import VALUES, policy_text, render
+
+    allows = render(policy_text(), {**VALUES, "TagKey": "schedule", "IdleTagKey": "idle-stop"})
+    instance = "arn:aws:ec2:eu-west-1:123456789012:instance/i-0abc"
+    stop = Request("ec2:StopInstances", instance, {"schedule": "office-hours"})
+    prod = Request("ec2:StopInstances", instance, {"schedule": "x", "Environment": "PROD"})
+    assert decide([allows], prod) == "allow"  # the allows alone would let it through
+    assert decide([allows, denies], stop) == "allow"
+    assert decide([allows, denies], prod) == "explicit deny"
+    rules = {
+        key.removeprefix("aws:ResourceTag/"): values
+        for s in denies["Statement"]
+        for key, values in s["Condition"]["StringEqualsIgnoreCase"].items()
+    }
+    assert ProtectedTags.of(rules) == DEFAULT
+    attachment = resources["module.offhours.aws_iam_role_policy_attachment.protected"]
+    assert attachment is not None  # role and ARN are known only after apply

@@ -44,7 +44,7 @@ resource "aws_lambda_function" "scheduler" {
 
   tags = var.tags
 
-  depends_on = [aws_iam_role_policy.scheduler_run]
+  depends_on = [aws_iam_role_policy.scheduler_run, aws_iam_role_policy_attachment.protected]
 }
 
 resource "aws_lambda_function_event_invoke_config" "scheduler" {

@@ -55,6 +55,53 @@ locals {
   })
 }
 
+# Explicit denies on the protected tags (var.protected_tags, the set the scheduler skips):
+# defence in depth under offhours' own check. One statement per key, since conditions on
+# several keys in one statement would all have to hold; the actions are every change the
+# policy file grants on a tagged resource. Tag keys in IAM conditions ignore case, and
+# StringEqualsIgnoreCase makes the values ignore it too. A managed policy: a role's inline
+# policies share one 10,240-character quota. template.yaml and member-role.yaml carry the
+# same denies (ProtectedTagsPolicy); tests/infra checks all three.
+locals {
+  # From the file as written: its actions carry no placeholder, so they are known at plan.
+  protected_actions = sort(distinct(flatten([
+    for s in jsondecode(file("${path.module}/../../aws/offhours-policy.json")).Statement : s.Action
+    if length(regexall("aws:(Resource|Request)Tag/", jsonencode(try(s.Condition, {})))) > 0
+  ])))
+  protected_keys = sort(keys(var.protected_tags))
+}
+
+data "aws_iam_policy_document" "protected" {
+  dynamic "statement" {
+    for_each = var.protected_tags
+
+    content {
+      sid       = "DenyProtectedTag${index(local.protected_keys, statement.key) + 1}"
+      effect    = "Deny"
+      actions   = local.protected_actions
+      resources = ["*"]
+
+      condition {
+        test     = "StringEqualsIgnoreCase"
+        variable = "aws:ResourceTag/${statement.key}"
+        values   = statement.value
+      }
+    }
+  }
+}
+
+resource "aws_iam_policy" "protected" {
+  name_prefix = "${var.name}-protected-"
+  description = "offhours never changes resources tagged as protected"
+  policy      = data.aws_iam_policy_document.protected.json
+  tags        = var.tags
+}
+
+resource "aws_iam_role_policy_attachment" "protected" {
+  role       = aws_iam_role.scheduler.name
+  policy_arn = aws_iam_policy.protected.arn
+}
+
 # Stack plumbing (logs, metrics, failure queue): not in offhours-policy.json.
 data "aws_iam_policy_document" "scheduler_run" {
   statement {

@@ -32,7 +32,7 @@ locals {
     OFFHOURS_TAG_KEY             = var.tag_key
     OFFHOURS_IDLE_TAG_KEY        = var.idle_tag_key
     OFFHOURS_DEFAULT_TZ          = var.default_timezone
-    OFFHOURS_PROTECTED           = var.protected_tags
+    OFFHOURS_PROTECTED           = join(",", [for key, values in var.protected_tags : "${key}=${join("|", values)}"])
     OFFHOURS_DRY_RUN             = tostring(var.dry_run)
     OFFHOURS_AWS_REGIONS         = join(",", length(var.regions) > 0 ? var.regions : [local.region])
     OFFHOURS_AWS_ACCOUNTS        = var.accounts_source == "list" ? join(",", var.accounts) : ""
@@ -46,6 +46,7 @@ locals {
     LOG_LEVEL                    = var.log_level
     OFFHOURS_LEDGER              = local.ledger_url
     OFFHOURS_DIGEST_TZ           = var.digest_timezone
+    OFFHOURS_PROTECTED           = local.scheduler_env.OFFHOURS_PROTECTED
     OFFHOURS_DIGEST_TRANSPORT    = "ses"
     OFFHOURS_DIGEST_SENDER       = var.sender_email
     OFFHOURS_DIGEST_TO           = join(",", var.digest_recipients)

@@ -39,9 +39,22 @@ variable "default_timezone" {
 }
 
 variable "protected_tags" {
-  description = "Never touch resources with these tags: KEY=VALUE|VALUE, comma-separated."
-  type        = string
-  default     = "environment=prod|production"
+  description = "Never touch resources with these tags: key => values (keys and values compared ignoring case and surrounding spaces). The same set makes the explicit IAM denies of the scheduler role."
+  type        = map(list(string))
+  default = {
+    environment = ["prod", "production"]
+    env         = ["prod", "production"]
+    stage       = ["prod", "production"]
+  }
+
+  validation {
+    condition = length(var.protected_tags) >= 1 && length(var.protected_tags) <= 5 && alltrue([
+      for key, values in var.protected_tags :
+      can(regex("^[A-Za-z0-9_.:/+@-]{1,128}$", key)) && length(values) > 0 &&
+      alltrue([for value in values : can(regex("^[A-Za-z0-9_.:/+@-]{1,256}$", value))])
+    ])
+    error_message = "protected_tags: 1 to 5 keys, each with at least one value; letters, digits and _.:/+@- only."
+  }
 }
 
 variable "dry_run" {

@@ -8,6 +8,11 @@ locals {
   role_file     = jsondecode(file("${path.module}/../../azure/offhours-role.json"))
   subscriptions = length(var.subscription_ids) > 0 ? var.subscription_ids : [data.azurerm_client_config.current.subscription_id]
   scopes        = [for s in local.subscriptions : "/subscriptions/${s}"]
+  # With action_scopes, the role file splits in two: its reads on each subscription (so
+  # discovery sees everything), its changes on those resource groups only.
+  scoped_changes = length(var.action_scopes) > 0
+  read_actions   = [for a in local.role_file.Actions : a if endswith(lower(a), "/read")]
+  change_actions = [for a in local.role_file.Actions : a if !endswith(lower(a), "/read")]
 
   # Storage account names: 3-24 lowercase letters and digits, globally unique.
   storage_name = substr("${replace(var.name, "-", "")}${md5("${data.azurerm_client_config.current.subscription_id}/${var.resource_group_name}")}", 0, 24)
@@ -23,7 +28,7 @@ locals {
     OFFHOURS_AZURE_SUBSCRIPTIONS                      = join(",", local.subscriptions)
     OFFHOURS_TAG_KEY                                  = var.tag_key
     OFFHOURS_DEFAULT_TZ                               = var.default_timezone
-    OFFHOURS_PROTECTED                                = var.protected_tags
+    OFFHOURS_PROTECTED                                = join(",", [for key, values in var.protected_tags : "${key}=${join("|", values)}"])
     OFFHOURS_DRY_RUN                                  = tostring(var.dry_run)
     AzureFunctionsJobHost__logging__logLevel__default = var.log_level == "DEBUG" ? "Debug" : "Information"
     # Weekly digest over SMTP; the password is a Key Vault reference, never a literal.
@@ -259,11 +264,34 @@ resource "azurerm_role_definition" "offhours" {
   assignable_scopes = local.scopes
 
   permissions {
-    actions          = local.role_file.Actions
+    actions          = local.scoped_changes ? local.read_actions : local.role_file.Actions
     not_actions      = try(local.role_file.NotActions, [])
     data_actions     = try(local.role_file.DataActions, [])
     not_data_actions = try(local.role_file.NotDataActions, [])
   }
+}
+
+# The role file's changes (deallocate, start, stop, scale writes), held on the resource
+# groups of var.action_scopes only. Resource groups of the scheduled subscriptions are
+# inside the assignable scopes.
+resource "azurerm_role_definition" "offhours_changes" {
+  count             = local.scoped_changes ? 1 : 0
+  name              = "${local.role_file.Name} changes (${var.name})"
+  scope             = local.scopes[0]
+  description       = "The changes of the offhours scheduler role, granted on chosen resource groups."
+  assignable_scopes = local.scopes
+
+  permissions {
+    actions = local.change_actions
+  }
+}
+
+resource "azurerm_role_assignment" "offhours_changes" {
+  for_each           = local.scoped_changes ? toset(var.action_scopes) : toset([])
+  scope              = each.value
+  role_definition_id = azurerm_role_definition.offhours_changes[0].role_definition_resource_id
+  principal_id       = local.principal_id
+  principal_type     = "ServicePrincipal"
 }
 
 resource "azurerm_role_assignment" "offhours" {

@@ -73,10 +73,34 @@ variable "default_timezone" {
   default     = "UTC"
 }
 
+variable "action_scopes" {
+  description = "Resource groups (/subscriptions/<id>/resourceGroups/<name>) where offhours may change resources: deallocate and start VMs, scale scale sets and AKS node pools, stop and start ML compute instances and AKS clusters. Empty = every scheduled subscription. Reads stay subscription-wide, so discovery still lists (and reports) everything."
+  type        = list(string)
+  default     = []
+
+  validation {
+    condition     = alltrue([for s in var.action_scopes : can(regex("^/subscriptions/[0-9A-Fa-f-]{36}/resourceGroups/[^/]+$", s))])
+    error_message = "action_scopes: resource group IDs, /subscriptions/<subscription id>/resourceGroups/<name>."
+  }
+}
+
 variable "protected_tags" {
-  description = "Never touch resources with these tags: KEY=VALUE|VALUE, comma-separated."
-  type        = string
-  default     = "environment=prod|production"
+  description = "Never touch resources with these tags: key => values (keys and values compared ignoring case and surrounding spaces)."
+  type        = map(list(string))
+  default = {
+    environment = ["prod", "production"]
+    env         = ["prod", "production"]
+    stage       = ["prod", "production"]
+  }
+
+  validation {
+    condition = length(var.protected_tags) >= 1 && length(var.protected_tags) <= 5 && alltrue([
+      for key, values in var.protected_tags :
+      can(regex("^[A-Za-z0-9_.:/+@-]{1,128}$", key)) && length(values) > 0 &&
+      alltrue([for value in values : can(regex("^[A-Za-z0-9_.:/+@-]{1,256}$", value))])
+    ])
+    error_message = "protected_tags: 1 to 5 keys, each with at least one value; letters, digits and _.:/+@- only."
+  }
 }
 
 variable "dry_run" {

@@ -22,7 +22,7 @@ locals {
     OFFHOURS_LEDGER           = "gs://${local.bucket_name}/offhours"
     OFFHOURS_TAG_KEY          = var.tag_key
     OFFHOURS_DEFAULT_TZ       = var.default_timezone
-    OFFHOURS_PROTECTED        = var.protected_tags
+    OFFHOURS_PROTECTED        = join(",", [for key, values in var.protected_tags : "${key}=${join("|", values)}"])
     OFFHOURS_DRY_RUN          = tostring(var.dry_run)
     OFFHOURS_GCP_PROJECTS     = var.role_scope == "project" ? join(",", local.projects) : ""
     OFFHOURS_GCP_ORGANIZATION = var.role_scope == "folder" ? "folders/${var.folder_id}" : ""
