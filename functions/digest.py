@@ -217,7 +217,7 @@ def _environment(currency: str) -> Any:
     env.filters["short"] = shorten
     env.filters["colour"] = lambda provider: PROVIDER_COLOURS.get(provider, OTHER_COLOUR)
     env.filters["times"] = lambda n: "1 time" if n == 1 else f"{n:,} times"
-    env.filters["bar"] = lambda v, peak: 0 if peak <= 0 else max(1, round(100 * v / peak))
+    env.filters["bar"] = lambda v, peak: 0 if v <= 0 or peak <= 0 else max(1, round(100 * v / peak))
     return env
 
 

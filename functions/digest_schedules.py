@@ -2,8 +2,9 @@
 
 The ledger records the schedule as the resource's tag spelled it (a catalog name, or an
 inline, label-safe or Cloud Custodian value). ``schedules`` resolves each spelling; two
-spellings are one schedule when they switch at the same local times of a reference week
-in the same zone (and share their holidays and sides). A row is named after the catalog
+spellings are one schedule when they switch at the same instants in a winter and a summer
+reference week (so zone aliases such as ``UTC`` and Custodian's ``utc`` agree) and share
+their holidays and sides. A row is named after the catalog
 schedule it matches, else the canonical inline form, else the spelling itself; a value
 ``schedules`` cannot read keeps its own row under its own text.
 """
@@ -11,14 +12,13 @@ schedule it matches, else the canonical inline form, else the spelling itself; a
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from datetime import date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
+from datetime import UTC, datetime, timedelta
 
 import schedules
 from schedules import Schedule, ScheduleError, Sides
 
-# A week with no DST change in either hemisphere.
-REFERENCE_MONDAY = date(2024, 1, 8)
+# Weeks with no DST change in either hemisphere, one in each half of the year.
+REFERENCE_WEEKS = (datetime(2024, 1, 8, tzinfo=UTC), datetime(2024, 7, 8, tzinfo=UTC))
 UNSET = "(none)"
 
 Key = tuple[object, ...]
@@ -28,16 +28,15 @@ def schedule_key(schedule: Schedule) -> Key:
     """What makes two resolved schedules the same schedule for reporting."""
     if schedule.opt_out:
         return ("opt-out",)
-    zone = ZoneInfo(schedule.timezone)
-    start = datetime.combine(REFERENCE_MONDAY, time(), zone)
-    first = None
-    if schedule.sides is Sides.BOTH:
-        first = schedules.desired_state(schedule, start).value
-    changes = tuple(
-        (at.astimezone(zone).weekday(), at.astimezone(zone).strftime("%H:%M"), state.value)
-        for at, state in schedules.transitions(schedule, start, start + timedelta(days=7))
-    )
-    return (schedule.timezone, schedule.sides.value, first, changes, repr(schedule.holidays))
+    key: list[object] = [schedule.sides.value, repr(schedule.holidays)]
+    for start in REFERENCE_WEEKS:
+        if schedule.sides is Sides.BOTH:
+            key.append(schedules.desired_state(schedule, start).value)
+        key.extend(
+            (int((at - start).total_seconds()), state.value)
+            for at, state in schedules.transitions(schedule, start, start + timedelta(days=7))
+        )
+    return tuple(key)
 
 
 def _display(schedule: Schedule, spelling: str) -> str:
