@@ -45,7 +45,7 @@ _WEEK = re.compile(r"^(\d{4})-W(\d{2})$")
 TREND_WEEKS = 4  # weeks shown before the reported one
 # One colour per cloud, told apart by hue (from the Okabe-Ito colour-blind-safe set,
 # darkened) and at least 3:1 against white (WCAG 1.4.11 for graphics): tests check both.
-PROVIDER_COLOURS = {"aws": "#b85000", "gcp": "#007a5a", "azure": "#0066a8"}
+PROVIDER_COLOURS = {"aws": "#b85000", "gcp": "#007a5a", "azure": "#1f5fbf"}
 OTHER_COLOUR = "#8a4f9e"
 
 

@@ -60,6 +60,8 @@ def test_week_over_week_matches_the_ledger(ledger: TrendLedger, fleet: Node) -> 
     assert shown == pytest.approx([5.5, 10.0, 10.0, 12.0, 35.0])  # by hand, as a cross-check
     assert money(fleet.by_id("total-saved").text) == pytest.approx(shown[-1])
     assert weeks[-1].text.startswith("this week")
+    bars = [int(w.one("table").attrs["width"].rstrip("%")) for w in weeks]
+    assert bars == [round(100 * v / max(shown)) for v in shown]  # bars to scale
 
 
 def test_month_to_date_counts_november_only(ledger: TrendLedger, fleet: Node) -> None:
