@@ -20,7 +20,6 @@ bounds (weeks before the window, the month so far) in the same pass.
 
 from __future__ import annotations
 
-import zlib
 from array import array
 from collections.abc import Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -40,7 +39,7 @@ LOOKAHEAD_DAYS = 14
 _OPEN_RANK = float("-inf")  # an open period yields to any booked row covering the same time
 SNOOZE = "snooze"
 _ACTIONS = frozenset({"stop", "start", "scale-down", "scale-up"})
-# Event kinds counted per resource (low bits of a packed event key, see Accumulator._count).
+# Event kinds counted per resource (the high bits of a packed event key, see _Entry.events).
 _ACTION, _FAILURE, _SNOOZE = 0, 1, 2
 
 
@@ -87,6 +86,7 @@ class _Entry:
     __slots__ = (
         "account",
         "currency",
+        "events",
         "index",
         "kind",
         "latest",
@@ -120,6 +120,9 @@ class _Entry:
         self.source = ""
         self.problems: list[str] = []
         self.snoozed: list[Interval] | None = None  # rare: most resources are never snoozed
+        # One packed key (kind << 32 | 32-bit event hash) per counted event: duplicates
+        # collapse at ``finish``, a few bytes each, no set kept per resource.
+        self.events: array[int] | None = None
 
 
 _NAN = float("nan")
@@ -142,9 +145,6 @@ class Accumulator:
         # Off time is kept from the earliest bound either view needs.
         self._lo = min(self.start, history.start) if history else self.start
         self._hi = max(self.end, history.end) if history else self.end
-        # One packed key per counted event (owner, kind, event hash): duplicates collapse
-        # at ``finish`` without a set per resource.
-        self._events = array("q")
         self.keep_tags = None if keep_tags is None else frozenset(keep_tags)
         self.entries: dict[tuple[str, str, str, str], _Entry] = {}
         self.rows = 0
@@ -221,12 +221,14 @@ class Accumulator:
         if self.start <= when < self.end:
             # A retried run repeats an event with the same period; a failure is one per
             # attempt (its recorded instant).
-            same = f"{action}|{begin}|{finish}" if kind == _ACTION else f"{action}|{at}"
-            self._count(entry, kind, same)
+            self._count(entry, kind, (action, begin, finish) if kind == _ACTION else (action, at))
 
-    def _count(self, entry: _Entry, kind: int, event: str) -> None:
-        digest = zlib.crc32(event.encode())
-        self._events.append((entry.index << 34) | (kind << 32) | digest)
+    @staticmethod
+    def _count(entry: _Entry, kind: int, event: tuple[str, ...]) -> None:
+        if entry.events is None:
+            entry.events = array("Q")
+        # hash() is stable within the process, which is all a dedup inside one run needs.
+        entry.events.append((kind << 32) | (hash(event) & 0xFFFFFFFF))
 
     def _snooze(
         self, entry: _Entry, row: Mapping[str, Any], begin: str, finish: str, recorded: str
@@ -239,7 +241,7 @@ class Accumulator:
         if e <= self.start or s >= self.end:
             return
         if self.start <= s:
-            self._count(entry, _SNOOZE, f"{begin}|{finish}")
+            self._count(entry, _SNOOZE, (begin, finish))
         price = row["ListUnitPrice"]
         value = None if price is None else float(price)
         if value is not None and not isfinite(value):
@@ -308,19 +310,11 @@ class Accumulator:
             grouped.setdefault(owner[i], []).append(
                 (starts[i], ends[i], None if isnan(p) else p, ranks[i])
             )
-        counts = self._event_counts()
         result = [
-            self._savings(e, grouped.pop(e.index, []), counts.get(e.index, (0, 0, 0)))
+            self._savings(e, grouped.pop(e.index, []), _event_counts(e))
             for e in self.entries.values()
         ]
         return sorted(result, key=lambda s: (-s.saved, s.provider, s.name, s.resource_id))
-
-    def _event_counts(self) -> dict[int, tuple[int, int, int]]:
-        """Distinct events per entry: (actions, failures, snoozes)."""
-        counts: dict[int, list[int]] = {}
-        for key in set(self._events):
-            counts.setdefault(key >> 34, [0, 0, 0])[(key >> 32) & 3] += 1
-        return {owner: (c[0], c[1], c[2]) for owner, c in counts.items()}
 
     def _savings(
         self, entry: _Entry, intervals: list[Interval], counts: tuple[int, int, int]
@@ -363,6 +357,15 @@ class Accumulator:
             snooze_cost=sum(p.hours * p.price for p in snoozed if p.price is not None),
             history_saved=history,
         )
+
+
+def _event_counts(entry: _Entry) -> tuple[int, int, int]:
+    """Distinct events of one resource: (actions, failures, snoozes)."""
+    counts = [0, 0, 0]
+    for key in set(entry.events or ()):
+        counts[key >> 32] += 1
+    entry.events = None
+    return counts[0], counts[1], counts[2]
 
 
 def _clipped_hours(piece: Piece, lo: float, hi: float) -> float:
