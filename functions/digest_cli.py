@@ -22,6 +22,11 @@ def register(subparsers: Any) -> None:
     digest.add_argument("--group-by", dest="group_tags", help="tag keys to group by (a,b,c)")
     digest.add_argument("--tz", help="reporting time zone (default: OFFHOURS_DEFAULT_TZ or UTC)")
     digest.add_argument("--inventory", help="JSON inventory file for opportunities")
+    digest.add_argument(
+        "--catalog",
+        action="append",
+        help="schedule catalog directory (repeatable) for grouping by schedule",
+    )
     digest.add_argument("--to", help="addresses for the fleet digest (comma-separated)")
     digest.add_argument("--from", dest="sender", help="sender address")
     digest.add_argument("--transport", choices=("ses", "smtp"), help="how to send")
@@ -48,6 +53,7 @@ def _digest(args: argparse.Namespace) -> int:
             "group_tags",
             "tz",
             "inventory",
+            "catalog",
             "to",
             "sender",
             "transport",

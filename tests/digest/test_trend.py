@@ -206,3 +206,21 @@ def test_an_empty_week_says_so_in_words(tmp_path: Path) -> None:
     assert "Nothing was saved in this week or the four before it" in empty.by_id("trend-empty").text
     assert not empty.all("img") and not empty.all("tr", cls="trend-week")
     assert "Nothing was saved this week" in digests["empty"].overall.text
+
+
+def test_custom_catalog_names_a_schedule_row(ledger: TrendLedger, tmp_path: Path) -> None:
+    (tmp_path / "night.yaml").write_text(
+        "schedules:\n"
+        "  - name: late-shift\n"
+        "    periods:\n"
+        "      - days: mon-fri\n"
+        "        start: '07:00'\n"
+        "        stop: '22:00'\n"
+    )
+    flags = {"catalog": [str(tmp_path)], "ledger": str(ledger.root)}
+    settings = DigestSettings.from_sources(flags, {})
+    assert settings.catalog == (str(tmp_path),)
+    digest = compose(ledger.store, Window(MON, END, "UTC", NOW), settings)
+    rows = dict(next(rows for name, rows in digest.overall.report.groups if name == "schedule"))
+    # extended-hours is Mon-Fri 07:00-22:00 too: the bundled name comes first.
+    assert set(rows) == {"office-hours", "extended-hours", "(none)"}
