@@ -235,7 +235,7 @@ class Accumulator:
     ) -> None:
         """Hours kept running by request: counted when they begin in the window, priced
         for the part inside it (like off time, each hour once)."""
-        if not begin or begin == finish:
+        if row["x_Outcome"] != "done" or not begin or begin == finish:
             return
         s, e = self._ts(begin), self._ts(finish)
         if e <= self.start or s >= self.end:
