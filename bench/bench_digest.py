@@ -29,6 +29,8 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from meter import peak_rss_mb  # noqa: E402
+
 from ledger.book import encode, object_key, run_id_for  # noqa: E402
 from ledger.record import Row, iso  # noqa: E402
 from ledger.run_state import OffPeriod, TargetState, state_key  # noqa: E402
@@ -189,6 +191,8 @@ def main() -> int:
         made = generate(ledger, args.rows)
         made["seconds"] = round(time.perf_counter() - began, 1)
         made["cpu_seconds"] = round(time.process_time() - cpu, 1)
+        # The generator's own peak, printed so it is not mistaken for the digest's.
+        made["peak_rss_mb"] = round(peak_rss_mb())
         print(f"generated: {json.dumps(made)}")
     result = measure(ledger, args.dir / "out", args.tracemalloc)
     print(result["digest_line"])

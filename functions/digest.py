@@ -8,6 +8,7 @@ fleet-wide digest to a folder (``offhours demo`` uses it). The ledger is streame
 
 from __future__ import annotations
 
+import functools
 import io
 import re
 from collections.abc import Callable, Mapping, Sequence
@@ -17,6 +18,8 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from functions.digest_names import ledger_link, shorten, team_stems
+from functions.digest_schedules import name_of, schedule_names
 from functions.mail import (
     InlineImage,
     Recipients,
@@ -28,7 +31,8 @@ from functions.mail import (
 from ledger import showback
 from ledger.inventory import Opportunity, find_opportunities, read_inventory
 from ledger.inventory import load_inventory_file as _load_inventory_file
-from ledger.showback import Showback
+from ledger.savings import Days, segments
+from ledger.showback import Showback, Trend
 from ledger.store import ObjectStore
 from ledger.summary import ResourceSavings, window_summary
 from providers.base import Resource
@@ -40,7 +44,11 @@ CHART_CID = "daily-savings@offhours"
 DEFAULT_DIMENSIONS = ("provider", "account", "kind", "schedule")
 OFFICE_HOURS_FALLBACK = 50.0  # Mon-Fri 08:00-18:00, when the schedule catalog is missing
 _WEEK = re.compile(r"^(\d{4})-W(\d{2})$")
-_PROVIDER_COLOURS = {"aws": "#ff9900", "gcp": "#4285f4", "azure": "#0078d4"}
+TREND_WEEKS = 4  # weeks shown before the reported one
+# One colour per cloud, told apart by hue (from the Okabe-Ito colour-blind-safe set,
+# darkened) and at least 3:1 against white (WCAG 1.4.11 for graphics): tests check both.
+PROVIDER_COLOURS = {"aws": "#b85000", "gcp": "#007a5a", "azure": "#1f5fbf"}
+OTHER_COLOUR = "#8a4f9e"
 
 
 class DigestError(ValueError):
@@ -76,6 +84,7 @@ class DigestSettings:
     smtp_password: str = ""
     inventory: str = ""  # JSON inventory file; default: the snapshots in the ledger store
     top: int = 10
+    catalog: tuple[str, ...] = ()  # schedule catalog directories besides the bundled one
 
     @classmethod
     def from_sources(
@@ -201,7 +210,9 @@ def _money(currency: str) -> Callable[[float | None], str]:
     return fmt
 
 
+@functools.lru_cache(maxsize=4)
 def _environment(currency: str) -> Any:
+    """One environment per currency: templates compile once per process, not per team."""
     import jinja2
 
     env = jinja2.Environment(
@@ -216,6 +227,10 @@ def _environment(currency: str) -> Any:
     env.filters["hours"] = lambda v: f"{v:,.1f}"
     env.filters["rate"] = lambda v: "unknown" if v is None else _rate(v, currency)
     env.filters["dimension"] = _dimension_label
+    env.filters["short"] = shorten
+    env.filters["colour"] = lambda provider: PROVIDER_COLOURS.get(provider, OTHER_COLOUR)
+    env.filters["times"] = lambda n: "1 time" if n == 1 else f"{n:,} times"
+    env.filters["bar"] = lambda v, peak: 0 if v <= 0 or peak <= 0 else max(1, round(100 * v / peak))
     return env
 
 
@@ -229,8 +244,15 @@ def _dimension_label(name: str) -> str:
     return {"account": "account / project / subscription"}.get(name, name)
 
 
+def has_savings(daily: Mapping[str, Sequence[float]]) -> bool:
+    return any(v > 0 for series in daily.values() for v in series)
+
+
 def chart_png(days: Sequence[date], daily: Mapping[str, Sequence[float]], currency: str) -> bytes:
-    """Stacked bars of money saved per day, one colour per cloud (matplotlib, Agg)."""
+    """Stacked bars of money saved per day, one colour per cloud (matplotlib, Agg); no
+    image at all for a week with nothing saved (the digest says so in words)."""
+    if not has_savings(daily):
+        return b""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
@@ -246,7 +268,7 @@ def chart_png(days: Sequence[date], daily: Mapping[str, Sequence[float]], curren
             values,
             bottom=bottom,
             label=provider,
-            color=_PROVIDER_COLOURS.get(provider, "#8250df"),
+            color=PROVIDER_COLOURS.get(provider, OTHER_COLOUR),
         )
         bottom = [b + v for b, v in zip(bottom, values, strict=True)]
     axes.set_ylabel(f"saved ({currency})")
@@ -296,10 +318,28 @@ class Window:
         """Elapsed hours of the window so far (a DST week has 167 or 169)."""
         return max(0.0, (self.accrued_until.timestamp() - self.start.timestamp()) / 3600)
 
+    @property
+    def mondays(self) -> list[date]:
+        """The first days of the trend's weeks, oldest first; the last is this window's."""
+        first = self.start.astimezone(zone(self.tz)).date()
+        return [first - timedelta(weeks=k) for k in range(TREND_WEEKS, -1, -1)]
+
+    @property
+    def month_start(self) -> date:
+        """The month to date is the month of the window's last day, up to the window's end."""
+        return (self.end - timedelta(days=1)).astimezone(zone(self.tz)).date().replace(day=1)
+
+    def history(self) -> Days:
+        local = zone(self.tz)
+        bounds = [datetime.combine(d, time(), local) for d in [*self.mondays, self.month_start]]
+        return segments([*bounds, self.end], self.tz)
+
 
 def render_report(
     report: Showback, window: Window, settings: DigestSettings, chart_src: str
 ) -> tuple[str, str]:
+    """HTML and text; ``chart_src`` is the daily chart's address ("" when the week saved
+    nothing, and the template says so in words)."""
     env = _environment(report.currency)
     warnings = []
     if len(report.currencies) > 1:
@@ -317,6 +357,9 @@ def render_report(
         if report.opportunities
         else 0.0,
         "accrued_until": f"{window.accrued_until.astimezone(zone(window.tz)):%a %d %b %H:%M}",
+        "ledger": ledger_link(settings.ledger),
+        "team_key": settings.team_key,
+        "month": f"{window.month_start:%B %Y}",
     }
     html = env.get_template("digest.html.j2").render(context)
     text = env.get_template("digest.txt.j2").render(context)
@@ -348,7 +391,18 @@ def compose(
     inventory: Sequence[Resource] | None = None,
 ) -> Digest:
     keep = {settings.team_key, settings.owner_key, *settings.group_tags}
-    items = window_summary(store, window.start, window.end, window.tz, window.now, keep)
+    history = window.history()
+    items = window_summary(
+        store, window.start, window.end, window.tz, window.now, keep, history=history
+    )
+    names = schedule_names((i.schedule for i in items), _catalog(settings))
+
+    def schedule_of(item: ResourceSavings) -> str:
+        return name_of(names, item.schedule)
+
+    def trend_of(members: Sequence[ResourceSavings]) -> Trend:
+        return showback.trend(members, history.labels, window.mondays, window.month_start)
+
     days = _days(window)
     hours = window.hours
     resources = inventory if inventory is not None else inventory_resources(store)
@@ -361,13 +415,22 @@ def compose(
     recipients = recipients or Recipients()
     dims = _dimensions(settings, items)
     overall = showback.build(
-        f"Fleet savings {window.label}", items, days, hours, dims, opportunities, settings.top
+        f"Fleet savings {window.label}",
+        items,
+        days,
+        hours,
+        dims,
+        opportunities,
+        settings.top,
+        schedule_of=schedule_of,
+        history=trend_of(items),
+        snooze_key=showback.dimension(f"tag:{settings.team_key}"),
     )
     rendered = _render(overall, window, settings, None, recipients.overall or settings.to)
     teams: list[Rendered] = []
     team_dims = [d for d in dims if d != f"tag:{settings.team_key}"]
     for team, members in showback.split_by_tag(items, settings.team_key).items():
-        if not any(m.hours_off > 0 or m.problems for m in members):
+        if not any(m.active for m in members):
             continue
         mine = [o for o in opportunities if _team_of(o, settings.team_key) == team]
         report = showback.build(
@@ -378,10 +441,21 @@ def compose(
             team_dims,
             mine,
             settings.top,
+            schedule_of=schedule_of,
+            history=trend_of(members),
         )
         owners = [str(m.tags.get(settings.owner_key, "")) for m in members]
         teams.append(_render(report, window, settings, team, recipients.for_team(team, owners)))
     return Digest(window, rendered, teams)
+
+
+def _catalog(settings: DigestSettings) -> Any:
+    import schedules
+
+    try:
+        return schedules.load_catalog(list(settings.catalog), default_tz=settings.tz)
+    except (OSError, ValueError) as err:
+        raise DigestError(f"schedule catalog: {err}") from err
 
 
 def _team_of(opportunity: Opportunity, key: str) -> str:
@@ -402,7 +476,7 @@ def _render(
     to: Sequence[str],
 ) -> Rendered:
     png = chart_png(report.days, report.daily, report.currency)
-    html, text = render_report(report, window, settings, f"cid:{CHART_CID}")
+    html, text = render_report(report, window, settings, f"cid:{CHART_CID}" if png else "")
     saved = _money(report.currency)(report.totals.saved)
     who = f"team {team}" if team is not None else "your fleet"
     subject = f"offhours {window.label}: {who} saved {saved}"
@@ -412,25 +486,25 @@ def _render(
 # ---- entry points ---------------------------------------------------------------------------
 
 
-def _slug(text: str) -> str:
-    return re.sub(r"[^a-z0-9_.-]+", "-", text.lower()).strip("-") or "none"
-
-
 def write_preview(digest: Digest, html_path: Path) -> list[Path]:
     """The fleet digest as ``<name>.html`` + ``.txt`` + ``.png`` (the HTML shows the PNG
-    beside it), and each team's as ``<name>-team-<team>.html``."""
+    beside it; no PNG for a week with nothing saved), and each team's as
+    ``<name>-team-<team>.html`` (``digest_names.team_stems``: letters kept, no collisions)."""
     html_path.parent.mkdir(parents=True, exist_ok=True)
     stem = html_path.with_suffix("")
+    stems = team_stems(t.team for t in digest.teams if t.team is not None)
     paths: list[Path] = []
     for item in [digest.overall, *digest.teams]:
-        suffix = "" if item.team is None else f"-team-{_slug(item.team)}"
+        suffix = "" if item.team is None else f"-team-{stems[item.team]}"
         png = Path(f"{stem}{suffix}.png")
         html = item.html.replace(f"cid:{CHART_CID}", png.name)
         target = Path(f"{stem}{suffix}.html")
         target.write_text(html, encoding="utf-8")
         Path(f"{stem}{suffix}.txt").write_text(item.text, encoding="utf-8")
-        png.write_bytes(item.png)
-        paths.extend([target, Path(f"{stem}{suffix}.txt"), png])
+        paths.extend([target, Path(f"{stem}{suffix}.txt")])
+        if item.png:
+            png.write_bytes(item.png)
+            paths.append(png)
     return paths
 
 
@@ -494,7 +568,7 @@ def send_digest(
             item.to,
             item.text,
             item.html,
-            [InlineImage(CHART_CID, item.png, "daily-savings.png")],
+            [InlineImage(CHART_CID, item.png, "daily-savings.png")] if item.png else [],
             date=digest.window.now.timestamp(),
         )
         try:

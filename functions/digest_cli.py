@@ -23,6 +23,11 @@ def register(subparsers: Any) -> None:
     digest.add_argument("--tz", help="reporting time zone (default: OFFHOURS_DEFAULT_TZ or UTC)")
     digest.add_argument("--inventory", help="JSON inventory file for opportunities")
     digest.add_argument("--protected", help="never-touch tags, as for run (OFFHOURS_PROTECTED)")
+    digest.add_argument(
+        "--catalog",
+        action="append",
+        help="schedule catalog directory (repeatable) for grouping by schedule",
+    )
     digest.add_argument("--to", help="addresses for the fleet digest (comma-separated)")
     digest.add_argument("--from", dest="sender", help="sender address")
     digest.add_argument("--transport", choices=("ses", "smtp"), help="how to send")
@@ -50,6 +55,7 @@ def _digest(args: argparse.Namespace) -> int:
             "tz",
             "inventory",
             "protected",
+            "catalog",
             "to",
             "sender",
             "transport",

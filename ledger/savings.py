@@ -132,3 +132,16 @@ def split_by_day(pieces: Sequence[Piece], days: Days) -> tuple[list[float], list
             a = seg_end
             idx += 1
     return hours, money
+
+
+def segments(bounds: Sequence[datetime], tz: str) -> Days:
+    """A span cut at the given instants (weeks, a month start): ``labels[i]`` is the local
+    date in ``tz`` where segment ``i`` begins. Duplicate bounds are dropped."""
+    if any(b.tzinfo is None for b in bounds):
+        raise ValueError("segment bounds need zone-aware instants")
+    stamps = sorted({b.timestamp() for b in bounds})
+    if len(stamps) < 2:
+        raise ValueError("segments need at least two distinct bounds")
+    zone = ZoneInfo(tz)
+    labels = tuple(datetime.fromtimestamp(t, zone).date() for t in stamps[:-1])
+    return Days(tuple(stamps), labels)

@@ -9,13 +9,16 @@ For each resource the ledger saw in the window:
 Only resources with a known price count in money; the others are counted apart
 ("price unknown"). Resources that offhours never acted on in the window are not in the
 ledger, so they are in none of these numbers.
+
+Hours kept running by request (snoozes) are a cost at list price, reported beside the
+savings (``Counts``) and never subtracted from or added to them.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 
 from ledger.inventory import Opportunity
 from ledger.summary import ResourceSavings
@@ -63,8 +66,12 @@ def totals(items: Iterable[ResourceSavings], window_hours: float) -> Totals:
 Key = Callable[[ResourceSavings], str]
 
 
-def dimension(name: str) -> Key:
-    """``provider``, ``account``, ``region``, ``kind``, ``schedule`` or ``tag:<key>``."""
+def dimension(name: str, schedule_of: Key | None = None) -> Key:
+    """``provider``, ``account``, ``region``, ``kind``, ``schedule`` or ``tag:<key>``;
+    ``schedule_of`` names a resource's schedule (spellings of one schedule resolved to one
+    name by the caller; default: the name the ledger recorded)."""
+    if name == "schedule" and schedule_of is not None:
+        return schedule_of
     if name.startswith("tag:"):
         tag = name[4:]
         return lambda item: str(item.tags.get(tag) or UNSET)
@@ -93,6 +100,85 @@ def group(
 
 
 @dataclass(frozen=True)
+class Counts:
+    """Events in the window: confirmed actions, failed attempts, snoozes and their cost."""
+
+    actions: int = 0
+    failures: int = 0
+    snoozes: int = 0
+    snooze_hours: float = 0.0
+    snooze_cost: float = 0.0
+    snooze_unpriced: int = 0  # snoozed resources with no known price (hours, no money)
+
+
+def counts(items: Iterable[ResourceSavings]) -> Counts:
+    actions = failures = snoozes = unpriced = 0
+    hours = cost = 0.0
+    for item in items:
+        actions += item.actions
+        failures += item.failures
+        snoozes += item.snoozes
+        hours += item.snooze_hours
+        cost += item.snooze_cost
+        if item.snooze_hours > 0 and item.hourly_price is None:
+            unpriced += 1
+    return Counts(actions, failures, snoozes, hours, cost, unpriced)
+
+
+@dataclass(frozen=True)
+class Trend:
+    """Money saved per week (oldest first; the last is the reported week) and the month
+    so far (from ``month_start`` to the end of the reported week)."""
+
+    weeks: tuple[tuple[date, float], ...]
+    month_start: date
+    month_to_date: float
+
+    @property
+    def this_week(self) -> float:
+        return self.weeks[-1][1] if self.weeks else 0.0
+
+    @property
+    def earlier(self) -> tuple[tuple[date, float], ...]:
+        return self.weeks[:-1]
+
+    @property
+    def empty(self) -> bool:
+        return not any(saved > 0 for _, saved in self.weeks)
+
+    @property
+    def peak(self) -> float:
+        return max((saved for _, saved in self.weeks), default=0.0)
+
+    @property
+    def earlier_average(self) -> float:
+        earlier = [saved for _, saved in self.earlier]
+        return sum(earlier) / len(earlier) if earlier else 0.0
+
+
+def trend(
+    items: Iterable[ResourceSavings],
+    labels: Sequence[date],
+    mondays: Sequence[date],
+    month_start: date,
+) -> Trend:
+    """Sum each resource's ``history_saved`` (one value per segment, segment ``i`` starting
+    on ``labels[i]``) into the weeks starting on ``mondays`` and the month to date."""
+    per_segment = [0.0] * len(labels)
+    for item in items:
+        for i, value in enumerate(item.history_saved[: len(labels)]):
+            per_segment[i] += value
+    weeks = []
+    for monday in mondays:
+        end = monday + timedelta(days=7)
+        weeks.append(
+            (monday, sum(v for d, v in zip(labels, per_segment, strict=True) if monday <= d < end))
+        )
+    month = sum(v for d, v in zip(labels, per_segment, strict=True) if d >= month_start)
+    return Trend(tuple(weeks), month_start, month)
+
+
+@dataclass(frozen=True)
 class Problem:
     resource: ResourceSavings
     reason: str
@@ -110,6 +196,9 @@ class Showback:
     daily: dict[str, list[float]]
     opportunities: list[Opportunity] = field(default_factory=list)
     currencies: tuple[str, ...] = ("USD",)
+    counts: Counts = field(default_factory=Counts)
+    trend: Trend | None = None
+    snoozes_by: list[tuple[str, Counts]] = field(default_factory=list)
 
     @property
     def currency(self) -> str:
@@ -137,10 +226,17 @@ def build(
     dimensions: Sequence[str],
     opportunities: Sequence[Opportunity] = (),
     top_n: int = 10,
+    schedule_of: Key | None = None,
+    history: Trend | None = None,
+    snooze_key: Key | None = None,
 ) -> Showback:
-    """One report (the whole fleet, or one team's share)."""
-    active = [i for i in items if i.hours_off > 0 or i.problems]
-    groups = [(name, group(active, dimension(name), window_hours)) for name in dimensions]
+    """One report (the whole fleet, or one team's share). ``snooze_key`` groups the
+    snoozes (by team, in the fleet report)."""
+    active = [i for i in items if i.active]
+    booked = [i for i in active if i.hours_off > 0 or i.problems]
+    groups = [
+        (name, group(booked, dimension(name, schedule_of), window_hours)) for name in dimensions
+    ]
     problems = [Problem(i, reason) for i in active for reason in dict.fromkeys(i.problems)]
     currencies = sorted({i.currency for i in active if i.hourly_price is not None}) or ["USD"]
     return Showback(
@@ -154,7 +250,19 @@ def build(
         daily=daily_by_provider(active, len(days)),
         opportunities=list(opportunities),
         currencies=tuple(currencies),
+        counts=counts(active),
+        trend=history,
+        snoozes_by=_snoozes_by(active, snooze_key) if snooze_key else [],
     )
+
+
+def _snoozes_by(items: Iterable[ResourceSavings], key: Key) -> list[tuple[str, Counts]]:
+    buckets: dict[str, list[ResourceSavings]] = {}
+    for item in items:
+        if item.snoozes or item.snooze_hours:
+            buckets.setdefault(key(item), []).append(item)
+    rows = [(value, counts(members)) for value, members in buckets.items()]
+    return sorted(rows, key=lambda r: (-r[1].snooze_cost, -r[1].snoozes, r[0]))
 
 
 def split_by_tag(items: Iterable[ResourceSavings], key: str) -> dict[str, list[ResourceSavings]]:

@@ -8,6 +8,14 @@ resource's off intervals, clipped to the window, split at local midnights, price
 Resources still off at the end of the window accrue up to it (or up to ``now`` when the
 window is not over) from the state objects; their later booking covers the same time and
 the union counts it once.
+
+Snooze rows (``x_Action == "snooze"``) cover hours a resource was kept running by
+request: a cost at list price, never off time, so they are kept apart from the savings.
+Actions, failures and snoozes are counted once per event however many run objects
+repeat it (a retried run).
+
+``history`` (optional ``Days``) prices the same off time over a longer span cut at other
+bounds (weeks before the window, the month so far) in the same pass.
 """
 
 from __future__ import annotations
@@ -21,7 +29,7 @@ from typing import Any
 
 from ledger.book import read_records
 from ledger.run_state import StateError, TargetState
-from ledger.savings import Days, Interval, reporting_days, split_by_day, union_pieces
+from ledger.savings import Days, Interval, Piece, reporting_days, split_by_day, union_pieces
 from ledger.store import ObjectStore
 from ledger.versions import upgraded
 
@@ -29,6 +37,10 @@ from ledger.versions import upgraded
 # Friday and started on Monday is booked in Monday's partition).
 LOOKAHEAD_DAYS = 14
 _OPEN_RANK = float("-inf")  # an open period yields to any booked row covering the same time
+SNOOZE = "snooze"
+_ACTIONS = frozenset({"stop", "start", "scale-down", "scale-up"})
+# Event kinds counted per resource (the high bits of a packed event key, see _Entry.events).
+_ACTION, _FAILURE, _SNOOZE = 0, 1, 2
 
 
 @dataclass
@@ -51,16 +63,30 @@ class ResourceSavings:
     unpriced_hours: float = 0.0
     daily_saved: list[float] = field(default_factory=list)
     daily_hours: list[float] = field(default_factory=list)
+    actions: int = 0
+    failures: int = 0
+    snoozes: int = 0
+    snooze_hours: float = 0.0
+    snooze_cost: float = 0.0  # priced hours only; never part of ``saved``
+    history_saved: list[float] = field(default_factory=list)
 
     @property
     def price_known(self) -> bool:
         return self.hourly_price is not None
+
+    @property
+    def active(self) -> bool:
+        """Anything to report on in the window: off time, a problem, an event."""
+        return bool(
+            self.hours_off > 0 or self.problems or self.actions or self.failures or self.snoozes
+        )
 
 
 class _Entry:
     __slots__ = (
         "account",
         "currency",
+        "events",
         "index",
         "kind",
         "latest",
@@ -71,6 +97,7 @@ class _Entry:
         "region",
         "resource_id",
         "schedule",
+        "snoozed",
         "source",
         "tags",
     )
@@ -92,6 +119,10 @@ class _Entry:
         self.currency = "USD"
         self.source = ""
         self.problems: list[str] = []
+        self.snoozed: list[Interval] | None = None  # rare: most resources are never snoozed
+        # One packed key (kind << 32 | 32-bit event hash) per counted event: duplicates
+        # collapse at ``finish``, a few bytes each, no set kept per resource.
+        self.events: array[int] | None = None
 
 
 _NAN = float("nan")
@@ -106,9 +137,14 @@ class Accumulator:
         end: datetime,
         tz: str = "UTC",
         keep_tags: Collection[str] | None = None,
+        history: Days | None = None,
     ) -> None:
         self.days: Days = reporting_days(start, end, tz)
         self.start, self.end = self.days.start, self.days.end
+        self.history = history
+        # Off time is kept from the earliest bound either view needs.
+        self._lo = min(self.start, history.start) if history else self.start
+        self._hi = max(self.end, history.end) if history else self.end
         self.keep_tags = None if keep_tags is None else frozenset(keep_tags)
         self.entries: dict[tuple[str, str, str, str], _Entry] = {}
         self.rows = 0
@@ -152,19 +188,67 @@ class Accumulator:
         recorded = row["x_RecordedAt"]
         if recorded >= entry.latest:
             self._describe(entry, row, recorded)
-        if row["x_Action"] == "skip":
+        action = row["x_Action"]
+        if action == "skip":
             at = self._ts(recorded) if recorded else self.start
             if self.start <= at < self.end:
                 entry.problems.append(row["x_Reason"])
             return
         begin, finish = row["ChargePeriodStart"], row["ChargePeriodEnd"]
+        if action == SNOOZE:
+            self._snooze(entry, row, begin, finish, recorded)
+            return
+        self._count_event(entry, row, action, begin, finish, recorded)
         if begin == finish:
+            return
+        s, e = self._ts(begin), self._ts(finish)
+        if e <= self._lo or s >= self._hi:
+            return
+        rank = self._ts(recorded) if recorded else 0.0
+        self._interval(entry, s, e, row["ListUnitPrice"], rank)
+
+    def _count_event(
+        self, entry: _Entry, row: Mapping[str, Any], action: str, begin: str, finish: str, at: str
+    ) -> None:
+        outcome = row["x_Outcome"]
+        if outcome == "done" and action in _ACTIONS:
+            kind = _ACTION
+        elif outcome == "failed":
+            kind = _FAILURE
+        else:
+            return
+        when = self._ts(at) if at else self._ts(begin)
+        if self.start <= when < self.end:
+            # A retried run repeats an event with the same period; a failure is one per
+            # attempt (its recorded instant).
+            self._count(entry, kind, (action, begin, finish) if kind == _ACTION else (action, at))
+
+    @staticmethod
+    def _count(entry: _Entry, kind: int, event: tuple[str, ...]) -> None:
+        if entry.events is None:
+            entry.events = array("Q")
+        # hash() is stable within the process, which is all a dedup inside one run needs.
+        entry.events.append((kind << 32) | (hash(event) & 0xFFFFFFFF))
+
+    def _snooze(
+        self, entry: _Entry, row: Mapping[str, Any], begin: str, finish: str, recorded: str
+    ) -> None:
+        """Hours kept running by request: counted when they begin in the window, priced
+        for the part inside it (like off time, each hour once)."""
+        if row["x_Outcome"] != "done" or not begin or begin == finish:
             return
         s, e = self._ts(begin), self._ts(finish)
         if e <= self.start or s >= self.end:
             return
-        rank = self._ts(recorded) if recorded else 0.0
-        self._interval(entry, s, e, row["ListUnitPrice"], rank)
+        if self.start <= s:
+            self._count(entry, _SNOOZE, (begin, finish))
+        price = row["ListUnitPrice"]
+        value = None if price is None else float(price)
+        if value is not None and not isfinite(value):
+            value = None
+        if entry.snoozed is None:
+            entry.snoozed = []
+        entry.snoozed.append((s, e, value, self._ts(recorded) if recorded else 0.0))
 
     def _interval(self, entry: _Entry, s: float, e: float, price: Any, rank: float) -> None:
         starts, ends, prices, ranks = self._iv
@@ -206,8 +290,8 @@ class Accumulator:
         entry.region = entry.region or region
         entry.schedule = entry.schedule or period.get("schedule", "")
         s = self._ts(period["since"])
-        e = min(until.timestamp(), self.end)
-        if e <= s or e <= self.start:
+        e = min(until.timestamp(), self._hi)
+        if e <= s or e <= self._lo:
             return
         price = period.get("hourly_price")
         self._interval(entry, s, e, price, _OPEN_RANK)
@@ -226,12 +310,19 @@ class Accumulator:
             grouped.setdefault(owner[i], []).append(
                 (starts[i], ends[i], None if isnan(p) else p, ranks[i])
             )
-        result = [self._savings(e, grouped.pop(e.index, [])) for e in self.entries.values()]
+        result = [
+            self._savings(e, grouped.pop(e.index, []), _event_counts(e))
+            for e in self.entries.values()
+        ]
         return sorted(result, key=lambda s: (-s.saved, s.provider, s.name, s.resource_id))
 
-    def _savings(self, entry: _Entry, intervals: list[Interval]) -> ResourceSavings:
-        pieces = union_pieces(intervals, self.start, self.end)
+    def _savings(
+        self, entry: _Entry, intervals: list[Interval], counts: tuple[int, int, int]
+    ) -> ResourceSavings:
+        pieces = union_pieces(intervals, self._lo, self._hi)
         hours, money = split_by_day(pieces, self.days)
+        history = split_by_day(pieces, self.history)[1] if self.history else []
+        snoozed = union_pieces(entry.snoozed or [], self.start, self.end)
         open_hours = sum(
             p.hours
             for p in union_pieces(
@@ -254,10 +345,31 @@ class Accumulator:
             region=entry.region,
             schedule=entry.schedule,
             price_source=entry.source,
-            unpriced_hours=sum(p.hours for p in pieces if p.price is None),
+            unpriced_hours=sum(
+                _clipped_hours(p, self.start, self.end) for p in pieces if p.price is None
+            ),
             daily_saved=money,
             daily_hours=hours,
+            actions=counts[0],
+            failures=counts[1],
+            snoozes=counts[2],
+            snooze_hours=sum(p.hours for p in snoozed),
+            snooze_cost=sum(p.hours * p.price for p in snoozed if p.price is not None),
+            history_saved=history,
         )
+
+
+def _event_counts(entry: _Entry) -> tuple[int, int, int]:
+    """Distinct events of one resource: (actions, failures, snoozes)."""
+    counts = [0, 0, 0]
+    for key in set(entry.events or ()):
+        counts[key >> 32] += 1
+    entry.events = None
+    return counts[0], counts[1], counts[2]
+
+
+def _clipped_hours(piece: Piece, lo: float, hi: float) -> float:
+    return max(0.0, min(piece.end, hi) - max(piece.start, lo)) / 3600.0
 
 
 def summarize(
@@ -268,9 +380,10 @@ def summarize(
     tz: str = "UTC",
     now: datetime | None = None,
     keep_tags: Collection[str] | None = None,
+    history: Days | None = None,
 ) -> list[ResourceSavings]:
     """``rows``: ledger rows (any version); ``open_periods``: (resource key, off-period)."""
-    acc = Accumulator(start, end, tz, keep_tags)
+    acc = Accumulator(start, end, tz, keep_tags, history)
     for row in upgraded(rows):
         acc.add(row)
     until = end if now is None or now.timestamp() >= end.timestamp() else now
@@ -318,15 +431,20 @@ def window_summary(
     now: datetime | None = None,
     keep_tags: Collection[str] | None = None,
     unreadable: list[str] | None = None,
+    history: Days | None = None,
 ) -> list[ResourceSavings]:
     """``unreadable``: when given, damaged objects are named there and skipped instead
-    of ending the report."""
+    of ending the report. ``history``: see ``Accumulator`` (its rows are read too)."""
+    since = start
+    if history is not None and history.start < start.timestamp():
+        since = datetime.fromtimestamp(history.start, UTC)
     return summarize(
-        read_window(store, start, end, unreadable),
+        read_window(store, since, end, unreadable),
         open_periods(store, unreadable),
         start,
         end,
         tz,
         now,
         keep_tags,
+        history,
     )
