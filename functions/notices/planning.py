@@ -133,7 +133,7 @@ def recipients_of(
     if owner and not valid_address(owner):
         problems.append(f"{config.owner_key} tag {owner!r} is not an email address")
     elif owner and config.email:
-        found.append(Recipient(ChannelKind.EMAIL, owner.lower(), owner))
+        found.append(Recipient(ChannelKind.EMAIL, owner.lower()))  # one per address, any case
     team = resource.tags.get(config.team_key, "").strip()
     for channel in config.channels.get(team, ()) if team else ():
         if channel.kind is ChannelKind.EMAIL and not config.email:

@@ -91,7 +91,7 @@ def text(message: Message, ctx: Context) -> str:
         out.extend(f"  {label}: {url}" for label, url in line.links)
         out.append("")
     out += [
-        "To keep one running, use a link above, or tag it with an override such as",
+        f"To keep one running, {_how(items)} such as",
         f"  {items[0].keep_tag}",
         "(the time is UTC). Nothing else needs doing: a stopped resource is started again",
         "when its schedule says so.",
@@ -118,9 +118,14 @@ def email_html(message: Message, ctx: Context) -> str:
         '<!doctype html><html><body style="font-family:sans-serif;font-size:14px">'
         "<p>offhours will stop these resources soon, as their schedules say:</p>"
         '<table style="border-collapse:collapse;max-width:100%">' + "".join(rows) + "</table>"
-        f"<p>To keep one running, use a link above, or tag it with an override such as "
+        f"<p>To keep one running, {_how(items)} such as "
         f"<code>{e(items[0].keep_tag)}</code> (UTC).</p></body></html>"
     )
+
+
+def _how(items: Sequence[Line]) -> str:
+    tag = "tag it with an override"
+    return f"use a link above, or {tag}" if any(line.links for line in items) else tag
 
 
 def _slack_escape(value: str) -> str:

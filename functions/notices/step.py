@@ -12,7 +12,7 @@ A run that dies between 2 and 4 loses those notices: at most once, never twice.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
@@ -103,6 +103,7 @@ def build_step(
     mail: Sender | None = None,
     poster: Poster | None = None,
     links: LinkMaker | None = None,
+    wall: Callable[[], float] = time.time,
 ) -> NoticeStep | None:
     """The step a job runs, or None when no notice channel is configured at all."""
     from functions.notices.config import parse_channels
@@ -136,7 +137,5 @@ def build_step(
         secret=settings.notice_secret.encode(),
         override_key=settings.override_key,
     )
-    senders = Senders(
-        mail, poster or UrllibPoster(), settings.notice_from, config.secret, time.time
-    )
+    senders = Senders(mail, poster or UrllibPoster(), settings.notice_from, config.secret, wall)
     return NoticeStep(config, senders, links)
