@@ -107,6 +107,19 @@ class NoticeOutcome:
     sent_to: tuple[str, ...] = ()
     error: str = ""
 
+    def record(self) -> dict[str, object]:
+        """For ``--output json`` (docs/cli-output.md)."""
+        r = self.notice.resource
+        return {
+            "id": r.id,
+            "name": r.name,
+            "kind": r.kind,
+            "stop_at": iso(self.notice.stop_at),
+            "status": self.status.value,
+            "to": list(self.sent_to or [str(x) for x in self.notice.recipients]),
+            "error": self.error or None,
+        }
+
     def describe(self) -> str:
         r = self.notice.resource
         where = f"{r.name or r.id} stops at {iso(self.notice.stop_at)}"
