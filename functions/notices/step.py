@@ -11,6 +11,7 @@ A run that dies between 2 and 4 loses those notices: at most once, never twice.
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
@@ -29,6 +30,7 @@ if TYPE_CHECKING:
     from functions.mail import Sender
     from functions.settings import Settings
 
+log = logging.getLogger("offhours.notices")
 # Marks of stops longer ago than this are dropped: no run can be due for them again.
 KEEP_MARKS = timedelta(days=2)
 
@@ -74,7 +76,7 @@ class NoticeStep:
                     errors[notice.key].append(f"to {message.recipient}: {error}")
                 else:
                     sent[notice.key].append(str(message.recipient))
-        return [
+        outcomes = [
             NoticeOutcome(
                 n,
                 Status.FAILED if errors[n.key] or not sent[n.key] else Status.SENT,
@@ -83,6 +85,10 @@ class NoticeStep:
             )
             for n in notices
         ]
+        for outcome in outcomes:
+            level = logging.WARNING if outcome.error else logging.INFO
+            log.log(level, outcome.describe(), extra={"resource": outcome.notice.resource.key})
+        return outcomes
 
     def record(self, state: TargetState, outcomes: Iterable[NoticeOutcome], run_id: str) -> None:
         for outcome in outcomes:
