@@ -18,7 +18,7 @@ import sys
 import time
 from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -32,6 +32,14 @@ DEFAULT_WEEK = "2026-11-16"  # a Monday; the demo is deterministic
 STEP = timedelta(minutes=15)
 DEMO_TZ = "Europe/London"
 PROVIDERS = registered_clouds()
+# Where the demo's teams are told before a stop; the notices land in <out>/notices.
+DEMO_CHANNELS = (
+    "web=email:web-team@example.com",
+    "web=slack:https://hooks.slack.example/services/web",
+    "ml=teams:https://teams.example/webhooks/ml",
+    "data=json:https://hooks.example/offhours/data",
+    "platform=email:platform-team@example.com",
+)
 
 
 @dataclass
@@ -43,6 +51,7 @@ class DemoResult:
     savings: list[ResourceSavings]
     seconds: float = 0.0
     digest: list[Path] = field(default_factory=list)
+    notices: list[Path] = field(default_factory=list)
 
 
 class SimClock:
@@ -88,18 +97,21 @@ def run_demo(out: Path, monday: datetime, providers: tuple[str, ...] = PROVIDERS
     if ledger_dir.exists():
         shutil.rmtree(ledger_dir)
     ledger_dir.mkdir(parents=True)
+    shutil.rmtree(out / "notices", ignore_errors=True)
     end = monday + timedelta(days=7)
     # fork: the children inherit the imported code and need no pickling of the worlds.
     context = multiprocessing.get_context("fork")
     with ProcessPoolExecutor(max_workers=2, mp_context=context) as pool:
         futures = [pool.submit(simulate, p, ledger_dir, monday, end) for p in providers]
         runs = max(future.result() for future in futures)
+    notices = sorted((out / "notices").glob("*"))
     from functions.digest import render_digest
 
     store = LocalStore(ledger_dir)
     savings = window_summary(store, monday, end)
     digest = render_digest(store, monday, end, out, now=end)
-    return DemoResult(out, monday, end, runs, savings, time.perf_counter() - began, digest)
+    seconds = time.perf_counter() - began
+    return DemoResult(out, monday, end, runs, savings, seconds, digest, notices)
 
 
 def simulate(provider: str, ledger_dir: Path, monday: datetime, end: datetime) -> int:
@@ -115,6 +127,7 @@ def simulate(provider: str, ledger_dir: Path, monday: datetime, end: datetime) -
         settings = settings.replace(**world.settings)
         connections = {provider: connect(settings, provider)}
         job = build_job(settings, clock, connections=connections, store=LocalStore(ledger_dir))
+        job = replace(job, notices=_demo_notices(settings, clock, ledger_dir.parent / "notices"))
         for at in week_steps(monday, end):
             clock.now = at
             for event in world.events.get(at, []):
@@ -122,6 +135,20 @@ def simulate(provider: str, ledger_dir: Path, monday: datetime, end: datetime) -
             reconcile(job, at)
             runs += 1
     return runs
+
+
+def _demo_notices(settings: Settings, clock: SimClock, folder: Path) -> Any:
+    """The real notice step, with senders that write to ``folder`` instead of sending."""
+    from functions.notices import build_step
+    from functions.notices.outbox import OutboxMail, OutboxPoster
+
+    settings = settings.replace(notice_channels=DEMO_CHANNELS, notice_secret="demo-secret")
+    return build_step(
+        settings,
+        mail=OutboxMail(folder, clock),
+        poster=OutboxPoster(folder, clock),
+        wall=lambda: clock().timestamp(),  # deterministic signed bodies
+    )
 
 
 def print_report(result: DemoResult, stream: Any) -> None:
@@ -166,3 +193,9 @@ def print_report(result: DemoResult, stream: Any) -> None:
     w(f"ledger: {result.out / 'ledger'}\n")
     for path in result.digest[:2]:
         w(f"digest: {path}\n")
+    if result.notices:
+        mails = sum(1 for p in result.notices if p.suffix == ".eml")
+        w(
+            f"notices: {result.out / 'notices'} ({mails} emails, "
+            f"{len(result.notices) - mails} webhook bodies, sent before each stop)\n"
+        )

@@ -192,3 +192,40 @@ def load_recipients(path: Path) -> Recipients:
         raise ValueError(f"cannot read recipients file {path}: {err.strerror}") from err
     except yaml.YAMLError as err:
         raise ValueError(f"recipients file {path} is not valid YAML: {err}") from err
+
+
+@dataclass(frozen=True)
+class MailConfig:
+    """How mail leaves: ``smtp`` (with its server) or ``ses`` (Amazon SES in a region)."""
+
+    transport: str = "ses"
+    ses_region: str = ""
+    smtp_host: str = "localhost"
+    smtp_port: int = 587
+    smtp_starttls: bool = True
+    smtp_username: str = ""
+    smtp_password: str = ""
+    # A local SES (the sandbox's moto); empty means the real endpoint.
+    endpoint_url: str = ""
+
+
+def open_mail_sender(config: MailConfig) -> Sender:
+    """The digest's senders for anyone who mails (the notices of a run): SMTP here, SES
+    through its cloud module, with the same ``ses:SendRawEmail`` call and permission."""
+    if config.transport == "smtp":
+        return SmtpSender(
+            config.smtp_host,
+            config.smtp_port,
+            starttls=config.smtp_starttls,
+            username=config.smtp_username,
+            password=config.smtp_password,
+        )
+    if config.transport != "ses":
+        raise ValueError(f"unknown mail transport {config.transport!r} (ses or smtp)")
+    import boto3
+
+    client = boto3.client(
+        "ses", region_name=config.ses_region or None, endpoint_url=config.endpoint_url or None
+    )
+    sender: Sender = load_cloud_sender("ses")(client)
+    return sender

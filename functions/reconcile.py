@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 import schedules
+from functions.notices import NoticeOutcome, NoticeStep
 from functions.planner import Policy
 from functions.target_run import run_target
 from ledger.book import new_run_id
@@ -39,6 +40,8 @@ class TargetReport:
     deferred: bool = False
     ledger_key: str = ""
     rows: int = 0
+    # Warn-before-stop notices of this run: due (dry run), then sent or failed.
+    notices: list[NoticeOutcome] = field(default_factory=list)
 
     @property
     def failed(self) -> list[Result]:
@@ -94,6 +97,8 @@ class Job:
     lease_ttl: timedelta = timedelta(minutes=10)
     # Live price APIs (providers/pricing.py); empty = the bundled tables only.
     price_sources: Sequence[PriceSource] = ()
+    # Warn-before-stop notices (functions/notices); None = none are sent.
+    notices: NoticeStep | None = None
 
 
 def reconcile(

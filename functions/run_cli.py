@@ -314,6 +314,7 @@ def show_report(report: RunReport, output: str, command: str) -> None:
                 "warnings": warnings(report),
                 "errors": report.errors,
                 "ledger": sorted({t.ledger_key for t in report.targets if t.rows}),
+                "notices": [o.record() for t in report.targets for o in t.notices],
             }
         )
     elif output == "csv":
@@ -392,6 +393,8 @@ def print_summary(report: RunReport) -> None:
         summary = f"{summary}; {refused_stops(report)} stop(s) refused"
     mode = " (dry run: nothing changed)" if report.dry_run else ""
     print(f"\nrun {report.run_id}: {summary}{mode}")
+    for outcome in (o for t in report.targets for o in t.notices):
+        print(outcome.describe())
     for key in sorted({t.ledger_key for t in report.targets if t.rows}):
         print(f"ledger: {key}")
 

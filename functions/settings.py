@@ -66,6 +66,22 @@ class Settings:
     azure_subscriptions: tuple[str, ...] = ()
     azure_endpoint_url: str = ""
     store_endpoint_url: str = ""
+    # Warn-before-stop notices (docs/notices.md): off unless a transport or a channel is set.
+    notice_minutes: int = 15
+    notice_tag_key: str = "notice-minutes"  # a resource's own, longer window (minutes)
+    owner_key: str = "owner"
+    team_key: str = "team"
+    # "web=slack:https://hooks.slack.com/…,ml=teams:https://…,data=json:https://…"
+    notice_channels: tuple[str, ...] = ()
+    notice_secret: str = ""  # HMAC key of JSON webhooks; feed it from the secret store
+    notice_transport: str = ""  # "" (no email notices) | ses | smtp
+    notice_from: str = "offhours@example.com"
+    ses_region: str = ""
+    smtp_host: str = "localhost"
+    smtp_port: int = 587
+    smtp_starttls: bool = True
+    smtp_username: str = ""
+    smtp_password: str = ""
     extra: Mapping[str, str] = field(default_factory=dict)
 
     @classmethod
@@ -119,6 +135,23 @@ class Settings:
                 )
         if "aws" in self.providers:
             _check_regions(self.aws_regions)
+        self._check_notices()
+
+    def _check_notices(self) -> None:
+        from functions.notices.config import ChannelError, parse_channels
+        from functions.notices.planning import MAX_WINDOW
+
+        if not 1 <= self.notice_minutes <= MAX_WINDOW.total_seconds() // 60:
+            raise ConfigError(f"notice_minutes: {self.notice_minutes} is not from 1 to 1440")
+        if self.notice_transport not in ("", "ses", "smtp"):
+            raise ConfigError(f"notice_transport: {self.notice_transport!r} is not ses or smtp")
+        try:
+            channels = parse_channels(self.notice_channels)
+        except ChannelError as err:
+            raise ConfigError(f"notice_channels: {err}") from err
+        signed = any(c.kind == "json" for team in channels.values() for c in team)
+        if signed and not self.notice_secret:
+            raise ConfigError("notice_secret: a json channel needs a secret to sign its bodies")
 
     def protected_tags(self) -> ProtectedTags:
         """The protected set; an empty setting means the default, never "nothing"."""

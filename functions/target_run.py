@@ -83,9 +83,14 @@ def run_target(job: Job, target: Target, now: datetime, run_id: str, report: Tar
     floor = loaded.state.last_run
     report.results = _apply(job, target, decisions, report)
     report.ledger_key = ledger_key
+    if job.notices and report.notices:  # claimed in step 3: send, book in the finish write
+        report.notices = job.notices.send(report.notices, now)
+        _note(report.warnings, [o.describe() for o in report.notices if o.error])
 
     def finish(state: TargetState) -> None:
         _check_lease(state, target, run_id, now, taken_over=True)
+        if job.notices:
+            job.notices.record(state, report.notices, run_id)
         rows = observe(resources, kinds, state, now, run_id, floor)
         rows += book_results(report.results, state, floor, run_id)
         _pend(state, ledger_key, rows)
@@ -162,10 +167,15 @@ def _prepare(
         decisions = [d if d.action in _ON else replace(d, action=Action.SKIP) for d in decisions]
     report.decisions = decisions
     acting = [d for d in decisions if d.action is not Action.SKIP]
+    if job.notices and not job.wake:
+        report.notices, notes = job.notices.due(
+            resources, decisions, now, job.catalog, job.policy, state
+        )
+        _note(report.warnings, notes)
     if job.dry_run:
         report.results = _apply(job, target, decisions, report)
         return resources, kinds, decisions
-    if not acting:
+    if not acting and not report.notices:
         return resources, kinds, decisions
     # The lease outlives the run: on Lambda, the time the platform still gives it.
     ttl = job.lease_ttl
@@ -179,14 +189,20 @@ def _prepare(
         now,
         floor,
     )
+    if job.notices and report.notices:  # claimed in this write, before anything is sent
+        report.notices = job.notices.claim(state, report.notices, run_id, now)
     try:
         loaded.version = job.store.put_if(key, state.to_json(), loaded.version)
     except Conflict:
+        report.notices = []  # not claimed: the next look plans them again
         return None
     except StoreError as err:
         report.errors.append(
             f"cannot record this run's intents ({err}): no resource stopped; starts only"
         )
+        if report.notices:
+            _note(report.warnings, [f"{len(report.notices)} notice(s) not claimed: none sent"])
+            report.notices = []
         decisions = _starts_only(decisions)
         report.decisions = decisions
     return resources, kinds, decisions

@@ -9,6 +9,7 @@ from urllib.parse import urlparse
 
 import providers
 import schedules
+from functions.notices import build_step
 from functions.reconcile import Job
 from functions.settings import ConfigError, Settings
 from ledger.store import LocalStore, ObjectStore
@@ -93,6 +94,7 @@ def build_job(
         wake=wake,
         clock=clock,
         price_sources=_price_sources(connections) if settings.live_prices else (),
+        notices=build_step(settings),
     )
 
 

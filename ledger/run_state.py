@@ -132,6 +132,36 @@ class ActionIntent:
 
 
 @dataclass
+class NoticeMark:
+    """A warn-before-stop notice, claimed before it is sent: never sent twice.
+
+    ``status``: ``claimed`` (a run was about to send it; if it died, the notice is lost
+    rather than sent twice), ``sent`` or ``failed`` (``detail`` says why)."""
+
+    run_id: str
+    stop_at: datetime
+    status: str = "claimed"
+    detail: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "run_id": self.run_id,
+            "stop_at": iso(self.stop_at),
+            "status": self.status,
+            "detail": self.detail,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> NoticeMark:
+        return cls(
+            run_id=str(data["run_id"]),
+            stop_at=_instant(data["stop_at"]),
+            status=str(data.get("status", "claimed")),
+            detail=str(data.get("detail", "")),
+        )
+
+
+@dataclass
 class TargetState:
     last_run: datetime | None = None
     # The last run whose discovery of each kind succeeded: the start side of a kind acts
@@ -147,9 +177,12 @@ class TargetState:
     lease: Lease | None = None
     # Resource key -> what a run is doing (or did, unconfirmed) to it.
     intents: dict[str, ActionIntent] = field(default_factory=dict)
+    # "<resource key>@<stop instant>" -> the notice sent (or claimed) for that stop.
+    # Objects written before notices existed have none: they load with an empty map.
+    notices: dict[str, NoticeMark] = field(default_factory=dict)
 
     def to_json(self) -> bytes:
-        body = {
+        body: dict[str, Any] = {
             "version": FORMAT_VERSION,
             "last_run": iso(self.last_run) if self.last_run else None,
             "kind_runs": {k: iso(v) for k, v in sorted(self.kind_runs.items())},
@@ -163,6 +196,8 @@ class TargetState:
             ),
             "intents": {k: i.to_dict() for k, i in sorted(self.intents.items())},
         }
+        if self.notices:  # absent when empty: the same bytes as before notices existed
+            body["notices"] = {k: m.to_dict() for k, m in sorted(self.notices.items())}
         # Compact and strict: the object is rewritten on every run of every target.
         return json.dumps(body, sort_keys=True, separators=(",", ":"), allow_nan=False).encode()
 
@@ -198,6 +233,7 @@ class TargetState:
             pending={str(k): list(v) for k, v in _mapping(body, "pending").items()},
             lease=Lease(str(lease["run_id"]), _instant(lease["until"])) if lease else None,
             intents={k: ActionIntent.from_dict(v) for k, v in _mapping(body, "intents").items()},
+            notices={k: NoticeMark.from_dict(v) for k, v in _mapping(body, "notices").items()},
         )
 
 

@@ -1,0 +1,58 @@
+"""HMAC-SHA256 signatures of JSON webhook bodies, and their check on the receiving side.
+
+Headers: ``X-Offhours-Timestamp: <Unix seconds>`` and ``X-Offhours-Signature:
+sha256=<hex HMAC of the raw body>``. The body carries the same instant as ``sent_at``,
+so the signature covers it: a receiver that checks the signature, that the header
+matches ``sent_at``, and that it is recent rejects both forgeries and replays.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+from collections.abc import Mapping
+
+SIGNATURE_HEADER = "X-Offhours-Signature"
+TIMESTAMP_HEADER = "X-Offhours-Timestamp"
+# How old a signed body a receiver accepts by default.
+TOLERANCE_SECONDS = 300
+
+
+class SignatureError(ValueError):
+    """A body whose signature, timestamp or age does not check out."""
+
+
+def signature(secret: bytes, body: bytes) -> str:
+    return "sha256=" + hmac.new(secret, body, hashlib.sha256).hexdigest()
+
+
+def signed_headers(secret: bytes, body: bytes, sent_at: int) -> dict[str, str]:
+    return {
+        "Content-Type": "application/json; charset=utf-8",
+        TIMESTAMP_HEADER: str(sent_at),
+        SIGNATURE_HEADER: signature(secret, body),
+    }
+
+
+def verify(
+    secret: bytes,
+    body: bytes,
+    headers: Mapping[str, str],
+    now: float,
+    tolerance: float = TOLERANCE_SECONDS,
+) -> None:
+    """What a receiver does: raises SignatureError unless the body is authentic and fresh."""
+    lowered = {k.lower(): v for k, v in headers.items()}
+    given = lowered.get(SIGNATURE_HEADER.lower(), "")
+    if not hmac.compare_digest(given, signature(secret, body)):
+        raise SignatureError("signature does not match the body")
+    try:
+        stamp = int(lowered.get(TIMESTAMP_HEADER.lower(), ""))
+        sent_at = json.loads(body)["sent_at"]
+    except (ValueError, KeyError, TypeError) as err:
+        raise SignatureError(f"no usable timestamp: {err}") from err
+    if stamp != sent_at:
+        raise SignatureError("timestamp header differs from the signed sent_at")
+    if abs(now - stamp) > tolerance:
+        raise SignatureError(f"sent {now - stamp:.0f} s ago: too old (a replay?)")
