@@ -122,12 +122,20 @@ def _decide(
 def _refusal(resource: Resource, policy: Policy) -> str:
     if resource.unmanaged_reason:
         return resource.unmanaged_reason
+    protected = protection(resource, policy)
+    if protected:
+        return protected
+    if resource.state is ResourceState.TRANSITIONAL:
+        return "in a transitional state: the next run decides"
+    return ""
+
+
+def protection(resource: Resource, policy: Policy) -> str:
+    """Why the resource's tags protect it ("protected: environment=prod"), or ""."""
     for key, values in policy.protected.items():
         value = resource.tags.get(key)
         if value is not None and value.lower() in values:
             return f"protected: {key}={value}"
-    if resource.state is ResourceState.TRANSITIONAL:
-        return "in a transitional state: the next run decides"
     return ""
 
 
