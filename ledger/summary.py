@@ -20,6 +20,7 @@ from math import isfinite, isnan
 from typing import Any
 
 from ledger.book import read_records
+from ledger.record import SNOOZE_ACTION
 from ledger.run_state import StateError, TargetState
 from ledger.savings import Days, Interval, reporting_days, split_by_day, union_pieces
 from ledger.store import ObjectStore
@@ -152,6 +153,9 @@ class Accumulator:
         recorded = row["x_RecordedAt"]
         if recorded >= entry.latest:
             self._describe(entry, row, recorded)
+        if row["x_Action"] == SNOOZE_ACTION:
+            # Kept running by request: a cost the digest reports, never hours off.
+            return
         if row["x_Action"] == "skip":
             at = self._ts(recorded) if recorded else self.start
             if self.start <= at < self.end:

@@ -133,21 +133,10 @@ def _resource(token: SnoozeToken, service: SnoozeService) -> Resource:
 def _until(
     token: SnoozeToken, resource: Resource, service: SnoozeService, now: datetime
 ) -> datetime:
-    until = override_until(
-        token.action,
-        token.stop_at,
-        now,
-        _schedule(resource, service),
-        service.default_tz,
-        service.cap,
+    schedule = _schedule(resource, service)
+    return override_until(
+        token.action, token.stop_at, now, schedule, service.default_tz, service.cap
     )
-    if until <= now:
-        raise _Refused(
-            pages.refusal(
-                410, "This link has expired", "The time this link would keep it has passed."
-            )
-        )
-    return until
 
 
 def _confirm(
