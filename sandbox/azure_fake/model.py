@@ -20,7 +20,6 @@ API_VERSIONS = {
     "Microsoft.ContainerService": "2025-01-01",
     "Microsoft.MachineLearningServices": "2024-04-01",
     "Microsoft.Resources": "2022-12-01",  # GET /subscriptions
-    "Microsoft.Resources/tags": "2021-04-01",  # Tags - Get/Update At Scope
 }
 
 _POWER_LABELS = {

@@ -22,6 +22,8 @@ if TYPE_CHECKING:
     from sandbox.azure_fake.server import AzureFake
 
 TAGS_API = "2021-04-01"
+# Served beside model.API_VERSIONS (the scheduler's clients): only a snooze calls these.
+API_VERSIONS = {"Microsoft.Resources/tags": TAGS_API}
 SCOPE = r"(?P<scope>/subscriptions/.+?)/providers/Microsoft\.Resources/tags/default"
 VAULT = re.compile(r"/vaults/(?P<vault>[^/]+)/secrets/(?P<name>[^/]+)(?:/(?P<version>[^/]*))?")
 VAULT_RESOURCE = "https://vault.azure.net"

@@ -514,12 +514,12 @@ class AzureFake(ServedFake):
             raise FakeError(400, "MissingApiVersionParameter", "The api-version is required.")
         namespace, version = _namespace(path), query["api-version"]
         self.api_versions.add((namespace, version))
-        if API_VERSIONS.get(namespace) != version:
+        if {**API_VERSIONS, **routes_tags.API_VERSIONS}.get(namespace) != version:
             raise FakeError(
                 400,
                 "InvalidApiVersionParameter",
                 f"The api-version '{version}' is invalid. The supported versions are "
-                f"'{API_VERSIONS.get(namespace, '')}'.",
+                f"'{API_VERSIONS.get(namespace, routes_tags.API_VERSIONS.get(namespace, ''))}'.",
             )
         try:
             body = json.loads(raw_body) if raw_body else {}

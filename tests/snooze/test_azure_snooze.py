@@ -32,9 +32,11 @@ def cloud(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
         }.items():
             env.setenv(name, value)
         fake.add_secret("offhours", "snooze-key", KEY.decode())
-        from functions.azure_function_app import app
+        from functions import azure_function_app
 
-        function = next(f for f in app.get_functions() if f.get_function_name() == "snooze")
+        # The registered function itself: app.get_functions() may build the app once only.
+        function = azure_function_app.snooze._function
+        assert function.get_function_name() == "snooze"
         yield {
             "fake": fake,
             "call": function.get_user_function(),
