@@ -161,7 +161,10 @@ def ran(script_root: Path, clouds: dict[str, Any], smtp: tuple[int, Inbox]) -> l
 
 def test_the_worker_indexes_both_timers(ran: list[dict[str, Any]]) -> None:
     (indexed,) = [line["indexed"] for line in ran if "indexed" in line]
-    assert set(indexed) == {"scheduler", "digest"}
+    assert set(indexed) == {"scheduler", "digest", "snooze"}
+    # The snooze links: an anonymous HTTP trigger (the signed token is the authorisation).
+    (http,) = [b for b in indexed["snooze"]["bindings"] if b["type"] == "httpTrigger"]
+    assert http["authLevel"].lower() == "anonymous" and http["route"] == "snooze"
     schedules = {
         name: binding["schedule"]
         for name, spec in indexed.items()
