@@ -75,7 +75,12 @@ def service_for_env(env: Mapping[str, str], account: str) -> SnoozeService:
     return _services[cache_key]
 
 
+def respond(event: Mapping[str, Any], service: SnoozeService) -> dict[str, Any]:
+    """One function URL event answered by ``service``: the response Lambda returns."""
+    page = handle(request_from_event(event), service)
+    return {"statusCode": page.status, "headers": dict(http.headers(page)), "body": page.html()}
+
+
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     account = str(context.invoked_function_arn).split(":")[4]
-    page = handle(request_from_event(event), service_for_env(os.environ, account))
-    return {"statusCode": page.status, "headers": dict(http.headers(page)), "body": page.html()}
+    return respond(event, service_for_env(os.environ, account))
