@@ -12,10 +12,10 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-from functions.snooze import http
+from functions.snooze import http, pages
 from functions.snooze.handler import Request, SnoozeService, handle
 from functions.snooze.pages import Page
-from functions.snooze.settings import SnoozeSettings
+from functions.snooze.settings import KEY_SECRET, SnoozeSettings
 
 _services: dict[tuple[tuple[str, str], ...], SnoozeService] = {}
 
@@ -52,6 +52,10 @@ def service_for_env(env: Mapping[str, str]) -> SnoozeService:
 
 def respond(req: Any, env: Mapping[str, str]) -> tuple[Page, Mapping[str, str]]:
     """The page for one ``azure.functions.HttpRequest`` and its response headers."""
+    if not env.get(KEY_SECRET):
+        # The trigger ships in every app; a deployment without a key has the links off.
+        page = pages.refusal(503, "Snooze links are off", "This deployment has no snooze key.")
+        return page, http.headers(page)
     content_type = req.headers.get("content-type", "") or ""
     form = http.form(req.get_body() or b"", content_type)
     page = handle(Request(req.method, dict(req.params), form), service_for_env(env))
