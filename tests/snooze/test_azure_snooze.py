@@ -111,3 +111,13 @@ def test_other_kinds_take_the_same_tag_call_and_protected_ones_none(
     assert post(cloud, links_for(azure("vms", prod.id), stop)["keep-1h"]).status_code == 403
     assert OVERRIDE not in fake.vm("prod-vm").tags
     assert not [r for r in read_records(cloud["store"]) if r["ResourceName"] == "prod-vm"]
+
+
+def test_an_app_without_a_snooze_key_has_the_links_off() -> None:
+    import azure.functions as func
+
+    from functions.azure_snooze import respond
+
+    request = func.HttpRequest("GET", "https://x.azurewebsites.net/api/snooze", body=b"")
+    page, headers = respond(request, {"OFFHOURS_PROVIDERS": "azure"})
+    assert page.status == 503 and headers["Cache-Control"] == "no-store"
