@@ -3,8 +3,8 @@ signed token is the authorisation).
 
 Thin: the function URL event into a ``Request``, the service built once per execution
 environment from the environment (the key read from Secrets Manager or SSM, named by
-``OFFHOURS_SNOOZE_KEY_SECRET``), then the shared handler. The function serves the account
-it runs in, taken from its own ARN.
+``OFFHOURS_SNOOZE_KEY_SECRET``; the longest override ``OFFHOURS_SNOOZE_MAX_HOURS``), then
+the shared handler. The function serves the account it runs in, taken from its own ARN.
 """
 
 from __future__ import annotations

@@ -21,6 +21,18 @@ variable "snooze_max_hours" {
 
 locals {
   snooze_count = var.snooze_links ? 1 : 0
+
+  snooze_env = {
+    POWERTOOLS_SERVICE_NAME    = "offhours"
+    LOG_LEVEL                  = var.log_level
+    OFFHOURS_PROVIDERS         = "aws"
+    OFFHOURS_LEDGER            = local.ledger_url
+    OFFHOURS_TAG_KEY           = var.tag_key
+    OFFHOURS_DEFAULT_TZ        = var.default_timezone
+    OFFHOURS_PROTECTED         = var.protected_tags
+    OFFHOURS_SNOOZE_KEY_SECRET = one(aws_secretsmanager_secret.snooze_key[*].arn)
+    OFFHOURS_SNOOZE_MAX_HOURS  = tostring(var.snooze_max_hours)
+  }
 }
 
 resource "aws_secretsmanager_secret" "snooze_key" {
@@ -160,17 +172,7 @@ resource "aws_lambda_function" "snooze" {
   }
 
   environment {
-    variables = {
-      POWERTOOLS_SERVICE_NAME    = "offhours"
-      LOG_LEVEL                  = var.log_level
-      OFFHOURS_PROVIDERS         = "aws"
-      OFFHOURS_LEDGER            = local.ledger_url
-      OFFHOURS_TAG_KEY           = var.tag_key
-      OFFHOURS_DEFAULT_TZ        = var.default_timezone
-      OFFHOURS_PROTECTED         = var.protected_tags
-      OFFHOURS_SNOOZE_KEY_SECRET = aws_secretsmanager_secret.snooze_key[0].arn
-      OFFHOURS_SNOOZE_MAX_HOURS  = tostring(var.snooze_max_hours)
-    }
+    variables = local.snooze_env
   }
 
   tags = var.tags

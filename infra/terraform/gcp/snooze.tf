@@ -24,6 +24,18 @@ locals {
   snooze_count    = var.snooze_links ? 1 : 0
   snooze_role     = yamldecode(file("${path.module}/../../gcp/snooze-role.yaml"))
   snooze_projects = var.snooze_links ? toset(local.projects) : toset([])
+
+  snooze_env = {
+    LOG_LEVEL                  = var.log_level
+    OFFHOURS_PROVIDERS         = "gcp"
+    OFFHOURS_LEDGER            = "gs://${local.bucket_name}/offhours"
+    OFFHOURS_TAG_KEY           = var.tag_key
+    OFFHOURS_DEFAULT_TZ        = var.default_timezone
+    OFFHOURS_PROTECTED         = var.protected_tags
+    OFFHOURS_GCP_PROJECTS      = join(",", local.projects)
+    OFFHOURS_SNOOZE_KEY_SECRET = one(google_secret_manager_secret.snooze_key[*].id)
+    OFFHOURS_SNOOZE_MAX_HOURS  = tostring(var.snooze_max_hours)
+  }
 }
 
 resource "google_project_service" "secretmanager" {
@@ -124,17 +136,7 @@ resource "google_cloudfunctions2_function" "snooze" {
     all_traffic_on_latest_revision   = true
     service_account_email            = google_service_account.snooze[0].email
     max_instance_request_concurrency = 4
-    environment_variables = {
-      LOG_LEVEL                  = var.log_level
-      OFFHOURS_PROVIDERS         = "gcp"
-      OFFHOURS_LEDGER            = "gs://${local.bucket_name}/offhours"
-      OFFHOURS_TAG_KEY           = var.tag_key
-      OFFHOURS_DEFAULT_TZ        = var.default_timezone
-      OFFHOURS_PROTECTED         = var.protected_tags
-      OFFHOURS_GCP_PROJECTS      = join(",", local.projects)
-      OFFHOURS_SNOOZE_KEY_SECRET = google_secret_manager_secret.snooze_key[0].id
-      OFFHOURS_SNOOZE_MAX_HOURS  = tostring(var.snooze_max_hours)
-    }
+    environment_variables            = local.snooze_env
   }
 
   depends_on = [google_project_service.apis]
