@@ -123,6 +123,7 @@ def app_settings(clouds: dict[str, Any], smtp_port: int) -> dict[str, str]:
         "OFFHOURS_DIGEST_SMTP_PORT": str(smtp_port),
         "OFFHOURS_DIGEST_SMTP_USERNAME": "",
         "OFFHOURS_DIGEST_SMTP_PASSWORD": "",
+        "OFFHOURS_SNOOZE_KEY_SECRET": "",  # snooze links off (tests/snooze covers them)
     }
     # Every setting the module gives the app, and no other, then the local endpoints.
     assert set(settings) == terraform_app_settings()
