@@ -144,7 +144,13 @@ def lambda_env(moto_url: str) -> dict[str, str]:
 
 def seed_deployment(moto_url: str) -> dict[str, Any]:
     """The secret and the ledger bucket a deployment has; clients for the tests."""
+    import urllib.request
+
     import boto3
+
+    # Moto servers in one process share their state: start from a clean account.
+    reset = urllib.request.Request(f"{moto_url}/moto-api/reset", method="POST")
+    urllib.request.urlopen(reset, timeout=30).read()
 
     clients = {
         name: boto3.client(name, region_name=REGION, endpoint_url=moto_url)
