@@ -21,18 +21,20 @@ _services: dict[tuple[tuple[str, str], ...], SnoozeService] = {}
 
 
 def build_service(settings: SnoozeSettings) -> SnoozeService:
+    import providers
     from functions.wiring import load_catalog, open_store
-    from providers.azure.connection import connect
-    from providers.azure.override_tag import AzureOverrideDesk
-    from providers.azure.secrets import read_key
 
+    # Through "module:attribute" strings: other clouds' artefacts leave providers/azure out.
+    connect = providers.load("providers.azure.connection:connect")
+    desk_class = providers.load("providers.azure.override_tag:AzureOverrideDesk")
+    read_key = providers.load("providers.azure.secrets:read_key")
     run = settings.run
     connection = connect(run.provider_config("azure"))
     local = bool(run.azure_endpoint_url)
     return SnoozeService(
         key=read_key(settings.key_secret, connection.credential, local=local),
         store=open_store(run.ledger, run.store_endpoint_url),
-        desk=AzureOverrideDesk(connection),
+        desk=desk_class(connection),
         clock=lambda: datetime.now(UTC),
         catalog=load_catalog(run),
         policy=run.policy(),

@@ -147,18 +147,21 @@ def _snooze_step(clock: SimClock, store: LocalStore, pages: Path) -> Callable[[]
 
         import boto3
 
+        import providers
         import schedules
         from functions.snooze.handler import SnoozeService
         from functions.snooze.links import link_maker
         from functions.snooze_lambda import respond
-        from providers.aws.override_tag import AwsOverrideDesk
         from sandbox.aws_fleet import DEMO_ACCOUNT, DEMO_REGION
 
         ec2 = boto3.client("ec2", region_name=DEMO_REGION)
         found = ec2.describe_instances(Filters=[{"Name": "tag:Name", "Values": [SNOOZE_BOX]}])[
             "Reservations"
         ][0]["Instances"][0]
-        desk = AwsOverrideDesk(lambda s, r: boto3.client(s, region_name=r), DEMO_ACCOUNT)
+        # Through its "module:attribute" string, as the other clouds' artefacts need.
+        desk = providers.load("providers.aws.override_tag:AwsOverrideDesk")(
+            lambda s, r: boto3.client(s, region_name=r), DEMO_ACCOUNT
+        )
         key = secrets.token_bytes(32)
         service = SnoozeService(key, store, desk, clock, schedules.load_catalog(default_tz=DEMO_TZ))
         box = desk.read(DEMO_ACCOUNT, DEMO_REGION, "ec2", found["InstanceId"])

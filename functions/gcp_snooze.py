@@ -29,11 +29,14 @@ _services: dict[tuple[tuple[str, str], ...], SnoozeService] = {}
 
 
 def build_service(settings: SnoozeSettings) -> SnoozeService:
+    import providers
     from functions.wiring import load_catalog, open_store
-    from providers.gcp.connection import connect
-    from providers.gcp.override_tag import GcpOverrideDesk
-    from providers.gcp.secrets import read_key, secret_client
 
+    # Through "module:attribute" strings: other clouds' artefacts leave providers/gcp out.
+    connect = providers.load("providers.gcp.connection:connect")
+    desk_class = providers.load("providers.gcp.override_tag:GcpOverrideDesk")
+    read_key = providers.load("providers.gcp.secrets:read_key")
+    secret_client = providers.load("providers.gcp.secrets:secret_client")
     run = settings.run
 
     def clock() -> datetime:
@@ -43,7 +46,7 @@ def build_service(settings: SnoozeSettings) -> SnoozeService:
     return SnoozeService(
         key=read_key(settings.key_secret, secret_client(connection)),
         store=open_store(run.ledger, run.store_endpoint_url),
-        desk=GcpOverrideDesk(connection, clock),
+        desk=desk_class(connection, clock),
         clock=clock,
         catalog=load_catalog(run),
         policy=run.policy(),
