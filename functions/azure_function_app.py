@@ -69,3 +69,17 @@ def digest(timer: func.TimerRequest) -> None:
     now = datetime.now(UTC)
     run = run_digest(settings, previous_week(now, settings.tz), send=True, preview=None, now=now)
     logger.info("digest sent", extra={"week": run.week, "sent": [n for n, _ in run.sent]})
+
+
+@app.route(
+    route="snooze",
+    methods=["GET", "POST", "PUT", "DELETE", "PATCH", "HEAD"],
+    auth_level=func.AuthLevel.ANONYMOUS,
+)
+def snooze(req: func.HttpRequest) -> func.HttpResponse:
+    """The snooze links (functions/azure_snooze.py): anonymous, the signed token is the
+    authorisation."""
+    from functions.azure_snooze import respond
+
+    page, headers = respond(req, os.environ)
+    return func.HttpResponse(page.html(), status_code=page.status, headers=dict(headers))

@@ -16,7 +16,7 @@ import multiprocessing
 import shutil
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
@@ -24,6 +24,8 @@ from pathlib import Path
 from typing import Any
 
 from functions.settings import Settings
+from ledger.book import read_records
+from ledger.record import SNOOZE_ACTION
 from ledger.store import LocalStore
 from ledger.summary import ResourceSavings, window_summary
 from providers import clouds as registered_clouds
@@ -52,6 +54,8 @@ class DemoResult:
     seconds: float = 0.0
     digest: list[Path] = field(default_factory=list)
     notices: list[Path] = field(default_factory=list)
+    # The week's snooze rows (x_Action=snooze): kept running by request, a cost.
+    snoozes: list[dict[str, Any]] = field(default_factory=list)
 
 
 class SimClock:
@@ -110,8 +114,9 @@ def run_demo(out: Path, monday: datetime, providers: tuple[str, ...] = PROVIDERS
     store = LocalStore(ledger_dir)
     savings = window_summary(store, monday, end)
     digest = render_digest(store, monday, end, out, now=end)
+    snoozes = [r for r in read_records(store) if r["x_Action"] == SNOOZE_ACTION]
     seconds = time.perf_counter() - began
-    return DemoResult(out, monday, end, runs, savings, seconds, digest, notices)
+    return DemoResult(out, monday, end, runs, savings, seconds, digest, notices, snoozes)
 
 
 def simulate(provider: str, ledger_dir: Path, monday: datetime, end: datetime) -> int:
@@ -128,6 +133,9 @@ def simulate(provider: str, ledger_dir: Path, monday: datetime, end: datetime) -
         connections = {provider: connect(settings, provider)}
         job = build_job(settings, clock, connections=connections, store=LocalStore(ledger_dir))
         job = replace(job, notices=_demo_notices(settings, clock, ledger_dir.parent / "notices"))
+        if provider == "aws":
+            step = _snooze_step(clock, LocalStore(ledger_dir), ledger_dir.parent / "snooze")
+            world.events.setdefault(monday + SNOOZE_AT, []).append(step)
         for at in week_steps(monday, end):
             clock.now = at
             for event in world.events.get(at, []):
@@ -149,6 +157,69 @@ def _demo_notices(settings: Settings, clock: SimClock, folder: Path) -> Any:
         poster=OutboxPoster(folder, clock),
         wall=lambda: clock().timestamp(),  # deterministic signed bodies
     )
+
+
+# Thursday 18:45, before dev-alice's 19:00 stop: Alice follows her notice's link.
+SNOOZE_AT = timedelta(days=3, hours=18, minutes=45)
+SNOOZE_BOX = "dev-alice"
+
+
+def _snooze_step(clock: SimClock, store: LocalStore, pages: Path) -> Callable[[], None]:
+    """Alice opens the "keep running 2 h" link of her notice and presses the button: two
+    function URL events through the snooze Lambda's handler, against the demo's moto."""
+
+    def act() -> None:
+        import secrets
+        from urllib.parse import urlsplit
+
+        import boto3
+
+        import providers
+        import schedules
+        from functions.snooze.handler import SnoozeService
+        from functions.snooze.links import link_maker
+        from functions.snooze_lambda import respond
+        from sandbox.aws_fleet import DEMO_ACCOUNT, DEMO_REGION
+
+        ec2 = boto3.client("ec2", region_name=DEMO_REGION)
+        found = ec2.describe_instances(Filters=[{"Name": "tag:Name", "Values": [SNOOZE_BOX]}])[
+            "Reservations"
+        ][0]["Instances"][0]
+        # Through its "module:attribute" string, as the other clouds' artefacts need.
+        desk = providers.load("providers.aws.override_tag:AwsOverrideDesk")(
+            lambda s, r: boto3.client(s, region_name=r), DEMO_ACCOUNT
+        )
+        key = secrets.token_bytes(32)
+        service = SnoozeService(key, store, desk, clock, schedules.load_catalog(default_tz=DEMO_TZ))
+        box = desk.read(DEMO_ACCOUNT, DEMO_REGION, "ec2", found["InstanceId"])
+        stop = clock().replace(hour=19, minute=0)
+        links = link_maker(
+            "https://snooze.demo.invalid", key, recipient_of=lambda r: "alice@example.com"
+        )
+        _, url = links(box, stop)[1]  # keep running 2 h
+        query = urlsplit(url).query
+        pages.mkdir(parents=True, exist_ok=True)
+        for method, name in (("GET", "confirm.html"), ("POST", "done.html")):
+            answer = respond(_url_event(method, query), service)
+            if answer["statusCode"] != 200:
+                raise RuntimeError(f"demo snooze {method}: {answer['statusCode']}")
+            (pages / name).write_text(answer["body"])
+
+    return act
+
+
+def _url_event(method: str, query: str) -> dict[str, Any]:
+    """A Lambda function URL event (payload format 2.0), as a browser's request arrives."""
+    body = "confirm=yes" if method == "POST" else ""
+    return {
+        "version": "2.0",
+        "rawPath": "/",
+        "rawQueryString": query,
+        "headers": {"content-type": "application/x-www-form-urlencoded"},
+        "requestContext": {"http": {"method": method, "path": "/"}},
+        "body": body,
+        "isBase64Encoded": False,
+    }
 
 
 def print_report(result: DemoResult, stream: Any) -> None:
@@ -190,6 +261,13 @@ def print_report(result: DemoResult, stream: Any) -> None:
         f"total saved this week: ${total_saved:,.2f} of ${total_cost:,.2f} the scheduled "
         f"resources would have cost running all week ({pct_total:.1f}% saved)\n"
     )
+    for row in result.snoozes:
+        cost = row["x_EstimatedSavings"]
+        w(
+            f"kept running by request: {row['ResourceName']} until "
+            f"{row['ChargePeriodEnd']} ({row['x_Detail']}, "
+            f"{'unknown cost' if cost is None else f'${cost:,.2f} at list price'})\n"
+        )
     w(f"ledger: {result.out / 'ledger'}\n")
     for path in result.digest[:2]:
         w(f"digest: {path}\n")

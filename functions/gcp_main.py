@@ -26,6 +26,9 @@ from datetime import UTC, datetime
 from typing import Any
 
 from functions.entry import parse_instant, scheduled_run
+
+# main.py re-exports this module: the snooze links' HTTP function deploys from it too.
+from functions.gcp_snooze import snooze_http  # noqa: F401
 from functions.settings import Settings
 
 # Seconds the platform gives one invocation (--timeout); targets not started with at

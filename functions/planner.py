@@ -121,12 +121,17 @@ def _decide(
 def _refusal(resource: Resource, policy: Policy) -> str:
     if resource.unmanaged_reason:
         return resource.unmanaged_reason
-    protected = policy.protected.reason(resource.tags)
+    protected = protection(resource, policy)
     if protected:
         return protected
     if resource.state is ResourceState.TRANSITIONAL:
         return "in a transitional state: the next run decides"
     return ""
+
+
+def protection(resource: Resource, policy: Policy) -> str:
+    """Why the resource's tags protect it ("protected: environment=prod"), or ""."""
+    return policy.protected.reason(resource.tags)
 
 
 def _intent(

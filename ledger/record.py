@@ -15,6 +15,8 @@ from typing import Any
 
 SCHEMA_VERSION = "v1"
 PRICING_UNIT = "Hours"
+# A resource kept running past its stop by request: a cost, never a saving.
+SNOOZE_ACTION = "snooze"
 
 
 def iso(at: datetime) -> str:

@@ -28,6 +28,7 @@ from math import isfinite, isnan
 from typing import Any
 
 from ledger.book import read_records
+from ledger.record import SNOOZE_ACTION
 from ledger.run_state import StateError, TargetState
 from ledger.savings import Days, Interval, Piece, reporting_days, split_by_day, union_pieces
 from ledger.store import ObjectStore
@@ -37,7 +38,7 @@ from ledger.versions import upgraded
 # Friday and started on Monday is booked in Monday's partition).
 LOOKAHEAD_DAYS = 14
 _OPEN_RANK = float("-inf")  # an open period yields to any booked row covering the same time
-SNOOZE = "snooze"
+SNOOZE = SNOOZE_ACTION
 _ACTIONS = frozenset({"stop", "start", "scale-down", "scale-up"})
 # Event kinds counted per resource (the high bits of a packed event key, see _Entry.events).
 _ACTION, _FAILURE, _SNOOZE = 0, 1, 2

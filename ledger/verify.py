@@ -13,7 +13,7 @@ from typing import Any
 
 from ledger.book import LedgerReadError, decode, ledger_keys
 from ledger.rebuild import resource_key
-from ledger.record import parse_iso
+from ledger.record import SNOOZE_ACTION, parse_iso
 from ledger.run_state import StateError, TargetState
 from ledger.store import ObjectStore
 from ledger.versions import LedgerVersionError, upgrade
@@ -52,6 +52,8 @@ def verify(store: ObjectStore) -> Verdict:
                 continue
             rkey = resource_key(row)
             start, end = row["ChargePeriodStart"], row["ChargePeriodEnd"]
+            if row["x_Action"] == SNOOZE_ACTION:
+                continue  # running time kept by request: no off-period to double
             if parse_iso(end) > parse_iso(start):
                 # A snooze covers running time: it can only double another snooze.
                 if row["x_Action"] == SNOOZE:

@@ -40,7 +40,7 @@ from typing import Any, TypeVar
 from urllib.parse import parse_qsl, unquote, urlsplit
 
 from sandbox import credentials
-from sandbox.azure_fake import routes_aks, routes_arm, routes_compute, routes_ml
+from sandbox.azure_fake import routes_aks, routes_arm, routes_compute, routes_ml, routes_tags
 from sandbox.azure_fake.model import (
     API_VERSIONS,
     FakeAgentPool,
@@ -59,6 +59,7 @@ ROUTES: list[Route] = [
     *routes_compute.ROUTES,
     *routes_ml.ROUTES,
     *routes_aks.ROUTES,
+    *routes_tags.ROUTES,
 ]
 
 # Where each resource provider's async-operation status and result resources live.
@@ -78,6 +79,7 @@ T = TypeVar("T")
 TENANT = "0ff0c0de-0000-4000-8000-00000000a2e1"
 CLIENT_ID = "0ff0c0de-0000-4000-8000-0000000c11e1"
 CLIENT_SECRET = "offhours-local-secret"  # a fake's secret, valid nowhere else
+VAULT_SCOPE = f"{routes_tags.VAULT_RESOURCE}/.default"
 _ENTRA = re.compile(
     r"/(?P<tenant>[^/]+)/(?:v2\.0/\.well-known/openid-configuration|oauth2/v2\.0/token)"
 )
@@ -141,6 +143,8 @@ class AzureFake(ServedFake):
         self.workspaces: dict[str, FakeWorkspace] = {}
         self.ml_computes: dict[str, FakeMlCompute] = {}
         self.clusters: dict[str, FakeCluster] = {}
+        # Key Vault secrets: (vault, name) lowercased -> versions, oldest first.
+        self.secrets: dict[tuple[str, str], list[str]] = {}
         self.operations: dict[str, Operation] = {}
         # (method, path) of every request served, in order: the permission test reads it.
         self.requests: list[tuple[str, str]] = []
@@ -220,6 +224,11 @@ class AzureFake(ServedFake):
             provisioning_time=started_at or self.clock(),
         )
         return self._add(self.vms, vm.id, vm, subscription)
+
+    def add_secret(self, vault: str, name: str, value: str) -> None:
+        """A new version of a Key Vault secret; its vault URL is ``{url}/vaults/{vault}``."""
+        with self.lock:
+            self.secrets.setdefault((vault.lower(), name.lower()), []).append(value)
 
     def add_scale_set(
         self,
@@ -438,6 +447,11 @@ class AzureFake(ServedFake):
         with self.lock:
             self.requests.append((method, path))
             try:
+                vault = routes_tags.VAULT.fullmatch(path)
+                if vault and method == "GET":
+                    if not self.tokens.valid(authorization):
+                        raise routes_tags.vault_challenge(TENANT)
+                    return routes_tags.get_secret(self, *vault.group("vault", "name", "version"))
                 if not self.tokens.valid(authorization):
                     raise _unauthenticated(authorization)
                 return self._dispatch(method, path, query, raw_body, base)
@@ -471,7 +485,8 @@ class AzureFake(ServedFake):
             return Response(400, _oauth_error("unsupported_grant_type", "Use client_credentials."))
         if form.get("client_id") != CLIENT_ID or form.get("client_secret") != CLIENT_SECRET:
             return Response(401, _oauth_error("invalid_client", "Invalid client secret provided."))
-        if "https://management.azure.com/.default" not in form.get("scope", "").split():
+        scopes = form.get("scope", "").split()
+        if not {"https://management.azure.com/.default", VAULT_SCOPE} & set(scopes):
             return Response(400, _oauth_error("invalid_scope", "The scope is not valid here."))
         token = self.tokens.issue()
         return Response(
@@ -499,12 +514,12 @@ class AzureFake(ServedFake):
             raise FakeError(400, "MissingApiVersionParameter", "The api-version is required.")
         namespace, version = _namespace(path), query["api-version"]
         self.api_versions.add((namespace, version))
-        if API_VERSIONS.get(namespace) != version:
+        if {**API_VERSIONS, **routes_tags.API_VERSIONS}.get(namespace) != version:
             raise FakeError(
                 400,
                 "InvalidApiVersionParameter",
                 f"The api-version '{version}' is invalid. The supported versions are "
-                f"'{API_VERSIONS.get(namespace, '')}'.",
+                f"'{API_VERSIONS.get(namespace, routes_tags.API_VERSIONS.get(namespace, ''))}'.",
             )
         try:
             body = json.loads(raw_body) if raw_body else {}
@@ -539,6 +554,8 @@ def _oauth_error(error: str, description: str) -> Json:
 
 
 def _namespace(path: str) -> str:
+    if "/providers/microsoft.resources/tags/" in path.lower():
+        return "Microsoft.Resources/tags"  # an extension resource at another's scope
     segments = path.split("/")
     for i, segment in enumerate(segments[:-1]):
         if segment.lower() == "providers":

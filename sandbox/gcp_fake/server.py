@@ -12,6 +12,7 @@ host                                     route prefix (request log)
 ``{region}-aiplatform.googleapis.com``   ``/aiplatform/v1``
 ``monitoring.googleapis.com``            ``/monitoring/v3``
 ``cloudresourcemanager.googleapis.com``  ``/cloudresourcemanager/v3``
+``secretmanager.googleapis.com``         ``/secretmanager/v1``
 =======================================  ============================
 
 A regional Vertex AI host answers only for its own region, as the real one does.
@@ -37,14 +38,14 @@ from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 from sandbox import credentials
-from sandbox.gcp_fake import compute, rest_apis
+from sandbox.gcp_fake import compute, labels_secrets, rest_apis
 from sandbox.gcp_fake.world import ApiError, Fault, Json, OperationFault, World
 from sandbox.loopback_http import LoopbackHttp, QuietHandler, ServedFake
 
 Handler = Callable[[World, dict[str, str], dict[str, str], Json], Json]
 _ROUTES: list[tuple[str, re.Pattern[str], Handler]] = [
     (method, re.compile(pattern + r"$"), handler)
-    for method, pattern, handler in [*compute.ROUTES, *rest_apis.ROUTES]
+    for method, pattern, handler in [*compute.ROUTES, *rest_apis.ROUTES, *labels_secrets.ROUTES]
 ]
 
 
@@ -79,6 +80,7 @@ _PREFIX = {
     "notebooks.googleapis.com": "/notebooks",
     "monitoring.googleapis.com": "/monitoring",
     "cloudresourcemanager.googleapis.com": "/cloudresourcemanager",
+    "secretmanager.googleapis.com": "/secretmanager",
 }
 _REGIONAL = re.compile(r"(?P<region>[a-z]+-[a-z]+\d+)-aiplatform\.googleapis\.com")
 
@@ -241,6 +243,11 @@ class GcpFake(ServedFake):
     def add_folder(self, folder: str, parent: str) -> None:
         with self.world.lock:
             self.world.folders[folder] = parent
+
+    def add_secret(self, project: str, secret: str, data: bytes) -> None:
+        """A new version of a Secret Manager secret (``latest`` reads the newest)."""
+        with self.world.lock:
+            self.world.secrets.setdefault((project, secret), []).append(data)
 
     def add_instance(
         self,

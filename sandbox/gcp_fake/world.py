@@ -139,6 +139,7 @@ class World:
         self.workbench: dict[str, Json] = {}  # full name -> instance
         self.endpoints: dict[str, Json] = {}  # full name -> endpoint
         self.lro: dict[str, Json] = {}  # google.longrunning operations by name
+        self.secrets: dict[tuple[str, str], list[bytes]] = {}  # (project, secret) -> versions
         self.predictions: dict[tuple[str, str], Predictions] = {}
         self.faults: list[Fault] = []
         # Operation name -> the change it carries out; (resource name, verb) -> its fate.

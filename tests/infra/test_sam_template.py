@@ -138,7 +138,7 @@ def test_failure_queue_is_encrypted(template: dict) -> None:
 def test_log_groups_have_retention(template: dict) -> None:
     deployed = resources(template, SenderEmail="a@example.com", DigestRecipients="b@example.com")
     groups = [r for r in deployed.values() if r["Type"] == "AWS::Logs::LogGroup"]
-    assert len(groups) == 2
+    assert len(groups) == 3  # scheduler, digest, snooze links
     assert all(int(g["Properties"]["RetentionInDays"]) > 0 for g in groups)
 
 

@@ -28,15 +28,15 @@ def terraform_environments() -> dict[str, set[str]]:
     """Module -> names of the environment variables / app settings it sets."""
     found: dict[str, set[str]] = {}
     wanted = {
-        "aws": ("main.tf", ("scheduler_env", "digest_env")),
-        "gcp": ("main.tf", ("env",)),
-        "azure": ("main.tf", ("app_settings",)),
+        "aws": ("scheduler_env", "digest_env", "snooze_env"),
+        "gcp": ("env", "snooze_env"),
+        "azure": ("app_settings",),
     }
-    for module, (filename, names) in wanted.items():
-        data = load_hcl(ROOT / "infra" / "terraform" / module / filename)
-        for name, value in blocks(data, "locals"):
-            if name in names:
-                found.setdefault(module, set()).update(value)
+    for module, names in wanted.items():
+        for path in sorted((ROOT / "infra" / "terraform" / module).glob("*.tf")):
+            for name, value in blocks(load_hcl(path), "locals"):
+                if name in names:
+                    found.setdefault(module, set()).update(value)
     return found
 
 

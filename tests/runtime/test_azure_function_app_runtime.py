@@ -125,6 +125,7 @@ def app_settings(clouds: dict[str, Any], smtp_port: int) -> dict[str, str]:
         "OFFHOURS_DIGEST_SMTP_PORT": str(smtp_port),
         "OFFHOURS_DIGEST_SMTP_USERNAME": "",
         "OFFHOURS_DIGEST_SMTP_PASSWORD": "",
+        "OFFHOURS_SNOOZE_KEY_SECRET": "",  # snooze links off (tests/snooze covers them)
     }
     # Every setting the module gives the app, and no other, then the local endpoints.
     assert set(settings) == terraform_app_settings()
@@ -163,7 +164,10 @@ def ran(script_root: Path, clouds: dict[str, Any], smtp: tuple[int, Inbox]) -> l
 
 def test_the_worker_indexes_both_timers(ran: list[dict[str, Any]]) -> None:
     (indexed,) = [line["indexed"] for line in ran if "indexed" in line]
-    assert set(indexed) == {"scheduler", "digest"}
+    assert set(indexed) == {"scheduler", "digest", "snooze"}
+    # The snooze links: an anonymous HTTP trigger (the signed token is the authorisation).
+    (http,) = [b for b in indexed["snooze"]["bindings"] if b["type"] == "httpTrigger"]
+    assert http["authLevel"].lower() == "anonymous" and http["route"] == "snooze"
     schedules = {
         name: binding["schedule"]
         for name, spec in indexed.items()

@@ -30,6 +30,7 @@ locals {
     OFFHOURS_DEFAULT_TZ                               = var.default_timezone
     OFFHOURS_PROTECTED                                = join(",", [for key, values in var.protected_tags : "${key}=${join("|", values)}"])
     OFFHOURS_DRY_RUN                                  = tostring(var.dry_run)
+    OFFHOURS_SNOOZE_KEY_SECRET                        = var.snooze_key_secret_url
     AzureFunctionsJobHost__logging__logLevel__default = var.log_level == "DEBUG" ? "Debug" : "Information"
     # Weekly digest over SMTP; the password is a Key Vault reference, never a literal.
     OFFHOURS_DIGEST_TRANSPORT     = "smtp"

@@ -1,0 +1,90 @@
+"""Snooze on Google Cloud: read one Compute Engine VM live and set its override label.
+
+``instances.setLabels`` replaces the whole label map and names the fingerprint it read, so
+a label someone changed in between is never lost (412: read again and retry once). The
+other kinds are refused with a clear reason: a managed instance group's schedule lives in
+its instance template, which cannot be relabelled in place; Workbench and Vertex AI
+endpoints are not served yet.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from google.api_core import exceptions
+
+from providers.base import AdapterOptions, Outcome, Resource
+from providers.gcp import calls, operations
+from providers.gcp.connection import GcpConnection
+from providers.gcp.instances import GceInstances
+from providers.override_desk import CannotSnooze, DeskError, ResourceNotFound
+
+PERMISSIONS = ("compute.instances.get", "compute.instances.setLabels", "compute.zoneOperations.get")
+_WHY_NOT = {
+    "instance-groups": "a managed instance group takes its schedule from its instance "
+    "template: keep it running by labelling a new template",
+}
+
+
+class GcpOverrideDesk:
+    provider = "gcp"
+
+    def __init__(self, connection: GcpConnection, clock: Callable[[], datetime]) -> None:
+        self.connection = connection
+        self.instances = GceInstances(connection, AdapterOptions(clock=clock))
+
+    def read(self, account: str, region: str, kind: str, resource_id: str) -> Resource:
+        if kind != GceInstances.kind:
+            reason = _WHY_NOT.get(kind, f"a snooze link cannot keep a {kind!r} resource running")
+            raise CannotSnooze(reason)
+        project, zone, name = _parts(resource_id)
+        if project != account:
+            raise CannotSnooze(f"the link names project {account}, the resource {project}")
+        return self.instances._resource(project, self._get(project, zone, name))
+
+    def write_override(self, resource: Resource, key: str, value: str) -> None:
+        project, zone, name = _parts(resource.id)
+        for attempt in (1, 2):
+            instance = self._get(project, zone, name)
+            labels = {**dict(instance.labels), key: value}
+            try:
+                settled = self._set(project, zone, name, labels, instance.label_fingerprint)
+            except exceptions.PreconditionFailed as err:
+                if attempt == 2:
+                    raise DeskError(f"labels kept changing: {calls.error_text(err)}") from err
+                continue
+            except calls.API_ERRORS as err:
+                raise DeskError(calls.error_text(err)) from err
+            if settled.outcome is not Outcome.DONE:
+                raise DeskError(f"setLabels did not finish: {settled.error or settled.note}")
+            return
+
+    def _get(self, project: str, zone: str, name: str) -> Any:
+        client = self.connection.compute("InstancesClient")
+        try:
+            return client.get(project=project, zone=zone, instance=name)
+        except exceptions.NotFound as err:
+            raise ResourceNotFound(f"no instance {name!r} in {project}/{zone}") from err
+        except calls.API_ERRORS as err:
+            raise DeskError(calls.error_text(err)) from err
+
+    def _set(
+        self, project: str, zone: str, name: str, labels: dict[str, str], fingerprint: str
+    ) -> operations.Settled:
+        from google.cloud import compute_v1
+
+        request = compute_v1.InstancesSetLabelsRequest(labels=labels, label_fingerprint=fingerprint)
+        operation = self.connection.compute("InstancesClient").set_labels_unary(
+            project=project, zone=zone, instance=name, instances_set_labels_request_resource=request
+        )
+        return operations.compute(self.connection, operation, self.connection.deadline())
+
+
+def _parts(resource_id: str) -> tuple[str, str, str]:
+    """``projects/P/zones/Z/instances/N`` -> (P, Z, N)."""
+    parts = resource_id.split("/")
+    if len(parts) != 6 or parts[0] != "projects" or parts[2] != "zones":
+        raise ResourceNotFound(f"{resource_id!r} is not a Compute Engine instance name")
+    return parts[1], parts[3], parts[5]

@@ -1,0 +1,103 @@
+"""The snooze Lambda behind a local function URL, against a moto server: the link a
+notice carries, opened and confirmed over HTTP, then the next ``offhours run``."""
+
+from __future__ import annotations
+
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from snooze_kit import (
+    OVERRIDE,
+    function_url_server,
+    lambda_env,
+    launch_box,
+    ledger_rows,
+    links_for,
+    next_run,
+    resource,
+    seed_deployment,
+    state_of,
+    tags_of,
+)
+
+from sandbox.moto_server import moto_server
+
+
+@pytest.fixture(scope="module")
+def deployment() -> Iterator[dict[str, Any]]:
+    with moto_server() as url, pytest.MonkeyPatch.context() as env:
+        for name, value in lambda_env(url).items():
+            env.setenv(name, value)
+        clients = seed_deployment(url)
+        server = function_url_server()
+        try:
+            yield {"moto": url, "url": server.url, **clients}
+        finally:
+            server.stop()
+
+
+def fetch(url: str, method: str = "GET", form: bytes | None = None) -> tuple[int, str, Any]:
+    request = urllib.request.Request(url, data=form, method=method)
+    if form is not None:
+        request.add_header("Content-Type", "application/x-www-form-urlencoded")
+    try:
+        with urllib.request.urlopen(request, timeout=30) as answer:
+            return answer.status, answer.read().decode(), answer.headers
+    except urllib.error.HTTPError as err:
+        return err.code, err.read().decode(), err.headers
+
+
+def test_confirming_a_link_tags_the_box_and_the_next_run_keeps_it(
+    deployment: dict[str, Any], capsys: Any
+) -> None:
+    ec2 = deployment["ec2"]
+    box = launch_box(ec2, "dev-alice", {"schedule": "always-off", "owner": "alice@example.com"})
+    control = launch_box(ec2, "dev-bob", {"schedule": "always-off"})
+    now = datetime.now(UTC)
+    stop = (now + timedelta(minutes=10)).replace(second=0, microsecond=0)
+    links = links_for(
+        resource("ec2", box, tags={"owner": "alice@example.com"}), stop, base=deployment["url"]
+    )
+
+    # A mail client's link scanner GETs the link: a page, no change.
+    for _ in range(2):
+        status, html, headers = fetch(links["keep-1h"])
+        assert status == 200 and "dev-alice" in html and "method='post'" in html
+        assert headers["Cache-Control"] == "no-store"
+    assert fetch(links["keep-1h"], method="HEAD")[0] == 405
+    assert OVERRIDE not in tags_of(ec2, box)
+
+    status, html, _ = fetch(links["keep-1h"], "POST", b"confirm=yes")
+    assert status == 200 and "Kept running" in html
+    until = stop + timedelta(hours=1)
+    assert tags_of(ec2, box)[OVERRIDE] == f"running-until-{until:%Y%m%dt%H%M}z"
+    [row] = [r for r in ledger_rows(deployment["moto"]) if r["ResourceId"] == box]
+    assert row["x_Action"] == "snooze" and row["x_Detail"] == "requested by alice@example.com"
+
+    status, html, _ = fetch(links["keep-1h"], "POST", b"confirm=yes")
+    assert status == 409 and "already used" in html
+    assert len([r for r in ledger_rows(deployment["moto"]) if r["ResourceId"] == box]) == 1
+
+    decisions = next_run(deployment["moto"], now + timedelta(minutes=15), capsys)
+    assert decisions[box]["action"] == "skip" and "override" in decisions[box]["reason"]
+    assert decisions[control]["action"] == "stop"
+    assert state_of(ec2, box) == "running" and state_of(ec2, control) == "stopped"
+
+
+def test_the_key_can_live_in_an_ssm_securestring(deployment: dict[str, Any]) -> None:
+    import boto3
+
+    from providers.aws.secrets import SecretError, read_key
+
+    ssm = boto3.client("ssm", region_name="eu-west-1", endpoint_url=deployment["moto"])
+    ssm.put_parameter(Name="/offhours/snooze-key", Value="s" * 40, Type="SecureString")
+    assert read_key("ssm:/offhours/snooze-key", ssm) == b"s" * 40
+    ssm.put_parameter(Name="/offhours/short", Value="short", Type="SecureString")
+    with pytest.raises(SecretError, match="shorter than 32"):
+        read_key("ssm:/offhours/short", ssm)
+    with pytest.raises(SecretError, match="cannot read"):
+        read_key("offhours/missing", deployment["secretsmanager"])
