@@ -16,6 +16,7 @@ from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
 
 from functions.entry import list_targets, parse_instant, scheduled_run
+from functions.notices.model import LinkMaker
 from functions.settings import Settings
 from providers.base import Target
 
@@ -25,6 +26,32 @@ metrics = Metrics(namespace="offhours", service="scheduler")
 
 def event_time(event: dict[str, Any]) -> datetime:
     return parse_instant(event.get("scheduled_time") or event.get("time")) or datetime.now(UTC)
+
+
+def snooze_links(settings: Settings) -> LinkMaker | None:
+    """Snooze links for the run's notices, signed with the key the stack's secret holds
+    (``SnoozeLinks=true``). A key that cannot be read costs the links, not the run."""
+    wants_notices = settings.notice_transport or settings.notice_channels
+    if not (wants_notices and settings.snooze_url and settings.snooze_key_secret):
+        return None
+    import boto3
+
+    from functions.snooze.links import link_maker
+    from providers.aws.secrets import SecretError, read_key, service_for
+
+    name = settings.snooze_key_secret
+    session = boto3.session.Session()
+    client = session.client(
+        service_for(name),
+        region_name=session.region_name or "us-east-1",
+        endpoint_url=settings.aws_endpoint_url or None,
+    )
+    try:
+        key = read_key(name, client)
+    except SecretError as err:
+        logger.warning("notices go without snooze links: %s", err)
+        return None
+    return link_maker(settings.snooze_url, key)
 
 
 @logger.inject_lambda_context(log_event=True)
@@ -49,6 +76,7 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
         lambda: context.get_remaining_time_in_millis() / 1000,
         logger,
         targets=only or None,
+        links=snooze_links(settings),
     )
     actions: dict[str, int] = result["actions"]
 

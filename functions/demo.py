@@ -132,7 +132,8 @@ def simulate(provider: str, ledger_dir: Path, monday: datetime, end: datetime) -
         settings = settings.replace(**world.settings)
         connections = {provider: connect(settings, provider)}
         job = build_job(settings, clock, connections=connections, store=LocalStore(ledger_dir))
-        job = replace(job, notices=_demo_notices(settings, clock, ledger_dir.parent / "notices"))
+        notices = _demo_notices(settings, clock, ledger_dir.parent / "notices", _demo_links())
+        job = replace(job, notices=notices)
         if provider == "aws":
             step = _snooze_step(clock, LocalStore(ledger_dir), ledger_dir.parent / "snooze")
             world.events.setdefault(monday + SNOOZE_AT, []).append(step)
@@ -145,7 +146,15 @@ def simulate(provider: str, ledger_dir: Path, monday: datetime, end: datetime) -
     return runs
 
 
-def _demo_notices(settings: Settings, clock: SimClock, folder: Path) -> Any:
+def _demo_links() -> Any:
+    """The links every demo notice carries, signed with the demo's key (deterministic)."""
+    from functions.snooze.links import link_maker
+
+    counter = iter(range(1_000_000))
+    return link_maker(SNOOZE_URL, SNOOZE_KEY, nonce=lambda: f"demo-{next(counter):06d}")
+
+
+def _demo_notices(settings: Settings, clock: SimClock, folder: Path, links: Any) -> Any:
     """The real notice step, with senders that write to ``folder`` instead of sending."""
     from functions.notices import build_step
     from functions.notices.outbox import OutboxMail, OutboxPoster
@@ -156,12 +165,17 @@ def _demo_notices(settings: Settings, clock: SimClock, folder: Path) -> Any:
         mail=OutboxMail(folder, clock),
         poster=OutboxPoster(folder, clock),
         wall=lambda: clock().timestamp(),  # deterministic signed bodies
+        links=links,
     )
 
 
 # Thursday 18:45, before dev-alice's 19:00 stop: Alice follows her notice's link.
 SNOOZE_AT = timedelta(days=3, hours=18, minutes=45)
 SNOOZE_BOX = "dev-alice"
+# The demo's snooze function and its signing key (a real deployment reads the key from
+# its secret store; this one only signs links to a host that does not exist).
+SNOOZE_URL = "https://snooze.demo.invalid"
+SNOOZE_KEY = b"offhours-demo-snooze-key-not-secret-32b"
 
 
 def _snooze_step(clock: SimClock, store: LocalStore, pages: Path) -> Callable[[], None]:
@@ -169,7 +183,6 @@ def _snooze_step(clock: SimClock, store: LocalStore, pages: Path) -> Callable[[]
     function URL events through the snooze Lambda's handler, against the demo's moto."""
 
     def act() -> None:
-        import secrets
         from urllib.parse import urlsplit
 
         import boto3
@@ -189,13 +202,11 @@ def _snooze_step(clock: SimClock, store: LocalStore, pages: Path) -> Callable[[]
         desk = providers.load("providers.aws.override_tag:AwsOverrideDesk")(
             lambda s, r: boto3.client(s, region_name=r), DEMO_ACCOUNT
         )
-        key = secrets.token_bytes(32)
+        key = SNOOZE_KEY
         service = SnoozeService(key, store, desk, clock, schedules.load_catalog(default_tz=DEMO_TZ))
         box = desk.read(DEMO_ACCOUNT, DEMO_REGION, "ec2", found["InstanceId"])
         stop = clock().replace(hour=19, minute=0)
-        links = link_maker(
-            "https://snooze.demo.invalid", key, recipient_of=lambda r: "alice@example.com"
-        )
+        links = link_maker(SNOOZE_URL, key, recipient_of=lambda r: "alice@example.com")
         _, url = links(box, stop)[1]  # keep running 2 h
         query = urlsplit(url).query
         pages.mkdir(parents=True, exist_ok=True)

@@ -13,6 +13,7 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from functions.notices.model import LinkMaker
 from functions.reconcile import RunReport, reconcile
 from functions.settings import Settings
 from providers.base import Target
@@ -41,11 +42,13 @@ def scheduled_run(
     time_left: Callable[[], float] | None,
     logger: logging.Logger | Any,
     targets: Sequence[Target] | None = None,
+    links: LinkMaker | None = None,
 ) -> dict[str, Any]:
-    """One run over every target (or only ``targets``, one item of a fan-out)."""
+    """One run over every target (or only ``targets``, one item of a fan-out); ``links``
+    puts snooze links in the run's notices."""
     from functions.wiring import build_job
 
-    job = replace(build_job(settings, lambda: now), time_left=time_left)
+    job = replace(build_job(settings, lambda: now, links=links), time_left=time_left)
     report = reconcile(job, now, targets=targets)
     log_report(report, logger, settings.dry_run)
     return summary(report)

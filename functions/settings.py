@@ -75,6 +75,10 @@ class Settings:
     notice_channels: tuple[str, ...] = ()
     notice_secret: str = ""  # HMAC key of JSON webhooks; feed it from the secret store
     notice_transport: str = ""  # "" (no email notices) | ses | smtp
+    # Snooze links in every notice (docs/snooze.md): the snooze function's URL and the name
+    # of the secret holding its signing key (read at run time; the key is never a setting).
+    snooze_url: str = ""
+    snooze_key_secret: str = ""
     notice_from: str = "offhours@example.com"
     ses_region: str = ""
     smtp_host: str = "localhost"

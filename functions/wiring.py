@@ -9,7 +9,7 @@ from urllib.parse import urlparse
 
 import providers
 import schedules
-from functions.notices import build_step
+from functions.notices import LinkMaker, build_step
 from functions.reconcile import Job
 from functions.settings import ConfigError, Settings
 from ledger.store import LocalStore, ObjectStore
@@ -68,6 +68,7 @@ def build_job(
     connections: dict[str, Connection] | None = None,
     store: ObjectStore | None = None,
     wake: frozenset[str] = frozenset(),
+    links: LinkMaker | None = None,
 ) -> Job:
     store = store or open_store(settings.ledger, settings.store_endpoint_url)
     connections = connections or {p: connect(settings, p) for p in settings.providers}
@@ -94,7 +95,7 @@ def build_job(
         wake=wake,
         clock=clock,
         price_sources=_price_sources(connections) if settings.live_prices else (),
-        notices=build_step(settings),
+        notices=build_step(settings, links=links),
     )
 
 

@@ -43,7 +43,9 @@ PLACEHOLDERS = {
     "MemberRoleName",
 }
 # Scheduler statements that belong to the stack, not to offhours-policy.json.
-PLUMBING_SIDS = {"WriteLogs", "RunMetrics", "ReportFailures"}
+# Statements beside the resource policy: logs, metrics, the failure queue, and the snooze
+# key the scheduler signs its notices' links with (Terraform: snooze.tf).
+PLUMBING_SIDS = {"WriteLogs", "RunMetrics", "ReportFailures", "ReadSnoozeKey"}
 # Only a scheduler reaching member accounts (AccountsSource) needs these.
 CONDITIONAL_SIDS = {
     "this-account": {"EnterMemberAccounts", "ListOrganizationAccounts"},

@@ -29,7 +29,7 @@ locals {
     OFFHOURS_LEDGER            = local.ledger_url
     OFFHOURS_TAG_KEY           = var.tag_key
     OFFHOURS_DEFAULT_TZ        = var.default_timezone
-    OFFHOURS_PROTECTED         = var.protected_tags
+    OFFHOURS_PROTECTED         = local.protected_text
     OFFHOURS_SNOOZE_KEY_SECRET = one(aws_secretsmanager_secret.snooze_key[*].arn)
     OFFHOURS_SNOOZE_MAX_HOURS  = tostring(var.snooze_max_hours)
   }
@@ -195,4 +195,21 @@ output "snooze_url" {
 output "snooze_key_secret_arn" {
   description = "The snooze links' signing key; the notices sign with the same secret. Empty without snooze_links."
   value       = var.snooze_links ? aws_secretsmanager_secret.snooze_key[0].arn : ""
+}
+
+# The scheduler signs the snooze links of its notices: it reads the key, nothing more.
+data "aws_iam_policy_document" "scheduler_snooze_key" {
+  count = local.snooze_count
+  statement {
+    sid       = "ReadSnoozeKey"
+    actions   = ["secretsmanager:GetSecretValue"]
+    resources = [aws_secretsmanager_secret.snooze_key[0].arn]
+  }
+}
+
+resource "aws_iam_role_policy" "scheduler_snooze_key" {
+  count  = local.snooze_count
+  name   = "offhours-read-snooze-key"
+  role   = aws_iam_role.scheduler.id
+  policy = data.aws_iam_policy_document.scheduler_snooze_key[0].json
 }
