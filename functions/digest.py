@@ -26,12 +26,11 @@ from functions.mail import (
     send_errors,
 )
 from ledger import showback
-from ledger.inventory import Opportunity, find_opportunities, read_inventory
+from ledger.inventory import Listed, Opportunity, find_opportunities, read_inventory
 from ledger.inventory import load_inventory_file as _load_inventory_file
 from ledger.showback import Showback
 from ledger.store import ObjectStore
 from ledger.summary import ResourceSavings, window_summary
-from providers.base import Resource
 
 ENV_PREFIX = "OFFHOURS_DIGEST_"
 CHART_CID = "daily-savings@offhours"
@@ -171,7 +170,7 @@ def office_hours_per_week(spec: str = "office-hours") -> float:
         return OFFICE_HOURS_FALLBACK
 
 
-def inventory_resources(store: ObjectStore, path: str = "") -> list[Resource]:
+def inventory_resources(store: ObjectStore, path: str = "") -> list[Listed]:
     snapshots = _load_inventory_file(Path(path)) if path else list(read_inventory(store))
     return [r for s in snapshots for r in s.resources]
 
@@ -332,7 +331,7 @@ def compose(
     window: Window,
     settings: DigestSettings,
     recipients: Recipients | None = None,
-    inventory: Sequence[Resource] | None = None,
+    inventory: Sequence[Listed] | None = None,
 ) -> Digest:
     keep = {settings.team_key, settings.owner_key, *settings.group_tags}
     items = window_summary(store, window.start, window.end, window.tz, window.now, keep)

@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
-from providers.aws.batches import BatchCall, run_bisecting
+from providers.apply import BatchCall
+from providers.aws.actions import engine
 from providers.aws.connection import AwsConnection
 from providers.base import (
     Action,
@@ -99,9 +100,9 @@ class Ec2Instances:
             Result(d, Outcome.FAILED, self.options.clock(), error=f"ec2 cannot {d.action}")
             for d in other
         ]
-        results += self._call(starts, lambda ids: ec2.start_instances(InstanceIds=ids))
+        results += self._call(starts, lambda batch: ec2.start_instances(InstanceIds=_ids(batch)))
         hibernated = self._call(
-            hibernate, lambda ids: ec2.stop_instances(InstanceIds=ids, Hibernate=True)
+            hibernate, lambda batch: ec2.stop_instances(InstanceIds=_ids(batch), Hibernate=True)
         )
         # An instance that refused to hibernate is stopped plainly, and the ledger says so.
         refused = [r for r in hibernated if r.outcome is Outcome.FAILED and _no_hibernation(r)]
@@ -109,7 +110,7 @@ class Ec2Instances:
             notes[r.resource.id] = f"hibernation refused ({r.error}): stopped instead"
         results += [r for r in hibernated if r not in refused]
         plain += [r.decision for r in refused]
-        results += self._call(plain, lambda ids: ec2.stop_instances(InstanceIds=ids))
+        results += self._call(plain, lambda batch: ec2.stop_instances(InstanceIds=_ids(batch)))
         return [_with_note(r, notes.get(r.resource.id, "")) for r in results]
 
     def _resources(self, ec2: Any, target: Target, pages: Iterable[Any]) -> Iterator[Resource]:
@@ -122,7 +123,8 @@ class Ec2Instances:
                 yield self._resource(target, instance, unstoppable_spot)
 
     def _call(self, decisions: list[Decision], call: BatchCall) -> list[Result]:
-        return run_bisecting(decisions, call, self.options.batch_size, self.options.clock)
+        """One call per batch of ids (the apply engine bisects a refused batch)."""
+        return engine(self.kind, self.options).run_batches(decisions, call, self.options.batch_size)
 
     def _unstoppable_spot(self, ec2: Any, instances: list[dict[str, Any]]) -> set[str]:
         """Spot instances from one-time requests (or that terminate on interruption)
@@ -169,6 +171,10 @@ def _unmanaged_reason(instance_id: str, tags: Mapping[str, str], spot: set[str])
     if instance_id in spot:
         return "spot instance from a one-time request: it cannot be stopped"
     return ""
+
+
+def _ids(batch: list[Decision]) -> list[str]:
+    return [d.resource.id for d in batch]
 
 
 def _no_hibernation(result: Result) -> bool:

@@ -24,8 +24,8 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from providers.aws.actions import apply_each, aws_errors, join_notes, target_of
-from providers.aws.batches import error_text
+from providers.apply import join_notes
+from providers.aws.actions import aws_errors, engine, error_text, target_of
 from providers.aws.connection import AwsConnection
 from providers.aws.tagging import tag_dict
 from providers.base import (
@@ -88,7 +88,7 @@ class _RdsKind:
         if dry_run:
             return dry_run_results(decisions, self.options.clock())
         handlers = {Action.STOP: self._stop, Action.START: self._start}
-        return apply_each(decisions, handlers, self.options.clock, self.kind)
+        return engine(self.kind, self.options).run(decisions, handlers)
 
     def _tagged(self, target: Target) -> dict[str, dict[str, str]]:
         return self.connection.tagged(target, self.resource_type)

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
-from providers.aws.actions import apply_each, target_of
+from providers.aws.actions import engine, target_of
 from providers.aws.connection import AwsConnection
 from providers.base import (
     Action,
@@ -66,7 +66,7 @@ class SageMakerNotebooks:
         if dry_run:
             return dry_run_results(decisions, self.options.clock())
         handlers = {Action.STOP: self._stop, Action.START: self._start}
-        return apply_each(decisions, handlers, self.options.clock, self.kind)
+        return engine(self.kind, self.options).run(decisions, handlers)
 
     def _stop(self, decision: Decision) -> str:
         sagemaker = self.connection.client("sagemaker", target_of(decision.resource))

@@ -18,9 +18,10 @@ from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime
 from typing import Any
 
+from providers.apply import Started
 from providers.azure.common import PROVIDER, normalize_tags, region
 from providers.azure.connection import AzureConnection
-from providers.azure.operations import Pending, run_decisions, unsupported
+from providers.azure.operations import LroOperation, deadline, engine
 from providers.azure.prices import vm_price
 from providers.base import (
     Action,
@@ -109,15 +110,18 @@ class MlComputeInstances:
     def apply(self, decisions: Sequence[Decision], dry_run: bool) -> Iterable[Result]:
         if dry_run:
             return dry_run_results(decisions, self.options.clock())
-        return run_decisions(decisions, self._act, self.options, self.connection)
+        handlers = {Action.STOP: self._stop, Action.START: self._start}
+        return engine(self.kind, self.options).run(decisions, handlers, deadline(self.connection))
 
-    def _act(self, decision: Decision) -> Pending | Result:
-        verbs = {Action.STOP: ("stop", "stopped"), Action.START: ("start", "started")}
-        if decision.action not in verbs:
-            return unsupported(decision, self.kind, self.options.clock())
-        verb, done = verbs[decision.action]
+    def _stop(self, decision: Decision) -> Started:
+        return self._post(decision, "stop", "stopped")
+
+    def _start(self, decision: Decision) -> Started:
+        return self._post(decision, "start", "started")
+
+    def _post(self, decision: Decision, verb: str, detail: str) -> Started:
         poller = self.connection.arm().begin("POST", f"{decision.resource.id}/{verb}", API_VERSION)
-        return Pending(poller, done)
+        return Started(LroOperation(poller), detail)
 
 
 def _started_at(inner: dict[str, Any]) -> datetime | None:

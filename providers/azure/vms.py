@@ -20,9 +20,10 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
+from providers.apply import Started
 from providers.azure.common import PROVIDER, normalize_tags, parse_id, region
 from providers.azure.connection import AzureConnection
-from providers.azure.operations import Pending, run_decisions, unsupported
+from providers.azure.operations import LroOperation, deadline, engine
 from providers.azure.prices import vm_price
 from providers.base import (
     Action,
@@ -105,22 +106,27 @@ class VirtualMachines:
     def apply(self, decisions: Sequence[Decision], dry_run: bool) -> Iterable[Result]:
         if dry_run:
             return dry_run_results(decisions, self.options.clock())
-        return run_decisions(decisions, self._act, self.options, self.connection)
+        handlers = {Action.STOP: self._stop, Action.START: self._start}
+        return engine(self.kind, self.options).run(decisions, handlers, deadline(self.connection))
 
-    def _act(self, decision: Decision) -> Pending | Result:
+    def _stop(self, decision: Decision) -> Started:
         resource = decision.resource
         ids = parse_id(resource.id)
         vms = self.connection.compute(resource.account).virtual_machines
         wait = {"polling_interval": self.connection.polling_interval}
-        if decision.action is Action.STOP:
-            if decision.hibernate and resource.extra.get("hibernation") == "true":
-                poller = vms.begin_deallocate(ids.resource_group, ids.name, hibernate=True, **wait)
-                return Pending(poller, "hibernated (deallocated)")
-            poller = vms.begin_deallocate(ids.resource_group, ids.name, **wait)
-            return Pending(poller, _deallocate_detail(decision))
-        if decision.action is Action.START:
-            return Pending(vms.begin_start(ids.resource_group, ids.name, **wait), "started")
-        return unsupported(decision, self.kind, self.options.clock())
+        if decision.hibernate and resource.extra.get("hibernation") == "true":
+            poller = vms.begin_deallocate(ids.resource_group, ids.name, hibernate=True, **wait)
+            return Started(LroOperation(poller), "hibernated (deallocated)")
+        poller = vms.begin_deallocate(ids.resource_group, ids.name, **wait)
+        return Started(LroOperation(poller), _deallocate_detail(decision))
+
+    def _start(self, decision: Decision) -> Started:
+        ids = parse_id(decision.resource.id)
+        vms = self.connection.compute(decision.resource.account).virtual_machines
+        poller = vms.begin_start(
+            ids.resource_group, ids.name, polling_interval=self.connection.polling_interval
+        )
+        return Started(LroOperation(poller), "started")
 
 
 def _deallocate_detail(decision: Decision) -> str:

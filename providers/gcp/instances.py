@@ -1,33 +1,32 @@
 """Compute Engine VMs: discover by schedule label, stop (or suspend) and start (or resume).
 
 Discovery is one ``instances.aggregatedList`` per project with the label filtered on the
-server (``labels.<key>:*``), 500 per page. Compute Engine has no batch stop, so actions are
-issued concurrently on a bounded pool, one ``*_unary`` call each, and each operation is
-read until it is done or the apply's deadline passes (``operations``): ``done`` when it
-finished cleanly, ``failed`` with its error, ``accepted`` while it still runs.
+server (``labels.<key>:*``), 500 per page. Compute Engine has no batch stop, so each action is
+one ``*_unary`` call through the apply engine (``providers/apply.py``), which reads each
+operation until it is done or the apply's deadline passes: ``done`` when it finished
+cleanly, ``failed`` with its error, ``accepted`` while it still runs.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from typing import Any
 
+from providers.apply import Started
 from providers.base import (
     Action,
     AdapterOptions,
     Decision,
-    Outcome,
     Resource,
     ResourceState,
     Result,
     Target,
     dry_run_results,
 )
-from providers.gcp import calls, operations
+from providers.gcp import calls
 from providers.gcp.connection import GcpConnection
-from providers.gcp.operations import Deadline, Settled
+from providers.gcp.operations import ComputeOperation, engine
 from providers.gcp.prices import machine_price
 
 _STATES = {
@@ -76,56 +75,32 @@ class GceInstances:
     def apply(self, decisions: Sequence[Decision], dry_run: bool) -> Iterable[Result]:
         if dry_run:
             return dry_run_results(decisions, self.options.clock())
-        deadline = self.connection.deadline()
-        with ThreadPoolExecutor(max_workers=max(1, self.options.max_workers)) as pool:
-            return list(pool.map(lambda d: self._apply_one(d, deadline), decisions))
+        handlers = {Action.STOP: self._stop, Action.START: self._start}
+        return engine(self.kind, self.options).run(decisions, handlers, self.connection.deadline())
 
     # ---- apply ------------------------------------------------------------------------------
-    def _apply_one(self, decision: Decision, deadline: Deadline) -> Result:
+    def _start(self, decision: Decision) -> Started:
+        verb = "resume" if decision.resource.extra.get("status") == "SUSPENDED" else "start"
+        return self._call(decision.resource, verb)
+
+    def _stop(self, decision: Decision) -> Started:
         resource = decision.resource
-        if decision.action is Action.SKIP:
-            return Result(decision, Outcome.SKIPPED, self.options.clock())
-        if decision.action not in (Action.STOP, Action.START):
-            error = f"Compute Engine instances cannot {decision.action}"
-            return Result(decision, Outcome.FAILED, self.options.clock(), error=error)
-        project, zone, name = _parts(resource.id)
+        if not decision.hibernate:
+            return self._call(resource, "stop")
+        if resource.extra.get("gpus"):
+            return self._call(resource, "stop", "suspend is not supported with GPUs attached")
         try:
-            if decision.action is Action.START:
-                verb = "resume" if resource.extra.get("status") == "SUSPENDED" else "start"
-                return self._call(decision, verb, (project, zone, name), deadline)
-            if not decision.hibernate:
-                return self._call(decision, "stop", (project, zone, name), deadline)
-            return self._suspend(decision, (project, zone, name), deadline)
-        except calls.API_ERRORS as err:
-            error = calls.error_text(err)
-            return Result(decision, Outcome.FAILED, self.options.clock(), error=error)
-
-    def _suspend(
-        self, decision: Decision, where: tuple[str, str, str], deadline: Deadline
-    ) -> Result:
-        if decision.resource.extra.get("gpus"):
-            note = "suspend is not supported with GPUs attached: stopped instead"
-            return self._call(decision, "stop", where, deadline, note)
-        try:
-            return self._call(decision, "suspend", where, deadline)
+            return self._call(resource, "suspend")
         except calls.CLIENT_ERRORS as err:
-            note = f"suspend refused ({calls.error_text(err)}): stopped instead"
-            return self._call(decision, "stop", where, deadline, note)
+            return self._call(resource, "stop", f"suspend refused ({calls.error_text(err)})")
 
-    def _call(
-        self,
-        decision: Decision,
-        verb: str,
-        where: tuple[str, str, str],
-        deadline: Deadline,
-        note: str = "",
-    ) -> Result:
-        project, zone, name = where
+    def _call(self, resource: Resource, verb: str, refused: str = "") -> Started:
+        project, zone, name = _parts(resource.id)
         client = self.connection.compute("InstancesClient")
         method = getattr(client, f"{verb}_unary")
         operation = method(project=project, zone=zone, instance=name)
-        settled = operations.compute(self.connection, operation, deadline)
-        return _result(decision, settled, f"{verb}: {settled.note}", note, self.options.clock())
+        detail = f"{verb}: {refused}: stopped instead" if refused else verb
+        return Started(ComputeOperation(self.connection, operation), detail)
 
     # ---- discover ---------------------------------------------------------------------------
     def _resource(self, project: str, instance: Any) -> Resource:
@@ -155,11 +130,6 @@ class GceInstances:
                 "gpus": ",".join(f"{k}x{v}" for k, v in sorted(gpus.items())),
             },
         )
-
-
-def _result(decision: Decision, settled: Settled, detail: str, note: str, at: datetime) -> Result:
-    detail = f"{detail}; {note}" if note else detail
-    return Result(decision, settled.outcome, at, error=settled.error, detail=detail)
 
 
 def _unmanaged_reason(labels: Mapping[str, str], metadata: Mapping[str, str]) -> str:

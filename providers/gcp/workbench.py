@@ -8,25 +8,24 @@ Stop/start return long-running operations, read until done or the apply's deadli
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import datetime
 from typing import Any
 
+from providers.apply import Started
 from providers.base import (
     Action,
     AdapterOptions,
     Decision,
-    Outcome,
     Resource,
     ResourceState,
     Result,
     Target,
     dry_run_results,
 )
-from providers.gcp import calls, operations, rest
+from providers.gcp import rest
 from providers.gcp.connection import GcpConnection
-from providers.gcp.operations import Deadline
+from providers.gcp.operations import LongRunning, engine
 from providers.gcp.prices import machine_price
 
 _STATES = {
@@ -91,35 +90,17 @@ class WorkbenchInstances:
     def apply(self, decisions: Sequence[Decision], dry_run: bool) -> Iterable[Result]:
         if dry_run:
             return dry_run_results(decisions, self.options.clock())
-        deadline = self.connection.deadline()
-        with ThreadPoolExecutor(max_workers=max(1, self.options.max_workers)) as pool:
-            return list(pool.map(lambda d: self._apply_one(d, deadline), decisions))
+        handlers = {Action.STOP: self._verb("stop"), Action.START: self._verb("start")}
+        return engine(self.kind, self.options).run(decisions, handlers, self.connection.deadline())
 
-    def _apply_one(self, decision: Decision, deadline: Deadline) -> Result:
-        verbs = {Action.STOP: "stop", Action.START: "start"}
-        if decision.action is Action.SKIP:
-            return Result(decision, Outcome.SKIPPED, self.options.clock())
-        if decision.action not in verbs:
-            error = f"Workbench instances cannot {decision.action}"
-            return Result(decision, Outcome.FAILED, self.options.clock(), error=error)
-        verb = verbs[decision.action]
-        base = self.connection.base_url("notebooks")
-        url = f"{base}/{decision.resource.id}:{verb}"
-        try:
+    def _verb(self, verb: str) -> Callable[[Decision], Started]:
+        def act(decision: Decision) -> Started:
+            base = self.connection.base_url("notebooks")
+            url = f"{base}/{decision.resource.id}:{verb}"
             operation = rest.call(self.connection.session(), "POST", url, body={})
-            settled = operations.longrunning(self.connection, base, operation, deadline)
-        except calls.API_ERRORS as err:
-            return Result(
-                decision, Outcome.FAILED, self.options.clock(), error=calls.error_text(err)
-            )
-        error = f"{verb} failed: {settled.error}" if settled.error else ""
-        return Result(
-            decision,
-            settled.outcome,
-            self.options.clock(),
-            error=error,
-            detail=f"{verb}: {settled.note}",
-        )
+            return Started(LongRunning(self.connection, base, operation), verb)
+
+        return act
 
 
 def _time(text: str | None) -> datetime | None:
