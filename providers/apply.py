@@ -20,6 +20,7 @@ does the rest, the same way everywhere:
 
 from __future__ import annotations
 
+import contextvars
 import time
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -153,7 +154,8 @@ class Engine:
                     error = f"{self.kind} cannot {decision.action.value}"
                     results[i] = Result(decision, Outcome.FAILED, self.clock(), error=error)
                 else:
-                    futures[i] = pool.submit(handler, decision)
+                    # Each task in a copy of the caller's context (logging fields, ...).
+                    futures[i] = pool.submit(contextvars.copy_context().run, handler, decision)
         for i, future in futures.items():
             results[i] = self._settle(decisions[i], future, wait_until)
         return [results[i] for i in range(len(decisions))]
@@ -171,7 +173,7 @@ class Engine:
         return Result(decision, Outcome.FAILED, self.clock(), error=error)
 
     def _isolated(self) -> tuple[type[Exception], ...]:
-        return (*self.errors, StoreError, Refused)
+        return (*self.errors, StoreError)
 
     def _settle(self, decision: Decision, future: Future[Step], deadline: Deadline) -> Result:
         try:
@@ -181,6 +183,8 @@ class Engine:
             return Result(decision, Outcome.SKIPPED, self.clock(), detail=str(err))
         except StillRunning as err:
             return Result(decision, Outcome.ACCEPTED, self.clock(), detail=str(err))
+        except Refused as err:  # the same words on every cloud
+            return self.failed(decision, str(err))
         except self._isolated() as err:  # this resource's failure is its result
             return self.failed(decision, self.error_text(err))
         return Result(

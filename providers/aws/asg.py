@@ -23,6 +23,7 @@ from providers.apply import AlreadyOff, join_notes
 from providers.aws.actions import aws_errors, engine, error_text, target_of
 from providers.aws.capacity import PREVIOUS_CAPACITY_TAG, legacy_capacity
 from providers.aws.connection import AwsConnection
+from providers.aws.instance_types import is_accelerated
 from providers.aws.tagging import tag_dict
 from providers.base import (
     Action,
@@ -163,6 +164,7 @@ class AutoScalingGroups:
             state=state,
             size=f"{count} x {instance_type or 'unknown type'}",
             price=price_from_tag(tags) or price,
+            accelerator=is_accelerated(instance_type),
         )
 
     def _saved_desired(self, resource: Resource) -> int:

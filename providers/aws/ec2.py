@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import replace
 from typing import Any
 
 from providers.apply import BatchCall
 from providers.aws.actions import engine
 from providers.aws.connection import AwsConnection
+from providers.aws.instance_types import is_accelerated
 from providers.base import (
     Action,
     AdapterOptions,
@@ -67,7 +69,8 @@ class Ec2Instances:
             Filters=[{"Name": "instance-state-name", "Values": ["running"]}],
             PaginationConfig={"PageSize": self.page_size},
         )
-        yield from self._resources(ec2, target, pages)
+        for resource in self._resources(ec2, target, pages):
+            yield replace(resource, accelerator=is_accelerated(resource.size))
 
     def apply(self, decisions: Sequence[Decision], dry_run: bool) -> Iterable[Result]:
         if dry_run:
@@ -184,6 +187,4 @@ def _no_hibernation(result: Result) -> bool:
 def _with_note(result: Result, note: str) -> Result:
     if not note:
         return result
-    from dataclasses import replace
-
     return replace(result, detail="; ".join(filter(None, (result.detail, note))))

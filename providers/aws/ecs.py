@@ -70,7 +70,8 @@ class EcsServices:
                 yield resource
 
     def inventory(self, target: Target) -> Iterator[Resource]:
-        """Every service, tagged or not (the digest's opportunities)."""
+        """Every service, tagged or not (the digest's opportunities). Fargate tasks run
+        on no accelerator; GPUs on the EC2 launch type bill under the instances' group."""
         yield from self._services(target)
 
     def _services(self, target: Target) -> Iterator[Resource]:

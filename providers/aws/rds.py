@@ -172,6 +172,13 @@ class RdsInstances(_RdsKind):
                 for db in page["DBInstances"]:
                     yield self._instance(target, db, tagged.get(db["DBInstanceArn"], {}))
 
+    def inventory(self, target: Target) -> Iterator[Resource]:
+        """Every DB instance, tagged or not (the digest's opportunities)."""
+        rds = self.connection.client("rds", target)
+        for page in rds.get_paginator("describe_db_instances").paginate():
+            for db in page["DBInstances"]:
+                yield self._instance(target, db, {})
+
     def _instance(self, target: Target, db: dict[str, Any], listed: dict[str, str]) -> Resource:
         tags = tag_dict(db["TagList"]) if "TagList" in db else listed
         size = db["DBInstanceClass"]
@@ -219,6 +226,22 @@ class AuroraClusters(_RdsKind):
                 Filters=[{"Name": "db-cluster-id", "Values": list(batch)}]
             )
             clusters.extend(c for page in pages for c in page["DBClusters"])
+        yield from self._clusters(target, rds, clusters, tagged)
+
+    def inventory(self, target: Target) -> Iterator[Resource]:
+        """Every DB cluster, tagged or not (the digest's opportunities)."""
+        rds = self.connection.client("rds", target)
+        pages = rds.get_paginator("describe_db_clusters").paginate()
+        clusters = [c for page in pages for c in page["DBClusters"]]
+        yield from self._clusters(target, rds, clusters, {})
+
+    def _clusters(
+        self,
+        target: Target,
+        rds: Any,
+        clusters: list[dict[str, Any]],
+        tagged: Mapping[str, dict[str, str]],
+    ) -> Iterator[Resource]:
         members = self._member_classes(rds, clusters)
         global_members = _global_members(rds)
         for cluster in clusters:

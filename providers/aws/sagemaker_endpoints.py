@@ -31,6 +31,7 @@ from providers.apply import join_notes
 from providers.aws import endpoint_specs, idle, inference_components
 from providers.aws.actions import aws_errors, engine, target_of
 from providers.aws.connection import AwsConnection
+from providers.aws.instance_types import is_accelerated
 from providers.base import (
     Action,
     AdapterOptions,
@@ -207,6 +208,7 @@ class SageMakerEndpoints:
             off_state=ResourceState.SCALED_DOWN,
             service=SERVICE,
             idle=is_idle,
+            accelerator=any(is_accelerated(v.get("InstanceType", "")) for v in variants),
             extra=extra,
         )
 
@@ -219,6 +221,12 @@ class SageMakerEndpoints:
         except ValueError as err:
             return f"bad {self.idle_tag_key} tag: {err}"
         return ""
+
+    def inventory(self, target: Target) -> Iterator[Resource]:
+        """The endpoints discovery sees (those carrying the schedule or idle tag, and the
+        deleted ones kept as saved specs): listing every endpoint would need
+        ``sagemaker:ListEndpoints``, which the shipped policy does not grant."""
+        yield from self.discover(target)
 
     # -- actions ---------------------------------------------------------------------
 

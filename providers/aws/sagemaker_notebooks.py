@@ -14,6 +14,7 @@ from typing import Any
 
 from providers.aws.actions import engine, target_of
 from providers.aws.connection import AwsConnection
+from providers.aws.instance_types import is_accelerated
 from providers.base import (
     Action,
     AdapterOptions,
@@ -48,8 +49,17 @@ class SageMakerNotebooks:
 
     def discover(self, target: Target) -> Iterator[Resource]:
         listed = self.connection.tagged(target, _TYPE)
-        if not listed:
-            return
+        if listed:
+            yield from self._notebooks(target, listed, every=False)
+
+    def inventory(self, target: Target) -> Iterator[Resource]:
+        """Every notebook, scheduled or not (the digest's opportunities); tags are known
+        for those the tag listing names."""
+        yield from self._notebooks(target, self.connection.tagged(target, _TYPE), every=True)
+
+    def _notebooks(
+        self, target: Target, listed: dict[str, dict[str, str]], every: bool
+    ) -> Iterator[Resource]:
         # SageMaker ARNs spell names in lowercase; compare them that way.
         tagged = {arn.lower(): tags for arn, tags in listed.items()}
         sagemaker = self.connection.client("sagemaker", target)
@@ -59,8 +69,8 @@ class SageMakerNotebooks:
         for page in pages:
             for notebook in page["NotebookInstances"]:
                 tags = tagged.get(notebook["NotebookInstanceArn"].lower())
-                if tags is not None:
-                    yield self._resource(target, notebook, tags)
+                if tags is not None or every:
+                    yield self._resource(target, notebook, tags or {})
 
     def apply(self, decisions: Sequence[Decision], dry_run: bool) -> Iterable[Result]:
         if dry_run:
@@ -97,4 +107,5 @@ class SageMakerNotebooks:
             started_at=notebook.get("LastModifiedTime") if state is ResourceState.RUNNING else None,
             unmanaged_reason="notebook failed: fix or delete it" if status == "Failed" else "",
             service=SERVICE,
+            accelerator=is_accelerated(size),
         )
