@@ -257,10 +257,14 @@ def _non_prod_reason(resource: Listed) -> str:
     return ""
 
 
-def _gpu_notebook_reason(resource: Listed) -> str:
-    text = f"{resource.kind} {resource.name}".lower()
-    if _NOTEBOOK.search(text) and resource.accelerator:
+def _gpu_reason(resource: Listed) -> str:
+    """GPU notebooks and inference endpoints idle overnight whatever their name."""
+    if not resource.accelerator:
+        return ""
+    if _NOTEBOOK.search(f"{resource.kind} {resource.name}".lower()):
         return "GPU notebook"
+    if "endpoint" in resource.kind:
+        return "GPU endpoint"
     return ""
 
 
@@ -276,7 +280,7 @@ def find_opportunities(
     protected: Mapping[str, frozenset[str]] | None = None,
 ) -> list[Opportunity]:
     """Running resources with no ``schedule_key`` tag that look like non-production or are
-    GPU notebooks, with what a schedule running ``running_hours_per_week`` would save."""
+    GPU notebooks or GPU endpoints, with what a schedule running ``running_hours_per_week`` would save."""
     guard = (
         protected if protected is not None else {"environment": frozenset({"prod", "production"})}
     )
@@ -287,7 +291,7 @@ def find_opportunities(
             continue
         if resource.unmanaged_reason or _protected(resource, guard):
             continue
-        why = _gpu_notebook_reason(resource) or _non_prod_reason(resource)
+        why = _gpu_reason(resource) or _non_prod_reason(resource)
         if not why:
             continue
         weekly = None if resource.price is None else round(resource.price.hourly * off_hours, 2)

@@ -31,6 +31,7 @@ from providers.base import (
     Target,
     dry_run_results,
 )
+from providers.gcp.accelerators import is_accelerated
 from providers.gcp.connection import GcpConnection
 from providers.gcp.operations import ComputeOperation, engine
 from providers.gcp.prices import machine_price, scaled
@@ -57,6 +58,15 @@ class ManagedInstanceGroups:
 
     # ---- discover ---------------------------------------------------------------------------
     def discover(self, target: Target) -> Iterator[Resource]:
+        for resource in self._groups(target):
+            if self.options.tag_key in resource.tags:
+                yield resource
+
+    def inventory(self, target: Target) -> Iterator[Resource]:
+        """Every group, whatever its template's labels (the digest's opportunities)."""
+        yield from self._groups(target)
+
+    def _groups(self, target: Target) -> Iterator[Resource]:
         client = self.connection.compute("InstanceGroupManagersClient")
         templates: dict[str, Any] = {}
         request = {"project": target.account, "max_results": 500}
@@ -66,7 +76,7 @@ class ManagedInstanceGroups:
                 if url not in templates:
                     templates[url] = self._template(target.account, url)
                 template = templates[url]
-                if template is not None and self.options.tag_key in template.properties.labels:
+                if template is not None:
                     yield self._resource(target.account, mig, template)
 
     def _template(self, project: str, url: str) -> Any:
@@ -115,7 +125,11 @@ class ManagedInstanceGroups:
         }
         unit = machine_price(region, machine_type, gpus, labels)
         count = mig.target_size or self._saved_size(resource)
-        return replace(resource, price=scaled(unit, count) if count else None)
+        return replace(
+            resource,
+            price=scaled(unit, count) if count else None,
+            accelerator=is_accelerated(machine_type, gpus),
+        )
 
     def _saved_size(self, resource: Resource) -> int:
         """For a group at 0: the size it will come back to (prices the avoided hours)."""

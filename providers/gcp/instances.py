@@ -25,6 +25,7 @@ from providers.base import (
     dry_run_results,
 )
 from providers.gcp import calls
+from providers.gcp.accelerators import is_accelerated
 from providers.gcp.connection import GcpConnection
 from providers.gcp.operations import ComputeOperation, engine
 from providers.gcp.prices import machine_price
@@ -62,12 +63,17 @@ class GceInstances:
         self.options = options
 
     def discover(self, target: Target) -> Iterator[Resource]:
+        yield from self._list(target, f"labels.{self.options.tag_key}:*")
+
+    def inventory(self, target: Target) -> Iterator[Resource]:
+        """Every VM, labelled or not (the digest's opportunities)."""
+        yield from self._list(target, "")
+
+    def _list(self, target: Target, label_filter: str) -> Iterator[Resource]:
         client = self.connection.compute("InstancesClient")
-        request = {
-            "project": target.account,
-            "filter": f"labels.{self.options.tag_key}:*",
-            "max_results": self.page_size,
-        }
+        request: dict[str, Any] = {"project": target.account, "max_results": self.page_size}
+        if label_filter:
+            request["filter"] = label_filter
         for _scope, scoped in client.aggregated_list(request=request):
             for instance in scoped.instances:
                 yield self._resource(target.account, instance)
@@ -124,6 +130,7 @@ class GceInstances:
             started_at=_timestamp(instance.last_start_timestamp),
             unmanaged_reason=_unmanaged_reason(labels, metadata),
             service="Compute Engine",
+            accelerator=is_accelerated(machine_type, gpus),
             extra={
                 "zone": zone,
                 "status": instance.status,

@@ -42,6 +42,7 @@ from providers.base import (
     dry_run_results,
 )
 from providers.gcp import rest
+from providers.gcp.accelerators import is_accelerated
 from providers.gcp.connection import GcpConnection
 from providers.gcp.operations import LongRunning, engine
 from providers.gcp.prices import scaled, vertex_node_price
@@ -75,14 +76,23 @@ class VertexEndpoints:
 
     # ---- discover ---------------------------------------------------------------------------
     def discover(self, target: Target) -> Iterator[Resource]:
+        label_filter = f"labels.{self.options.idle_tag_key}:*"
+        for region, endpoint in self._endpoints(target, label_filter):
+            yield self._resource(target.account, region, endpoint)
+
+    def inventory(self, target: Target) -> Iterator[Resource]:
+        """Every endpoint, labelled or not, as it is (the digest's opportunities)."""
+        for region, endpoint in self._endpoints(target, ""):
+            yield self._plain(target.account, region, endpoint)
+
+    def _endpoints(self, target: Target, label_filter: str) -> Iterator[tuple[str, Json]]:
         session = self.connection.session()
         for region in self.connection.regions:
             base = self.connection.base_url("aiplatform", region)
             url = f"{base}/projects/{target.account}/locations/{region}/endpoints"
-            params: dict[str, str | int] = {
-                "filter": f"labels.{self.options.idle_tag_key}:*",
-                "pageSize": 100,
-            }
+            params: dict[str, str | int] = {"pageSize": 100}
+            if label_filter:
+                params["filter"] = label_filter
             try:
                 endpoints = list(rest.paged(session, url, "endpoints", params))
             except rest.GcpApiError as err:
@@ -90,12 +100,13 @@ class VertexEndpoints:
                     continue
                 raise
             for endpoint in endpoints:
-                yield self._resource(target.account, region, endpoint)
+                yield region, endpoint
 
-    def _resource(self, project: str, region: str, endpoint: Json) -> Resource:
+    def _plain(self, project: str, region: str, endpoint: Json) -> Resource:
         labels = endpoint.get("labels", {})
         models = endpoint.get("deployedModels", [])
-        resource = Resource(
+        specs = [m.get("dedicatedResources", {}).get("machineSpec", {}) for m in models]
+        return Resource(
             provider="gcp",
             account=project,
             region=region,
@@ -108,7 +119,16 @@ class VertexEndpoints:
             price=_price(region, models, labels),
             off_state=ResourceState.SCALED_DOWN,
             service="Vertex AI",
+            accelerator=any(
+                is_accelerated(s.get("machineType", ""), [s.get("acceleratorType", "")])
+                for s in specs
+            ),
         )
+
+    def _resource(self, project: str, region: str, endpoint: Json) -> Resource:
+        resource = self._plain(project, region, endpoint)
+        labels = endpoint.get("labels", {})
+        models = endpoint.get("deployedModels", [])
         label = self.options.idle_tag_key
         window = parse_window(labels.get(label, ""))
         if window is None:

@@ -24,6 +24,7 @@ from providers.base import (
     dry_run_results,
 )
 from providers.gcp import rest
+from providers.gcp.accelerators import is_accelerated
 from providers.gcp.connection import GcpConnection
 from providers.gcp.operations import LongRunning, engine
 from providers.gcp.prices import machine_price
@@ -50,12 +51,17 @@ class WorkbenchInstances:
         self.options = options
 
     def discover(self, target: Target) -> Iterator[Resource]:
+        for resource in self.inventory(target):
+            if self.options.tag_key in resource.tags:
+                yield resource
+
+    def inventory(self, target: Target) -> Iterator[Resource]:
+        """Every instance, labelled or not (the digest's opportunities)."""
         base = self.connection.base_url("notebooks")
         url = f"{base}/projects/{target.account}/locations/-/instances"
         for instance in rest.paged(self.connection.session(), url, "instances", {"pageSize": 100}):
-            labels = instance.get("labels", {})
-            if self.options.tag_key in labels and instance.get("state") not in _GONE:
-                yield self._resource(target.account, instance, labels)
+            if instance.get("state") not in _GONE:
+                yield self._resource(target.account, instance, instance.get("labels", {}))
 
     def _resource(self, project: str, instance: dict[str, Any], labels: dict[str, str]) -> Resource:
         zone = instance["name"].split("/")[3]
@@ -84,6 +90,7 @@ class WorkbenchInstances:
             if state is ResourceState.RUNNING
             else None,
             service="Vertex AI Workbench",
+            accelerator=is_accelerated(machine_type, gpus),
             extra={"zone": zone, "status": instance.get("state", ""), "machine_type": machine_type},
         )
 
