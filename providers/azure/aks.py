@@ -35,6 +35,7 @@ from providers.azure.common import PROVIDER, normalize_tags, region
 from providers.azure.connection import AzureConnection
 from providers.azure.operations import LroOperation, deadline, engine
 from providers.azure.prices import AKS_TIER_HOURLY, fleet_price
+from providers.azure.sizes import is_accelerated
 from providers.base import (
     Action,
     AdapterOptions,
@@ -91,13 +92,16 @@ class AksClusters:
     # -- discover ----------------------------------------------------------------------
 
     def discover(self, target: Target) -> list[Resource]:
-        path = f"/subscriptions/{target.account}/providers/{NAMESPACE}/managedClusters"
         key = self.options.tag_key.lower()
+        return [r for r in self.inventory(target) if key in r.tags]
+
+    def inventory(self, target: Target) -> list[Resource]:
+        """Every cluster, tagged or not (the digest's opportunities)."""
+        path = f"/subscriptions/{target.account}/providers/{NAMESPACE}/managedClusters"
         return [
             self._resource(target, cluster)
             for cluster in self.connection.arm().list(path, API_VERSION)
-            if key in normalize_tags(cluster.get("tags"))
-            and self.connection.in_scope(cluster.get("location"))
+            if self.connection.in_scope(cluster.get("location"))
         ]
 
     def _resource(self, target: Target, cluster: dict[str, Any]) -> Resource:
@@ -116,6 +120,7 @@ class AksClusters:
             state=ResourceState.TRANSITIONAL,
             size=", ".join(f"{p.get('name')}={p.get('count')}x{p.get('vmSize')}" for p in pools),
             service="Azure Kubernetes Service",
+            accelerator=any(is_accelerated(str(p.get("vmSize", ""))) for p in pools),
             extra={"mode": mode, "power_state": str((props.get("powerState") or {}).get("code"))},
         )
         if mode == "nodepools":

@@ -23,6 +23,7 @@ from providers.azure.common import PROVIDER, normalize_tags, region
 from providers.azure.connection import AzureConnection
 from providers.azure.operations import LroOperation, deadline, engine
 from providers.azure.prices import vm_price
+from providers.azure.sizes import is_accelerated
 from providers.base import (
     Action,
     AdapterOptions,
@@ -57,11 +58,14 @@ class MlComputeInstances:
         self.options = options
 
     def discover(self, target: Target) -> list[Resource]:
-        return list(self._discover(target))
+        return list(self._discover(target, self.options.tag_key.lower()))
 
-    def _discover(self, target: Target) -> Iterator[Resource]:
+    def inventory(self, target: Target) -> list[Resource]:
+        """Every compute, tagged or not (the digest's opportunities)."""
+        return list(self._discover(target, ""))
+
+    def _discover(self, target: Target, key: str) -> Iterator[Resource]:
         arm = self.connection.arm()
-        key = self.options.tag_key.lower()
         workspaces = f"/subscriptions/{target.account}/providers/{NAMESPACE}/workspaces"
         for workspace in arm.list(workspaces, API_VERSION):
             if not self.connection.in_scope(workspace.get("location")):
@@ -69,7 +73,7 @@ class MlComputeInstances:
             inherited = normalize_tags(workspace.get("tags"))
             for compute in arm.list(f"{workspace['id']}/computes", API_VERSION):
                 tags = {**inherited, **normalize_tags(compute.get("tags"))}
-                if key in tags:
+                if not key or key in tags:
                     yield self._resource(target, workspace, compute, tags)
 
     def _resource(
@@ -104,6 +108,7 @@ class MlComputeInstances:
             started_at=_started_at(inner) if state is ResourceState.RUNNING else None,
             unmanaged_reason=unmanaged,
             service="Azure Machine Learning",
+            accelerator=is_accelerated(size),
             extra={"compute_state": raw_state, "workspace": str(workspace.get("name", ""))},
         )
 

@@ -20,6 +20,7 @@ from providers.azure.common import PROVIDER, normalize_tags, parse_id, region
 from providers.azure.connection import AzureConnection
 from providers.azure.operations import LroOperation, deadline, engine
 from providers.azure.prices import fleet_price
+from providers.azure.sizes import is_accelerated
 from providers.base import (
     Action,
     AdapterOptions,
@@ -63,12 +64,16 @@ class ScaleSets:
         self.restore = RestoreStore(options.state)
 
     def discover(self, target: Target) -> list[Resource]:
-        scale_sets = self.connection.compute(target.account).virtual_machine_scale_sets
         key = self.options.tag_key.lower()
+        return [r for r in self.inventory(target) if key in r.tags]
+
+    def inventory(self, target: Target) -> list[Resource]:
+        """Every scale set, tagged or not (the digest's opportunities)."""
+        scale_sets = self.connection.compute(target.account).virtual_machine_scale_sets
         return [
             self._resource(target, vmss)
             for vmss in scale_sets.list_all()
-            if key in normalize_tags(vmss.tags) and self.connection.in_scope(vmss.location)
+            if self.connection.in_scope(vmss.location)
         ]
 
     def _resource(self, target: Target, vmss: Any) -> Resource:
@@ -92,6 +97,7 @@ class ScaleSets:
             size=size,
             off_state=ResourceState.SCALED_DOWN,
             service="Virtual Machine Scale Sets",
+            accelerator=is_accelerated(size),
         )
         saved = saved_capacity(vmss.tags)
         if saved is None and capacity == 0:

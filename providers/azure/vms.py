@@ -25,6 +25,7 @@ from providers.azure.common import PROVIDER, normalize_tags, parse_id, region
 from providers.azure.connection import AzureConnection
 from providers.azure.operations import LroOperation, deadline, engine
 from providers.azure.prices import vm_price
+from providers.azure.sizes import is_accelerated
 from providers.base import (
     Action,
     AdapterOptions,
@@ -62,12 +63,18 @@ class VirtualMachines:
         self.options = options
 
     def discover(self, target: Target) -> list[Resource]:
+        return self._list(target, self.options.tag_key.lower())
+
+    def inventory(self, target: Target) -> list[Resource]:
+        """Every VM, tagged or not (the digest's opportunities)."""
+        return self._list(target, "")
+
+    def _list(self, target: Target, key: str) -> list[Resource]:
         vms = self.connection.compute(target.account).virtual_machines
-        key = self.options.tag_key.lower()
         tagged = [
             vm
             for vm in vms.list_all()
-            if key in normalize_tags(vm.tags) and self.connection.in_scope(vm.location)
+            if (not key or key in normalize_tags(vm.tags)) and self.connection.in_scope(vm.location)
         ]
         if not tagged:
             return []
@@ -97,6 +104,7 @@ class VirtualMachines:
             started_at=provisioned_at if power == "running" else None,
             unmanaged_reason=f"member of scale set {scale_set}: scale the set" if scale_set else "",
             service="Virtual Machines",
+            accelerator=is_accelerated(size or ""),
             extra={
                 "power_state": power or "unknown",
                 "hibernation": "true" if hibernation else "false",
