@@ -280,7 +280,8 @@ def find_opportunities(
     protected: Mapping[str, frozenset[str]] | None = None,
 ) -> list[Opportunity]:
     """Running resources with no ``schedule_key`` tag that look like non-production or are
-    GPU notebooks or GPU endpoints, with what a schedule running ``running_hours_per_week`` would save."""
+    GPU notebooks or GPU endpoints, with what a schedule running ``running_hours_per_week``
+    would save."""
     guard = (
         protected if protected is not None else {"environment": frozenset({"prod", "production"})}
     )

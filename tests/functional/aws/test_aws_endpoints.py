@@ -6,7 +6,6 @@ with traffic is left alone; an endpoint whose data cannot be saved is never dele
 from __future__ import annotations
 
 import json
-
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
