@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import contextvars
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
@@ -121,7 +121,8 @@ class Started:
 
 Step = Started | Settled | str
 Handler = Callable[[Decision], Step]
-BatchCall = Callable[[list[Decision]], object]
+# One call for a batch; returns the ids the cloud says were already off (stopped before).
+BatchCall = Callable[[list[Decision]], Collection[str]]
 
 
 @dataclass(frozen=True)
@@ -195,14 +196,19 @@ class Engine:
         if not batch:
             return []
         try:
-            call(batch)
+            already_off = set(call(batch))
         except self.errors as err:
             if len(batch) == 1:
                 return [self.failed(batch[0], self.error_text(err))]
             middle = len(batch) // 2
             return self._bisect(batch[:middle], call) + self._bisect(batch[middle:], call)
         at = self.clock()
-        return [Result(d, Outcome.DONE, at) for d in batch]
+        return [
+            Result(d, Outcome.SKIPPED, at, detail=ALREADY_OFF)
+            if d.resource.id in already_off
+            else Result(d, Outcome.DONE, at)
+            for d in batch
+        ]
 
 
 def _settled(step: Step, deadline: Deadline) -> Settled:

@@ -19,7 +19,7 @@ from dataclasses import replace
 from typing import Any
 
 from ledger.store import StoreError
-from providers.apply import AlreadyOff, join_notes
+from providers.apply import AlreadyOff, Refused, join_notes
 from providers.aws.actions import aws_errors, engine, error_text, target_of
 from providers.aws.capacity import PREVIOUS_CAPACITY_TAG, legacy_capacity
 from providers.aws.connection import AwsConnection
@@ -85,12 +85,21 @@ class AutoScalingGroups:
 
     def _scale_down(self, decision: Decision) -> str:
         resource = decision.resource
-        current = {name: int(resource.extra[name]) for name in _FIELDS}
+        autoscaling = self.connection.client("autoscaling", target_of(resource))
+        # The capacity as it is now, not as discovery saw it: what to restore, or already 0.
+        found = autoscaling.describe_auto_scaling_groups(AutoScalingGroupNames=[resource.id])
+        if not found["AutoScalingGroups"]:
+            raise Refused(f"Auto Scaling group {resource.id} no longer exists")
+        group = found["AutoScalingGroups"][0]
+        current = {
+            "min": int(group["MinSize"]),
+            "desired": int(group["DesiredCapacity"]),
+            "max": int(group["MaxSize"]),
+        }
         if current["desired"] == 0:
             raise AlreadyOff("the group is at zero capacity")
         # Saved and read back first: without it the group is not scaled down.
         self.restore.save(resource, current, self.options.clock())
-        autoscaling = self.connection.client("autoscaling", target_of(resource))
         autoscaling.update_auto_scaling_group(
             AutoScalingGroupName=resource.id, MinSize=0, DesiredCapacity=0
         )

@@ -103,9 +103,9 @@ class Ec2Instances:
             Result(d, Outcome.FAILED, self.options.clock(), error=f"ec2 cannot {d.action}")
             for d in other
         ]
-        results += self._call(starts, lambda batch: ec2.start_instances(InstanceIds=_ids(batch)))
+        results += self._call(starts, lambda batch: _started(ec2, batch))
         hibernated = self._call(
-            hibernate, lambda batch: ec2.stop_instances(InstanceIds=_ids(batch), Hibernate=True)
+            hibernate, lambda batch: _stopped(ec2, batch, Hibernate=True)
         )
         # An instance that refused to hibernate is stopped plainly, and the ledger says so.
         refused = [r for r in hibernated if r.outcome is Outcome.FAILED and _no_hibernation(r)]
@@ -113,7 +113,7 @@ class Ec2Instances:
             notes[r.resource.id] = f"hibernation refused ({r.error}): stopped instead"
         results += [r for r in hibernated if r not in refused]
         plain += [r.decision for r in refused]
-        results += self._call(plain, lambda batch: ec2.stop_instances(InstanceIds=_ids(batch)))
+        results += self._call(plain, lambda batch: _stopped(ec2, batch))
         return [_with_note(r, notes.get(r.resource.id, "")) for r in results]
 
     def _resources(self, ec2: Any, target: Target, pages: Iterable[Any]) -> Iterator[Resource]:
@@ -178,6 +178,21 @@ def _unmanaged_reason(instance_id: str, tags: Mapping[str, str], spot: set[str])
 
 def _ids(batch: list[Decision]) -> list[str]:
     return [d.resource.id for d in batch]
+
+
+def _started(ec2: Any, batch: list[Decision]) -> set[str]:
+    ec2.start_instances(InstanceIds=_ids(batch))
+    return set()
+
+
+def _stopped(ec2: Any, batch: list[Decision], **options: Any) -> set[str]:
+    """Stop the batch; the ids that were already stopped (someone was quicker) are off."""
+    response = ec2.stop_instances(InstanceIds=_ids(batch), **options)
+    return {
+        i["InstanceId"]
+        for i in response.get("StoppingInstances", [])
+        if i.get("PreviousState", {}).get("Name") in ("stopped", "stopping")
+    }
 
 
 def _no_hibernation(result: Result) -> bool:

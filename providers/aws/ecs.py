@@ -21,7 +21,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
 from ledger.store import StoreError
-from providers.apply import AlreadyOff, join_notes
+from providers.apply import AlreadyOff, Refused, join_notes
 from providers.aws.actions import aws_errors, engine, error_text, target_of
 from providers.aws.capacity import PREVIOUS_CAPACITY_TAG, legacy_capacity
 from providers.aws.connection import AwsConnection
@@ -95,12 +95,18 @@ class EcsServices:
 
     def _scale_down(self, decision: Decision) -> str:
         resource = decision.resource
-        desired = int(resource.extra["desired"])
+        ecs = self.connection.client("ecs", target_of(resource))
+        # The count as it is now, not as discovery saw it: what to restore, or already 0.
+        found = ecs.describe_services(
+            cluster=resource.extra["cluster"], services=[resource.extra["arn"]]
+        )["services"]
+        if not found:
+            raise Refused(f"ECS service {resource.id} no longer exists")
+        desired = int(found[0]["desiredCount"])
         if desired == 0:
             raise AlreadyOff("desired count is 0")
         # Saved and read back first: without it the service is not scaled down.
         self.restore.save(resource, {"desired": desired}, self.options.clock())
-        ecs = self.connection.client("ecs", target_of(resource))
         ecs.update_service(
             cluster=resource.extra["cluster"], service=resource.extra["arn"], desiredCount=0
         )

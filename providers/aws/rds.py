@@ -24,7 +24,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from providers.apply import join_notes
+from providers.apply import AlreadyOff, join_notes
 from providers.aws.actions import aws_errors, engine, error_text, target_of
 from providers.aws.connection import AwsConnection
 from providers.aws.tagging import tag_dict
@@ -48,6 +48,7 @@ STOPPED_AT_TAG = "offhours:stopped-at"
 AUTO_START_AFTER = timedelta(days=7)
 _FILTER_SIZE = 50
 _STATES = {"available": ResourceState.RUNNING, "stopped": ResourceState.STOPPED}
+_OFF = ("stopped", "stopping")
 # Engine -> the family the price table is keyed by; commercial engines are not priced.
 _FAMILIES = {
     "mysql": "mysql",
@@ -97,7 +98,13 @@ class _RdsKind:
         resource = decision.resource
         rds = self.connection.client("rds", target_of(resource))
         now = self.options.clock()
-        self._stop_call(rds, resource.id)
+        try:
+            self._stop_call(rds, resource.id)
+        except aws_errors():
+            # Refused because someone stopped it since discovery: nothing to do.
+            if self._status(rds, resource.id) in _OFF:
+                raise AlreadyOff(f"the database is {self._status(rds, resource.id)}") from None
+            raise
         restarted = _restarted_note(resource, now)
         try:
             rds.add_tags_to_resource(
@@ -123,6 +130,9 @@ class _RdsKind:
         return ""
 
     def _stop_call(self, rds: Any, identifier: str) -> None:
+        raise NotImplementedError
+
+    def _status(self, rds: Any, identifier: str) -> str:
         raise NotImplementedError
 
     def _start_call(self, rds: Any, identifier: str) -> None:
@@ -199,6 +209,10 @@ class RdsInstances(_RdsKind):
 
     def _stop_call(self, rds: Any, identifier: str) -> None:
         rds.stop_db_instance(DBInstanceIdentifier=identifier)
+
+    def _status(self, rds: Any, identifier: str) -> str:
+        found = rds.describe_db_instances(DBInstanceIdentifier=identifier)["DBInstances"]
+        return str(found[0]["DBInstanceStatus"]) if found else ""
 
     def _start_call(self, rds: Any, identifier: str) -> None:
         rds.start_db_instance(DBInstanceIdentifier=identifier)
@@ -284,6 +298,10 @@ class AuroraClusters(_RdsKind):
 
     def _stop_call(self, rds: Any, identifier: str) -> None:
         rds.stop_db_cluster(DBClusterIdentifier=identifier)
+
+    def _status(self, rds: Any, identifier: str) -> str:
+        found = rds.describe_db_clusters(DBClusterIdentifier=identifier)["DBClusters"]
+        return str(found[0]["Status"]) if found else ""
 
     def _start_call(self, rds: Any, identifier: str) -> None:
         rds.start_db_cluster(DBClusterIdentifier=identifier)

@@ -12,7 +12,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
-from providers.aws.actions import engine, target_of
+from providers.apply import AlreadyOff
+from providers.aws.actions import aws_errors, engine, target_of
 from providers.aws.connection import AwsConnection
 from providers.aws.instance_types import is_accelerated
 from providers.base import (
@@ -79,8 +80,16 @@ class SageMakerNotebooks:
         return engine(self.kind, self.options).run(decisions, handlers)
 
     def _stop(self, decision: Decision) -> str:
+        name = decision.resource.id
         sagemaker = self.connection.client("sagemaker", target_of(decision.resource))
-        sagemaker.stop_notebook_instance(NotebookInstanceName=decision.resource.id)
+        try:
+            sagemaker.stop_notebook_instance(NotebookInstanceName=name)
+        except aws_errors():
+            # Refused because someone stopped it since discovery: nothing to do.
+            status = _status(sagemaker, name)
+            if status in ("Stopped", "Stopping"):
+                raise AlreadyOff(f"the notebook is {status.lower()}") from None
+            raise
         return ""
 
     def _start(self, decision: Decision) -> str:
@@ -109,3 +118,12 @@ class SageMakerNotebooks:
             service=SERVICE,
             accelerator=is_accelerated(size),
         )
+
+
+def _status(sagemaker: Any, name: str) -> str:
+    pages = sagemaker.get_paginator("list_notebook_instances").paginate(NameContains=name)
+    for page in pages:
+        for notebook in page["NotebookInstances"]:
+            if notebook["NotebookInstanceName"] == name:
+                return str(notebook["NotebookInstanceStatus"])
+    return ""

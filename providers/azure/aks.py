@@ -193,6 +193,11 @@ class AksClusters:
         return engine(self.kind, self.options).run(decisions, handlers, until)
 
     def _cluster(self, decision: Decision, verb: str, detail: str) -> Started:
+        if verb == "stop":
+            cluster = self.connection.arm().get(decision.resource.id, API_VERSION)
+            power = str(((cluster.get("properties") or {}).get("powerState") or {}).get("code"))
+            if power.lower() == "stopped":
+                raise AlreadyOff("the cluster is stopped")
         poller = self.connection.arm().begin("POST", f"{decision.resource.id}/{verb}", API_VERSION)
         return Started(LroOperation(poller), detail)
 

@@ -18,7 +18,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime
 from typing import Any
 
-from providers.apply import Started
+from providers.apply import AlreadyOff, Started
 from providers.azure.common import PROVIDER, normalize_tags, region
 from providers.azure.connection import AzureConnection
 from providers.azure.operations import LroOperation, deadline, engine
@@ -119,6 +119,10 @@ class MlComputeInstances:
         return engine(self.kind, self.options).run(decisions, handlers, deadline(self.connection))
 
     def _stop(self, decision: Decision) -> Started:
+        compute = self.connection.arm().get(decision.resource.id, API_VERSION)
+        state = str(((compute.get("properties") or {}).get("properties") or {}).get("state", ""))
+        if state.lower() in ("stopped", "stopping"):
+            raise AlreadyOff(f"the compute instance is {state.lower()}")
         return self._post(decision, "stop", "stopped")
 
     def _start(self, decision: Decision) -> Started:

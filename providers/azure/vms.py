@@ -20,7 +20,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from providers.apply import Started
+from providers.apply import AlreadyOff, Started
 from providers.azure.common import PROVIDER, normalize_tags, parse_id, region
 from providers.azure.connection import AzureConnection
 from providers.azure.operations import LroOperation, deadline, engine
@@ -121,6 +121,10 @@ class VirtualMachines:
         resource = decision.resource
         ids = parse_id(resource.id)
         vms = self.connection.compute(resource.account).virtual_machines
+        # Deallocating a deallocated VM succeeds: read the power state as it is now.
+        power, _ = power_state(vms.instance_view(ids.resource_group, ids.name))
+        if power in ("deallocated", "deallocating"):
+            raise AlreadyOff(f"the VM is {power}")
         wait = {"polling_interval": self.connection.polling_interval}
         if decision.hibernate and resource.extra.get("hibernation") == "true":
             poller = vms.begin_deallocate(ids.resource_group, ids.name, hibernate=True, **wait)

@@ -148,7 +148,7 @@ class ManagedInstanceGroups:
 
     def _scale_down(self, decision: Decision) -> Started:
         resource = decision.resource
-        size = int(resource.extra.get("target_size", "0"))
+        size = self._size_now(resource)
         if size == 0:
             raise AlreadyOff("the group is at size 0")
         # Saved and read back first: without it the group is not resized.
@@ -163,6 +163,21 @@ class ManagedInstanceGroups:
         return Started(
             self._resize(resource, size), f"resized 0 -> {size}", lambda: self._forget(resource)
         )
+
+    def _size_now(self, resource: Resource) -> int:
+        """The group's target size as it is now, not as discovery saw it."""
+        project, scope, _, name = _parts(resource.id)
+        where, location = scope.split("/", 1)
+        if where == "regions":
+            client = self.connection.compute("RegionInstanceGroupManagersClient")
+            listed = client.list(project=project, region=location, filter=f'name = "{name}"')
+        else:
+            client = self.connection.compute("InstanceGroupManagersClient")
+            listed = client.list(project=project, zone=location, filter=f'name = "{name}"')
+        for mig in listed:
+            if mig.name == name:
+                return int(mig.target_size)
+        raise Refused(f"managed instance group {name} no longer exists")
 
     def _forget(self, resource: Resource) -> str:
         try:

@@ -11,9 +11,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import datetime
+from functools import partial
 from typing import Any
 
-from providers.apply import Started
+from providers.apply import AlreadyOff, Handler, Started
 from providers.base import (
     Action,
     AdapterOptions,
@@ -36,6 +37,7 @@ _STATES = {
     "STOPPED": ResourceState.STOPPED,
     "SUSPENDED": ResourceState.STOPPED,
 }
+_OFF = ("TERMINATED", "STOPPED", "STOPPING", "SUSPENDED", "SUSPENDING")
 # Labels Google sets on VMs that another service owns: stopping them by hand fights it.
 _OWNED_BY = {
     "goog-gke-node": "a GKE node",
@@ -81,16 +83,38 @@ class GceInstances:
     def apply(self, decisions: Sequence[Decision], dry_run: bool) -> Iterable[Result]:
         if dry_run:
             return dry_run_results(decisions, self.options.clock())
-        handlers = {Action.STOP: self._stop, Action.START: self._start}
+        now = self._statuses([d for d in decisions if d.action is Action.STOP])
+        handlers: dict[Action, Handler] = {
+            Action.STOP: partial(self._stop, statuses=now),
+            Action.START: self._start,
+        }
         return engine(self.kind, self.options).run(decisions, handlers, self.connection.deadline())
+
+    def _statuses(self, stops: Sequence[Decision]) -> dict[str, str]:
+        """Instance id -> status now, one listing per zone: stopping a stopped VM succeeds
+        without a word, so what is already off is told apart before the call. Unknown
+        (empty) when the listing fails: the stop is made as planned."""
+        client = self.connection.compute("InstancesClient")
+        statuses: dict[str, str] = {}
+        for project, zone in sorted({_parts(d.resource.id)[:2] for d in stops}):
+            try:
+                for instance in client.list(project=project, zone=zone):
+                    key = f"projects/{project}/zones/{zone}/instances/{instance.name}"
+                    statuses[key] = instance.status
+            except calls.API_ERRORS:
+                continue
+        return statuses
 
     # ---- apply ------------------------------------------------------------------------------
     def _start(self, decision: Decision) -> Started:
         verb = "resume" if decision.resource.extra.get("status") == "SUSPENDED" else "start"
         return self._call(decision.resource, verb)
 
-    def _stop(self, decision: Decision) -> Started:
+    def _stop(self, decision: Decision, statuses: Mapping[str, str]) -> Started:
         resource = decision.resource
+        status = statuses.get(resource.id, "")
+        if status in _OFF:
+            raise AlreadyOff(f"the instance is {status}")
         if not decision.hibernate:
             return self._call(resource, "stop")
         if resource.extra.get("gpus"):

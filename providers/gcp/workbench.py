@@ -8,11 +8,11 @@ Stop/start return long-running operations, read until done or the apply's deadli
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from providers.apply import Started
+from providers.apply import AlreadyOff, Started
 from providers.base import (
     Action,
     AdapterOptions,
@@ -97,11 +97,32 @@ class WorkbenchInstances:
     def apply(self, decisions: Sequence[Decision], dry_run: bool) -> Iterable[Result]:
         if dry_run:
             return dry_run_results(decisions, self.options.clock())
-        handlers = {Action.STOP: self._verb("stop"), Action.START: self._verb("start")}
+        now = self._states([d for d in decisions if d.action is Action.STOP])
+        handlers = {
+            Action.STOP: self._verb("stop", now),
+            Action.START: self._verb("start", {}),
+        }
         return engine(self.kind, self.options).run(decisions, handlers, self.connection.deadline())
 
-    def _verb(self, verb: str) -> Callable[[Decision], Started]:
+    def _states(self, stops: Sequence[Decision]) -> dict[str, str]:
+        """Instance name -> state now, one listing per project, so a stop of what someone
+        already stopped is told apart; unknown (empty) when the listing fails."""
+        states: dict[str, str] = {}
+        base = self.connection.base_url("notebooks")
+        for project in sorted({d.resource.account for d in stops}):
+            url = f"{base}/projects/{project}/locations/-/instances"
+            try:
+                listed = list(rest.paged(self.connection.session(), url, "instances"))
+            except rest.GcpApiError:
+                continue
+            states.update((i["name"], str(i.get("state", ""))) for i in listed)
+        return states
+
+    def _verb(self, verb: str, states: Mapping[str, str]) -> Callable[[Decision], Started]:
         def act(decision: Decision) -> Started:
+            state = states.get(decision.resource.id, "")
+            if state in ("STOPPED", "STOPPING"):
+                raise AlreadyOff(f"the instance is {state}")
             base = self.connection.base_url("notebooks")
             url = f"{base}/{decision.resource.id}:{verb}"
             operation = rest.call(self.connection.session(), "POST", url, body={})

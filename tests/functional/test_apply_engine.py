@@ -155,11 +155,12 @@ def test_at_most_max_workers_handlers_run_at_once() -> None:
 def test_a_refused_batch_is_bisected_down_to_the_bad_resource() -> None:
     calls: list[list[str]] = []
 
-    def stop(batch: list[Decision]) -> None:
+    def stop(batch: list[Decision]) -> set[str]:
         ids = [d.resource.id for d in batch]
         calls.append(ids)
         if "bad" in ids:
             raise CloudError("IncorrectInstanceState")
+        return {"d"} & set(ids)  # already stopped by someone else
 
     decisions = [decision(n) for n in ("a", "b", "bad", "c", "d")]
     results = engine().run_batches(decisions, stop, batch_size=4)
@@ -169,8 +170,9 @@ def test_a_refused_batch_is_bisected_down_to_the_bad_resource() -> None:
         "b": Outcome.DONE,
         "bad": Outcome.FAILED,
         "c": Outcome.DONE,
-        "d": Outcome.DONE,
+        "d": Outcome.SKIPPED,
     }
+    assert results[-1].detail == "already off"
     assert next(r for r in results if r.resource.id == "bad").error == (
         "cloud: IncorrectInstanceState"
     )
@@ -179,7 +181,7 @@ def test_a_refused_batch_is_bisected_down_to_the_bad_resource() -> None:
 
 
 def test_a_bug_in_a_batch_call_is_not_a_result() -> None:
-    def stop(batch: list[Decision]) -> None:
+    def stop(batch: list[Decision]) -> set[str]:
         raise TypeError("unexpected keyword")
 
     with pytest.raises(TypeError):
