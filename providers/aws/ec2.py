@@ -104,9 +104,7 @@ class Ec2Instances:
             for d in other
         ]
         results += self._call(starts, lambda batch: _started(ec2, batch))
-        hibernated = self._call(
-            hibernate, lambda batch: _stopped(ec2, batch, Hibernate=True)
-        )
+        hibernated = self._call(hibernate, lambda batch: _stopped(ec2, batch, Hibernate=True))
         # An instance that refused to hibernate is stopped plainly, and the ledger says so.
         refused = [r for r in hibernated if r.outcome is Outcome.FAILED and _no_hibernation(r)]
         for r in refused:

@@ -122,7 +122,8 @@ class VirtualMachines:
         ids = parse_id(resource.id)
         vms = self.connection.compute(resource.account).virtual_machines
         # Deallocating a deallocated VM succeeds: read the power state as it is now.
-        power, _ = power_state(vms.instance_view(ids.resource_group, ids.name))
+        vm = vms.get(ids.resource_group, ids.name, expand="instanceView")
+        power, _ = power_state(vm.instance_view)
         if power in ("deallocated", "deallocating"):
             raise AlreadyOff(f"the VM is {power}")
         wait = {"polling_interval": self.connection.polling_interval}

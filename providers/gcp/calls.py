@@ -10,7 +10,8 @@ from providers.gcp.rest import GcpApiError
 
 # Everything a single call can fail with that must become a FAILED Result, not a crash.
 API_ERRORS: tuple[type[Exception], ...] = (
-    exceptions.GoogleAPIError,
+    exceptions.GoogleAPICallError,
+    exceptions.RetryError,
     requests.RequestException,
     GcpApiError,
 )

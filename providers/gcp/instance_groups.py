@@ -168,12 +168,13 @@ class ManagedInstanceGroups:
         """The group's target size as it is now, not as discovery saw it."""
         project, scope, _, name = _parts(resource.id)
         where, location = scope.split("/", 1)
-        if where == "regions":
-            client = self.connection.compute("RegionInstanceGroupManagersClient")
-            listed = client.list(project=project, region=location, filter=f'name = "{name}"')
-        else:
-            client = self.connection.compute("InstanceGroupManagersClient")
-            listed = client.list(project=project, zone=location, filter=f'name = "{name}"')
+        request = {"project": project, where[:-1]: location, "filter": f'name = "{name}"'}
+        client = self.connection.compute(
+            "RegionInstanceGroupManagersClient"
+            if where == "regions"
+            else "InstanceGroupManagersClient"
+        )
+        listed = client.list(request=request)
         for mig in listed:
             if mig.name == name:
                 return int(mig.target_size)

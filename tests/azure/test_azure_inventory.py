@@ -36,3 +36,19 @@ def test_untagged_resources_are_listed_with_their_accelerator_flag(fake, build):
         "research/ana-gpu": "GPU notebook",
         "dev-box": "name looks non-production (dev)",
     }
+
+
+def test_a_vm_deallocated_by_hand_since_discovery_is_skipped(fake, build):
+    from azure_testkit import decide
+
+    from providers.base import Action, Outcome
+
+    fake.add_vm(SUB, "rg", "dev-web", "Standard_B2s", "eastus", OFFICE)
+    adapter = build(VirtualMachines)
+    found = adapter.discover(target())
+    fake.vm("dev-web").power_state = "deallocated"  # someone was quicker
+
+    (result,) = adapter.apply(decide(found, Action.STOP), dry_run=False)
+
+    assert result.outcome is Outcome.SKIPPED
+    assert result.detail == "already off: the VM is deallocated"

@@ -135,3 +135,18 @@ def test_every_kind_lists_unlabelled_resources_with_an_accelerator_flag(
     found = {o.resource.name: o.why for o in find_opportunities(listed.values(), 55.0)}
     assert found["ana-notebook"] == "GPU notebook"
     assert found["scoring"] == "GPU endpoint"  # untagged, and no dev-looking name needed
+
+
+def test_an_instance_stopped_by_hand_since_discovery_is_skipped(fake: GcpFake, make: Any) -> None:
+    for name in ("a", "b"):
+        fake.add_instance(PROJECT, ZONE, name, "e2-medium", SCHEDULE)
+    adapter = make(GceInstances)
+    found = by_name(list(adapter.discover(TARGET)))
+    with fake.world.lock:  # someone was quicker
+        fake.world.get_instance(PROJECT, ZONE, "b")["status"] = "TERMINATED"
+
+    applied = adapter.apply(decide(list(found.values()), Action.STOP), False)
+    results = {r.resource.name: r for r in applied}
+
+    assert results["a"].outcome is Outcome.DONE
+    assert results["b"].outcome is Outcome.SKIPPED and results["b"].detail.startswith("already off")

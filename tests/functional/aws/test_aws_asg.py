@@ -171,3 +171,24 @@ def test_a_capacity_that_cannot_be_saved_leaves_the_group_running(
     result = result_for(report, "workers")
     assert result.outcome.value == "failed" and "could not be saved" in result.error
     assert group(clients, "workers")[0] == (1, 2, 4)
+
+
+def test_a_group_scaled_to_zero_by_hand_since_discovery_is_skipped(
+    clients: Any, job: Any, clock: Any, calls: Any
+) -> None:
+    from providers.aws.asg import AutoScalingGroups
+    from providers.base import Action, Decision
+
+    make_group(clients, "workers", (1, 2, 4), {"schedule": "office-hours"})
+    connection = job.connections["aws"]
+    adapter = calls.track(AutoScalingGroups(connection, job.adapters["aws"][0].options))
+    (found,) = adapter.discover(connection.targets()[0])
+    clients.autoscaling.update_auto_scaling_group(
+        AutoScalingGroupName="workers", MinSize=0, DesiredCapacity=0
+    )
+    (result,) = adapter.apply([Decision(found, Action.SCALE_DOWN, "off")], dry_run=False)
+    assert (result.outcome.value, result.detail) == (
+        "skipped",
+        "already off: the group is at zero capacity",
+    )
+    assert saved(job, "asg", "workers") is None  # the hand-set zero is not saved as a size
