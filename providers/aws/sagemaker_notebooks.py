@@ -13,7 +13,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
 from providers.apply import AlreadyOff
-from providers.aws.actions import aws_errors, engine, target_of
+from providers.aws.actions import engine, target_of
 from providers.aws.connection import AwsConnection
 from providers.aws.instance_types import is_accelerated
 from providers.base import (
@@ -82,14 +82,11 @@ class SageMakerNotebooks:
     def _stop(self, decision: Decision) -> str:
         name = decision.resource.id
         sagemaker = self.connection.client("sagemaker", target_of(decision.resource))
-        try:
-            sagemaker.stop_notebook_instance(NotebookInstanceName=name)
-        except aws_errors():
-            # Refused because someone stopped it since discovery: nothing to do.
-            status = _status(sagemaker, name)
-            if status in ("Stopped", "Stopping"):
-                raise AlreadyOff(f"the notebook is {status.lower()}") from None
-            raise
+        # Read as it is now: someone may have stopped it since discovery.
+        status = _status(sagemaker, name)
+        if status in ("Stopped", "Stopping"):
+            raise AlreadyOff(f"the notebook is {status.lower()}")
+        sagemaker.stop_notebook_instance(NotebookInstanceName=name)
         return ""
 
     def _start(self, decision: Decision) -> str:
