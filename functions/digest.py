@@ -29,15 +29,14 @@ from functions.mail import (
     send_errors,
 )
 from ledger import showback
-from ledger.inventory import Opportunity, find_opportunities, read_inventory
+from ledger.inventory import Listed, Opportunity, find_opportunities, read_inventory
 from ledger.inventory import load_inventory_file as _load_inventory_file
 from ledger.savings import Days, segments
 from ledger.showback import Showback, Trend
 from ledger.store import ObjectStore
 from ledger.summary import ResourceSavings, window_summary
-from providers.base import Resource
-from providers.protected import DEFAULT_TEXT as DEFAULT_PROTECTED
-from providers.protected import ProtectedTags, ProtectedTagsError
+from schedules.protected import DEFAULT_TEXT as DEFAULT_PROTECTED
+from schedules.protected import ProtectedTags, ProtectedTagsError
 
 ENV_PREFIX = "OFFHOURS_DIGEST_"
 CHART_CID = "daily-savings@offhours"
@@ -193,7 +192,7 @@ def office_hours_per_week(spec: str = "office-hours") -> float:
         return OFFICE_HOURS_FALLBACK
 
 
-def inventory_resources(store: ObjectStore, path: str = "") -> list[Resource]:
+def inventory_resources(store: ObjectStore, path: str = "") -> list[Listed]:
     snapshots = _load_inventory_file(Path(path)) if path else list(read_inventory(store))
     return [r for s in snapshots for r in s.resources]
 
@@ -388,7 +387,7 @@ def compose(
     window: Window,
     settings: DigestSettings,
     recipients: Recipients | None = None,
-    inventory: Sequence[Resource] | None = None,
+    inventory: Sequence[Listed] | None = None,
 ) -> Digest:
     keep = {settings.team_key, settings.owner_key, *settings.group_tags}
     history = window.history()

@@ -28,8 +28,8 @@ from datetime import datetime, timedelta
 import schedules
 from providers.base import Action, Decision, Resource, ResourceState
 from providers.prices import PRICE_TAG, PriceTagError, parse_hourly
-from providers.protected import DEFAULT as DEFAULT_PROTECTED
-from providers.protected import ProtectedTags
+from schedules.protected import DEFAULT as DEFAULT_PROTECTED
+from schedules.protected import ProtectedTags
 
 _LOOKBACK = timedelta(days=8)
 

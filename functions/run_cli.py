@@ -21,7 +21,7 @@ from functions.cli import UsageError, instant
 from functions.reconcile import RunReport, TargetReport, reconcile
 from functions.settings import ConfigError, Settings
 from ledger.store import ObjectStore
-from providers.protected import DEFAULT_TEXT as DEFAULT_PROTECTED
+from schedules.protected import DEFAULT_TEXT as DEFAULT_PROTECTED
 
 PLAN_COLUMNS = ("TARGET", "KIND", "RESOURCE", "NAME", "STATE", "ACTION", "OUTCOME", "REASON")
 NAME_WIDTH = 32

@@ -18,8 +18,8 @@ from typing import Any
 import providers
 from functions.planner import Policy
 from providers.base import ProviderConfig
-from providers.protected import DEFAULT_TEXT as DEFAULT_PROTECTED
-from providers.protected import ProtectedTags, ProtectedTagsError
+from schedules.protected import DEFAULT_TEXT as DEFAULT_PROTECTED
+from schedules.protected import ProtectedTags, ProtectedTagsError
 
 ENV_PREFIX = "OFFHOURS_"
 
@@ -42,7 +42,7 @@ class Settings:
     override_key: str = "schedule-override"
     idle_tag_key: str = "idle-stop"
     # "environment|env=prod|production,tier=critical": never touch resources with these
-    # tags (keys and values compared trimmed and case-insensitively; providers/protected.py).
+    # tags (keys and values compared trimmed and case-insensitively; schedules/protected.py).
     protected: str = DEFAULT_PROTECTED
     default_tz: str = "UTC"
     catalog: tuple[str, ...] = ()

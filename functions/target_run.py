@@ -345,14 +345,12 @@ def _inventory(
     job: Job, target: Target, discovered: list[Resource], report: TargetReport
 ) -> list[Resource]:
     """What the digest's opportunities are found in: the scheduled resources plus the
-    untagged ones of kinds whose adapter can list them (``inventory(target)``)."""
+    untagged ones every adapter lists (``inventory(target)``)."""
     everything = {r.key: r for r in discovered}
     for adapter in job.adapters.get(target.provider, ()):
-        lister = getattr(adapter, "inventory", None)
-        if lister is None:
-            continue
         try:
-            everything.update((r.key, r) for r in lister(target) if r.key not in everything)
+            found = adapter.inventory(target)
+            everything.update((r.key, r) for r in found if r.key not in everything)
         except Exception as err:  # the inventory is a report: never fail the run for it
             log.warning("inventory failed", exc_info=True, extra={"kind": adapter.kind})
             report.errors.append(f"{adapter.kind}: inventory failed: {err}")

@@ -10,7 +10,9 @@ The digest reads them to find *opportunities*: running resources with no schedul
 that look like non-production, and what a schedule would save them. The snapshot format
 is also what ``offhours digest --inventory FILE`` accepts (one snapshot, or a list).
 
-This module imports ``providers.base`` for the ``Resource`` type only (plain data).
+This module knows no cloud: it takes anything shaped like ``Listed`` (the providers'
+``Resource`` is) and reads snapshots back as ``InventoryItem``. Whether a resource runs on
+a GPU or another accelerator is decided by its adapter (``accelerator``), not here.
 """
 
 from __future__ import annotations
@@ -18,16 +20,15 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from ledger.record import iso, parse_iso
 from ledger.store import ObjectStore
-from providers.base import Price, Resource, ResourceState, Target
-from providers.protected import DEFAULT as DEFAULT_PROTECTED
-from providers.protected import ProtectedTags
+from schedules.protected import DEFAULT as DEFAULT_PROTECTED
+from schedules.protected import ProtectedTags
 
 ROOT = "inventory/v1/"
 HOURS_PER_WEEK = 168.0
@@ -36,18 +37,99 @@ _NON_PROD = re.compile(
     r"(?:^|[^a-z0-9])(dev|develop|development|test|testing|qa|uat|stg|stage|staging|sandbox|"
     r"sbx|demo|poc|tmp|temp|scratch|experiment|exp)(?:[^a-z]|$)"
 )
-_NOTEBOOK = re.compile(r"notebook|jupyter|workbench")
-_GPU_SIZE = re.compile(
-    r"^(?:ml\.)?(?:g[3-6][a-z]*|p[2-5][a-z]*|inf[12]|trn[12])\.|^standard_n[cdv]|^(?:a2|a3|g2)-",
-    re.IGNORECASE,
-)
+_NOTEBOOK = re.compile(r"notebook|jupyter|workbench|ml-compute")
+RUNNING = "running"
 
 
-def inventory_key(target: Target) -> str:
+class ListedPrice(Protocol):
+    @property
+    def hourly(self) -> float: ...
+    @property
+    def currency(self) -> str: ...
+    @property
+    def source(self) -> str: ...
+
+
+class Listed(Protocol):
+    """What a snapshot records of one resource (``providers.base.Resource`` has it all)."""
+
+    @property
+    def provider(self) -> str: ...
+    @property
+    def account(self) -> str: ...
+    @property
+    def region(self) -> str: ...
+    @property
+    def kind(self) -> str: ...
+    @property
+    def id(self) -> str: ...
+    @property
+    def name(self) -> str: ...
+    @property
+    def tags(self) -> Mapping[str, str]: ...
+    @property
+    def state(self) -> str: ...
+    @property
+    def size(self) -> str: ...
+    @property
+    def price(self) -> ListedPrice | None: ...
+    @property
+    def service(self) -> str: ...
+    @property
+    def unmanaged_reason(self) -> str: ...
+    @property
+    def accelerator(self) -> bool: ...
+    @property
+    def extra(self) -> Mapping[str, str]: ...
+    @property
+    def key(self) -> str: ...
+
+
+class TargetLike(Protocol):
+    @property
+    def provider(self) -> str: ...
+    @property
+    def account(self) -> str: ...
+    @property
+    def region(self) -> str: ...
+
+
+@dataclass(frozen=True)
+class ItemPrice:
+    hourly: float
+    currency: str = "USD"
+    source: str = ""
+
+
+@dataclass(frozen=True)
+class InventoryItem:
+    """One resource as a snapshot recorded it (the same names as ``Resource``)."""
+
+    provider: str
+    account: str
+    region: str
+    kind: str
+    id: str
+    name: str
+    tags: Mapping[str, str]
+    state: str
+    size: str = ""
+    price: ItemPrice | None = None
+    service: str = ""
+    unmanaged_reason: str = ""
+    accelerator: bool = False
+    extra: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def key(self) -> str:
+        return f"{self.provider}/{self.account}/{self.region}/{self.kind}/{self.id}"
+
+
+def inventory_key(target: TargetLike) -> str:
     return f"{ROOT}{target.provider}/{target.account}/{target.region or 'global'}.json"
 
 
-def resource_to_dict(resource: Resource) -> dict[str, Any]:
+def resource_to_dict(resource: Listed) -> dict[str, Any]:
     price = resource.price
     return {
         "provider": resource.provider,
@@ -57,7 +139,7 @@ def resource_to_dict(resource: Resource) -> dict[str, Any]:
         "id": resource.id,
         "name": resource.name,
         "tags": dict(resource.tags),
-        "state": resource.state.value,
+        "state": str(resource.state),
         "size": resource.size,
         "price": None
         if price is None
@@ -65,12 +147,13 @@ def resource_to_dict(resource: Resource) -> dict[str, Any]:
         "service": resource.service,
         "unmanaged_reason": resource.unmanaged_reason,
         "gpus": resource.extra.get("gpus", ""),
+        "accelerator": resource.accelerator,
     }
 
 
-def resource_from_dict(data: Mapping[str, Any]) -> Resource:
+def resource_from_dict(data: Mapping[str, Any]) -> InventoryItem:
     price = data.get("price")
-    return Resource(
+    return InventoryItem(
         provider=data["provider"],
         account=data["account"],
         region=data.get("region", ""),
@@ -78,18 +161,22 @@ def resource_from_dict(data: Mapping[str, Any]) -> Resource:
         id=data["id"],
         name=data.get("name") or data["id"],
         tags=dict(data.get("tags") or {}),
-        state=ResourceState(data.get("state", "running")),
+        state=str(data.get("state", RUNNING)),
         size=data.get("size", ""),
         price=None
         if not price
-        else Price(float(price["hourly"]), price.get("currency", "USD"), price.get("source", "")),
+        else ItemPrice(
+            float(price["hourly"]), price.get("currency", "USD"), price.get("source", "")
+        ),
         service=data.get("service", ""),
         unmanaged_reason=data.get("unmanaged_reason", ""),
+        # Snapshots from before the flag: GCP adapters recorded attached GPUs.
+        accelerator=bool(data.get("accelerator", bool(data.get("gpus")))),
         extra={"gpus": data["gpus"]} if data.get("gpus") else {},
     )
 
 
-def snapshot(target: Target, resources: Iterable[Resource], now: datetime) -> dict[str, Any]:
+def snapshot(target: TargetLike, resources: Iterable[Listed], now: datetime) -> dict[str, Any]:
     return {
         "version": 1,
         "taken_at": iso(now),
@@ -99,7 +186,7 @@ def snapshot(target: Target, resources: Iterable[Resource], now: datetime) -> di
 
 
 def write_inventory(
-    store: ObjectStore, target: Target, resources: Iterable[Resource], now: datetime
+    store: ObjectStore, target: TargetLike, resources: Iterable[Listed], now: datetime
 ) -> str:
     """Replace the target's snapshot with ``resources`` (everything discovered, tagged or
     not) as of ``now``; returns the key written."""
@@ -109,7 +196,7 @@ def write_inventory(
     return key
 
 
-def taken_at(store: ObjectStore, target: Target) -> datetime | None:
+def taken_at(store: ObjectStore, target: TargetLike) -> datetime | None:
     """When the target's snapshot was taken; None when there is none (or it is unreadable,
     which only means a new one is due)."""
     data = store.get(inventory_key(target))
@@ -122,7 +209,7 @@ def taken_at(store: ObjectStore, target: Target) -> datetime | None:
 @dataclass(frozen=True)
 class Snapshot:
     taken_at: datetime
-    resources: tuple[Resource, ...]
+    resources: tuple[InventoryItem, ...]
 
 
 def parse_snapshots(data: Any) -> list[Snapshot]:
@@ -154,13 +241,13 @@ def load_inventory_file(path: Path) -> list[Snapshot]:
 
 @dataclass(frozen=True)
 class Opportunity:
-    resource: Resource
+    resource: Listed
     why: str
     weekly_hours_saved: float
     weekly_saving: float | None
 
 
-def _non_prod_reason(resource: Resource) -> str:
+def _non_prod_reason(resource: Listed) -> str:
     name = resource.name.lower()
     match = _NON_PROD.search(name)
     if match:
@@ -172,16 +259,19 @@ def _non_prod_reason(resource: Resource) -> str:
     return ""
 
 
-def _gpu_notebook_reason(resource: Resource) -> str:
-    text = f"{resource.kind} {resource.name}".lower()
-    gpu = bool(_GPU_SIZE.search(resource.size)) or bool(resource.extra.get("gpus"))
-    if _NOTEBOOK.search(text) and gpu:
+def _gpu_reason(resource: Listed) -> str:
+    """GPU notebooks and inference endpoints idle overnight whatever their name."""
+    if not resource.accelerator:
+        return ""
+    if _NOTEBOOK.search(f"{resource.kind} {resource.name}".lower()):
         return "GPU notebook"
+    if "endpoint" in resource.kind:
+        return "GPU endpoint"
     return ""
 
 
 def find_opportunities(
-    resources: Iterable[Resource],
+    resources: Iterable[Listed],
     running_hours_per_week: float,
     schedule_key: str = "schedule",
     protected: ProtectedTags = DEFAULT_PROTECTED,
@@ -191,11 +281,11 @@ def find_opportunities(
     off_hours = max(0.0, HOURS_PER_WEEK - running_hours_per_week)
     found: dict[str, Opportunity] = {}
     for resource in resources:
-        if resource.state is not ResourceState.RUNNING or schedule_key in resource.tags:
+        if resource.state != RUNNING or schedule_key in resource.tags:
             continue
         if resource.unmanaged_reason or protected.match(resource.tags):
             continue
-        why = _gpu_notebook_reason(resource) or _non_prod_reason(resource)
+        why = _gpu_reason(resource) or _non_prod_reason(resource)
         if not why:
             continue
         weekly = None if resource.price is None else round(resource.price.hourly * off_hours, 2)

@@ -1,7 +1,8 @@
 """The contract every provider kind module implements.
 
 A kind module (``providers/<cloud>/<kind>.py``) exposes one adapter class with
-``discover(target)`` and ``apply(decisions, dry_run)``. Everything here is plain
+``discover(target)``, ``apply(decisions, dry_run)`` (through the apply engine,
+``providers/apply.py``) and ``inventory(target)``. Everything here is plain
 data: no SDK imports, no clock, no environment.
 
 Outcomes: what one ``Result`` says happened, and what follows from it.
@@ -120,6 +121,9 @@ class Resource:
     # Set by discover for opt-in idle scaling (inference endpoints): the provider measured
     # no traffic over the resource's idle window, so the planner treats it as "off".
     idle: bool = False
+    # Runs on a GPU or another accelerator (decided by the adapter from the SKU or the
+    # attached accelerators): the digest names such untagged notebooks and endpoints.
+    accelerator: bool = False
     # Provider-specific facts the adapter needs again in apply (hibernation support, ...).
     extra: Mapping[str, str] = field(default_factory=dict)
 
@@ -200,6 +204,11 @@ class KindAdapter(Protocol):
     def discover(self, target: Target) -> Iterable[Resource]: ...
 
     def apply(self, decisions: Sequence[Decision], dry_run: bool) -> Iterable[Result]: ...
+
+    def inventory(self, target: Target) -> Iterable[Resource]:
+        """Every resource of the kind in ``target``, scheduled or not (the digest's
+        opportunities), each with its ``accelerator`` flag. Called once a day."""
+        ...
 
 
 def dry_run_results(decisions: Sequence[Decision], at: datetime) -> list[Result]:

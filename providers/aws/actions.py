@@ -1,25 +1,13 @@
-"""Acting on resources one call each (databases, groups, services, notebooks, endpoints).
+"""What AWS adapters give the apply engine: botocore's error types and how to word them.
 
-EC2 stops and starts whole batches (``batches.py``); most other AWS APIs take a single
-resource per call. ``apply_each`` runs one handler per decision and turns every failure
-into a FAILED result carrying the AWS error code, so one bad resource never ends the run.
+AWS calls answer synchronously (``stopping``, the new capacity): there is no operation to
+wait for, so a handler returns its note and the result is ``done``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
-from datetime import datetime
-
-from ledger.store import StoreError
-from providers.aws.batches import error_text
-from providers.base import Action, Decision, Outcome, Resource, Result, Target
-
-# A handler acts on one resource and returns a note for the ledger ("" when none).
-Handler = Callable[[Decision], str]
-
-
-class ActionError(Exception):
-    """The adapter refused to act (nothing saved to restore, recreation data missing, ...)."""
+from providers.apply import Engine
+from providers.base import AdapterOptions, Resource, Target
 
 
 def aws_errors() -> tuple[type[Exception], ...]:
@@ -29,37 +17,18 @@ def aws_errors() -> tuple[type[Exception], ...]:
     return (ClientError, BotoCoreError)
 
 
+def error_text(err: BaseException) -> str:
+    """``Code: message`` for a botocore ClientError, the exception text otherwise."""
+    response = getattr(err, "response", None)
+    if isinstance(response, dict) and "Error" in response:
+        error = response["Error"]
+        return f"{error.get('Code', 'Error')}: {error.get('Message', '')}".strip()
+    return f"{type(err).__name__}: {err}"
+
+
+def engine(kind: str, options: AdapterOptions) -> Engine:
+    return Engine(kind, options.clock, aws_errors(), error_text, options.max_workers)
+
+
 def target_of(resource: Resource) -> Target:
     return Target(resource.provider, resource.account, resource.region)
-
-
-def apply_each(
-    decisions: Sequence[Decision],
-    handlers: Mapping[Action, Handler],
-    clock: Callable[[], datetime],
-    kind: str,
-) -> list[Result]:
-    return [_one(decision, handlers, clock, kind) for decision in decisions]
-
-
-def _one(
-    decision: Decision,
-    handlers: Mapping[Action, Handler],
-    clock: Callable[[], datetime],
-    kind: str,
-) -> Result:
-    if decision.action is Action.SKIP:
-        return Result(decision, Outcome.SKIPPED, clock())
-    handler = handlers.get(decision.action)
-    if handler is None:
-        return Result(decision, Outcome.FAILED, clock(), error=f"{kind} cannot {decision.action}")
-    expected: tuple[type[Exception], ...] = (*aws_errors(), StoreError, ActionError)
-    try:
-        detail = handler(decision)
-    except expected as err:
-        return Result(decision, Outcome.FAILED, clock(), error=error_text(err))
-    return Result(decision, Outcome.DONE, clock(), detail=detail)
-
-
-def join_notes(*notes: str) -> str:
-    return "; ".join(n for n in notes if n)

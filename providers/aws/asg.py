@@ -1,13 +1,11 @@
 """Auto Scaling groups: scale to zero and back to exactly the capacity they had.
 
-SCALE_DOWN first writes ``offhours:previous-capacity = min=2,desired=3,max=5`` on the
-group, then sets min and desired to 0 (max unchanged). SCALE_UP restores min, desired and
-max from the tag, then removes the tag: the tag means "offhours scaled this group down
-and here is what to restore", so a group someone later scales to zero by hand is not
-mistaken for one of ours, and a capacity changed during the day is saved afresh at the
-next scale-down. If the tag cannot be removed the restore still counts; the stale tag is
-harmless (a group with capacity is "running" whatever its tags say, and the next
-scale-down rewrites it).
+SCALE_DOWN saves ``{"min": 2, "desired": 3, "max": 5}`` in the restore store
+(``providers/restore.py``) and reads it back, then sets min and desired to 0 (max
+unchanged); a group already at zero is skipped ("already off"). SCALE_UP restores min,
+desired and max from what was saved (or from the ``offhours:previous-capacity`` tag an
+earlier release wrote), then forgets it; nothing saved is a failed start ("no saved size
+to restore"), never a made-up size.
 
 Discovery filters by tag on the server. Price: instance count x the EC2 unit price of
 the launch template / launch configuration instance type; unknown for mixed instance
@@ -17,12 +15,15 @@ types or attribute-based selection.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import replace
 from typing import Any
 
-from providers.aws.actions import ActionError, apply_each, aws_errors, target_of
-from providers.aws.batches import error_text
-from providers.aws.capacity import PREVIOUS_CAPACITY_TAG, format_capacity, parse_capacity
+from ledger.store import StoreError
+from providers.apply import AlreadyOff, Refused, join_notes
+from providers.aws.actions import aws_errors, engine, error_text, target_of
+from providers.aws.capacity import PREVIOUS_CAPACITY_TAG, legacy_capacity
 from providers.aws.connection import AwsConnection
+from providers.aws.instance_types import is_accelerated
 from providers.aws.tagging import tag_dict
 from providers.base import (
     Action,
@@ -37,6 +38,7 @@ from providers.base import (
     dry_run_results,
 )
 from providers.prices import bundled_price, price_from_tag
+from providers.restore import RestoreStore
 
 SERVICE = "Amazon Elastic Compute Cloud"
 _FIELDS = ("min", "desired", "max")
@@ -48,20 +50,27 @@ class AutoScalingGroups:
         "autoscaling:DescribeAutoScalingGroups",
         "autoscaling:DescribeLaunchConfigurations",
         "ec2:DescribeLaunchTemplateVersions",
-        "autoscaling:CreateOrUpdateTags",
         "autoscaling:UpdateAutoScalingGroup",
+        # Removes the capacity tag an earlier release saved.
         "autoscaling:DeleteTags",
     )
 
     def __init__(self, connection: AwsConnection, options: AdapterOptions) -> None:
         self.connection = connection
         self.options = options
+        self.restore = RestoreStore(options.state)
 
     def discover(self, target: Target) -> Iterator[Resource]:
+        yield from self._groups(target, [{"Name": "tag-key", "Values": [self.options.tag_key]}])
+
+    def inventory(self, target: Target) -> Iterator[Resource]:
+        """Every group, tagged or not (the digest's opportunities)."""
+        yield from self._groups(target, [])
+
+    def _groups(self, target: Target, filters: list[dict[str, Any]]) -> Iterator[Resource]:
         autoscaling = self.connection.client("autoscaling", target)
         pages = autoscaling.get_paginator("describe_auto_scaling_groups").paginate(
-            Filters=[{"Name": "tag-key", "Values": [self.options.tag_key]}],
-            PaginationConfig={"PageSize": 100},
+            Filters=filters, PaginationConfig={"PageSize": 100}
         )
         groups = [g for page in pages for g in page["AutoScalingGroups"]]
         types = _InstanceTypes(self.connection, target, autoscaling, groups)
@@ -72,40 +81,56 @@ class AutoScalingGroups:
         if dry_run:
             return dry_run_results(decisions, self.options.clock())
         handlers = {Action.SCALE_DOWN: self._scale_down, Action.SCALE_UP: self._scale_up}
-        return apply_each(decisions, handlers, self.options.clock, self.kind)
+        return engine(self.kind, self.options).run(decisions, handlers)
 
     def _scale_down(self, decision: Decision) -> str:
         resource = decision.resource
-        current = {name: int(resource.extra[name]) for name in _FIELDS}
-        if current["desired"] == 0:
-            raise ActionError("already at zero capacity: nothing to scale down")
         autoscaling = self.connection.client("autoscaling", target_of(resource))
-        # The capacity to restore goes on the group first: a crash after this call and
-        # before the next loses nothing.
-        autoscaling.create_or_update_tags(Tags=[_tag(resource.id, format_capacity(current))])
+        # The capacity as it is now, not as discovery saw it: what to restore, or already 0.
+        found = autoscaling.describe_auto_scaling_groups(AutoScalingGroupNames=[resource.id])
+        if not found["AutoScalingGroups"]:
+            raise Refused(f"Auto Scaling group {resource.id} no longer exists")
+        group = found["AutoScalingGroups"][0]
+        current = {
+            "min": int(group["MinSize"]),
+            "desired": int(group["DesiredCapacity"]),
+            "max": int(group["MaxSize"]),
+        }
+        if current["desired"] == 0:
+            raise AlreadyOff("the group is at zero capacity")
+        # Saved and read back first: without it the group is not scaled down.
+        self.restore.save(resource, current, self.options.clock())
         autoscaling.update_auto_scaling_group(
             AutoScalingGroupName=resource.id, MinSize=0, DesiredCapacity=0
         )
-        return ""
+        return f"capacity {current['desired']} -> 0 (saved at {self.restore.key(resource)})"
 
     def _scale_up(self, decision: Decision) -> str:
         resource = decision.resource
-        try:
-            saved = parse_capacity(resource.tags.get(PREVIOUS_CAPACITY_TAG, ""), _FIELDS)
-        except ValueError as err:
-            raise ActionError(f"no previous capacity to restore: {err}") from err
+        saved = legacy_capacity(resource.tags, _FIELDS) or self.restore.require(resource)
         autoscaling = self.connection.client("autoscaling", target_of(resource))
         autoscaling.update_auto_scaling_group(
             AutoScalingGroupName=resource.id,
-            MinSize=saved["min"],
-            MaxSize=saved["max"],
-            DesiredCapacity=saved["desired"],
+            MinSize=int(saved["min"]),
+            MaxSize=int(saved["max"]),
+            DesiredCapacity=int(saved["desired"]),
         )
+        return join_notes(f"capacity 0 -> {saved['desired']}", self._forget(resource, autoscaling))
+
+    def _forget(self, resource: Resource, autoscaling: Any) -> str:
+        """Restored: the saved capacity (and an earlier release's tag) go. A leftover is
+        harmless: a group with capacity is running whatever was saved."""
+        notes = []
         try:
-            autoscaling.delete_tags(Tags=[_tag(resource.id, "")])
-        except aws_errors() as err:
-            return f"restored; {PREVIOUS_CAPACITY_TAG} tag not removed ({error_text(err)})"
-        return ""
+            self.restore.forget(resource)
+        except StoreError as err:
+            notes.append(f"saved capacity not removed ({err})")
+        if PREVIOUS_CAPACITY_TAG in resource.tags:
+            try:
+                autoscaling.delete_tags(Tags=[_tag(resource.id)])
+            except aws_errors() as err:
+                notes.append(f"{PREVIOUS_CAPACITY_TAG} tag not removed ({error_text(err)})")
+        return join_notes(*notes)
 
     def _resource(self, target: Target, group: dict[str, Any], instance_type: str) -> Resource:
         tags = tag_dict(group.get("Tags", []))
@@ -114,7 +139,25 @@ class AutoScalingGroups:
             "desired": group["DesiredCapacity"],
             "max": group["MaxSize"],
         }
-        state, count, unmanaged = _state(group, current, tags.get(PREVIOUS_CAPACITY_TAG))
+        resource = Resource(
+            provider="aws",
+            account=target.account,
+            region=target.region,
+            kind=self.kind,
+            id=group["AutoScalingGroupName"],
+            name=group["AutoScalingGroupName"],
+            tags=tags,
+            state=ResourceState.RUNNING,
+            off_state=ResourceState.SCALED_DOWN,
+            service=SERVICE,
+            extra={name: str(value) for name, value in current.items()},
+        )
+        if group.get("Status"):  # "Delete in progress" is the only status AWS reports
+            state, count = ResourceState.TRANSITIONAL, current["desired"]
+        elif current["desired"] > 0:
+            state, count = ResourceState.RUNNING, current["desired"]
+        else:
+            state, count = ResourceState.SCALED_DOWN, self._saved_desired(resource)
         unit = (
             bundled_price("providers.aws", "ec2_prices.json", target.region, instance_type)
             if instance_type
@@ -125,51 +168,32 @@ class AutoScalingGroups:
             if unit is None
             else Price(round(unit.hourly * count, 6), unit.currency, unit.source)
         )
-        return Resource(
-            provider="aws",
-            account=target.account,
-            region=target.region,
-            kind=self.kind,
-            id=group["AutoScalingGroupName"],
-            name=group["AutoScalingGroupName"],
-            tags=tags,
+        return replace(
+            resource,
             state=state,
             size=f"{count} x {instance_type or 'unknown type'}",
             price=price_from_tag(tags) or price,
-            unmanaged_reason=unmanaged,
-            off_state=ResourceState.SCALED_DOWN,
-            service=SERVICE,
-            extra={name: str(value) for name, value in current.items()},
+            accelerator=is_accelerated(instance_type),
         )
 
-
-def _state(
-    group: dict[str, Any], current: dict[str, int], saved_text: str | None
-) -> tuple[ResourceState, int, str]:
-    """State, instance count to price, and why the group must be left alone (if so)."""
-    if group.get("Status"):  # "Delete in progress" is the only status AWS reports
-        return ResourceState.TRANSITIONAL, current["desired"], ""
-    if current["desired"] > 0:
-        return ResourceState.RUNNING, current["desired"], ""
-    if saved_text is None:
-        return (
-            ResourceState.SCALED_DOWN,
-            0,
-            "at zero capacity and no previous capacity saved by offhours: nothing to restore",
-        )
-    try:
-        saved = parse_capacity(saved_text, _FIELDS)
-    except ValueError as err:
-        return ResourceState.SCALED_DOWN, 0, f"cannot restore: {err}"
-    return ResourceState.SCALED_DOWN, saved["desired"], ""
+    def _saved_desired(self, resource: Resource) -> int:
+        """For a group at zero: the size it comes back to (prices the avoided hours)."""
+        legacy = legacy_capacity(resource.tags, _FIELDS)
+        if legacy is not None:
+            return legacy["desired"]
+        try:
+            saved = self.restore.load(resource)
+        except StoreError:
+            return 0
+        return int((saved or {}).get("desired", 0))
 
 
-def _tag(group: str, value: str) -> dict[str, Any]:
+def _tag(group: str) -> dict[str, Any]:
     return {
         "ResourceId": group,
         "ResourceType": "auto-scaling-group",
         "Key": PREVIOUS_CAPACITY_TAG,
-        "Value": value,
+        "Value": "",
         "PropagateAtLaunch": False,
     }
 

@@ -1,8 +1,9 @@
-"""The previous capacity of a group or service, kept as a tag on the resource itself.
+"""The capacity tag the previous release saved on groups and services (read-only now).
 
-Written *before* scaling to zero, so a crash between the two calls loses nothing: the
-next run finds the tag and either scales down again (the group is still up; the tag is
-rewritten from the live numbers) or restores from it (the group is down).
+Before the restore store (``providers/restore.py``), ASG and ECS kept what to restore as
+``offhours:previous-capacity = min=2,desired=3,max=5`` on the resource itself. A resource
+scaled down by that release still carries the tag: it is read as a fallback for one
+release, and removed once the resource is restored.
 """
 
 from __future__ import annotations
@@ -12,20 +13,17 @@ from collections.abc import Mapping, Sequence
 PREVIOUS_CAPACITY_TAG = "offhours:previous-capacity"
 
 
-def format_capacity(values: Mapping[str, int]) -> str:
-    """``{"min": 2, "desired": 3, "max": 5}`` -> ``min=2,desired=3,max=5``."""
-    return ",".join(f"{name}={int(value)}" for name, value in values.items())
-
-
-def parse_capacity(text: str, names: Sequence[str]) -> dict[str, int]:
-    """The inverse of ``format_capacity``; ValueError names what is wrong."""
+def legacy_capacity(tags: Mapping[str, str], names: Sequence[str]) -> dict[str, int] | None:
+    """The counts in the old tag; None when there is no tag or it is malformed."""
+    text = tags.get(PREVIOUS_CAPACITY_TAG)
+    if text is None:
+        return None
     values: dict[str, int] = {}
     for item in text.split(","):
         name, sep, number = item.strip().partition("=")
         if not sep or not number.strip().isdigit():
-            raise ValueError(f"{PREVIOUS_CAPACITY_TAG}={text!r}: expected name=count pairs")
+            return None
         values[name.strip()] = int(number)
-    missing = [n for n in names if n not in values]
-    if missing:
-        raise ValueError(f"{PREVIOUS_CAPACITY_TAG}={text!r}: missing {', '.join(missing)}")
+    if any(n not in values for n in names):
+        return None
     return {n: values[n] for n in names}

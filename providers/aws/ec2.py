@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import replace
 from typing import Any
 
-from providers.aws.batches import BatchCall, run_bisecting
+from providers.apply import BatchCall
+from providers.aws.actions import engine
 from providers.aws.connection import AwsConnection
+from providers.aws.instance_types import is_accelerated
 from providers.base import (
     Action,
     AdapterOptions,
@@ -66,7 +69,8 @@ class Ec2Instances:
             Filters=[{"Name": "instance-state-name", "Values": ["running"]}],
             PaginationConfig={"PageSize": self.page_size},
         )
-        yield from self._resources(ec2, target, pages)
+        for resource in self._resources(ec2, target, pages):
+            yield replace(resource, accelerator=is_accelerated(resource.size))
 
     def apply(self, decisions: Sequence[Decision], dry_run: bool) -> Iterable[Result]:
         if dry_run:
@@ -99,17 +103,15 @@ class Ec2Instances:
             Result(d, Outcome.FAILED, self.options.clock(), error=f"ec2 cannot {d.action}")
             for d in other
         ]
-        results += self._call(starts, lambda ids: ec2.start_instances(InstanceIds=ids))
-        hibernated = self._call(
-            hibernate, lambda ids: ec2.stop_instances(InstanceIds=ids, Hibernate=True)
-        )
+        results += self._call(starts, lambda batch: _started(ec2, batch))
+        hibernated = self._call(hibernate, lambda batch: _stopped(ec2, batch, Hibernate=True))
         # An instance that refused to hibernate is stopped plainly, and the ledger says so.
         refused = [r for r in hibernated if r.outcome is Outcome.FAILED and _no_hibernation(r)]
         for r in refused:
             notes[r.resource.id] = f"hibernation refused ({r.error}): stopped instead"
         results += [r for r in hibernated if r not in refused]
         plain += [r.decision for r in refused]
-        results += self._call(plain, lambda ids: ec2.stop_instances(InstanceIds=ids))
+        results += self._call(plain, lambda batch: _stopped(ec2, batch))
         return [_with_note(r, notes.get(r.resource.id, "")) for r in results]
 
     def _resources(self, ec2: Any, target: Target, pages: Iterable[Any]) -> Iterator[Resource]:
@@ -122,7 +124,8 @@ class Ec2Instances:
                 yield self._resource(target, instance, unstoppable_spot)
 
     def _call(self, decisions: list[Decision], call: BatchCall) -> list[Result]:
-        return run_bisecting(decisions, call, self.options.batch_size, self.options.clock)
+        """One call per batch of ids (the apply engine bisects a refused batch)."""
+        return engine(self.kind, self.options).run_batches(decisions, call, self.options.batch_size)
 
     def _unstoppable_spot(self, ec2: Any, instances: list[dict[str, Any]]) -> set[str]:
         """Spot instances from one-time requests (or that terminate on interruption)
@@ -171,6 +174,25 @@ def _unmanaged_reason(instance_id: str, tags: Mapping[str, str], spot: set[str])
     return ""
 
 
+def _ids(batch: list[Decision]) -> list[str]:
+    return [d.resource.id for d in batch]
+
+
+def _started(ec2: Any, batch: list[Decision]) -> set[str]:
+    ec2.start_instances(InstanceIds=_ids(batch))
+    return set()
+
+
+def _stopped(ec2: Any, batch: list[Decision], **options: Any) -> set[str]:
+    """Stop the batch; the ids that were already stopped (someone was quicker) are off."""
+    response = ec2.stop_instances(InstanceIds=_ids(batch), **options)
+    return {
+        i["InstanceId"]
+        for i in response.get("StoppingInstances", [])
+        if i.get("PreviousState", {}).get("Name") in ("stopped", "stopping")
+    }
+
+
 def _no_hibernation(result: Result) -> bool:
     return result.error.split(":", 1)[0] in _NO_HIBERNATION
 
@@ -178,6 +200,4 @@ def _no_hibernation(result: Result) -> bool:
 def _with_note(result: Result, note: str) -> Result:
     if not note:
         return result
-    from dataclasses import replace
-
     return replace(result, detail="; ".join(filter(None, (result.detail, note))))

@@ -1,8 +1,8 @@
 """ECS services: desired count to zero and back to exactly the count they had.
 
-SCALE_DOWN first tags the service ``offhours:previous-capacity = desired=3``, then sets
-the desired count to 0; SCALE_UP sets it back from the tag (never a made-up 1) and removes
-the tag (see ``asg.py`` for why the tag is removed).
+SCALE_DOWN saves ``{"desired": 3}`` in the restore store (``providers/restore.py``) and
+reads it back, then sets the desired count to 0; SCALE_UP sets it back from what was saved
+(or from the tag an earlier release wrote), never a made-up 1 (see ``asg.py``).
 
 ECS cannot filter by tag on the server: every cluster's services are listed and described
 ten at a time with their tags, and filtered here. Price: running tasks x the Fargate
@@ -20,9 +20,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
-from providers.aws.actions import ActionError, apply_each, aws_errors, target_of
-from providers.aws.batches import error_text
-from providers.aws.capacity import PREVIOUS_CAPACITY_TAG, format_capacity, parse_capacity
+from ledger.store import StoreError
+from providers.apply import AlreadyOff, Refused, join_notes
+from providers.aws.actions import aws_errors, engine, error_text, target_of
+from providers.aws.capacity import PREVIOUS_CAPACITY_TAG, legacy_capacity
 from providers.aws.connection import AwsConnection
 from providers.aws.tagging import tag_dict
 from providers.base import (
@@ -38,6 +39,7 @@ from providers.base import (
     dry_run_results,
 )
 from providers.prices import bundled_price, price_from_tag
+from providers.restore import RestoreStore
 
 SERVICE = "Amazon Elastic Container Service"
 PRICES = "ecs_fargate_prices.json"
@@ -52,16 +54,27 @@ class EcsServices:
         "ecs:ListServices",
         "ecs:DescribeServices",
         "ecs:DescribeTaskDefinition",
-        "ecs:TagResource",
         "ecs:UpdateService",
+        # Removes the capacity tag an earlier release saved.
         "ecs:UntagResource",
     )
 
     def __init__(self, connection: AwsConnection, options: AdapterOptions) -> None:
         self.connection = connection
         self.options = options
+        self.restore = RestoreStore(options.state)
 
     def discover(self, target: Target) -> Iterator[Resource]:
+        for resource in self._services(target):
+            if self.options.tag_key in resource.tags:
+                yield resource
+
+    def inventory(self, target: Target) -> Iterator[Resource]:
+        """Every service, tagged or not (the digest's opportunities). Fargate tasks run
+        on no accelerator; GPUs on the EC2 launch type bill under the instances' group."""
+        yield from self._services(target)
+
+    def _services(self, target: Target) -> Iterator[Resource]:
         ecs = self.connection.client("ecs", target)
         sizes = _TaskSizes(ecs)
         for cluster in _paginate(ecs, "list_clusters", "clusterArns"):
@@ -72,56 +85,93 @@ class EcsServices:
                 )
                 for service in response["services"]:
                     tags = tag_dict(service.get("tags", []), "key", "value")
-                    if self.options.tag_key in tags:
-                        yield self._resource(target, service, tags, sizes)
+                    yield self._resource(target, service, tags, sizes)
 
     def apply(self, decisions: Sequence[Decision], dry_run: bool) -> Iterable[Result]:
         if dry_run:
             return dry_run_results(decisions, self.options.clock())
         handlers = {Action.SCALE_DOWN: self._scale_down, Action.SCALE_UP: self._scale_up}
-        return apply_each(decisions, handlers, self.options.clock, self.kind)
+        return engine(self.kind, self.options).run(decisions, handlers)
 
     def _scale_down(self, decision: Decision) -> str:
         resource = decision.resource
-        desired = int(resource.extra["desired"])
-        if desired == 0:
-            raise ActionError("desired count already 0: nothing to scale down")
         ecs = self.connection.client("ecs", target_of(resource))
-        value = format_capacity({"desired": desired})
-        # Saved on the service before anything changes: a crash in between loses nothing.
-        ecs.tag_resource(
-            resourceArn=resource.extra["arn"],
-            tags=[{"key": PREVIOUS_CAPACITY_TAG, "value": value}],
-        )
+        # The count as it is now, not as discovery saw it: what to restore, or already 0.
+        found = ecs.describe_services(
+            cluster=resource.extra["cluster"], services=[resource.extra["arn"]]
+        )["services"]
+        if not found:
+            raise Refused(f"ECS service {resource.id} no longer exists")
+        desired = int(found[0]["desiredCount"])
+        if desired == 0:
+            raise AlreadyOff("desired count is 0")
+        # Saved and read back first: without it the service is not scaled down.
+        self.restore.save(resource, {"desired": desired}, self.options.clock())
         ecs.update_service(
             cluster=resource.extra["cluster"], service=resource.extra["arn"], desiredCount=0
         )
-        return ""
+        return f"desired count {desired} -> 0 (saved at {self.restore.key(resource)})"
 
     def _scale_up(self, decision: Decision) -> str:
         resource = decision.resource
-        try:
-            saved = parse_capacity(resource.tags.get(PREVIOUS_CAPACITY_TAG, ""), _FIELDS)
-        except ValueError as err:
-            raise ActionError(f"no previous desired count to restore: {err}") from err
+        saved = legacy_capacity(resource.tags, _FIELDS) or self.restore.require(resource)
         ecs = self.connection.client("ecs", target_of(resource))
         ecs.update_service(
             cluster=resource.extra["cluster"],
             service=resource.extra["arn"],
-            desiredCount=saved["desired"],
+            desiredCount=int(saved["desired"]),
+        )
+        return join_notes(f"desired count 0 -> {saved['desired']}", self._forget(resource, ecs))
+
+    def _forget(self, resource: Resource, ecs: Any) -> str:
+        notes = []
+        try:
+            self.restore.forget(resource)
+        except StoreError as err:
+            notes.append(f"saved count not removed ({err})")
+        if PREVIOUS_CAPACITY_TAG in resource.tags:
+            try:
+                ecs.untag_resource(
+                    resourceArn=resource.extra["arn"], tagKeys=[PREVIOUS_CAPACITY_TAG]
+                )
+            except aws_errors() as err:
+                notes.append(f"{PREVIOUS_CAPACITY_TAG} tag not removed ({error_text(err)})")
+        return join_notes(*notes)
+
+    def _state(
+        self, target: Target, service: dict[str, Any], desired: int, tags: dict[str, str]
+    ) -> tuple[ResourceState, int]:
+        """State, and the task count to price (for a service at 0: what it comes back to)."""
+        if service.get("status", "ACTIVE") != "ACTIVE":
+            return ResourceState.TRANSITIONAL, desired
+        if desired > 0:
+            return ResourceState.RUNNING, desired
+        legacy = legacy_capacity(tags, _FIELDS)
+        if legacy is not None:
+            return ResourceState.SCALED_DOWN, legacy["desired"]
+        cluster_name = service["clusterArn"].rsplit("/", 1)[-1]
+        probe = Resource(
+            "aws",
+            target.account,
+            target.region,
+            self.kind,
+            f"{cluster_name}/{service['serviceName']}",
+            "",
+            {},
+            ResourceState.SCALED_DOWN,
         )
         try:
-            ecs.untag_resource(resourceArn=resource.extra["arn"], tagKeys=[PREVIOUS_CAPACITY_TAG])
-        except aws_errors() as err:
-            return f"restored; {PREVIOUS_CAPACITY_TAG} tag not removed ({error_text(err)})"
-        return ""
+            saved = self.restore.load(probe)
+        except StoreError:
+            saved = None
+        return ResourceState.SCALED_DOWN, int((saved or {}).get("desired", 0))
 
     def _resource(
         self, target: Target, service: dict[str, Any], tags: dict[str, str], sizes: _TaskSizes
     ) -> Resource:
         cluster_name = service["clusterArn"].rsplit("/", 1)[-1]
         desired = int(service["desiredCount"])
-        state, tasks, unmanaged = _state(service, desired, tags.get(PREVIOUS_CAPACITY_TAG))
+        state, tasks = self._state(target, service, desired, tags)
         unit = sizes.hourly(service, target.region)
         price = (
             None
@@ -140,7 +190,6 @@ class EcsServices:
             state=state,
             size=f"{tasks} x {size}" if size else f"{tasks} tasks",
             price=price_from_tag(tags) or price,
-            unmanaged_reason=unmanaged,
             off_state=ResourceState.SCALED_DOWN,
             service=SERVICE,
             extra={
@@ -149,26 +198,6 @@ class EcsServices:
                 "desired": str(desired),
             },
         )
-
-
-def _state(
-    service: dict[str, Any], desired: int, saved_text: str | None
-) -> tuple[ResourceState, int, str]:
-    if service.get("status", "ACTIVE") != "ACTIVE":
-        return ResourceState.TRANSITIONAL, desired, ""
-    if desired > 0:
-        return ResourceState.RUNNING, desired, ""
-    if saved_text is None:
-        return (
-            ResourceState.SCALED_DOWN,
-            0,
-            "desired count is 0 and no previous count saved by offhours: nothing to restore",
-        )
-    try:
-        saved = parse_capacity(saved_text, _FIELDS)
-    except ValueError as err:
-        return ResourceState.SCALED_DOWN, 0, f"cannot restore: {err}"
-    return ResourceState.SCALED_DOWN, saved["desired"], ""
 
 
 def _paginate(ecs: Any, operation: str, key: str, **kwargs: Any) -> Iterator[str]:

@@ -14,8 +14,8 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from providers.aws.actions import ActionError, aws_errors, join_notes
-from providers.aws.batches import error_text
+from providers.apply import Refused, join_notes
+from providers.aws.actions import aws_errors, error_text
 from providers.aws.tagging import tag_dict, tag_list
 from providers.base import Price
 from providers.prices import bundled_price
@@ -74,7 +74,7 @@ def recreate(sagemaker: Any, spec: Mapping[str, Any]) -> str:
             EndpointName=name, EndpointConfigName=config, Tags=tag_list(spec["tags"])
         )
     except aws_errors() as err:
-        raise ActionError(
+        raise Refused(
             f"{error_text(err)} (endpoint config {config}; the saved spec is kept)"
         ) from err
     return join_notes(f"recreated with endpoint config {config}", _restore_counts(sagemaker, spec))

@@ -11,8 +11,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from providers.aws.actions import ActionError, aws_errors
-from providers.aws.batches import error_text
+from providers.apply import Refused
+from providers.aws.actions import aws_errors, error_text
 
 PERMISSIONS = (
     "sagemaker:ListInferenceComponents",
@@ -53,7 +53,7 @@ def to_restore(current: Mapping[str, int], saved: Mapping[str, int] | None) -> d
 
 
 def set_counts(sagemaker: Any, counts: Mapping[str, int]) -> None:
-    """Set every component's copy count; raises ActionError naming each one that failed
+    """Set every component's copy count; raises Refused naming each one that failed
     (the others are set)."""
     failures: list[str] = []
     for name, count in sorted(counts.items()):
@@ -64,4 +64,4 @@ def set_counts(sagemaker: Any, counts: Mapping[str, int]) -> None:
         except aws_errors() as err:
             failures.append(f"{name}: {error_text(err)}")
     if failures:
-        raise ActionError("; ".join(failures))
+        raise Refused("; ".join(failures))

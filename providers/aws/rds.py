@@ -24,8 +24,8 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from providers.aws.actions import apply_each, aws_errors, join_notes, target_of
-from providers.aws.batches import error_text
+from providers.apply import AlreadyOff, join_notes
+from providers.aws.actions import aws_errors, engine, error_text, target_of
 from providers.aws.connection import AwsConnection
 from providers.aws.tagging import tag_dict
 from providers.base import (
@@ -48,6 +48,7 @@ STOPPED_AT_TAG = "offhours:stopped-at"
 AUTO_START_AFTER = timedelta(days=7)
 _FILTER_SIZE = 50
 _STATES = {"available": ResourceState.RUNNING, "stopped": ResourceState.STOPPED}
+_OFF = ("stopped", "stopping")
 # Engine -> the family the price table is keyed by; commercial engines are not priced.
 _FAMILIES = {
     "mysql": "mysql",
@@ -88,7 +89,7 @@ class _RdsKind:
         if dry_run:
             return dry_run_results(decisions, self.options.clock())
         handlers = {Action.STOP: self._stop, Action.START: self._start}
-        return apply_each(decisions, handlers, self.options.clock, self.kind)
+        return engine(self.kind, self.options).run(decisions, handlers)
 
     def _tagged(self, target: Target) -> dict[str, dict[str, str]]:
         return self.connection.tagged(target, self.resource_type)
@@ -97,7 +98,13 @@ class _RdsKind:
         resource = decision.resource
         rds = self.connection.client("rds", target_of(resource))
         now = self.options.clock()
-        self._stop_call(rds, resource.id)
+        try:
+            self._stop_call(rds, resource.id)
+        except aws_errors():
+            # Refused because someone stopped it since discovery: nothing to do.
+            if self._status(rds, resource.id) in _OFF:
+                raise AlreadyOff(f"the database is {self._status(rds, resource.id)}") from None
+            raise
         restarted = _restarted_note(resource, now)
         try:
             rds.add_tags_to_resource(
@@ -123,6 +130,9 @@ class _RdsKind:
         return ""
 
     def _stop_call(self, rds: Any, identifier: str) -> None:
+        raise NotImplementedError
+
+    def _status(self, rds: Any, identifier: str) -> str:
         raise NotImplementedError
 
     def _start_call(self, rds: Any, identifier: str) -> None:
@@ -172,6 +182,13 @@ class RdsInstances(_RdsKind):
                 for db in page["DBInstances"]:
                     yield self._instance(target, db, tagged.get(db["DBInstanceArn"], {}))
 
+    def inventory(self, target: Target) -> Iterator[Resource]:
+        """Every DB instance, tagged or not (the digest's opportunities)."""
+        rds = self.connection.client("rds", target)
+        for page in rds.get_paginator("describe_db_instances").paginate():
+            for db in page["DBInstances"]:
+                yield self._instance(target, db, {})
+
     def _instance(self, target: Target, db: dict[str, Any], listed: dict[str, str]) -> Resource:
         tags = tag_dict(db["TagList"]) if "TagList" in db else listed
         size = db["DBInstanceClass"]
@@ -192,6 +209,10 @@ class RdsInstances(_RdsKind):
 
     def _stop_call(self, rds: Any, identifier: str) -> None:
         rds.stop_db_instance(DBInstanceIdentifier=identifier)
+
+    def _status(self, rds: Any, identifier: str) -> str:
+        found = rds.describe_db_instances(DBInstanceIdentifier=identifier)["DBInstances"]
+        return str(found[0]["DBInstanceStatus"]) if found else ""
 
     def _start_call(self, rds: Any, identifier: str) -> None:
         rds.start_db_instance(DBInstanceIdentifier=identifier)
@@ -219,6 +240,22 @@ class AuroraClusters(_RdsKind):
                 Filters=[{"Name": "db-cluster-id", "Values": list(batch)}]
             )
             clusters.extend(c for page in pages for c in page["DBClusters"])
+        yield from self._clusters(target, rds, clusters, tagged)
+
+    def inventory(self, target: Target) -> Iterator[Resource]:
+        """Every DB cluster, tagged or not (the digest's opportunities)."""
+        rds = self.connection.client("rds", target)
+        pages = rds.get_paginator("describe_db_clusters").paginate()
+        clusters = [c for page in pages for c in page["DBClusters"]]
+        yield from self._clusters(target, rds, clusters, {})
+
+    def _clusters(
+        self,
+        target: Target,
+        rds: Any,
+        clusters: list[dict[str, Any]],
+        tagged: Mapping[str, dict[str, str]],
+    ) -> Iterator[Resource]:
         members = self._member_classes(rds, clusters)
         global_members = _global_members(rds)
         for cluster in clusters:
@@ -261,6 +298,10 @@ class AuroraClusters(_RdsKind):
 
     def _stop_call(self, rds: Any, identifier: str) -> None:
         rds.stop_db_cluster(DBClusterIdentifier=identifier)
+
+    def _status(self, rds: Any, identifier: str) -> str:
+        found = rds.describe_db_clusters(DBClusterIdentifier=identifier)["DBClusters"]
+        return str(found[0]["Status"]) if found else ""
 
     def _start_call(self, rds: Any, identifier: str) -> None:
         rds.start_db_cluster(DBClusterIdentifier=identifier)

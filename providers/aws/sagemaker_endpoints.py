@@ -27,9 +27,11 @@ from datetime import datetime
 from typing import Any
 
 from ledger.store import StoreError
-from providers.aws import endpoint_specs, idle, inference_components, saved
-from providers.aws.actions import ActionError, apply_each, aws_errors, join_notes, target_of
+from providers.apply import join_notes
+from providers.aws import endpoint_specs, idle, inference_components
+from providers.aws.actions import aws_errors, engine, target_of
 from providers.aws.connection import AwsConnection
+from providers.aws.instance_types import is_accelerated
 from providers.base import (
     Action,
     AdapterOptions,
@@ -39,14 +41,12 @@ from providers.base import (
     Result,
     Target,
     dry_run_results,
-    state_key,
 )
 from providers.prices import price_from_tag
+from providers.restore import RestoreStore
 
 SERVICE = "Amazon SageMaker"
 _TYPE = "sagemaker:endpoint"
-# The planner's Policy default; AdapterOptions carries no idle tag key (yet).
-SPEC = endpoint_specs.SPEC_NAME
 
 
 @dataclass(frozen=True)
@@ -79,6 +79,7 @@ class SageMakerEndpoints:
         self.connection = connection
         self.options = options
         self.idle_tag_key = options.idle_tag_key
+        self.restore = RestoreStore(options.state, legacy=(endpoint_specs.SPEC_NAME,))
         connection.tag_listings.want(_TYPE, [options.tag_key, options.idle_tag_key])
 
     # -- discovery -------------------------------------------------------------------
@@ -94,7 +95,7 @@ class SageMakerEndpoints:
         ]
         specs = {
             spec["endpoint_name"].lower(): spec
-            for spec in saved.saved_for_kind(self.options.state, target, self.kind, SPEC)
+            for spec in self.restore.saved_for_kind(target, self.kind)
         }
         idle_names = self._idle(target, live)
         for endpoint in live:
@@ -207,6 +208,7 @@ class SageMakerEndpoints:
             off_state=ResourceState.SCALED_DOWN,
             service=SERVICE,
             idle=is_idle,
+            accelerator=any(is_accelerated(v.get("InstanceType", "")) for v in variants),
             extra=extra,
         )
 
@@ -220,6 +222,12 @@ class SageMakerEndpoints:
             return f"bad {self.idle_tag_key} tag: {err}"
         return ""
 
+    def inventory(self, target: Target) -> Iterator[Resource]:
+        """The endpoints discovery sees (those carrying the schedule or idle tag, and the
+        deleted ones kept as saved specs): listing every endpoint would need
+        ``sagemaker:ListEndpoints``, which the shipped policy does not grant."""
+        yield from self.discover(target)
+
     # -- actions ---------------------------------------------------------------------
 
     def apply(self, decisions: Sequence[Decision], dry_run: bool) -> Iterable[Result]:
@@ -227,7 +235,7 @@ class SageMakerEndpoints:
             return dry_run_results(decisions, self.options.clock())
         self._forget_stale(decisions)
         handlers = {Action.SCALE_DOWN: self._scale_down, Action.SCALE_UP: self._scale_up}
-        return apply_each(decisions, handlers, self.options.clock, self.kind)
+        return engine(self.kind, self.options).run(decisions, handlers)
 
     def _scale_down(self, decision: Decision) -> str:
         resource = decision.resource
@@ -235,29 +243,27 @@ class SageMakerEndpoints:
         if resource.extra.get("mode") == "components":
             return self._components_down(sagemaker, resource)
         spec = endpoint_specs.capture(sagemaker, resource.id, "delete", self.options.clock())
-        self._save(resource, spec)
+        self.restore.save(resource, spec, self.options.clock())
         try:
             sagemaker.delete_endpoint(EndpointName=resource.id)
         except aws_errors():
             self._forget(resource)  # still running: the spec would only mislead
             raise
-        return f"deleted; recreation data saved at {state_key(resource, SPEC)}"
+        return f"deleted; recreation data saved at {self.restore.key(resource)}"
 
     def _components_down(self, sagemaker: Any, resource: Resource) -> str:
         current = inference_components.copy_counts(sagemaker, resource.id)
-        previous = saved.load(self.options.state, resource, SPEC) or {}
+        previous = self.restore.load(resource) or {}
         counts = inference_components.to_restore(current, previous.get("components"))
         spec = endpoint_specs.capture(sagemaker, resource.id, "components", self.options.clock())
         spec["components"] = counts
-        self._save(resource, spec)
+        self.restore.save(resource, spec, self.options.clock())
         inference_components.set_counts(sagemaker, {name: 0 for name in counts})
         return f"inference components scaled to 0 copies ({_counts(counts)} saved)"
 
     def _scale_up(self, decision: Decision) -> str:
         resource = decision.resource
-        spec = saved.load(self.options.state, resource, SPEC)
-        if spec is None:
-            raise ActionError(f"no recreation data at {state_key(resource, SPEC)}")
+        spec = self.restore.require(resource)
         sagemaker = self.connection.client("sagemaker", target_of(resource))
         if spec.get("mode") == "components":
             inference_components.set_counts(sagemaker, spec["components"])
@@ -265,21 +271,15 @@ class SageMakerEndpoints:
         else:
             note = endpoint_specs.recreate(sagemaker, spec)
         try:
-            saved.forget(self.options.state, resource, SPEC)
+            self.restore.forget(resource)
         except StoreError as err:
             return join_notes(note, f"saved spec not removed ({err})")
         return note
 
-    def _save(self, resource: Resource, spec: dict[str, Any]) -> None:
-        try:
-            saved.save(self.options.state, resource, SPEC, spec)
-        except StoreError as err:
-            raise ActionError(f"recreation data could not be saved ({err}): left running") from err
-
     def _forget(self, resource: Resource) -> None:
         # Best effort: a live endpoint always wins over a spec in discovery.
         with contextlib.suppress(StoreError):
-            saved.forget(self.options.state, resource, SPEC)
+            self.restore.forget(resource)
 
     def _forget_stale(self, decisions: Sequence[Decision]) -> None:
         """A spec left next to an endpoint that runs normally (a crash after saving, a spec

@@ -12,8 +12,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
-from providers.aws.actions import apply_each, target_of
+from providers.apply import AlreadyOff
+from providers.aws.actions import engine, target_of
 from providers.aws.connection import AwsConnection
+from providers.aws.instance_types import is_accelerated
 from providers.base import (
     Action,
     AdapterOptions,
@@ -48,8 +50,17 @@ class SageMakerNotebooks:
 
     def discover(self, target: Target) -> Iterator[Resource]:
         listed = self.connection.tagged(target, _TYPE)
-        if not listed:
-            return
+        if listed:
+            yield from self._notebooks(target, listed, every=False)
+
+    def inventory(self, target: Target) -> Iterator[Resource]:
+        """Every notebook, scheduled or not (the digest's opportunities); tags are known
+        for those the tag listing names."""
+        yield from self._notebooks(target, self.connection.tagged(target, _TYPE), every=True)
+
+    def _notebooks(
+        self, target: Target, listed: dict[str, dict[str, str]], every: bool
+    ) -> Iterator[Resource]:
         # SageMaker ARNs spell names in lowercase; compare them that way.
         tagged = {arn.lower(): tags for arn, tags in listed.items()}
         sagemaker = self.connection.client("sagemaker", target)
@@ -59,18 +70,23 @@ class SageMakerNotebooks:
         for page in pages:
             for notebook in page["NotebookInstances"]:
                 tags = tagged.get(notebook["NotebookInstanceArn"].lower())
-                if tags is not None:
-                    yield self._resource(target, notebook, tags)
+                if tags is not None or every:
+                    yield self._resource(target, notebook, tags or {})
 
     def apply(self, decisions: Sequence[Decision], dry_run: bool) -> Iterable[Result]:
         if dry_run:
             return dry_run_results(decisions, self.options.clock())
         handlers = {Action.STOP: self._stop, Action.START: self._start}
-        return apply_each(decisions, handlers, self.options.clock, self.kind)
+        return engine(self.kind, self.options).run(decisions, handlers)
 
     def _stop(self, decision: Decision) -> str:
+        name = decision.resource.id
         sagemaker = self.connection.client("sagemaker", target_of(decision.resource))
-        sagemaker.stop_notebook_instance(NotebookInstanceName=decision.resource.id)
+        # Read as it is now: someone may have stopped it since discovery.
+        status = _status(sagemaker, name)
+        if status in ("Stopped", "Stopping"):
+            raise AlreadyOff(f"the notebook is {status.lower()}")
+        sagemaker.stop_notebook_instance(NotebookInstanceName=name)
         return ""
 
     def _start(self, decision: Decision) -> str:
@@ -97,4 +113,14 @@ class SageMakerNotebooks:
             started_at=notebook.get("LastModifiedTime") if state is ResourceState.RUNNING else None,
             unmanaged_reason="notebook failed: fix or delete it" if status == "Failed" else "",
             service=SERVICE,
+            accelerator=is_accelerated(size),
         )
+
+
+def _status(sagemaker: Any, name: str) -> str:
+    pages = sagemaker.get_paginator("list_notebook_instances").paginate(NameContains=name)
+    for page in pages:
+        for notebook in page["NotebookInstances"]:
+            if notebook["NotebookInstanceName"] == name:
+                return str(notebook["NotebookInstanceStatus"])
+    return ""

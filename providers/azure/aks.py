@@ -5,9 +5,9 @@ The ``offhours-aks-mode`` tag picks how:
 - ``cluster`` (default): ``POST .../stop`` and ``.../start``. A stopped cluster bills
   nothing (control plane and nodes); it keeps its configuration and node counts.
 - ``nodepools``: the cluster stays up, its user pools go to 0 nodes and come back to the
-  exact previous count and autoscaler settings. Those are saved in the state store
-  (``options.state``, key from ``state_key(resource, "agent-pools.json")``) before any pool
-  changes; without a state store the adapter changes nothing and reports FAILED. System
+  exact previous count and autoscaler settings. Those are saved in the restore store
+  (``providers/restore.py``) and read back before any pool changes; without a state store
+  the adapter changes nothing and reports FAILED. System
   pools keep their nodes (AKS requires at least one); the result says so.
 
 Raw ARM REST (``Microsoft.ContainerService``, api-version 2025-01-01). AKS runs one
@@ -16,40 +16,46 @@ operation per cluster at a time, so one cluster's pools are updated one after an
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Sequence
 from dataclasses import replace
+from functools import partial
 from typing import Any
 
-from ledger.store import ObjectStore, StoreError
+from ledger.store import StoreError
+from providers.apply import (
+    NO_SAVED_SIZE,
+    AlreadyOff,
+    Deadline,
+    Handler,
+    Refused,
+    Started,
+    wait_for,
+)
 from providers.azure.common import PROVIDER, normalize_tags, region
 from providers.azure.connection import AzureConnection
-from providers.azure.operations import Pending, run_decisions, unsupported, wait_done
+from providers.azure.operations import LroOperation, deadline, engine
 from providers.azure.prices import AKS_TIER_HOURLY, fleet_price
+from providers.azure.sizes import is_accelerated
 from providers.base import (
     Action,
     AdapterOptions,
     Decision,
-    Outcome,
     Resource,
     ResourceState,
     Result,
     Target,
     dry_run_results,
-    state_key,
 )
+from providers.restore import RestoreStore
 
 API_VERSION = "2025-01-01"
 NAMESPACE = "Microsoft.ContainerService"
 MODE_TAG = "offhours-aks-mode"
 MODES = ("cluster", "nodepools")
-STATE_NAME = "agent-pools.json"
+# Where the previous release saved the pool counts (still read, for one release).
+LEGACY_NAME = "agent-pools.json"
 _SAVED_FIELDS = ("count", "enableAutoScaling", "minCount", "maxCount")
 _READ_ONLY = ("provisioningState", "nodeImageVersion", "currentOrchestratorVersion")
-
-
-class StateStoreMissing(StoreError):
-    """Node-pool mode needs a state store to remember the counts."""
 
 
 def _pool_props(pool: dict[str, Any]) -> dict[str, Any]:
@@ -81,17 +87,21 @@ class AksClusters:
     def __init__(self, connection: AzureConnection, options: AdapterOptions) -> None:
         self.connection = connection
         self.options = options
+        self.restore = RestoreStore(options.state, legacy=(LEGACY_NAME,))
 
     # -- discover ----------------------------------------------------------------------
 
     def discover(self, target: Target) -> list[Resource]:
-        path = f"/subscriptions/{target.account}/providers/{NAMESPACE}/managedClusters"
         key = self.options.tag_key.lower()
+        return [r for r in self.inventory(target) if key in r.tags]
+
+    def inventory(self, target: Target) -> list[Resource]:
+        """Every cluster, tagged or not (the digest's opportunities)."""
+        path = f"/subscriptions/{target.account}/providers/{NAMESPACE}/managedClusters"
         return [
             self._resource(target, cluster)
             for cluster in self.connection.arm().list(path, API_VERSION)
-            if key in normalize_tags(cluster.get("tags"))
-            and self.connection.in_scope(cluster.get("location"))
+            if self.connection.in_scope(cluster.get("location"))
         ]
 
     def _resource(self, target: Target, cluster: dict[str, Any]) -> Resource:
@@ -110,6 +120,7 @@ class AksClusters:
             state=ResourceState.TRANSITIONAL,
             size=", ".join(f"{p.get('name')}={p.get('count')}x{p.get('vmSize')}" for p in pools),
             service="Azure Kubernetes Service",
+            accelerator=any(is_accelerated(str(p.get("vmSize", ""))) for p in pools),
             extra={"mode": mode, "power_state": str((props.get("powerState") or {}).get("code"))},
         )
         if mode == "nodepools":
@@ -160,102 +171,89 @@ class AksClusters:
         )
 
     def _saved(self, resource: Resource) -> dict[str, Any]:
-        store = self.options.state
-        return _load(store, state_key(resource, STATE_NAME)) if store else {}
+        """Saved node-pool counts (prices the avoided hours); none when unreadable."""
+        try:
+            pools: dict[str, Any] = (self.restore.load(resource) or {}).get("pools", {})
+        except StoreError:
+            return {}
+        return pools
 
     # -- apply -------------------------------------------------------------------------
 
     def apply(self, decisions: Sequence[Decision], dry_run: bool) -> Iterable[Result]:
         if dry_run:
             return dry_run_results(decisions, self.options.clock())
-        return run_decisions(decisions, self._act, self.options, self.connection)
+        until = deadline(self.connection)
+        handlers: dict[Action, Handler] = {
+            Action.STOP: partial(self._cluster, verb="stop", detail="stopped"),
+            Action.START: partial(self._cluster, verb="start", detail="started"),
+            Action.SCALE_DOWN: partial(self._pools_down, deadline=until),
+            Action.SCALE_UP: partial(self._pools_up, deadline=until),
+        }
+        return engine(self.kind, self.options).run(decisions, handlers, until)
 
-    def _act(self, decision: Decision) -> Pending | Result | str:
-        cluster_id = decision.resource.id
-        arm = self.connection.arm()
-        match decision.action:
-            case Action.STOP:
-                return Pending(arm.begin("POST", f"{cluster_id}/stop", API_VERSION), "stopped")
-            case Action.START:
-                return Pending(arm.begin("POST", f"{cluster_id}/start", API_VERSION), "started")
-            case Action.SCALE_DOWN:
-                return self._pools_down(decision.resource)
-            case Action.SCALE_UP:
-                return self._pools_up(decision)
-            case _:
-                return unsupported(decision, self.kind, self.options.clock())
+    def _cluster(self, decision: Decision, verb: str, detail: str) -> Started:
+        if verb == "stop":
+            cluster = self.connection.arm().get(decision.resource.id, API_VERSION)
+            power = str(((cluster.get("properties") or {}).get("powerState") or {}).get("code"))
+            if power.lower() == "stopped":
+                raise AlreadyOff("the cluster is stopped")
+        poller = self.connection.arm().begin("POST", f"{decision.resource.id}/{verb}", API_VERSION)
+        return Started(LroOperation(poller), detail)
 
-    def _store(self) -> ObjectStore:
-        if self.options.state is None:
-            raise StateStoreMissing(
-                "no state store configured: node-pool counts cannot be saved, nothing changed"
-            )
-        return self.options.state
-
-    def _pools_down(self, resource: Resource) -> str:
-        store = self._store()
-        key = state_key(resource, STATE_NAME)
+    def _pools_down(self, decision: Decision, deadline: Deadline) -> str:
+        resource = decision.resource
         arm = self.connection.arm()
         pools = list(arm.list(f"{resource.id}/agentPools", API_VERSION))
         users = [p for p in pools if _is_user(p)]
-        saved = _load(store, key)
-        for pool in users:
-            if _has_nodes(pool):
-                saved[pool["name"]] = {f: _pool_props(pool).get(f) for f in _SAVED_FIELDS}
-        record = {
-            "cluster": resource.id,
-            "saved_at": self.options.clock().isoformat(),
-            "pools": saved,
-        }
-        store.put(key, json.dumps(record, indent=1, sort_keys=True).encode())
+        running = [p for p in users if _has_nodes(p)]
+        if not running:
+            raise AlreadyOff("every user node pool is at 0 nodes")
+        # What an interrupted earlier scale-down saved stays; running pools are saved afresh.
+        saved = dict((self.restore.load(resource) or {}).get("pools", {}))
+        for pool in running:
+            saved[pool["name"]] = {f: _pool_props(pool).get(f) for f in _SAVED_FIELDS}
+        self.restore.save(resource, {"cluster": resource.id, "pools": saved}, self.options.clock())
         changes = []
-        for pool in filter(_has_nodes, users):
+        for pool in running:
             before = int(_pool_props(pool).get("count") or 0)
-            self._put_pool(pool, count=0, enableAutoScaling=False, minCount=None, maxCount=None)
+            self._put_pool(
+                pool, deadline, count=0, enableAutoScaling=False, minCount=None, maxCount=None
+            )
             changes.append(f"{pool['name']} {before}->0")
         system = [p["name"] for p in pools if p not in users]
-        detail = f"user pools scaled to 0: {', '.join(changes) or 'none needed'} (counts saved)"
+        detail = f"user pools scaled to 0: {', '.join(changes)} (counts saved)"
         return detail + (f"; system pools kept running: {', '.join(system)}" if system else "")
 
-    def _pools_up(self, decision: Decision) -> Result | str:
-        store = self._store()
-        key = state_key(decision.resource, STATE_NAME)
-        saved = _load(store, key)
-        if not saved:
-            detail = "no saved node-pool counts: pools left as they are"
-            return Result(decision, Outcome.SKIPPED, self.options.clock(), detail=detail)
+    def _pools_up(self, decision: Decision, deadline: Deadline) -> str:
         from azure.core.exceptions import ResourceNotFoundError
 
+        resource = decision.resource
+        saved = self.restore.require(resource).get("pools") or {}
+        if not saved:
+            raise Refused(f"{NO_SAVED_SIZE} (no node-pool counts saved)")
         arm = self.connection.arm()
         changes = []
         for name, spec in sorted(saved.items()):
             try:
-                pool = arm.get(f"{decision.resource.id}/agentPools/{name}", API_VERSION)
+                pool = arm.get(f"{resource.id}/agentPools/{name}", API_VERSION)
             except ResourceNotFoundError:
                 changes.append(f"{name} is gone")
                 continue
             before = int(_pool_props(pool).get("count") or 0)
-            self._put_pool(pool, **{f: spec.get(f) for f in _SAVED_FIELDS})
+            self._put_pool(pool, deadline, **{f: spec.get(f) for f in _SAVED_FIELDS})
             changes.append(f"{name} {before}->{spec.get('count')}")
-        store.delete(key)
+        self.restore.forget(resource)
         return f"user pools restored: {', '.join(changes)}"
 
-    def _put_pool(self, pool: dict[str, Any], **changes: Any) -> None:
+    def _put_pool(self, pool: dict[str, Any], deadline: Deadline, **changes: Any) -> None:
         props = {k: v for k, v in _pool_props(pool).items() if k not in _READ_ONLY}
         props.update(changes)
         poller = self.connection.arm().begin(
             "PUT", str(pool["id"]), API_VERSION, {"properties": props}
         )
-        wait_done(poller, self.connection.lro_timeout, f"scaling node pool {pool['name']}")
+        wait_for(LroOperation(poller), deadline, f"scaling node pool {pool['name']}")
 
 
 def _saved_count(saved: dict[str, Any], pool: dict[str, Any]) -> int:
     return int((saved.get(str(pool.get("name"))) or {}).get("count") or 0)
-
-
-def _load(store: ObjectStore | None, key: str) -> dict[str, Any]:
-    raw = store.get(key) if store else None
-    if not raw:
-        return {}
-    pools: dict[str, Any] = json.loads(raw).get("pools", {})
-    return pools

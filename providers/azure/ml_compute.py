@@ -18,10 +18,12 @@ from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime
 from typing import Any
 
+from providers.apply import AlreadyOff, Started
 from providers.azure.common import PROVIDER, normalize_tags, region
 from providers.azure.connection import AzureConnection
-from providers.azure.operations import Pending, run_decisions, unsupported
+from providers.azure.operations import LroOperation, deadline, engine
 from providers.azure.prices import vm_price
+from providers.azure.sizes import is_accelerated
 from providers.base import (
     Action,
     AdapterOptions,
@@ -56,11 +58,14 @@ class MlComputeInstances:
         self.options = options
 
     def discover(self, target: Target) -> list[Resource]:
-        return list(self._discover(target))
+        return list(self._discover(target, self.options.tag_key.lower()))
 
-    def _discover(self, target: Target) -> Iterator[Resource]:
+    def inventory(self, target: Target) -> list[Resource]:
+        """Every compute, tagged or not (the digest's opportunities)."""
+        return list(self._discover(target, ""))
+
+    def _discover(self, target: Target, key: str) -> Iterator[Resource]:
         arm = self.connection.arm()
-        key = self.options.tag_key.lower()
         workspaces = f"/subscriptions/{target.account}/providers/{NAMESPACE}/workspaces"
         for workspace in arm.list(workspaces, API_VERSION):
             if not self.connection.in_scope(workspace.get("location")):
@@ -68,7 +73,7 @@ class MlComputeInstances:
             inherited = normalize_tags(workspace.get("tags"))
             for compute in arm.list(f"{workspace['id']}/computes", API_VERSION):
                 tags = {**inherited, **normalize_tags(compute.get("tags"))}
-                if key in tags:
+                if not key or key in tags:
                     yield self._resource(target, workspace, compute, tags)
 
     def _resource(
@@ -103,21 +108,29 @@ class MlComputeInstances:
             started_at=_started_at(inner) if state is ResourceState.RUNNING else None,
             unmanaged_reason=unmanaged,
             service="Azure Machine Learning",
+            accelerator=is_accelerated(size),
             extra={"compute_state": raw_state, "workspace": str(workspace.get("name", ""))},
         )
 
     def apply(self, decisions: Sequence[Decision], dry_run: bool) -> Iterable[Result]:
         if dry_run:
             return dry_run_results(decisions, self.options.clock())
-        return run_decisions(decisions, self._act, self.options, self.connection)
+        handlers = {Action.STOP: self._stop, Action.START: self._start}
+        return engine(self.kind, self.options).run(decisions, handlers, deadline(self.connection))
 
-    def _act(self, decision: Decision) -> Pending | Result:
-        verbs = {Action.STOP: ("stop", "stopped"), Action.START: ("start", "started")}
-        if decision.action not in verbs:
-            return unsupported(decision, self.kind, self.options.clock())
-        verb, done = verbs[decision.action]
+    def _stop(self, decision: Decision) -> Started:
+        compute = self.connection.arm().get(decision.resource.id, API_VERSION)
+        state = str(((compute.get("properties") or {}).get("properties") or {}).get("state", ""))
+        if state.lower() in ("stopped", "stopping"):
+            raise AlreadyOff(f"the compute instance is {state.lower()}")
+        return self._post(decision, "stop", "stopped")
+
+    def _start(self, decision: Decision) -> Started:
+        return self._post(decision, "start", "started")
+
+    def _post(self, decision: Decision, verb: str, detail: str) -> Started:
         poller = self.connection.arm().begin("POST", f"{decision.resource.id}/{verb}", API_VERSION)
-        return Pending(poller, done)
+        return Started(LroOperation(poller), detail)
 
 
 def _started_at(inner: dict[str, Any]) -> datetime | None:

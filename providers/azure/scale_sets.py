@@ -1,40 +1,39 @@
 """VM scale sets: scale to capacity 0 in off hours and back to the exact previous capacity.
 
-The capacity to come back to is written as a tag on the scale set itself
-(``offhours-saved-capacity``) and that update has finished before the capacity changes,
-so a crash between the two steps loses nothing: the next run finds the scale set still
-running and saves the same number again. Scaling up sets the saved capacity and removes the
-tag in one update. A scale set at 0 with no saved tag is left alone (SKIPPED), never
-guessed up.
+The capacity to come back to is saved in the restore store (``providers/restore.py``) and
+read back before the capacity changes, so a crash between the two steps loses nothing: the
+next run finds the scale set still running and saves the same number again. Scaling up
+sets the saved capacity (or the ``offhours-saved-capacity`` tag an earlier release wrote,
+removed in the same update) and forgets it once the update is done. A scale set at 0 with
+nothing saved is a failed start ("no saved size to restore"), never guessed up.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import replace
 from typing import Any
 
+from ledger.store import StoreError
+from providers.apply import NO_SAVED_SIZE, AlreadyOff, Refused, Started
 from providers.azure.common import PROVIDER, normalize_tags, parse_id, region
 from providers.azure.connection import AzureConnection
-from providers.azure.operations import (
-    Pending,
-    StillRunning,
-    run_decisions,
-    unsupported,
-    wait_done,
-)
+from providers.azure.operations import LroOperation, deadline, engine
 from providers.azure.prices import fleet_price
+from providers.azure.sizes import is_accelerated
 from providers.base import (
     Action,
     AdapterOptions,
     Decision,
-    Outcome,
     Resource,
     ResourceState,
     Result,
     Target,
     dry_run_results,
 )
+from providers.restore import RestoreStore
 
+# Where the previous release saved the capacity (still read, for one release).
 SAVED_CAPACITY_TAG = "offhours-saved-capacity"
 _BUSY = {"creating", "updating", "deleting", "migrating"}
 
@@ -62,28 +61,31 @@ class ScaleSets:
     def __init__(self, connection: AzureConnection, options: AdapterOptions) -> None:
         self.connection = connection
         self.options = options
+        self.restore = RestoreStore(options.state)
 
     def discover(self, target: Target) -> list[Resource]:
-        scale_sets = self.connection.compute(target.account).virtual_machine_scale_sets
         key = self.options.tag_key.lower()
+        return [r for r in self.inventory(target) if key in r.tags]
+
+    def inventory(self, target: Target) -> list[Resource]:
+        """Every scale set, tagged or not (the digest's opportunities)."""
+        scale_sets = self.connection.compute(target.account).virtual_machine_scale_sets
         return [
             self._resource(target, vmss)
             for vmss in scale_sets.list_all()
-            if key in normalize_tags(vmss.tags) and self.connection.in_scope(vmss.location)
+            if self.connection.in_scope(vmss.location)
         ]
 
     def _resource(self, target: Target, vmss: Any) -> Resource:
         capacity = int(vmss.sku.capacity or 0) if vmss.sku else 0
         size = (vmss.sku.name if vmss.sku else "") or ""
-        saved = saved_capacity(vmss.tags)
         if (vmss.provisioning_state or "").lower() in _BUSY:
             state = ResourceState.TRANSITIONAL
         else:
             state = ResourceState.RUNNING if capacity > 0 else ResourceState.SCALED_DOWN
         tags = normalize_tags(vmss.tags)
         location = region(vmss.location)
-        instances = capacity or saved or 0
-        return Resource(
+        resource = Resource(
             provider=PROVIDER,
             account=target.account,
             region=location,
@@ -93,9 +95,17 @@ class ScaleSets:
             tags=tags,
             state=state,
             size=size,
-            price=fleet_price([(size, instances)], location, tags),
             off_state=ResourceState.SCALED_DOWN,
             service="Virtual Machine Scale Sets",
+            accelerator=is_accelerated(size),
+        )
+        saved = saved_capacity(vmss.tags)
+        if saved is None and capacity == 0:
+            saved = self._saved(resource)
+        instances = capacity or saved or 0
+        return replace(
+            resource,
+            price=fleet_price([(size, instances)], location, tags),
             extra={
                 "capacity": str(capacity),
                 "saved_capacity": "" if saved is None else str(saved),
@@ -105,56 +115,70 @@ class ScaleSets:
     def apply(self, decisions: Sequence[Decision], dry_run: bool) -> Iterable[Result]:
         if dry_run:
             return dry_run_results(decisions, self.options.clock())
-        return run_decisions(decisions, self._act, self.options, self.connection)
+        handlers = {Action.SCALE_DOWN: self._scale_down, Action.SCALE_UP: self._scale_up}
+        return engine(self.kind, self.options).run(decisions, handlers, deadline(self.connection))
 
-    def _act(self, decision: Decision) -> Pending | Result | str:
-        if decision.action is Action.SCALE_DOWN:
-            return self._scale_down(decision)
-        if decision.action is Action.SCALE_UP:
-            return self._scale_up(decision)
-        return unsupported(decision, self.kind, self.options.clock())
-
-    def _scale_down(self, decision: Decision) -> Pending | Result | str:
+    def _scale_down(self, decision: Decision) -> Started:
         from azure.mgmt.compute.models import Sku, VirtualMachineScaleSetUpdate
 
-        ids = parse_id(decision.resource.id)
-        ops = self.connection.compute(decision.resource.account).virtual_machine_scale_sets
+        resource = decision.resource
+        ids = parse_id(resource.id)
+        ops = self.connection.compute(resource.account).virtual_machine_scale_sets
         vmss = ops.get(ids.resource_group, ids.name)
         capacity = int(vmss.sku.capacity or 0)
         if capacity == 0:
-            return "already at capacity 0"
-        wait = {"polling_interval": self.connection.polling_interval}
-        tags = {**_without_saved(vmss.tags), SAVED_CAPACITY_TAG: str(capacity)}
-        save = ops.begin_update(
-            ids.resource_group, ids.name, VirtualMachineScaleSetUpdate(tags=tags), **wait
-        )
-        try:
-            wait_done(save, self.connection.lro_timeout, f"saving capacity tag on {ids.name}")
-        except StillRunning as err:
-            error = f"{err}: previous capacity not confirmed saved, left at {capacity}"
-            return Result(decision, Outcome.FAILED, self.options.clock(), error=error)
+            raise AlreadyOff("the scale set is at capacity 0")
+        # Saved and read back first: without it the capacity does not change.
+        self.restore.save(resource, {"capacity": capacity}, self.options.clock())
         sku = Sku(name=vmss.sku.name, tier=vmss.sku.tier, capacity=0)
         poller = ops.begin_update(
-            ids.resource_group, ids.name, VirtualMachineScaleSetUpdate(sku=sku), **wait
+            ids.resource_group,
+            ids.name,
+            VirtualMachineScaleSetUpdate(sku=sku),
+            polling_interval=self.connection.polling_interval,
         )
-        return Pending(poller, f"capacity {capacity} -> 0 (saved in tag {SAVED_CAPACITY_TAG})")
+        detail = f"capacity {capacity} -> 0 (saved at {self.restore.key(resource)})"
+        return Started(LroOperation(poller), detail)
 
-    def _scale_up(self, decision: Decision) -> Pending | Result:
+    def _scale_up(self, decision: Decision) -> Started:
         from azure.mgmt.compute.models import Sku, VirtualMachineScaleSetUpdate
 
-        ids = parse_id(decision.resource.id)
-        ops = self.connection.compute(decision.resource.account).virtual_machine_scale_sets
+        resource = decision.resource
+        ids = parse_id(resource.id)
+        ops = self.connection.compute(resource.account).virtual_machine_scale_sets
         vmss = ops.get(ids.resource_group, ids.name)
-        saved = saved_capacity(vmss.tags)
-        if saved is None:
-            detail = f"no {SAVED_CAPACITY_TAG} tag: capacity left as it is"
-            return Result(decision, Outcome.SKIPPED, self.options.clock(), detail=detail)
-        current = int(vmss.sku.capacity or 0)
+        legacy = saved_capacity(vmss.tags)
+        saved = legacy if legacy is not None else self._required(resource)
         update = VirtualMachineScaleSetUpdate(
-            sku=Sku(name=vmss.sku.name, tier=vmss.sku.tier, capacity=saved),
-            tags=_without_saved(vmss.tags),
+            sku=Sku(name=vmss.sku.name, tier=vmss.sku.tier, capacity=saved)
         )
+        if legacy is not None:  # the previous release's tag goes with the restore
+            update.tags = _without_saved(vmss.tags)
         poller = ops.begin_update(
             ids.resource_group, ids.name, update, polling_interval=self.connection.polling_interval
         )
-        return Pending(poller, f"capacity {current} -> {saved}")
+        current = int(vmss.sku.capacity or 0)
+        return Started(
+            LroOperation(poller), f"capacity {current} -> {saved}", lambda: self._forget(resource)
+        )
+
+    def _required(self, resource: Resource) -> int:
+        capacity = int(self.restore.require(resource).get("capacity", 0))
+        if capacity <= 0:
+            raise Refused(f"{NO_SAVED_SIZE} (saved capacity is {capacity})")
+        return capacity
+
+    def _forget(self, resource: Resource) -> str:
+        try:
+            self.restore.forget(resource)
+        except StoreError as err:
+            return f"saved capacity not removed ({err})"
+        return ""
+
+    def _saved(self, resource: Resource) -> int | None:
+        """For a scale set at 0: the capacity it comes back to (prices the avoided hours)."""
+        try:
+            data = self.restore.load(resource)
+        except StoreError:
+            return None
+        return int(data["capacity"]) if data and "capacity" in data else None

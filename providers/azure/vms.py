@@ -20,10 +20,12 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
+from providers.apply import AlreadyOff, Started
 from providers.azure.common import PROVIDER, normalize_tags, parse_id, region
 from providers.azure.connection import AzureConnection
-from providers.azure.operations import Pending, run_decisions, unsupported
+from providers.azure.operations import LroOperation, deadline, engine
 from providers.azure.prices import vm_price
+from providers.azure.sizes import is_accelerated
 from providers.base import (
     Action,
     AdapterOptions,
@@ -61,12 +63,18 @@ class VirtualMachines:
         self.options = options
 
     def discover(self, target: Target) -> list[Resource]:
+        return self._list(target, self.options.tag_key.lower())
+
+    def inventory(self, target: Target) -> list[Resource]:
+        """Every VM, tagged or not (the digest's opportunities)."""
+        return self._list(target, "")
+
+    def _list(self, target: Target, key: str) -> list[Resource]:
         vms = self.connection.compute(target.account).virtual_machines
-        key = self.options.tag_key.lower()
         tagged = [
             vm
             for vm in vms.list_all()
-            if key in normalize_tags(vm.tags) and self.connection.in_scope(vm.location)
+            if (not key or key in normalize_tags(vm.tags)) and self.connection.in_scope(vm.location)
         ]
         if not tagged:
             return []
@@ -96,6 +104,7 @@ class VirtualMachines:
             started_at=provisioned_at if power == "running" else None,
             unmanaged_reason=f"member of scale set {scale_set}: scale the set" if scale_set else "",
             service="Virtual Machines",
+            accelerator=is_accelerated(size or ""),
             extra={
                 "power_state": power or "unknown",
                 "hibernation": "true" if hibernation else "false",
@@ -105,22 +114,32 @@ class VirtualMachines:
     def apply(self, decisions: Sequence[Decision], dry_run: bool) -> Iterable[Result]:
         if dry_run:
             return dry_run_results(decisions, self.options.clock())
-        return run_decisions(decisions, self._act, self.options, self.connection)
+        handlers = {Action.STOP: self._stop, Action.START: self._start}
+        return engine(self.kind, self.options).run(decisions, handlers, deadline(self.connection))
 
-    def _act(self, decision: Decision) -> Pending | Result:
+    def _stop(self, decision: Decision) -> Started:
         resource = decision.resource
         ids = parse_id(resource.id)
         vms = self.connection.compute(resource.account).virtual_machines
+        # Deallocating a deallocated VM succeeds: read the power state as it is now.
+        vm = vms.get(ids.resource_group, ids.name, expand="instanceView")
+        power, _ = power_state(vm.instance_view)
+        if power in ("deallocated", "deallocating"):
+            raise AlreadyOff(f"the VM is {power}")
         wait = {"polling_interval": self.connection.polling_interval}
-        if decision.action is Action.STOP:
-            if decision.hibernate and resource.extra.get("hibernation") == "true":
-                poller = vms.begin_deallocate(ids.resource_group, ids.name, hibernate=True, **wait)
-                return Pending(poller, "hibernated (deallocated)")
-            poller = vms.begin_deallocate(ids.resource_group, ids.name, **wait)
-            return Pending(poller, _deallocate_detail(decision))
-        if decision.action is Action.START:
-            return Pending(vms.begin_start(ids.resource_group, ids.name, **wait), "started")
-        return unsupported(decision, self.kind, self.options.clock())
+        if decision.hibernate and resource.extra.get("hibernation") == "true":
+            poller = vms.begin_deallocate(ids.resource_group, ids.name, hibernate=True, **wait)
+            return Started(LroOperation(poller), "hibernated (deallocated)")
+        poller = vms.begin_deallocate(ids.resource_group, ids.name, **wait)
+        return Started(LroOperation(poller), _deallocate_detail(decision))
+
+    def _start(self, decision: Decision) -> Started:
+        ids = parse_id(decision.resource.id)
+        vms = self.connection.compute(decision.resource.account).virtual_machines
+        poller = vms.begin_start(
+            ids.resource_group, ids.name, polling_interval=self.connection.polling_interval
+        )
+        return Started(LroOperation(poller), "started")
 
 
 def _deallocate_detail(decision: Decision) -> str:

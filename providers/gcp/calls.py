@@ -10,7 +10,8 @@ from providers.gcp.rest import GcpApiError
 
 # Everything a single call can fail with that must become a FAILED Result, not a crash.
 API_ERRORS: tuple[type[Exception], ...] = (
-    exceptions.GoogleAPIError,
+    exceptions.GoogleAPICallError,
+    exceptions.RetryError,
     requests.RequestException,
     GcpApiError,
 )
@@ -20,7 +21,7 @@ ADAPTER_ERRORS: tuple[type[Exception], ...] = (*API_ERRORS, StoreError)
 CLIENT_ERRORS: tuple[type[Exception], ...] = (exceptions.BadRequest, exceptions.FailedPrecondition)
 
 
-def error_text(err: Exception) -> str:
+def error_text(err: BaseException) -> str:
     """One line: the API's message without the request URL the client library prepends."""
     if isinstance(err, exceptions.GoogleAPICallError):
         code = err.code if err.code is not None else ""

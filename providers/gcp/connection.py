@@ -16,9 +16,9 @@ import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from providers.apply import Deadline
 from providers.base import ProviderConfig, Target
 from providers.gcp import rest
-from providers.gcp.operations import Deadline
 
 SCOPES = ("https://www.googleapis.com/auth/cloud-platform",)
 COMPUTE = "https://compute.googleapis.com"

@@ -2,8 +2,9 @@
 
 MIGs carry no labels of their own, so the schedule is read from the labels of the group's
 instance template (``properties.labels``): label the template, and every MIG built from it
-follows the schedule. The previous size is saved to the state store *before* the resize
-to 0, and a group is never resized down when that save failed.
+follows the schedule. The previous size is saved to the restore store (``providers/restore.py``)
+and read back *before* the resize to 0, and a group is never resized down when that save
+failed.
 
 Autoscaled groups are reported as unmanaged: the autoscaler would undo a resize.
 
@@ -15,28 +16,29 @@ deleted only after a resize back that is done.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from typing import Any
 
 from ledger.store import StoreError
+from providers.apply import NO_SAVED_SIZE, AlreadyOff, Refused, Started
 from providers.base import (
     Action,
     AdapterOptions,
     Decision,
-    Outcome,
     Resource,
     ResourceState,
     Result,
     Target,
     dry_run_results,
 )
-from providers.gcp import calls, operations, saved
+from providers.gcp.accelerators import is_accelerated
 from providers.gcp.connection import GcpConnection
-from providers.gcp.operations import Deadline, Settled
+from providers.gcp.operations import ComputeOperation, engine
 from providers.gcp.prices import machine_price, scaled
+from providers.restore import RestoreStore
 
-STATE_NAME = "capacity.json"
+# Where the previous release saved the size (still read, for one release).
+LEGACY_NAME = "capacity.json"
 
 
 class ManagedInstanceGroups:
@@ -52,9 +54,19 @@ class ManagedInstanceGroups:
     def __init__(self, connection: GcpConnection, options: AdapterOptions) -> None:
         self.connection = connection
         self.options = options
+        self.restore = RestoreStore(options.state, legacy=(LEGACY_NAME,))
 
     # ---- discover ---------------------------------------------------------------------------
     def discover(self, target: Target) -> Iterator[Resource]:
+        for resource in self._groups(target):
+            if self.options.tag_key in resource.tags:
+                yield resource
+
+    def inventory(self, target: Target) -> Iterator[Resource]:
+        """Every group, whatever its template's labels (the digest's opportunities)."""
+        yield from self._groups(target)
+
+    def _groups(self, target: Target) -> Iterator[Resource]:
         client = self.connection.compute("InstanceGroupManagersClient")
         templates: dict[str, Any] = {}
         request = {"project": target.account, "max_results": 500}
@@ -64,7 +76,7 @@ class ManagedInstanceGroups:
                 if url not in templates:
                     templates[url] = self._template(target.account, url)
                 template = templates[url]
-                if template is not None and self.options.tag_key in template.properties.labels:
+                if template is not None:
                     yield self._resource(target.account, mig, template)
 
     def _template(self, project: str, url: str) -> Any:
@@ -113,12 +125,16 @@ class ManagedInstanceGroups:
         }
         unit = machine_price(region, machine_type, gpus, labels)
         count = mig.target_size or self._saved_size(resource)
-        return replace(resource, price=scaled(unit, count) if count else None)
+        return replace(
+            resource,
+            price=scaled(unit, count) if count else None,
+            accelerator=is_accelerated(machine_type, gpus),
+        )
 
     def _saved_size(self, resource: Resource) -> int:
         """For a group at 0: the size it will come back to (prices the avoided hours)."""
         try:
-            data = saved.load(self.options.state, resource, STATE_NAME)
+            data = self.restore.load(resource)
         except StoreError:
             return 0
         return int(data.get("previous_size", 0)) if data else 0
@@ -127,51 +143,51 @@ class ManagedInstanceGroups:
     def apply(self, decisions: Sequence[Decision], dry_run: bool) -> Iterable[Result]:
         if dry_run:
             return dry_run_results(decisions, self.options.clock())
-        deadline = self.connection.deadline()
-        with ThreadPoolExecutor(max_workers=max(1, self.options.max_workers)) as pool:
-            return list(pool.map(lambda d: self._apply_one(d, deadline), decisions))
+        handlers = {Action.SCALE_DOWN: self._scale_down, Action.SCALE_UP: self._scale_up}
+        return engine(self.kind, self.options).run(decisions, handlers, self.connection.deadline())
 
-    def _apply_one(self, decision: Decision, deadline: Deadline) -> Result:
-        if decision.action is Action.SKIP:
-            return Result(decision, Outcome.SKIPPED, self.options.clock())
-        try:
-            if decision.action is Action.SCALE_DOWN:
-                return self._scale_down(decision, deadline)
-            if decision.action is Action.SCALE_UP:
-                return self._scale_up(decision, deadline)
-        except calls.ADAPTER_ERRORS as err:
-            return self._failed(decision, calls.error_text(err))
-        return self._failed(decision, f"managed instance groups cannot {decision.action}")
-
-    def _scale_down(self, decision: Decision, deadline: Deadline) -> Result:
+    def _scale_down(self, decision: Decision) -> Started:
         resource = decision.resource
-        size = int(resource.extra.get("target_size", "0"))
+        size = self._size_now(resource)
         if size == 0:
-            return Result(decision, Outcome.DONE, self.options.clock(), detail="already at size 0")
-        data = {"previous_size": size, "saved_at": self.options.clock().isoformat()}
-        try:
-            saved.save(self.options.state, resource, STATE_NAME, data)
-        except StoreError as err:
-            return self._failed(decision, f"previous size not saved, group left at {size}: {err}")
-        settled = self._resize(resource, 0, deadline)
-        return self._settled(decision, settled, f"resized {size} -> 0 ({settled.note})")
+            raise AlreadyOff("the group is at size 0")
+        # Saved and read back first: without it the group is not resized.
+        self.restore.save(resource, {"previous_size": size}, self.options.clock())
+        return Started(self._resize(resource, 0), f"resized {size} -> 0")
 
-    def _scale_up(self, decision: Decision, deadline: Deadline) -> Result:
+    def _scale_up(self, decision: Decision) -> Started:
         resource = decision.resource
-        data = saved.load(self.options.state, resource, STATE_NAME)
-        if not data or int(data.get("previous_size", 0)) <= 0:
-            return self._failed(decision, "no saved previous size: cannot tell what to restore")
-        size = int(data["previous_size"])
-        settled = self._resize(resource, size, deadline)
-        detail = f"resized 0 -> {size} ({settled.note})"
-        if settled.outcome is Outcome.DONE:
-            try:
-                saved.forget(self.options.state, resource, STATE_NAME)
-            except StoreError as err:
-                detail += f"; saved size not deleted: {err}"
-        return self._settled(decision, settled, detail)
+        size = int(self.restore.require(resource).get("previous_size", 0))
+        if size <= 0:
+            raise Refused(f"{NO_SAVED_SIZE} (saved size is {size})")
+        return Started(
+            self._resize(resource, size), f"resized 0 -> {size}", lambda: self._forget(resource)
+        )
 
-    def _resize(self, resource: Resource, size: int, deadline: Deadline) -> Settled:
+    def _size_now(self, resource: Resource) -> int:
+        """The group's target size as it is now, not as discovery saw it."""
+        project, scope, _, name = _parts(resource.id)
+        where, location = scope.split("/", 1)
+        request = {"project": project, where[:-1]: location, "filter": f'name = "{name}"'}
+        client = self.connection.compute(
+            "RegionInstanceGroupManagersClient"
+            if where == "regions"
+            else "InstanceGroupManagersClient"
+        )
+        listed = client.list(request=request)
+        for mig in listed:
+            if mig.name == name:
+                return int(mig.target_size)
+        raise Refused(f"managed instance group {name} no longer exists")
+
+    def _forget(self, resource: Resource) -> str:
+        try:
+            self.restore.forget(resource)
+        except StoreError as err:
+            return f"saved size not deleted: {err}"
+        return ""
+
+    def _resize(self, resource: Resource, size: int) -> ComputeOperation:
         project, scope, _, name = _parts(resource.id)
         where, location = scope.split("/", 1)
         if where == "regions":
@@ -184,14 +200,7 @@ class ManagedInstanceGroups:
             operation = client.resize_unary(
                 project=project, zone=location, instance_group_manager=name, size=size
             )
-        return operations.compute(self.connection, operation, deadline)
-
-    def _settled(self, decision: Decision, settled: Settled, detail: str) -> Result:
-        at = self.options.clock()
-        return Result(decision, settled.outcome, at, error=settled.error, detail=detail)
-
-    def _failed(self, decision: Decision, error: str) -> Result:
-        return Result(decision, Outcome.FAILED, self.options.clock(), error=error)
+        return ComputeOperation(self.connection, operation)
 
 
 def _parts(resource_id: str) -> tuple[str, str, str, str]:

@@ -1,33 +1,34 @@
 """Compute Engine VMs: discover by schedule label, stop (or suspend) and start (or resume).
 
 Discovery is one ``instances.aggregatedList`` per project with the label filtered on the
-server (``labels.<key>:*``), 500 per page. Compute Engine has no batch stop, so actions are
-issued concurrently on a bounded pool, one ``*_unary`` call each, and each operation is
-read until it is done or the apply's deadline passes (``operations``): ``done`` when it
-finished cleanly, ``failed`` with its error, ``accepted`` while it still runs.
+server (``labels.<key>:*``), 500 per page. Compute Engine has no batch stop, so each action is
+one ``*_unary`` call through the apply engine (``providers/apply.py``), which reads each
+operation until it is done or the apply's deadline passes: ``done`` when it finished
+cleanly, ``failed`` with its error, ``accepted`` while it still runs.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
+from functools import partial
 from typing import Any
 
+from providers.apply import AlreadyOff, Handler, Started
 from providers.base import (
     Action,
     AdapterOptions,
     Decision,
-    Outcome,
     Resource,
     ResourceState,
     Result,
     Target,
     dry_run_results,
 )
-from providers.gcp import calls, operations
+from providers.gcp import calls
+from providers.gcp.accelerators import is_accelerated
 from providers.gcp.connection import GcpConnection
-from providers.gcp.operations import Deadline, Settled
+from providers.gcp.operations import ComputeOperation, engine
 from providers.gcp.prices import machine_price
 
 _STATES = {
@@ -36,6 +37,7 @@ _STATES = {
     "STOPPED": ResourceState.STOPPED,
     "SUSPENDED": ResourceState.STOPPED,
 }
+_OFF = ("TERMINATED", "STOPPED", "STOPPING", "SUSPENDED", "SUSPENDING")
 # Labels Google sets on VMs that another service owns: stopping them by hand fights it.
 _OWNED_BY = {
     "goog-gke-node": "a GKE node",
@@ -63,12 +65,17 @@ class GceInstances:
         self.options = options
 
     def discover(self, target: Target) -> Iterator[Resource]:
+        yield from self._list(target, f"labels.{self.options.tag_key}:*")
+
+    def inventory(self, target: Target) -> Iterator[Resource]:
+        """Every VM, labelled or not (the digest's opportunities)."""
+        yield from self._list(target, "")
+
+    def _list(self, target: Target, label_filter: str) -> Iterator[Resource]:
         client = self.connection.compute("InstancesClient")
-        request = {
-            "project": target.account,
-            "filter": f"labels.{self.options.tag_key}:*",
-            "max_results": self.page_size,
-        }
+        request: dict[str, Any] = {"project": target.account, "max_results": self.page_size}
+        if label_filter:
+            request["filter"] = label_filter
         for _scope, scoped in client.aggregated_list(request=request):
             for instance in scoped.instances:
                 yield self._resource(target.account, instance)
@@ -76,56 +83,54 @@ class GceInstances:
     def apply(self, decisions: Sequence[Decision], dry_run: bool) -> Iterable[Result]:
         if dry_run:
             return dry_run_results(decisions, self.options.clock())
-        deadline = self.connection.deadline()
-        with ThreadPoolExecutor(max_workers=max(1, self.options.max_workers)) as pool:
-            return list(pool.map(lambda d: self._apply_one(d, deadline), decisions))
+        now = self._statuses([d for d in decisions if d.action is Action.STOP])
+        handlers: dict[Action, Handler] = {
+            Action.STOP: partial(self._stop, statuses=now),
+            Action.START: self._start,
+        }
+        return engine(self.kind, self.options).run(decisions, handlers, self.connection.deadline())
+
+    def _statuses(self, stops: Sequence[Decision]) -> dict[str, str]:
+        """Instance id -> status now, one listing per zone: stopping a stopped VM succeeds
+        without a word, so what is already off is told apart before the call. Unknown
+        (empty) when the listing fails: the stop is made as planned."""
+        client = self.connection.compute("InstancesClient")
+        statuses: dict[str, str] = {}
+        for project, zone in sorted({_parts(d.resource.id)[:2] for d in stops}):
+            try:
+                for instance in client.list(project=project, zone=zone):
+                    key = f"projects/{project}/zones/{zone}/instances/{instance.name}"
+                    statuses[key] = instance.status
+            except calls.API_ERRORS:
+                continue
+        return statuses
 
     # ---- apply ------------------------------------------------------------------------------
-    def _apply_one(self, decision: Decision, deadline: Deadline) -> Result:
+    def _start(self, decision: Decision) -> Started:
+        verb = "resume" if decision.resource.extra.get("status") == "SUSPENDED" else "start"
+        return self._call(decision.resource, verb)
+
+    def _stop(self, decision: Decision, statuses: Mapping[str, str]) -> Started:
         resource = decision.resource
-        if decision.action is Action.SKIP:
-            return Result(decision, Outcome.SKIPPED, self.options.clock())
-        if decision.action not in (Action.STOP, Action.START):
-            error = f"Compute Engine instances cannot {decision.action}"
-            return Result(decision, Outcome.FAILED, self.options.clock(), error=error)
-        project, zone, name = _parts(resource.id)
+        status = statuses.get(resource.id, "")
+        if status in _OFF:
+            raise AlreadyOff(f"the instance is {status}")
+        if not decision.hibernate:
+            return self._call(resource, "stop")
+        if resource.extra.get("gpus"):
+            return self._call(resource, "stop", "suspend is not supported with GPUs attached")
         try:
-            if decision.action is Action.START:
-                verb = "resume" if resource.extra.get("status") == "SUSPENDED" else "start"
-                return self._call(decision, verb, (project, zone, name), deadline)
-            if not decision.hibernate:
-                return self._call(decision, "stop", (project, zone, name), deadline)
-            return self._suspend(decision, (project, zone, name), deadline)
-        except calls.API_ERRORS as err:
-            error = calls.error_text(err)
-            return Result(decision, Outcome.FAILED, self.options.clock(), error=error)
-
-    def _suspend(
-        self, decision: Decision, where: tuple[str, str, str], deadline: Deadline
-    ) -> Result:
-        if decision.resource.extra.get("gpus"):
-            note = "suspend is not supported with GPUs attached: stopped instead"
-            return self._call(decision, "stop", where, deadline, note)
-        try:
-            return self._call(decision, "suspend", where, deadline)
+            return self._call(resource, "suspend")
         except calls.CLIENT_ERRORS as err:
-            note = f"suspend refused ({calls.error_text(err)}): stopped instead"
-            return self._call(decision, "stop", where, deadline, note)
+            return self._call(resource, "stop", f"suspend refused ({calls.error_text(err)})")
 
-    def _call(
-        self,
-        decision: Decision,
-        verb: str,
-        where: tuple[str, str, str],
-        deadline: Deadline,
-        note: str = "",
-    ) -> Result:
-        project, zone, name = where
+    def _call(self, resource: Resource, verb: str, refused: str = "") -> Started:
+        project, zone, name = _parts(resource.id)
         client = self.connection.compute("InstancesClient")
         method = getattr(client, f"{verb}_unary")
         operation = method(project=project, zone=zone, instance=name)
-        settled = operations.compute(self.connection, operation, deadline)
-        return _result(decision, settled, f"{verb}: {settled.note}", note, self.options.clock())
+        detail = f"{verb}: {refused}: stopped instead" if refused else verb
+        return Started(ComputeOperation(self.connection, operation), detail)
 
     # ---- discover ---------------------------------------------------------------------------
     def _resource(self, project: str, instance: Any) -> Resource:
@@ -149,17 +154,13 @@ class GceInstances:
             started_at=_timestamp(instance.last_start_timestamp),
             unmanaged_reason=_unmanaged_reason(labels, metadata),
             service="Compute Engine",
+            accelerator=is_accelerated(machine_type, gpus),
             extra={
                 "zone": zone,
                 "status": instance.status,
                 "gpus": ",".join(f"{k}x{v}" for k, v in sorted(gpus.items())),
             },
         )
-
-
-def _result(decision: Decision, settled: Settled, detail: str, note: str, at: datetime) -> Result:
-    detail = f"{detail}; {note}" if note else detail
-    return Result(decision, settled.outcome, at, error=settled.error, detail=detail)
 
 
 def _unmanaged_reason(labels: Mapping[str, str], metadata: Mapping[str, str]) -> str:

@@ -1,4 +1,4 @@
-"""Waiting for Google long-running operations, up to one deadline per ``apply``.
+"""Reading Google long-running operations for the apply engine (``providers/apply.py``).
 
 An action is ``done`` only once its operation is ``DONE`` without ``error`` (Compute Engine)
 or ``done`` without ``error`` (``google.longrunning``: Workbench, Vertex AI); ``failed``
@@ -12,106 +12,77 @@ through a client of its own that ignores the configured endpoint.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any
 
-from providers.base import Outcome
-from providers.gcp import rest
+from providers.apply import Deadline, Engine, Settled
+from providers.base import AdapterOptions, Outcome
+from providers.gcp import calls, rest
 
 if TYPE_CHECKING:
     from providers.gcp.connection import GcpConnection
 
-# The first read at once, then 0.05 s doubling up to 5 s: short operations are seen
-# finishing within a few reads, long ones cost about one read every 5 s.
-FIRST_DELAY = 0.05
-MAX_DELAY = 5.0
-Op = TypeVar("Op")
+
+def engine(kind: str, options: AdapterOptions) -> Engine:
+    """The apply engine as every GCP adapter uses it: Google's error types isolated."""
+    return Engine(kind, options.clock, calls.ADAPTER_ERRORS, calls.error_text, options.max_workers)
 
 
-@dataclass(frozen=True)
-class Deadline:
-    """When an ``apply`` stops waiting, on the connection's monotonic clock."""
-
-    at: float
-    monotonic: Callable[[], float]
-    sleep: Callable[[float], None]
-
-    def wait(
-        self, operation: Op, read: Callable[[Op], Op], done: Callable[[Op], bool]
-    ) -> tuple[Op, bool]:
-        """Read ``operation`` again until ``done`` (True) or the deadline comes (False)."""
-        delay = 0.0
-        while not done(operation):
-            if self.monotonic() + delay > self.at:
-                return operation, False
-            if delay:
-                self.sleep(delay)
-            operation = read(operation)
-            delay = min(MAX_DELAY, max(FIRST_DELAY, delay * 2))
-        return operation, True
-
-
-@dataclass(frozen=True)
-class Settled:
-    """How an operation stood when the adapter stopped looking at it."""
-
-    outcome: Outcome  # DONE, FAILED or ACCEPTED
-    name: str
-    error: str = ""
-
-    @property
-    def note(self) -> str:
-        if self.outcome is Outcome.ACCEPTED:
-            return f"operation {self.name} still running at the deadline"
-        return f"operation {self.name}"
-
-
-def compute(connection: GcpConnection, operation: Any, deadline: Deadline) -> Settled:
-    """Read a Compute Engine zone or region operation until ``DONE`` or the deadline."""
-    from google.cloud import compute_v1
-
-    operation, finished = deadline.wait(
-        operation,
-        lambda op: _read(connection, op),
-        lambda op: bool(op.status == compute_v1.Operation.Status.DONE),
-    )
+def _settled(finished: bool, name: str, error: str) -> Settled:
     if not finished:
-        return Settled(Outcome.ACCEPTED, operation.name)
-    errors = list(operation.error.errors) if operation.error else []
-    if errors:
+        return Settled(Outcome.ACCEPTED, f"operation {name} still running at the deadline")
+    if error:
+        return Settled(Outcome.FAILED, f"operation {name}", error)
+    return Settled(Outcome.DONE, f"operation {name}")
+
+
+@dataclass(frozen=True)
+class ComputeOperation:
+    """A Compute Engine zone or region operation, read until ``DONE`` or the deadline."""
+
+    connection: GcpConnection
+    operation: Any
+
+    def settle(self, deadline: Deadline) -> Settled:
+        from google.cloud import compute_v1
+
+        operation, finished = deadline.wait(
+            self.operation,
+            self._read,
+            lambda op: bool(op.status == compute_v1.Operation.Status.DONE),
+        )
+        errors = list(operation.error.errors) if finished and operation.error else []
         text = "; ".join(f"{e.code}: {e.message}" for e in errors)
-        return Settled(Outcome.FAILED, operation.name, text)
-    return Settled(Outcome.DONE, operation.name)
+        return _settled(finished, operation.name, text)
+
+    def _read(self, operation: Any) -> Any:
+        project = operation.self_link.split("/projects/", 1)[1].split("/", 1)[0]
+        if operation.zone:
+            client = self.connection.compute("ZoneOperationsClient")
+            return client.get(project=project, zone=_last(operation.zone), operation=operation.name)
+        client = self.connection.compute("RegionOperationsClient")
+        return client.get(project=project, region=_last(operation.region), operation=operation.name)
 
 
-def _read(connection: GcpConnection, operation: Any) -> Any:
-    project = operation.self_link.split("/projects/", 1)[1].split("/", 1)[0]
-    if operation.zone:
-        client = connection.compute("ZoneOperationsClient")
-        return client.get(project=project, zone=_last(operation.zone), operation=operation.name)
-    client = connection.compute("RegionOperationsClient")
-    return client.get(project=project, region=_last(operation.region), operation=operation.name)
+@dataclass(frozen=True)
+class LongRunning:
+    """A ``google.longrunning.Operation`` at ``{base}/{name}``, read until done."""
 
+    connection: GcpConnection
+    base: str
+    operation: rest.Json
 
-def longrunning(
-    connection: GcpConnection, base: str, operation: rest.Json, deadline: Deadline
-) -> Settled:
-    """Read a ``google.longrunning.Operation`` (``{base}/{name}``) until done or the
-    deadline."""
-    session = connection.session()
-    name = str(operation.get("name", ""))
-    operation, finished = deadline.wait(
-        operation,
-        lambda _op: rest.call(session, "GET", f"{base}/{name}"),
-        lambda op: bool(op.get("done")),
-    )
-    if not finished:
-        return Settled(Outcome.ACCEPTED, name)
-    if "error" in operation:
-        error = operation["error"]
-        return Settled(Outcome.FAILED, name, f"{error.get('code', '')} {error.get('message', '')}")
-    return Settled(Outcome.DONE, name)
+    def settle(self, deadline: Deadline) -> Settled:
+        session = self.connection.session()
+        name = str(self.operation.get("name", ""))
+        operation, finished = deadline.wait(
+            self.operation,
+            lambda _op: rest.call(session, "GET", f"{self.base}/{name}"),
+            lambda op: bool(op.get("done")),
+        )
+        error = operation.get("error") if finished else None
+        text = f"{error.get('code', '')} {error.get('message', '')}".strip() if error else ""
+        return _settled(finished, name, text)
 
 
 def _last(url: str) -> str:

@@ -15,6 +15,7 @@ from typing import Any
 
 from google.api_core import exceptions
 
+from providers.apply import Settled
 from providers.base import AdapterOptions, Outcome, Resource
 from providers.gcp import calls, operations
 from providers.gcp.connection import GcpConnection
@@ -58,7 +59,7 @@ class GcpOverrideDesk:
             except calls.API_ERRORS as err:
                 raise DeskError(calls.error_text(err)) from err
             if settled.outcome is not Outcome.DONE:
-                raise DeskError(f"setLabels did not finish: {settled.error or settled.note}")
+                raise DeskError(f"setLabels did not finish: {settled.error or settled.detail}")
             return
 
     def _get(self, project: str, zone: str, name: str) -> Any:
@@ -72,14 +73,16 @@ class GcpOverrideDesk:
 
     def _set(
         self, project: str, zone: str, name: str, labels: dict[str, str], fingerprint: str
-    ) -> operations.Settled:
+    ) -> Settled:
         from google.cloud import compute_v1
 
         request = compute_v1.InstancesSetLabelsRequest(labels=labels, label_fingerprint=fingerprint)
         operation = self.connection.compute("InstancesClient").set_labels_unary(
             project=project, zone=zone, instance=name, instances_set_labels_request_resource=request
         )
-        return operations.compute(self.connection, operation, self.connection.deadline())
+        return operations.ComputeOperation(self.connection, operation).settle(
+            self.connection.deadline()
+        )
 
 
 def _parts(resource_id: str) -> tuple[str, str, str]:

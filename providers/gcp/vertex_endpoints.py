@@ -22,12 +22,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from typing import Any
 
 from ledger.store import StoreError
+from providers.apply import NO_SAVED_SIZE, AlreadyOff, Deadline, Refused, Settled
 from providers.base import (
     Action,
     AdapterOptions,
@@ -40,14 +41,17 @@ from providers.base import (
     Target,
     dry_run_results,
 )
-from providers.gcp import calls, operations, rest, saved
+from providers.gcp import rest
+from providers.gcp.accelerators import is_accelerated
 from providers.gcp.connection import GcpConnection
-from providers.gcp.operations import Deadline, Settled
+from providers.gcp.operations import LongRunning, engine
 from providers.gcp.prices import scaled, vertex_node_price
 from providers.prices import price_from_tag
+from providers.restore import RestoreStore
 
 METRIC = "aiplatform.googleapis.com/prediction/online/prediction_count"
-STATE_NAME = "deployment.json"
+# Where the previous release saved the deployment (still read, for one release).
+LEGACY_NAME = "deployment.json"
 # DeployedModel fields the service sets: dropped before a redeploy.
 _OUTPUT_ONLY = ("createTime", "modelVersionId", "privateEndpoints", "status")
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
@@ -68,17 +72,27 @@ class VertexEndpoints:
     def __init__(self, connection: GcpConnection, options: AdapterOptions) -> None:
         self.connection = connection
         self.options = options
+        self.restore = RestoreStore(options.state, legacy=(LEGACY_NAME,))
 
     # ---- discover ---------------------------------------------------------------------------
     def discover(self, target: Target) -> Iterator[Resource]:
+        label_filter = f"labels.{self.options.idle_tag_key}:*"
+        for region, endpoint in self._endpoints(target, label_filter):
+            yield self._resource(target.account, region, endpoint)
+
+    def inventory(self, target: Target) -> Iterator[Resource]:
+        """Every endpoint, labelled or not, as it is (the digest's opportunities)."""
+        for region, endpoint in self._endpoints(target, ""):
+            yield self._plain(target.account, region, endpoint)
+
+    def _endpoints(self, target: Target, label_filter: str) -> Iterator[tuple[str, Json]]:
         session = self.connection.session()
         for region in self.connection.regions:
             base = self.connection.base_url("aiplatform", region)
             url = f"{base}/projects/{target.account}/locations/{region}/endpoints"
-            params: dict[str, str | int] = {
-                "filter": f"labels.{self.options.idle_tag_key}:*",
-                "pageSize": 100,
-            }
+            params: dict[str, str | int] = {"pageSize": 100}
+            if label_filter:
+                params["filter"] = label_filter
             try:
                 endpoints = list(rest.paged(session, url, "endpoints", params))
             except rest.GcpApiError as err:
@@ -86,12 +100,13 @@ class VertexEndpoints:
                     continue
                 raise
             for endpoint in endpoints:
-                yield self._resource(target.account, region, endpoint)
+                yield region, endpoint
 
-    def _resource(self, project: str, region: str, endpoint: Json) -> Resource:
+    def _plain(self, project: str, region: str, endpoint: Json) -> Resource:
         labels = endpoint.get("labels", {})
         models = endpoint.get("deployedModels", [])
-        resource = Resource(
+        specs = [m.get("dedicatedResources", {}).get("machineSpec", {}) for m in models]
+        return Resource(
             provider="gcp",
             account=project,
             region=region,
@@ -104,7 +119,16 @@ class VertexEndpoints:
             price=_price(region, models, labels),
             off_state=ResourceState.SCALED_DOWN,
             service="Vertex AI",
+            accelerator=any(
+                is_accelerated(s.get("machineType", ""), [s.get("acceleratorType", "")])
+                for s in specs
+            ),
         )
+
+    def _resource(self, project: str, region: str, endpoint: Json) -> Resource:
+        resource = self._plain(project, region, endpoint)
+        labels = endpoint.get("labels", {})
+        models = endpoint.get("deployedModels", [])
         label = self.options.idle_tag_key
         window = parse_window(labels.get(label, ""))
         if window is None:
@@ -118,7 +142,7 @@ class VertexEndpoints:
 
     def _undeployed(self, resource: Resource, region: str, labels: Mapping[str, str]) -> Resource:
         try:
-            spec = saved.load(self.options.state, resource, STATE_NAME)
+            spec = self.restore.load(resource)
         except StoreError as err:
             return _replace(resource, unmanaged_reason=f"saved deployment unreadable: {err}")
         if not spec:
@@ -134,11 +158,11 @@ class VertexEndpoints:
     def _forget_restored(self, resource: Resource, models: list[Json]) -> None:
         """A saved spec whose models are all back (a redeploy that outlived its run) is stale."""
         try:
-            spec = saved.load(self.options.state, resource, STATE_NAME)
+            spec = self.restore.load(resource)
             if spec and {m["id"] for m in spec.get("deployedModels", [])} <= {
                 m["id"] for m in models
             }:
-                saved.forget(self.options.state, resource, STATE_NAME)
+                self.restore.forget(resource)
         except StoreError:
             return
 
@@ -180,35 +204,22 @@ class VertexEndpoints:
         if dry_run:
             return dry_run_results(decisions, self.options.clock())
         deadline = self.connection.deadline()
-        with ThreadPoolExecutor(max_workers=max(1, self.options.max_workers)) as pool:
-            return list(pool.map(lambda d: self._apply_one(d, deadline), decisions))
+        handlers = {
+            Action.SCALE_DOWN: partial(self._scale_down, deadline=deadline),
+            Action.SCALE_UP: partial(self._scale_up, deadline=deadline),
+        }
+        return engine(self.kind, self.options).run(decisions, handlers, deadline)
 
-    def _apply_one(self, decision: Decision, deadline: Deadline) -> Result:
-        if decision.action is Action.SKIP:
-            return Result(decision, Outcome.SKIPPED, self.options.clock())
-        try:
-            if decision.action is Action.SCALE_DOWN:
-                return self._scale_down(decision, deadline)
-            if decision.action is Action.SCALE_UP:
-                return self._scale_up(decision, deadline)
-        except calls.ADAPTER_ERRORS as err:
-            return self._result(decision, Outcome.FAILED, error=calls.error_text(err))
-        error = f"Vertex AI endpoints cannot {decision.action}"
-        return self._result(decision, Outcome.FAILED, error=error)
-
-    def _scale_down(self, decision: Decision, deadline: Deadline) -> Result:
+    def _scale_down(self, decision: Decision, deadline: Deadline) -> Settled:
         resource = decision.resource
         endpoint = self._get(resource)
         models = endpoint.get("deployedModels", [])
         if not models:
-            return self._result(decision, Outcome.DONE, detail="no deployed models")
-        spec = _merge(saved.load(self.options.state, resource, STATE_NAME), endpoint)
-        try:
-            saved.save(self.options.state, resource, STATE_NAME, spec)
-        except StoreError as err:
-            error = f"deployment spec not saved, nothing undeployed: {err}"
-            return self._result(decision, Outcome.FAILED, error=error)
-        models, split = endpoint["deployedModels"], endpoint.get("trafficSplit", {})
+            raise AlreadyOff("no deployed models")
+        spec = _merge(self.restore.load(resource), endpoint)
+        # Saved and read back first: without it nothing is undeployed.
+        self.restore.save(resource, spec, self.options.clock())
+        split = endpoint.get("trafficSplit", {})
         # The model with the most traffic goes last; the others hand their share to it first.
         last = max(models, key=lambda m: int(split.get(m["id"], 0)))
         for model in [*(m for m in models if m is not last), last]:
@@ -217,17 +228,16 @@ class VertexEndpoints:
                 body["trafficSplit"] = {last["id"]: 100}
             settled = self._run(resource, "undeployModel", body, deadline)
             if settled.outcome is not Outcome.DONE:
-                detail = f"undeploying {model['id']}: {settled.note}; stopped there"
-                return self._settled(decision, settled, detail)
+                detail = f"undeploying {model['id']}: {settled.detail}; stopped there"
+                return replace(settled, detail=detail)
         ids = ", ".join(m["id"] for m in models)
-        return self._result(decision, Outcome.DONE, detail=f"undeployed {ids}")
+        return Settled(Outcome.DONE, f"undeployed {ids}")
 
-    def _scale_up(self, decision: Decision, deadline: Deadline) -> Result:
+    def _scale_up(self, decision: Decision, deadline: Deadline) -> Settled:
         resource = decision.resource
-        spec = saved.load(self.options.state, resource, STATE_NAME)
-        if not spec or not spec.get("deployedModels"):
-            error = "no saved deployment: cannot tell what to redeploy"
-            return self._result(decision, Outcome.FAILED, error=error)
+        spec = self.restore.require(resource)
+        if not spec.get("deployedModels"):
+            raise Refused(f"{NO_SAVED_SIZE} (the saved deployment has no models)")
         deployed = {m["id"] for m in self._get(resource).get("deployedModels", [])}
         todo = [m for m in spec["deployedModels"] if m["id"] not in deployed]
         ids = deployed | {m["id"] for m in todo}
@@ -238,12 +248,11 @@ class VertexEndpoints:
                 body["trafficSplit"] = {"0" if k == model["id"] else k: v for k, v in split.items()}
             settled = self._run(resource, "deployModel", body, deadline)
             if settled.outcome is not Outcome.DONE:
-                detail = f"deploying {model['id']}: {settled.note}; saved spec kept"
-                return self._settled(decision, settled, detail)
-        saved.forget(self.options.state, resource, STATE_NAME)
+                detail = f"deploying {model['id']}: {settled.detail}; saved spec kept"
+                return replace(settled, detail=detail)
+        self.restore.forget(resource)
         restored = ", ".join(m["id"] for m in todo) or "nothing (already deployed)"
-        detail = f"redeployed {restored}; traffic split {split}"
-        return self._result(decision, Outcome.DONE, detail=detail)
+        return Settled(Outcome.DONE, f"redeployed {restored}; traffic split {split}")
 
     # ---- REST -------------------------------------------------------------------------------
     def _base(self, resource: Resource) -> str:
@@ -256,15 +265,7 @@ class VertexEndpoints:
         """Start ``verb`` on the endpoint and read its operation until done or the deadline."""
         url = f"{self._base(resource)}/{resource.id}:{verb}"
         operation = rest.call(self.connection.session(), "POST", url, body=body)
-        return operations.longrunning(self.connection, self._base(resource), operation, deadline)
-
-    def _settled(self, decision: Decision, settled: Settled, detail: str) -> Result:
-        return self._result(decision, settled.outcome, error=settled.error, detail=detail)
-
-    def _result(
-        self, decision: Decision, outcome: Outcome, error: str = "", detail: str = ""
-    ) -> Result:
-        return Result(decision, outcome, self.options.clock(), error=error, detail=detail)
+        return LongRunning(self.connection, self._base(resource), operation).settle(deadline)
 
 
 def parse_window(text: str) -> int | None:

@@ -8,25 +8,25 @@ Stop/start return long-running operations, read until done or the apply's deadli
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
+from providers.apply import AlreadyOff, Started
 from providers.base import (
     Action,
     AdapterOptions,
     Decision,
-    Outcome,
     Resource,
     ResourceState,
     Result,
     Target,
     dry_run_results,
 )
-from providers.gcp import calls, operations, rest
+from providers.gcp import rest
+from providers.gcp.accelerators import is_accelerated
 from providers.gcp.connection import GcpConnection
-from providers.gcp.operations import Deadline
+from providers.gcp.operations import LongRunning, engine
 from providers.gcp.prices import machine_price
 
 _STATES = {
@@ -51,12 +51,17 @@ class WorkbenchInstances:
         self.options = options
 
     def discover(self, target: Target) -> Iterator[Resource]:
+        for resource in self.inventory(target):
+            if self.options.tag_key in resource.tags:
+                yield resource
+
+    def inventory(self, target: Target) -> Iterator[Resource]:
+        """Every instance, labelled or not (the digest's opportunities)."""
         base = self.connection.base_url("notebooks")
         url = f"{base}/projects/{target.account}/locations/-/instances"
         for instance in rest.paged(self.connection.session(), url, "instances", {"pageSize": 100}):
-            labels = instance.get("labels", {})
-            if self.options.tag_key in labels and instance.get("state") not in _GONE:
-                yield self._resource(target.account, instance, labels)
+            if instance.get("state") not in _GONE:
+                yield self._resource(target.account, instance, instance.get("labels", {}))
 
     def _resource(self, project: str, instance: dict[str, Any], labels: dict[str, str]) -> Resource:
         zone = instance["name"].split("/")[3]
@@ -85,41 +90,45 @@ class WorkbenchInstances:
             if state is ResourceState.RUNNING
             else None,
             service="Vertex AI Workbench",
+            accelerator=is_accelerated(machine_type, gpus),
             extra={"zone": zone, "status": instance.get("state", ""), "machine_type": machine_type},
         )
 
     def apply(self, decisions: Sequence[Decision], dry_run: bool) -> Iterable[Result]:
         if dry_run:
             return dry_run_results(decisions, self.options.clock())
-        deadline = self.connection.deadline()
-        with ThreadPoolExecutor(max_workers=max(1, self.options.max_workers)) as pool:
-            return list(pool.map(lambda d: self._apply_one(d, deadline), decisions))
+        now = self._states([d for d in decisions if d.action is Action.STOP])
+        handlers = {
+            Action.STOP: self._verb("stop", now),
+            Action.START: self._verb("start", {}),
+        }
+        return engine(self.kind, self.options).run(decisions, handlers, self.connection.deadline())
 
-    def _apply_one(self, decision: Decision, deadline: Deadline) -> Result:
-        verbs = {Action.STOP: "stop", Action.START: "start"}
-        if decision.action is Action.SKIP:
-            return Result(decision, Outcome.SKIPPED, self.options.clock())
-        if decision.action not in verbs:
-            error = f"Workbench instances cannot {decision.action}"
-            return Result(decision, Outcome.FAILED, self.options.clock(), error=error)
-        verb = verbs[decision.action]
+    def _states(self, stops: Sequence[Decision]) -> dict[str, str]:
+        """Instance name -> state now, one listing per project, so a stop of what someone
+        already stopped is told apart; unknown (empty) when the listing fails."""
+        states: dict[str, str] = {}
         base = self.connection.base_url("notebooks")
-        url = f"{base}/{decision.resource.id}:{verb}"
-        try:
+        for project in sorted({d.resource.account for d in stops}):
+            url = f"{base}/projects/{project}/locations/-/instances"
+            try:
+                listed = list(rest.paged(self.connection.session(), url, "instances"))
+            except rest.GcpApiError:
+                continue
+            states.update((i["name"], str(i.get("state", ""))) for i in listed)
+        return states
+
+    def _verb(self, verb: str, states: Mapping[str, str]) -> Callable[[Decision], Started]:
+        def act(decision: Decision) -> Started:
+            state = states.get(decision.resource.id, "")
+            if state in ("STOPPED", "STOPPING"):
+                raise AlreadyOff(f"the instance is {state}")
+            base = self.connection.base_url("notebooks")
+            url = f"{base}/{decision.resource.id}:{verb}"
             operation = rest.call(self.connection.session(), "POST", url, body={})
-            settled = operations.longrunning(self.connection, base, operation, deadline)
-        except calls.API_ERRORS as err:
-            return Result(
-                decision, Outcome.FAILED, self.options.clock(), error=calls.error_text(err)
-            )
-        error = f"{verb} failed: {settled.error}" if settled.error else ""
-        return Result(
-            decision,
-            settled.outcome,
-            self.options.clock(),
-            error=error,
-            detail=f"{verb}: {settled.note}",
-        )
+            return Started(LongRunning(self.connection, base, operation), verb)
+
+        return act
 
 
 def _time(text: str | None) -> datetime | None:

@@ -156,7 +156,7 @@ def aggregated_migs(world: World, params: Params, query: Params, body: Json) -> 
 
 def list_migs(world: World, params: Params, query: Params, body: Json) -> Json:
     world.check_project(params["project"])
-    scope = f"zones/{params['zone']}"
+    scope = f"zones/{params['zone']}" if "zone" in params else f"regions/{params['region']}"
     rows = [
         m for (p, s, _), m in sorted(world.migs.items()) if p == params["project"] and s == scope
     ]
@@ -227,6 +227,7 @@ ROUTES = [
     ("POST", R + r"/operations/(?P<operation>[^/]+)/wait", region_operation),
     ("GET", P + r"/aggregated/instanceGroupManagers", aggregated_migs),
     ("GET", Z + r"/instanceGroupManagers", list_migs),
+    ("GET", R + r"/instanceGroupManagers", list_migs),
     ("POST", Z + r"/instanceGroupManagers/(?P<name>[^/]+)/resize", resize_mig),
     ("POST", R + r"/instanceGroupManagers/(?P<name>[^/]+)/resize", resize_region_mig),
     ("GET", P + r"/global/instanceTemplates/(?P<name>[^/]+)", get_template),

@@ -6,11 +6,12 @@ import json
 
 from azure_testkit import NOW, OFFICE, SUB, by_name, decide, target
 
-from providers.azure.aks import MODE_TAG, STATE_NAME, AksClusters
+from providers.azure.aks import MODE_TAG, AksClusters
 from providers.base import Action, Outcome, ResourceState, state_key
 from sandbox.azure_fake import FakeAgentPool
 
 NODEPOOLS = {**OFFICE, MODE_TAG: "nodepools"}
+RESTORE = "restore.json"
 
 
 def pools():
@@ -53,8 +54,9 @@ def test_nodepool_mode_saves_counts_first_and_restores_them_exactly(fake, build,
     cluster = fake.aks("ml")
     assert {p.name: p.count for p in cluster.pools.values()} == {"system": 1, "cpu": 0, "gpu": 0}
     assert not cluster.pools["gpu"].enable_auto_scaling
-    saved = json.loads(options.state.get(state_key(ml, STATE_NAME)))
-    assert saved["saved_at"] == NOW.isoformat()
+    record = json.loads(options.state.get(state_key(ml, RESTORE)))
+    assert record["saved_at"] == NOW.isoformat()
+    saved = record["data"]
     assert saved["pools"]["cpu"]["count"] == 3
     assert saved["pools"]["gpu"] == {
         "count": 2, "enableAutoScaling": True, "minCount": 1, "maxCount": 4
@@ -72,7 +74,7 @@ def test_nodepool_mode_saves_counts_first_and_restores_them_exactly(fake, build,
     assert restored == {
         "system": (1, False, None, None), "cpu": (3, False, None, None), "gpu": (2, True, 1, 4)
     }  # fmt: skip
-    assert options.state.get(state_key(ml, STATE_NAME)) is None
+    assert options.state.get(state_key(ml, RESTORE)) is None
 
 
 def test_nodepool_mode_without_state_store_changes_nothing(fake, build):
@@ -130,4 +132,37 @@ def test_dry_run_changes_nothing(fake, build, options):
     (result,) = adapter.apply(decide([ml], Action.SCALE_DOWN), dry_run=True)
     assert result.outcome is Outcome.DRY_RUN
     assert fake.aks("ml").pools["cpu"].count == 3
-    assert options.state.get(state_key(ml, STATE_NAME)) is None
+    assert options.state.get(state_key(ml, RESTORE)) is None
+
+
+def test_nodepools_scaled_down_by_the_previous_release_come_back(fake, build, options):
+    scaled = [FakeAgentPool("system", 1, "Standard_D2s_v5", mode="System")]
+    scaled.append(FakeAgentPool("cpu", 0, "Standard_D4s_v5"))
+    fake.add_aks(SUB, "rg", "ml", "eastus", NODEPOOLS, scaled)
+    adapter = build(AksClusters)
+    (ml,) = adapter.discover(target())
+    old = {"cluster": ml.id, "saved_at": NOW.isoformat(), "pools": {"cpu": {"count": 3}}}
+    options.state.put(state_key(ml, "agent-pools.json"), json.dumps(old).encode())
+
+    (up,) = adapter.apply(decide(adapter.discover(target()), Action.SCALE_UP), dry_run=False)
+
+    assert up.outcome is Outcome.DONE, up.error
+    assert fake.aks("ml").pools["cpu"].count == 3
+    assert options.state.get(state_key(ml, "agent-pools.json")) is None
+
+
+def test_nodepools_already_at_zero_are_skipped_and_nothing_saved_fails_the_start(
+    fake, build, options
+):
+    scaled = [FakeAgentPool("system", 1, "Standard_D2s_v5", mode="System")]
+    scaled.append(FakeAgentPool("cpu", 0, "Standard_D4s_v5"))
+    fake.add_aks(SUB, "rg", "ml", "eastus", NODEPOOLS, scaled)
+    adapter = build(AksClusters)
+    found = adapter.discover(target())
+
+    (down,) = adapter.apply(decide(found, Action.SCALE_DOWN), dry_run=False)
+    (up,) = adapter.apply(decide(found, Action.SCALE_UP), dry_run=False)
+
+    assert down.outcome is Outcome.SKIPPED and down.detail.startswith("already off")
+    assert up.outcome is Outcome.FAILED and up.error.startswith("no saved size to restore")
+    assert fake.aks("ml").pools["cpu"].count == 0

@@ -9,9 +9,10 @@ from __future__ import annotations
 import pytest
 from azure_testkit import NOW, OFFICE, SUB, by_name, decide, target
 
+from ledger.store import LocalStore
 from providers.azure.aks import AksClusters
 from providers.azure.ml_compute import MlComputeInstances
-from providers.azure.operations import run_decisions
+from providers.azure.operations import engine
 from providers.azure.scale_sets import SAVED_CAPACITY_TAG, ScaleSets
 from providers.base import Action, AdapterOptions, Decision, Outcome, Resource, ResourceState
 
@@ -50,17 +51,18 @@ def test_aks_stop_outcomes(fake, build, connection):
     assert fake.aks("bad").power_state == "Running"
 
 
-def test_scale_set_capacity_tag_not_confirmed_saved_scales_nothing(fake, build, connection):
-    fake.add_scale_set(SUB, "rg", "workers", "Standard_D2s_v5", "westeurope", OFFICE, 3)
-    adapter = build(ScaleSets)
-    found = adapter.discover(target())
-    fake.hold_action("workers", "update")  # the first update: saving the capacity tag
-    connection.lro_timeout = 0.0
+def test_scale_set_capacity_not_confirmed_saved_scales_nothing(fake, build, tmp_path):
+    class ReadsBackNothing(LocalStore):
+        def get(self, key):
+            return None  # the write is never seen again
 
-    (result,) = adapter.apply(decide(found, Action.SCALE_DOWN), dry_run=False)
+    fake.add_scale_set(SUB, "rg", "workers", "Standard_D2s_v5", "westeurope", OFFICE, 3)
+    adapter = build(ScaleSets, state=ReadsBackNothing(tmp_path / "state"))
+
+    (result,) = adapter.apply(decide(adapter.discover(target()), Action.SCALE_DOWN), dry_run=False)
 
     assert result.outcome is Outcome.FAILED
-    assert "not confirmed saved, left at 3" in result.error
+    assert "did not read back as written: left as it is" in result.error
     assert fake.scale_set("workers").capacity == 3
 
 
@@ -94,4 +96,4 @@ def test_a_bug_in_an_action_is_not_a_result(connection):
     options = AdapterOptions(clock=lambda: NOW)
     resource = Resource("azure", SUB, "westeurope", "vms", "/x", "x", {}, ResourceState.RUNNING)
     with pytest.raises(KeyError, match="properties"):
-        run_decisions([Decision(resource, Action.STOP, "test")], broken, options, connection)
+        engine("vms", options).run([Decision(resource, Action.STOP, "test")], {Action.STOP: broken})

@@ -6,6 +6,7 @@ from azure_testkit import OFFICE, SUB, decide, target
 
 from providers.azure.scale_sets import SAVED_CAPACITY_TAG, ScaleSets
 from providers.base import Action, Outcome, ResourceState
+from providers.restore import RestoreStore
 
 
 def test_discover_reports_capacity_and_off_state(fake, build):
@@ -19,7 +20,11 @@ def test_discover_reports_capacity_and_off_state(fake, build):
     assert round(web.price.hourly, 4) == round(3 * 0.096 * 1.2, 4)  # 3 x D2s_v5 West Europe
 
 
-def test_scale_down_saves_the_capacity_tag_first_then_back_exactly(fake, build):
+def _saved(options, resource):
+    return RestoreStore(options.state).load(resource)
+
+
+def test_scale_down_saves_the_capacity_first_then_back_exactly(fake, build, options):
     fake.add_scale_set(SUB, "rg", "web", "Standard_D2s_v5", "westeurope", OFFICE, capacity=5)
     adapter = build(ScaleSets)
     (web,) = adapter.discover(target())
@@ -27,14 +32,8 @@ def test_scale_down_saves_the_capacity_tag_first_then_back_exactly(fake, build):
     assert down.outcome is Outcome.DONE, down.error
     vmss = fake.scale_set("web")
     assert vmss.capacity == 0
-    assert vmss.tags[SAVED_CAPACITY_TAG] == "5"
-    assert vmss.tags["schedule"] == "office-hours"
-    # The saved tag was accepted, as its own update, before the capacity changed.
-    changes = [(kind, value) for kind, _, value in fake.events]
-    tag_at = next(
-        i for i, (k, v) in enumerate(changes) if k == "tags" and v.get(SAVED_CAPACITY_TAG)
-    )
-    assert changes.index(("capacity", 0)) > tag_at
+    assert vmss.tags == OFFICE  # nothing written on the scale set itself
+    assert _saved(options, web) == {"capacity": 5}
 
     (scaled,) = build(ScaleSets).discover(target())
     assert scaled.state is ResourceState.SCALED_DOWN
@@ -42,30 +41,38 @@ def test_scale_down_saves_the_capacity_tag_first_then_back_exactly(fake, build):
     (up,) = adapter.apply(decide([scaled], Action.SCALE_UP), dry_run=False)
     assert up.outcome is Outcome.DONE, up.error
     assert vmss.capacity == 5
-    assert SAVED_CAPACITY_TAG not in vmss.tags
     assert vmss.tags == OFFICE
+    assert _saved(options, web) is None
 
 
-def test_crash_between_tag_and_capacity_loses_nothing(fake, build):
-    vmss = fake.add_scale_set(SUB, "rg", "web", "Standard_D2s_v5", "westeurope", OFFICE, 4)
-    vmss.tags[SAVED_CAPACITY_TAG] = "4"  # a run saved the tag, then died
+def test_a_scale_set_scaled_down_by_the_previous_release_comes_back_from_its_tag(fake, build):
+    vmss = fake.add_scale_set(SUB, "rg", "web", "Standard_D2s_v5", "westeurope", OFFICE, 0)
+    vmss.tags[SAVED_CAPACITY_TAG] = "4"
     adapter = build(ScaleSets)
     (web,) = adapter.discover(target())
-    assert web.state is ResourceState.RUNNING
-    adapter.apply(decide([web], Action.SCALE_DOWN), dry_run=False)
-    assert (vmss.capacity, vmss.tags[SAVED_CAPACITY_TAG]) == (0, "4")
-    adapter.apply(decide(adapter.discover(target()), Action.SCALE_UP), dry_run=False)
+    assert web.state is ResourceState.SCALED_DOWN and web.price is not None
+    (up,) = adapter.apply(decide([web], Action.SCALE_UP), dry_run=False)
+    assert up.outcome is Outcome.DONE, up.error
     assert vmss.capacity == 4
+    assert SAVED_CAPACITY_TAG not in vmss.tags
 
 
-def test_scale_up_without_saved_capacity_is_skipped(fake, build):
+def test_a_scale_set_already_at_zero_is_skipped_as_already_off(fake, build):
+    fake.add_scale_set(SUB, "rg", "empty", "Standard_D2s_v5", "westeurope", OFFICE, capacity=0)
+    adapter = build(ScaleSets)
+    (result,) = adapter.apply(decide(adapter.discover(target()), Action.SCALE_DOWN), False)
+    assert result.outcome is Outcome.SKIPPED and result.detail.startswith("already off")
+    assert fake.events == []
+
+
+def test_scale_up_without_saved_capacity_fails(fake, build):
     fake.add_scale_set(SUB, "rg", "empty", "Standard_D2s_v5", "westeurope", OFFICE, capacity=0)
     adapter = build(ScaleSets)
     (empty,) = adapter.discover(target())
     assert empty.price is None
     (result,) = adapter.apply(decide([empty], Action.SCALE_UP), dry_run=False)
-    assert result.outcome is Outcome.SKIPPED
-    assert SAVED_CAPACITY_TAG in result.detail
+    assert result.outcome is Outcome.FAILED
+    assert result.error.startswith("no saved size to restore")
     assert fake.scale_set("empty").capacity == 0
 
 
@@ -79,7 +86,6 @@ def test_failed_update_is_a_result_and_others_proceed(fake, build):
     assert results["bad"].outcome is Outcome.FAILED
     assert results["bad"].error == "Conflict: busy"
     assert fake.scale_set("bad").capacity == 2
-    assert SAVED_CAPACITY_TAG not in fake.scale_set("bad").tags
     assert results["good"].outcome is Outcome.DONE
     assert fake.scale_set("good").capacity == 0
 

@@ -171,3 +171,17 @@ def test_launch_times_are_zone_aware(ec2: Any, adapter: Ec2Instances) -> None:
     launch(ec2, Box("tagged", "t3.medium", {"schedule": "office-hours"}))
     (found,) = adapter.discover(TARGET)
     assert found.started_at is not None and found.started_at.utcoffset() is not None
+
+
+def test_an_instance_stopped_by_hand_since_discovery_is_skipped(
+    ec2: Any, adapter: Ec2Instances
+) -> None:
+    for i in range(3):
+        launch(ec2, Box(f"dev-{i}", "t3.micro", {"schedule": "office-hours"}))
+    resources = sorted(adapter.discover(TARGET), key=lambda r: r.name)
+    ec2.stop_instances(InstanceIds=[resources[1].id])  # someone was quicker
+    results = list(adapter.apply([Decision(r, Action.STOP, "off") for r in resources], False))
+    outcomes = {r.resource.name: (r.outcome, r.detail) for r in results}
+    assert outcomes["dev-1"] == (Outcome.SKIPPED, "already off")
+    assert outcomes["dev-0"][0] is Outcome.DONE and outcomes["dev-2"][0] is Outcome.DONE
+    assert set(instance_states(ec2).values()) == {"stopped"}

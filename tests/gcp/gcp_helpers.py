@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from providers.base import Action, Decision, Resource
 
 PROJECT = "dev-project"
@@ -17,3 +19,10 @@ def decide(resources: list[Resource], action: Action, **extra: object) -> list[D
 
 def by_name(resources: list[Resource]) -> dict[str, Resource]:
     return {r.name: r for r in resources}
+
+
+def restored(store: Any, resource: Any) -> dict[str, Any] | None:
+    """What the restore store holds for ``resource`` (``None`` when nothing)."""
+    from providers.restore import RestoreStore
+
+    return RestoreStore(store).load(resource)

@@ -8,19 +8,16 @@ RUNNING. The connection's deadline runs on a monotonic clock only its sleeps mov
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import pytest
 import requests
-from gcp_helpers import PROJECT, REGION, SCHEDULE, ZONE, by_name, decide
+from gcp_helpers import PROJECT, REGION, SCHEDULE, ZONE, by_name, decide, restored
 
 from ledger.store import LocalStore
-from providers.base import Action, Outcome, ResourceState, Target, state_key
-from providers.gcp.instance_groups import STATE_NAME as SIZE
+from providers.base import Action, Outcome, ResourceState, Target
 from providers.gcp.instance_groups import ManagedInstanceGroups
 from providers.gcp.instances import GceInstances
-from providers.gcp.vertex_endpoints import STATE_NAME as SPEC
 from providers.gcp.vertex_endpoints import VertexEndpoints
 from providers.gcp.workbench import WorkbenchInstances
 from sandbox.gcp_fake import GcpFake
@@ -86,7 +83,7 @@ def test_resize_outcomes_and_the_saved_size(fake: GcpFake, make: Any, store: Loc
     fake.hold_operation("web", "resize")
     [up] = adapter.apply(decide([groups["web"]], Action.SCALE_UP), False)
     assert up.outcome is Outcome.ACCEPTED
-    assert store.get(state_key(groups["web"], SIZE)) is not None
+    assert restored(store, groups["web"]) is not None
     fake.settle()
     assert fake.mig(PROJECT, ZONE, "web")["targetSize"] == 3
 
@@ -142,7 +139,7 @@ def test_endpoint_redeploy_still_running_is_accepted_and_keeps_the_spec(
 
     assert down.outcome is Outcome.DONE
     assert up.outcome is Outcome.ACCEPTED and "saved spec kept" in up.detail
-    assert json.loads(store.get(state_key(found, SPEC)) or b"{}")["deployedModels"]
+    assert (restored(store, found) or {})["deployedModels"]
     endpoint.settle()
     assert [m["id"] for m in endpoint.endpoint(PROJECT, REGION, "77")["deployedModels"]] == ["11"]
 

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import pytest
-from gcp_helpers import PROJECT, REGION, SCHEDULE, ZONE, by_name, decide
+from gcp_helpers import PROJECT, REGION, SCHEDULE, ZONE, by_name, decide, restored
 
 from ledger.store import LocalStore, StoreError
-from providers.base import Action, Outcome, ResourceState, Target, state_key
-from providers.gcp.instance_groups import STATE_NAME, ManagedInstanceGroups
+from providers.base import Action, Outcome, ResourceState, Target
+from providers.gcp.instance_groups import ManagedInstanceGroups
 from sandbox.gcp_fake import GcpFake
 
 TARGET = Target("gcp", PROJECT)
@@ -79,8 +78,7 @@ def test_scale_down_saves_size_first_then_back_to_exact_size(
     assert [r.outcome for r in results] == [Outcome.DONE, Outcome.DONE]
     assert store.size_at_put == {"web": 3, "batch": 4}  # saved while still at full size
     assert _size(groups, ZONE, "web") == 0 and _size(groups, REGION, "batch") == 0
-    saved = json.loads(store.get(state_key(web, STATE_NAME)) or b"{}")
-    assert saved["previous_size"] == 3
+    assert (restored(store, web) or {})["previous_size"] == 3
     assert not [i for i in groups.instances(PROJECT) if i["name"].startswith("web-")]
 
     down = by_name(list(adapter.discover(TARGET)))
@@ -93,7 +91,7 @@ def test_scale_down_saves_size_first_then_back_to_exact_size(
     assert [r.outcome for r in results] == [Outcome.DONE, Outcome.DONE]
     assert _size(groups, ZONE, "web") == 3 and _size(groups, REGION, "batch") == 4
     assert len([i for i in groups.instances(PROJECT) if i["name"].startswith("web-")]) == 3
-    assert store.get(state_key(web, STATE_NAME)) is None
+    assert restored(store, web) is None
 
 
 def test_failed_save_prevents_the_resize(groups: GcpFake, make: Any, tmp_path: Any) -> None:
@@ -103,7 +101,7 @@ def test_failed_save_prevents_the_resize(groups: GcpFake, make: Any, tmp_path: A
     [result] = adapter.apply(decide([web], Action.SCALE_DOWN), False)
 
     assert result.outcome is Outcome.FAILED
-    assert "not saved" in result.error and "access denied" in result.error
+    assert "could not be saved" in result.error and "access denied" in result.error
     assert _size(groups, ZONE, "web") == 3
 
 
@@ -125,7 +123,7 @@ def test_scale_up_without_saved_size_fails_and_leaves_group(groups: GcpFake, mak
     [result] = adapter.apply(decide([idle], Action.SCALE_UP), False)
 
     assert idle.state is ResourceState.SCALED_DOWN and idle.price is None
-    assert result.outcome is Outcome.FAILED and "no saved previous size" in result.error
+    assert result.outcome is Outcome.FAILED and result.error.startswith("no saved size to restore")
     assert _size(groups, ZONE, "idle") == 0
 
 
@@ -138,7 +136,7 @@ def test_failing_resize_keeps_saved_size(groups: GcpFake, make: Any, store: Any)
 
     assert result.outcome is Outcome.FAILED and "500" in result.error
     assert _size(groups, ZONE, "web") == 3
-    assert json.loads(store.get(state_key(web, STATE_NAME)))["previous_size"] == 3
+    assert (restored(store, web) or {})["previous_size"] == 3
 
 
 def test_dry_run_and_stop_action(groups: GcpFake, make: Any, store: Any) -> None:

@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 import copy
-import json
 from datetime import timedelta
 from typing import Any
 
 import pytest
-from gcp_helpers import PROJECT, REGION, by_name, decide
+from gcp_helpers import PROJECT, REGION, by_name, decide, restored
 
 from ledger.store import LocalStore, StoreError
-from providers.base import Action, Outcome, ResourceState, Target, state_key
-from providers.gcp.vertex_endpoints import STATE_NAME, VertexEndpoints, parse_window
+from providers.base import Action, Outcome, ResourceState, Target
+from providers.gcp.vertex_endpoints import VertexEndpoints, parse_window
 from sandbox.gcp_fake import GcpFake
 
 TARGET = Target("gcp", PROJECT)
@@ -104,7 +103,7 @@ def test_idle_endpoint_undeployed_then_redeployed_identically(
     assert _deployed(endpoints, "1")["deployedModels"] == []
     assert _deployed(endpoints, "1")["trafficSplit"] == {}
     assert _deployed(endpoints, "6")["deployedModels"] == []
-    saved = json.loads(store.get(state_key(by_name(idle)["idle-two"], STATE_NAME)) or b"{}")
+    saved = restored(store, by_name(idle)["idle-two"]) or {}
     assert saved["deployedModels"] == before["deployedModels"]
     assert saved["trafficSplit"] == {"101": 70, "102": 30}
     # The busy and the fresh endpoints were left alone.
@@ -125,7 +124,7 @@ def test_idle_endpoint_undeployed_then_redeployed_identically(
         before["deployedModels"]
     )
     assert after["trafficSplit"] == {"101": 70, "102": 30}
-    assert store.get(state_key(down["idle-two"], STATE_NAME)) is None
+    assert restored(store, down["idle-two"]) is None
     back = by_name(list(adapter.discover(TARGET)))
     assert back["idle-two"].state is ResourceState.RUNNING
     assert not back["idle-two"].idle  # just redeployed: a full window must pass first
@@ -141,7 +140,7 @@ def test_failed_save_undeploys_nothing(endpoints: GcpFake, make: Any, tmp_path: 
 
     [result] = adapter.apply(decide([idle], Action.SCALE_DOWN), False)
 
-    assert result.outcome is Outcome.FAILED and "nothing undeployed" in result.error
+    assert result.outcome is Outcome.FAILED and "could not be saved" in result.error
     assert len(_deployed(endpoints, "1")["deployedModels"]) == 2
 
 
@@ -179,7 +178,7 @@ def test_scale_up_without_saved_spec_fails(endpoints: GcpFake, make: Any) -> Non
     [result] = adapter.apply(decide([empty], Action.SCALE_UP), False)
 
     assert "no deployed models" in empty.unmanaged_reason
-    assert result.outcome is Outcome.FAILED and "no saved deployment" in result.error
+    assert result.outcome is Outcome.FAILED and result.error.startswith("no saved size to restore")
 
 
 def test_dry_run_changes_nothing(endpoints: GcpFake, make: Any, store: LocalStore) -> None:

@@ -28,7 +28,7 @@ from infra_kit import (
     role_policies,
 )
 
-from providers.protected import DEFAULT, ProtectedTags
+from schedules.protected import DEFAULT, ProtectedTags
 
 ACCOUNT = "123456789012"  # infra_kit.PSEUDO
 INSTANCE = f"arn:aws:ec2:eu-west-1:{ACCOUNT}:instance/i-0abc"

@@ -10,7 +10,7 @@ import pytest
 from infra_kit import ROOT, TEMPLATE, Resolver, blocks, load_cfn, load_hcl
 
 from functions.settings import Settings
-from providers.protected import DEFAULT as DEFAULT_PROTECTED
+from schedules.protected import DEFAULT as DEFAULT_PROTECTED
 
 FULL = {"SenderEmail": "offhours@example.com", "DigestRecipients": "finops@example.com"}
 

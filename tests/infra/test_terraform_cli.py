@@ -150,7 +150,7 @@ def test_aws_example_denies_changes_to_protected_resources(aws_plan: dict) -> No
     instance tagged Environment=PROD is denied, from the same set the function skips."""
     from iam_eval import Request, decide
 
-    from providers.protected import DEFAULT, ProtectedTags
+    from schedules.protected import DEFAULT, ProtectedTags
 
     resources = planned(aws_plan)
     denies = json.loads(resources["module.offhours.aws_iam_policy.protected"]["policy"])

@@ -28,6 +28,7 @@ def box(
     price: float | None = 0.1,
     state: ResourceState = ResourceState.RUNNING,
     kind: str = "ec2",
+    accelerator: bool = False,
 ) -> Resource:
     return Resource(
         provider="aws",
@@ -40,6 +41,7 @@ def box(
         state=state,
         size=size,
         price=None if price is None else Price(price, "USD", "bundled:t"),
+        accelerator=accelerator,
     )
 
 
@@ -62,7 +64,16 @@ def test_opportunities_are_unscheduled_running_non_production_resources() -> Non
     resources = [
         box("dev-alice", {"team": "web"}, price=0.1),
         box("api", {"env": "staging"}, price=0.2),
-        box("ml-notebook", {}, size="ml.g4dn.xlarge", price=0.7, kind="sagemaker-notebook"),
+        box(
+            "ml-notebook",
+            {},
+            size="ml.g4dn.xlarge",
+            price=0.7,
+            kind="sagemaker-notebook",
+            accelerator=True,
+        ),
+        # The adapter decides what is a GPU: a GPU-looking size alone does not count.
+        box("cpu-notebook", {}, size="ml.g4dn.xlarge", kind="sagemaker-notebook"),
         box("dev-scheduled", {"schedule": "office-hours"}),
         box("dev-stopped", {}, state=ResourceState.STOPPED),
         box("dev-but-prod", {"environment": "prod"}),
@@ -81,3 +92,28 @@ def test_opportunities_are_unscheduled_running_non_production_resources() -> Non
 def test_resource_dict_keeps_gpus() -> None:
     resource = resource_from_dict({**resource_to_dict(box("x", {})), "gpus": "nvidia-t4x1"})
     assert resource.extra["gpus"] == "nvidia-t4x1"
+    # A snapshot from before the accelerator flag: attached GPUs meant one.
+    old = {k: v for k, v in resource_to_dict(box("x", {})).items() if k != "accelerator"}
+    assert resource_from_dict({**old, "gpus": "nvidia-t4x1"}).accelerator is True
+
+
+def test_the_accelerator_flag_round_trips_and_names_gpu_endpoints() -> None:
+    endpoint = box("scoring", {}, size="1 x ml.g4dn.xlarge", kind="sagemaker-endpoints")
+    gpu = box(
+        "scoring", {}, size="1 x ml.g4dn.xlarge", kind="sagemaker-endpoints", accelerator=True
+    )
+    item = resource_from_dict(resource_to_dict(gpu))
+    assert item.accelerator is True and item.key == gpu.key
+    assert [o.why for o in find_opportunities([item], 55.0)] == ["GPU endpoint"]
+    assert find_opportunities([endpoint], 55.0) == []
+
+
+def test_ledger_knows_no_cloud() -> None:
+    import ast
+
+    for path in (Path(__file__).parents[2] / "ledger").glob("*.py"):
+        tree = ast.parse(path.read_text())
+        imported = [n.module or "" for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)] + [
+            a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names
+        ]
+        assert not [m for m in imported if m.split(".")[0] == "providers"], path

@@ -15,7 +15,7 @@ from functions.settings import ConfigError, Settings
 from ledger.inventory import find_opportunities
 from ledger.store import LocalStore
 from providers.base import Action, Price, Resource, ResourceState
-from providers.protected import DEFAULT, ProtectedTags, ProtectedTagsError
+from schedules.protected import DEFAULT, ProtectedTags, ProtectedTagsError
 
 MONDAY_NIGHT = datetime(2026, 11, 23, 22, tzinfo=UTC)
 CATALOG = schedules.load_catalog()

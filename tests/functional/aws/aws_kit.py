@@ -3,7 +3,8 @@ API call each adapter makes (to check it against the adapter's declared permissi
 
 from __future__ import annotations
 
-import threading
+import contextvars
+import json
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
@@ -14,7 +15,7 @@ from functions.settings import Settings
 from functions.wiring import build_job, connect
 from ledger.book import read_records
 from providers.aws import targets
-from providers.base import Decision, Resource, Result, Target
+from providers.base import Decision, Resource, ResourceState, Result, Target, state_key
 
 ACCOUNT = "123456789012"
 REGION = "eu-west-1"
@@ -36,7 +37,9 @@ class CallLog:
     def __init__(self) -> None:
         self.calls: dict[str, set[str]] = {}
         self.permissions: dict[str, set[str]] = {OUTSIDE: set(targets.PERMISSIONS)}
-        self._local = threading.local()
+        # A context variable, not a thread-local: the apply engine runs handlers on pool
+        # threads in a copy of the caller's context.
+        self._owner: contextvars.ContextVar[str] = contextvars.ContextVar("owner", default=OUTSIDE)
         self._hooked: set[int] = set()
 
     def attach(self, connection: Any) -> Any:
@@ -58,17 +61,16 @@ class CallLog:
         return _Tracked(adapter, self)
 
     def record(self, action: str) -> None:
-        owner = getattr(self._local, "owner", OUTSIDE)
+        owner = self._owner.get()
         self.calls.setdefault(owner, set()).add(action)
 
     @contextmanager
     def owner(self, kind: str) -> Iterator[None]:
-        previous = getattr(self._local, "owner", OUTSIDE)
-        self._local.owner = kind
+        token = self._owner.set(kind)
         try:
             yield
         finally:
-            self._local.owner = previous
+            self._owner.reset(token)
 
     def undeclared(self) -> dict[str, set[str]]:
         return {
@@ -92,8 +94,6 @@ class _Tracked:
         self.log = log
         self.kind = inner.kind
         self.permissions = inner.permissions
-        if hasattr(inner, "inventory"):  # optional: only kinds that list untagged resources
-            self.inventory = self._inventory
 
     def discover(self, target: Target) -> list[Resource]:
         with self.log.owner(self.kind):
@@ -103,7 +103,7 @@ class _Tracked:
         with self.log.owner(self.kind):
             return list(self.inner.apply(decisions, dry_run))
 
-    def _inventory(self, target: Target) -> list[Resource]:
+    def inventory(self, target: Target) -> list[Resource]:
         with self.log.owner(self.kind):
             return list(self.inner.inventory(target))
 
@@ -148,3 +148,14 @@ def decision_for(report: RunReport, name: str) -> Decision:
 
 def result_for(report: RunReport, name: str) -> Result:
     return next(r for r in report.results if r.resource.name == name)
+
+
+def saved(job: Job, kind: str, resource_id: str) -> dict[str, Any] | None:
+    """What the restore store holds for one resource (``None`` when nothing)."""
+    account = job.connections["aws"].targets()[0].account
+    probe = Resource("aws", account, REGION, kind, resource_id, "", {}, ResourceState.RUNNING)
+    raw = job.store.get(state_key(probe, "restore.json"))
+    if raw is None:
+        return None
+    data: dict[str, Any] = json.loads(raw)["data"]
+    return data

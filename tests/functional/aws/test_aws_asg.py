@@ -1,13 +1,14 @@
 """Auto Scaling groups on moto through the reconcile job: scaled to zero in off hours and
-back to exactly their previous min/desired/max, with the capacity saved on the group
-first, a crash between the two steps, and the ledger rows."""
+back to exactly their previous min/desired/max, with the capacity saved in the restore
+store first, a crash between the two steps, the previous release's tag, and the ledger
+rows."""
 
 from __future__ import annotations
 
 from typing import Any
 
 import pytest
-from aws_kit import at, make_job, result_for, rows, run, settings_for
+from aws_kit import at, make_job, result_for, rows, run, saved, settings_for
 
 from providers.aws.capacity import PREVIOUS_CAPACITY_TAG
 from sandbox.aws_fleet import AMI
@@ -63,15 +64,14 @@ def test_scales_to_zero_and_back_to_exactly_the_previous_capacity(
     make_group(clients, "untagged", (1, 1, 2), {"team": "web"})
     report = run(job, clock, at(0, 19, 5))
     assert result_for(report, "workers").outcome.value == "done"
-    assert group(clients, "workers") == (
-        (0, 0, 5),
-        {"schedule": "office-hours", "team": "web", SAVED: "min=2,desired=3,max=5"},
-    )
+    assert group(clients, "workers") == ((0, 0, 5), {"schedule": "office-hours", "team": "web"})
+    assert saved(job, "asg", "workers") == {"min": 2, "desired": 3, "max": 5}
     assert group(clients, "untagged")[0] == (1, 1, 2)
     # Overnight the group stays down; the morning transition brings it back.
     run(job, clock, at(0, 23, 0))
     run(job, clock, at(1, 8, 5))
     assert group(clients, "workers") == ((2, 3, 5), {"schedule": "office-hours", "team": "web"})
+    assert saved(job, "asg", "workers") is None
 
     down, up = rows(job, ResourceName="workers")
     assert (down["x_Action"], up["x_Action"]) == ("scale-down", "scale-up")
@@ -95,11 +95,9 @@ def test_a_crash_after_saving_the_capacity_loses_nothing(
     monkeypatch.setattr(autoscaling, "update_auto_scaling_group", crash)
     report = run(job, clock, at(0, 19, 5))
     assert result_for(report, "workers").outcome.value == "failed"
-    # The tag was written before the update that never happened.
-    assert group(clients, "workers") == (
-        (1, 2, 4),
-        {"schedule": "office-hours", SAVED: "min=1,desired=2,max=4"},
-    )
+    # The capacity was saved before the update that never happened.
+    assert group(clients, "workers") == ((1, 2, 4), {"schedule": "office-hours"})
+    assert saved(job, "asg", "workers") == {"min": 1, "desired": 2, "max": 4}
     monkeypatch.undo()
     run(job, clock, at(0, 19, 20))
     assert group(clients, "workers")[0] == (0, 0, 4)
@@ -128,10 +126,69 @@ def test_a_crash_after_scaling_down_still_restores(
     assert group(clients, "workers") == ((1, 2, 4), {"schedule": "office-hours"})
 
 
-def test_a_group_at_zero_that_offhours_did_not_scale_down_is_left_alone(
+def test_a_group_at_zero_with_nothing_saved_is_a_failed_start(
     clients: Any, job: Any, clock: Any
 ) -> None:
     make_group(clients, "parked", (0, 0, 3), {"schedule": "office-hours"})
+    run(job, clock, at(0, 19, 5))  # off: already at zero, nothing to do
     report = run(job, clock, at(1, 8, 5))
-    assert "no previous capacity saved by offhours" in report.decisions[0].reason
+    result = result_for(report, "parked")
+    assert result.outcome.value == "failed"
+    assert result.error.startswith("no saved size to restore")
     assert group(clients, "parked")[0] == (0, 0, 3)
+
+
+def test_a_group_scaled_down_by_the_previous_release_comes_back_from_its_tag(
+    clients: Any, job: Any, clock: Any
+) -> None:
+    old_tag = {SAVED: "min=1,desired=2,max=4"}
+    make_group(clients, "old", (0, 0, 4), {"schedule": "office-hours", **old_tag})
+    run(job, clock, at(0, 19, 5))
+    report = run(job, clock, at(1, 8, 5))
+    assert result_for(report, "old").outcome.value == "done"
+    assert group(clients, "old") == ((1, 2, 4), {"schedule": "office-hours"})
+    # The next scale-down saves in the restore store, not in a tag.
+    run(job, clock, at(1, 19, 5))
+    assert group(clients, "old") == ((0, 0, 4), {"schedule": "office-hours"})
+    assert saved(job, "asg", "old") == {"min": 1, "desired": 2, "max": 4}
+
+
+def test_a_capacity_that_cannot_be_saved_leaves_the_group_running(
+    clients: Any, job: Any, clock: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from ledger.store import StoreUnavailable
+
+    make_group(clients, "workers", (1, 2, 4), {"schedule": "office-hours"})
+    real_put = job.store.put
+
+    def put(key: str, data: bytes) -> None:
+        if "/restore.json" in key:
+            raise StoreUnavailable("store down")
+        real_put(key, data)
+
+    monkeypatch.setattr(job.store, "put", put)
+    report = run(job, clock, at(0, 19, 5))
+    result = result_for(report, "workers")
+    assert result.outcome.value == "failed" and "could not be saved" in result.error
+    assert group(clients, "workers")[0] == (1, 2, 4)
+
+
+def test_a_group_scaled_to_zero_by_hand_since_discovery_is_skipped(
+    clients: Any, job: Any, clock: Any, calls: Any
+) -> None:
+    from providers.aws.asg import AutoScalingGroups
+    from providers.base import Action, Decision
+
+    make_group(clients, "workers", (1, 2, 4), {"schedule": "office-hours"})
+    connection = job.connections["aws"]
+    adapter = calls.track(AutoScalingGroups(connection, job.adapters["aws"][0].options))
+    (found,) = adapter.discover(connection.targets()[0])
+    clients.autoscaling.update_auto_scaling_group(
+        AutoScalingGroupName="workers", MinSize=0, DesiredCapacity=0
+    )
+    (result,) = adapter.apply([Decision(found, Action.SCALE_DOWN, "off")], dry_run=False)
+    assert (result.outcome.value, result.detail) == (
+        "skipped",
+        "already off: the group is at zero capacity",
+    )
+    assert saved(job, "asg", "workers") is None  # the hand-set zero is not saved as a size

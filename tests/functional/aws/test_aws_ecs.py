@@ -1,12 +1,13 @@
 """ECS services on moto through the reconcile job: desired count to 0 and back to exactly
-the previous count (saved as a tag first), services found among many, Fargate prices."""
+the previous count (saved in the restore store first; the previous
+release's tag still read), services found among many, Fargate prices."""
 
 from __future__ import annotations
 
 from typing import Any
 
 import pytest
-from aws_kit import at, decision_for, make_job, result_for, rows, run, settings_for
+from aws_kit import at, decision_for, make_job, result_for, rows, run, saved, settings_for
 
 from providers.aws.capacity import PREVIOUS_CAPACITY_TAG
 
@@ -58,9 +59,11 @@ def test_scales_to_zero_and_back_to_exactly_the_previous_count(
     make_service(clients, "api", 3, {"schedule": "office-hours"})
     report = run(job, clock, at(0, 19, 5))
     assert result_for(report, "api").outcome.value == "done"
-    assert service(clients, "api") == (0, {"schedule": "office-hours", SAVED: "desired=3"})
+    assert service(clients, "api") == (0, {"schedule": "office-hours"})
+    assert saved(job, "ecs", "dev/api") == {"desired": 3}
     run(job, clock, at(1, 8, 5))
     assert service(clients, "api") == (3, {"schedule": "office-hours"})
+    assert saved(job, "ecs", "dev/api") is None
 
     down, up = rows(job, ResourceName="api")
     assert (down["x_Action"], up["x_Action"]) == ("scale-down", "scale-up")
@@ -83,12 +86,35 @@ def test_a_crash_after_saving_the_count_loses_nothing(
 
     monkeypatch.setattr(ecs, "update_service", crash)
     run(job, clock, at(0, 19, 5))
-    assert service(clients, "api") == (2, {"schedule": "office-hours", SAVED: "desired=2"})
+    assert service(clients, "api") == (2, {"schedule": "office-hours"})
+    assert saved(job, "ecs", "dev/api") == {"desired": 2}
     monkeypatch.undo()
     run(job, clock, at(0, 19, 20))
     assert service(clients, "api")[0] == 0
     run(job, clock, at(1, 8, 5))
     assert service(clients, "api") == (2, {"schedule": "office-hours"})
+
+
+def test_a_service_scaled_down_by_the_previous_release_comes_back_from_its_tag(
+    clients: Any, job: Any, clock: Any
+) -> None:
+    make_service(clients, "old", 0, {"schedule": "office-hours", SAVED: "desired=2"})
+    run(job, clock, at(0, 19, 5))
+    report = run(job, clock, at(1, 8, 5))
+    assert result_for(report, "old").outcome.value == "done"
+    assert service(clients, "old") == (2, {"schedule": "office-hours"})
+
+
+def test_a_service_at_zero_with_nothing_saved_is_a_failed_start(
+    clients: Any, job: Any, clock: Any
+) -> None:
+    make_service(clients, "parked", 0, {"schedule": "office-hours"})
+    run(job, clock, at(0, 19, 5))
+    report = run(job, clock, at(1, 8, 5))
+    result = result_for(report, "parked")
+    assert result.outcome.value == "failed"
+    assert result.error.startswith("no saved size to restore")
+    assert service(clients, "parked")[0] == 0
 
 
 def test_finds_tagged_services_among_many_clusters_and_services(

@@ -5,6 +5,7 @@ with traffic is left alone; an endpoint whose data cannot be saved is never dele
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -65,7 +66,7 @@ def live_tags(sagemaker: Any, name: str) -> dict[str, str]:
 
 
 def spec_keys(job: Any) -> list[str]:
-    return [k for k in job.store.list("state/") if k.endswith("/endpoint.json")]
+    return [k for k in job.store.list("state/") if k.endswith("/restore.json")]
 
 
 @pytest.fixture
@@ -154,7 +155,7 @@ def test_an_endpoint_whose_recreation_data_cannot_be_saved_is_not_deleted(
     report = run(job, clock, at(0, 10, 0))
     result = result_for(report, "scoring")
     assert result.outcome.value == "failed"
-    assert "recreation data could not be saved" in result.error
+    assert "could not be saved" in result.error and "left as it is" in result.error
     assert exists(sagemaker, "scoring")
     (row,) = rows(job, ResourceName="scoring")
     assert row["x_Outcome"] == "failed" and "No space left on device" in row["x_Error"]
@@ -163,7 +164,6 @@ def test_an_endpoint_whose_recreation_data_cannot_be_saved_is_not_deleted(
 def test_a_stale_spec_beside_a_running_endpoint_is_removed(
     clients: Any, sagemaker: Any, clock: Any, calls: Any, tmp_path: Path
 ) -> None:
-    from providers.aws import saved
     from providers.aws.connection import connect
 
     seed(clients, {"scoring": {"idle-stop": "60m"}}, busy=("scoring",))
@@ -173,9 +173,11 @@ def test_a_stale_spec_beside_a_running_endpoint_is_removed(
     adapter = calls.track(SageMakerEndpoints(connection, options))
     clock.now = at(0, 10, 0)
     (resource,) = adapter.discover(TARGET)
-    # Left by a run that crashed after saving and before deleting.
-    saved.save(store, resource, "endpoint.json", {"endpoint_name": "scoring", "mode": "delete"})
+    # Left by a run of the previous release that crashed after saving and before deleting.
+    spec = {"endpoint_name": "scoring", "mode": "delete"}
+    store.put(state_key(resource, "endpoint.json"), json.dumps(spec).encode())
     (resource,) = adapter.discover(TARGET)
     assert resource.extra["stale_spec"] == "yes"
     adapter.apply([Decision(resource, Action.SKIP, "busy")], dry_run=False)
     assert store.get(state_key(resource, "endpoint.json")) is None
+    assert store.get(state_key(resource, "restore.json")) is None

@@ -1,0 +1,141 @@
+"""The one restore store: what a resource scaled to zero comes back to.
+
+Every kind that scales to zero (ASG, ECS, MIG, VMSS, AKS node pools, SageMaker and
+Vertex AI endpoints) keeps what it must restore here, in the job's object store
+(``AdapterOptions.state``), one JSON object per resource::
+
+    state/v1/provider=P/account=A/region=R/kind=K/<id>/restore.json
+    {"version": 1, "resource": "<Resource.key>", "saved_at": "<iso>", "data": {...}}
+
+``data`` is the kind's own (a capacity, node-pool counts, an endpoint spec). The rules
+are the same on every cloud:
+
+- ``save`` writes and reads the object back; if that cannot be confirmed it raises
+  ``Refused`` and the adapter makes no destructive call (the resource is left running);
+- ``require`` raises ``Refused("no saved size to restore ...")`` when nothing (or nothing
+  readable) was saved, so a start is ``failed`` and retried while the schedule says on;
+- ``forget`` runs only after the restore was seen done.
+
+Migration: objects the previous release wrote under a kind's own name (``capacity.json``,
+``deployment.json``, ``endpoint.json``, ``agent-pools.json``) are still read, as their
+``data``, and removed by ``forget``; adapters read their old tags the same way. New
+saves always go to ``restore.json``.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from datetime import datetime
+from typing import Any
+
+from ledger.store import ObjectStore, StoreError
+from providers.apply import NO_SAVED_SIZE, Refused
+from providers.base import Resource, ResourceState, Target, state_key
+
+NAME = "restore.json"
+VERSION = 1
+Data = dict[str, Any]
+
+
+class RestoreStore:
+    """One kind's view of the restore objects (``legacy``: the names it used before)."""
+
+    def __init__(self, store: ObjectStore | None, legacy: tuple[str, ...] = ()) -> None:
+        self.store = store
+        self.legacy = legacy
+
+    def key(self, resource: Resource) -> str:
+        return state_key(resource, NAME)
+
+    def save(self, resource: Resource, data: Data, at: datetime) -> None:
+        """Write, then read back; ``Refused`` unless the object is really there."""
+        key = self.key(resource)
+        record = {"version": VERSION, "resource": resource.key, "saved_at": at.isoformat()}
+        payload = json.dumps({**record, "data": data}, sort_keys=True, indent=1, default=str)
+        try:
+            store = self._store()
+            store.put(key, payload.encode())
+            confirmed = store.get(key) == payload.encode()
+        except StoreError as err:
+            raise Refused(f"what to restore could not be saved ({err}): left as it is") from err
+        if not confirmed:
+            raise Refused(f"{key} did not read back as written: left as it is")
+
+    def load(self, resource: Resource) -> Data | None:
+        """What was saved for ``resource`` (new object first, then the old names); None
+        when nothing was. Raises StoreError when the store fails or an object is unreadable."""
+        store = self._store()
+        raw = store.get(self.key(resource))
+        if raw is not None:
+            return _data(_parse(self.key(resource), raw), self.key(resource))
+        for name in self.legacy:
+            key = state_key(resource, name)
+            raw = store.get(key)
+            if raw is not None:
+                return _parse(key, raw)
+        return None
+
+    def require(self, resource: Resource) -> Data:
+        """What to restore, or ``Refused`` with the one error every cloud reports."""
+        try:
+            data = self.load(resource)
+        except StoreError as err:
+            raise Refused(f"{NO_SAVED_SIZE} ({err})") from err
+        if not data:
+            raise Refused(f"{NO_SAVED_SIZE} (nothing at {self.key(resource)})")
+        return data
+
+    def forget(self, resource: Resource) -> None:
+        store = self._store()
+        for name in (NAME, *self.legacy):
+            store.delete(state_key(resource, name))
+
+    def saved_for_kind(self, target: Target, kind: str) -> Iterator[Data]:
+        """Every object saved for ``kind`` in the target (resources that exist only as
+        what was saved, like deleted endpoints)."""
+        if self.store is None:
+            return
+        probe = Resource(
+            target.provider,
+            target.account,
+            target.region,
+            kind,
+            "_",
+            "_",
+            {},
+            ResourceState.RUNNING,
+        )
+        prefix = state_key(probe, NAME).rsplit("/", 2)[0] + "/"
+        seen: set[str] = set()
+        for key in sorted(self.store.list(prefix), key=lambda k: not k.endswith("/" + NAME)):
+            folder, _, name = key.rpartition("/")
+            if folder in seen or name not in (NAME, *self.legacy):
+                continue
+            raw = self.store.get(key)
+            if raw is not None:
+                seen.add(folder)
+                parsed = _parse(key, raw)
+                yield _data(parsed, key) if name == NAME else parsed
+
+    def _store(self) -> ObjectStore:
+        if self.store is None:
+            raise StoreError("no state store configured: nothing can be saved to restore later")
+        return self.store
+
+
+def _parse(key: str, raw: bytes) -> Data:
+    try:
+        data = json.loads(raw)
+    except ValueError as err:
+        raise StoreError(f"{key} is not JSON: {err}") from err
+    if not isinstance(data, dict):
+        raise StoreError(f"{key}: expected a JSON object")
+    return data
+
+
+def _data(record: Data, key: str) -> Data:
+    data = record.get("data")
+    if record.get("version") != VERSION or not isinstance(data, dict):
+        raise StoreError(f"{key}: not a version {VERSION} restore object")
+    return data
