@@ -204,13 +204,25 @@ class LazyClient:
         self._lock = threading.Lock()
 
     def __getattr__(self, name: str) -> Any:
+        return getattr(self._made(), name)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if name in LazyClient.__slots__:
+            object.__setattr__(self, name, value)
+        else:  # a test's stand-in for one operation, say: it belongs to the client
+            setattr(self._made(), name, value)
+
+    def __delattr__(self, name: str) -> None:
+        delattr(self._made(), name)
+
+    def _made(self) -> Any:
         client = self._client
         if client is None:
             with self._lock:
                 if self._client is None:
                     self._client = self._make()
                 client = self._client
-        return getattr(client, name)
+        return client
 
     @property
     def made(self) -> bool:
