@@ -56,6 +56,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/bench_schedules.py
 	$(BIN)/python bench/bench_ec2.py --instances 2000
 	$(BIN)/python bench/bench_targets.py
+	$(BIN)/python bench/bench_fanout.py
 	$(BIN)/python bench/bench_digest.py
 
 clean:

@@ -18,6 +18,7 @@ again directly, without latency.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import subprocess
@@ -26,6 +27,7 @@ import tempfile
 import threading
 import time
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -82,17 +84,10 @@ class Latency:
         events.register("before-send", self.sleep, unique_id="bench-latency")
 
     def attach(self, connection: Any) -> None:
-        """Every client the connection hands out sleeps once per request: clients made
-        from the base session copy its hooks; any made otherwise are hooked as handed
-        out (the unique id keeps a client from being hooked twice)."""
-        original = connection.client
-
-        def client(service: str, target: Any) -> Any:
-            made = original(service, target)
-            self.register(made.meta.events)
-            return made
-
-        connection.client = client
+        """Every client the connection makes copies the session's hooks (whether it
+        comes from ``providers/aws/clients.py`` or ``Session.create_client``), so one
+        registration on the session reaches them all, and a client that is never made
+        is never counted."""
         self.register(connection.session.events)
 
 
@@ -175,7 +170,7 @@ def child(spec: dict[str, Any]) -> dict[str, Any]:
             )
             before = latency.calls.copy()
             run = Meter()
-            with run:
+            with run, _profiled(spec.get("profile", "")):
                 report = reconcile(job, STOP_AT)
             stopped = sum(1 for r in report.results if r.outcome.value == "done")
             calls = latency.calls - before
@@ -191,6 +186,24 @@ def child(spec: dict[str, Any]) -> dict[str, Any]:
                 }
             )
     return {"runs": runs, "peak_mb": meter.peak_mb, "process_cpu": meter.cpu}
+
+
+@contextlib.contextmanager
+def _profiled(path: str) -> Iterator[None]:
+    """CPU time per function (``--profile``): cProfile sees the calling thread only, so
+    a profiled run is best made with ``--workers 1``."""
+    if not path:
+        yield
+        return
+    import cProfile
+
+    profile = cProfile.Profile(time.process_time)
+    profile.enable()
+    try:
+        yield
+    finally:
+        profile.disable()
+        profile.dump_stats(path)
 
 
 def _fake_keys() -> dict[str, str]:
@@ -218,6 +231,7 @@ def main() -> None:
     parser.add_argument("--workers", default="8", help="worker counts, comma-separated")
     parser.add_argument("--latency-ms", type=float, default=50.0)
     parser.add_argument("--warm", action="store_true", help="a second run with the same clients")
+    parser.add_argument("--profile", default="", help="write a CPU profile of the run here")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -250,6 +264,7 @@ def main() -> None:
                     "workers": workers,
                     "latency_ms": args.latency_ms,
                     "warm": args.warm,
+                    "profile": args.profile,
                 }
                 out = run_child(spec)
                 cold = out["runs"][0]

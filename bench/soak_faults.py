@@ -20,8 +20,10 @@ from datetime import timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parents[1] / "tests" / "faults"))
+sys.path.insert(1, str(Path(__file__).resolve().parent))
 
 import kit
+from meter import peak_rss_mb
 from proxy import fault_proxy
 
 from sandbox.moto_server import moto_server
@@ -62,6 +64,9 @@ def main() -> int:
         "runs": runs,
         "wall_seconds": round(time.monotonic() - started, 1),
         "cpu_seconds_children": round(cpu.ru_utime + cpu.ru_stime, 1),
+        # The largest run's peak (each run is a fresh ``offhours`` process), and this one's.
+        "peak_rss_mb_largest_run": round(cpu.ru_maxrss / 1024),
+        "peak_rss_mb_soak": round(peak_rss_mb()),
         "failures": verdict.failures(),
         "verify": verdict.verify,
     }

@@ -159,7 +159,17 @@ def _guarded_target(job: Job, target: Target, now: datetime, run_id: str) -> Tar
     except Exception as err:  # isolate targets; the cause is logged with its traceback
         log.exception("target failed", extra={"target": str(target)})
         report.errors.append(f"{type(err).__name__}: {err}")
+    finally:
+        _release(job, target)
     return report
+
+
+def _release(job: Job, target: Target) -> None:
+    """A finished target's clients and HTTP pools go now, not when the run ends (a
+    connection that keeps none has no ``release``)."""
+    release = getattr(job.connections.get(target.provider), "release", None)
+    if release is not None:
+        release(target)
 
 
 def _deferred_first(store: ObjectStore, targets: list[Target]) -> list[Target]:

@@ -15,6 +15,15 @@ registered on the session and ``AWS_ENDPOINT_URL_*`` settings apply to every cli
 They reach into botocore internals: ``ClientFactory.usable`` says whether this botocore
 has them, and when it does not, clients come from ``Session.create_client`` as before.
 
+Per client, botocore also copies the session's whole event-hook tree (some 400 nodes,
+handlers for every service), re-reads each configuration variable from the environment
+and the config file several times, checks every handler it registers with
+``inspect``, and re-aliases every event name. Here the copy keeps only the branches
+events of the client's service can reach (events are named ``<event>.<service>.<op>``),
+a service's configuration is read once when its creator is made, and handler checks and
+aliases are remembered. Hooks registered on the session still reach every client made
+after them: the tree is pruned from the session's live one at each copy.
+
 Timestamps are parsed with ``datetime.fromisoformat`` (botocore's default goes through
 dateutil, about a third of the time spent parsing a large DescribeInstances answer);
 they stay zone-aware.
@@ -24,12 +33,16 @@ from __future__ import annotations
 
 import copy
 import threading
+import types
+import urllib.request
 from datetime import UTC, datetime
 from typing import Any
 
 import botocore.retryhandler
 import botocore.translate
 from botocore.client import ClientCreator
+from botocore.exceptions import BotoCoreError
+from botocore.hooks import EventAliaser, HierarchicalEmitter, _PrefixTrie
 from botocore.parsers import ResponseParserFactory
 from botocore.utils import parse_timestamp as botocore_parse_timestamp
 
@@ -60,10 +73,24 @@ class ClientFactory:
         self._creators: dict[str, Any] = {}
         self._lock = threading.Lock()
         self._parsers: Any = None
+        self._no_proxies: bool | None = None
 
     @property
     def usable(self) -> bool:
         return all(hasattr(self.session, name) for name in _INTERNALS)
+
+    @property
+    def prunable(self) -> bool:
+        """Whether the session's hooks have the shape ``_ServiceEvents`` prunes."""
+        events = self.session.get_component("event_emitter")
+        inner: Any = getattr(events, "_emitter", None)
+        trie: Any = getattr(inner, "_handlers", None)
+        return (
+            type(events) is EventAliaser
+            and type(inner) is HierarchicalEmitter
+            and isinstance(trie, _PrefixTrie)
+            and isinstance(getattr(trie, "_root", None), dict)
+        )
 
     def client(
         self, service: str, region: str, credentials: Any, endpoint_url: str, config: Any
@@ -79,6 +106,7 @@ class ClientFactory:
                 aws_session_token=frozen.token,
                 config=config,
             )
+        config = self._without_proxy_lookup(config)
         # One at a time: creation is CPU-bound (the lock costs nothing under the GIL) and
         # the creators' caches are then filled once.
         with self._lock:
@@ -94,6 +122,18 @@ class ClientFactory:
                 client_config=config,
             )
 
+    def _without_proxy_lookup(self, config: Any) -> Any:
+        """With no proxy in the environment, say so (``proxies={}``): unset, botocore
+        scans the whole environment twice per client to find none."""
+        if self._no_proxies is None:
+            self._no_proxies = not any(k != "no" for k in urllib.request.getproxies())
+        if not self._no_proxies or (config is not None and config.proxies is not None):
+            return config
+        from botocore.config import Config
+
+        empty = Config(proxies={})
+        return empty if config is None else config.merge(empty)
+
     def _creator(self, service: str) -> Any:
         creator = self._creators.get(service)
         if creator is None:
@@ -104,11 +144,16 @@ class ClientFactory:
         session = self.session
         config_store = copy.copy(session.get_component("config_store"))
         session._add_configured_endpoint_provider(client_name=service, config_store=config_store)
+        _freeze(config_store)
+        events = session.get_component("event_emitter")
+        if self.prunable:
+            model = session.get_service_model(service)
+            events = _ServiceEvents(events, model.service_id.hyphenize())
         return _KeepingCreator(
             session.get_component("data_loader"),
             session._get_internal_component("endpoint_resolver"),
             session.user_agent(),
-            session.get_component("event_emitter"),
+            events,
             botocore.retryhandler,
             botocore.translate,
             self._parser_factory(),
@@ -140,3 +185,87 @@ class _KeepingCreator(ClientCreator):
         if self._class is None:
             self._class = super()._create_client_class(service_name, service_model)
         return self._class
+
+
+def _freeze(config_store: Any) -> None:
+    """Read each configuration variable once: botocore's providers look at the
+    environment and the config file every time a client asks (dozens per client)."""
+    for name in list(getattr(config_store, "_mapping", {})):
+        try:
+            value = config_store.get_config_variable(name)
+        except (BotoCoreError, ValueError):
+            continue  # left to fail, as before, when a client reads it
+        config_store.set_config_variable(name, value)
+
+
+class _ServiceEvents:
+    """The session's event hooks as one service's client creator sees them: emitting
+    goes to the session's hooks; each copy (one per client) holds only the branches
+    that events named ``<event>.<service>...`` can reach."""
+
+    def __init__(self, events: Any, service_event_name: str) -> None:
+        self._events = events
+        self._service = service_event_name
+        self._aliases: dict[str, str] = {}
+
+    def emit(self, event_name: str, **kwargs: Any) -> Any:
+        return self._events.emit(event_name, **kwargs)
+
+    def emit_until_response(self, event_name: str, **kwargs: Any) -> Any:
+        return self._events.emit_until_response(event_name, **kwargs)
+
+    def __copy__(self) -> Any:
+        source = self._events._emitter
+        emitter = _Emitter()
+        state = source.__dict__.copy()
+        state["_lookup_cache"] = {}
+        state["_unique_id_handlers"] = copy.copy(source._unique_id_handlers)
+        trie = _PrefixTrie()
+        trie._root = _pruned(source._handlers, self._service)
+        state["_handlers"] = trie
+        emitter.__dict__ = state
+        return _Aliaser(emitter, copy.copy(self._events._event_aliases), self._aliases)
+
+
+def _pruned(trie: Any, service: str) -> dict[str, Any]:
+    root = trie._root
+    pruned: dict[str, Any] = {**root, "values": copy.copy(root["values"]), "children": {}}
+    for name, event in root["children"].items():
+        if name == "*":
+            pruned["children"][name] = trie._recursive_copy(event)
+            continue
+        kept = {
+            key: trie._recursive_copy(node)
+            for key, node in event["children"].items()
+            if key in (service, "*")
+        }
+        pruned["children"][name] = {**event, "values": copy.copy(event["values"]), "children": kept}
+    return pruned
+
+
+# Functions known to take ``**kwargs``: botocore checks each handler with ``inspect``
+# every time it is registered, a dozen times per client.
+_ACCEPTS_KWARGS: set[Any] = set()
+
+
+class _Emitter(HierarchicalEmitter):
+    def _verify_accept_kwargs(self, func: Any) -> Any:
+        key = getattr(func, "__func__", func)
+        if key in _ACCEPTS_KWARGS:
+            return None
+        checked = super()._verify_accept_kwargs(func)
+        if isinstance(key, types.FunctionType):
+            _ACCEPTS_KWARGS.add(key)  # reached only when the check passed
+        return checked
+
+
+class _Aliaser(EventAliaser):
+    """An EventAliaser whose copies share one cache of aliased names (the aliases are
+    the same for every client of a service)."""
+
+    def __init__(self, emitter: Any, aliases: Any, cache: dict[str, str]) -> None:
+        super().__init__(emitter, aliases)
+        self._alias_name_cache = cache
+
+    def __copy__(self) -> Any:
+        return _Aliaser(copy.copy(self._emitter), self._event_aliases, self._alias_name_cache)

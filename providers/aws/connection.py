@@ -10,7 +10,8 @@ Built for a run over hundreds of account x region targets in one process:
   before they expire. The caller's account and partition come from one
   ``GetCallerIdentity``, and role ARNs are built with that partition (``aws-cn``,
   ``aws-us-gov``, ...).
-- Clients are kept per target for the targets in use: ``release(target)`` drops a
+- Clients are made on first use (most kinds find nothing in most targets and never
+  call) and kept per target for the targets in use: ``release(target)`` drops a
   finished target's clients, and past a bound the least recently used target's are
   dropped anyway, so memory follows the workers, not the fleet.
 - The Resource Groups Tagging API is asked once per target for every tag-based kind
@@ -24,7 +25,7 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -65,19 +66,21 @@ class AwsConnection:
 
     def client(self, service: str, target: Target) -> Any:
         """A client for ``service`` in the target's account and region (kept while the
-        target is in use)."""
+        target is in use). It is made when first used: most kinds find nothing in most
+        targets, and a client costs more CPU than a call. The account is entered now,
+        so a refused role is reported here, as before the first call."""
         key = (target.account, target.region)
+        credentials = self._credentials_for(target.account)
         with self._lock:
             kept = self._clients.get(key)
-            if kept is not None:
-                self._clients.move_to_end(key)
-                if service in kept:
-                    return kept[service]
-        made = self._make(service, target.region, self._credentials_for(target.account))
-        with self._lock:
-            kept = self._clients.setdefault(key, {})
+            if kept is None:
+                kept = self._clients[key] = {}
             self._clients.move_to_end(key)
-            made = kept.setdefault(service, made)
+            made = kept.get(service)
+            if made is None:
+                made = kept[service] = LazyClient(
+                    lambda: self._make(service, target.region, credentials)
+                )
             while len(self._clients) > self._kept_targets():
                 self._clients.popitem(last=False)
             return made
@@ -188,6 +191,47 @@ class AwsConnection:
             }
 
         return RefreshableCredentials.create_from_metadata(fetch(), fetch, "assume-role")
+
+
+class LazyClient:
+    """A botocore client made on first use (first attribute read); thread-safe."""
+
+    __slots__ = ("_client", "_lock", "_make")
+
+    def __init__(self, make: Callable[[], Any]) -> None:
+        self._make = make
+        self._client: Any = None
+        self._lock = threading.Lock()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._made(), name)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if name in LazyClient.__slots__:
+            object.__setattr__(self, name, value)
+        else:  # a test's stand-in for one operation, say: it belongs to the client
+            setattr(self._made(), name, value)
+
+    def __delattr__(self, name: str) -> None:
+        delattr(self._made(), name)
+
+    def _made(self) -> Any:
+        client = self._client
+        if client is None:
+            with self._lock:
+                if self._client is None:
+                    self._client = self._make()
+                client = self._client
+        return client
+
+    @property
+    def made(self) -> bool:
+        return self._client is not None
+
+    def close(self) -> None:
+        """Close the client's HTTP pool if it was ever made; one never made has none."""
+        if self._client is not None:
+            self._client.close()
 
 
 def connect(config: ProviderConfig, session: Any = None) -> AwsConnection:
