@@ -27,7 +27,7 @@ from subjects import SUBJECTS, Subject
 from providers.base import Action, Decision, Outcome, Resource, ResourceState, Result
 
 _names = itertools.count()
-UNIFIED = "unified on branch contract"
+UNIFIED = "the adapter does not meet this contract case yet"
 
 # (case, cloud, kind) the adapters on this branch do not meet yet: today a stop of
 # something already off is DONE (RDS: FAILED, InvalidDBInstanceState), and a start with
