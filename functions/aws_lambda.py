@@ -15,6 +15,7 @@ from typing import Any
 from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
 
+import providers
 from functions.entry import list_targets, parse_instant, scheduled_run
 from functions.notices.model import LinkMaker
 from functions.settings import Settings
@@ -37,8 +38,12 @@ def snooze_links(settings: Settings) -> LinkMaker | None:
     import boto3
 
     from functions.snooze.links import link_maker
-    from providers.aws.secrets import SecretError, read_key, service_for
 
+    # Through "module:attribute" strings: every cloud's artefact carries this module,
+    # and only the AWS one carries providers/aws.
+    read_key = providers.load("providers.aws.secrets:read_key")
+    service_for = providers.load("providers.aws.secrets:service_for")
+    secret_error = providers.load("providers.aws.secrets:SecretError")
     name = settings.snooze_key_secret
     session = boto3.session.Session()
     client = session.client(
@@ -48,7 +53,7 @@ def snooze_links(settings: Settings) -> LinkMaker | None:
     )
     try:
         key = read_key(name, client)
-    except SecretError as err:
+    except secret_error as err:
         logger.warning("notices go without snooze links: %s", err)
         return None
     return link_maker(settings.snooze_url, key)

@@ -20,7 +20,6 @@ from ledger.versions import LedgerVersionError, upgrade
 
 _NUMBERS = ("ListUnitPrice", "x_AvoidedHours", "x_EstimatedSavings")
 _OFF = ("stop", "scale-down")
-SNOOZE = "snooze"  # hours kept running by request: checked apart from the off time
 
 
 @dataclass
@@ -52,11 +51,9 @@ def verify(store: ObjectStore) -> Verdict:
                 continue
             rkey = resource_key(row)
             start, end = row["ChargePeriodStart"], row["ChargePeriodEnd"]
-            if row["x_Action"] == SNOOZE_ACTION:
-                continue  # running time kept by request: no off-period to double
             if parse_iso(end) > parse_iso(start):
                 # A snooze covers running time: it can only double another snooze.
-                if row["x_Action"] == SNOOZE:
+                if row["x_Action"] == SNOOZE_ACTION:
                     rkey = f"{rkey} (kept running by request)"
                 booked.setdefault(rkey, []).append((start, end, where))
             elif row["x_Action"] in _OFF and row["x_Outcome"] == "done":

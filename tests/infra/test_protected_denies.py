@@ -261,7 +261,8 @@ def test_terraform_sets_the_environment_from_the_same_map() -> None:
     expression = (
         '${join(",", [for key, values in var.protected_tags : "${key}=${join("|", values)}"])}'
     )
-    assert locals_["scheduler_env"]["OFFHOURS_PROTECTED"] == expression
+    assert locals_["protected_text"] == expression
+    assert locals_["scheduler_env"]["OFFHOURS_PROTECTED"] == "${local.protected_text}"
     assert (
         locals_["digest_env"]["OFFHOURS_PROTECTED"] == "${local.scheduler_env.OFFHOURS_PROTECTED}"
     )
