@@ -25,7 +25,6 @@ from functions.mail import (
     Recipients,
     Sender,
     build_message,
-    load_cloud_sender,
     send_errors,
 )
 from ledger import showback
@@ -533,21 +532,19 @@ class DigestRun:
 
 
 def open_sender(settings: DigestSettings) -> Sender:
-    if settings.transport == "smtp":
-        from functions.mail import SmtpSender
+    from functions.mail import MailConfig, open_mail_sender
 
-        return SmtpSender(
-            settings.smtp_host,
-            settings.smtp_port,
-            starttls=settings.smtp_starttls,
-            username=settings.smtp_username,
-            password=settings.smtp_password,
+    return open_mail_sender(
+        MailConfig(
+            transport="smtp" if settings.transport == "smtp" else "ses",
+            ses_region=settings.ses_region,
+            smtp_host=settings.smtp_host,
+            smtp_port=settings.smtp_port,
+            smtp_starttls=settings.smtp_starttls,
+            smtp_username=settings.smtp_username,
+            smtp_password=settings.smtp_password,
         )
-    import boto3
-
-    ses_sender = load_cloud_sender("ses")
-    sender: Sender = ses_sender(boto3.client("ses", region_name=settings.ses_region or None))
-    return sender
+    )
 
 
 def send_digest(

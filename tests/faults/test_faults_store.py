@@ -2,11 +2,8 @@
 
 The real ``offhours run`` against moto through a fault-injecting proxy.
 
-Every scenario injects its fault, then runs clean until everything is back on (Monday in
-office hours), and holds the outcome to five invariants: (a) no resource in the wrong
-state, (b) no ledger row doubled or lost, (c) booked savings equal the observed off-time times
-the price, to the cent per resource, (d) strict JSON, no period ending before it starts,
-(e) ``offhours ledger verify`` passes.
+Each scenario injects its fault, runs clean until Monday in office hours, and is held
+to the five invariants of tests/faults/README.md.
 """
 
 from __future__ import annotations
