@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
+
+import pytest
 
 from functions.snooze.links import link_maker
 from providers.base import Resource, ResourceState
@@ -197,3 +200,20 @@ def ledger_rows(moto_url: str) -> list[dict[str, Any]]:
     from providers.aws.s3_store import S3Store
 
     return list(read_records(S3Store(LEDGER, endpoint_url=moto_url)))
+
+
+@contextmanager
+def aws_deployment() -> Iterator[dict[str, Any]]:
+    """A moto server seeded as a stack with the snooze function, the Lambda's environment
+    set, and the handler behind a local function URL: ``{"moto", "url", clients...}``."""
+    from sandbox.moto_server import moto_server
+
+    with moto_server() as url, pytest.MonkeyPatch.context() as env:
+        for name, value in lambda_env(url).items():
+            env.setenv(name, value)
+        clients = seed_deployment(url)
+        server = function_url_server()
+        try:
+            yield {"moto": url, "url": server.url, **clients}
+        finally:
+            server.stop()

@@ -12,32 +12,21 @@ from typing import Any
 import pytest
 from snooze_kit import (
     OVERRIDE,
-    function_url_server,
-    lambda_env,
+    aws_deployment,
     launch_box,
     ledger_rows,
     links_for,
     next_run,
     resource,
-    seed_deployment,
     state_of,
     tags_of,
 )
 
-from sandbox.moto_server import moto_server
-
 
 @pytest.fixture(scope="module")
 def deployment() -> Iterator[dict[str, Any]]:
-    with moto_server() as url, pytest.MonkeyPatch.context() as env:
-        for name, value in lambda_env(url).items():
-            env.setenv(name, value)
-        clients = seed_deployment(url)
-        server = function_url_server()
-        try:
-            yield {"moto": url, "url": server.url, **clients}
-        finally:
-            server.stop()
+    with aws_deployment() as deployed:
+        yield deployed
 
 
 def fetch(url: str, method: str = "GET", form: bytes | None = None) -> tuple[int, str, Any]:
