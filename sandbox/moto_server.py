@@ -6,6 +6,7 @@ The console script and the Lambda handler then run unchanged against it: point
 
 from __future__ import annotations
 
+import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -25,7 +26,12 @@ def moto_server() -> Iterator[str]:
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
     server.start()
     host, port = server.get_host_and_port()
+    url = f"http://{host}:{port}"
+    # A threaded server keeps its resources in moto's process-wide backends: what an
+    # earlier server in this process (a test module before, on the same worker) created
+    # would still be there. Each server starts empty.
+    urllib.request.urlopen(urllib.request.Request(f"{url}/moto-api/reset", method="POST")).close()
     try:
-        yield f"http://{host}:{port}"
+        yield url
     finally:
         server.stop()
