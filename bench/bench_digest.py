@@ -34,7 +34,7 @@ from meter import peak_rss_mb  # noqa: E402
 from ledger.book import encode, object_key, run_id_for  # noqa: E402
 from ledger.record import Row, iso  # noqa: E402
 from ledger.run_state import OffPeriod, TargetState, state_key  # noqa: E402
-from ledger.store import LocalStore  # noqa: E402
+from providers.store import LocalStore  # noqa: E402
 
 WEEK = "2026-W48"
 MONDAY = datetime(2026, 11, 23, tzinfo=UTC)

@@ -26,9 +26,9 @@ from typing import Any
 from functions.settings import Settings
 from ledger.book import read_records
 from ledger.record import SNOOZE_ACTION
-from ledger.store import LocalStore
 from ledger.summary import ResourceSavings, window_summary
 from providers import clouds as registered_clouds
+from providers.store import LocalStore
 
 DEFAULT_WEEK = "2026-11-16"  # a Monday; the demo is deterministic
 STEP = timedelta(minutes=15)

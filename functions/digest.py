@@ -32,8 +32,8 @@ from ledger.inventory import Listed, Opportunity, find_opportunities, read_inven
 from ledger.inventory import load_inventory_file as _load_inventory_file
 from ledger.savings import Days, segments
 from ledger.showback import Showback, Trend
-from ledger.store import ObjectStore
 from ledger.summary import ResourceSavings, window_summary
+from providers.store import ObjectStore
 from schedules.protected import DEFAULT_TEXT as DEFAULT_PROTECTED
 from schedules.protected import ProtectedTags, ProtectedTagsError
 

@@ -41,7 +41,7 @@ def _digest(args: argparse.Namespace) -> int:
     from functions.digest import DigestError, DigestSettings, previous_week, run_digest
     from functions.readonly_store import holds_ledger, open_readonly
     from functions.settings import ConfigError
-    from ledger.store import StoreError
+    from providers.store import StoreError
 
     if not args.send and args.preview is None:
         raise UsageError("nothing to do: add --preview FILE.html and/or --send")

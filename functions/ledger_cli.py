@@ -22,7 +22,7 @@ from typing import Any
 from functions import display, ledger_verify
 from functions.cli import UsageError, instant
 from functions.settings import ConfigError, Settings
-from ledger.store import ObjectStore
+from providers.store import ObjectStore
 
 
 def register(subparsers: Any) -> None:
@@ -103,7 +103,7 @@ def open_ledger(args: argparse.Namespace) -> tuple[ObjectStore, LedgerWindow]:
     """The ledger to read (never created) and the window; the window is checked first,
     and a location where no run ever wrote is refused."""
     from functions.readonly_store import holds_ledger, open_readonly
-    from ledger.store import StoreError
+    from providers.store import StoreError
 
     try:
         settings = Settings.from_sources({"ledger": args.ledger}, os.environ, args.config)
@@ -121,8 +121,8 @@ def open_ledger(args: argparse.Namespace) -> tuple[ObjectStore, LedgerWindow]:
 
 def _export(args: argparse.Namespace) -> int:
     from ledger.export import export_window
-    from ledger.store import StoreError
     from ledger.versions import LedgerVersionError
+    from providers.store import StoreError
 
     store, window = open_ledger(args)
     try:
@@ -146,8 +146,8 @@ _COLUMNS = ("PROVIDER", "ACCOUNT", "KIND", "RESOURCE", "NAME", "HOURS OFF", "ACC
 
 
 def _show(args: argparse.Namespace) -> int:
-    from ledger.store import StoreError
     from ledger.summary import window_summary
+    from providers.store import StoreError
 
     store, window = open_ledger(args)
     try:

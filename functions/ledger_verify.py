@@ -28,8 +28,8 @@ def register(commands: Any) -> None:
 
 def _verify(args: argparse.Namespace) -> int:
     from functions.wiring import open_store
-    from ledger.store import StoreError
     from ledger.verify import verify
+    from providers.store import StoreError
 
     try:
         settings = Settings.from_sources({"ledger": args.ledger}, os.environ, args.config)

@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlparse
 
-from ledger.store import ABSENT, ObjectStore, Versioned
+from providers.store import ABSENT, ObjectStore, Versioned
 
 log = logging.getLogger("offhours.store")
 

@@ -20,9 +20,9 @@ from functions.notices import NoticeOutcome, NoticeStep
 from functions.planner import Policy
 from functions.target_run import run_target
 from ledger.book import new_run_id
-from ledger.store import ObjectStore, StoreError
 from providers.base import Connection, Decision, KindAdapter, Outcome, Result, Target
 from providers.pricing import PriceSource
+from providers.store import ObjectStore, StoreError
 
 log = logging.getLogger("offhours.reconcile")
 DEFERRED_KEY = "state/v1/deferred-targets.json"

@@ -20,7 +20,7 @@ from functions import display
 from functions.cli import UsageError, instant
 from functions.reconcile import RunReport, TargetReport, reconcile
 from functions.settings import ConfigError, Settings
-from ledger.store import ObjectStore
+from providers.store import ObjectStore
 from schedules.protected import DEFAULT_TEXT as DEFAULT_PROTECTED
 
 PLAN_COLUMNS = ("TARGET", "KIND", "RESOURCE", "NAME", "STATE", "ACTION", "OUTCOME", "REASON")
@@ -194,7 +194,7 @@ def _explain(args: argparse.Namespace) -> int:
 
 def _readonly(settings: Settings) -> ObjectStore:
     from functions.readonly_store import open_readonly
-    from ledger.store import StoreError
+    from providers.store import StoreError
 
     try:
         return open_readonly(settings.ledger, settings.store_endpoint_url)
@@ -210,7 +210,7 @@ def execute(
     store: ObjectStore | None = None,
 ) -> RunReport:
     from functions.wiring import build_job
-    from ledger.store import StoreError, StoreUnavailable
+    from providers.store import StoreError, StoreUnavailable
 
     _require_extras(settings)
     try:

@@ -36,9 +36,9 @@ from ledger.inventory import taken_at, write_inventory
 from ledger.record import iso
 from ledger.run_state import Lease, OffPeriod, TargetState, state_key
 from ledger.state_store import Loaded, commit, load
-from ledger.store import Conflict, StoreError
 from providers.base import Action, Decision, Outcome, Resource, Result, Target
 from providers.pricing import PriceBook, enrich
+from providers.store import Conflict, StoreError
 
 if TYPE_CHECKING:
     from functions.reconcile import Job, TargetReport

@@ -12,9 +12,9 @@ import schedules
 from functions.notices import LinkMaker, build_step
 from functions.reconcile import Job
 from functions.settings import ConfigError, Settings
-from ledger.store import LocalStore, ObjectStore
 from providers.base import AdapterOptions, Connection, KindAdapter
 from providers.pricing import PriceSource
+from providers.store import LocalStore, ObjectStore
 
 
 def open_store(url: str, endpoint_url: str = "") -> ObjectStore:

@@ -21,7 +21,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from ledger.record import SCHEMA_VERSION, record_identity
-from ledger.store import ObjectStore
+from providers.store import ObjectStore
 
 ROOT = "ledger/"
 

@@ -15,9 +15,9 @@ from typing import Any, Literal, TextIO
 
 from ledger.book import read_records
 from ledger.schema import COLUMN_NAMES, column
-from ledger.store import ObjectStore
 from ledger.summary import read_window
 from ledger.versions import upgraded
+from providers.store import ObjectStore
 
 Format = Literal["csv", "jsonl"]
 

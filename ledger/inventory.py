@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from ledger.record import iso, parse_iso
-from ledger.store import ObjectStore
+from providers.store import ObjectStore
 from schedules.protected import DEFAULT as DEFAULT_PROTECTED
 from schedules.protected import ProtectedTags
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import TypeVar
 
 from ledger.run_state import OffPeriod, StateError, TargetState, corrupt_key
-from ledger.store import Conflict, ObjectStore
+from providers.store import Conflict, ObjectStore
 
 log = logging.getLogger("offhours.state")
 T = TypeVar("T")

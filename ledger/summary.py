@@ -31,8 +31,8 @@ from ledger.book import read_records
 from ledger.record import SNOOZE_ACTION
 from ledger.run_state import StateError, TargetState
 from ledger.savings import Days, Interval, Piece, reporting_days, split_by_day, union_pieces
-from ledger.store import ObjectStore
 from ledger.versions import upgraded
+from providers.store import ObjectStore
 
 # Off time booked this many days after the window still counts for it (a box stopped on
 # Friday and started on Monday is booked in Monday's partition).

@@ -15,8 +15,8 @@ from ledger.book import LedgerReadError, decode, ledger_keys
 from ledger.rebuild import resource_key
 from ledger.record import SNOOZE_ACTION, parse_iso
 from ledger.run_state import StateError, TargetState
-from ledger.store import ObjectStore
 from ledger.versions import LedgerVersionError, upgrade
+from providers.store import ObjectStore
 
 _NUMBERS = ("ListUnitPrice", "x_AvoidedHours", "x_EstimatedSavings")
 _OFF = ("stop", "scale-down")

@@ -28,8 +28,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol, TypeVar
 
-from ledger.store import StoreError
 from providers.base import Action, Decision, Outcome, Result, chunks
+from providers.store import StoreError
 
 Op = TypeVar("Op")
 # The first re-read at once, then 0.05 s doubling up to 5 s: short operations are seen

@@ -46,7 +46,7 @@ from typing import TYPE_CHECKING, Protocol, TypeVar
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-    from ledger.store import ObjectStore
+    from providers.store import ObjectStore
 
 T = TypeVar("T")
 

@@ -26,8 +26,8 @@ from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from ledger.record import iso, parse_iso
-from ledger.store import ObjectStore, StoreError
 from providers.base import Price, Resource
+from providers.store import ObjectStore, StoreError
 
 CACHE_ROOT = "prices/v1/"
 MAX_AGE = timedelta(days=7)

@@ -29,9 +29,9 @@ from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
 
-from ledger.store import ObjectStore, StoreError
 from providers.apply import NO_SAVED_SIZE, Refused
 from providers.base import Resource, ResourceState, Target, state_key
+from providers.store import ObjectStore, StoreError
 
 NAME = "restore.json"
 VERSION = 1

@@ -47,6 +47,6 @@ def ec2(aws: None) -> Any:
 
 @pytest.fixture
 def store(tmp_path: Path) -> Any:
-    from ledger.store import LocalStore
+    from providers.store import LocalStore
 
     return LocalStore(tmp_path / "ledger")

@@ -12,8 +12,8 @@ from datetime import datetime
 from functions.snooze.tokens import SnoozeToken
 from ledger.book import new_run_id, object_key, write_run
 from ledger.record import SNOOZE_ACTION, Row
-from ledger.store import ObjectStore
 from providers.base import Resource
+from providers.store import ObjectStore
 
 REASON = "kept running by request"
 

@@ -20,9 +20,9 @@ from functions.snooze.booking import book_snooze
 from functions.snooze.pages import Facts, Page
 from functions.snooze.tokens import SnoozeToken, TokenError, verify
 from functions.snooze.until import DEFAULT_CAP, override_until, override_value
-from ledger.store import ABSENT, Conflict, ObjectStore, StoreError
 from providers.base import Resource
 from providers.override_desk import CannotSnooze, DeskError, OverrideDesk, ResourceNotFound
+from providers.store import ABSENT, Conflict, ObjectStore, StoreError
 
 logger = logging.getLogger("offhours.snooze")
 USED_PREFIX = "snooze/used/"

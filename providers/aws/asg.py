@@ -18,7 +18,6 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import replace
 from typing import Any
 
-from ledger.store import StoreError
 from providers.apply import AlreadyOff, Refused, join_notes
 from providers.aws.actions import aws_errors, engine, error_text, target_of
 from providers.aws.capacity import PREVIOUS_CAPACITY_TAG, legacy_capacity
@@ -39,6 +38,7 @@ from providers.base import (
 )
 from providers.prices import bundled_price, price_from_tag
 from providers.restore import RestoreStore
+from providers.store import StoreError
 
 SERVICE = "Amazon Elastic Compute Cloud"
 _FIELDS = ("min", "desired", "max")

@@ -20,7 +20,6 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
-from ledger.store import StoreError
 from providers.apply import AlreadyOff, Refused, join_notes
 from providers.aws.actions import aws_errors, engine, error_text, target_of
 from providers.aws.capacity import PREVIOUS_CAPACITY_TAG, legacy_capacity
@@ -40,6 +39,7 @@ from providers.base import (
 )
 from providers.prices import bundled_price, price_from_tag
 from providers.restore import RestoreStore
+from providers.store import StoreError
 
 SERVICE = "Amazon Elastic Container Service"
 PRICES = "ecs_fargate_prices.json"

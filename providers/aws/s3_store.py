@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from typing import Any
 from urllib.parse import urlparse
 
-from ledger.store import ABSENT, Conflict, StoreError, StoreUnavailable, Versioned
+from providers.store import ABSENT, Conflict, StoreError, StoreUnavailable, Versioned
 
 
 class S3Store:

@@ -26,7 +26,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from ledger.store import StoreError
 from providers.apply import join_notes
 from providers.aws import endpoint_specs, idle, inference_components
 from providers.aws.actions import aws_errors, engine, target_of
@@ -44,6 +43,7 @@ from providers.base import (
 )
 from providers.prices import price_from_tag
 from providers.restore import RestoreStore
+from providers.store import StoreError
 
 SERVICE = "Amazon SageMaker"
 _TYPE = "sagemaker:endpoint"

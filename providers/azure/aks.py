@@ -21,7 +21,6 @@ from dataclasses import replace
 from functools import partial
 from typing import Any
 
-from ledger.store import StoreError
 from providers.apply import (
     NO_SAVED_SIZE,
     AlreadyOff,
@@ -47,6 +46,7 @@ from providers.base import (
     dry_run_results,
 )
 from providers.restore import RestoreStore
+from providers.store import StoreError
 
 API_VERSION = "2025-01-01"
 NAMESPACE = "Microsoft.ContainerService"

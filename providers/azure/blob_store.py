@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterator
 from typing import Any, TypeVar
 from urllib.parse import urlparse
 
-from ledger.store import ABSENT, Conflict, StoreError, Versioned
+from providers.store import ABSENT, Conflict, StoreError, Versioned
 
 SCHEME = "azblob"
 # Azurite's documented development account and key (public, not a secret).

@@ -14,7 +14,6 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
 from typing import Any
 
-from ledger.store import StoreError
 from providers.apply import NO_SAVED_SIZE, AlreadyOff, Refused, Started
 from providers.azure.common import PROVIDER, normalize_tags, parse_id, region
 from providers.azure.connection import AzureConnection
@@ -32,6 +31,7 @@ from providers.base import (
     dry_run_results,
 )
 from providers.restore import RestoreStore
+from providers.store import StoreError
 
 # Where the previous release saved the capacity (still read, for one release).
 SAVED_CAPACITY_TAG = "offhours-saved-capacity"

@@ -5,8 +5,8 @@ from __future__ import annotations
 import requests
 from google.api_core import exceptions
 
-from ledger.store import StoreError
 from providers.gcp.rest import GcpApiError
+from providers.store import StoreError
 
 # Everything a single call can fail with that must become a FAILED Result, not a crash.
 API_ERRORS: tuple[type[Exception], ...] = (

@@ -1,4 +1,4 @@
-"""Google Cloud Storage as an ``ledger.store.ObjectStore``: ``gs://bucket/prefix``.
+"""Google Cloud Storage as an ``providers.store.ObjectStore``: ``gs://bucket/prefix``.
 
 With ``endpoint_url`` (a GCS emulator, as ``STORAGE_EMULATOR_HOST`` would name it) the
 client talks to it anonymously; otherwise it uses Application Default Credentials. The
@@ -14,7 +14,7 @@ from typing import Any
 
 import requests
 
-from ledger.store import ABSENT, Conflict, StoreError, Versioned
+from providers.store import ABSENT, Conflict, StoreError, Versioned
 
 _LOCAL_PROJECT = "offhours-local"
 

@@ -19,7 +19,6 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import replace
 from typing import Any
 
-from ledger.store import StoreError
 from providers.apply import NO_SAVED_SIZE, AlreadyOff, Refused, Started
 from providers.base import (
     Action,
@@ -36,6 +35,7 @@ from providers.gcp.connection import GcpConnection
 from providers.gcp.operations import ComputeOperation, engine
 from providers.gcp.prices import machine_price, scaled
 from providers.restore import RestoreStore
+from providers.store import StoreError
 
 # Where the previous release saved the size (still read, for one release).
 LEGACY_NAME = "capacity.json"

@@ -27,7 +27,6 @@ from datetime import UTC, datetime, timedelta
 from functools import partial
 from typing import Any
 
-from ledger.store import StoreError
 from providers.apply import NO_SAVED_SIZE, AlreadyOff, Deadline, Refused, Settled
 from providers.base import (
     Action,
@@ -48,6 +47,7 @@ from providers.gcp.operations import LongRunning, engine
 from providers.gcp.prices import scaled, vertex_node_price
 from providers.prices import price_from_tag
 from providers.restore import RestoreStore
+from providers.store import StoreError
 
 METRIC = "aiplatform.googleapis.com/prediction/online/prediction_count"
 # Where the previous release saved the deployment (still read, for one release).

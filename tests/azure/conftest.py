@@ -23,9 +23,9 @@ if str(Path(__file__).parent) not in sys.path:
 from azure_rbac import rbac_action
 from azure_testkit import NOW
 
-from ledger.store import LocalStore
 from providers.azure.connection import CONNECTION_PERMISSIONS, AzureConnection, connect
 from providers.base import AdapterOptions, ProviderConfig
+from providers.store import LocalStore
 from sandbox.azure_fake import AzureFake, start_azure_fake
 
 

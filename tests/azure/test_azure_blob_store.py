@@ -7,8 +7,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from ledger.store import StoreError
 from providers.azure.blob_store import BlobStore
+from providers.store import StoreError
 from sandbox.azurite import BINARY, azurite_installed, start_azurite
 
 pytestmark = pytest.mark.skipif(

@@ -9,12 +9,12 @@ from __future__ import annotations
 import pytest
 from azure_testkit import NOW, OFFICE, SUB, by_name, decide, target
 
-from ledger.store import LocalStore
 from providers.azure.aks import AksClusters
 from providers.azure.ml_compute import MlComputeInstances
 from providers.azure.operations import engine
 from providers.azure.scale_sets import SAVED_CAPACITY_TAG, ScaleSets
 from providers.base import Action, AdapterOptions, Decision, Outcome, Resource, ResourceState
+from providers.store import LocalStore
 
 
 def test_ml_compute_stop_still_in_progress_is_accepted(fake, build, connection):

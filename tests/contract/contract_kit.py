@@ -15,8 +15,8 @@ import pytest
 from subjects import GCP_REGION, NO_SUBJECT_YET, PROJECT, REGION, SUB, SUBJECTS, Subject
 
 import providers
-from ledger.store import LocalStore
 from providers.base import AdapterOptions, KindAdapter, ProviderConfig
+from providers.store import LocalStore
 
 NOW = datetime(2026, 11, 25, 20, 0, tzinfo=UTC)  # a Wednesday evening
 

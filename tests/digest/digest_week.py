@@ -11,8 +11,8 @@ from ledger_rows import booking, problem, write_rows
 
 from ledger.inventory import write_inventory
 from ledger.run_state import OffPeriod, TargetState, save_state, state_key
-from ledger.store import LocalStore
 from providers.base import Price, Resource, ResourceState, Target
+from providers.store import LocalStore
 
 MON = datetime(2026, 11, 23, tzinfo=UTC)  # 2026-W48; Europe/London is on UTC in November
 NOW = datetime(2026, 11, 30, 7, tzinfo=UTC)

@@ -188,7 +188,7 @@ def empty_digests(tmp_path: Path) -> Iterator[tuple[str, Digest]]:
     ):
         from ledger_rows import write_rows
 
-        from ledger.store import LocalStore
+        from providers.store import LocalStore
 
         store = LocalStore(tmp_path / name)
         write_rows(store, rows)

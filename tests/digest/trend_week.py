@@ -12,7 +12,7 @@ from typing import Any
 from ledger_rows import booking, problem, write_rows
 
 from ledger.record import Row
-from ledger.store import LocalStore
+from providers.store import LocalStore
 
 MON = datetime(2026, 11, 23, tzinfo=UTC)  # 2026-W48
 END = MON + timedelta(days=7)

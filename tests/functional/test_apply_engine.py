@@ -11,7 +11,6 @@ from typing import Any
 
 import pytest
 
-from ledger.store import StoreUnavailable
 from providers.apply import (
     AlreadyOff,
     Deadline,
@@ -23,6 +22,7 @@ from providers.apply import (
     wait_for,
 )
 from providers.base import Action, Decision, Outcome, Resource, ResourceState
+from providers.store import StoreUnavailable
 
 NOW = datetime(2026, 12, 1, 19, 5, tzinfo=UTC)
 

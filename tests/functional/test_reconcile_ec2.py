@@ -301,7 +301,7 @@ def test_a_crash_between_state_and_ledger_is_finished_by_the_next_run(
     ec2: Any, settings: Settings, clock: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from functions import target_run
-    from ledger.store import StoreError
+    from providers.store import StoreError
 
     launch(ec2, Box("dev", "t3.medium", {"schedule": "office-hours"}))
     job = make_job(settings, clock)

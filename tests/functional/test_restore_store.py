@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from ledger.store import LocalStore, StoreError, StoreUnavailable
 from providers.apply import Refused
 from providers.base import Resource, ResourceState, Target, state_key
 from providers.restore import RestoreStore
+from providers.store import LocalStore, StoreError, StoreUnavailable
 
 NOW = datetime(2026, 12, 1, 19, 5, tzinfo=UTC)
 

@@ -18,8 +18,8 @@ from functions.settings import Settings
 from functions.wiring import build_job, connect
 from ledger.book import read_records
 from ledger.run_state import TargetState, state_key
-from ledger.store import LocalStore, StoreError, Versioned
 from ledger.verify import verify
+from providers.store import LocalStore, StoreError, Versioned
 from sandbox.aws_fleet import Box, instance_states, launch
 
 MONDAY = datetime(2026, 11, 23, tzinfo=UTC)  # office-hours in UTC: Mon-Fri 08:00-19:00

@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from ledger.store import ABSENT, Conflict, LocalStore, ObjectStore
+from providers.store import ABSENT, Conflict, LocalStore, ObjectStore
 from sandbox.moto_server import FAKE_ENV, moto_server
 
 KEY = "state/v1/provider=aws/account=1/region=eu-west-1/run-state.json"

@@ -14,9 +14,9 @@ from typing import Any
 
 import pytest
 
-from ledger.store import ObjectStore
 from providers.base import AdapterOptions, ProviderConfig
 from providers.gcp.connection import GcpConnection
+from providers.store import ObjectStore
 from sandbox.gcp_fake import GcpFake, start_gcp_fake
 
 # The helper modules beside this file (gcp_helpers, gcp_permissions) are imported by bare

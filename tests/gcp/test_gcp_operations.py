@@ -14,12 +14,12 @@ import pytest
 import requests
 from gcp_helpers import PROJECT, REGION, SCHEDULE, ZONE, by_name, decide, restored
 
-from ledger.store import LocalStore
 from providers.base import Action, Outcome, ResourceState, Target
 from providers.gcp.instance_groups import ManagedInstanceGroups
 from providers.gcp.instances import GceInstances
 from providers.gcp.vertex_endpoints import VertexEndpoints
 from providers.gcp.workbench import WorkbenchInstances
+from providers.store import LocalStore
 from sandbox.gcp_fake import GcpFake
 
 TARGET = Target("gcp", PROJECT)

@@ -6,9 +6,9 @@ from collections.abc import Iterator
 
 import pytest
 
-from ledger.store import StoreError
 from providers import STORES, load
 from providers.gcp.gcs_store import GcsStore
+from providers.store import StoreError
 from sandbox.gcs_emulator import emulator_binary, start_gcs_emulator
 
 

@@ -7,9 +7,9 @@ from typing import Any
 import pytest
 from gcp_helpers import PROJECT, REGION, SCHEDULE, ZONE, by_name, decide, restored
 
-from ledger.store import LocalStore, StoreError
 from providers.base import Action, Outcome, ResourceState, Target
 from providers.gcp.instance_groups import ManagedInstanceGroups
+from providers.store import LocalStore, StoreError
 from sandbox.gcp_fake import GcpFake
 
 TARGET = Target("gcp", PROJECT)

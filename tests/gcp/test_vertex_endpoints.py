@@ -9,9 +9,9 @@ from typing import Any
 import pytest
 from gcp_helpers import PROJECT, REGION, by_name, decide, restored
 
-from ledger.store import LocalStore, StoreError
 from providers.base import Action, Outcome, ResourceState, Target
 from providers.gcp.vertex_endpoints import VertexEndpoints, parse_window
+from providers.store import LocalStore, StoreError
 from sandbox.gcp_fake import GcpFake
 
 TARGET = Target("gcp", PROJECT)

@@ -8,7 +8,7 @@ from typing import Any
 
 from ledger.book import object_key, write_run
 from ledger.record import Row
-from ledger.store import ObjectStore
+from providers.store import ObjectStore
 
 
 def booking(

@@ -15,7 +15,7 @@ from ledger_rows import booking, problem, write_rows
 from functions.cli import main
 from ledger.book import read_records
 from ledger.export import parse_csv_row
-from ledger.store import LocalStore
+from providers.store import LocalStore
 
 MON = datetime(2026, 11, 23, tzinfo=UTC)
 

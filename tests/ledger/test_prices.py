@@ -16,12 +16,12 @@ import boto3
 import pytest
 from price_fakes import FakeApi, aws_price_list, azure_retail_prices, gcp_billing_catalog
 
-from ledger.store import LocalStore
 from providers.aws.price_list import AwsPriceList
 from providers.azure.retail_prices import AzureRetailPrices
 from providers.base import Price, Resource, ResourceState
 from providers.gcp.billing_catalog import GcpBillingCatalog, machine_shape
 from providers.pricing import PriceBook, enrich
+from providers.store import LocalStore
 
 NOW = datetime(2026, 11, 28, 6, tzinfo=UTC)
 

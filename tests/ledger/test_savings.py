@@ -11,8 +11,8 @@ from ledger_rows import booking, problem, write_rows
 
 from ledger.run_state import OffPeriod, TargetState, save_state, state_key
 from ledger.savings import reporting_days, union_pieces
-from ledger.store import LocalStore
 from ledger.summary import summarize, window_summary
+from providers.store import LocalStore
 
 MON = datetime(2026, 11, 23, tzinfo=UTC)
 WEEK_END = MON + timedelta(days=7)

@@ -14,8 +14,8 @@ import pytest
 
 from ledger.book import LedgerReadError, encode, object_key, read_records
 from ledger.record import Row
-from ledger.store import LocalStore
 from ledger.verify import verify
+from providers.store import LocalStore
 
 T0 = datetime(2026, 11, 23, 19, 0, tzinfo=UTC)
 

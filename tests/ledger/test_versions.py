@@ -11,9 +11,9 @@ from ledger_rows import booking, write_rows
 from ledger.book import encode
 from ledger.record import SCHEMA_VERSION
 from ledger.schema import COLUMN_NAMES
-from ledger.store import LocalStore
 from ledger.summary import window_summary
 from ledger.versions import LedgerVersionError, upgrade
+from providers.store import LocalStore
 
 MON = datetime(2026, 11, 23, tzinfo=UTC)
 

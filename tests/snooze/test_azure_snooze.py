@@ -12,8 +12,8 @@ import pytest
 from snooze_kit import KEY, OVERRIDE, links_for, query_of
 
 from ledger.book import read_records
-from ledger.store import LocalStore
 from providers.base import Resource, ResourceState
+from providers.store import LocalStore
 from sandbox.azure_fake.server import start_azure_fake
 
 SUB = "5e5e5e5e-0000-4000-8000-000000000001"

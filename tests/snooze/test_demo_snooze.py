@@ -9,7 +9,7 @@ from pathlib import Path
 
 from functions.demo import SNOOZE_AT, SimClock, _snooze_step
 from ledger.book import read_records
-from ledger.store import LocalStore
+from providers.store import LocalStore
 from sandbox.aws_fleet import demo_fleet, seed
 
 MONDAY = datetime(2026, 11, 16, tzinfo=UTC)

@@ -12,8 +12,8 @@ import pytest
 from snooze_kit import KEY, OVERRIDE, links_for, query_of
 
 from ledger.book import read_records
-from ledger.store import LocalStore
 from providers.base import Resource, ResourceState
+from providers.store import LocalStore
 from sandbox.gcp_fake import start_gcp_fake
 
 PROJECT, ZONE = "snooze-proj", "europe-west1-b"

@@ -25,9 +25,9 @@ from snooze_kit import (
 import schedules
 from functions.snooze.handler import Request, SnoozeService, handle
 from ledger.book import read_records
-from ledger.store import LocalStore
 from ledger.summary import window_summary
 from providers.aws.override_tag import AwsOverrideDesk
+from providers.store import LocalStore
 
 STOP = datetime(2026, 11, 23, 19, 0, tzinfo=UTC)
 

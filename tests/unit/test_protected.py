@@ -13,8 +13,8 @@ from functions.digest import DigestError, DigestSettings, Window, compose
 from functions.planner import Policy, plan
 from functions.settings import ConfigError, Settings
 from ledger.inventory import find_opportunities
-from ledger.store import LocalStore
 from providers.base import Action, Price, Resource, ResourceState
+from providers.store import LocalStore
 from schedules.protected import DEFAULT, ProtectedTags, ProtectedTagsError
 
 MONDAY_NIGHT = datetime(2026, 11, 23, 22, tzinfo=UTC)

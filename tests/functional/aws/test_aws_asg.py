@@ -156,7 +156,7 @@ def test_a_group_scaled_down_by_the_previous_release_comes_back_from_its_tag(
 def test_a_capacity_that_cannot_be_saved_leaves_the_group_running(
     clients: Any, job: Any, clock: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from ledger.store import StoreUnavailable
+    from providers.store import StoreUnavailable
 
     make_group(clients, "workers", (1, 2, 4), {"schedule": "office-hours"})
     real_put = job.store.put

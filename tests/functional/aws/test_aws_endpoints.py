@@ -23,10 +23,10 @@ from aws_kit import (
     settings_for,
 )
 
-from ledger.store import LocalStore, StoreError
 from providers.aws.sagemaker_endpoints import SageMakerEndpoints
 from providers.base import Action, AdapterOptions, Decision, ProviderConfig, state_key
 from providers.prices import bundled_price
+from providers.store import LocalStore, StoreError
 from sandbox.aws_more import (
     backdate_sagemaker,
     create_endpoint,

@@ -16,10 +16,10 @@ from typing import Any
 import pytest
 from aws_kit import ACCOUNT, REGION, TARGET, at
 
-from ledger.store import LocalStore
 from providers.aws.sagemaker_endpoints import SageMakerEndpoints
 from providers.aws.tagging import TagListings
 from providers.base import Action, AdapterOptions, Decision, Outcome, ResourceState
+from providers.store import LocalStore
 
 ENDPOINT = "llm"
 ARN = f"arn:aws:sagemaker:{REGION}:{ACCOUNT}:endpoint/{ENDPOINT}"

@@ -1,7 +1,8 @@
 """Object stores: the one interface the ledger and the state objects are written through.
 
-Keys are ``/``-separated relative paths. Cloud stores (S3, GCS, Azure Blob) live in
-``providers/<cloud>/`` and satisfy the same protocol; the local directory store is here.
+Keys are ``/``-separated relative paths. The cloud stores (S3, GCS, Azure Blob) live next
+to it in ``providers/<cloud>/`` and satisfy the same protocol; the local directory store is
+here. ``ledger/`` imports this module and nothing else from ``providers``.
 """
 
 from __future__ import annotations
