@@ -146,7 +146,7 @@ if trace:
     import tracemalloc
     tracemalloc.start()
 from meter import peak_rss_mb
-from functions.cli import main
+from functions.cli.main import main
 began, cpu = time.perf_counter(), time.process_time()
 code = main(["digest", "--week", {week!r}, "--ledger", {ledger!r}, "--preview", {out!r},
              "--at", "2026-11-30T07:00:00+00:00", "--tz", "Europe/London"])

@@ -89,7 +89,7 @@ def seed(endpoint: str, count: int) -> None:
 def run_once(endpoint: str, ledger: str, at: datetime, kinds: tuple[str, ...]) -> dict[str, Any]:
     import boto3
 
-    from functions.reconcile import reconcile
+    from functions.jobs.reconcile import reconcile
     from functions.settings import Settings
     from functions.wiring import build_job
     from providers.aws.connection import connect

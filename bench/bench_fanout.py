@@ -6,7 +6,7 @@ Usage: .venv/bin/python bench/bench_fanout.py [--targets 852] [--workers 8,32]
 
 A local stand-in for the state machine, with the same inputs and outputs:
 
-1. ``ListTargets``: the Lambda handler (``functions.aws_lambda.handler``) called with
+1. ``ListTargets``: the Lambda handler (``functions.clouds.aws_lambda.handler``) called with
    ``{"action": "list-targets", "scheduled_time": ...}``; its ``targets`` become the
    Map's items.
 2. ``RunEachTarget``: for each item, the handler called with the Map's ItemSelector
@@ -88,12 +88,12 @@ def _warm_up(latency_ms: float) -> None:
 
     URLLib3Session.send = slow_send  # benchmark only: the network's round trip
     sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - for the worker's lifetime
-    import functions.aws_lambda  # noqa: F401 - the cold start, once per worker
+    import functions.clouds.aws_lambda  # noqa: F401 - the cold start, once per worker
 
 
 def invoke(payload: dict[str, Any], request_id: str) -> dict[str, Any]:
     """One Lambda invocation in this worker; returns its output and what it cost."""
-    from functions.aws_lambda import handler
+    from functions.clouds.aws_lambda import handler
 
     calls, cpu, wall = _CALLS[0], time.process_time(), time.perf_counter()
     output = handler(payload, LambdaContext(request_id))

@@ -140,7 +140,7 @@ def child(spec: dict[str, Any]) -> dict[str, Any]:
     """One configuration, in this (fresh) process: build the job, run it, measure."""
     import boto3
 
-    from functions.reconcile import reconcile
+    from functions.jobs.reconcile import reconcile
     from functions.settings import Settings
     from functions.wiring import build_job
     from providers.aws.connection import connect

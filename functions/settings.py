@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import providers
-from functions.planner import Policy
+from functions.jobs.planner import Policy
 from providers.base import ProviderConfig
 from schedules.protected import DEFAULT_TEXT as DEFAULT_PROTECTED
 from schedules.protected import ProtectedTags, ProtectedTagsError
@@ -142,8 +142,8 @@ class Settings:
         self._check_notices()
 
     def _check_notices(self) -> None:
-        from functions.notices.config import ChannelError, parse_channels
-        from functions.notices.planning import MAX_WINDOW
+        from functions.jobs.notices.config import ChannelError, parse_channels
+        from functions.jobs.notices.planning import MAX_WINDOW
 
         if not 1 <= self.notice_minutes <= MAX_WINDOW.total_seconds() // 60:
             raise ConfigError(f"notice_minutes: {self.notice_minutes} is not from 1 to 1440")

@@ -9,8 +9,8 @@ from urllib.parse import urlparse
 
 import providers
 import schedules
-from functions.notices import LinkMaker, build_step
-from functions.reconcile import Job
+from functions.jobs.notices import LinkMaker, build_step
+from functions.jobs.reconcile import Job
 from functions.settings import ConfigError, Settings
 from providers.base import AdapterOptions, Connection, KindAdapter
 from providers.pricing import PriceSource

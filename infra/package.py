@@ -28,7 +28,7 @@ matching interpreter is on the machine, because Lambda's /var/task is read-only 
 otherwise recompile every module on every cold start.
 
 GCP builds from source on deploy (Cloud Build installs requirements.txt), so its zip holds
-the source, a ``main.py`` that re-exports ``functions.gcp_main`` and a requirements.txt.
+the source, a ``main.py`` that re-exports ``functions.clouds.gcp_main`` and a requirements.txt.
 Azure's zip is deployed as is (run from package): dependencies are vendored under
 ``.python_packages/lib/site-packages`` for Linux x86_64, with ``function_app.py`` and
 ``host.json`` at the root.
@@ -182,7 +182,7 @@ def artefacts(cloud: str, python_version: str, arch: str = "arm64") -> list[Arte
             name="offhours-aws",
             cloud="aws",
             requirements=requirements_for("aws"),
-            handler_module="functions.aws_lambda",
+            handler_module="functions.clouds.aws_lambda",
             vendor=True,
             platform=LAMBDA_PLATFORMS[arch],
         )
@@ -200,11 +200,12 @@ def artefacts(cloud: str, python_version: str, arch: str = "arm64") -> list[Arte
                 name="offhours-gcp",
                 cloud="gcp",
                 requirements=reqs,
-                handler_module="functions.gcp_main",
+                handler_module="functions.clouds.gcp_main",
                 vendor=False,
                 extra_files={
                     "main.py": '"""Cloud Functions loads main.py: the entry points live in '
-                    'functions/gcp_main.py."""\n\nfrom functions.gcp_main import *  # noqa: F403\n',
+                    'functions/clouds/gcp_main.py."""\n\n'
+                    "from functions.clouds.gcp_main import *  # noqa: F403\n",
                     "requirements.txt": lock or "\n".join(lock_inputs("gcp")) + "\n",
                 },
             )
@@ -216,14 +217,14 @@ def artefacts(cloud: str, python_version: str, arch: str = "arm64") -> list[Arte
                 name="offhours-azure",
                 cloud="azure",
                 requirements=(*reqs, "azure-functions>=1.20"),
-                handler_module="functions.azure_function_app",
+                handler_module="functions.clouds.azure_function_app",
                 vendor=True,
                 platform="manylinux2014_x86_64",
                 site_dir=".python_packages/lib/site-packages",
                 extra_files={
                     "function_app.py": '"""The Functions host loads function_app.py: the app '
-                    'lives in functions/azure_function_app.py."""\n\n'
-                    "from functions.azure_function_app import app  # noqa: F401\n",
+                    'lives in functions/clouds/azure_function_app.py."""\n\n'
+                    "from functions.clouds.azure_function_app import app  # noqa: F401\n",
                     "requirements.txt": read_lock("azure")
                     or "\n".join(lock_inputs("azure")) + "\n",
                 },
@@ -253,7 +254,7 @@ def project_files(cloud: str) -> Iterable[tuple[Path, str]]:
 
 
 def host_file(cloud: str) -> Path | None:
-    for candidate in (ROOT / "host.json", ROOT / "functions" / "host.json"):
+    for candidate in (ROOT / "host.json", ROOT / "functions" / "clouds" / "host.json"):
         if candidate.exists():
             return candidate
     return None
@@ -458,9 +459,9 @@ def measure_import(artefact: Artefact, tree: Path, python_version: str) -> dict[
         module = artefact.handler_module
         if (
             artefact.cloud == "azure"
-            and not (ROOT / "functions" / "azure_function_app.py").exists()
+            and not (ROOT / "functions" / "clouds" / "azure_function_app.py").exists()
         ):
-            return {"error": "functions/azure_function_app.py not written yet"}
+            return {"error": "functions/clouds/azure_function_app.py not written yet"}
         samples = []
         for _ in range(5):
             done = subprocess.run(
@@ -485,9 +486,9 @@ def measure_import(artefact: Artefact, tree: Path, python_version: str) -> dict[
         heavy = top_imports(timing.stderr)
         # What the first invocation also imports (cloud SDK, job modules).
         first_call = {
-            "aws": "functions.reconcile, functions.wiring, providers.aws.connection, boto3",
-            "gcp": "functions.reconcile, functions.wiring, providers.gcp.connection",
-            "azure": "functions.reconcile, functions.wiring, providers.azure.connection",
+            "aws": "functions.jobs.reconcile, functions.wiring, providers.aws.connection, boto3",
+            "gcp": "functions.jobs.reconcile, functions.wiring, providers.gcp.connection",
+            "azure": "functions.jobs.reconcile, functions.wiring, providers.azure.connection",
         }[artefact.cloud]
         done = subprocess.run(
             [python, "-S", "-c", probe.format(m=f"{module}, {first_call}")],

@@ -1,7 +1,7 @@
 """Checking a whole ledger: every object readable and strict JSON, every row sane, no
 booking doubled, every state object valid.
 
-Pure over what the store returns; ``functions/ledger_verify.py`` is the command.
+Pure over what the store returns; ``functions/cli/ledger_verify.py`` is the command.
 """
 
 from __future__ import annotations

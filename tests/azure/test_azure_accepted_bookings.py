@@ -14,7 +14,7 @@ from typing import Any
 
 from azure_testkit import OFFICE, SUB
 
-from functions.reconcile import reconcile
+from functions.jobs.reconcile import reconcile
 from functions.settings import Settings
 from functions.wiring import build_job
 from ledger.book import read_records

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from functions.reconcile import reconcile
+from functions.jobs.reconcile import reconcile
 from functions.settings import Settings
 from functions.wiring import build_job
 from providers.base import Outcome

@@ -18,14 +18,14 @@ from browser_kit import scroll_width  # noqa: E402
 from contrast import contrast  # noqa: E402
 from trend_week import END, LONG_TEAM, MON, NOW, build_trend_ledger  # noqa: E402
 
-from functions.digest import (  # noqa: E402
+from functions.jobs.digest import (  # noqa: E402
     PROVIDER_COLOURS,
     DigestSettings,
     Window,
     compose,
     write_preview,
 )
-from functions.digest_names import team_stems  # noqa: E402
+from functions.jobs.digest_names import team_stems  # noqa: E402
 
 WIDTHS = (400, 800)
 # Every text node's colour and the first opaque background behind it.

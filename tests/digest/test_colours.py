@@ -7,7 +7,7 @@ from itertools import combinations
 import pytest
 from contrast import contrast, hue_distance, rgb
 
-from functions.digest import OTHER_COLOUR, PROVIDER_COLOURS
+from functions.jobs.digest import OTHER_COLOUR, PROVIDER_COLOURS
 
 WHITE = (255, 255, 255)
 COLOURS = {**PROVIDER_COLOURS, "other": OTHER_COLOUR}

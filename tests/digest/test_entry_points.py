@@ -9,7 +9,7 @@ import boto3
 import pytest
 from digest_week import Week
 
-from functions.cli import main
+from functions.cli.main import main
 
 
 def test_cli_preview_writes_the_digest_and_prints_the_totals(
@@ -57,7 +57,7 @@ def test_cli_reports_usage_errors_in_one_line(
 def test_lambda_handler_sends_last_weeks_digest(
     week: Week, aws: None, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from functions.aws_lambda import digest_handler
+    from functions.clouds.aws_lambda import digest_handler
 
     boto3.client("ses", region_name="eu-west-1").verify_email_identity(
         EmailAddress="offhours@example.com"

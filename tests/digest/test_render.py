@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from digest_week import MON, NOW, Week
 
-from functions.digest import (
+from functions.jobs.digest import (
     DigestSettings,
     Window,
     compose,

@@ -20,7 +20,7 @@ import boto3
 import pytest
 from digest_week import NOW, Week
 
-from functions.digest import CHART_CID, DigestSettings, run_digest
+from functions.jobs.digest import CHART_CID, DigestSettings, run_digest
 from functions.mail import SmtpSender
 from providers.aws.ses_mail import SesSender
 

@@ -22,8 +22,8 @@ from trend_week import (
     expected_snoozes,
 )
 
-from functions.digest import Digest, DigestSettings, Rendered, Window, compose, write_preview
-from functions.digest_names import ledger_link
+from functions.jobs.digest import Digest, DigestSettings, Rendered, Window, compose, write_preview
+from functions.jobs.digest_names import ledger_link
 from ledger.book import read_records
 from ledger.verify import verify
 

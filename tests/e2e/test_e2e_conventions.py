@@ -118,7 +118,7 @@ def test_colour_on_a_terminal_only_and_never_with_no_color(
 
 
 def test_the_lambda_handler_never_imports_the_display_library() -> None:
-    code = "import sys, functions.aws_lambda; print('rich' in sys.modules)"
+    code = "import sys, functions.clouds.aws_lambda; print('rich' in sys.modules)"
     proc = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60
     )

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from functions.cli import main
+from functions.cli.main import main
 from sandbox.aws_fleet import Box, instance_states, launch
 
 EVENING = "2026-11-23T20:00:00+00:00"  # a Monday, after office hours

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from functions.cli import main
+from functions.cli.main import main
 from sandbox.azure_fake import start_azure_fake
 from sandbox.gcp_fake import start_gcp_fake
 

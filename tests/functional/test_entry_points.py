@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from functions.entry import floor_to_period
+from functions.clouds.entry import floor_to_period
 from sandbox.aws_fleet import Box, instance_states, launch
 
 
@@ -39,7 +39,7 @@ def test_lambda_handler_runs_the_job_and_writes_the_ledger_to_s3(
     monkeypatch.setenv("OFFHOURS_LEDGER", "s3://ledger/offhours")
     monkeypatch.setenv("OFFHOURS_AWS_REGIONS", "eu-west-1")
     monkeypatch.setenv("POWERTOOLS_METRICS_NAMESPACE", "offhours")
-    from functions.aws_lambda import handler
+    from functions.clouds.aws_lambda import handler
 
     event = {"scheduled_time": "2026-11-23T20:00:00Z"}
     result = handler(event, LambdaContext())
@@ -61,7 +61,7 @@ def test_lambda_dry_run_setting_changes_nothing(
     monkeypatch.setenv("OFFHOURS_LEDGER", str(tmp_path))
     monkeypatch.setenv("OFFHOURS_AWS_REGIONS", "eu-west-1")
     monkeypatch.setenv("OFFHOURS_DRY_RUN", "true")
-    from functions.aws_lambda import handler
+    from functions.clouds.aws_lambda import handler
 
     result = handler({"scheduled_time": "2026-11-23T20:00:00Z"}, LambdaContext())
     assert result["dry_run"] is True and result["actions"] == {"stop-dry-run": 1}
@@ -108,7 +108,7 @@ def test_azure_function_app_deallocates_from_app_settings(
             **fake.credential_env(),  # the fake's Entra ID tenant
         }.items():
             monkeypatch.setenv(name, value)
-        from functions.azure_function_app import app
+        from functions.clouds.azure_function_app import app
 
         scheduler = next(f for f in app.get_functions() if f.get_function_name() == "scheduler")
         scheduler.get_user_function()(Timer())
@@ -128,7 +128,7 @@ def test_lambda_fan_out_lists_targets_then_runs_one(
     launch(ec2, Box("dev", "t3.medium", {"schedule": "office-hours"}))
     monkeypatch.setenv("OFFHOURS_LEDGER", str(tmp_path))
     monkeypatch.setenv("OFFHOURS_AWS_REGIONS", "eu-west-1,us-east-1")
-    from functions.aws_lambda import handler
+    from functions.clouds.aws_lambda import handler
 
     listed = handler(
         {"action": "list-targets", "scheduled_time": "2026-11-23T20:00:00Z"}, LambdaContext()

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from functions.reconcile import Job, reconcile
+from functions.jobs.reconcile import Job, reconcile
 from functions.settings import Settings
 from functions.wiring import build_job, connect
 from ledger.book import read_records
@@ -300,7 +300,7 @@ def test_live_prices_setting_builds_a_price_source_per_cloud(
 def test_a_crash_between_state_and_ledger_is_finished_by_the_next_run(
     ec2: Any, settings: Settings, clock: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from functions import target_run
+    from functions.jobs import target_run
     from providers.store import StoreError
 
     launch(ec2, Box("dev", "t3.medium", {"schedule": "office-hours"}))

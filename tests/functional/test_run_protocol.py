@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from functions.reconcile import Job, RunReport, reconcile
+from functions.jobs.reconcile import Job, RunReport, reconcile
 from functions.settings import Settings
 from functions.wiring import build_job, connect
 from ledger.book import read_records

@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from functions.cli import main
-from functions.reconcile import Job, reconcile
+from functions.cli.main import main
+from functions.jobs.reconcile import Job, reconcile
 from functions.settings import Settings
 from functions.wiring import build_job, connect
 from ledger.book import read_records

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from gcp_helpers import PROJECT, ZONE
 
-from functions.reconcile import Job, reconcile
+from functions.jobs.reconcile import Job, reconcile
 from functions.settings import Settings
 from functions.wiring import build_job
 from ledger.book import read_records

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from functions.gcp_main import event_time, reconcile_event
+from functions.clouds.gcp_main import event_time, reconcile_event
 from providers import KINDS, load
 from sandbox.gcp_fake import GcpFake
 from sandbox.gcp_fake.demo import DEMO_PROJECT, ZONE, seed_demo_project

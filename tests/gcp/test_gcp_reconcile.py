@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from functions.reconcile import reconcile
+from functions.jobs.reconcile import reconcile
 from functions.settings import Settings
 from functions.wiring import build_job, connect
 from ledger.book import read_records

@@ -24,12 +24,15 @@ def terraform_handlers() -> set[str]:
             if kind == "aws_lambda_function":
                 found.update(r["handler"] for r in named.values())
     gcp_vars = dict(blocks(load_hcl(ROOT / "infra/terraform/gcp/variables.tf"), "variable"))
-    found.add(f"functions.gcp_main.{gcp_vars['entry_point']['default']}")
+    found.add(f"functions.clouds.gcp_main.{gcp_vars['entry_point']['default']}")
     return found
 
 
 def test_templates_name_handlers() -> None:
-    assert {"functions.aws_lambda.handler", "functions.aws_lambda.digest_handler"} <= sam_handlers()
+    assert {
+        "functions.clouds.aws_lambda.handler",
+        "functions.clouds.aws_lambda.digest_handler",
+    } <= sam_handlers()
     assert sam_handlers() <= terraform_handlers()
 
 
@@ -43,8 +46,8 @@ def test_handler_is_importable_and_callable(handler: str) -> None:
 
 
 def test_azure_function_app_is_importable() -> None:
-    if not (ROOT / "functions" / "azure_function_app.py").exists():
-        pytest.fail("functions/azure_function_app.py is missing")
+    if not (ROOT / "functions" / "clouds" / "azure_function_app.py").exists():
+        pytest.fail("functions/clouds/azure_function_app.py is missing")
     pytest.importorskip("azure.functions", reason="azure-functions is not installed")
-    module = importlib.import_module("functions.azure_function_app")
+    module = importlib.import_module("functions.clouds.azure_function_app")
     assert module.app is not None  # the packed function_app.py re-exports `app`

@@ -48,14 +48,17 @@ def test_other_clouds_carry_no_foreign_sdk(package: ModuleType) -> None:
 @pytest.mark.parametrize("cloud", ["aws", "gcp", "azure"])
 def test_project_files(package: ModuleType, cloud: str) -> None:
     files = {rel for _, rel in package.project_files(cloud)}
-    assert "functions/aws_lambda.py" in files
+    assert "functions/clouds/aws_lambda.py" in files
     assert not [f for f in files if f.startswith(("sandbox/", "tests/"))]
     assert not [f for f in files if "__pycache__" in f]
     others = {"aws", "gcp", "azure"} - {cloud}
     assert not [f for f in files if f.split("/")[:2] in (["providers", o] for o in others)]
     assert any(f.startswith(f"providers/{cloud}/") for f in files)
     assert any(f.startswith("schedules/") and f.endswith((".yaml", ".yml")) for f in files)
-    assert {"functions/templates/digest.html.j2", "functions/templates/digest.txt.j2"} <= files
+    assert {
+        "functions/jobs/templates/digest.html.j2",
+        "functions/jobs/templates/digest.txt.j2",
+    } <= files
 
 
 def test_zip_is_reproducible(package: ModuleType, tmp_path: Path) -> None:

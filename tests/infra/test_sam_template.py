@@ -20,7 +20,7 @@ def resources(template: dict, **params: str) -> dict:
 
 def test_scheduler_function_shape(template: dict) -> None:
     fn = resources(template)["SchedulerFunction"]["Properties"]
-    assert fn["Handler"] == "functions.aws_lambda.handler"
+    assert fn["Handler"] == "functions.clouds.aws_lambda.handler"
     assert fn["Runtime"] in ("python3.11", "python3.12")
     assert fn["Architectures"] == ["arm64"]
     # Off by default (an account at the default quota of 10 cannot reserve any); the
@@ -95,7 +95,7 @@ def test_digest_only_with_a_sender(template: dict) -> None:
         DigestTimezone="Europe/London",
     )
     fn = deployed["DigestFunction"]["Properties"]
-    assert fn["Handler"] == "functions.aws_lambda.digest_handler"
+    assert fn["Handler"] == "functions.clouds.aws_lambda.digest_handler"
     env = fn["Environment"]["Variables"]
     assert env["OFFHOURS_DIGEST_TO"] == "finops@example.com"
     assert env["OFFHOURS_DIGEST_SENDER"] == "offhours@example.com"

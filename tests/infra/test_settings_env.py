@@ -44,13 +44,13 @@ def known_names() -> set[str]:
     names = {"OFFHOURS_" + f.name.upper() for f in fields(Settings) if f.name != "extra"}
     names.add("OFFHOURS_CONFIG")
     try:
-        from functions.digest import ENV_PREFIX, DigestSettings
+        from functions.jobs.digest import ENV_PREFIX, DigestSettings
 
         names |= {ENV_PREFIX + f.name.upper() for f in fields(DigestSettings)}
     except ImportError:
         pass
     # Read by an entry point itself (timer binding expressions, time budgets).
-    for path in (ROOT / "functions").glob("*.py"):
+    for path in (ROOT / "functions").rglob("*.py"):
         names |= set(re.findall(r"OFFHOURS_[A-Z_]+", path.read_text()))
     return names
 
@@ -85,7 +85,7 @@ def test_default_deployment_parses() -> None:
 
 
 def test_digest_environment_parses() -> None:
-    digest = pytest.importorskip("functions.digest")
+    digest = pytest.importorskip("functions.jobs.digest")
     env = sam_environments()["DigestFunction"]
     settings = digest.DigestSettings.from_sources({}, {k: str(v) for k, v in env.items()})
     assert settings.to == ("finops@example.com",)

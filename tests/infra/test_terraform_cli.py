@@ -130,7 +130,7 @@ def planned(plan: dict) -> dict[str, dict]:
 def test_aws_example_plans_against_moto(aws_plan: dict) -> None:
     resources = planned(aws_plan)
     scheduler = resources["module.offhours.aws_lambda_function.scheduler"]
-    assert scheduler["handler"] == "functions.aws_lambda.handler"
+    assert scheduler["handler"] == "functions.clouds.aws_lambda.handler"
     assert scheduler["runtime"] == "python3.12"
     # No reservation by default: an account at the default quota of 10 cannot reserve
     # any; the run lease keeps one run per target.

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from ledger_rows import booking, problem, write_rows
 
-from functions.cli import main
+from functions.cli.main import main
 from ledger.book import read_records
 from ledger.export import parse_csv_row
 from providers.store import LocalStore

@@ -108,7 +108,14 @@ def test_a_truncated_object_is_named_by_every_reader(tmp_path: Path) -> None:
         ["ledger", "export", "--from", "2026-11-23", "--to", "2026-11-30"],
     ):
         done = subprocess.run(
-            [sys.executable, "-m", "functions.cli", *command, "--ledger", str(tmp_path / "ledger")],
+            [
+                sys.executable,
+                "-m",
+                "functions.cli.main",
+                *command,
+                "--ledger",
+                str(tmp_path / "ledger"),
+            ],
             capture_output=True,
             text=True,
             timeout=120,

@@ -8,11 +8,11 @@ from datetime import UTC, datetime
 import pytest
 from notice_kit import SECRET, links
 
-from functions.notices import render
-from functions.notices.config import ChannelError, parse_channels
-from functions.notices.model import ChannelKind, Message, Notice, Recipient
-from functions.notices.send import UrllibPoster, WebhookError, redact
-from functions.notices.signing import SignatureError, signed_headers, verify
+from functions.jobs.notices import render
+from functions.jobs.notices.config import ChannelError, parse_channels
+from functions.jobs.notices.model import ChannelKind, Message, Notice, Recipient
+from functions.jobs.notices.send import UrllibPoster, WebhookError, redact
+from functions.jobs.notices.signing import SignatureError, signed_headers, verify
 from functions.settings import ConfigError, Settings
 from ledger.run_state import NoticeMark, TargetState
 from providers.base import Resource, ResourceState

@@ -10,7 +10,7 @@ from email import message_from_bytes, policy
 from email.message import EmailMessage
 from pathlib import Path
 
-from functions.demo import simulate
+from functions.cli.demo import simulate
 
 EVENING = datetime(2026, 11, 16, 18, 30, tzinfo=UTC)  # office-hours stop at 19:00 London
 

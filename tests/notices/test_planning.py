@@ -8,9 +8,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 import schedules
-from functions.notices.model import ChannelKind, NoticeConfig, Recipient
-from functions.notices.planning import due_notices, group
-from functions.planner import Policy, plan
+from functions.jobs.notices.model import ChannelKind, NoticeConfig, Recipient
+from functions.jobs.notices.planning import due_notices, group
+from functions.jobs.planner import Policy, plan
 from providers.base import Resource, ResourceState
 
 MONDAY_1850 = datetime(2026, 11, 23, 18, 50, tzinfo=UTC)  # office-hours (UTC) stop at 19:00

@@ -14,10 +14,10 @@ from typing import Any
 import pytest
 from notice_kit import SECRET, Inbox, Receiver, html_of, links, text_of
 
-from functions.notices import build_step
-from functions.notices.model import Status
-from functions.notices.signing import verify
-from functions.reconcile import Job, RunReport, reconcile
+from functions.jobs.notices import build_step
+from functions.jobs.notices.model import Status
+from functions.jobs.notices.signing import verify
+from functions.jobs.reconcile import Job, RunReport, reconcile
 from functions.settings import Settings
 from functions.wiring import build_job, connect
 from ledger.run_state import TargetState, state_key

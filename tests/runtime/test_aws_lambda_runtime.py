@@ -137,7 +137,7 @@ def lambda_process(
 ) -> Iterator[RuntimeApi]:
     """One execution environment: init once, then as many invocations as the test sends."""
     assert PYTHON is not None
-    handler = "functions.aws_lambda.handler"
+    handler = "functions.clouds.aws_lambda.handler"
     with runtime_api() as api:
         process_env = clean_env(
             **env,

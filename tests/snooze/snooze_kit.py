@@ -10,7 +10,7 @@ from urllib.parse import parse_qsl, urlsplit
 
 import pytest
 
-from functions.snooze.links import link_maker
+from functions.jobs.snooze.links import link_maker
 from providers.base import Resource, ResourceState
 
 KEY = b"snooze-test-key-0123456789abcdef-0123"
@@ -108,10 +108,10 @@ def function_url_event(method: str, target: str, headers: Mapping[str, str], bod
 
 def function_url_server() -> Any:
     """A loopback HTTP server that turns each request into a function URL event for
-    ``functions.snooze_lambda.handler`` and its answer back into HTTP."""
+    ``functions.clouds.aws_snooze.handler`` and its answer back into HTTP."""
     from http.server import ThreadingHTTPServer
 
-    from functions.snooze_lambda import handler
+    from functions.clouds.aws_snooze import handler
     from sandbox.loopback_http import LoopbackHttp, QuietHandler
 
     class FunctionUrl(QuietHandler):
@@ -170,7 +170,7 @@ def next_run(moto_url: str, at: datetime, capsys: Any) -> dict[str, dict[str, An
     """``offhours run`` (the console script's main, in-process) at ``at``: id -> decision."""
     import json
 
-    from functions.cli import main
+    from functions.cli.main import main
 
     capsys.readouterr()
     code = main(

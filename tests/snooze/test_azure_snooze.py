@@ -32,7 +32,7 @@ def cloud(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
         }.items():
             env.setenv(name, value)
         fake.add_secret("offhours", "snooze-key", KEY.decode())
-        from functions import azure_function_app
+        from functions.clouds import azure_function_app
 
         # The registered function itself: app.get_functions() may build the app once only.
         function = azure_function_app.snooze._function
@@ -116,7 +116,7 @@ def test_other_kinds_take_the_same_tag_call_and_protected_ones_none(
 def test_an_app_without_a_snooze_key_has_the_links_off() -> None:
     import azure.functions as func
 
-    from functions.azure_snooze import respond
+    from functions.clouds.azure_snooze import respond
 
     request = func.HttpRequest("GET", "https://x.azurewebsites.net/api/snooze", body=b"")
     page, headers = respond(request, {"OFFHOURS_PROVIDERS": "azure"})

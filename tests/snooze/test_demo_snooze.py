@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from pathlib import Path
 
-from functions.demo import SNOOZE_AT, SimClock, _snooze_step
+from functions.cli.demo import SNOOZE_AT, SimClock, _snooze_step
 from ledger.book import read_records
 from providers.store import LocalStore
 from sandbox.aws_fleet import demo_fleet, seed

@@ -35,7 +35,7 @@ def cloud(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
         fake.add_project(PROJECT)
         fake.add_secret(PROJECT, "offhours-snooze-key", b"an older key, rotated away......")
         fake.add_secret(PROJECT, "offhours-snooze-key", KEY)
-        source = Path(__file__).parents[2] / "functions" / "gcp_main.py"
+        source = Path(__file__).parents[2] / "functions" / "clouds" / "gcp_main.py"
         app = functions_framework.create_app(target="snooze_http", source=str(source))
         yield {"fake": fake, "client": app.test_client(), "store": LocalStore(tmp / "ledger")}
 

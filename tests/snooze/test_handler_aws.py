@@ -23,7 +23,7 @@ from snooze_kit import (
 )
 
 import schedules
-from functions.snooze.handler import Request, SnoozeService, handle
+from functions.jobs.snooze.handler import Request, SnoozeService, handle
 from ledger.book import read_records
 from ledger.summary import window_summary
 from providers.aws.override_tag import AwsOverrideDesk

@@ -6,10 +6,10 @@ from datetime import UTC, datetime, timedelta
 
 from snooze_kit import KEY, query_of, resource
 
-from functions.snooze.handler import resource_param
-from functions.snooze.links import link_maker
-from functions.snooze.pages import Facts, confirm
-from functions.snooze.tokens import verify
+from functions.jobs.snooze.handler import resource_param
+from functions.jobs.snooze.links import link_maker
+from functions.jobs.snooze.pages import Facts, confirm
+from functions.jobs.snooze.tokens import verify
 
 STOP = datetime(2026, 11, 23, 19, 0, tzinfo=UTC)
 

@@ -7,9 +7,9 @@ from datetime import UTC, datetime
 import boto3
 from snooze_kit import KEY, query_of, resource
 
-from functions.aws_lambda import snooze_links
+from functions.clouds.aws_lambda import snooze_links
+from functions.jobs.snooze.tokens import verify
 from functions.settings import Settings
-from functions.snooze.tokens import verify
 
 STOP = datetime(2026, 11, 23, 19, 0, tzinfo=UTC)
 CHANNELS = ("web=email:web@example.com",)

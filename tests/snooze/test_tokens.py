@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from functions.snooze.tokens import SnoozeToken, TokenError, sign, verify
+from functions.jobs.snooze.tokens import SnoozeToken, TokenError, sign, verify
 
 KEY = b"k" * 32
 STOP = datetime(2026, 11, 23, 19, 0, tzinfo=UTC)

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 import schedules
-from functions.snooze.until import override_until, override_value
+from functions.jobs.snooze.until import override_until, override_value
 
 STOP = datetime(2026, 11, 23, 19, 0, tzinfo=UTC)  # Monday
 CATALOG = schedules.load_catalog(default_tz="Europe/London")

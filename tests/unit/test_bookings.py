@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
-from functions.bookings import book_results, observe, record_intents
+from functions.jobs.bookings import book_results, observe, record_intents
 from ledger.run_state import OffPeriod, TargetState
 from providers.base import Action, Decision, Outcome, Price, Resource, ResourceState, Result
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from functions.display import ellipsis, short_reason
+from functions.cli.display import ellipsis, short_reason
 from functions.errors import describe
 from functions.settings import ConfigError, Settings
 

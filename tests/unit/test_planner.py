@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 import schedules
-from functions.planner import Policy, plan
+from functions.jobs.planner import Policy, plan
 from providers.base import Action, Resource, ResourceState
 
 MONDAY = datetime(2026, 11, 23, tzinfo=UTC)

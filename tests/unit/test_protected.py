@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 import schedules
-from functions.digest import DigestError, DigestSettings, Window, compose
-from functions.planner import Policy, plan
+from functions.jobs.digest import DigestError, DigestSettings, Window, compose
+from functions.jobs.planner import Policy, plan
 from functions.settings import ConfigError, Settings
 from ledger.inventory import find_opportunities
 from providers.base import Action, Price, Resource, ResourceState

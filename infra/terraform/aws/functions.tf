@@ -23,7 +23,7 @@ resource "aws_lambda_function" "scheduler" {
   s3_bucket        = aws_s3_object.scheduler_package.bucket
   s3_key           = aws_s3_object.scheduler_package.key
   source_code_hash = filebase64sha256(var.package_path)
-  handler          = "functions.aws_lambda.handler"
+  handler          = "functions.clouds.aws_lambda.handler"
   runtime          = "python3.12"
   architectures    = ["arm64"]
   memory_size      = 512
@@ -67,7 +67,7 @@ resource "aws_lambda_function" "digest" {
   s3_bucket        = aws_s3_object.digest_package[0].bucket
   s3_key           = aws_s3_object.digest_package[0].key
   source_code_hash = filebase64sha256(var.digest_package_path)
-  handler          = "functions.aws_lambda.digest_handler"
+  handler          = "functions.clouds.aws_lambda.digest_handler"
   runtime          = "python3.12"
   architectures    = ["arm64"]
   memory_size      = 1024

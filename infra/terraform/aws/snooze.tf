@@ -156,7 +156,7 @@ resource "aws_lambda_function" "snooze" {
   s3_bucket        = aws_s3_object.scheduler_package.bucket
   s3_key           = aws_s3_object.scheduler_package.key
   source_code_hash = filebase64sha256(var.package_path)
-  handler          = "functions.snooze_lambda.handler"
+  handler          = "functions.clouds.aws_snooze.handler"
   runtime          = "python3.12"
   architectures    = ["arm64"]
   memory_size      = 256

@@ -19,7 +19,7 @@ locals {
 
   app_settings = {
     LOG_LEVEL = var.log_level
-    # Timer binding expressions (functions/azure_function_app.py: %OFFHOURS_CRON%, ...).
+    # Timer binding expressions (functions/clouds/azure_function_app.py: %OFFHOURS_CRON%, ...).
     OFFHOURS_CRON                                     = var.schedule_minutes == 60 ? "0 0 * * * *" : "0 */${var.schedule_minutes} * * * *"
     OFFHOURS_SCHEDULE_MINUTES                         = tostring(var.schedule_minutes)
     OFFHOURS_DIGEST_CRON                              = var.digest_cron

@@ -26,7 +26,7 @@ locals {
     OFFHOURS_DRY_RUN          = tostring(var.dry_run)
     OFFHOURS_GCP_PROJECTS     = var.role_scope == "project" ? join(",", local.projects) : ""
     OFFHOURS_GCP_ORGANIZATION = var.role_scope == "folder" ? "folders/${var.folder_id}" : ""
-    # functions/gcp_main.py defers targets it cannot finish within this budget.
+    # functions/clouds/gcp_main.py defers targets it cannot finish within this budget.
     OFFHOURS_TIMEOUT_SECONDS = "540"
   }
 

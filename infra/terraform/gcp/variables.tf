@@ -26,7 +26,7 @@ variable "package_path" {
 }
 
 variable "entry_point" {
-  description = "Python function in main.py (re-exported from functions/gcp_main.py) that handles the Pub/Sub CloudEvent."
+  description = "Python function in main.py (re-exported from functions/clouds/gcp_main.py) that handles the Pub/Sub CloudEvent."
   type        = string
   default     = "reconcile_event"
 }

@@ -10,7 +10,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from functions.reconcile import Job, RunReport, reconcile
+from functions.jobs.reconcile import Job, RunReport, reconcile
 from functions.settings import Settings
 from functions.wiring import build_job, connect
 from ledger.book import read_records

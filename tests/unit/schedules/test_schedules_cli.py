@@ -1,4 +1,4 @@
-"""``offhours schedule ...`` through functions.cli.main, plus one real subprocess."""
+"""``offhours schedule ...`` through functions.cli.main.main, plus one real subprocess."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from functions.cli import main
+from functions.cli.main import main
 
 REPO = Path(__file__).resolve().parents[3]
 
@@ -133,7 +133,7 @@ def test_bad_catalog_and_tz_are_errors_not_tracebacks(
 
 def test_console_script(tmp_path: Path) -> None:
     script = Path(sys.executable).parent / "offhours"
-    command = [str(script)] if script.exists() else [sys.executable, "-m", "functions.cli"]
+    command = [str(script)] if script.exists() else [sys.executable, "-m", "functions.cli.main"]
     done = subprocess.run(
         [
             *command,

@@ -1,0 +1,93 @@
+"""``offhours digest``: render the weekly savings digest, preview it, send it."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+from functions.cli.main import UsageError, instant
+
+
+def register(subparsers: Any) -> None:
+    digest = subparsers.add_parser("digest", help="the weekly savings digest (preview or send)")
+    digest.add_argument("--week", help="ISO week, e.g. 2026-W48 (default: last full week)")
+    digest.add_argument("--ledger", help="ledger location: a path, s3://, gs:// or azblob://")
+    digest.add_argument("--preview", type=Path, help="write the digest to this .html file")
+    digest.add_argument("--send", action="store_true", help="email the digests")
+    digest.add_argument("--team-key", help="tag that names the team (default: team)")
+    digest.add_argument("--recipients", help="YAML file: overall, teams, default addresses")
+    digest.add_argument("--group-by", dest="group_tags", help="tag keys to group by (a,b,c)")
+    digest.add_argument("--tz", help="reporting time zone (default: OFFHOURS_DEFAULT_TZ or UTC)")
+    digest.add_argument("--inventory", help="JSON inventory file for opportunities")
+    digest.add_argument("--protected", help="never-touch tags, as for run (OFFHOURS_PROTECTED)")
+    digest.add_argument(
+        "--catalog",
+        action="append",
+        help="schedule catalog directory (repeatable) for grouping by schedule",
+    )
+    digest.add_argument("--to", help="addresses for the fleet digest (comma-separated)")
+    digest.add_argument("--from", dest="sender", help="sender address")
+    digest.add_argument("--transport", choices=("ses", "smtp"), help="how to send")
+    digest.add_argument("--smtp-host", help="SMTP server (STARTTLS on --smtp-port)")
+    digest.add_argument("--smtp-port", help="SMTP port (default 587)")
+    digest.add_argument("--at", help="report as of this instant (ISO 8601 with offset)")
+    digest.set_defaults(handler=_digest)
+
+
+def _digest(args: argparse.Namespace) -> int:
+    from functions.jobs.digest import DigestError, DigestSettings, previous_week, run_digest
+    from functions.readonly_store import holds_ledger, open_readonly
+    from functions.settings import ConfigError
+    from providers.store import StoreError
+
+    if not args.send and args.preview is None:
+        raise UsageError("nothing to do: add --preview FILE.html and/or --send")
+    flags = {
+        name: getattr(args, name)
+        for name in (
+            "ledger",
+            "team_key",
+            "recipients",
+            "group_tags",
+            "tz",
+            "inventory",
+            "protected",
+            "catalog",
+            "to",
+            "sender",
+            "transport",
+            "smtp_host",
+            "smtp_port",
+        )
+    }
+    now = instant(args.at)
+    try:
+        settings = DigestSettings.from_sources(flags, os.environ)
+        store = open_readonly(settings.ledger, settings.store_endpoint_url)
+        # A typo'd location must not be reported (or emailed) as "$0 saved".
+        if not holds_ledger(store):
+            raise UsageError(f"no ledger at {store.url}: no run has written there (check --ledger)")
+        week = args.week or previous_week(now, settings.tz)
+        run = run_digest(settings, week, args.send, args.preview, now=now, store=store)
+    except (DigestError, ConfigError, StoreError) as err:
+        raise UsageError(str(err)) from err
+    except OSError as err:
+        if not err.filename:  # not a file: a mail server refusing, say; reported upstream
+            raise
+        raise UsageError(f"cannot write {err.filename}: {err.strerror}") from err
+    totals = run.digest.overall.report.totals
+    print(
+        f"{run.week}: saved {totals.saved:,.2f} of {totals.would:,.2f} "
+        f"{run.digest.overall.report.currency} ({totals.percent:.1f}%), "
+        f"{len(run.digest.teams)} team digests"
+    )
+    for path in run.preview:
+        print(f"preview: {path}")
+    for name, to in run.sent:
+        print(f"sent: {name} -> {', '.join(to)}")
+    for problem in run.skipped:
+        print(f"offhours: not sent: {problem}", file=sys.stderr)
+    return 1 if args.send and run.skipped else 0

@@ -1,0 +1,96 @@
+"""What every cloud entry point does once it has parsed its event: one scheduled run.
+
+The Lambda handler, the Cloud Function and the Azure Functions app each read settings from
+their environment, decide ``now`` from the trigger, and call ``scheduled_run``; the
+summary it returns is logged as structured JSON by each platform's logger.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from functions.jobs.notices.model import LinkMaker
+from functions.jobs.reconcile import RunReport, reconcile
+from functions.settings import Settings
+from providers.base import Target
+
+
+def floor_to_period(at: datetime, minutes: int) -> datetime:
+    """Round a trigger instant down to its schedule period, so a retried or late
+    invocation of the same tick acts at the same instant (the run lease and the state's
+    compare-and-swap keep it from booking anything twice)."""
+    at = at.astimezone(UTC)
+    midnight = at.replace(hour=0, minute=0, second=0, microsecond=0)
+    elapsed = int((at - midnight).total_seconds() // 60)
+    return midnight + timedelta(minutes=elapsed - elapsed % max(1, minutes))
+
+
+def parse_instant(text: str | None) -> datetime | None:
+    if not text:
+        return None
+    at = datetime.fromisoformat(str(text).replace("Z", "+00:00"))
+    return at if at.tzinfo else at.replace(tzinfo=UTC)
+
+
+def scheduled_run(
+    settings: Settings,
+    now: datetime,
+    time_left: Callable[[], float] | None,
+    logger: logging.Logger | Any,
+    targets: Sequence[Target] | None = None,
+    links: LinkMaker | None = None,
+) -> dict[str, Any]:
+    """One run over every target (or only ``targets``, one item of a fan-out); ``links``
+    puts snooze links in the run's notices."""
+    from functions.wiring import build_job
+
+    job = replace(build_job(settings, lambda: now, links=links), time_left=time_left)
+    report = reconcile(job, now, targets=targets)
+    log_report(report, logger, settings.dry_run)
+    return summary(report)
+
+
+def list_targets(settings: Settings) -> list[Target]:
+    """Every target of every configured cloud: the first step of a Step Functions fan-out."""
+    from functions.wiring import connect
+
+    return [t for p in settings.providers for t in connect(settings, p).targets()]
+
+
+def summary(report: RunReport) -> dict[str, Any]:
+    counts: dict[str, int] = {}
+    for result in report.results:
+        if result.decision.action.value != "skip":
+            key = f"{result.decision.action.value}-{result.outcome.value}"
+            counts[key] = counts.get(key, 0) + 1
+    return {
+        "run_id": report.run_id,
+        "dry_run": report.dry_run,
+        "actions": counts,
+        "errors": report.errors,
+        "deferred": [str(t) for t in report.deferred],
+    }
+
+
+def log_report(report: RunReport, logger: logging.Logger | Any, dry_run: bool) -> None:
+    outcomes = {id(r.decision): r for r in report.results}
+    for decision in report.decisions:
+        result = outcomes.get(id(decision))
+        logger.info(
+            "decision",
+            extra={
+                "resource": decision.resource.key,
+                "resource_name": decision.resource.name,
+                "action": decision.action.value,
+                "outcome": result.outcome.value if result else "",
+                "error": result.error if result else "",
+                "reason": decision.reason,
+                "dry_run": dry_run,
+            },
+        )
+    for error in report.errors:
+        logger.error("target error", extra={"error": error})

@@ -1,0 +1,18 @@
+"""Warn-before-stop notices: who is told, when, in which words, and how it is sent.
+
+A run tells a resource's owner before its schedule stops it: an ``owner`` tag that is an
+email address gets an email, a team tag gets the team's configured channels (Slack,
+Microsoft Teams, or a signed JSON webhook). One notice per resource per stop instant,
+claimed in the run's state before it is sent (``ledger/run_state.py``), so retries and
+later runs never send it twice. ``docs/notices.md`` describes the protocol.
+
+Modules: ``model`` (plain data), ``planning`` (which notices are due: pure),
+``render`` (email, Slack, Teams and JSON bodies: pure), ``signing`` (HMAC of webhook
+bodies), ``send`` (SMTP/SES through ``functions.mail``, webhooks through urllib),
+``step`` (the hooks the run protocol calls), ``outbox`` (the demo's file senders).
+"""
+
+from functions.jobs.notices.model import LinkMaker, Notice, NoticeOutcome
+from functions.jobs.notices.step import NoticeStep, build_step
+
+__all__ = ["LinkMaker", "Notice", "NoticeOutcome", "NoticeStep", "build_step"]

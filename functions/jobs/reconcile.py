@@ -1,0 +1,195 @@
+"""The reconcile job: for every target, discover -> plan -> apply -> ledger.
+
+Targets run in parallel on a bounded pool. One target failing (access denied, throttled
+to death, a bug in one adapter) is reported in its TargetReport and never stops the
+others. Within a target, one kind failing discovery is reported and the other kinds are
+still scheduled. What one run does on one target, and how it survives crashes, races,
+failing stores and clocks that go back, is ``functions/jobs/target_run.py``.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+import schedules
+from functions.jobs.notices import NoticeOutcome, NoticeStep
+from functions.jobs.planner import Policy
+from functions.jobs.target_run import run_target
+from ledger.book import new_run_id
+from providers.base import Connection, Decision, KindAdapter, Outcome, Result, Target
+from providers.pricing import PriceSource
+from providers.store import ObjectStore, StoreError
+
+log = logging.getLogger("offhours.reconcile")
+DEFERRED_KEY = "state/v1/deferred-targets.json"
+
+
+@dataclass
+class TargetReport:
+    target: Target
+    decisions: list[Decision] = field(default_factory=list)
+    results: list[Result] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    # Worth an operator's attention, but nothing failed (a clock that went back, a state
+    # object rebuilt from the ledger).
+    warnings: list[str] = field(default_factory=list)
+    deferred: bool = False
+    ledger_key: str = ""
+    rows: int = 0
+    # Warn-before-stop notices of this run: due (dry run), then sent or failed.
+    notices: list[NoticeOutcome] = field(default_factory=list)
+
+    @property
+    def failed(self) -> list[Result]:
+        return [r for r in self.results if r.outcome is Outcome.FAILED]
+
+
+@dataclass
+class RunReport:
+    run_id: str
+    now: datetime
+    dry_run: bool
+    targets: list[TargetReport]
+
+    @property
+    def decisions(self) -> list[Decision]:
+        return [d for t in self.targets for d in t.decisions]
+
+    @property
+    def results(self) -> list[Result]:
+        return [r for t in self.targets for r in t.results]
+
+    @property
+    def errors(self) -> list[str]:
+        return [f"{t.target}: {e}" for t in self.targets for e in t.errors]
+
+    @property
+    def warnings(self) -> list[str]:
+        return [f"{t.target}: {w}" for t in self.targets for w in t.warnings]
+
+    @property
+    def deferred(self) -> list[Target]:
+        return [t.target for t in self.targets if t.deferred]
+
+
+@dataclass(frozen=True)
+class Job:
+    """Everything one run needs, built once by the entry point."""
+
+    connections: Mapping[str, Connection]
+    adapters: Mapping[str, Sequence[KindAdapter]]
+    store: ObjectStore
+    catalog: schedules.Catalog
+    policy: Policy
+    dry_run: bool = False
+    max_workers: int = 8
+    wake: frozenset[str] = frozenset()
+    # Seconds left before the platform kills the run (Lambda); None = no limit.
+    time_left: Callable[[], float] | None = None
+    min_seconds_per_target: float = 60.0
+    # The job's one clock: results are stamped with it (``--at`` or the trigger's time).
+    clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
+    # How long a run may act on a target before another run may take over (job clock).
+    lease_ttl: timedelta = timedelta(minutes=10)
+    # Live price APIs (providers/pricing.py); empty = the bundled tables only.
+    price_sources: Sequence[PriceSource] = ()
+    # Warn-before-stop notices (functions/jobs/notices); None = none are sent.
+    notices: NoticeStep | None = None
+
+
+def reconcile(
+    job: Job,
+    now: datetime,
+    on_target_done: Callable[[TargetReport], None] | None = None,
+    targets: Sequence[Target] | None = None,
+) -> RunReport:
+    if now.tzinfo is None:
+        raise ValueError("reconcile needs a zone-aware instant")
+    run_id = new_run_id(now)
+    all_targets, listing_errors = _targets(job) if targets is None else (list(targets), [])
+    ordered = _deferred_first(job.store, all_targets)
+    reports: list[TargetReport] = [
+        TargetReport(Target(p, "?"), errors=[e]) for p, e in listing_errors
+    ]
+    for report in _fan_out(job, ordered, now, run_id):
+        reports.append(report)
+        if on_target_done:
+            on_target_done(report)
+    if not job.dry_run:
+        _save_deferred(job.store, [r.target for r in reports if r.deferred])
+    return RunReport(run_id, now, job.dry_run, reports)
+
+
+def _fan_out(job: Job, targets: list[Target], now: datetime, run_id: str) -> Iterator[TargetReport]:
+    if len(targets) <= 1 or job.max_workers <= 1:
+        yield from (_guarded_target(job, target, now, run_id) for target in targets)
+        return
+    with ThreadPoolExecutor(max_workers=job.max_workers) as pool:
+        futures = [pool.submit(_guarded_target, job, target, now, run_id) for target in targets]
+        yield from (future.result() for future in futures)
+
+
+def _targets(job: Job) -> tuple[list[Target], list[tuple[str, str]]]:
+    targets: list[Target] = []
+    errors: list[tuple[str, str]] = []
+    for provider, connection in job.connections.items():
+        try:
+            targets.extend(connection.targets())
+        except Exception as err:  # one cloud failing to list targets must not stop the others
+            log.exception("listing targets failed", extra={"provider": provider})
+            errors.append((provider, f"cannot list targets: {err}"))
+    return targets, errors
+
+
+def _guarded_target(job: Job, target: Target, now: datetime, run_id: str) -> TargetReport:
+    report = TargetReport(target)
+    if job.time_left is not None and job.time_left() < job.min_seconds_per_target:
+        report.deferred = True
+        report.errors.append("deferred: not enough time left")
+        return report
+    try:
+        run_target(job, target, now, run_id, report)
+    except StoreError as err:  # the store is down: nothing was done to this target
+        log.error("target skipped: %s", err, extra={"target": str(target)})
+        report.errors.append(f"state store unavailable, nothing done: {err}")
+    except Exception as err:  # isolate targets; the cause is logged with its traceback
+        log.exception("target failed", extra={"target": str(target)})
+        report.errors.append(f"{type(err).__name__}: {err}")
+    finally:
+        _release(job, target)
+    return report
+
+
+def _release(job: Job, target: Target) -> None:
+    """A finished target's clients and HTTP pools go now, not when the run ends (a
+    connection that keeps none has no ``release``)."""
+    release = getattr(job.connections.get(target.provider), "release", None)
+    if release is not None:
+        release(target)
+
+
+def _deferred_first(store: ObjectStore, targets: list[Target]) -> list[Target]:
+    """Targets a previous run had to defer go first (an order hint: losing it is harmless)."""
+    import json
+
+    try:
+        data = store.get(DEFERRED_KEY)
+        names = set(json.loads(data)) if data else set()
+    except (StoreError, ValueError, TypeError) as err:
+        log.warning("deferred targets unreadable, ignored: %s", err)
+        return targets
+    return sorted(targets, key=lambda t: str(t) not in names)
+
+
+def _save_deferred(store: ObjectStore, deferred: list[Target]) -> None:
+    import json
+
+    try:
+        if deferred or store.get(DEFERRED_KEY) is not None:
+            store.put(DEFERRED_KEY, json.dumps(sorted(str(t) for t in deferred)).encode())
+    except StoreError as err:
+        log.warning("deferred targets not saved: %s", err)
