@@ -33,9 +33,16 @@ _DROP = {"ResponseMetadata", "CreationTime", "EndpointConfigArn"}
 _BROKEN = ("Failed", "UpdateRollbackFailed")
 
 
-def capture(sagemaker: Any, name: str, mode: str, at: datetime) -> dict[str, Any]:
-    """Read the endpoint as it is now; raises (ClientError) rather than save half a spec."""
-    endpoint = sagemaker.describe_endpoint(EndpointName=name)
+def capture(
+    sagemaker: Any,
+    name: str,
+    mode: str,
+    at: datetime,
+    endpoint: Mapping[str, Any] | None = None,
+) -> dict[str, Any]:
+    """Read the endpoint as it is now (``endpoint``: as just described); raises
+    (ClientError) rather than save half a spec."""
+    endpoint = endpoint or sagemaker.describe_endpoint(EndpointName=name)
     config = sagemaker.describe_endpoint_config(EndpointConfigName=endpoint["EndpointConfigName"])
     tags: dict[str, str] = {}
     for page in sagemaker.get_paginator("list_tags").paginate(ResourceArn=endpoint["EndpointArn"]):

@@ -30,7 +30,7 @@ from datetime import datetime
 from typing import Any
 
 from ledger.store import StoreError
-from providers.apply import Deadline, Started, Step, join_notes
+from providers.apply import AlreadyOff, Deadline, Started, Step, join_notes
 from providers.aws import endpoint_specs, idle, inference_components
 from providers.aws.actions import aws_errors, engine, target_of
 from providers.aws.connection import AwsConnection
@@ -246,8 +246,12 @@ class SageMakerEndpoints:
         sagemaker = self.connection.client("sagemaker", target_of(resource))
         if resource.extra.get("mode") == "components":
             return self._components_down(sagemaker, resource)
-        spec = endpoint_specs.capture(sagemaker, resource.id, "delete", self.options.clock())
-        self.restore.save(resource, spec, self.options.clock())
+        endpoint = endpoint_specs.describe(sagemaker, resource.id)
+        if endpoint is None:
+            raise AlreadyOff("the endpoint no longer exists")
+        now = self.options.clock()
+        spec = endpoint_specs.capture(sagemaker, resource.id, "delete", now, endpoint=endpoint)
+        self.restore.save(resource, spec, now)
         try:
             sagemaker.delete_endpoint(EndpointName=resource.id)
         except aws_errors():
