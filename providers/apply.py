@@ -14,6 +14,9 @@ does the rest, the same way everywhere:
   each operation is waited for up to one monotonic ``Deadline``: seen finished cleanly ->
   ``done``, ended in error -> ``failed`` with the cloud's error, still running ->
   ``accepted`` (``providers.base`` outcome table);
+- that deadline is the connection's own wait cut to the job's ``Budget`` (what the
+  platform still gives the run, less a margin to write the finish): a run near its end
+  records ``accepted`` rather than being killed while it waits;
 - APIs that act on many resources per call (EC2) go through ``run_batches``: one call per
   batch, a rejected batch split in half and retried down to single resources.
 """
@@ -26,7 +29,7 @@ from collections.abc import Callable, Collection, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Protocol, TypeVar
+from typing import Protocol, TypeVar, runtime_checkable
 
 from providers.base import Action, Decision, Outcome, Result, chunks
 from providers.store import StoreError
@@ -38,6 +41,9 @@ FIRST_DELAY = 0.05
 MAX_DELAY = 5.0
 ALREADY_OFF = "already off"
 NO_SAVED_SIZE = "no saved size to restore"
+# Seconds a job keeps back from its budget to book what it did: one compare-and-swap
+# state write (re-read and retried on a lost race), the ledger object, the pending clear.
+FINISH_MARGIN = 30.0
 
 
 class Refused(Exception):
@@ -88,6 +94,38 @@ class Deadline:
             operation = read(operation)
             delay = min(MAX_DELAY, max(FIRST_DELAY, delay * 2))
         return operation, True
+
+
+@dataclass(frozen=True)
+class Budget:
+    """What a job may still spend waiting: ``time_left()`` is the seconds before its
+    platform ends it (a Lambda's remaining time, a function's timeout, ``--time-budget``),
+    read when an apply starts; ``margin`` of it is kept to write the finish."""
+
+    time_left: Callable[[], float]
+    margin: float = FINISH_MARGIN
+
+    def seconds(self) -> float:
+        return max(0.0, self.time_left() - self.margin)
+
+
+@runtime_checkable
+class Budgeted(Protocol):
+    """A connection whose apply deadlines the job's budget cuts (set once per job)."""
+
+    budget: Budget | None
+
+
+def apply_deadline(
+    wait: float,
+    budget: Budget | None,
+    monotonic: Callable[[], float] = time.monotonic,
+    sleep: Callable[[float], None] = time.sleep,
+) -> Deadline:
+    """One apply's deadline from now: the connection's own ``wait``, or less when the
+    job's budget ends sooner."""
+    seconds = wait if budget is None else min(wait, budget.seconds())
+    return Deadline(monotonic() + max(0.0, seconds), monotonic, sleep)
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,9 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import time
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -107,6 +109,15 @@ def register(subparsers: Any) -> None:
     add_output_flag(run)
     run.add_argument("--dry-run", action="store_true", help="plan and report; change nothing")
     run.add_argument("--force", action="store_true", help="allow stopping over the share limit")
+    run.add_argument(
+        "--time-budget",
+        type=_seconds,
+        metavar="SECONDS",
+        help=(
+            "finish within this time: operations still running near its end are recorded "
+            "accepted, targets not started with 60 s left are deferred"
+        ),
+    )
     run.set_defaults(handler=_run)
 
     explain = subparsers.add_parser("explain", help="why a resource is (or will be) on or off")
@@ -133,9 +144,27 @@ def _run(args: argparse.Namespace) -> int:
     settings = settings_from(args, dry_run=args.dry_run or None, force=args.force or None)
     now = instant(args.at)
     store = _readonly(settings) if settings.dry_run else None
-    report = execute(settings, now, store=store)
+    report = execute(settings, now, store=store, time_left=_time_left(args.time_budget))
     show_report(report, args.output, "run")
     return _exit_code(report)
+
+
+def _seconds(text: str) -> float:
+    try:
+        seconds = float(text)
+    except ValueError:
+        seconds = -1.0
+    if not 0 < seconds < float("inf"):
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds above 0")
+    return seconds
+
+
+def _time_left(budget: float | None) -> Callable[[], float] | None:
+    """The seconds left of ``--time-budget``, counted from now on the monotonic clock."""
+    if budget is None:
+        return None
+    started = time.monotonic()
+    return lambda: budget - (time.monotonic() - started)
 
 
 def _wake(args: argparse.Namespace) -> int:
@@ -208,6 +237,7 @@ def execute(
     wake: frozenset[str] = frozenset(),
     clock: Callable[[], datetime] | None = None,
     store: ObjectStore | None = None,
+    time_left: Callable[[], float] | None = None,
 ) -> RunReport:
     from functions.wiring import build_job
     from providers.store import StoreError, StoreUnavailable
@@ -216,6 +246,7 @@ def execute(
     try:
         # One job clock: the run's instant (--at or now), bookings included.
         job = build_job(settings, clock or (lambda: now), store=store, wake=wake)
+        job = replace(job, time_left=time_left)
         # Reach the ledger location before touching any resource: a missing bucket or
         # missing credentials for it is a usage error, not a run that half happened.
         job.store.get("state/v1/deferred-targets.json")

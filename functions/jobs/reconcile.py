@@ -20,6 +20,7 @@ from functions.jobs.notices import NoticeOutcome, NoticeStep
 from functions.jobs.planner import Policy
 from functions.jobs.target_run import run_target
 from ledger.book import new_run_id
+from providers.apply import FINISH_MARGIN, Budget, Budgeted
 from providers.base import Connection, Decision, KindAdapter, Outcome, Result, Target
 from providers.pricing import PriceSource
 from providers.store import ObjectStore, StoreError
@@ -88,8 +89,11 @@ class Job:
     dry_run: bool = False
     max_workers: int = 8
     wake: frozenset[str] = frozenset()
-    # Seconds left before the platform kills the run (Lambda); None = no limit.
+    # Seconds left before the platform kills the run (a Lambda's remaining time, a
+    # function's timeout, ``--time-budget``); None = no limit. Apply deadlines end
+    # ``finish_margin`` seconds before it, so what a run did is always booked.
     time_left: Callable[[], float] | None = None
+    finish_margin: float = FINISH_MARGIN
     min_seconds_per_target: float = 60.0
     # The job's one clock: results are stamped with it (``--at`` or the trigger's time).
     clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
@@ -110,6 +114,7 @@ def reconcile(
     if now.tzinfo is None:
         raise ValueError("reconcile needs a zone-aware instant")
     run_id = new_run_id(now)
+    _budget_connections(job)
     all_targets, listing_errors = _targets(job) if targets is None else (list(targets), [])
     ordered = _deferred_first(job.store, all_targets)
     reports: list[TargetReport] = [
@@ -122,6 +127,14 @@ def reconcile(
     if not job.dry_run:
         _save_deferred(job.store, [r.target for r in reports if r.deferred])
     return RunReport(run_id, now, job.dry_run, reports)
+
+
+def _budget_connections(job: Job) -> None:
+    """Every apply of this job waits for the cloud no longer than the job has left."""
+    budget = Budget(job.time_left, job.finish_margin) if job.time_left is not None else None
+    for connection in job.connections.values():
+        if isinstance(connection, Budgeted):
+            connection.budget = budget
 
 
 def _fan_out(job: Job, targets: list[Target], now: datetime, run_id: str) -> Iterator[TargetReport]:

@@ -24,11 +24,13 @@ so the CLI starts fast and other clouds' packages never import it.
 from __future__ import annotations
 
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from providers.apply import Budget, Deadline, apply_deadline
 from providers.aws.once import OncePerKey
 from providers.aws.tagging import TagListings
 from providers.base import ProviderConfig, Target
@@ -57,6 +59,12 @@ class AwsConnection:
     session: Any  # boto3.Session: hooks registered on it reach every client
     provider: str = "aws"
     tag_listings: TagListings = field(default_factory=TagListings)
+    # How long one apply waits for what AWS finishes later (an endpoint being created
+    # or deleted), on a monotonic clock; the job's budget may cut it (set by the job).
+    operation_timeout: float = 240.0
+    budget: Budget | None = None
+    monotonic: Callable[[], float] = time.monotonic
+    sleep: Callable[[float], None] = time.sleep
     _clients: OrderedDict[tuple[str, str], dict[str, Any]] = field(default_factory=OrderedDict)
     _credentials: OncePerKey[str, Any] = field(default_factory=OncePerKey)
     _identity: OncePerKey[str, Identity] = field(default_factory=OncePerKey)
@@ -84,6 +92,10 @@ class AwsConnection:
             while len(self._clients) > self._kept_targets():
                 self._clients.popitem(last=False)
             return made
+
+    def deadline(self) -> Deadline:
+        """One apply's deadline, starting now."""
+        return apply_deadline(self.operation_timeout, self.budget, self.monotonic, self.sleep)
 
     def home_client(self, service: str, region: str = "us-east-1") -> Any:
         return self.client(service, Target("aws", self.account_id(), region))

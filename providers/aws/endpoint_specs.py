@@ -3,32 +3,46 @@
 A spec is plain JSON: the endpoint's name, its endpoint configuration's name *and*
 content (so a person can recreate the configuration if someone deletes it meanwhile),
 its tags, and each variant's instance type, count and weight at the time it was
-deleted. Recreating uses the same configuration and tags; when the endpoint is already
-in service (it is not, on real AWS, until it finishes creating) variant counts that
-autoscaling had moved away from the configuration are put back too.
+deleted. Recreating uses the same configuration and tags; once the endpoint is seen in
+service, variant counts that autoscaling had moved away from the configuration are put
+back too.
+
+SageMaker creates and deletes endpoints in the background (``Creating``, ``Deleting``):
+``EndpointChange`` reads the endpoint until it is in service (or gone), up to the apply's
+deadline, so neither is ``done`` before SageMaker says so.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from providers.apply import Refused, join_notes
+from providers.apply import Deadline, Refused, Settled
 from providers.aws.actions import aws_errors, error_text
 from providers.aws.tagging import tag_dict, tag_list
-from providers.base import Price
+from providers.base import Outcome, Price
 from providers.prices import bundled_price
 
 SPEC_NAME = "endpoint.json"
 SPEC_VERSION = 1
 PRICES = "sagemaker_endpoint_prices.json"
 _DROP = {"ResponseMetadata", "CreationTime", "EndpointConfigArn"}
+# Statuses an endpoint ends a change in, when it does not end in service (or gone).
+_BROKEN = ("Failed", "UpdateRollbackFailed")
 
 
-def capture(sagemaker: Any, name: str, mode: str, at: datetime) -> dict[str, Any]:
-    """Read the endpoint as it is now; raises (ClientError) rather than save half a spec."""
-    endpoint = sagemaker.describe_endpoint(EndpointName=name)
+def capture(
+    sagemaker: Any,
+    name: str,
+    mode: str,
+    at: datetime,
+    endpoint: Mapping[str, Any] | None = None,
+) -> dict[str, Any]:
+    """Read the endpoint as it is now (``endpoint``: as just described); raises
+    (ClientError) rather than save half a spec."""
+    endpoint = endpoint or sagemaker.describe_endpoint(EndpointName=name)
     config = sagemaker.describe_endpoint_config(EndpointConfigName=endpoint["EndpointConfigName"])
     tags: dict[str, str] = {}
     for page in sagemaker.get_paginator("list_tags").paginate(ResourceArn=endpoint["EndpointArn"]):
@@ -67,7 +81,8 @@ def variants(endpoint: Mapping[str, Any], config: Mapping[str, Any]) -> list[dic
 
 
 def recreate(sagemaker: Any, spec: Mapping[str, Any]) -> str:
-    """Create the endpoint again from its spec; returns a note for the ledger."""
+    """Ask for the endpoint again from its spec (SageMaker creates it in the background:
+    ``EndpointChange`` waits for it); returns a note for the ledger."""
     name, config = spec["endpoint_name"], spec["endpoint_config_name"]
     try:
         sagemaker.create_endpoint(
@@ -77,10 +92,10 @@ def recreate(sagemaker: Any, spec: Mapping[str, Any]) -> str:
         raise Refused(
             f"{error_text(err)} (endpoint config {config}; the saved spec is kept)"
         ) from err
-    return join_notes(f"recreated with endpoint config {config}", _restore_counts(sagemaker, spec))
+    return f"recreated with endpoint config {config}"
 
 
-def _restore_counts(sagemaker: Any, spec: Mapping[str, Any]) -> str:
+def restore_counts(sagemaker: Any, spec: Mapping[str, Any]) -> str:
     configured = {
         v["VariantName"]: v for v in spec["endpoint_config"].get("ProductionVariants", [])
     }
@@ -111,6 +126,59 @@ def _restore_counts(sagemaker: Any, spec: Mapping[str, Any]) -> str:
     except aws_errors() as err:
         return f"variant counts ({counts}) not restored: {error_text(err)}"
     return f"variant counts restored ({counts})"
+
+
+def describe(sagemaker: Any, name: str) -> Mapping[str, Any] | None:
+    """The endpoint, or None when SageMaker says it does not exist."""
+    from botocore.exceptions import ClientError
+
+    try:
+        found: Mapping[str, Any] = sagemaker.describe_endpoint(EndpointName=name)
+    except ClientError as err:
+        error = err.response.get("Error", {})
+        if error.get("Code") == "ValidationException" and "Could not find" in error.get(
+            "Message", ""
+        ):
+            return None
+        raise
+    return found
+
+
+_UNREAD: Mapping[str, Any] | None = {"EndpointStatus": "(not read yet)"}
+
+
+@dataclass(frozen=True)
+class EndpointChange:
+    """An endpoint SageMaker is creating (``until="InService"``) or deleting
+    (``until="gone"``), read until it gets there, fails, or the deadline comes."""
+
+    sagemaker: Any
+    name: str
+    until: str
+
+    def settle(self, deadline: Deadline) -> Settled:
+        endpoint, finished = deadline.wait(
+            _UNREAD, lambda _: describe(self.sagemaker, self.name), self._settled
+        )
+        if not finished:
+            status = endpoint["EndpointStatus"] if endpoint else "gone"
+            return Settled(Outcome.ACCEPTED, f"endpoint {self.name} still {status} at the deadline")
+        if endpoint is None:
+            if self.until == "gone":
+                return Settled(Outcome.DONE, f"endpoint {self.name} deleted")
+            return Settled(Outcome.FAILED, error=f"endpoint {self.name} vanished while creating")
+        status = endpoint["EndpointStatus"]
+        if status in _BROKEN:
+            reason = endpoint.get("FailureReason") or "no reason given"
+            return Settled(Outcome.FAILED, error=f"endpoint {self.name} is {status}: {reason}")
+        return Settled(Outcome.DONE, f"endpoint {self.name} {status}")
+
+    def _settled(self, endpoint: Mapping[str, Any] | None) -> bool:
+        if endpoint is _UNREAD:
+            return False
+        if endpoint is None:
+            return True
+        return endpoint["EndpointStatus"] in (self.until, *_BROKEN)
 
 
 def price(region: str, variant_list: list[dict[str, Any]]) -> Price | None:

@@ -10,12 +10,15 @@ SCALE_DOWN:
   set to 0 (the endpoint stays);
 - other endpoints: everything needed to recreate the endpoint is saved to the state store
   and read back, and only then is the endpoint deleted. If the save fails the endpoint is
-  left running and the result is FAILED.
+  left running and the result is FAILED. The deletion is ``done`` once SageMaker no
+  longer finds the endpoint, ``accepted`` while it is still ``Deleting`` at the deadline.
 
 A deleted endpoint lives on as its saved spec: discovery lists this target's specs and
 reports each as SCALED_DOWN with its saved tags, so the schedule turning on (or
 ``offhours wake NAME``) brings it back. SCALE_UP recreates it with the same endpoint
-configuration and tags, and deletes the spec only after that succeeded.
+configuration and tags: ``done`` once it is ``InService`` (then the variant counts are
+put back and the spec deleted), ``failed`` if it ends ``Failed``, ``accepted`` while it
+is still ``Creating`` at the deadline (the spec is kept until a later run sees it run).
 """
 
 from __future__ import annotations
@@ -26,7 +29,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from providers.apply import join_notes
+from providers.apply import AlreadyOff, Deadline, Started, Step, join_notes
 from providers.aws import endpoint_specs, idle, inference_components
 from providers.aws.actions import aws_errors, engine, target_of
 from providers.aws.connection import AwsConnection
@@ -234,22 +237,30 @@ class SageMakerEndpoints:
         if dry_run:
             return dry_run_results(decisions, self.options.clock())
         self._forget_stale(decisions)
+        deadline: Deadline = self.connection.deadline()
         handlers = {Action.SCALE_DOWN: self._scale_down, Action.SCALE_UP: self._scale_up}
-        return engine(self.kind, self.options).run(decisions, handlers)
+        return engine(self.kind, self.options).run(decisions, handlers, deadline)
 
-    def _scale_down(self, decision: Decision) -> str:
+    def _scale_down(self, decision: Decision) -> Step:
         resource = decision.resource
         sagemaker = self.connection.client("sagemaker", target_of(resource))
         if resource.extra.get("mode") == "components":
             return self._components_down(sagemaker, resource)
-        spec = endpoint_specs.capture(sagemaker, resource.id, "delete", self.options.clock())
-        self.restore.save(resource, spec, self.options.clock())
+        endpoint = endpoint_specs.describe(sagemaker, resource.id)
+        if endpoint is None:
+            raise AlreadyOff("the endpoint no longer exists")
+        now = self.options.clock()
+        spec = endpoint_specs.capture(sagemaker, resource.id, "delete", now, endpoint=endpoint)
+        self.restore.save(resource, spec, now)
         try:
             sagemaker.delete_endpoint(EndpointName=resource.id)
         except aws_errors():
             self._forget(resource)  # still running: the spec would only mislead
             raise
-        return f"deleted; recreation data saved at {self.restore.key(resource)}"
+        return Started(
+            endpoint_specs.EndpointChange(sagemaker, resource.id, until="gone"),
+            f"deleting; recreation data saved at {self.restore.key(resource)}",
+        )
 
     def _components_down(self, sagemaker: Any, resource: Resource) -> str:
         current = inference_components.copy_counts(sagemaker, resource.id)
@@ -261,20 +272,30 @@ class SageMakerEndpoints:
         inference_components.set_counts(sagemaker, {name: 0 for name in counts})
         return f"inference components scaled to 0 copies ({_counts(counts)} saved)"
 
-    def _scale_up(self, decision: Decision) -> str:
+    def _scale_up(self, decision: Decision) -> Step:
         resource = decision.resource
         spec = self.restore.require(resource)
         sagemaker = self.connection.client("sagemaker", target_of(resource))
         if spec.get("mode") == "components":
             inference_components.set_counts(sagemaker, spec["components"])
             note = f"inference component copies restored ({_counts(spec['components'])})"
-        else:
-            note = endpoint_specs.recreate(sagemaker, spec)
+            return join_notes(note, self._forget_restored(resource))
+        note = endpoint_specs.recreate(sagemaker, spec)
+
+        def in_service() -> str:
+            counts = endpoint_specs.restore_counts(sagemaker, spec)
+            return join_notes(counts, self._forget_restored(resource))
+
+        change = endpoint_specs.EndpointChange(sagemaker, resource.id, until="InService")
+        return Started(change, note, on_done=in_service)
+
+    def _forget_restored(self, resource: Resource) -> str:
+        """The spec of a resource seen restored goes; a note if it could not."""
         try:
             self.restore.forget(resource)
         except StoreError as err:
-            return join_notes(note, f"saved spec not removed ({err})")
-        return note
+            return f"saved spec not removed ({err})"
+        return ""
 
     def _forget(self, resource: Resource) -> None:
         # Best effort: a live endpoint always wins over a spec in discovery.

@@ -16,6 +16,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from providers.apply import Budget, Deadline, apply_deadline
 from providers.azure.common import PROVIDER, region
 from providers.base import ProviderConfig, Target
 
@@ -42,6 +43,8 @@ class AzureConnection:
     lro_timeout: float = 240.0
     # The clock of that deadline (monotonic seconds), never the wall clock.
     monotonic: Callable[[], float] = time.monotonic
+    # What the job has left (set by the job): an apply never waits past it.
+    budget: Budget | None = None
     _compute: dict[str, Any] = field(default_factory=dict)
     _arm: ArmRest | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock)
@@ -49,6 +52,11 @@ class AzureConnection:
     @property
     def base_url(self) -> str:
         return (self.config.endpoint_url or ARM_ENDPOINT).rstrip("/")
+
+    def deadline(self) -> Deadline:
+        """One apply's deadline, starting now: ``lro_timeout``, or what the job's budget
+        leaves if that is less."""
+        return apply_deadline(self.lro_timeout, self.budget, self.monotonic)
 
     def compute(self, subscription: str) -> Any:
         """A ``ComputeManagementClient`` for one subscription (cached)."""

@@ -35,8 +35,8 @@ def engine(kind: str, options: AdapterOptions) -> Engine:
 
 
 def deadline(connection: AzureConnection) -> Deadline:
-    """One apply's deadline, starting now."""
-    return Deadline.after(connection.lro_timeout, connection.monotonic)
+    """One apply's deadline, starting now (the connection's wait, cut to the job's budget)."""
+    return connection.deadline()
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,7 @@ import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from providers.apply import Deadline
+from providers.apply import Budget, Deadline, apply_deadline
 from providers.base import ProviderConfig, Target
 from providers.gcp import rest
 
@@ -61,6 +61,8 @@ class GcpConnection:
         # How long one apply waits for the operations it started; still running after
         # that, an action is recorded accepted and the next discovery settles it.
         self.operation_timeout = operation_timeout
+        # What the job has left (set by the job): an apply never waits past it.
+        self.budget: Budget | None = None
         self._monotonic = monotonic
         self._sleep = sleep
         self.regions: tuple[str, ...] = config.regions or DEFAULT_REGIONS
@@ -81,8 +83,9 @@ class GcpConnection:
             return self._credentials
 
     def deadline(self) -> Deadline:
-        """The deadline of one apply's waiting, starting now."""
-        return Deadline(self._monotonic() + self.operation_timeout, self._monotonic, self._sleep)
+        """The deadline of one apply's waiting, starting now: ``operation_timeout``, or
+        what the job's budget leaves if that is less."""
+        return apply_deadline(self.operation_timeout, self.budget, self._monotonic, self._sleep)
 
     def compute(self, name: str) -> Any:
         """A ``google.cloud.compute_v1`` client by class name (``"InstancesClient"``), cached."""

@@ -1,10 +1,11 @@
 """Idle Vertex AI endpoints: undeploy their models when nobody calls them, redeploy later.
 
-Opt-in by label: ``idle-stop=60m`` (``s``/``m``/``h``/``d``). Discover counts online
+Opt-in by label, as SageMaker endpoints: the schedule label (off periods scale it down)
+or ``idle-stop=60m`` (``s``/``m``/``h``/``d``). For the latter, discover counts online
 predictions over that window (Cloud Monitoring,
 ``aiplatform.googleapis.com/prediction/online/prediction_count``); an endpoint with none,
 whose models were all deployed before the window began, is ``idle`` and the planner may
-scale it down.
+scale it down. The list filter has no ``OR``: one filtered listing per label.
 
 SCALE_DOWN saves every deployed model's full spec (dedicated resources, model version,
 ...) and the traffic split to the state store, reads it back, and only then undeploys.
@@ -76,9 +77,12 @@ class VertexEndpoints:
 
     # ---- discover ---------------------------------------------------------------------------
     def discover(self, target: Target) -> Iterator[Resource]:
-        label_filter = f"labels.{self.options.idle_tag_key}:*"
-        for region, endpoint in self._endpoints(target, label_filter):
-            yield self._resource(target.account, region, endpoint)
+        seen: set[str] = set()
+        for label in dict.fromkeys((self.options.tag_key, self.options.idle_tag_key)):
+            for region, endpoint in self._endpoints(target, f"labels.{label}:*"):
+                if endpoint["name"] not in seen:
+                    seen.add(endpoint["name"])
+                    yield self._resource(target.account, region, endpoint)
 
     def inventory(self, target: Target) -> Iterator[Resource]:
         """Every endpoint, labelled or not, as it is (the digest's opportunities)."""
@@ -130,13 +134,15 @@ class VertexEndpoints:
         labels = endpoint.get("labels", {})
         models = endpoint.get("deployedModels", [])
         label = self.options.idle_tag_key
-        window = parse_window(labels.get(label, ""))
+        window = parse_window(labels[label]) if label in labels else 0
         if window is None:
             reason = f"{label} label {labels.get(label)!r} is not a duration like 60m or 2h"
             return _replace(resource, unmanaged_reason=reason)
         if not models:
             return self._undeployed(resource, region, labels)
         self._forget_restored(resource, models)
+        if not window:  # on its schedule only: nothing to measure
+            return resource
         idle, note = self._idle(project, endpoint, models, window)
         return _replace(resource, idle=idle, extra={"window": f"{window}s", "predictions": note})
 

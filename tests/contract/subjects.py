@@ -8,13 +8,16 @@ and every reading goes to the fake, never to the adapter under test.
 
 from __future__ import annotations
 
+import json
 import threading
 from collections.abc import Callable
-from typing import Any
+from datetime import UTC, datetime, timedelta
+from typing import Any, ClassVar
 
 from botocore.awsrequest import AWSResponse
 
-from providers.base import Target
+from providers.base import Resource, ResourceState, Target
+from providers.restore import RestoreStore
 
 ACCOUNT = "123456789012"
 REGION = "eu-west-1"
@@ -25,17 +28,20 @@ GCP_REGION = "europe-west4"
 SUB = "00000000-0000-4000-8000-00000000c0de"
 TAGS = {"schedule": "office-hours"}
 NOTEBOOK_ROLE = f"arn:aws:iam::{ACCOUNT}:role/notebooks"
+NOW = datetime(2026, 11, 25, 20, 0, tzinfo=UTC)  # a Wednesday evening: the cases' clock
 
 
 class Subject:
     """What every case asks of a kind. ``scales_to_zero`` kinds also have ``make_at_zero``
-    (a resource at zero that offhours never scaled down: nothing saved to restore);
-    ``long_running`` kinds have ``hold``/``fail_operation`` (the cloud's operation)."""
+    (a resource at zero with nothing saved to restore by the time a start is applied);
+    ``long_running`` kinds have ``hold``/``fail_operation`` (the cloud's operation);
+    ``measures_idle`` kinds have ``serve`` (traffic inside their idle window)."""
 
     cloud = ""
     kind = ""
     scales_to_zero = False
     long_running = False
+    measures_idle = False
     # The cloud's name for the operation that brings the resource back (GCP, Azure).
     start_verb = "start"
 
@@ -64,6 +70,13 @@ class Subject:
         raise NotImplementedError
 
     def make_at_zero(self, name: str) -> None:
+        raise NotImplementedError
+
+    def lose_saved_state(self, name: str) -> None:
+        """Between discovery and apply, what was saved to restore ``name`` goes missing
+        (kinds that exist at zero only as what was saved); nothing to do for the others."""
+
+    def serve(self, name: str) -> None:
         raise NotImplementedError
 
     def hold(self, name: str, verb: str) -> None:
@@ -319,6 +332,139 @@ class NotebookSubject(AwsSubject):
         self.faults.refuse("StopNotebookInstance", name, "ValidationException")
 
 
+class EndpointOperations:
+    """What moto does not model for SageMaker endpoints: it creates and deletes them at
+    once (always ``InService``, or gone), and no deletion fails after it was accepted.
+    The AWS world's ``fake``: names whose change is held (``Creating``/``Deleting`` until
+    ``settle()``) or fails (``Failed`` with a reason, and the endpoint stays)."""
+
+    def __init__(self) -> None:
+        self.held: dict[str, str] = {}
+        self.failing: set[str] = set()
+        self._lock = threading.Lock()
+
+    def settle(self) -> None:
+        with self._lock:
+            self.held.clear()
+
+    def watch(self, session: Any) -> None:
+        """Answer through this session's clients as SageMaker would."""
+        session.events.register("before-call", self._before_call)
+        session.events.register("after-call", self._after_call)
+
+    def _before_call(self, model: Any, params: Any, **_: Any) -> Any:
+        if model.name != "DeleteEndpoint":
+            return None
+        name = json.loads(params.get("body") or b"{}").get("EndpointName")
+        with self._lock:
+            if name not in self.failing:
+                return None
+        # Accepted, and left to fail: moto keeps the endpoint.
+        return AWSResponse("https://sagemaker.invalid", 200, {}, None), {}
+
+    def _after_call(self, model: Any, parsed: Any, **_: Any) -> None:
+        if model.name != "DescribeEndpoint" or "EndpointStatus" not in parsed:
+            return
+        name = parsed.get("EndpointName")
+        with self._lock:
+            if name in self.failing:
+                parsed["EndpointStatus"] = "Failed"
+                parsed["FailureReason"] = "injected by the contract test: deletion failed"
+            elif name in self.held:
+                parsed["EndpointStatus"] = self.held[name]
+
+
+class EndpointSubject(AwsSubject):
+    kind = "sagemaker-endpoints"
+    scales_to_zero = True
+    long_running = True
+    measures_idle = True
+    start_verb = "Creating"
+    model = "contract-model"
+    tags: ClassVar[dict[str, str]] = {**TAGS, "idle-stop": "60m"}
+
+    def __init__(self, world: Any) -> None:
+        super().__init__(world)
+        self.fake.watch(self.connection.session)
+
+    @property
+    def fake(self) -> EndpointOperations:
+        operations: EndpointOperations = self.world.fake
+        return operations
+
+    def make(self, name: str) -> None:
+        from sandbox.aws_more import create_endpoint
+
+        sagemaker = self.client("sagemaker")
+        if not sagemaker.list_models(NameContains=self.model)["Models"]:
+            sagemaker.create_model(
+                ModelName=self.model,
+                ExecutionRoleArn=NOTEBOOK_ROLE,
+                PrimaryContainer={"Image": f"{ACCOUNT}.dkr.ecr.{REGION}.amazonaws.com/m:1"},
+            )
+        create_endpoint(sagemaker, name, "ml.m5.large", self.tags, model=self.model)
+        self._backdate(name)
+
+    def _backdate(self, name: str) -> None:
+        """In service since the day before (moto stamps the machine's time): old enough
+        to be judged over a whole idle window."""
+        from moto.sagemaker.models import sagemaker_backends
+
+        since = (NOW - timedelta(days=1)).replace(tzinfo=None)
+        endpoint = sagemaker_backends[ACCOUNT][REGION].endpoints[name]
+        endpoint.creation_time = endpoint.last_modified_time = since
+
+    def make_at_zero(self, name: str) -> None:
+        """Deleted by an earlier run that saved its spec (so discovery lists it)."""
+        from providers.aws.endpoint_specs import capture
+
+        self.make(name)
+        spec = capture(self.client("sagemaker"), name, "delete", NOW)
+        RestoreStore(self.world.store).save(self._resource(name), spec, NOW)
+        self.client("sagemaker").delete_endpoint(EndpointName=name)
+
+    def lose_saved_state(self, name: str) -> None:
+        self.world.store.delete(RestoreStore(self.world.store).key(self._resource(name)))
+
+    def _resource(self, name: str) -> Resource:
+        return Resource("aws", ACCOUNT, REGION, self.kind, name, name, {}, ResourceState.RUNNING)
+
+    def serve(self, name: str) -> None:
+        dimensions = [
+            {"Name": "EndpointName", "Value": name},
+            {"Name": "VariantName", "Value": "main"},
+        ]
+        self.client("cloudwatch").put_metric_data(
+            Namespace="AWS/SageMaker",
+            MetricData=[
+                {
+                    "MetricName": "Invocations",
+                    "Dimensions": dimensions,
+                    "Timestamp": NOW - timedelta(minutes=20),
+                    "Value": 3.0,
+                }
+            ],
+        )
+
+    def is_on(self, name: str) -> bool:
+        found = self.client("sagemaker").list_endpoints(NameContains=name)["Endpoints"]
+        return any(e["EndpointName"] == name and e["EndpointStatus"] == "InService" for e in found)
+
+    def turn_off_by_hand(self, name: str) -> None:
+        self.client("sagemaker").delete_endpoint(EndpointName=name)
+
+    def refuse_next_stop(self, name: str) -> None:
+        self.faults.refuse("DeleteEndpoint", name, "AccessDeniedException")
+
+    def hold(self, name: str, verb: str) -> None:
+        with self.fake._lock:
+            self.fake.held[name] = verb
+
+    def fail_operation(self, name: str) -> None:
+        with self.fake._lock:
+            self.fake.failing.add(name)
+
+
 # ------------------------------------------------------------------ GCP (sandbox fake)
 
 
@@ -408,6 +554,60 @@ class WorkbenchSubject(GcpSubject):
 
     def refuse_next_stop(self, name: str) -> None:
         self.fake.fail(f"/instances/{name}:stop", 403, "Permission denied", times=1)
+
+
+class VertexSubject(GcpSubject):
+    """An endpoint whose one model was deployed a week before ``NOW``; its ``id`` is its
+    name. Off is every model undeployed, with the deployment saved to restore."""
+
+    kind = "vertex-endpoints"
+    scales_to_zero = True
+    measures_idle = True
+    verb = "undeployModel"
+    start_verb = "deployModel"
+    labels: ClassVar[dict[str, str]] = {**TAGS, "idle-stop": "60m"}
+
+    def _models(self) -> list[dict[str, Any]]:
+        where = f"projects/{PROJECT}/locations/{GCP_REGION}"
+        machine = {"machineType": "n1-standard-4"}
+        resources = {"machineSpec": machine, "minReplicaCount": 1, "maxReplicaCount": 1}
+        return [{"id": "1", "model": f"{where}/models/m1", "dedicatedResources": resources}]
+
+    def make(self, name: str) -> None:
+        self.fake.add_endpoint(PROJECT, GCP_REGION, name, name, self.labels, self._models())
+
+    def make_at_zero(self, name: str) -> None:
+        """Undeployed by an earlier run that saved the deployment (discovered at zero)."""
+        self.make(name)
+        endpoint = self.fake.endpoint(PROJECT, GCP_REGION, name)
+        saved = {k: endpoint[k] for k in ("deployedModels", "trafficSplit")}
+        RestoreStore(self.world.store).save(self._resource(name), saved, NOW)
+        self.turn_off_by_hand(name)
+
+    def lose_saved_state(self, name: str) -> None:
+        self.world.store.delete(RestoreStore(self.world.store).key(self._resource(name)))
+
+    def _resource(self, name: str) -> Resource:
+        endpoint_id = f"projects/{PROJECT}/locations/{GCP_REGION}/endpoints/{name}"
+        return Resource(
+            "gcp", PROJECT, GCP_REGION, self.kind, endpoint_id, name, {}, ResourceState.RUNNING
+        )
+
+    def serve(self, name: str) -> None:
+        self.fake.set_prediction_count(PROJECT, name, 7, at=NOW - timedelta(minutes=20))
+
+    def _item(self, name: str) -> Any:
+        return self.fake.world.endpoints[self._resource(name).id]
+
+    def is_on(self, name: str) -> bool:
+        return bool(self.fake.endpoint(PROJECT, GCP_REGION, name)["deployedModels"])
+
+    def turn_off_by_hand(self, name: str) -> None:
+        item = self._item(name)
+        self._edit(lambda: item.update(deployedModels=[], trafficSplit={}))
+
+    def refuse_next_stop(self, name: str) -> None:
+        self.fake.fail(f"/endpoints/{name}:undeployModel", 403, "Permission denied", times=1)
 
 
 # ------------------------------------------------------------------ Azure (sandbox fake)
@@ -516,21 +716,14 @@ SUBJECTS: dict[tuple[str, str], type[Subject]] = {
         AsgSubject,
         EcsSubject,
         NotebookSubject,
+        EndpointSubject,
         GceSubject,
         MigSubject,
         WorkbenchSubject,
+        VertexSubject,
         VmSubject,
         ScaleSetSubject,
         MlComputeSubject,
         AksSubject,
     )
-}
-
-# Kinds with no subject yet, and why: their off state is a deletion (undeploy) with a
-# saved spec and their stop is decided by idleness metrics, which the cases here do not
-# model yet. Their own suites (tests/functional/aws/test_aws_endpoints.py,
-# tests/gcp/test_vertex_endpoints.py) cover them meanwhile.
-NO_SUBJECT_YET: dict[tuple[str, str], str] = {
-    ("aws", "sagemaker-endpoints"): "deleted and recreated from a saved spec",
-    ("gcp", "vertex-endpoints"): "models undeployed and redeployed from saved specs",
 }

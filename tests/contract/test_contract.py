@@ -8,7 +8,9 @@ state from the fake afterwards, not only the ``Result``:
 - a stop of something already off at apply time is ``skipped``;
 - a start of a resource at zero with no saved size is ``failed``: "no saved size";
 - a long-running operation seen finished is ``done``, still running at the deadline
-  ``accepted``, ended in error ``failed``.
+  ``accepted`` (the deadline the job's time budget sets), ended in error ``failed``;
+- a kind that stops what is idle (inference endpoints) says idle only of a resource
+  with no traffic in its window.
 
 Cases the adapters do not meet yet are marked ``xfail(strict=True)`` with the reason: the
 rules are being unified in the adapters on another branch, and a strict xfail turns into a
@@ -24,6 +26,7 @@ import pytest
 from contract_kit import NOW, REGISTERED, adapter_for, subject_for
 from subjects import SUBJECTS, Subject
 
+from providers.apply import Budget
 from providers.base import Action, Decision, Outcome, Resource, ResourceState, Result
 
 _names = itertools.count()
@@ -68,7 +71,7 @@ def apply(subject: Subject, resource: Resource, action: Action) -> Result:
 
 def cases(case: str, only: str = "") -> list[object]:
     """Every registered kind for ``case`` (those whose subject has the ``only`` trait), with
-    strict xfail on the pending ones. A kind with no subject yet stays in, and skips."""
+    strict xfail on the pending ones. A kind with no subject stays in, and fails."""
     params: list[object] = []
     for cloud, kind in REGISTERED:
         subject = SUBJECTS.get((cloud, kind))
@@ -144,10 +147,22 @@ def test_a_start_with_no_saved_size_is_failed(chosen: Subject) -> None:
     name = unique(chosen)
     chosen.make_at_zero(name)
     resource = found(chosen, name)
+    chosen.lose_saved_state(name)
     result = apply(chosen, resource, on_action(resource))
     assert result.outcome is Outcome.FAILED
     assert "no saved size" in result.error
     assert not chosen.is_on(name)
+
+
+@pytest.mark.parametrize("chosen", cases("idle", "measures_idle"), indirect=True)
+def test_only_a_resource_with_no_traffic_in_its_window_is_idle(chosen: Subject) -> None:
+    quiet, busy = unique(chosen), unique(chosen)
+    chosen.make(quiet)
+    chosen.make(busy)
+    chosen.serve(busy)
+    assert found(chosen, quiet).idle
+    assert not found(chosen, busy).idle
+    assert found(chosen, busy).state is ResourceState.RUNNING
 
 
 @pytest.mark.parametrize("chosen", cases("operation-running", "long_running"), indirect=True)
@@ -183,17 +198,14 @@ def test_an_operation_ending_in_error_is_failed(chosen: Subject) -> None:
 
 
 class _deadline_now:
-    """The adapter's deadline for waiting on operations is already over (Azure:
-    ``lro_timeout``; GCP's waiting clock only moves when the adapter sleeps)."""
+    """The job's time budget is spent (what it has left is its margin for the finish):
+    the adapter's deadline for waiting on operations is now, whatever its own wait."""
 
     def __init__(self, subject: Subject) -> None:
         self.connection = subject.connection
-        self.saved = getattr(self.connection, "lro_timeout", None)
 
     def __enter__(self) -> None:
-        if self.saved is not None:
-            self.connection.lro_timeout = 0.0
+        self.connection.budget = Budget(lambda: 30.0, margin=30.0)
 
     def __exit__(self, *_: object) -> None:
-        if self.saved is not None:
-            self.connection.lro_timeout = self.saved
+        self.connection.budget = None

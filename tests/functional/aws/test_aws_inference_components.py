@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 from aws_kit import ACCOUNT, REGION, TARGET, at
 
+from providers.apply import Deadline
 from providers.aws.sagemaker_endpoints import SageMakerEndpoints
 from providers.aws.tagging import TagListings
 from providers.base import Action, AdapterOptions, Decision, Outcome, ResourceState
@@ -128,6 +129,9 @@ class FakeConnection:
 
     def tagged(self, target: Any, resource_type: str) -> dict[str, dict[str, str]]:
         return self.tag_listings.tagged(target, resource_type, lambda: self.fake)
+
+    def deadline(self) -> Deadline:
+        return Deadline.after(0.0)  # copy counts change in the call: nothing to wait for
 
 
 @pytest.fixture
