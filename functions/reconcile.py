@@ -14,15 +14,18 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
 
 import schedules
-from functions.notices import NoticeOutcome, NoticeStep
 from functions.planner import Policy
 from functions.target_run import run_target
 from ledger.book import new_run_id
 from ledger.store import ObjectStore, StoreError
 from providers.base import Connection, Decision, KindAdapter, Outcome, Result, Target
 from providers.pricing import PriceSource
+
+if TYPE_CHECKING:
+    from functions.notices import NoticeOutcome, NoticeStep
 
 log = logging.getLogger("offhours.reconcile")
 DEFERRED_KEY = "state/v1/deferred-targets.json"

@@ -5,16 +5,20 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import urlparse
 
 import providers
 import schedules
-from functions.notices import LinkMaker, build_step
+from functions.notices.step import build_step
 from functions.reconcile import Job
 from functions.settings import ConfigError, Settings
 from ledger.store import LocalStore, ObjectStore
 from providers.base import AdapterOptions, Connection, KindAdapter
 from providers.pricing import PriceSource
+
+if TYPE_CHECKING:
+    from functions.notices import LinkMaker
 
 
 def open_store(url: str, endpoint_url: str = "") -> ObjectStore:
