@@ -18,9 +18,10 @@ class S3Store:
         self.bucket = parsed.netloc
         self.prefix = parsed.path.strip("/")
         if client is None:
-            import boto3
+            # Through the process's one botocore loader: models parsed once, no boto3.
+            from providers.aws.connection import new_session
 
-            client = boto3.client("s3", endpoint_url=endpoint_url or None)
+            client = new_session().create_client("s3", endpoint_url=endpoint_url or None)
         self.s3 = client
 
     def _key(self, key: str) -> str:

@@ -7,7 +7,7 @@ fast the import is, is measured by ``--measure``.
 
 Left out of a run that does not use them: holidays and croniter (no schedule here has
 holidays or cron), the digest, snooze and the sending half of notices (none configured),
-display libraries, and the other clouds' SDKs and adapters (the development environment
+display libraries, boto3 (clients come from botocore), and the other clouds' SDKs and adapters (the development environment
 has them all installed, so an import would show).
 """
 
@@ -45,6 +45,9 @@ NEVER_ON_THE_SCHEDULER = (
     "tabulate",
     "matplotlib",
     "PIL",
+    # boto3 (with s3transfer and multiprocessing): every client comes from botocore
+    "boto3",
+    "s3transfer",
     # other clouds
     "providers.gcp",
     "providers.azure",
@@ -107,7 +110,7 @@ def test_the_first_call_imports_only_what_the_run_uses(first_call: dict[str, Any
 
 def test_the_handler_import_leaves_the_run_and_notices_for_the_call() -> None:
     modules = fresh_import("functions.aws_lambda")
-    later = ("functions.notices", "providers.aws", "yaml", "botocore.client", "boto3")
+    later = ("functions.notices", "providers.aws", "yaml", "botocore.client")
     assert loaded(modules, NEVER_ON_THE_SCHEDULER + SCHEDULE_EXTRAS + later) == []
 
 
