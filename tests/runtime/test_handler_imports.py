@@ -7,8 +7,9 @@ fast the import is, is measured by ``--measure``.
 
 Left out of a run that does not use them: holidays and croniter (no schedule here has
 holidays or cron), the digest, snooze and the sending half of notices (none configured),
-display libraries, boto3 (clients come from botocore), and the other clouds' SDKs and adapters (the development environment
-has them all installed, so an import would show).
+display libraries, boto3 (clients come from botocore), the ledger's rebuild (the state is
+intact), and the other clouds' SDKs and adapters (the development environment has them
+all installed, so an import would show).
 """
 
 from __future__ import annotations
@@ -105,12 +106,13 @@ def test_the_first_call_acts(first_call: dict[str, Any]) -> None:
 
 
 def test_the_first_call_imports_only_what_the_run_uses(first_call: dict[str, Any]) -> None:
-    assert loaded(first_call["modules"], NEVER_ON_THE_SCHEDULER + SCHEDULE_EXTRAS) == []
+    unused = NEVER_ON_THE_SCHEDULER + SCHEDULE_EXTRAS + ("ledger.rebuild",)  # no lost state
+    assert loaded(first_call["modules"], unused) == []
 
 
 def test_the_handler_import_leaves_the_run_and_notices_for_the_call() -> None:
     modules = fresh_import("functions.aws_lambda")
-    later = ("functions.notices", "providers.aws", "yaml", "botocore.client")
+    later = ("functions.notices", "providers.aws", "schedules.schema", "yaml", "botocore.client")
     assert loaded(modules, NEVER_ON_THE_SCHEDULER + SCHEDULE_EXTRAS + later) == []
 
 
