@@ -3,7 +3,7 @@
     python infra/package.py aws   [--out dist/]   # offhours-aws.zip + offhours-aws-digest.zip
     python infra/package.py gcp   [--out dist/]   # offhours-gcp.zip (source + requirements.txt)
     python infra/package.py azure [--out dist/]   # offhours-azure.zip (vendored dependencies)
-    python infra/package.py aws --measure         # also time the handler's cold import
+    python infra/package.py aws --measure         # also time the handler's cold start
     python infra/package.py aws --arch x86_64     # for x86_64 Lambdas (default arm64)
 
 What goes in:
@@ -34,8 +34,13 @@ Azure's zip is deployed as is (run from package): dependencies are vendored unde
 ``host.json`` at the root.
 
 ``--measure`` installs a host-platform twin of the artefact (same packages, host wheels:
-an aarch64 build cannot run here) and times ``import <handler module>`` in a fresh
-interpreter of the target version, plus ``-X importtime`` for the top imports.
+an aarch64 build cannot run here) and, in fresh ``-S`` interpreters of the target
+version, times ``import <handler module>``, then the import of every module its first
+call loads, and (AWS, when moto is installed) the first call itself: one scheduler
+event against a local moto server, acting on a small fleet. Each figure is wall and CPU
+time, best and median of several processes, printed with the load average: on a shared
+machine the wall time is mostly waiting for a core, and CPU time is the steadier figure.
+``-X importtime`` gives the heaviest imports.
 """
 
 from __future__ import annotations
@@ -798,7 +803,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("cloud", choices=CLOUDS)
     parser.add_argument("--out", default="dist", help="output folder (default: dist/)")
     parser.add_argument("--python-version", default="3.12", help="target Python (default 3.12)")
-    parser.add_argument("--measure", action="store_true", help="time the handler's cold import")
+    parser.add_argument(
+        "--measure", action="store_true", help="time the handler's cold import and first call"
+    )
     parser.add_argument("--json", action="store_true", help="print the reports as JSON too")
     parser.add_argument(
         "--arch", default="arm64", choices=sorted(LAMBDA_PLATFORMS), help="AWS Lambda architecture"
