@@ -17,9 +17,8 @@ Built for a run over hundreds of account x region targets in one process:
 - The Resource Groups Tagging API is asked once per target for every tag-based kind
   (``providers/aws/tagging.py``).
 
-Nothing here runs at import time; botocore itself is imported when a connection is
-made, so the CLI starts fast and other clouds' packages never import it. boto3 is not
-needed: a caller's boto3 session is accepted, and its botocore session used.
+Nothing here runs at import time; boto3 itself is imported when a connection is made,
+so the CLI starts fast and other clouds' packages never import it.
 """
 
 from __future__ import annotations
@@ -55,7 +54,7 @@ class Identity:
 @dataclass
 class AwsConnection:
     config: ProviderConfig
-    session: Any  # a botocore (or boto3) session: hooks registered on it reach every client
+    session: Any  # boto3.Session: hooks registered on it reach every client
     provider: str = "aws"
     tag_listings: TagListings = field(default_factory=TagListings)
     _clients: OrderedDict[tuple[str, str], dict[str, Any]] = field(default_factory=OrderedDict)
@@ -140,7 +139,7 @@ class AwsConnection:
             if self._factory is None:
                 from providers.aws.clients import ClientFactory
 
-                self._factory = ClientFactory(_core(self.session))
+                self._factory = ClientFactory(self.session._session)
             return self._factory
 
     def _home_credentials(self) -> Any:
@@ -159,7 +158,7 @@ class AwsConnection:
     def _home_region(self) -> str:
         """Where the connection's own calls go: the session's region (AWS_DEFAULT_REGION,
         a profile), else the first region the run was given (``--region``)."""
-        region: str | None = _core(self.session).get_config_variable("region")
+        region: str | None = self.session.region_name
         return region or (self.config.regions[0] if self.config.regions else "us-east-1")
 
     def _caller_identity(self) -> Identity:
@@ -236,18 +235,17 @@ class LazyClient:
 
 
 def connect(config: ProviderConfig, session: Any = None) -> AwsConnection:
-    return AwsConnection(config=config, session=session or new_session())
+    return AwsConnection(config=config, session=session or _new_session())
 
 
 _LOADER: list[Any] = []  # the process's botocore loader, made by the first connection
 
 
-def new_session() -> Any:
-    """A botocore session reading service models through the process's one loader: a
-    warm Lambda environment serves each invocation a new connection, and the loader
-    keeps the parsed models (JSON files of a megabyte and more) from one to the next.
-    botocore's, not boto3's: every client is made here, and importing boto3 (with
-    s3transfer and multiprocessing) would cost a cold start for nothing."""
+def _new_session() -> Any:
+    """A boto3 session reading service models through the process's one loader: a warm
+    Lambda environment serves each invocation a new connection, and the loader keeps
+    the parsed models (JSON files of a megabyte and more) from one to the next."""
+    import boto3
     import botocore.loaders
     import botocore.session
 
@@ -255,9 +253,4 @@ def new_session() -> Any:
     if not _LOADER:
         _LOADER.append(botocore.loaders.create_loader(core.get_config_variable("data_path")))
     core.register_component("data_loader", _LOADER[0])
-    return core
-
-
-def _core(session: Any) -> Any:
-    """The botocore session itself, given it or a boto3 session wrapping it."""
-    return getattr(session, "_session", session)
+    return boto3.Session(botocore_session=core)

@@ -18,10 +18,9 @@ class S3Store:
         self.bucket = parsed.netloc
         self.prefix = parsed.path.strip("/")
         if client is None:
-            # Through the process's one botocore loader: models parsed once, no boto3.
-            from providers.aws.connection import new_session
+            import boto3
 
-            client = new_session().create_client("s3", endpoint_url=endpoint_url or None)
+            client = boto3.client("s3", endpoint_url=endpoint_url or None)
         self.s3 = client
 
     def _key(self, key: str) -> str:

@@ -7,9 +7,9 @@ fast the import is, is measured by ``--measure``.
 
 Left out of a run that does not use them: holidays and croniter (no schedule here has
 holidays or cron), the digest, snooze and the sending half of notices (none configured),
-display libraries, boto3 (clients come from botocore), the ledger's rebuild (the state is
-intact), and the other clouds' SDKs and adapters (the development environment has them
-all installed, so an import would show).
+display libraries, the ledger's rebuild (the state is intact), and the other clouds'
+SDKs and adapters (the development environment has them all installed, so an import
+would show).
 """
 
 from __future__ import annotations
@@ -46,9 +46,6 @@ NEVER_ON_THE_SCHEDULER = (
     "tabulate",
     "matplotlib",
     "PIL",
-    # boto3 (with s3transfer and multiprocessing): every client comes from botocore
-    "boto3",
-    "s3transfer",
     # other clouds
     "providers.gcp",
     "providers.azure",
