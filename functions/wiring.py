@@ -5,16 +5,20 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import urlparse
 
 import providers
 import schedules
-from functions.jobs.notices import LinkMaker, build_step
+from functions.jobs.notices.step import build_step
 from functions.jobs.reconcile import Job
 from functions.settings import ConfigError, Settings
 from providers.base import AdapterOptions, Connection, KindAdapter
 from providers.pricing import PriceSource
 from providers.store import LocalStore, ObjectStore
+
+if TYPE_CHECKING:
+    from functions.jobs.notices import LinkMaker
 
 
 def open_store(url: str, endpoint_url: str = "") -> ObjectStore:

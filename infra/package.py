@@ -3,7 +3,7 @@
     python infra/package.py aws   [--out dist/]   # offhours-aws.zip + offhours-aws-digest.zip
     python infra/package.py gcp   [--out dist/]   # offhours-gcp.zip (source + requirements.txt)
     python infra/package.py azure [--out dist/]   # offhours-azure.zip (vendored dependencies)
-    python infra/package.py aws --measure         # also time the handler's cold import
+    python infra/package.py aws --measure         # also time the handler's cold start
     python infra/package.py aws --arch x86_64     # for x86_64 Lambdas (default arm64)
 
 What goes in:
@@ -34,8 +34,13 @@ Azure's zip is deployed as is (run from package): dependencies are vendored unde
 ``host.json`` at the root.
 
 ``--measure`` installs a host-platform twin of the artefact (same packages, host wheels:
-an aarch64 build cannot run here) and times ``import <handler module>`` in a fresh
-interpreter of the target version, plus ``-X importtime`` for the top imports.
+an aarch64 build cannot run here) and, in fresh ``-S`` interpreters of the target
+version, times ``import <handler module>``, then the import of every module its first
+call loads, and (AWS, when moto is installed) the first call itself: one scheduler
+event against a local moto server, acting on a small fleet. Each figure is wall and CPU
+time, best and median of several processes, printed with the load average: on a shared
+machine the wall time is mostly waiting for a core, and CPU time is the steadier figure.
+``-X importtime`` gives the heaviest imports.
 """
 
 from __future__ import annotations
@@ -430,12 +435,212 @@ def tree_size(tree: Path) -> int:
 
 # ------------------------------------------------------------------ measuring
 
+SAMPLES = 5  # fresh processes per import figure; the best is the least disturbed
+FIRST_CALLS = 3  # first calls against moto (each on a freshly seeded account)
+FIRST_CALL_REGION = "eu-west-1"
+FIRST_CALL_BUCKET = "offhours-measure"
+FIRST_CALL_AT = "2026-11-23T21:00:00Z"  # a Monday evening: office-hours is off
+# What the first invocation also imports, where no first call is made here (GCP, Azure).
+FIRST_CALL_MODULES = {
+    "gcp": "functions.jobs.reconcile, functions.wiring, providers.gcp.connection",
+    "azure": "functions.jobs.reconcile, functions.wiring, providers.azure.connection",
+}
+# Timed in the artefact's interpreter: wall and CPU of importing ``modules`` (comma-
+# separated), in order; a name that only exists as a side effect of another is skipped.
+IMPORT_PROBE = """
+import importlib, json, sys, time
+wall, cpu = time.perf_counter(), time.process_time()
+for name in sys.argv[1].split(","):
+    try:
+        importlib.import_module(name.strip())
+    except (ImportError, AttributeError):
+        pass
+print(json.dumps([time.perf_counter() - wall, time.process_time() - cpu, len(sys.modules)]))
+"""
+# The Lambda handler's first invocation in a fresh interpreter of the artefact: import,
+# one EventBridge Scheduler event, and what each cost and imported, written to argv[1]
+# (stdout carries the function's own JSON logs).
+FIRST_CALL_PROBE = """
+import json, sys, time
+wall, cpu = time.perf_counter(), time.process_time()
+import functions.clouds.aws_lambda as function
+imported = [time.perf_counter() - wall, time.process_time() - cpu]
+
+
+class Context:
+    function_name = "offhours-scheduler"
+    memory_limit_in_mb = 512
+    invoked_function_arn = "arn:aws:lambda:eu-west-1:123456789012:function:offhours-scheduler"
+    aws_request_id = "first-call"
+
+    def get_remaining_time_in_millis(self):
+        return 900_000
+
+
+wall, cpu = time.perf_counter(), time.process_time()
+answer = function.handler({"scheduled_time": sys.argv[2]}, Context())
+called = [time.perf_counter() - wall, time.process_time() - cpu]
+with open(sys.argv[1], "w") as out:
+    json.dump({"import": imported, "call": called, "answer": answer,
+               "modules": list(sys.modules)}, out)
+"""
+
+
+def _ms(seconds: float) -> float:
+    return round(seconds * 1000, 1)
+
+
+def _spread(samples: Sequence[float]) -> dict[str, float]:
+    return {"best": _ms(min(samples)), "median": _ms(statistics.median(samples))}
+
+
+def time_imports(
+    python: str, modules: str, env: dict[str, str], cwd: str, count: int = SAMPLES
+) -> dict[str, object]:
+    """Wall and CPU (best and median of ``count`` fresh ``python -S`` processes) of
+    importing ``modules``; CPU is what a loaded machine disturbs least."""
+    walls, cpus, loaded = [], [], 0
+    for _ in range(count):
+        done = subprocess.run(
+            [python, "-S", "-c", IMPORT_PROBE, modules],
+            check=False,
+            capture_output=True,
+            text=True,
+            env=env,
+            cwd=cwd,
+        )
+        if done.returncode != 0:
+            return {"error": (done.stderr.strip().splitlines() or ["?"])[-1]}
+        wall, cpu, loaded = json.loads(done.stdout.strip().splitlines()[-1])
+        walls.append(wall)
+        cpus.append(cpu)
+    return {"wall_ms": _spread(walls), "cpu_ms": _spread(cpus), "modules": loaded}
+
+
+def first_call_env(url: str, ledger: str) -> dict[str, str]:
+    """What template.yaml gives SchedulerFunction (acting, not a dry run), plus what
+    Lambda sets, pointed at a local moto server."""
+    return {
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_SESSION_TOKEN": "testing",
+        "AWS_ENDPOINT_URL": url,
+        "AWS_REGION": FIRST_CALL_REGION,
+        "AWS_DEFAULT_REGION": FIRST_CALL_REGION,
+        "AWS_LAMBDA_FUNCTION_NAME": "offhours-scheduler",
+        "POWERTOOLS_SERVICE_NAME": "offhours",
+        "POWERTOOLS_METRICS_NAMESPACE": "offhours",
+        "LOG_LEVEL": "INFO",
+        "OFFHOURS_PROVIDERS": "aws",
+        "OFFHOURS_LEDGER": ledger,
+        "OFFHOURS_AWS_REGIONS": FIRST_CALL_REGION,
+        "OFFHOURS_DRY_RUN": "false",
+        "TZ": ":UTC",
+    }
+
+
+def seed_first_call(url: str) -> None:
+    """An empty moto account with the ledger bucket and two tagged instances: one that
+    office-hours stops at FIRST_CALL_AT, one protected."""
+    import urllib.request
+    from datetime import UTC, datetime
+
+    import boto3
+
+    from sandbox.aws_fleet import AMI, set_launch_time
+
+    reset = urllib.request.Request(f"{url}/moto-api/reset", method="POST")
+    urllib.request.urlopen(reset).close()
+    kwargs: dict[str, str] = {"endpoint_url": url, "region_name": FIRST_CALL_REGION}
+    kwargs |= {"aws_access_key_id": "testing", "aws_secret_access_key": "testing"}
+    s3, ec2 = boto3.client("s3", **kwargs), boto3.client("ec2", **kwargs)
+    s3.create_bucket(
+        Bucket=FIRST_CALL_BUCKET,
+        CreateBucketConfiguration={"LocationConstraint": FIRST_CALL_REGION},
+    )
+    for name, extra in (("dev-box", {}), ("prod-box", {"environment": "prod"})):
+        tags = {"Name": name, "schedule": "office-hours", **extra}
+        launched = ec2.run_instances(
+            ImageId=AMI,
+            MinCount=1,
+            MaxCount=1,
+            InstanceType="t3.medium",
+            TagSpecifications=[
+                {
+                    "ResourceType": "instance",
+                    "Tags": [{"Key": k, "Value": v} for k, v in tags.items()],
+                }
+            ],
+        )
+        # Started by hand long enough ago that its grace period is over.
+        at = datetime(2026, 11, 23, 7, tzinfo=UTC)
+        set_launch_time(launched["Instances"][0]["InstanceId"], at, region=FIRST_CALL_REGION)
+
+
+def run_first_call(
+    python: str, env: dict[str, str], cwd: str, flags: Sequence[str] = ("-S",)
+) -> dict[str, object]:
+    """One first invocation of the Lambda handler in a fresh ``python``: its import and
+    call costs (wall, CPU; seconds), the handler's answer and every module then loaded."""
+    with tempfile.TemporaryDirectory(prefix="offhours-first-call-") as tmp:
+        out = Path(tmp) / "first-call.json"
+        done = subprocess.run(
+            [python, *flags, "-c", FIRST_CALL_PROBE, str(out), FIRST_CALL_AT],
+            check=False,
+            capture_output=True,
+            text=True,
+            env=env,
+            cwd=cwd,
+        )
+        if done.returncode != 0 or not out.exists():
+            return {"error": (done.stderr.strip().splitlines() or ["?"])[-1]}
+        result: dict[str, object] = json.loads(out.read_text())
+        return result
+
+
+def measure_first_call(python: str, path: str, home: str) -> dict[str, object]:
+    """The handler's first invocation against a moto server seeded fresh each time
+    (best and median of FIRST_CALLS); moto's own time is in the wall, not in the CPU."""
+    try:
+        from sandbox.moto_server import moto_server
+    except ImportError as err:  # moto is a dev dependency; a release build may lack it
+        return {"error": f"no moto here to call the handler against ({err})"}
+    runs = []
+    with moto_server() as url:
+        for number in range(FIRST_CALLS):
+            seed_first_call(url)
+            env = first_call_env(url, f"s3://{FIRST_CALL_BUCKET}/run-{number}")
+            env |= {"PYTHONPATH": path, "PATH": os.environ.get("PATH", ""), "HOME": home}
+            run = run_first_call(python, env, home)
+            if "error" in run:
+                return run
+            runs.append(run)
+    imports = [r["import"] for r in runs]
+    calls = [r["call"] for r in runs]
+    answer = runs[0]["answer"]
+    return {
+        "import_wall_ms": _spread([i[0] for i in imports]),  # type: ignore[index]
+        "import_cpu_ms": _spread([i[1] for i in imports]),  # type: ignore[index]
+        "call_wall_ms": _spread([c[0] for c in calls]),  # type: ignore[index]
+        "call_cpu_ms": _spread([c[1] for c in calls]),  # type: ignore[index]
+        "actions": answer.get("actions", {}) if isinstance(answer, dict) else {},
+        "modules": [m for m in runs[0]["modules"] if not m.startswith("__")],  # type: ignore[attr-defined]
+    }
+
 
 def measure_import(artefact: Artefact, tree: Path, python_version: str) -> dict[str, object]:
-    """Install a host-platform twin and time the handler module's import in fresh processes."""
+    """Install a host-platform twin and time, in fresh processes of the target Python:
+    the handler module's import; the import of everything its first call loads; and (AWS)
+    the first call itself against moto. Each in wall and CPU time, with the load average
+    (the machine may be shared)."""
     python = target_python(python_version)
     if python is None:
         return {"error": f"no python{python_version} on this machine to measure with"}
+    if (
+        artefact.cloud == "azure"
+        and not (ROOT / "functions" / "clouds" / "azure_function_app.py").exists()
+    ):
+        return {"error": "functions/clouds/azure_function_app.py not written yet"}
     with tempfile.TemporaryDirectory(prefix="offhours-twin-") as tmp:
         twin = Path(tmp) / "twin"
         shutil.copytree(tree, twin, ignore=shutil.ignore_patterns(".python_packages"))
@@ -452,59 +657,34 @@ def measure_import(artefact: Artefact, tree: Path, python_version: str) -> dict[
         compile_bytecode(twin, python)
         path = os.pathsep.join([str(twin), str(deps)])
         env = {"PYTHONPATH": path, "PATH": os.environ.get("PATH", ""), "HOME": tmp}
-        probe = (
-            "import sys, time; t = time.perf_counter(); import {m}; "
-            "print(round((time.perf_counter() - t) * 1000, 1))"
-        )
         module = artefact.handler_module
-        if (
-            artefact.cloud == "azure"
-            and not (ROOT / "functions" / "clouds" / "azure_function_app.py").exists()
-        ):
-            return {"error": "functions/clouds/azure_function_app.py not written yet"}
-        samples = []
-        for _ in range(5):
-            done = subprocess.run(
-                [python, "-S", "-c", probe.format(m=module)],
-                check=False,
-                capture_output=True,
-                text=True,
-                env=env,
-                cwd=tmp,
-            )
-            if done.returncode != 0:
-                return {"error": done.stderr.strip().splitlines()[-1]}
-            samples.append(float(done.stdout.strip()))
+        load_before = os.getloadavg()[0]
+        handler = time_imports(python, module, env, tmp)
+        if "error" in handler:
+            return handler
+        first: dict[str, object] = {}
+        if artefact.cloud == "aws":
+            first = measure_first_call(python, path, tmp)
+            loaded = first.get("modules")
+            modules = ",".join(loaded) if isinstance(loaded, list) else module
+        else:
+            modules = f"{module}, {FIRST_CALL_MODULES[artefact.cloud]}"
+        with_first = time_imports(python, modules, env, tmp)
         timing = subprocess.run(
-            [python, "-S", "-X", "importtime", "-c", f"import {module}"],
+            [python, "-S", "-X", "importtime", "-c", IMPORT_PROBE, modules],
             check=False,
             capture_output=True,
             text=True,
             env=env,
             cwd=tmp,
         )
-        heavy = top_imports(timing.stderr)
-        # What the first invocation also imports (cloud SDK, job modules).
-        first_call = {
-            "aws": "functions.jobs.reconcile, functions.wiring, providers.aws.connection, boto3",
-            "gcp": "functions.jobs.reconcile, functions.wiring, providers.gcp.connection",
-            "azure": "functions.jobs.reconcile, functions.wiring, providers.azure.connection",
-        }[artefact.cloud]
-        done = subprocess.run(
-            [python, "-S", "-c", probe.format(m=f"{module}, {first_call}")],
-            check=False,
-            capture_output=True,
-            text=True,
-            env=env,
-            cwd=tmp,
-        )
-        first = float(done.stdout.strip()) if done.returncode == 0 else None
         return {
             "python": python_version,
-            "first_ms": samples[0],
-            "median_ms": statistics.median(samples),
-            "with_first_call_ms": first,
-            "top_imports": heavy,
+            "load": [round(load_before, 1), round(os.getloadavg()[0], 1)],
+            "handler": handler,
+            "with_first_call_imports": with_first,
+            "first_call": {k: v for k, v in first.items() if k != "modules"},
+            "top_imports": top_imports(timing.stderr),
         }
 
 
@@ -572,17 +752,54 @@ def format_report(report: dict[str, object]) -> str:
         lines.append(f"  warning: {warning}")
     timing = report.get("import")
     if isinstance(timing, dict):
-        if "error" in timing:
-            lines.append(f"  import: not measured ({timing['error']})")
-        else:
-            lines.append(
-                f"  cold import of the handler module (python{timing['python']}, host twin): "
-                f"first {timing['first_ms']} ms, median of 5 {timing['median_ms']} ms; "
-                f"with what the first call imports: {timing['with_first_call_ms']} ms"
-            )
-            tops = ", ".join(f"{name} {ms:.0f} ms" for name, ms in timing["top_imports"])
-            lines.append(f"  heaviest imports: {tops}")
+        lines += format_timing(timing)
     return "\n".join(lines)
+
+
+def _pair(figure: object) -> str:
+    """``{"best": b, "median": m}`` as "b ms (median m)"."""
+    if not isinstance(figure, dict):
+        return "?"
+    return f"{figure['best']:.0f} ms (median {figure['median']:.0f})"
+
+
+def format_timing(timing: dict[str, object]) -> list[str]:
+    if "error" in timing:
+        return [f"  import: not measured ({timing['error']})"]
+    load = timing["load"]
+    assert isinstance(load, list)
+    lines = [
+        f"  timed in python{timing['python']} -S on a host twin, best of {SAMPLES} fresh "
+        f"processes; load average {load[0]} before, {load[1]} after (2 cores here: wall "
+        "times on a busy machine are mostly waiting; CPU times are the steadier figure)"
+    ]
+    for label, key in (
+        ("handler import", "handler"),
+        ("handler import + what its first call imports", "with_first_call_imports"),
+    ):
+        figure = timing.get(key)
+        if isinstance(figure, dict) and "error" not in figure:
+            lines.append(
+                f"  {label} ({figure['modules']} modules): wall {_pair(figure['wall_ms'])}, "
+                f"CPU {_pair(figure['cpu_ms'])}"
+            )
+        elif isinstance(figure, dict):
+            lines.append(f"  {label}: not measured ({figure['error']})")
+    first = timing.get("first_call")
+    if isinstance(first, dict) and "error" in first:
+        lines.append(f"  first call: not measured ({first['error']})")
+    elif isinstance(first, dict) and first:
+        lines.append(
+            f"  first call against moto (acting on 2 instances: {first['actions']}; best of "
+            f"{FIRST_CALLS}): import wall {_pair(first['import_wall_ms'])}, CPU "
+            f"{_pair(first['import_cpu_ms'])}; call wall {_pair(first['call_wall_ms'])} "
+            f"(moto's time included), CPU {_pair(first['call_cpu_ms'])}"
+        )
+    tops = timing.get("top_imports")
+    if isinstance(tops, list):
+        listed = ", ".join(f"{name} {ms:.0f} ms" for name, ms in tops)
+        lines.append(f"  heaviest imports (self time by distribution, -X importtime): {listed}")
+    return lines
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -590,7 +807,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("cloud", choices=CLOUDS)
     parser.add_argument("--out", default="dist", help="output folder (default: dist/)")
     parser.add_argument("--python-version", default="3.12", help="target Python (default 3.12)")
-    parser.add_argument("--measure", action="store_true", help="time the handler's cold import")
+    parser.add_argument(
+        "--measure", action="store_true", help="time the handler's cold import and first call"
+    )
     parser.add_argument("--json", action="store_true", help="print the reports as JSON too")
     parser.add_argument(
         "--arch", default="arm64", choices=sorted(LAMBDA_PLATFORMS), help="AWS Lambda architecture"

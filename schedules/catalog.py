@@ -12,7 +12,6 @@ from schedules.inline import parse_inline
 from schedules.labels import looks_like_label, parse_label
 from schedules.model import Schedule
 from schedules.onesided import parse_one_sided_inline, parse_one_sided_label, side_of
-from schedules.schema import parse_catalog_text
 from schedules.zones import canonical_zone
 
 BUNDLED_CATALOG = Path(__file__).parent / "catalog"
@@ -95,6 +94,10 @@ def _catalog_files(source: Path, problems: list[str]) -> list[Path]:
 
 def load_source(source: Path, default_tz: str, problems: list[str]) -> dict[str, Schedule]:
     """The schedules of one catalog directory (or file); a name defined twice is a problem."""
+    # The catalog schema (and PyYAML under it) is loaded when a catalog is read, not by
+    # every importer of the schedule language.
+    from schedules.schema import parse_catalog_text
+
     found: dict[str, Schedule] = {}
     where: dict[str, Path] = {}
     for path in _catalog_files(source, problems):

@@ -10,16 +10,18 @@ from __future__ import annotations
 
 import os
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
 
 import providers
 from functions.clouds.entry import list_targets, parse_instant, scheduled_run
-from functions.jobs.notices.model import LinkMaker
 from functions.settings import Settings
 from providers.base import Target
+
+if TYPE_CHECKING:
+    from functions.jobs.notices.model import LinkMaker
 
 logger = Logger(service="offhours")
 metrics = Metrics(namespace="offhours", service="scheduler")

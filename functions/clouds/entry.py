@@ -11,12 +11,14 @@ import logging
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from functions.jobs.notices.model import LinkMaker
 from functions.jobs.reconcile import RunReport, reconcile
 from functions.settings import Settings
 from providers.base import Target
+
+if TYPE_CHECKING:
+    from functions.jobs.notices.model import LinkMaker
 
 
 def floor_to_period(at: datetime, minutes: int) -> datetime:

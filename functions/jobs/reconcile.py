@@ -14,9 +14,9 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
 
 import schedules
-from functions.jobs.notices import NoticeOutcome, NoticeStep
 from functions.jobs.planner import Policy
 from functions.jobs.target_run import run_target
 from ledger.book import new_run_id
@@ -24,6 +24,9 @@ from providers.apply import FINISH_MARGIN, Budget, Budgeted
 from providers.base import Connection, Decision, KindAdapter, Outcome, Result, Target
 from providers.pricing import PriceSource
 from providers.store import ObjectStore, StoreError
+
+if TYPE_CHECKING:
+    from functions.jobs.notices import NoticeOutcome, NoticeStep
 
 log = logging.getLogger("offhours.reconcile")
 DEFERRED_KEY = "state/v1/deferred-targets.json"

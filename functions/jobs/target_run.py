@@ -30,7 +30,6 @@ from typing import TYPE_CHECKING, Any
 
 from functions.jobs.bookings import book_results, later, observe, record_intents
 from functions.jobs.planner import plan
-from ledger import rebuild
 from ledger.book import object_key, read_records, write_run
 from ledger.inventory import taken_at, write_inventory
 from ledger.record import iso
@@ -281,6 +280,8 @@ def _starts_only(decisions: list[Decision]) -> list[Decision]:
 
 def _rebuilt(job: Job, target: Target) -> dict[str, OffPeriod]:
     """Off-periods of ``target`` that its ledger leaves open (for a lost state object)."""
+    from ledger import rebuild  # only a lost or corrupt state object needs it
+
     unreadable: list[str] = []
     rows = read_records(
         job.store,

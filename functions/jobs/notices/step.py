@@ -19,14 +19,14 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 import schedules
-from functions.jobs.notices import planning, render
+from functions.jobs.notices import planning
 from functions.jobs.notices.model import LinkMaker, NoticeConfig, NoticeOutcome, Status
-from functions.jobs.notices.send import Poster, Senders, UrllibPoster, deliver
 from functions.jobs.planner import Policy
 from ledger.run_state import NoticeMark, TargetState
 from providers.base import Decision, Resource
 
 if TYPE_CHECKING:
+    from functions.jobs.notices.send import Poster, Senders
     from functions.mail import Sender
     from functions.settings import Settings
 
@@ -65,6 +65,10 @@ class NoticeStep:
         return [replace(o, status=Status.CLAIMED) for o in due]
 
     def send(self, claimed: Sequence[NoticeOutcome], now: datetime) -> list[NoticeOutcome]:
+        # Rendering and delivery (mail, HTTP) are imported by a run that sends, only.
+        from functions.jobs.notices import render
+        from functions.jobs.notices.send import deliver
+
         notices = [o.notice for o in claimed]
         ctx = render.Context(now, self.links, self.config.override_key)
         errors: dict[str, list[str]] = {n.key: list(n.problems) for n in notices}
@@ -117,6 +121,8 @@ def build_step(
     channels = parse_channels(settings.notice_channels)
     if not settings.notice_transport and not channels:
         return None
+    from functions.jobs.notices.send import Senders, UrllibPoster
+
     if mail is None and settings.notice_transport:
         from functions.mail import MailConfig, open_mail_sender
 
