@@ -242,3 +242,66 @@ def test_a_lazy_client_is_made_once_and_closing_an_unmade_one_does_nothing() -> 
     assert lazy.region == "eu-west-1"  # the class's own again
     lazy.close()
     assert lazy.closed and made == ["client"]
+
+
+def test_databases_rds_cannot_stop_say_why() -> None:
+    from providers.aws.rds import _cluster_unmanaged, _instance_unmanaged
+
+    postgres = {"Engine": "postgres"}
+    assert _instance_unmanaged(postgres) == ""
+    assert _instance_unmanaged({**postgres, "ReadReplicaSourceDBClusterIdentifier": "c1"}) == (
+        "read replica of c1: RDS cannot stop read replicas"
+    )
+    assert _instance_unmanaged({**postgres, "ReadReplicaDBClusterIdentifiers": ["c2"]}) == (
+        "source of read replica(s) c2: RDS cannot stop a database that has read replicas"
+    )
+    assert _instance_unmanaged({"Engine": "sqlserver-se", "MultiAZ": True}) == (
+        "SQL Server Multi-AZ: RDS cannot stop it"
+    )
+    assert _instance_unmanaged({"Engine": "sqlserver-se", "MultiAZ": False}) == ""
+    assert _cluster_unmanaged({"EngineMode": "serverless"}, "") == (
+        "Aurora Serverless v1: RDS cannot stop it (it pauses by itself)"
+    )
+    assert _cluster_unmanaged({}, "global-orders") == (
+        "member of global database global-orders: RDS cannot stop it"
+    )
+    assert _cluster_unmanaged({"ReplicationSourceIdentifier": "arn:src"}, "") == (
+        "read replica of arn:src: RDS cannot stop it"
+    )
+    assert _cluster_unmanaged({"ReadReplicaIdentifiers": ["r1", "r2"]}, "") == (
+        "source of read replica(s) r1, r2: RDS cannot stop it"
+    )
+    assert _cluster_unmanaged({"EngineMode": "provisioned"}, "") == ""
+
+
+def test_cluster_prices_are_the_sum_of_known_members_or_unknown() -> None:
+    from providers.aws.rds import _cluster_price
+
+    one = _cluster_price("eu-west-1", "aurora-postgresql", ["db.r6g.large"])
+    assert one is not None
+    two = _cluster_price("eu-west-1", "aurora-postgresql", ["db.r6g.large", "db.r6g.large"])
+    assert two is not None and two.hourly == pytest.approx(2 * one.hourly)
+    assert _cluster_price("eu-west-1", "aurora-postgresql", ["db.r6g.large", "db.x99"]) is None
+    assert _cluster_price("eu-west-1", "postgres", ["db.r6g.large"]) is None  # Multi-AZ cluster
+    assert _cluster_price("eu-west-1", "aurora-postgresql", []) is None
+
+
+def test_a_stop_time_tag_that_is_not_a_time_gives_no_restart_note() -> None:
+    from datetime import UTC, datetime
+
+    from providers.aws.rds import _restarted_note
+    from providers.base import Resource, ResourceState
+
+    def db(stopped_at: str, state: ResourceState = ResourceState.RUNNING) -> Resource:
+        return Resource(
+            "aws", "1", REGION, "rds", "db", "db", {}, state, extra={"stopped_at": stopped_at}
+        )
+
+    now = datetime(2026, 12, 1, 20, tzinfo=UTC)
+    assert _restarted_note(db("last tuesday"), now) == ""
+    assert _restarted_note(db(""), now) == ""
+    assert _restarted_note(db("2026-11-20T19:00:00Z", ResourceState.STOPPED), now) == ""
+    # A stop time written without a zone is UTC.
+    assert _restarted_note(db("2026-11-20T19:00:00"), now).startswith(
+        "RDS restarted it after 7 days stopped (offhours stopped it on 2026-11-20 19:00 UTC)"
+    )
