@@ -184,3 +184,36 @@ def test_a_saved_component_spec_whose_endpoint_is_gone_is_left_alone(
     assert found.unmanaged_reason == (
         "endpoint with saved inference component counts no longer exists"
     )
+
+
+def test_variant_counts_autoscaling_had_set_come_back_or_the_result_says_why_not(
+    sagemaker: Any, adapter: Any, connection: AwsConnection
+) -> None:
+    seed(sagemaker, {"scoring": IDLE})
+    sagemaker.update_endpoint_weights_and_capacities(
+        EndpointName="scoring",
+        DesiredWeightsAndCapacities=[{"VariantName": "main", "DesiredInstanceCount": 3}],
+    )
+    (found,) = adapter.discover(TARGET)
+    assert found.size == "3 x ml.m5.large"
+    adapter.apply([Decision(found, Action.SCALE_DOWN, "idle")], dry_run=False)
+    (saved,) = adapter.discover(TARGET)
+    refuse(
+        connection.client("sagemaker", TARGET),
+        "UpdateEndpointWeightsAndCapacities",
+        "ValidationException",
+        "endpoint busy",
+    )
+    (up,) = adapter.apply([Decision(saved, Action.SCALE_UP, "on")], dry_run=False)
+    assert up.outcome.value == "done" and exists(sagemaker, "scoring")
+    assert up.detail == (
+        "recreated with endpoint config scoring-config; "
+        "variant counts (main=3) not restored: ValidationException: endpoint busy"
+    )
+    variants = sagemaker.describe_endpoint(EndpointName="scoring")["ProductionVariants"]
+    assert variants[0]["CurrentInstanceCount"] == 1  # what the configuration says
+
+    (again,) = adapter.discover(TARGET)
+    adapter.apply([Decision(again, Action.SCALE_DOWN, "idle")], dry_run=False)
+    (saved,) = adapter.discover(TARGET)
+    assert saved.size == "1 x ml.m5.large"  # the counts at the second deletion
