@@ -7,7 +7,7 @@ BIN    := $(VENV)/bin
 PYTEST_WORKERS ?= 2
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: demo test lint typecheck unit install clean bench tools package package-aws package-gcp package-azure
+.PHONY: demo test lint typecheck unit install clean bench tools coverage package package-aws package-gcp package-azure
 
 install: $(STAMP)
 
@@ -51,6 +51,13 @@ package-azure: $(STAMP)
 	$(BIN)/python infra/package.py azure
 
 test: lint typecheck unit
+
+# Line and branch coverage of providers/ over the whole suite (not part of `make test`:
+# measuring slows the run). COVERAGE_TESTS narrows it: COVERAGE_TESTS=tests/functional.
+COVERAGE_TESTS ?=
+coverage: $(STAMP) node_modules/.installed-stamp tools
+	$(BIN)/pytest -q -n $(PYTEST_WORKERS) --dist loadfile --cov=providers --cov-branch \
+		--cov-report=term-missing:skip-covered $(COVERAGE_TESTS)
 
 bench: $(STAMP)
 	$(BIN)/python bench/bench_schedules.py

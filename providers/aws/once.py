@@ -37,7 +37,3 @@ class OncePerKey(Generic[K, V]):
                 self._values[key] = value
                 self._locks.pop(key, None)
             return value
-
-    def peek(self, key: K) -> V | None:
-        with self._lock:
-            return self._values.get(key)

@@ -20,12 +20,6 @@ class SecretError(Exception):
     """The key could not be read, or is too short to sign with."""
 
 
-def permissions(name: str) -> tuple[str, ...]:
-    if name.startswith(SSM_PREFIX):
-        return ("ssm:GetParameter", "kms:Decrypt")
-    return ("secretsmanager:GetSecretValue",)
-
-
 def read_key(name: str, client: Any) -> bytes:
     """``client``: an SSM client for ``ssm:`` names, else a Secrets Manager client."""
     try:

@@ -159,3 +159,25 @@ def saved(job: Job, kind: str, resource_id: str) -> dict[str, Any] | None:
         return None
     data: dict[str, Any] = json.loads(raw)["data"]
     return data
+
+
+def refuse(
+    client: Any, operation: str, code: str, message: str = "", status: int = 400, times: int = 1
+) -> None:
+    """The next ``times`` calls of ``operation`` on ``client`` answer an AWS error, parsed
+    by botocore into its ClientError as a real one is (moto is never asked)."""
+    from types import SimpleNamespace
+
+    left = [times]
+
+    def answer(model: Any, **_: Any) -> Any:
+        if model.name != operation or left[0] == 0:
+            return None
+        left[0] -= 1
+        parsed = {
+            "Error": {"Code": code, "Message": message or f"refused: {code}"},
+            "ResponseMetadata": {"HTTPStatusCode": status},
+        }
+        return SimpleNamespace(status_code=status, headers={}), parsed
+
+    client.meta.events.register("before-call", answer)
