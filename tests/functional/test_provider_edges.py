@@ -14,10 +14,10 @@ from typing import Any
 import pytest
 
 import providers
-from ledger.store import LocalStore, StoreUnavailable
 from providers.base import Price, Resource, ResourceState
 from providers.prices import PriceTagError, parse_hourly, price_from_tag
 from providers.pricing import PriceBook, PriceSourceError, Quote, get_json
+from providers.store import LocalStore, StoreUnavailable
 
 NOW = datetime(2026, 11, 28, 6, tzinfo=UTC)
 KEY = "prices/v1/fake/ec2/eu-west-1.json"

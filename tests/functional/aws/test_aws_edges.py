@@ -12,7 +12,6 @@ from typing import Any
 import pytest
 from aws_kit import MONDAY, REGION, TARGET
 
-from ledger.store import ABSENT, StoreError
 from providers.aws import idle
 from providers.aws.actions import error_text
 from providers.aws.capacity import PREVIOUS_CAPACITY_TAG, legacy_capacity
@@ -23,6 +22,7 @@ from providers.aws.ses_mail import SesSender, SesSendError
 from providers.aws.tagging import TagListings, resource_type_of, tagged_arns
 from providers.base import ProviderConfig
 from providers.pricing import PriceSourceError, Quote
+from providers.store import ABSENT, StoreError
 
 
 @pytest.mark.parametrize(

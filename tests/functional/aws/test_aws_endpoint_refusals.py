@@ -12,10 +12,10 @@ from typing import Any
 import pytest
 from aws_kit import ACCOUNT, REGION, TARGET, at, refuse
 
-from ledger.store import LocalStore, StoreUnavailable
 from providers.aws.connection import AwsConnection, connect
 from providers.aws.sagemaker_endpoints import SageMakerEndpoints
 from providers.base import Action, AdapterOptions, Decision, ProviderConfig
+from providers.store import LocalStore, StoreUnavailable
 from sandbox.aws_more import backdate_sagemaker, create_endpoint, sagemaker_follows
 
 IDLE = {"schedule": "office-hours", "idle-stop": "60m"}

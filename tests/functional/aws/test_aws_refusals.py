@@ -11,7 +11,6 @@ from typing import Any
 import pytest
 from aws_kit import REGION, TARGET, at, refuse
 
-from ledger.store import LocalStore, StoreUnavailable
 from providers.aws.asg import AutoScalingGroups
 from providers.aws.capacity import PREVIOUS_CAPACITY_TAG
 from providers.aws.connection import AwsConnection, connect
@@ -19,6 +18,7 @@ from providers.aws.ecs import EcsServices
 from providers.aws.rds import STOPPED_AT_TAG, AuroraClusters, RdsInstances
 from providers.aws.sagemaker_notebooks import SageMakerNotebooks
 from providers.base import Action, AdapterOptions, Decision, ProviderConfig, Resource
+from providers.store import LocalStore, StoreUnavailable
 from sandbox.aws_fleet import AMI
 
 SCHEDULE = {"schedule": "office-hours"}
