@@ -115,7 +115,8 @@ def test_a_refused_recreate_keeps_the_spec_and_a_stuck_forget_is_noted(
     (up,) = adapter.apply([Decision(saved, Action.SCALE_UP, "on")], dry_run=False)
     assert up.outcome.value == "done" and exists(sagemaker, "scoring")
     assert up.detail == (
-        "recreated with endpoint config scoring-config; saved spec not removed (503 Slow Down)"
+        "recreated with endpoint config scoring-config; endpoint scoring InService; "
+        "saved spec not removed (503 Slow Down)"
     )
     # The leftover spec beside a live endpoint is stale: the next skip removes it.
     store.deletes_fail = False
@@ -207,7 +208,7 @@ def test_variant_counts_autoscaling_had_set_come_back_or_the_result_says_why_not
     (up,) = adapter.apply([Decision(saved, Action.SCALE_UP, "on")], dry_run=False)
     assert up.outcome.value == "done" and exists(sagemaker, "scoring")
     assert up.detail == (
-        "recreated with endpoint config scoring-config; "
+        "recreated with endpoint config scoring-config; endpoint scoring InService; "
         "variant counts (main=3) not restored: ValidationException: endpoint busy"
     )
     variants = sagemaker.describe_endpoint(EndpointName="scoring")["ProductionVariants"]
