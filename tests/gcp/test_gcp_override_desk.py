@@ -68,11 +68,11 @@ def test_refused_or_failed_set_labels_is_a_desk_error(fake: GcpFake, desk: GcpOv
     resource = desk.read(PROJECT, "europe-west4", "instances", VM)
     fake.fail("instances/dev/setLabels", 403, "compute.instances.setLabels denied", times=1)
 
-    with pytest.raises(DeskError, match="403 .*setLabels denied"):
+    with pytest.raises(DeskError, match=r"403 .*setLabels denied"):
         desk.write_override(resource, OVERRIDE, "running-until-x")
 
     fake.fail_operation("dev", "setLabels", "Label quota exceeded.")
-    with pytest.raises(DeskError, match="setLabels did not finish: .*Label quota exceeded"):
+    with pytest.raises(DeskError, match=r"setLabels did not finish: .*Label quota exceeded"):
         desk.write_override(resource, OVERRIDE, "running-until-x")
     assert OVERRIDE not in _labels(fake)
 
@@ -90,7 +90,7 @@ def test_what_cannot_be_read_is_said_plainly(fake: GcpFake, desk: GcpOverrideDes
     with pytest.raises(CannotSnooze, match=f"names project {OTHER_PROJECT}"):
         desk.read(OTHER_PROJECT, "europe-west4", "instances", VM)
     fake.deny_project(PROJECT)
-    with pytest.raises(DeskError, match="^403"):
+    with pytest.raises(DeskError, match=r"^403"):
         desk.read(PROJECT, "europe-west4", "instances", VM)
 
 
@@ -103,7 +103,7 @@ def test_the_key_is_read_from_secret_manager(fake: GcpFake, desk: GcpOverrideDes
     assert secrets.read_key(name, client) == KEY
     with pytest.raises(secrets.SecretError, match="shorter than 32 bytes"):
         secrets.read_key(f"{name}/versions/1", client)
-    with pytest.raises(secrets.SecretError, match="cannot read the snooze key .*not found"):
+    with pytest.raises(secrets.SecretError, match=r"cannot read the snooze key .*not found"):
         secrets.read_key(f"projects/{PROJECT}/secrets/missing", client)
 
 

@@ -221,7 +221,9 @@ def test_a_region_without_vertex_ai_is_skipped_a_denied_one_raises(
 ) -> None:
     adapter = make(VertexEndpoints)
     adapter.connection.regions = ("us-central1", REGION)
-    endpoints.fail("/locations/us-central1/endpoints", 404, "Vertex AI is not offered here", times=1)
+    endpoints.fail(
+        "/locations/us-central1/endpoints", 404, "Vertex AI is not offered here", times=1
+    )
 
     found = by_name(list(adapter.discover(TARGET)))
 

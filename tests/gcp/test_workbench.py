@@ -128,10 +128,10 @@ def test_a_gateway_error_page_and_an_unreachable_api_fail_discovery_readably(
 ) -> None:
     notebooks.fail("/locations/-/instances", 502, "Bad Gateway", html=True, times=1)
 
-    with pytest.raises(GcpApiError, match="^502 GET .*: Bad Gateway$"):
+    with pytest.raises(GcpApiError, match=r"^502 GET .*: Bad Gateway$"):
         list(make(WorkbenchInstances).discover(TARGET))
 
     connection.config = replace(connection.config, endpoint_url="http://127.0.0.1:9")
-    with pytest.raises(GcpApiError, match="^GET http://127.0.0.1:9/.*Connection refused") as err:
+    with pytest.raises(GcpApiError, match=r"^GET http://127.0.0.1:9/.*Connection refused") as err:
         list(make(WorkbenchInstances).discover(TARGET))
     assert err.value.code == 0
