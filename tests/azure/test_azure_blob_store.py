@@ -131,7 +131,9 @@ def test_a_refused_key_fails_every_call_in_one_line(store, endpoint):
         "delete offhours/kept.json": lambda: refused.delete("kept.json"),
     }
     for what, call in calls.items():
-        with pytest.raises(StoreError, match=rf"^cannot {what} in azblob://devstoreaccount1/\S+: \S+: ") as err:
+        with pytest.raises(
+            StoreError, match=rf"^cannot {what} in azblob://devstoreaccount1/\S+: \S+: "
+        ) as err:
             call()
         assert "\n" not in str(err.value)
 
