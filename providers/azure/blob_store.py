@@ -145,7 +145,9 @@ def _service(account: str, endpoint_url: str) -> Any:
         return BlobServiceClient.from_connection_string(connection)
     from azure.identity import DefaultAzureCredential
 
-    credential = DefaultAzureCredential()
+    # As in connection.py: the configured authority is trusted, not vouched for by
+    # login.microsoftonline.com (instance discovery would call it for any other host).
+    credential = DefaultAzureCredential(disable_instance_discovery=True)
     _check_credential(credential, account)
     return BlobServiceClient(f"https://{account}.blob.core.windows.net", credential=credential)
 

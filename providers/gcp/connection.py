@@ -135,12 +135,10 @@ class GcpConnection:
     def _projects_under(self, parent: str) -> list[str]:
         """Active projects under a folder or organization, walking sub-folders."""
         base, session = self.base_url("cloudresourcemanager"), self.session()
-        projects, pending, seen = [], [parent], set()
+        # The hierarchy is a tree: each folder is listed once, under its one parent.
+        projects, pending = [], [parent]
         while pending:
             node = pending.pop()
-            if node in seen:
-                continue
-            seen.add(node)
             for project in rest.paged(session, f"{base}/projects", "projects", {"parent": node}):
                 if project.get("state", "ACTIVE") == "ACTIVE":
                     projects.append(project["projectId"])

@@ -105,7 +105,7 @@ class GcsStore:
         try:
             data: bytes = blob.download_as_bytes(**self._call_options())
         except NotFound:
-            if not self._bucket_exists():
+            if not self._bucket_exists(key):
                 raise StoreError(f"bucket gs://{self.bucket_name} does not exist") from None
             return Versioned(None)
         except _errors() as err:
@@ -147,11 +147,13 @@ class GcsStore:
         except _errors() as err:
             raise self._fail("delete", key, err) from err
 
-    def _bucket_exists(self) -> bool:
+    def _bucket_exists(self, key: str) -> bool:
+        """False only when the service says the bucket is missing; a refused check (no
+        ``storage.buckets.get``, an outage) cannot tell, and says why."""
         try:
             return bool(self._bucket().exists(**self._call_options()))
-        except _errors():
-            return False
+        except _errors() as err:
+            raise self._fail("read", key, err) from err
 
 
 def _errors() -> tuple[type[Exception], ...]:

@@ -80,6 +80,8 @@ TENANT = "0ff0c0de-0000-4000-8000-00000000a2e1"
 CLIENT_ID = "0ff0c0de-0000-4000-8000-0000000c11e1"
 CLIENT_SECRET = "offhours-local-secret"  # a fake's secret, valid nowhere else
 VAULT_SCOPE = f"{routes_tags.VAULT_RESOURCE}/.default"
+# Tokens for Blob Storage are issued too (the fake serves no blobs: Azurite does).
+STORAGE_SCOPE = "https://storage.azure.com/.default"
 _ENTRA = re.compile(
     r"/(?P<tenant>[^/]+)/(?:v2\.0/\.well-known/openid-configuration|oauth2/v2\.0/token)"
 )
@@ -95,6 +97,27 @@ class Fault:
     message: str
     asynchronous: bool
     hold: bool = False
+
+
+@dataclass
+class RequestFault:
+    """Answer the next ``times`` requests whose path contains ``path_part`` with an error."""
+
+    path_part: str
+    method: str
+    status: int
+    code: str
+    message: str
+    times: int
+    retry_after_ms: str = ""
+
+    def take(self, method: str, path: str) -> bool:
+        if self.times <= 0 or self.path_part.lower() not in path.lower():
+            return False
+        if self.method and self.method != method:
+            return False
+        self.times -= 1
+        return True
 
 
 @dataclass
@@ -154,6 +177,7 @@ class AzureFake(ServedFake):
         self.events: list[tuple[str, str, Any]] = []
         self._faults: dict[tuple[str, str], Fault] = {}
         self._denied: set[str] = set()
+        self._request_faults: list[RequestFault] = []
         self.tokens = credentials.Tokens()
         self.url = ""
         self._files = Path(tempfile.mkdtemp(prefix="offhours-azure-fake-"))
@@ -338,10 +362,30 @@ class AzureFake(ServedFake):
         with self.lock:
             self._faults[(name.lower(), action.lower())] = Fault(202, "", "", True, hold=True)
 
+    def fail_requests(
+        self,
+        path_part: str,
+        status: int = 503,
+        code: str = "ServiceUnavailable",
+        message: str = "The service is temporarily unavailable (injected fault).",
+        *,
+        method: str = "",
+        times: int = 1,
+    ) -> None:
+        """Answer the next ``times`` authenticated requests whose path contains
+        ``path_part`` (any method, or ``method``) with ``status`` and ARM's error body; a 429
+        carries ARM's ``Retry-After`` hint, as the throttling answer does."""
+        fault = RequestFault(path_part, method, status, code, message, times)
+        if status == 429:
+            fault.retry_after_ms = _RETRY_HINT["Retry-After-Ms"]
+        with self.lock:
+            self._request_faults.append(fault)
+
     def clear_faults(self) -> None:
         with self.lock:
             self._faults.clear()
             self._denied.clear()
+            self._request_faults.clear()
 
     def deny_subscription(self, subscription: str) -> None:
         """Every request under ``/subscriptions/<id>`` answers 403 AuthorizationFailed."""
@@ -454,9 +498,18 @@ class AzureFake(ServedFake):
                     return routes_tags.get_secret(self, *vault.group("vault", "name", "version"))
                 if not self.tokens.valid(authorization):
                     raise _unauthenticated(authorization)
+                self._injected(method, path)
                 return self._dispatch(method, path, query, raw_body, base)
             except FakeError as err:
                 return Response(err.status, err.body(), err.headers)
+
+    def _injected(self, method: str, path: str) -> None:
+        for fault in self._request_faults:
+            if fault.take(method, path):
+                err = FakeError(fault.status, fault.code, fault.message)
+                if fault.retry_after_ms:
+                    err.headers["Retry-After-Ms"] = fault.retry_after_ms
+                raise err
 
     # -- Microsoft Entra ID ------------------------------------------------------------
 
@@ -486,7 +539,7 @@ class AzureFake(ServedFake):
         if form.get("client_id") != CLIENT_ID or form.get("client_secret") != CLIENT_SECRET:
             return Response(401, _oauth_error("invalid_client", "Invalid client secret provided."))
         scopes = form.get("scope", "").split()
-        if not {"https://management.azure.com/.default", VAULT_SCOPE} & set(scopes):
+        if not {"https://management.azure.com/.default", VAULT_SCOPE, STORAGE_SCOPE} & set(scopes):
             return Response(400, _oauth_error("invalid_scope", "The scope is not valid here."))
         token = self.tokens.issue()
         return Response(

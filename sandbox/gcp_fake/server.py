@@ -136,6 +136,7 @@ class _RequestHandler(QuietHandler):
         url = urlsplit(self.path)
         length = int(self.headers.get("Content-Length") or 0)
         raw = self.rfile.read(length) if length else b""
+        kind = "application/json"
         try:
             if url.path == "/token" and method == "POST":
                 status, payload = 200, self.server.token(raw)
@@ -147,10 +148,12 @@ class _RequestHandler(QuietHandler):
                 status, payload = 200, self._dispatch(world, method, path, url.query, raw)
         except ApiError as err:
             status, payload = err.code, _error_body(err)
+            if err.html:
+                kind, payload = "text/html", f"<html><body>{err.message}</body></html>".encode()
         except TokenError as err:
             status, payload = 400, err.body
         self.send_response(status)
-        self.send_header("Content-Type", "application/json; charset=UTF-8")
+        self.send_header("Content-Type", f"{kind}; charset=UTF-8")
         self.send_header("Content-Length", str(len(payload)))
         self.end_headers()
         self.wfile.write(payload)
@@ -167,7 +170,7 @@ class _RequestHandler(QuietHandler):
     def _dispatch(self, world: World, method: str, path: str, query: str, raw: bytes) -> bytes:
         fault = world.fault_for(method, path)
         if fault:
-            raise ApiError(fault.code, fault.message)
+            raise ApiError(fault.code, fault.message, html=fault.html)
         try:
             body = json.loads(raw) if raw.strip() else {}
         except ValueError:
@@ -329,11 +332,14 @@ class GcpFake(ServedFake):
         method: str = "",
         times: int | None = None,
         after: int = 0,
+        html: bool = False,
     ) -> None:
         """Answer requests whose path contains ``path_part`` with ``code``: ``times`` times
-        (None: always), once ``after`` matching requests have gone through."""
+        (None: always), once ``after`` matching requests have gone through; ``html``: as
+        the HTML page a load balancer or proxy in front of the API answers."""
         with self.world.lock:
-            self.world.faults.append(Fault(path_part, code, message, method, times, after))
+            fault = Fault(path_part, code, message, method, times, after, html)
+            self.world.faults.append(fault)
 
     def fail_operation(
         self,

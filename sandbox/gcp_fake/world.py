@@ -26,11 +26,12 @@ Json = dict[str, Any]
 class ApiError(Exception):
     """An error the fake answers with, in the ``{"error": {...}}`` shape of Google APIs."""
 
-    def __init__(self, code: int, message: str, status: str = "") -> None:
+    def __init__(self, code: int, message: str, status: str = "", html: bool = False) -> None:
         super().__init__(message)
         self.code = code
         self.message = message
         self.status = status or _STATUS.get(code, "UNKNOWN")
+        self.html = html  # answered as an HTML page, as a proxy in front of the API does
 
 
 _STATUS = {
@@ -66,6 +67,7 @@ class Fault:
     method: str = ""
     times: int | None = None  # None = every time
     after: int = 0  # let this many matching requests through first
+    html: bool = False  # an HTML error page instead of the API's JSON error
 
     def matches(self, method: str, path: str) -> bool:
         return self.path_part in path and (not self.method or self.method == method)

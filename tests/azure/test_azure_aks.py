@@ -8,6 +8,7 @@ from azure_testkit import NOW, OFFICE, SUB, by_name, decide, target
 
 from providers.azure.aks import MODE_TAG, AksClusters
 from providers.base import Action, Outcome, ResourceState, state_key
+from providers.restore import RestoreStore
 from sandbox.azure_fake import FakeAgentPool
 
 NODEPOOLS = {**OFFICE, MODE_TAG: "nodepools"}
@@ -166,3 +167,72 @@ def test_nodepools_already_at_zero_are_skipped_and_nothing_saved_fails_the_start
     assert down.outcome is Outcome.SKIPPED and down.detail.startswith("already off")
     assert up.outcome is Outcome.FAILED and up.error.startswith("no saved size to restore")
     assert fake.aks("ml").pools["cpu"].count == 0
+
+
+def _corrupt(options, resource):
+    options.state.put(state_key(resource, RESTORE), b"{not json")
+
+
+def test_a_stopped_cluster_in_nodepool_mode_is_left_alone(fake, build):
+    fake.add_aks(SUB, "rg", "ml", "eastus", NODEPOOLS, pools(), power_state="Stopped")
+
+    (ml,) = build(AksClusters).discover(target())
+
+    assert ml.state is ResourceState.STOPPED
+    assert ml.unmanaged_reason == "cluster is stopped: node-pool mode needs it running"
+
+
+def test_unreadable_saved_counts_leave_the_pools_at_zero(fake, build, options):
+    fake.add_aks(SUB, "rg", "ml", "eastus", NODEPOOLS, pools())
+    adapter = build(AksClusters)
+    (ml,) = adapter.discover(target())
+    adapter.apply(decide([ml], Action.SCALE_DOWN), dry_run=False)
+    _corrupt(options, ml)
+
+    (down,) = adapter.discover(target())
+    (up,) = adapter.apply(decide([down], Action.SCALE_UP), dry_run=False)
+
+    assert down.state is ResourceState.SCALED_DOWN
+    assert down.price is None  # what comes back is unknown: not priced
+    assert up.outcome is Outcome.FAILED and "not JSON" in up.error
+    assert {p.name: p.count for p in fake.aks("ml").pools.values()} == {
+        "system": 1,
+        "cpu": 0,
+        "gpu": 0,
+    }
+
+
+def test_saved_counts_without_pools_are_refused(fake, build, options):
+    fake.add_aks(SUB, "rg", "ml", "eastus", NODEPOOLS, pools())
+    (ml,) = build(AksClusters).discover(target())
+    RestoreStore(options.state).save(ml, {"cluster": ml.id, "pools": {}}, NOW)
+
+    (up,) = build(AksClusters).apply(decide([ml], Action.SCALE_UP), dry_run=False)
+
+    assert up.outcome is Outcome.FAILED and "no node-pool counts saved" in up.error
+
+
+def test_a_pool_deleted_while_scaled_down_is_noted_and_the_rest_restored(fake, build, options):
+    fake.add_aks(SUB, "rg", "ml", "eastus", NODEPOOLS, pools())
+    adapter = build(AksClusters)
+    (ml,) = adapter.discover(target())
+    adapter.apply(decide([ml], Action.SCALE_DOWN), dry_run=False)
+    with fake.lock:
+        del fake.aks("ml").pools["gpu"]
+
+    (up,) = adapter.apply(decide([ml], Action.SCALE_UP), dry_run=False)
+
+    assert up.outcome is Outcome.DONE, up.error
+    assert "gpu is gone" in up.detail and "cpu 0->3" in up.detail
+    assert {p.name: p.count for p in fake.aks("ml").pools.values()} == {"system": 1, "cpu": 3}
+    assert RestoreStore(options.state).load(ml) is None
+
+
+def test_throttled_listing_is_retried(fake, build):
+    fake.add_aks(SUB, "rg", "dev", "eastus", OFFICE, pools())
+    fake.fail_requests("/managedClusters", 429, "TooManyRequests", "Rate limit exceeded.")
+
+    (dev,) = build(AksClusters).discover(target())
+
+    assert dev.name == "dev" and dev.state is ResourceState.RUNNING
+    assert [m for m, p in fake.requests if p.endswith("/managedClusters")] == ["GET", "GET"]

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import base64
 import os
 from collections.abc import Iterator
 
 import pytest
 
 from providers.azure.blob_store import BlobStore
-from providers.store import StoreError
+from providers.store import ABSENT, Conflict, StoreError
 from sandbox.azurite import BINARY, azurite_installed, start_azurite
 
 pytestmark = pytest.mark.skipif(
@@ -91,3 +92,63 @@ def test_no_credential_is_a_store_error_not_a_minute_of_retries(monkeypatch):
     monkeypatch.setenv("PATH", "/nonexistent")  # no az / azd / pwsh to ask
     with pytest.raises(StoreError, match=r"no Azure credential for azblob://acct"):
         BlobStore("azblob://acct/ledger/offhours")
+
+
+def test_conditional_writes_conflict_and_keep_the_winner(store):
+    first = store.put_if("state.json", b"first", ABSENT)
+    with pytest.raises(Conflict):
+        store.put_if("state.json", b"second", ABSENT)
+    newer = store.put_if("state.json", b"two", first)
+    with pytest.raises(Conflict):
+        store.put_if("state.json", b"stale writer", first)
+
+    read = store.read("state.json")
+    assert (read.data, read.version) == (b"two", newer) and newer != first
+
+
+def test_deleting_in_a_missing_container_is_a_store_error(endpoint):
+    store = BlobStore("azblob://devstoreaccount1/never-created/x", endpoint_url=endpoint)
+
+    with pytest.raises(StoreError, match="ContainerNotFound"):
+        store.delete("k")
+
+
+def test_a_refused_key_fails_every_call_in_one_line(store, endpoint):
+    from azure.storage.blob import BlobServiceClient
+
+    store.put("kept.json", b"kept")
+    wrong = (
+        "DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;"
+        f"AccountKey={base64.b64encode(b'not the key').decode()};"
+        f"BlobEndpoint={endpoint}/devstoreaccount1;"
+    )
+    service = BlobServiceClient.from_connection_string(wrong)
+    refused = BlobStore(store.url, service=service)
+    calls = {
+        "create container": refused.ensure_container,
+        "read offhours/kept.json": lambda: refused.read("kept.json"),
+        "write offhours/kept.json": lambda: refused.put_if("kept.json", b"lost", ABSENT),
+        "delete offhours/kept.json": lambda: refused.delete("kept.json"),
+    }
+    for what, call in calls.items():
+        with pytest.raises(
+            StoreError, match=rf"^cannot {what} in azblob://devstoreaccount1/\S+: \S+: "
+        ) as err:
+            call()
+        assert "\n" not in str(err.value)
+
+    assert store.get("kept.json") == b"kept"
+
+
+def test_without_an_endpoint_the_store_uses_the_default_credential(monkeypatch):
+    from sandbox.azure_fake import start_azure_fake
+
+    with start_azure_fake() as fake:
+        for name, value in fake.credential_env().items():
+            monkeypatch.setenv(name, value)
+        store = BlobStore("azblob://acct/ledger/offhours")
+        assert store.container.url == "https://acct.blob.core.windows.net/ledger"
+
+        monkeypatch.setenv("AZURE_CLIENT_SECRET", "not-the-secret")
+        with pytest.raises(StoreError, match=r"no Azure credential for azblob://acct: .*"):
+            BlobStore("azblob://acct/ledger/offhours")

@@ -8,7 +8,7 @@ import sys
 import pytest
 import requests
 from azure.core.exceptions import HttpResponseError
-from azure_testkit import OFFICE, SUB, SUB2, target
+from azure_testkit import NOW, OFFICE, SUB, SUB2, target
 
 import providers
 from providers.azure.aks import AksClusters
@@ -16,7 +16,7 @@ from providers.azure.connection import connect
 from providers.azure.ml_compute import MlComputeInstances
 from providers.azure.scale_sets import ScaleSets
 from providers.azure.vms import VirtualMachines
-from providers.base import ProviderConfig, Target
+from providers.base import AdapterOptions, ProviderConfig, Target
 
 ADAPTERS = (VirtualMachines, ScaleSets, MlComputeInstances, AksClusters)
 
@@ -110,3 +110,30 @@ def test_importing_the_adapters_imports_no_azure_sdk():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_a_refused_client_secret_fails_the_first_call_not_the_connection(fake, monkeypatch):
+    from azure.core.exceptions import ClientAuthenticationError
+
+    monkeypatch.setenv("AZURE_CLIENT_SECRET", "not-the-secret")
+    connection = connect(ProviderConfig(accounts=(SUB,), endpoint_url=fake.url))
+
+    with pytest.raises(ClientAuthenticationError, match="Invalid client secret"):
+        VirtualMachines(connection, AdapterOptions(clock=lambda: NOW)).discover(target())
+    assert fake.requests == []  # nothing reached Resource Manager without a token
+
+
+def test_a_credential_passed_in_is_used_as_it_is(fake):
+    from azure.identity import ClientSecretCredential
+
+    from sandbox.azure_fake.server import CLIENT_ID, CLIENT_SECRET, TENANT
+
+    credential = ClientSecretCredential(
+        TENANT, CLIENT_ID, CLIENT_SECRET, authority=fake.url, disable_instance_discovery=True
+    )
+    fake.add_vm(SUB, "rg", "dev", "Standard_D2s_v5", "westeurope", OFFICE)
+    connection = connect(ProviderConfig(accounts=(SUB,), endpoint_url=fake.url), credential)
+
+    assert connection.credential is credential
+    found = VirtualMachines(connection, AdapterOptions(clock=lambda: NOW)).discover(target())
+    assert [r.name for r in found] == ["dev"]

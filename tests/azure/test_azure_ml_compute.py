@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from azure_testkit import OFFICE, SUB, by_name, decide, target
 
 from providers.azure.ml_compute import MlComputeInstances
@@ -88,3 +90,14 @@ def test_dry_run_changes_nothing(fake, build):
     results = list(adapter.apply(decide(found, Action.STOP), dry_run=True))
     assert {r.outcome for r in results} == {Outcome.DRY_RUN}
     assert fake.ml_compute("ana-gpu").state == "Running"
+
+
+def test_workspaces_outside_the_configured_regions_are_not_read(fake, build, connection):
+    seed(fake)
+    fake.add_ml_compute(SUB, "ml", "europe", "eu-nb", "Standard_DS3_v2", "westeurope", OFFICE)
+    connection.config = replace(connection.config, regions=("westeurope",))
+
+    found = build(MlComputeInstances).discover(target())
+
+    assert [r.name for r in found] == ["europe/eu-nb"]
+    assert not [p for m, p in fake.requests if "/workspaces/research/computes" in p]

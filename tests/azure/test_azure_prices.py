@@ -1,11 +1,17 @@
-"""The bundled Azure price table."""
+"""The bundled Azure price table, the live Retail Prices source's failures, the caller errors."""
 
 from __future__ import annotations
 
+import io
 import json
+import sys
 from importlib import resources
 
+import pytest
+
 from providers.azure.prices import TABLE, fleet_price, hourly, vm_price
+from providers.azure.retail_prices import AzureRetailPrices, from_connection
+from providers.pricing import PriceSourceError
 
 
 def test_known_sizes_have_prices_in_the_main_regions():
@@ -39,3 +45,40 @@ def test_table_states_its_date_and_source():
     assert all(v > 0 for sizes in raw["prices"].values() for v in sizes.values())
     price = vm_price("Standard_D2s_v5", "eastus")
     assert price is not None and price.source == f"bundled:{TABLE}@{raw['_meta']['as_of']}"
+
+
+class Pages:
+    """An opener answering one JSON document per request (the Retail Prices API's pages)."""
+
+    def __init__(self, *pages):
+        self.pages = list(pages)
+
+    def __call__(self, request, timeout):
+        return io.BytesIO(json.dumps(self.pages.pop(0)).encode())
+
+
+def test_retail_prices_that_cannot_be_read_are_price_source_errors():
+    with pytest.raises(PriceSourceError, match="unexpected answer"):
+        AzureRetailPrices(opener=Pages([1, 2])).fetch("vms", "eastus", "Standard_D2s_v5")
+    endless = Pages(*({"Items": [], "NextPageLink": "https://next"} for _ in range(2)))
+    with pytest.raises(PriceSourceError, match="more than 2 pages for Standard_D2s_v5"):
+        AzureRetailPrices(opener=endless, max_pages=2).fetch("vms", "eastus", "Standard_D2s_v5")
+
+
+def test_retail_prices_need_no_credentials():
+    source = from_connection(object())
+    assert source.base_url == "https://prices.azure.com/api/retail/prices"
+
+
+def test_caller_errors_name_the_identity_errors_and_none_without_the_sdk(monkeypatch):
+    from azure.core.exceptions import ClientAuthenticationError
+    from azure.identity import CredentialUnavailableError
+
+    from providers.azure.errors import caller_errors
+
+    errors = caller_errors()
+    assert list(errors) == [CredentialUnavailableError, ClientAuthenticationError]
+    assert errors[CredentialUnavailableError].usage and not errors[ClientAuthenticationError].usage
+
+    monkeypatch.setitem(sys.modules, "azure.identity", None)  # no Azure extra
+    assert caller_errors() == {}

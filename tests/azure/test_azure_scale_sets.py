@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from azure_testkit import OFFICE, SUB, decide, target
+from azure_testkit import NOW, OFFICE, SUB, decide, target
 
 from providers.azure.scale_sets import SAVED_CAPACITY_TAG, ScaleSets
 from providers.base import Action, Outcome, ResourceState
 from providers.restore import RestoreStore
+from providers.store import LocalStore, StoreError
 
 
 def test_discover_reports_capacity_and_off_state(fake, build):
@@ -98,3 +99,86 @@ def test_dry_run_changes_nothing(fake, build):
     assert result.outcome is Outcome.DRY_RUN
     assert fake.scale_set("web").capacity == 2
     assert fake.events == []
+
+
+def test_an_unreadable_legacy_tag_falls_back_to_the_restore_store(fake, build):
+    vmss = fake.add_scale_set(SUB, "rg", "web", "Standard_D2s_v5", "westeurope", OFFICE, 0)
+    vmss.tags[SAVED_CAPACITY_TAG] = "four"
+    adapter = build(ScaleSets)
+
+    (up,) = adapter.apply(decide(adapter.discover(target()), Action.SCALE_UP), dry_run=False)
+
+    assert up.outcome is Outcome.FAILED and up.error.startswith("no saved size to restore")
+    assert vmss.capacity == 0
+
+
+def test_a_saved_capacity_of_zero_is_refused(fake, build, options):
+    fake.add_scale_set(SUB, "rg", "web", "Standard_D2s_v5", "westeurope", OFFICE, capacity=0)
+    adapter = build(ScaleSets)
+    (web,) = adapter.discover(target())
+    RestoreStore(options.state).save(web, {"capacity": 0}, NOW)
+
+    (up,) = adapter.apply(decide([web], Action.SCALE_UP), dry_run=False)
+
+    assert up.outcome is Outcome.FAILED and "saved capacity is 0" in up.error
+    assert fake.scale_set("web").capacity == 0
+
+
+def test_an_unreadable_saved_capacity_leaves_it_at_zero_unpriced(fake, build, options):
+    fake.add_scale_set(SUB, "rg", "web", "Standard_D2s_v5", "westeurope", OFFICE, capacity=3)
+    adapter = build(ScaleSets)
+    (web,) = adapter.discover(target())
+    adapter.apply(decide([web], Action.SCALE_DOWN), dry_run=False)
+    options.state.put(RestoreStore(options.state).key(web), b"{not json")
+
+    (down,) = adapter.discover(target())
+    (up,) = adapter.apply(decide([down], Action.SCALE_UP), dry_run=False)
+
+    assert down.state is ResourceState.SCALED_DOWN and down.price is None
+    assert up.outcome is Outcome.FAILED and "not JSON" in up.error
+    assert fake.scale_set("web").capacity == 0
+
+
+def test_a_saved_capacity_that_cannot_be_removed_is_noted(fake, build, tmp_path):
+    class UndeletableStore(LocalStore):
+        def delete(self, key):
+            raise StoreError("delete denied")
+
+    store = UndeletableStore(tmp_path / "state")
+    fake.add_scale_set(SUB, "rg", "web", "Standard_D2s_v5", "westeurope", OFFICE, capacity=3)
+    adapter = build(ScaleSets, state=store)
+    (web,) = adapter.discover(target())
+    adapter.apply(decide([web], Action.SCALE_DOWN), dry_run=False)
+
+    (up,) = adapter.apply(decide([web], Action.SCALE_UP), dry_run=False)
+
+    assert up.outcome is Outcome.DONE and fake.scale_set("web").capacity == 3
+    assert "saved capacity not removed (delete denied)" in up.detail
+
+
+def test_a_scale_set_deleted_since_discovery_is_a_failed_result(fake, build, options):
+    fake.add_scale_set(SUB, "rg", "web", "Standard_D2s_v5", "westeurope", OFFICE, capacity=3)
+    adapter = build(ScaleSets)
+    (web,) = adapter.discover(target())
+    with fake.lock:
+        fake.scale_sets.clear()
+
+    (down,) = adapter.apply(decide([web], Action.SCALE_DOWN), dry_run=False)
+
+    assert down.outcome is Outcome.FAILED and down.error.startswith("ResourceNotFound")
+    assert RestoreStore(options.state).load(web) is None
+
+
+def test_an_unavailable_api_is_retried(fake, build, options):
+    fake.add_scale_set(SUB, "rg", "web", "Standard_D2s_v5", "westeurope", OFFICE, capacity=3)
+    adapter = build(ScaleSets)
+    (web,) = adapter.discover(target())
+    fake.clear_requests()
+    fake.fail_requests("/virtualMachineScaleSets/web", 503, method="GET")
+
+    (down,) = adapter.apply(decide([web], Action.SCALE_DOWN), dry_run=False)
+
+    assert down.outcome is Outcome.DONE, down.error
+    assert fake.scale_set("web").capacity == 0
+    calls = [m for m, p in fake.requests if p.endswith("ScaleSets/web")]
+    assert calls[:3] == ["GET", "GET", "PATCH"]  # the 503, its retry, then the update

@@ -177,3 +177,23 @@ def test_scale_set_members_are_unmanaged(fake, build):
     fake.add_vm(SUB, "rg", "flex_1", "Standard_D2s_v5", "westeurope", OFFICE, scale_set_id=vmss_id)
     (member,) = build(VirtualMachines).discover(target())
     assert member.unmanaged_reason.startswith("member of scale set")
+
+
+def test_a_subscription_without_tagged_vms_needs_no_status_listing(fake, build):
+    fake.add_vm(SUB, "rg", "untagged", "Standard_D2s_v5", "westeurope", {"team": "web"})
+
+    assert build(VirtualMachines).discover(target()) == []
+    assert len([p for m, p in fake.requests if p.endswith("/virtualMachines")]) == 1
+
+
+def test_a_vm_deleted_since_discovery_is_a_failed_result(fake, build):
+    seed(fake)
+    adapter = build(VirtualMachines)
+    dev = by_name(adapter.discover(target()))["dev-1"]
+    with fake.lock:
+        del fake.vms[dev.id.lower()]
+
+    (result,) = adapter.apply(decide([dev], Action.STOP), dry_run=False)
+
+    assert result.outcome is Outcome.FAILED and "ResourceNotFound" in result.error
+    assert fake.vm("dev-2").power_state == "running"

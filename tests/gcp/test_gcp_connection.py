@@ -9,7 +9,7 @@ from gcp_helpers import PROJECT
 
 from providers import CONNECTIONS, load
 from providers.base import ProviderConfig, Target
-from providers.gcp.connection import DEFAULT_REGIONS, GcpConnection
+from providers.gcp.connection import DEFAULT_REGIONS, SCOPES, GcpConnection
 from providers.gcp.rest import GcpApiError
 from sandbox.gcp_fake import GcpFake
 
@@ -80,3 +80,27 @@ def test_base_urls_real_and_through_an_endpoint_keep_the_regional_host() -> None
         "http://127.0.0.1:1/europe-west4-aiplatform.googleapis.com/v1"
     )
     assert local.base_url("monitoring") == "http://127.0.0.1:1/monitoring.googleapis.com/v3"
+
+
+def test_targets_default_to_the_credentials_project(fake: GcpFake) -> None:
+    # The service-account key the fixture wrote names its project.
+    assert _connect(fake).targets() == [Target("gcp", "offhours-local")]
+
+
+def test_a_refused_token_fails_discovery_with_the_token_endpoint_error(
+    fake: GcpFake, clock: Any
+) -> None:
+    from google.auth.exceptions import RefreshError
+    from google.oauth2 import service_account
+
+    from providers.base import AdapterOptions
+    from providers.gcp.workbench import WorkbenchInstances
+
+    key = {**fake.service_account_info(), "client_email": "intruder@elsewhere.example"}
+    credentials = service_account.Credentials.from_service_account_info(key, scopes=SCOPES)
+    config = ProviderConfig(accounts=(PROJECT,), endpoint_url=fake.url)
+    adapter = WorkbenchInstances(GcpConnection(config, credentials), AdapterOptions(clock=clock))
+
+    with pytest.raises(RefreshError, match="unknown issuer"):
+        list(adapter.discover(Target("gcp", PROJECT)))
+    assert fake.requests == []  # no API request went out without a token

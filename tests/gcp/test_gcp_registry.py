@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import inspect
+import sys
 from typing import Any
+
+import pytest
 
 from providers import CONNECTIONS, KINDS, STORES, load
 from providers.base import AdapterOptions, ProviderConfig
@@ -21,3 +24,18 @@ def test_every_gcp_kind_is_a_contract_adapter(clock: Any) -> None:
         assert callable(adapter.discover) and callable(adapter.apply)
     assert connection._clients == {}  # building adapters creates no SDK client
     assert STORES["gs"].startswith("providers.gcp.")
+
+
+def test_caller_errors_name_the_google_auth_errors_and_none_without_the_sdk(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from google.auth import exceptions
+
+    from providers.gcp.errors import caller_errors
+
+    errors = caller_errors()
+    assert errors[exceptions.DefaultCredentialsError].usage
+    assert not errors[exceptions.RefreshError].usage
+
+    monkeypatch.setitem(sys.modules, "google.auth", None)  # an install without the GCP extra
+    assert caller_errors() == {}

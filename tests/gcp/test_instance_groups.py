@@ -6,6 +6,7 @@ from typing import Any
 
 import pytest
 from gcp_helpers import PROJECT, REGION, SCHEDULE, ZONE, by_name, decide, restored
+from google.api_core.exceptions import Forbidden
 
 from providers.base import Action, Outcome, ResourceState, Target
 from providers.gcp.instance_groups import ManagedInstanceGroups
@@ -149,3 +150,102 @@ def test_dry_run_and_stop_action(groups: GcpFake, make: Any, store: Any) -> None
     assert dry.outcome is Outcome.DRY_RUN and stop.outcome is Outcome.FAILED
     assert _size(groups, ZONE, "web") == 3
     assert list(store.list("state/")) == []
+
+
+class UndeletableStore(LocalStore):
+    def delete(self, key: str) -> None:
+        raise StoreError("cannot delete state: access denied")
+
+
+def _corrupt(store: Any, resource: Any) -> None:
+    from providers.restore import RestoreStore
+
+    store.put(RestoreStore(store).key(resource), b"{not json")
+
+
+def test_group_without_a_top_level_template_is_left_out(groups: GcpFake, make: Any) -> None:
+    # A group rolling out two versions names its templates only under ``versions``.
+    with groups.world.lock:
+        groups.world.migs[(PROJECT, f"zones/{ZONE}", "web")].pop("instanceTemplate")
+    adapter = make(ManagedInstanceGroups)
+
+    assert sorted(r.name for r in adapter.discover(TARGET)) == ["auto", "batch"]
+    assert "web" not in {r.name for r in adapter.inventory(TARGET)}
+    assert "db" in {r.name for r in adapter.inventory(TARGET)}  # unlabelled, still listed
+
+
+def test_unreadable_saved_size_leaves_a_group_at_zero_unpriced_and_not_resized(
+    groups: GcpFake, make: Any, store: Any
+) -> None:
+    adapter = make(ManagedInstanceGroups)
+    web = by_name(list(adapter.discover(TARGET)))["web"]
+    [down] = adapter.apply(decide([web], Action.SCALE_DOWN), False)
+    _corrupt(store, web)
+
+    zero = by_name(list(adapter.discover(TARGET)))["web"]
+    [up] = adapter.apply(decide([zero], Action.SCALE_UP), False)
+
+    assert down.outcome is Outcome.DONE
+    assert zero.state is ResourceState.SCALED_DOWN and zero.price is None
+    assert up.outcome is Outcome.FAILED
+    assert up.error.startswith("no saved size to restore") and "not JSON" in up.error
+    assert _size(groups, ZONE, "web") == 0
+
+
+def test_saved_size_of_zero_is_refused(groups: GcpFake, make: Any, store: Any, clock: Any) -> None:
+    from providers.restore import RestoreStore
+
+    groups.add_mig(PROJECT, ZONE, "idle", "web-v2", 0)
+    adapter = make(ManagedInstanceGroups)
+    idle = by_name(list(adapter.discover(TARGET)))["idle"]
+    RestoreStore(store).save(idle, {"previous_size": 0}, clock.now)
+
+    [result] = adapter.apply(decide([idle], Action.SCALE_UP), False)
+
+    assert result.outcome is Outcome.FAILED and "saved size is 0" in result.error
+    assert _size(groups, ZONE, "idle") == 0
+
+
+def test_group_at_zero_is_already_off(groups: GcpFake, make: Any, store: Any) -> None:
+    groups.add_mig(PROJECT, ZONE, "idle", "web-v2", 0)
+    adapter = make(ManagedInstanceGroups)
+    idle = by_name(list(adapter.discover(TARGET)))["idle"]
+
+    [result] = adapter.apply(decide([idle], Action.SCALE_DOWN), False)
+
+    assert result.outcome is Outcome.SKIPPED and "size 0" in result.detail
+    assert restored(store, idle) is None
+
+
+def test_group_deleted_between_discover_and_apply(groups: GcpFake, make: Any, store: Any) -> None:
+    adapter = make(ManagedInstanceGroups)
+    web = by_name(list(adapter.discover(TARGET)))["web"]
+    with groups.world.lock:
+        del groups.world.migs[(PROJECT, f"zones/{ZONE}", "web")]
+
+    [result] = adapter.apply(decide([web], Action.SCALE_DOWN), False)
+
+    assert result.outcome is Outcome.FAILED and "web no longer exists" in result.error
+    assert restored(store, web) is None  # nothing saved for a group that is gone
+
+
+def test_saved_size_that_cannot_be_deleted_is_noted_on_a_done_resize(
+    groups: GcpFake, make: Any, tmp_path: Any
+) -> None:
+    store = UndeletableStore(tmp_path / "state")
+    adapter = make(ManagedInstanceGroups, state=store)
+    batch = by_name(list(adapter.discover(TARGET)))["batch"]
+    adapter.apply(decide([batch], Action.SCALE_DOWN), False)
+
+    [up] = adapter.apply(decide([batch], Action.SCALE_UP), False)
+
+    assert up.outcome is Outcome.DONE and _size(groups, REGION, "batch") == 4
+    assert "saved size not deleted" in up.detail and "access denied" in up.detail
+    assert (restored(store, batch) or {})["previous_size"] == 4
+
+
+def test_listing_groups_denied_raises_from_discover(groups: GcpFake, make: Any) -> None:
+    groups.fail("/aggregated/instanceGroupManagers", 403, "Required permission denied")
+
+    with pytest.raises(Forbidden, match="permission denied"):
+        list(make(ManagedInstanceGroups).discover(TARGET))

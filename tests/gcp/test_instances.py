@@ -225,3 +225,27 @@ def test_denied_action_is_a_failed_result(fake: GcpFake, make: Any) -> None:
 
     assert result.outcome is Outcome.FAILED and result.error.startswith("403")
     assert _status(fake, "a") == "RUNNING"
+
+
+def test_vms_another_service_owns_are_unmanaged(fake: GcpFake, make: Any) -> None:
+    fake.add_instance(PROJECT, ZONE, "gke-node", "e2-medium", {**SCHEDULE, "goog-gke-node": ""})
+    fake.add_instance(
+        PROJECT, ZONE, "nb", "e2-medium", {**SCHEDULE, "goog-workbench-instance": "true"}
+    )
+    with fake.world.lock:  # a timestamp the API never writes: read as unknown, not a crash
+        fake.world.instances[(PROJECT, ZONE, "nb")]["lastStartTimestamp"] = "yesterday"
+
+    found = by_name(list(make(GceInstances).discover(TARGET)))
+
+    assert found["gke-node"].unmanaged_reason == "managed by a GKE node"
+    assert "use the workbench kind" in found["nb"].unmanaged_reason
+    assert found["nb"].started_at is None
+
+
+def test_inventory_lists_unlabelled_vms_too(fake: GcpFake, make: Any) -> None:
+    fake.add_instance(PROJECT, ZONE, "tagged", "e2-medium", SCHEDULE)
+    fake.add_instance(PROJECT, ZONE, "plain", "g2-standard-8", {}, gpus=("nvidia-l4", 1))
+
+    found = by_name(list(make(GceInstances).inventory(TARGET)))
+
+    assert sorted(found) == ["plain", "tagged"] and found["plain"].accelerator

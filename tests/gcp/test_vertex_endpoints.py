@@ -10,6 +10,7 @@ import pytest
 from gcp_helpers import PROJECT, REGION, by_name, decide, restored
 
 from providers.base import Action, Outcome, ResourceState, Target
+from providers.gcp import rest
 from providers.gcp.vertex_endpoints import VertexEndpoints, parse_window
 from providers.store import LocalStore, StoreError
 from sandbox.gcp_fake import GcpFake
@@ -207,3 +208,138 @@ def test_dry_run_changes_nothing(endpoints: GcpFake, make: Any, store: LocalStor
 )
 def test_parse_window(text: str, seconds: int | None) -> None:
     assert parse_window(text) == seconds
+
+
+def _corrupt(store: LocalStore, resource: Any) -> None:
+    from providers.restore import RestoreStore
+
+    store.put(RestoreStore(store).key(resource), b"{not json")
+
+
+def test_a_region_without_vertex_ai_is_skipped_a_denied_one_raises(
+    endpoints: GcpFake, make: Any
+) -> None:
+    adapter = make(VertexEndpoints)
+    adapter.connection.regions = ("us-central1", REGION)
+    endpoints.fail(
+        "/locations/us-central1/endpoints", 404, "Vertex AI is not offered here", times=1
+    )
+
+    found = by_name(list(adapter.discover(TARGET)))
+
+    assert "idle-two" in found and all(r.region == REGION for r in found.values())
+    endpoints.fail("/locations/us-central1/endpoints", 403, "aiplatform.endpoints.list denied")
+    with pytest.raises(rest.GcpApiError, match="403"):
+        list(adapter.discover(TARGET))
+
+
+def test_unreadable_saved_deployment_is_reported_and_not_redeployed(
+    endpoints: GcpFake, make: Any, store: LocalStore
+) -> None:
+    adapter = make(VertexEndpoints)
+    idle = by_name(list(adapter.discover(TARGET)))["idle-two"]
+    adapter.apply(decide([idle], Action.SCALE_DOWN), False)
+    _corrupt(store, idle)
+
+    down = by_name(list(adapter.discover(TARGET)))["idle-two"]
+    [up] = adapter.apply(decide([down], Action.SCALE_UP), False)
+
+    assert down.unmanaged_reason.startswith("saved deployment unreadable") and "not JSON" in (
+        down.unmanaged_reason
+    )
+    assert up.outcome is Outcome.FAILED and up.error.startswith("no saved size to restore")
+    assert _deployed(endpoints, "1")["deployedModels"] == []
+
+
+def test_a_redeploy_that_outlived_its_run_is_forgotten_by_the_next_discovery(
+    endpoints: GcpFake, make: Any, store: LocalStore
+) -> None:
+    adapter = make(VertexEndpoints)
+    idle = by_name(list(adapter.discover(TARGET)))["old-traffic"]
+    adapter.apply(decide([idle], Action.SCALE_DOWN), False)
+    endpoints.hold_operation("6", "deployModel")
+    [up] = adapter.apply(decide([idle], Action.SCALE_UP), False)
+    assert up.outcome is Outcome.ACCEPTED and restored(store, idle) is not None
+    endpoints.settle()
+
+    back = by_name(list(adapter.discover(TARGET)))["old-traffic"]
+
+    assert back.state is ResourceState.RUNNING
+    assert restored(store, idle) is None  # every saved model is back: the spec is stale
+
+
+def test_unreadable_spec_of_a_running_endpoint_does_not_stop_discovery(
+    endpoints: GcpFake, make: Any, store: LocalStore
+) -> None:
+    adapter = make(VertexEndpoints)
+    busy = by_name(list(adapter.discover(TARGET)))["busy"]
+    _corrupt(store, busy)
+
+    again = by_name(list(adapter.discover(TARGET)))
+
+    assert again["busy"].state is ResourceState.RUNNING and not again["busy"].unmanaged_reason
+    from providers.restore import RestoreStore
+
+    assert store.get(RestoreStore(store).key(busy)) == b"{not json"  # left for a person to see
+
+
+def test_models_gone_before_the_scale_down_is_already_off(
+    endpoints: GcpFake, make: Any, store: LocalStore
+) -> None:
+    adapter = make(VertexEndpoints)
+    idle = by_name(list(adapter.discover(TARGET)))["old-traffic"]
+    with endpoints.world.lock:
+        endpoint = endpoints.world.endpoints[idle.id]
+        endpoint["deployedModels"], endpoint["trafficSplit"] = [], {}
+
+    [result] = adapter.apply(decide([idle], Action.SCALE_DOWN), False)
+
+    assert result.outcome is Outcome.SKIPPED and "no deployed models" in result.detail
+    assert restored(store, idle) is None
+
+
+def test_endpoint_deleted_before_the_scale_down_is_failed(
+    endpoints: GcpFake, make: Any, store: LocalStore
+) -> None:
+    adapter = make(VertexEndpoints)
+    idle = by_name(list(adapter.discover(TARGET)))["old-traffic"]
+    with endpoints.world.lock:
+        del endpoints.world.endpoints[idle.id]
+
+    [result] = adapter.apply(decide([idle], Action.SCALE_DOWN), False)
+
+    assert result.outcome is Outcome.FAILED and result.error.startswith("404")
+    assert restored(store, idle) is None
+
+
+def test_saved_deployment_without_models_is_refused(
+    endpoints: GcpFake, make: Any, store: LocalStore, clock: Any
+) -> None:
+    from providers.restore import RestoreStore
+
+    endpoints.add_endpoint(PROJECT, REGION, "9", "empty", {"idle-stop": "1h"}, [])
+    adapter = make(VertexEndpoints)
+    empty = by_name(list(adapter.discover(TARGET)))["empty"]
+    RestoreStore(store).save(empty, {"deployedModels": [], "trafficSplit": {}}, clock.now)
+
+    [result] = adapter.apply(decide([empty], Action.SCALE_UP), False)
+
+    assert result.outcome is Outcome.FAILED and "saved deployment has no models" in result.error
+
+
+def test_automatic_resources_are_unpriced_and_a_bad_create_time_counts_as_old(
+    fake: GcpFake, make: Any
+) -> None:
+    automatic = {
+        "id": "71",
+        "model": f"{MODEL}/m71",
+        "automaticResources": {"minReplicaCount": 1},
+        "createTime": "yesterday",
+    }
+    fake.add_endpoint(PROJECT, REGION, "7", "auto", {"idle-stop": "1h"}, [automatic])
+
+    [auto] = make(VertexEndpoints).discover(TARGET)
+
+    assert auto.price is None  # billed per node the service picks: unknown, never guessed
+    assert auto.size == "1 x automatic"
+    assert auto.idle  # an unreadable deploy time does not keep it from being idle

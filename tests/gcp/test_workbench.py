@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -96,3 +97,41 @@ def test_denied_project_raises_from_discover(notebooks: GcpFake, make: Any) -> N
 
     with pytest.raises(GcpApiError, match="403"):
         list(make(WorkbenchInstances).discover(Target("gcp", OTHER_PROJECT)))
+
+
+def test_deleted_instances_and_unreadable_times(notebooks: GcpFake, make: Any) -> None:
+    with notebooks.world.lock:
+        for item in notebooks.world.workbench.values():
+            if item["name"].endswith("/ml-2"):
+                item["state"] = "DELETED"
+            if item["name"].endswith("/ml-1"):
+                item["updateTime"] = "not a time"
+
+    found = by_name(list(make(WorkbenchInstances).discover(TARGET)))
+
+    assert "ml-2" not in found  # being deleted: nothing to schedule
+    assert found["ml-1"].state is ResourceState.RUNNING and found["ml-1"].started_at is None
+
+
+def test_stop_goes_ahead_when_the_state_listing_fails(notebooks: GcpFake, make: Any) -> None:
+    adapter = make(WorkbenchInstances)
+    ml1 = by_name(list(adapter.discover(TARGET)))["ml-1"]
+    notebooks.fail("/locations/-/instances", 503, "backend unavailable", method="GET", times=1)
+
+    [result] = adapter.apply(decide([ml1], Action.STOP), False)
+
+    assert result.outcome is Outcome.DONE and _state(notebooks, "ml-1") == "STOPPED"
+
+
+def test_a_gateway_error_page_and_an_unreachable_api_fail_discovery_readably(
+    notebooks: GcpFake, make: Any, connection: Any
+) -> None:
+    notebooks.fail("/locations/-/instances", 502, "Bad Gateway", html=True, times=1)
+
+    with pytest.raises(GcpApiError, match=r"^502 GET .*: Bad Gateway$"):
+        list(make(WorkbenchInstances).discover(TARGET))
+
+    connection.config = replace(connection.config, endpoint_url="http://127.0.0.1:9")
+    with pytest.raises(GcpApiError, match=r"^GET http://127.0.0.1:9/.*Connection refused") as err:
+        list(make(WorkbenchInstances).discover(TARGET))
+    assert err.value.code == 0
