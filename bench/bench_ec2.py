@@ -12,7 +12,10 @@ peak is printed as a multiple of it. moto itself is slow at thousands of instanc
 compare calls, client CPU and memory, not wall time.
 
 Each run is measured in a fresh child process, so the peak RSS printed is that run's own
-(the first run does not raise the second's). ``--top N`` also traces the run's Python
+(the first run does not raise the second's). The stop run is the day's first, so it
+also takes the daily inventory (every running instance, tagged or not); the start run
+only checks when the inventory was taken. ``--no-inventory`` marks it taken beforehand,
+to measure the scheduling path alone. ``--top N`` also traces the run's Python
 allocations (slower) and prints the N largest held near the traced peak.
 
 The moto server is patched, inside this benchmark only (``MOTO``), because stock moto
@@ -223,7 +226,19 @@ def run_child(
     return result
 
 
-def bench_fleet(count: int, kinds: tuple[str, ...], top: int) -> list[dict[str, Any]]:
+def _inventory_taken(ledger: str, at: datetime) -> None:
+    """Mark the daily inventory as taken at ``at`` (an empty snapshot): the runs then
+    measure the scheduling path alone, as every run of the day but the first does."""
+    from functions.wiring import open_store
+    from ledger.inventory import write_inventory
+    from providers.base import Target
+
+    write_inventory(open_store(ledger), Target("aws", ACCOUNT, REGION), [], at)
+
+
+def bench_fleet(
+    count: int, kinds: tuple[str, ...], top: int, inventory: bool = True
+) -> list[dict[str, Any]]:
     port = free_port()
     endpoint = f"http://127.0.0.1:{port}"
     t0 = time.perf_counter()
@@ -236,6 +251,8 @@ def bench_fleet(count: int, kinds: tuple[str, ...], top: int) -> list[dict[str, 
                 "stop run (Mon 20:00 UTC)": datetime(2026, 11, 23, 20, 0, tzinfo=UTC),
                 "start run (Tue 08:15 UTC)": datetime(2026, 11, 24, 8, 15, tzinfo=UTC),
             }
+            if not inventory:
+                _inventory_taken(ledger, min(runs.values()))
             for name, at in runs.items():
                 out = run_child(endpoint, ledger, at, kinds, top)
                 out["name"] = name
@@ -268,6 +285,11 @@ def main() -> None:
         help="AWS kinds to run (default ec2, as Custodian's policy); '' for every registered kind",
     )
     parser.add_argument("--top", type=int, default=0, help="trace allocations: print the N largest")
+    parser.add_argument(
+        "--no-inventory",
+        action="store_true",
+        help="mark the daily inventory as taken: measure the scheduling path alone",
+    )
     parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args()
     os.environ.setdefault("AWS_ACCESS_KEY_ID", "bench")
@@ -280,7 +302,7 @@ def main() -> None:
         return
     kinds = tuple(k for k in args.kinds.split(",") if k)
     sizes = [int(n) for n in args.instances.split(",")]
-    figures = {count: bench_fleet(count, kinds, args.top) for count in sizes}
+    figures = {count: bench_fleet(count, kinds, args.top, not args.no_inventory) for count in sizes}
     base = sizes[0]
     print("\nsummary (peak RSS as a multiple of the first size's, same run):")
     for count, outs in figures.items():
