@@ -64,17 +64,21 @@ def free_port() -> int:
         return port
 
 
-def start_moto(port: int, script: str | None = None) -> subprocess.Popen[bytes]:
+def start_moto(
+    port: int, script: str | None = None, args: tuple[str, ...] = (), timeout: float = 120
+) -> subprocess.Popen[bytes]:
     """A moto server on 127.0.0.1:``port`` in its own process (its CPU and memory are
     not the measured client's). ``script`` runs in that process instead of the stock
-    ``moto_server`` (a benchmark's patch of moto, say)."""
+    ``moto_server`` (a benchmark's patch of moto, say), with ``port`` and ``args`` as
+    its arguments; ``timeout`` is how long it may take to open its port (a script that
+    seeds a fleet before serving takes longer)."""
     if script is None:
         command = [str(Path(sys.executable).with_name("moto_server")), "-H", "127.0.0.1"]
         command += ["-p", str(port)]
     else:
-        command = [sys.executable, "-c", script, str(port)]
+        command = [sys.executable, "-c", script, str(port), *args]
     process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.monotonic() + 120
+    deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         try:
             socket.create_connection(("127.0.0.1", port), timeout=0.5).close()

@@ -96,7 +96,9 @@ class Price:
     source: str = ""
 
 
-@dataclass(frozen=True)
+# Slots: a run keeps one per scheduled resource of a target (and the daily inventory one
+# per resource), so no per-instance attribute dict.
+@dataclass(frozen=True, slots=True)
 class Resource:
     provider: str
     account: str

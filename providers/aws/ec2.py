@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import replace
+from functools import lru_cache
+from types import MappingProxyType
 from typing import Any
 
 from providers.apply import BatchCall
@@ -15,6 +17,7 @@ from providers.base import (
     AdapterOptions,
     Decision,
     Outcome,
+    Price,
     Resource,
     ResourceState,
     Result,
@@ -33,6 +36,9 @@ _STATES = {
 }
 # Hibernation errors that mean "this instance cannot hibernate": stop it plainly instead.
 _NO_HIBERNATION = {"UnsupportedHibernationConfiguration", "UnsupportedOperation"}
+# Shared by every instance (read-only): a fleet need not carry one dict per instance.
+_HIBERNATES: Mapping[str, str] = MappingProxyType({"hibernation": "yes"})
+_PLAIN: Mapping[str, str] = MappingProxyType({"hibernation": ""})
 
 
 class Ec2Instances:
@@ -43,8 +49,11 @@ class Ec2Instances:
         "ec2:StopInstances",
         "ec2:StartInstances",
     )
-    # DescribeInstances' largest page (it counts reservations, not instances).
-    page_size = 1000
+    # Instances asked for per DescribeInstances page: parsing a page holds about 24 KB
+    # per instance until its resources are built (1,000: 24 MB), so the page, not the
+    # fleet, sets the peak. 250 keeps that near 6 MB for one call per 250 instances.
+    # (moto counts reservations, AWS instances.)
+    page_size = 250
 
     def __init__(self, connection: AwsConnection, options: AdapterOptions) -> None:
         self.connection = connection
@@ -116,12 +125,17 @@ class Ec2Instances:
 
     def _resources(self, ec2: Any, target: Target, pages: Iterable[Any]) -> Iterator[Resource]:
         """Page by page: a page's instances are yielded before the next page is asked
-        for, so a consumer that keeps nothing holds one page (up to 1,000 instances)."""
+        for, and the page's SDK dicts are dropped once its resources are built, so a
+        consumer holds the compact resources and one page at most."""
+        strings: dict[str, str] = {}
         for page in pages:
-            instances = [i for r in page["Reservations"] for i in r["Instances"]]
+            # Taken out of the page: the paginator keeps the page it yielded until the
+            # next one has arrived, and two pages at once would double the peak.
+            instances = [i for r in page.pop("Reservations") for i in r["Instances"]]
             unstoppable_spot = self._unstoppable_spot(ec2, instances)
-            for instance in instances:
-                yield self._resource(target, instance, unstoppable_spot)
+            built = [self._resource(target, i, unstoppable_spot, strings) for i in instances]
+            del instances
+            yield from built
 
     def _call(self, decisions: list[Decision], call: BatchCall) -> list[Result]:
         """One call per batch of ids (the apply engine bisects a refused batch)."""
@@ -140,30 +154,42 @@ class Ec2Instances:
             if r.get("Type") != "persistent" or r.get("InstanceInterruptionBehavior") != "stop"
         }
 
-    def _resource(self, target: Target, instance: dict[str, Any], spot: set[str]) -> Resource:
-        tags = {t["Key"]: t["Value"] for t in instance.get("Tags", [])}
-        size = instance["InstanceType"]
+    def _resource(
+        self, target: Target, instance: dict[str, Any], spot: set[str], strings: dict[str, str]
+    ) -> Resource:
+        """Only what planning, applying and the ledger read; repeated strings (tag keys
+        and values, instance types) are shared through ``strings``."""
+        share = strings.setdefault
+        tags = {
+            share(t["Key"], t["Key"]): share(t["Value"], t["Value"])
+            for t in instance.get("Tags", ())
+        }
+        size = share(instance["InstanceType"], instance["InstanceType"])
+        instance_id = instance["InstanceId"]
         return Resource(
             provider="aws",
             account=target.account,
             region=target.region,
             kind=self.kind,
-            id=instance["InstanceId"],
-            name=tags.get("Name", instance["InstanceId"]),
+            id=instance_id,
+            name=tags.get("Name", instance_id),
             tags=tags,
             state=_STATES[instance["State"]["Name"]],
             size=size,
-            price=price_from_tag(tags)
-            or bundled_price("providers.aws", "ec2_prices.json", target.region, size),
+            price=price_from_tag(tags) or _list_price(target.region, size),
             started_at=instance.get("LaunchTime"),
-            unmanaged_reason=_unmanaged_reason(instance["InstanceId"], tags, spot),
+            unmanaged_reason=_unmanaged_reason(instance_id, tags, spot),
             service="Amazon Elastic Compute Cloud",
-            extra={
-                "hibernation": "yes"
-                if instance.get("HibernationOptions", {}).get("Configured")
-                else ""
-            },
+            extra=_HIBERNATES
+            if instance.get("HibernationOptions", {}).get("Configured")
+            else _PLAIN,
         )
+
+
+@lru_cache(maxsize=4096)
+def _list_price(region: str, size: str) -> Price | None:
+    """One shared (frozen) price per region and size, not one per instance."""
+    return bundled_price("providers.aws", "ec2_prices.json", region, size)
 
 
 def _unmanaged_reason(instance_id: str, tags: Mapping[str, str], spot: set[str]) -> str:
