@@ -18,7 +18,7 @@ from typing import Any
 import providers
 from functions import display
 from functions.cli import UsageError, instant
-from functions.reconcile import RunReport, TargetReport, reconcile
+from functions.reconcile import Job, RunReport, TargetReport, reconcile
 from functions.settings import ConfigError, Settings
 from ledger.store import ObjectStore
 from schedules.protected import DEFAULT_TEXT as DEFAULT_PROTECTED
@@ -124,7 +124,7 @@ def register(subparsers: Any) -> None:
 def _plan(args: argparse.Namespace) -> int:
     settings = settings_from(args, dry_run=True)
     now = instant(args.at)
-    report = execute(settings, now, store=_readonly(settings))
+    report = execute(settings, now, store=readonly_store(settings))
     show_report(report, args.output, "plan")
     return _exit_code(report)
 
@@ -132,7 +132,7 @@ def _plan(args: argparse.Namespace) -> int:
 def _run(args: argparse.Namespace) -> int:
     settings = settings_from(args, dry_run=args.dry_run or None, force=args.force or None)
     now = instant(args.at)
-    store = _readonly(settings) if settings.dry_run else None
+    store = readonly_store(settings) if settings.dry_run else None
     report = execute(settings, now, store=store)
     show_report(report, args.output, "run")
     return _exit_code(report)
@@ -143,7 +143,7 @@ def _wake(args: argparse.Namespace) -> int:
     now = instant(args.at)
     names = frozenset(args.resources)
     # First, changing nothing: every name must be a resource this run can see.
-    check = execute(settings.replace(dry_run=True), now, wake=names, store=_readonly(settings))
+    check = execute(settings.replace(dry_run=True), now, wake=names, store=readonly_store(settings))
     seen = {d.resource.id for d in check.decisions} | {d.resource.name for d in check.decisions}
     missing = sorted(names - seen)
     if missing:
@@ -171,7 +171,7 @@ def _explain(args: argparse.Namespace) -> int:
     from functions.explain import explain, explain_record
 
     settings = settings_from(args, dry_run=True)
-    report = execute(settings, instant(args.at), store=_readonly(settings))
+    report = execute(settings, instant(args.at), store=readonly_store(settings))
     if args.output == "table":
         text = explain(report, args.resource, settings)
         found = text is not None
@@ -192,7 +192,7 @@ def _explain(args: argparse.Namespace) -> int:
     return 0
 
 
-def _readonly(settings: Settings) -> ObjectStore:
+def readonly_store(settings: Settings) -> ObjectStore:
     from functions.readonly_store import open_readonly
     from ledger.store import StoreError
 
@@ -209,6 +209,18 @@ def execute(
     clock: Callable[[], datetime] | None = None,
     store: ObjectStore | None = None,
 ) -> RunReport:
+    job = job_for(settings, now, wake, clock, store)
+    with display.progress("discovering resources…") as update:
+        return reconcile(job, now, on_target_done=ticker(update) if update else None)
+
+
+def job_for(
+    settings: Settings,
+    now: datetime,
+    wake: frozenset[str] = frozenset(),
+    clock: Callable[[], datetime] | None = None,
+    store: ObjectStore | None = None,
+) -> Job:
     from functions.wiring import build_job
     from ledger.store import StoreError, StoreUnavailable
 
@@ -223,8 +235,7 @@ def execute(
         raise  # a store down for now is a failed run (exit 1), not a usage error
     except (ConfigError, StoreError) as err:
         raise UsageError(str(err)) from err
-    with display.progress("discovering resources…") as update:
-        return reconcile(job, now, on_target_done=_ticker(update) if update else None)
+    return job
 
 
 def _require_extras(settings: Settings) -> None:
@@ -237,7 +248,7 @@ def _require_extras(settings: Settings) -> None:
     require(STORE_MODULES.get(urlparse(settings.ledger).scheme, ()))
 
 
-def _ticker(update: Callable[[str], None]) -> Callable[[TargetReport], None]:
+def ticker(update: Callable[[str], None]) -> Callable[[Any], None]:
     done = [0]
 
     def tick(report: TargetReport) -> None:
