@@ -34,7 +34,7 @@ class Call:
 @pytest.fixture
 def calls(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[Call]]:
     """Every AWS call the CLI's connections make, with the parameters it built."""
-    import providers.aws.connection as connection
+    from providers.aws import connection
 
     made: list[Call] = []
     new_session = connection._new_session
@@ -78,25 +78,24 @@ def _filter_names(params: dict[str, Any]) -> set[str]:
     return {f["Name"] for f in params.get("Filters", [])}
 
 
+def lists_untagged(call: Call) -> bool:
+    """Whether a call lists resources whatever their tags. ECS is left out: its API has
+    no tag filter, so its discovery lists the services and keeps the tagged ones."""
+    names = _filter_names(call.params)
+    match call.operation:
+        case "DescribeInstances":
+            return not any(n == "tag-key" or n.startswith("tag:") for n in names)
+        case "DescribeDBInstances" | "DescribeDBClusters":
+            return not names  # discovery asks for the ids the tag listing named
+        case "DescribeAutoScalingGroups":
+            return not ("tag-key" in names or call.params.get("AutoScalingGroupNames"))
+        case "ListNotebookInstances":
+            return True  # no notebook carries the tag
+    return False
+
+
 def untagged_listings(calls: list[Call]) -> list[Call]:
-    """Calls that list resources whatever their tags. ECS is left out: its API has no
-    tag filter, so its discovery lists the services and keeps the tagged ones."""
-    found = []
-    for call in calls:
-        names = _filter_names(call.params)
-        if call.operation == "DescribeInstances" and not any(
-            n == "tag-key" or n.startswith("tag:") for n in names
-        ):
-            found.append(call)
-        elif call.operation in ("DescribeDBInstances", "DescribeDBClusters") and not names:
-            found.append(call)
-        elif call.operation == "DescribeAutoScalingGroups" and not (
-            "tag-key" in names or call.params.get("AutoScalingGroupNames")
-        ):
-            found.append(call)
-        elif call.operation == "ListNotebookInstances":  # no notebook carries the tag
-            found.append(call)
-    return found
+    return [c for c in calls if lists_untagged(c)]
 
 
 def test_a_run_lists_only_what_is_scheduled_and_writes_no_inventory(
