@@ -1,8 +1,8 @@
 """The daily inventory job: every target's resources, scheduled or not, for the digest.
 
 A scheduling run (every 15 minutes) lists only what carries a schedule tag. Once a day
-this job lists, per target, what every adapter can see (``inventory(target)``: untagged
-resources too) plus what discovery schedules, and replaces the target's snapshot
+this job lists, per target, what every adapter's ``inventory(target)`` sees (the
+resources that run, scheduled or untagged), and replaces the target's snapshot
 (``ledger/inventory.py``); the digest finds its opportunities there. It uses the
 scheduling run's Job, targets and fan-out, changes no resource, takes no lease and
 writes no state: a snapshot is a report, rewritten whole, so a retried or doubled
@@ -80,14 +80,11 @@ def take_inventory(
 def inventory_target(job: Job, target: Target, now: datetime, report: InventoryReport) -> None:
     everything: dict[str, Resource] = {}
     for adapter in job.adapters.get(target.provider, ()):
-        # Discovery too: it sees what the listing of some kinds leaves out (a stopped
-        # scheduled instance, an endpoint kept as a saved spec).
-        for step, listing in (("discovery", adapter.discover), ("inventory", adapter.inventory)):
-            try:
-                everything.update((r.key, r) for r in listing(target) if r.key not in everything)
-            except Exception as err:  # one kind failing must not hide the others
-                log.warning(f"{step} failed", exc_info=True, extra={"kind": adapter.kind})
-                report.errors.append(f"{adapter.kind}: {step} failed: {err}")
+        try:
+            everything.update((r.key, r) for r in adapter.inventory(target))
+        except Exception as err:  # one kind failing must not hide the others
+            log.warning("inventory failed", exc_info=True, extra={"kind": adapter.kind})
+            report.errors.append(f"{adapter.kind}: inventory failed: {err}")
     resources = list(everything.values())
     if job.price_sources:
         book = PriceBook(job.price_sources, now, store=job.store)
