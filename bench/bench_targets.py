@@ -1,7 +1,8 @@
 """Benchmark the fan-out over targets: N account x region targets in one process.
 
 Usage: .venv/bin/python bench/bench_targets.py [--targets 12,60,240,852] [--workers 8]
-       [--latency-ms 50] [--warm]
+       [--latency-ms 50] [--warm] [--job run,inventory] [--calls] [--stock-moto]
+       [--reuse-server PORT,PID]
 
 A moto server on loopback, in a process of its own, holds a few tagged EC2 instances per
 target (accounts x 6 regions). Each configuration runs in a fresh child process, as a
@@ -12,7 +13,15 @@ and prints the calls it made, wall and CPU seconds, its own peak RSS and how man
 waits on the network. Each member account is entered by assuming a role, as in an
 Organizations deployment, and every registered AWS kind discovers (most find nothing:
 their calls still cost a round trip). Between configurations the instances are started
-again directly, without latency.
+again directly, without latency. ``--job inventory`` measures the daily inventory job
+over the same targets instead (it lists, and changes nothing).
+
+Next to each row: the moto server's CPU seconds during the row (it shares the machine's
+cores, so its CPU is wall time for the client) and the load average. The server is
+moto with three per-request costs of its own removed (``bench/moto_patch.py``; the
+answers are moto's); ``--stock-moto`` runs the stock server. Seeding 852 targets takes
+minutes: ``--reuse-server`` runs against a server started beforehand and keeps it (and
+its fleet) for the next invocation.
 """
 
 from __future__ import annotations
@@ -44,6 +53,9 @@ INSTANCES_PER_TARGET = 3
 FIRST_ACCOUNT = 200000000000
 STOP_AT = datetime(2026, 11, 23, 19, 5, tzinfo=UTC)  # a Monday evening: office-hours off
 FAKE = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"}
+# The benchmark's moto server: moto with three of its per-request costs removed (read
+# bench/moto_patch.py); ``--stock-moto`` runs the stock one.
+MOTO_PATCHED = Path(__file__).with_name("moto_patch.py").read_text()
 
 
 @dataclass(frozen=True)
@@ -104,12 +116,19 @@ def member_session(endpoint: str, account: str) -> Any:
     )
 
 
-def seed(endpoint: str, cell: Cell, seeded: set[str]) -> None:
+def seed(endpoint: str, cell: Cell, seeded: set[str], reused: bool = False) -> None:
+    """Three tagged instances per target; on a reused server, accounts that already have
+    instances in the first region were seeded by an earlier invocation."""
     spec = [{"ResourceType": "instance", "Tags": [{"Key": "schedule", "Value": "office-hours"}]}]
     for account in cell.accounts:
         if account in seeded:
             continue
         session = member_session(endpoint, account)
+        if reused:
+            ec2 = session.client("ec2", region_name=cell.regions[0], endpoint_url=endpoint)
+            if ec2.describe_instances(MaxResults=5)["Reservations"]:
+                seeded.add(account)
+                continue
         for region in cell.regions:
             session.client("ec2", region_name=region, endpoint_url=endpoint).run_instances(
                 ImageId="ami-12c6146b",
@@ -140,6 +159,7 @@ def child(spec: dict[str, Any]) -> dict[str, Any]:
     """One configuration, in this (fresh) process: build the job, run it, measure."""
     import boto3
 
+    from functions.jobs.inventory import take_inventory
     from functions.jobs.reconcile import reconcile
     from functions.settings import Settings
     from functions.wiring import build_job
@@ -170,9 +190,13 @@ def child(spec: dict[str, Any]) -> dict[str, Any]:
             )
             before = latency.calls.copy()
             run = Meter()
+            inventory = spec.get("job") == "inventory"
             with run, _profiled(spec.get("profile", "")):
-                report = reconcile(job, STOP_AT)
-            stopped = sum(1 for r in report.results if r.outcome.value == "done")
+                report = take_inventory(job, STOP_AT) if inventory else reconcile(job, STOP_AT)
+            if inventory:
+                done = len(report.resources)  # type: ignore[union-attr]
+            else:
+                done = sum(1 for r in report.results if r.outcome.value == "done")  # type: ignore[union-attr]
             calls = latency.calls - before
             runs.append(
                 {
@@ -181,8 +205,9 @@ def child(spec: dict[str, Any]) -> dict[str, Any]:
                     "calls": sum(calls.values()),
                     "assume_role": calls["AssumeRole"],
                     "get_resources": calls["GetResources"],
-                    "stopped": stopped,
+                    "stopped": done,
                     "errors": report.errors[:5],
+                    "by_call": dict(calls.most_common()),
                 }
             )
     return {"runs": runs, "peak_mb": meter.peak_mb, "process_cpu": meter.cpu}
@@ -224,7 +249,14 @@ def run_child(spec: dict[str, Any]) -> dict[str, Any]:
     return result
 
 
-def main() -> None:
+def process_cpu(pid: int) -> float:
+    """CPU seconds (user + system) a process has used so far: the moto server's, which
+    shares the machine's cores with the measured client."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _arguments() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--targets", default="12,60,240,852", help="target counts, comma-separated")
     parser.add_argument("--regions", type=int, default=len(REGIONS), help="regions per account")
@@ -232,32 +264,57 @@ def main() -> None:
     parser.add_argument("--latency-ms", type=float, default=50.0)
     parser.add_argument("--warm", action="store_true", help="a second run with the same clients")
     parser.add_argument("--profile", default="", help="write a CPU profile of the run here")
+    parser.add_argument(
+        "--job", default="run", help="run (the scheduling run), inventory, or both: run,inventory"
+    )
+    parser.add_argument(
+        "--reuse-server",
+        default="",
+        metavar="PORT,PID",
+        help="a moto server already running (python bench/moto_patch.py PORT), kept seeded "
+        "between invocations; left running",
+    )
+    parser.add_argument("--calls", action="store_true", help="print the calls per operation")
+    parser.add_argument(
+        "--stock-moto", action="store_true", help="the stock moto server, without the patch"
+    )
     parser.add_argument("--child", help=argparse.SUPPRESS)
-    args = parser.parse_args()
+    return parser.parse_args()
+
+
+def main() -> None:
+    args = _arguments()
     if args.child:
         print(json.dumps(child(json.loads(args.child))))
         return
     os.environ.update(FAKE)
     os.environ["AWS_EC2_METADATA_DISABLED"] = "true"
-    port = free_port()
+    reused = bool(args.reuse_server)
+    if reused:
+        port, pid = (int(n) for n in args.reuse_server.split(","))
+        server = None
+    else:
+        port = free_port()
+        server = start_moto(port, script=None if args.stock_moto else MOTO_PATCHED)
+        pid = server.pid
     endpoint = f"http://127.0.0.1:{port}"
-    server = start_moto(port)
     seeded: set[str] = set()
+    jobs = args.job.split(",")
     print(
-        f"offhours targets benchmark: {INSTANCES_PER_TARGET} instances per target, "
-        f"{args.latency_ms:.0f} ms per AWS call, every AWS kind discovering, "
-        "one fresh process per row\n"
+        f"offhours targets benchmark: {INSTANCES_PER_TARGET} instances per "
+        f"target, {args.latency_ms:.0f} ms per AWS call, every AWS kind discovering, "
+        f"one fresh process per row, {'stock' if args.stock_moto else 'patched'} moto server\n"
     )
     print(
-        f"{'targets':>7} {'workers':>7} {'calls':>6} {'AssumeRole':>10} {'GetRes':>6} "
-        f"{'wall s':>7} {'CPU s':>6} {'peak MB':>7}"
+        f"{'job':>9} {'targets':>7} {'workers':>7} {'calls':>6} {'AssumeRole':>10} {'GetRes':>6} "
+        f"{'wall s':>7} {'CPU s':>6} {'peak MB':>7} {'server CPU s':>12} {'load':>5}"
         + ("  | warm wall s, CPU s" if args.warm else "")
     )
     try:
         for count in (int(n) for n in args.targets.split(",")):
             cell = cell_of(count, args.regions)
-            seed(endpoint, cell, seeded)
-            for workers in (int(w) for w in args.workers.split(",")):
+            seed(endpoint, cell, seeded, reused)
+            for job, workers in ((j, int(w)) for j in jobs for w in args.workers.split(",")):
                 spec = {
                     **cell.to_json(),
                     "endpoint": endpoint,
@@ -265,26 +322,35 @@ def main() -> None:
                     "latency_ms": args.latency_ms,
                     "warm": args.warm,
                     "profile": args.profile,
+                    "job": job,
                 }
+                server_cpu = process_cpu(pid)
                 out = run_child(spec)
+                server_cpu = process_cpu(pid) - server_cpu
                 cold = out["runs"][0]
+                # Stopped by a run; listed by the inventory (each target's three instances).
                 expected = cell.size * INSTANCES_PER_TARGET
                 for run in out["runs"]:
                     if run["errors"] or run["stopped"] != expected:
-                        print(f"unexpected: {run['errors']} stopped={run['stopped']}/{expected}")
+                        print(f"unexpected: {run['errors']} done={run['stopped']}/{expected}")
                 line = (
-                    f"{cell.size:>7} {workers:>7} {cold['calls']:>6} {cold['assume_role']:>10} "
-                    f"{cold['get_resources']:>6} {cold['wall']:>7.1f} {cold['cpu']:>6.1f} "
-                    f"{out['peak_mb']:>7.0f}"
+                    f"{job:>9} {cell.size:>7} {workers:>7} {cold['calls']:>6} "
+                    f"{cold['assume_role']:>10} {cold['get_resources']:>6} {cold['wall']:>7.1f} "
+                    f"{cold['cpu']:>6.1f} {out['peak_mb']:>7.0f} {server_cpu:>12.1f} "
+                    f"{os.getloadavg()[0]:>5.1f}"
                 )
                 if args.warm:
                     warm = out["runs"][1]
                     line += f"  | {warm['wall']:>6.1f} {warm['cpu']:>6.1f}"
                 print(line, flush=True)
-                restart_all(endpoint, cell)
+                if args.calls:
+                    print("        calls:", json.dumps(cold["by_call"]), flush=True)
+                if job == "run":
+                    restart_all(endpoint, cell)
     finally:
-        server.kill()
-        server.wait()
+        if server is not None:
+            server.kill()
+            server.wait()
     print(f"\nledgers written under {Path(tempfile.gettempdir())}/offhours-bench-*")
 
 

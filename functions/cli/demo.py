@@ -33,6 +33,8 @@ from providers.store import LocalStore
 DEFAULT_WEEK = "2026-11-16"  # a Monday; the demo is deterministic
 STEP = timedelta(minutes=15)
 DEMO_TZ = "Europe/London"
+# When the daily inventory runs (UTC), as the deployments' default schedules say.
+INVENTORY_AT = (5, 30)
 PROVIDERS = registered_clouds()
 # Where the demo's teams are told before a stop; the notices land in <out>/notices.
 DEMO_CHANNELS = (
@@ -120,7 +122,9 @@ def run_demo(out: Path, monday: datetime, providers: tuple[str, ...] = PROVIDERS
 
 
 def simulate(provider: str, ledger_dir: Path, monday: datetime, end: datetime) -> int:
-    """One cloud's week: every 15 minutes, what people did, then one scheduled run."""
+    """One cloud's week: every 15 minutes, what people did, then one scheduled run; once a
+    day, the inventory the digest finds its opportunities in."""
+    from functions.jobs.inventory import take_inventory
     from functions.jobs.reconcile import reconcile
     from functions.wiring import build_job, connect
     from sandbox.worlds import WORLDS
@@ -143,6 +147,8 @@ def simulate(provider: str, ledger_dir: Path, monday: datetime, end: datetime) -
                 event()
             reconcile(job, at)
             runs += 1
+            if (at.hour, at.minute) == INVENTORY_AT:
+                take_inventory(job, at)
     return runs
 
 

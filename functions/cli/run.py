@@ -20,7 +20,7 @@ from typing import Any
 import providers
 from functions.cli import display
 from functions.cli.main import UsageError, instant
-from functions.jobs.reconcile import RunReport, TargetReport, reconcile
+from functions.jobs.reconcile import Job, RunReport, TargetReport, reconcile
 from functions.settings import ConfigError, Settings
 from providers.store import ObjectStore
 from schedules.protected import DEFAULT_TEXT as DEFAULT_PROTECTED
@@ -135,7 +135,7 @@ def register(subparsers: Any) -> None:
 def _plan(args: argparse.Namespace) -> int:
     settings = settings_from(args, dry_run=True)
     now = instant(args.at)
-    report = execute(settings, now, store=_readonly(settings))
+    report = execute(settings, now, store=readonly_store(settings))
     show_report(report, args.output, "plan")
     return _exit_code(report)
 
@@ -143,7 +143,7 @@ def _plan(args: argparse.Namespace) -> int:
 def _run(args: argparse.Namespace) -> int:
     settings = settings_from(args, dry_run=args.dry_run or None, force=args.force or None)
     now = instant(args.at)
-    store = _readonly(settings) if settings.dry_run else None
+    store = readonly_store(settings) if settings.dry_run else None
     report = execute(settings, now, store=store, time_left=_time_left(args.time_budget))
     show_report(report, args.output, "run")
     return _exit_code(report)
@@ -172,7 +172,7 @@ def _wake(args: argparse.Namespace) -> int:
     now = instant(args.at)
     names = frozenset(args.resources)
     # First, changing nothing: every name must be a resource this run can see.
-    check = execute(settings.replace(dry_run=True), now, wake=names, store=_readonly(settings))
+    check = execute(settings.replace(dry_run=True), now, wake=names, store=readonly_store(settings))
     seen = {d.resource.id for d in check.decisions} | {d.resource.name for d in check.decisions}
     missing = sorted(names - seen)
     if missing:
@@ -200,7 +200,7 @@ def _explain(args: argparse.Namespace) -> int:
     from functions.jobs.explain import explain, explain_record
 
     settings = settings_from(args, dry_run=True)
-    report = execute(settings, instant(args.at), store=_readonly(settings))
+    report = execute(settings, instant(args.at), store=readonly_store(settings))
     if args.output == "table":
         text = explain(report, args.resource, settings)
         found = text is not None
@@ -221,7 +221,7 @@ def _explain(args: argparse.Namespace) -> int:
     return 0
 
 
-def _readonly(settings: Settings) -> ObjectStore:
+def readonly_store(settings: Settings) -> ObjectStore:
     from functions.readonly_store import open_readonly
     from providers.store import StoreError
 
@@ -239,6 +239,19 @@ def execute(
     store: ObjectStore | None = None,
     time_left: Callable[[], float] | None = None,
 ) -> RunReport:
+    job = job_for(settings, now, wake, clock, store, time_left)
+    with display.progress("discovering resources…") as update:
+        return reconcile(job, now, on_target_done=ticker(update) if update else None)
+
+
+def job_for(
+    settings: Settings,
+    now: datetime,
+    wake: frozenset[str] = frozenset(),
+    clock: Callable[[], datetime] | None = None,
+    store: ObjectStore | None = None,
+    time_left: Callable[[], float] | None = None,
+) -> Job:
     from functions.wiring import build_job
     from providers.store import StoreError, StoreUnavailable
 
@@ -254,8 +267,7 @@ def execute(
         raise  # a store down for now is a failed run (exit 1), not a usage error
     except (ConfigError, StoreError) as err:
         raise UsageError(str(err)) from err
-    with display.progress("discovering resources…") as update:
-        return reconcile(job, now, on_target_done=_ticker(update) if update else None)
+    return job
 
 
 def _require_extras(settings: Settings) -> None:
@@ -268,7 +280,7 @@ def _require_extras(settings: Settings) -> None:
     require(STORE_MODULES.get(urlparse(settings.ledger).scheme, ()))
 
 
-def _ticker(update: Callable[[str], None]) -> Callable[[TargetReport], None]:
+def ticker(update: Callable[[str], None]) -> Callable[[Any], None]:
     done = [0]
 
     def tick(report: TargetReport) -> None:

@@ -66,8 +66,23 @@ def snooze_links(settings: Settings) -> LinkMaker | None:
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     """EventBridge Scheduler tick, or a step of the optional Step Functions fan-out:
     ``{"action": "list-targets"}`` answers the targets; ``{"targets": [{"account",
-    "region"}]}`` runs only those."""
+    "region"}]}`` runs only those. ``{"action": "inventory"}`` (the daily schedule) takes
+    the inventory instead of a scheduling run, of those targets too when given."""
     settings = Settings.from_sources({}, os.environ)
+    only = [Target("aws", str(t["account"]), str(t["region"])) for t in event.get("targets", [])]
+    if event.get("action") == "inventory":
+        from functions.jobs.inventory import inventory_run
+
+        listed = inventory_run(
+            settings,
+            event_time(event),
+            lambda: context.get_remaining_time_in_millis() / 1000,
+            logger,
+            targets=only or None,
+        )
+        metrics.add_metric("ResourcesListed", MetricUnit.Count, listed["resources"])
+        metrics.add_metric("TargetErrors", MetricUnit.Count, len(listed["errors"]))
+        return listed
     if event.get("action") == "list-targets":
         targets = list_targets(settings)
         # A step with no metric makes Powertools print a plain-text warning into the JSON log.
@@ -76,7 +91,6 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
             "scheduled_time": event.get("scheduled_time"),
             "targets": [{"account": t.account, "region": t.region} for t in targets],
         }
-    only = [Target("aws", str(t["account"]), str(t["region"])) for t in event.get("targets", [])]
     result = scheduled_run(
         settings,
         event_time(event),

@@ -1,4 +1,5 @@
-"""Azure Functions app (Python v2 programming model): the scheduler and the weekly digest.
+"""Azure Functions app (Python v2 programming model): the scheduler, the daily inventory
+and the weekly digest.
 
 Thin: app settings are the environment (``OFFHOURS_*``, see functions/settings.py), the
 timer tick is rounded down to its period so a retried tick is the same run, and the
@@ -56,6 +57,26 @@ def scheduler(timer: func.TimerRequest) -> None:
 
     result = scheduled_run(settings, now, time_left, logger)
     logger.info("run finished: %s", json.dumps(result))
+
+
+@app.timer_trigger(
+    schedule="%OFFHOURS_INVENTORY_CRON%", arg_name="timer", run_on_startup=False, use_monitor=True
+)
+def inventory(timer: func.TimerRequest) -> None:
+    """The daily inventory (every resource, scheduled or not) for the digest's
+    opportunities; ``OFFHOURS_INVENTORY_CRON`` is its NCRONTAB (daily, say ``0 30 5 * * *``)."""
+    from functions.jobs.inventory import inventory_run
+
+    started = time.monotonic()
+    logging.getLogger(SDK_LOGGER).setLevel(sdk_log_level(os.environ))
+    settings = Settings.from_sources({}, os.environ)
+    now = floor_to_period(datetime.now(UTC), int(os.environ.get("OFFHOURS_SCHEDULE_MINUTES", "15")))
+
+    def time_left() -> float:
+        return FUNCTION_TIMEOUT_S - MARGIN_S - (time.monotonic() - started)
+
+    result = inventory_run(settings, now, time_left, logger)
+    logger.info("inventory finished: %s", json.dumps(result))
 
 
 @app.timer_trigger(

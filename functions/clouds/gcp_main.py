@@ -11,8 +11,10 @@ job. Deploy with, for example::
       --service-account=offhours@PROJECT.iam.gserviceaccount.com \\
       --set-env-vars=OFFHOURS_LEDGER=gs://BUCKET/offhours,OFFHOURS_GCP_ORGANIZATION=folders/N
 
-and a Cloud Scheduler job publishing to ``offhours-tick`` every 15 minutes. The service
-account needs the custom role in ``infra/gcp/offhours-role.yaml``.
+and a Cloud Scheduler job publishing to ``offhours-tick`` every 15 minutes, plus a daily one
+publishing ``{"action": "inventory"}`` to the same topic (the inventory for the digest's
+opportunities). The service account needs the custom role in
+``infra/gcp/offhours-role.yaml``.
 """
 
 from __future__ import annotations
@@ -37,11 +39,22 @@ DEFAULT_TIMEOUT = 540.0
 
 
 def event_time(cloud_event: Any) -> datetime:
-    data = getattr(cloud_event, "data", None) or {}
-    message = data.get("message", {}) if isinstance(data, Mapping) else {}
+    message = _message(cloud_event)
     body = _message_body(message)
     text = body.get("scheduled_time") or message.get("publishTime") or _attribute(cloud_event)
     return parse_instant(text) or datetime.now(UTC)
+
+
+def event_action(cloud_event: Any) -> str:
+    """``inventory`` when the scheduler job's body says ``{"action": "inventory"}`` (the
+    daily job), else "" (a scheduling run)."""
+    return str(_message_body(_message(cloud_event)).get("action") or "")
+
+
+def _message(cloud_event: Any) -> Mapping[str, Any]:
+    data = getattr(cloud_event, "data", None) or {}
+    message = data.get("message", {}) if isinstance(data, Mapping) else {}
+    return message if isinstance(message, Mapping) else {}
 
 
 def _message_body(message: Mapping[str, Any]) -> Mapping[str, Any]:
@@ -82,8 +95,17 @@ def reconcile_event(cloud_event: Any) -> dict[str, Any]:
     settings = Settings.from_sources({}, env)
     budget = float(env.get("OFFHOURS_TIMEOUT_SECONDS") or DEFAULT_TIMEOUT)
     log = CloudLogging()
-    summary = scheduled_run(
-        settings, event_time(cloud_event), lambda: budget - (time.monotonic() - started), log
-    )
+    now = event_time(cloud_event)
+
+    def time_left() -> float:
+        return budget - (time.monotonic() - started)
+
+    if event_action(cloud_event) == "inventory":
+        from functions.jobs.inventory import inventory_run
+
+        listed = inventory_run(settings, now, time_left, log)
+        log.info("inventory finished", extra=listed)
+        return listed
+    summary = scheduled_run(settings, now, time_left, log)
     log.info("run finished", extra=summary)
     return summary

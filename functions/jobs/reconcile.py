@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 import schedules
 from functions.jobs.planner import Policy
@@ -118,12 +118,16 @@ def reconcile(
         raise ValueError("reconcile needs a zone-aware instant")
     run_id = new_run_id(now)
     _budget_connections(job)
-    all_targets, listing_errors = _targets(job) if targets is None else (list(targets), [])
+    all_targets, listing_errors = list_targets(job) if targets is None else (list(targets), [])
     ordered = _deferred_first(job.store, all_targets)
     reports: list[TargetReport] = [
         TargetReport(Target(p, "?"), errors=[e]) for p, e in listing_errors
     ]
-    for report in _fan_out(job, ordered, now, run_id):
+
+    def work(target: Target, report: TargetReport) -> None:
+        run_target(job, target, now, run_id, report)
+
+    for report in fan_out(job, ordered, work, TargetReport):
         reports.append(report)
         if on_target_done:
             on_target_done(report)
@@ -140,16 +144,28 @@ def _budget_connections(job: Job) -> None:
             connection.budget = budget
 
 
-def _fan_out(job: Job, targets: list[Target], now: datetime, run_id: str) -> Iterator[TargetReport]:
+R = TypeVar("R", bound=TargetReport)
+
+
+def fan_out(
+    job: Job,
+    targets: Sequence[Target],
+    work: Callable[[Target, R], None],
+    new_report: Callable[[Target], R],
+) -> Iterator[R]:
+    """``work`` on every target on the job's bounded pool, one report each, in order
+    (the scheduling run, and the inventory job, go through here)."""
     if len(targets) <= 1 or job.max_workers <= 1:
-        yield from (_guarded_target(job, target, now, run_id) for target in targets)
+        yield from (_guarded_target(job, target, work, new_report) for target in targets)
         return
     with ThreadPoolExecutor(max_workers=job.max_workers) as pool:
-        futures = [pool.submit(_guarded_target, job, target, now, run_id) for target in targets]
+        futures = [
+            pool.submit(_guarded_target, job, target, work, new_report) for target in targets
+        ]
         yield from (future.result() for future in futures)
 
 
-def _targets(job: Job) -> tuple[list[Target], list[tuple[str, str]]]:
+def list_targets(job: Job) -> tuple[list[Target], list[tuple[str, str]]]:
     targets: list[Target] = []
     errors: list[tuple[str, str]] = []
     for provider, connection in job.connections.items():
@@ -161,14 +177,16 @@ def _targets(job: Job) -> tuple[list[Target], list[tuple[str, str]]]:
     return targets, errors
 
 
-def _guarded_target(job: Job, target: Target, now: datetime, run_id: str) -> TargetReport:
-    report = TargetReport(target)
+def _guarded_target(
+    job: Job, target: Target, work: Callable[[Target, R], None], new_report: Callable[[Target], R]
+) -> R:
+    report = new_report(target)
     if job.time_left is not None and job.time_left() < job.min_seconds_per_target:
         report.deferred = True
         report.errors.append("deferred: not enough time left")
         return report
     try:
-        run_target(job, target, now, run_id, report)
+        work(target, report)
     except StoreError as err:  # the store is down: nothing was done to this target
         log.error("target skipped: %s", err, extra={"target": str(target)})
         report.errors.append(f"state store unavailable, nothing done: {err}")

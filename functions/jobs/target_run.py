@@ -31,7 +31,6 @@ from typing import TYPE_CHECKING, Any
 from functions.jobs.bookings import book_results, later, observe, record_intents
 from functions.jobs.planner import plan
 from ledger.book import object_key, read_records, write_run
-from ledger.inventory import taken_at, write_inventory
 from ledger.record import iso
 from ledger.run_state import Lease, OffPeriod, TargetState, state_key
 from ledger.state_store import Loaded, commit, load
@@ -46,8 +45,6 @@ log = logging.getLogger("offhours.reconcile")
 # Times a run looks again after another run wrote the state between its read and its
 # first write (each time it re-reads and re-discovers).
 RESTARTS = 3
-# Untagged resources are listed for the digest's opportunities once a day, not every run.
-INVENTORY_EVERY = timedelta(hours=24)
 _OFF = (Action.STOP, Action.SCALE_DOWN)
 _ON = (Action.START, Action.SCALE_UP)
 
@@ -113,9 +110,6 @@ def run_target(job: Job, target: Target, now: datetime, run_id: str, report: Tar
         )
         return
     _flush(job, key, loaded, reload, report)
-    # Last: the inventory is a report for the digest; nothing the run did depends on it.
-    if _inventory_due(job, target, now):
-        write_inventory(job.store, target, _inventory(job, target, resources, report), now)
 
 
 def _prepare(
@@ -335,27 +329,6 @@ def _apply(
                 for d in group
             )
     return results
-
-
-def _inventory_due(job: Job, target: Target, now: datetime) -> bool:
-    last = taken_at(job.store, target)
-    return last is None or now - last >= INVENTORY_EVERY
-
-
-def _inventory(
-    job: Job, target: Target, discovered: list[Resource], report: TargetReport
-) -> list[Resource]:
-    """What the digest's opportunities are found in: the scheduled resources plus the
-    untagged ones every adapter lists (``inventory(target)``)."""
-    everything = {r.key: r for r in discovered}
-    for adapter in job.adapters.get(target.provider, ()):
-        try:
-            found = adapter.inventory(target)
-            everything.update((r.key, r) for r in found if r.key not in everything)
-        except Exception as err:  # the inventory is a report: never fail the run for it
-            log.warning("inventory failed", exc_info=True, extra={"kind": adapter.kind})
-            report.errors.append(f"{adapter.kind}: inventory failed: {err}")
-    return list(everything.values())
 
 
 def _note(into: list[str], notes: Iterable[str]) -> None:

@@ -257,9 +257,10 @@ def test_a_kind_whose_discovery_failed_catches_up_its_start(
     assert instance_states(ec2)["dev"] == "running"
 
 
-def test_untagged_instances_are_inventoried_daily_for_opportunities(
+def test_untagged_instances_are_inventoried_by_the_inventory_job_not_by_runs(
     ec2: Any, settings: Settings, clock: Any
 ) -> None:
+    from functions.jobs.inventory import take_inventory
     from ledger.inventory import find_opportunities, read_inventory
 
     launch(ec2, Box("dev", "t3.medium", {"schedule": "office-hours"}))
@@ -267,16 +268,23 @@ def test_untagged_instances_are_inventoried_daily_for_opportunities(
     launch(ec2, Box("prod-api", "m5.large", {"environment": "prod"}))
     job = make_job(settings, clock)
     run(job, clock, at(0, 9, 0))
+    assert list(read_inventory(job.store)) == []  # a scheduling run takes no inventory
+    clock.now = at(0, 9, 5)
+    report = take_inventory(job, at(0, 9, 5))
+    assert report.errors == []
     (snapshot,) = read_inventory(job.store)
+    assert snapshot.taken_at == at(0, 9, 5)
     assert sorted(r.name for r in snapshot.resources) == ["dev", "dev-forgotten", "prod-api"]
     (opportunity,) = find_opportunities(snapshot.resources, running_hours_per_week=55)
     assert opportunity.resource.name == "dev-forgotten"
     price = opportunity.resource.price
     assert price is not None
     assert opportunity.weekly_saving == pytest.approx(113 * price.hourly, abs=0.01)
-    run(job, clock, at(0, 9, 15))  # not due again until a day later
-    (again,) = read_inventory(job.store)
-    assert again.taken_at == at(0, 9, 0)
+    assert instance_states(ec2) == {  # the inventory changes nothing
+        "dev": "running",
+        "dev-forgotten": "running",
+        "prod-api": "running",
+    }
 
 
 def test_live_prices_setting_builds_a_price_source_per_cloud(

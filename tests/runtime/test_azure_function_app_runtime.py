@@ -109,6 +109,7 @@ def app_settings(clouds: dict[str, Any], smtp_port: int) -> dict[str, str]:
         "OFFHOURS_CRON": "0 */15 * * * *",
         "OFFHOURS_SCHEDULE_MINUTES": "15",
         "OFFHOURS_DIGEST_CRON": "0 0 8 * * 1",
+        "OFFHOURS_INVENTORY_CRON": "0 30 5 * * *",
         "OFFHOURS_PROVIDERS": "azure",
         "OFFHOURS_LEDGER": "azblob://devstoreaccount1/offhours-ledger/offhours",
         "OFFHOURS_AZURE_SUBSCRIPTIONS": SUBSCRIPTION,
@@ -159,12 +160,12 @@ def run_worker(root: Path, env: dict[str, str], *functions: str) -> list[dict[st
 @pytest.fixture(scope="module")
 def ran(script_root: Path, clouds: dict[str, Any], smtp: tuple[int, Inbox]) -> list[dict[str, Any]]:
     env = app_settings(clouds, smtp[0])
-    return run_worker(script_root, env, "scheduler", "digest")
+    return run_worker(script_root, env, "scheduler", "inventory", "digest")
 
 
 def test_the_worker_indexes_both_timers(ran: list[dict[str, Any]]) -> None:
     (indexed,) = [line["indexed"] for line in ran if "indexed" in line]
-    assert set(indexed) == {"scheduler", "digest", "snooze"}
+    assert set(indexed) == {"scheduler", "inventory", "digest", "snooze"}
     # The snooze links: an anonymous HTTP trigger (the signed token is the authorisation).
     (http,) = [b for b in indexed["snooze"]["bindings"] if b["type"] == "httpTrigger"]
     assert http["authLevel"].lower() == "anonymous" and http["route"] == "snooze"
@@ -175,7 +176,11 @@ def test_the_worker_indexes_both_timers(ran: list[dict[str, Any]]) -> None:
         if binding["type"] == "timerTrigger"
     }
     # %NAME% binding expressions: the host resolves them from app settings.
-    assert schedules == {"scheduler": "%OFFHOURS_CRON%", "digest": "%OFFHOURS_DIGEST_CRON%"}
+    assert schedules == {
+        "scheduler": "%OFFHOURS_CRON%",
+        "inventory": "%OFFHOURS_INVENTORY_CRON%",
+        "digest": "%OFFHOURS_DIGEST_CRON%",
+    }
     names = {s.strip("%") for s in schedules.values()}
     assert names <= terraform_app_settings()
 
@@ -186,6 +191,20 @@ def test_the_scheduler_deallocates_and_spares_the_protected(
     assert {"invoked": "scheduler", "ok": True} in ran
     assert clouds["fake"].vm("dev-vm").power_state == "deallocated"
     assert clouds["fake"].vm("prod-vm").power_state == "running"
+
+
+def test_the_inventory_timer_writes_the_snapshot(
+    ran: list[dict[str, Any]], clouds: dict[str, Any]
+) -> None:
+    from ledger.inventory import read_inventory
+    from providers.azure.blob_store import BlobStore
+
+    assert {"invoked": "inventory", "ok": True} in ran
+    store = BlobStore(
+        "azblob://devstoreaccount1/offhours-ledger/offhours", endpoint_url=clouds["blob"]
+    )
+    (snapshot,) = read_inventory(store)
+    assert {"dev-vm", "prod-vm"} <= {r.name for r in snapshot.resources}
 
 
 def test_the_digest_is_sent(ran: list[dict[str, Any]], smtp: tuple[int, Inbox]) -> None:

@@ -130,6 +130,35 @@ resource "aws_scheduler_schedule" "run" {
   }
 }
 
+# The daily inventory (every resource, scheduled or not, for the digest's opportunities)
+# goes to the function itself, also with Step Functions on.
+resource "aws_scheduler_schedule" "inventory" {
+  name                         = "${var.name}-inventory"
+  description                  = "offhours daily inventory"
+  schedule_expression          = var.inventory_schedule
+  schedule_expression_timezone = "UTC"
+  state                        = "ENABLED"
+
+  flexible_time_window {
+    mode = "OFF"
+  }
+
+  target {
+    arn      = aws_lambda_function.scheduler.arn
+    role_arn = aws_iam_role.invoke.arn
+    input    = local.inventory_input
+
+    retry_policy {
+      maximum_event_age_in_seconds = 3600
+      maximum_retry_attempts       = 3
+    }
+
+    dead_letter_config {
+      arn = aws_sqs_queue.failures.arn
+    }
+  }
+}
+
 resource "aws_scheduler_schedule" "digest" {
   count                        = local.has_digest ? 1 : 0
   name                         = "${var.name}-digest"

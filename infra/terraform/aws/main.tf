@@ -21,7 +21,8 @@ locals {
   schedule_expression = var.schedule_minutes == 60 ? "cron(0 * * * ? *)" : "cron(0/${var.schedule_minutes} * * * ? *)"
   # EventBridge Scheduler fills in the instant the run was scheduled for; the handler uses
   # it as `now`, so a retried invocation is the same run.
-  schedule_input = jsonencode({ scheduled_time = "<aws.scheduler.scheduled-time>" })
+  schedule_input  = jsonencode({ scheduled_time = "<aws.scheduler.scheduled-time>" })
+  inventory_input = jsonencode({ action = "inventory", scheduled_time = "<aws.scheduler.scheduled-time>" })
 
   protected_text = join(",", [for key, values in var.protected_tags : "${key}=${join("|", values)}"])
 

@@ -115,6 +115,12 @@ variable "digest_recipients" {
   default     = []
 }
 
+variable "inventory_schedule" {
+  description = "EventBridge Scheduler expression (UTC) of the daily inventory: every resource, scheduled or not, listed for the digest's opportunities."
+  type        = string
+  default     = "cron(30 5 * * ? *)"
+}
+
 variable "digest_schedule" {
   description = "EventBridge Scheduler expression for the weekly digest."
   type        = string

@@ -23,6 +23,7 @@ locals {
     OFFHOURS_CRON                                     = var.schedule_minutes == 60 ? "0 0 * * * *" : "0 */${var.schedule_minutes} * * * *"
     OFFHOURS_SCHEDULE_MINUTES                         = tostring(var.schedule_minutes)
     OFFHOURS_DIGEST_CRON                              = var.digest_cron
+    OFFHOURS_INVENTORY_CRON                           = var.inventory_cron
     OFFHOURS_PROVIDERS                                = "azure"
     OFFHOURS_LEDGER                                   = "azblob://${azurerm_storage_account.offhours.name}/${azurerm_storage_container.ledger.name}/offhours"
     OFFHOURS_AZURE_SUBSCRIPTIONS                      = join(",", local.subscriptions)

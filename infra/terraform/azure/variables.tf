@@ -126,6 +126,12 @@ variable "digest_cron" {
   default     = "0 0 8 * * Mon"
 }
 
+variable "inventory_cron" {
+  description = "NCRONTAB (six fields) of the daily inventory timer: every resource, scheduled or not, listed for the digest's opportunities."
+  type        = string
+  default     = "0 30 5 * * *"
+}
+
 variable "digest_to" {
   description = "Addresses that receive the weekly digest. Empty = the digest is rendered but not sent."
   type        = list(string)

@@ -184,6 +184,26 @@ resource "google_cloud_scheduler_job" "run" {
   depends_on = [google_project_service.apis]
 }
 
+# The daily inventory: the same topic and function, a body that names the job.
+resource "google_cloud_scheduler_job" "inventory" {
+  project   = var.project_id
+  region    = var.region
+  name      = "${var.name}-inventory"
+  schedule  = var.inventory_schedule
+  time_zone = "Etc/UTC"
+
+  pubsub_target {
+    topic_name = google_pubsub_topic.run.id
+    data       = base64encode(jsonencode({ action = "inventory" }))
+  }
+
+  retry_config {
+    retry_count = 1
+  }
+
+  depends_on = [google_project_service.apis]
+}
+
 resource "google_cloudfunctions2_function" "offhours" {
   project     = var.project_id
   location    = var.region

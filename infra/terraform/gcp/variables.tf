@@ -97,6 +97,12 @@ variable "dry_run" {
   default     = true
 }
 
+variable "inventory_schedule" {
+  description = "Cron (UTC) of the daily inventory job: every resource, scheduled or not, listed for the digest's opportunities."
+  type        = string
+  default     = "30 5 * * *"
+}
+
 variable "schedule_minutes" {
   description = "Run every N minutes, aligned to the clock."
   type        = number
