@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from functions.cli import main
+from functions.cli.main import main
 from ledger.inventory import find_opportunities, read_inventory
 from providers.store import LocalStore
 from sandbox.aws_fleet import Box, instance_states, launch
