@@ -196,16 +196,6 @@ def write_inventory(
     return key
 
 
-def taken_at(store: ObjectStore, target: TargetLike) -> datetime | None:
-    """When the target's snapshot was taken; None when there is none (or it is unreadable,
-    which only means a new one is due)."""
-    data = store.get(inventory_key(target))
-    try:
-        return parse_iso(json.loads(data)["taken_at"]) if data else None
-    except (ValueError, KeyError, TypeError):
-        return None
-
-
 @dataclass(frozen=True)
 class Snapshot:
     taken_at: datetime
