@@ -17,6 +17,7 @@ import os
 import random
 import subprocess
 import sys
+import time
 import urllib.request
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
@@ -255,6 +256,8 @@ class World:
             for w in whens
         ]
         self.proxy.pid = procs[0].pid  # kill rules end the first run
+        if any(rule.action == "hold" for rule in rules):
+            _open_gate_after_one_finished(self.proxy, procs)
         done = []
         for when, proc in zip(whens, procs, strict=True):
             out, err = proc.communicate(timeout=180)
@@ -590,3 +593,16 @@ def steps(start: datetime, end: datetime, every: timedelta) -> list[datetime]:
         out.append(now)
         now += every
     return out
+
+
+def _open_gate_after_one_finished(
+    proxy: FaultProxy, procs: list[subprocess.Popen[str]], timeout: float = 120.0
+) -> None:
+    """With a "hold" rule, one run waits inside the held call (it holds the lease) while
+    the others run to the end; the gate opens once the first of them has finished, or
+    after ``timeout`` if none does (then the test fails on what the runs did)."""
+    deadline = time.monotonic() + timeout
+    if proxy.held.wait(timeout):
+        while time.monotonic() < deadline and all(p.poll() is None for p in procs):
+            time.sleep(0.05)
+    proxy.gate.set()

@@ -2,8 +2,9 @@
 
 Every request is forwarded to moto unless a rule matches it first. A rule names what it
 matches (AWS service and operation; for S3 the method and a key pattern) and what it does
-(answer an error in the service's wire format, add latency, or SIGKILL the registered
-offhours process before or after moto answered), and how many times (always bounded).
+(answer an error in the service's wire format, add latency, hold the call until the test
+opens the gate, or SIGKILL the registered offhours process before or after moto answered),
+and how many times (always bounded).
 The proxy records every call it saw, so a test can assert on the traffic as well as on
 the outcome.
 """
@@ -42,9 +43,10 @@ class Call:
 
 @dataclass
 class Rule:
-    """``action``: "error", "latency", "kill-before" (the call never reaches AWS) or
-    "kill-after" (AWS acted, the answer is lost). ``after`` matching calls pass through
-    untouched, then the next ``times`` calls get the fault."""
+    """``action``: "error", "latency", "hold" (the call waits until the test opens the
+    proxy's gate, so two runs overlap whatever the machine's load), "kill-before" (the call
+    never reaches AWS) or "kill-after" (AWS acted, the answer is lost). ``after`` matching
+    calls pass through untouched, then the next ``times`` calls get the fault."""
 
     service: str
     action: str
@@ -127,11 +129,21 @@ class FaultProxy(ThreadingHTTPServer):
         self.calls: list[Call] = []
         self.pid: int | None = None  # the offhours process a kill rule ends
         self.lock = threading.Lock()
+        # A "hold" rule's call sets ``held`` and waits for ``gate`` (bounded, so a run that
+        # should never have got there still finishes and the test fails on what it did).
+        self.held = threading.Event()
+        self.gate = threading.Event()
 
     def reset(self, *rules: Rule) -> None:
         with self.lock:
             self.rules = list(rules)
             self.calls = []
+            self.held.clear()
+            self.gate.clear()
+
+    def hold(self, timeout: float = 60.0) -> None:
+        self.held.set()
+        self.gate.wait(timeout)
 
     def match(self, call: Call) -> list[Rule]:
         """Every rule that acts on this call (each rule counts every call it matches)."""
@@ -176,7 +188,9 @@ class _Handler(BaseHTTPRequestHandler):
         call = self._identify(body)
         rules = self.server.match(call)
         time.sleep(sum(r.delay for r in rules if r.action == "latency"))
-        rule = next((r for r in rules if r.action != "latency"), None)
+        if any(r.action == "hold" for r in rules):
+            self.server.hold()
+        rule = next((r for r in rules if r.action not in ("latency", "hold")), None)
         if rule is not None and rule.action == "kill-before":
             self.server.kill()
             return self._drop(call, rule)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import threading
 from typing import Any
 
 import boto3
@@ -79,3 +80,19 @@ def test_kill_before_and_after_aws_acted(
     assert proc.returncode == -9 and "answered" not in out
     assert world.states()[some] == after
     assert [(c.operation, c.status, c.fault) for c in proxy.calls] == [("StopInstances", 0, action)]
+
+
+def test_hold_waits_for_the_gate(world: kit.World, proxy: FaultProxy) -> None:
+    """A held call reaches AWS only after the test opens the gate: two runs overlap by
+    construction, not by latency."""
+    ec2 = client("ec2", proxy.url)
+    some = sorted(world.boxes)[0]
+    proxy.reset(Rule("ec2", "hold", operation="StopInstances"))
+    caller = threading.Thread(target=ec2.stop_instances, kwargs={"InstanceIds": [some]})
+    caller.start()
+    assert proxy.held.wait(30)
+    assert world.states()[some] == "running"  # held before it reached moto
+    proxy.gate.set()
+    caller.join(30)
+    assert world.states()[some] == "stopped"
+    assert [(c.operation, c.status) for c in proxy.calls] == [("StopInstances", 200)]

@@ -7,7 +7,6 @@ import os
 import re
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -73,11 +72,8 @@ def run_checkov(*targets: str) -> subprocess.CompletedProcess[str]:
 def test_checkov_passes_with_the_listed_skips() -> None:
     if not CHECKOV.exists():
         pytest.skip("checkov is not installed: run .ci/install-tools.sh (it creates .venv-tools/)")
-    started = time.monotonic()
     templates = run_checkov("-f", *(str(p.relative_to(ROOT)) for p in cfn_templates()))
     modules = run_checkov("-d", "infra/terraform")
-    elapsed = time.monotonic() - started
     for done in (templates, modules):
         assert done.returncode == 0, done.stdout[-4000:] + done.stderr[-2000:]
         assert "Passed checks" in done.stdout
-    assert elapsed < 120, f"checkov took {elapsed:.0f} s"
