@@ -52,6 +52,9 @@ class FakeVm:
     hibernation_enabled: bool = False
     hibernated: bool = False
     scale_set_id: str = ""
+    # Ephemeral OS disk placement (``CacheDisk`` | ``ResourceDisk`` | ``NvmeDisk``), or "" for a
+    # managed OS disk: ``storageProfile.osDisk.diffDiskSettings`` with ``option: Local``.
+    ephemeral_placement: str = ""
     # When the last operation finished (the instance view's ProvisioningState time).
     provisioning_time: datetime = field(default_factory=lambda: datetime.now(UTC))
     vm_id: str = field(default_factory=lambda: str(uuid.uuid4()))
@@ -89,6 +92,7 @@ class FakeVm:
         }
         if self.scale_set_id:
             props["virtualMachineScaleSet"] = {"id": self.scale_set_id}
+        props["storageProfile"] = {"osDisk": self._os_disk()}
         if with_instance_view:
             props["instanceView"] = self.instance_view()
         return {
@@ -99,6 +103,18 @@ class FakeVm:
             "tags": dict(self.tags),
             "properties": props,
         }
+
+    def _os_disk(self) -> Json:
+        disk: Json = {
+            "osType": "Linux",
+            "name": f"{self.name}_OsDisk_1",
+            "createOption": "FromImage",
+            "caching": "ReadOnly" if self.ephemeral_placement else "ReadWrite",
+            "deleteOption": "Delete" if self.ephemeral_placement else "Detach",
+        }
+        if self.ephemeral_placement:
+            disk["diffDiskSettings"] = {"option": "Local", "placement": self.ephemeral_placement}
+        return disk
 
     def render_status_only(self) -> Json:
         """``statusOnly=true`` answers the run-time status without tags or profiles."""

@@ -5,6 +5,7 @@
 - ``GET .../resourceGroups/{rg}/providers/Microsoft.Compute/virtualMachines[/{vm}]``
   (``$expand=instanceView`` on get), ``GET .../virtualMachines/{vm}/instanceView``
 - ``POST .../virtualMachines/{vm}/deallocate|start|powerOff`` -> 202 + async operation
+  (``deallocate`` of a VM with an ephemeral OS disk: 409 ``OperationNotAllowed``)
 - ``GET /subscriptions/{s}/providers/Microsoft.Compute/virtualMachineScaleSets`` (List All),
   ``GET|PATCH .../virtualMachineScaleSets/{name}`` (update: ``sku.capacity``, ``tags``)
 """
@@ -70,6 +71,14 @@ def vm_action(fake: AzureFake, req: Request) -> Response:
     action = req.params["action"].lower()
     running, final = _VM_ACTIONS[action]
     fault = fake.check_fault(vm.name, action)
+    if action == "deallocate" and vm.ephemeral_placement:
+        # Microsoft Learn, "Ephemeral OS disks": stop-deallocate is not supported.
+        raise FakeError(
+            409,
+            "OperationNotAllowed",
+            f"Operation 'deallocate' is not supported for VM '{vm.name}' because it uses an "
+            "ephemeral OS disk.",
+        )
     hibernate = req.query.get("hibernate", "").lower() == "true"
     if hibernate and not vm.hibernation_enabled:
         raise FakeError(

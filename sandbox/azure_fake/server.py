@@ -233,8 +233,10 @@ class AzureFake(ServedFake):
         hibernation_enabled: bool = False,
         scale_set_id: str = "",
         started_at: datetime | None = None,
+        ephemeral_placement: str = "",
     ) -> FakeVm:
-        """``started_at``: when the VM's last operation finished (default: now)."""
+        """``started_at``: when the VM's last operation finished (default: now);
+        ``ephemeral_placement``: an ephemeral OS disk's placement (``CacheDisk``, ...)."""
         vm = FakeVm(
             subscription,
             resource_group,
@@ -245,6 +247,7 @@ class AzureFake(ServedFake):
             power_state,
             hibernation_enabled,
             scale_set_id=scale_set_id,
+            ephemeral_placement=ephemeral_placement,
             provisioning_time=started_at or self.clock(),
         )
         return self._add(self.vms, vm.id, vm, subscription)
