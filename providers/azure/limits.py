@@ -7,6 +7,7 @@ or "" when the resource can be scheduled. The table of these limits and their so
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 EPHEMERAL_OS_DISK = "ephemeral OS disk: cannot be deallocated, and powering off still bills"
@@ -30,3 +31,57 @@ def has_ephemeral_os_disk(vm: Any) -> bool:
     settings = os_disk.diff_disk_settings if os_disk else None
     option = getattr(settings, "option", None) or ""
     return str(getattr(option, "value", option)).lower() == "local"  # an SDK enum or a str
+
+
+# Tags AKS sets on the scale sets of its node pools ("aks-managed-" is reserved for AKS).
+AKS_TAG_PREFIX = "aks-managed-"
+AKS_POOL_TAG = "aks-managed-poolname"
+
+
+def looks_aks_owned(tags: Mapping[str, str], resource_group: str) -> bool:
+    """Worth asking which cluster owns it: AKS's reserved tags, or an ``MC_`` group."""
+    return resource_group.lower().startswith("mc_") or any(
+        k.lower().startswith(AKS_TAG_PREFIX) for k in tags
+    )
+
+
+def aks_pool_refusal(
+    tags: Mapping[str, str], resource_group: str, clusters_by_node_group: Mapping[str, str]
+) -> str:
+    """A scale set of an AKS node pool is AKS's to scale: changing its capacity behind AKS's
+    back is undone or breaks the pool. ``clusters_by_node_group``: lowercased node resource
+    group -> cluster name. Tag names are lowercased (``normalize_tags``)."""
+    cluster = clusters_by_node_group.get(resource_group.lower())
+    if cluster is None and not any(k.startswith(AKS_TAG_PREFIX) for k in tags):
+        return ""
+    pool = tags.get(AKS_POOL_TAG) or tags.get("poolname") or "?"
+    return f"AKS node pool {pool} of cluster {cluster or '(unknown)'}: schedule the cluster"
+
+
+def autoscale_minimum(setting: Mapping[str, Any]) -> int:
+    """The highest ``capacity.minimum`` over an autoscale setting's profiles (strings in the
+    2022-10-01 REST shapes), or 0."""
+    profiles = (setting.get("properties") or {}).get("profiles") or []
+    minimums = [_int((p.get("capacity") or {}).get("minimum")) for p in profiles]
+    return max(minimums, default=0)
+
+
+def autoscale_refusal(setting: Mapping[str, Any] | None) -> str:
+    """An enabled autoscale setting with a minimum above 0 scales the set back up minutes
+    after offhours takes it to 0: left alone, with what to change."""
+    if not setting or not (setting.get("properties") or {}).get("enabled", True):
+        return ""
+    minimum = autoscale_minimum(setting)
+    if minimum <= 0:
+        return ""
+    return (
+        f"autoscale setting {setting.get('name')} keeps at least {minimum} instances: "
+        "set its minimum to 0 or disable it to schedule this scale set"
+    )
+
+
+def _int(value: Any) -> int:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return 0

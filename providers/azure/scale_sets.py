@@ -19,6 +19,7 @@ from providers.azure.common import PROVIDER, normalize_tags, parse_id, region
 from providers.azure.connection import AzureConnection
 from providers.azure.operations import LroOperation, deadline, engine
 from providers.azure.prices import fleet_price
+from providers.azure.scale_set_owners import Owners, read_owners
 from providers.azure.sizes import is_accelerated
 from providers.base import (
     Action,
@@ -56,6 +57,9 @@ class ScaleSets:
         "Microsoft.Compute/virtualMachineScaleSets/read",
         "Microsoft.Compute/virtualMachineScaleSets/write",
         "Microsoft.Compute/locations/operations/read",
+        # Who else sizes a scale set (``scale_set_owners.py``).
+        "Microsoft.Insights/autoscalesettings/read",
+        "Microsoft.ContainerService/managedClusters/read",
     )
 
     def __init__(self, connection: AzureConnection, options: AdapterOptions) -> None:
@@ -70,13 +74,15 @@ class ScaleSets:
     def inventory(self, target: Target) -> list[Resource]:
         """Every scale set, tagged or not (the digest's opportunities)."""
         scale_sets = self.connection.compute(target.account).virtual_machine_scale_sets
-        return [
-            self._resource(target, vmss)
-            for vmss in scale_sets.list_all()
-            if self.connection.in_scope(vmss.location)
-        ]
+        listed = [v for v in scale_sets.list_all() if self.connection.in_scope(v.location)]
+        owners = read_owners(
+            self.connection.arm(),
+            target.account,
+            [(normalize_tags(v.tags), parse_id(v.id).resource_group) for v in listed],
+        )
+        return [self._resource(target, vmss, owners) for vmss in listed]
 
-    def _resource(self, target: Target, vmss: Any) -> Resource:
+    def _resource(self, target: Target, vmss: Any, owners: Owners) -> Resource:
         capacity = int(vmss.sku.capacity or 0) if vmss.sku else 0
         size = (vmss.sku.name if vmss.sku else "") or ""
         if (vmss.provisioning_state or "").lower() in _BUSY:
@@ -106,6 +112,7 @@ class ScaleSets:
         return replace(
             resource,
             price=fleet_price([(size, instances)], location, tags),
+            unmanaged_reason=owners.refusal(vmss.id, tags, parse_id(vmss.id).resource_group),
             extra={
                 "capacity": str(capacity),
                 "saved_capacity": "" if saved is None else str(saved),

@@ -20,6 +20,7 @@ API_VERSIONS = {
     "Microsoft.ContainerService": "2025-01-01",
     "Microsoft.MachineLearningServices": "2024-04-01",
     "Microsoft.Resources": "2022-12-01",  # GET /subscriptions
+    "Microsoft.Insights": "2022-10-01",  # autoscale settings
 }
 
 _POWER_LABELS = {
@@ -160,6 +161,48 @@ class FakeScaleSet:
 
 
 @dataclass
+class FakeAutoscaleSetting:
+    """An Azure Monitor autoscale setting: while enabled, it keeps its target's instance
+    count within its profile's ``capacity.minimum`` .. ``maximum`` (numbers as strings, as
+    the 2022-10-01 REST shapes have them)."""
+
+    subscription: str
+    resource_group: str
+    name: str
+    location: str
+    target_id: str
+    minimum: int
+    maximum: int
+    enabled: bool = True
+
+    @property
+    def id(self) -> str:
+        base = rg_id(self.subscription, self.resource_group)
+        return f"{base}/providers/microsoft.insights/autoscalesettings/{self.name}"
+
+    def render(self) -> Json:
+        capacity = {
+            "minimum": str(self.minimum),
+            "maximum": str(self.maximum),
+            "default": str(self.minimum),
+        }
+        return {
+            "id": self.id,
+            "name": self.name,
+            "type": "Microsoft.Insights/autoscaleSettings",
+            "location": self.location,
+            "tags": {},
+            "properties": {
+                "profiles": [{"name": "default", "capacity": capacity, "rules": []}],
+                "enabled": self.enabled,
+                "name": self.name,
+                "targetResourceUri": self.target_id,
+                "notifications": [],
+            },
+        }
+
+
+@dataclass
 class FakeWorkspace:
     subscription: str
     resource_group: str
@@ -268,6 +311,11 @@ class FakeCluster:
         base = rg_id(self.subscription, self.resource_group)
         return f"{base}/providers/Microsoft.ContainerService/managedClusters/{self.name}"
 
+    @property
+    def node_resource_group(self) -> str:
+        """Where AKS keeps the cluster's scale sets (its default name)."""
+        return f"MC_{self.resource_group}_{self.name}_{self.location}"
+
     def render_pool(self, pool: FakeAgentPool) -> Json:
         return {
             "id": f"{self.id}/agentPools/{pool.name}",
@@ -289,6 +337,7 @@ class FakeCluster:
                 "provisioningState": self.provisioning_state,
                 "powerState": {"code": self.power_state},
                 "kubernetesVersion": "1.31.2",
+                "nodeResourceGroup": self.node_resource_group,
                 "agentPoolProfiles": profiles,
             },
         }

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from sandbox.azure_fake import routes_insights
 from sandbox.azure_fake.model import FakeScaleSet, FakeVm
 from sandbox.azure_fake.wire import RG, SUB, FakeError, Request, Response, not_found, page, route
 
@@ -144,6 +145,7 @@ def update_scale_set(fake: AzureFake, req: Request) -> Response:
 
     def complete() -> None:
         vmss.provisioning_state = "Succeeded"
+        routes_insights.enforce_minimum(fake, vmss)
 
     def revert() -> None:
         vmss.tags, vmss.capacity = before

@@ -40,10 +40,18 @@ from typing import Any, TypeVar
 from urllib.parse import parse_qsl, unquote, urlsplit
 
 from sandbox import credentials
-from sandbox.azure_fake import routes_aks, routes_arm, routes_compute, routes_ml, routes_tags
+from sandbox.azure_fake import (
+    routes_aks,
+    routes_arm,
+    routes_compute,
+    routes_insights,
+    routes_ml,
+    routes_tags,
+)
 from sandbox.azure_fake.model import (
     API_VERSIONS,
     FakeAgentPool,
+    FakeAutoscaleSetting,
     FakeCluster,
     FakeMlCompute,
     FakeScaleSet,
@@ -60,6 +68,7 @@ ROUTES: list[Route] = [
     *routes_ml.ROUTES,
     *routes_aks.ROUTES,
     *routes_tags.ROUTES,
+    *routes_insights.ROUTES,
 ]
 
 # Where each resource provider's async-operation status and result resources live.
@@ -166,6 +175,7 @@ class AzureFake(ServedFake):
         self.workspaces: dict[str, FakeWorkspace] = {}
         self.ml_computes: dict[str, FakeMlCompute] = {}
         self.clusters: dict[str, FakeCluster] = {}
+        self.autoscale_settings: dict[str, FakeAutoscaleSetting] = {}
         # Key Vault secrets: (vault, name) lowercased -> versions, oldest first.
         self.secrets: dict[tuple[str, str], list[str]] = {}
         self.operations: dict[str, Operation] = {}
@@ -271,6 +281,22 @@ class AzureFake(ServedFake):
             subscription, resource_group, name, size, location, dict(tags or {}), capacity
         )
         return self._add(self.scale_sets, vmss.id, vmss, subscription)
+
+    def add_autoscale_setting(
+        self, target: FakeScaleSet, name: str, minimum: int, maximum: int, enabled: bool = True
+    ) -> FakeAutoscaleSetting:
+        """An Azure Monitor autoscale setting on ``target`` (same resource group)."""
+        setting = FakeAutoscaleSetting(
+            target.subscription,
+            target.resource_group,
+            name,
+            target.location,
+            target.id,
+            minimum,
+            maximum,
+            enabled,
+        )
+        return self._add(self.autoscale_settings, setting.id, setting, target.subscription)
 
     def add_ml_compute(
         self,

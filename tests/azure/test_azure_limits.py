@@ -112,3 +112,67 @@ def test_the_demo_report_says_why_the_ephemeral_vm_was_left_alone(fake, tmp_path
     lines: list[str] = []
     write_refused(refused(job.store, "schedule"), lines.append)
     assert lines == [f"left alone: azure vms ci-runner-ephemeral: {EPHEMERAL_OS_DISK}\n"]
+
+
+def test_a_scale_set_of_an_aks_node_pool_is_left_to_aks(fake, tmp_path):
+    """AKS keeps a node pool's scale set in the cluster's node resource group
+    (``properties.nodeResourceGroup``, Container Service REST API 2025-01-01) and tags it
+    with reserved ``aks-managed-*`` tags, besides the cluster's own tags (Microsoft Learn,
+    "Use Azure tags in AKS"; "AKS frequently asked questions": do not modify resources in
+    the node resource group). Scaling it directly goes behind AKS's back: the adapter skips
+    it and names the cluster to schedule instead."""
+    cluster = fake.add_aks(SUB, "rg", "dev-aks", "westeurope", OFFICE)
+    tags = {**OFFICE, "aks-managed-poolName": "user", "aks-managed-orchestrator": "Kubernetes"}
+    fake.add_scale_set(SUB, cluster.node_resource_group, "aks-user-12345678-vmss",
+                       "Standard_D4s_v5", "westeurope", tags, capacity=2)  # fmt: skip
+
+    evening = _run(fake, tmp_path, "scale-sets", EVENING)
+
+    skipped = _decision(evening, "aks-user-12345678-vmss")
+    assert skipped.action is Action.SKIP
+    assert skipped.reason == "AKS node pool user of cluster dev-aks: schedule the cluster"
+    assert fake.scale_set("aks-user-12345678-vmss").capacity == 2
+    assert _booked(_rows(fake, tmp_path, "scale-sets"), "aks-user-12345678-vmss") == []
+
+
+def test_a_scale_set_under_an_autoscale_minimum_is_left_alone(fake, tmp_path):
+    """Azure Monitor autoscale keeps a target's instance count within its profile's
+    ``capacity.minimum``..``maximum`` (Microsoft Learn, "Best practices for Autoscale";
+    Autoscale Settings REST API 2022-10-01, ``ScaleCapacity``, example
+    ``getAutoscaleSetting.json``): a scale set taken to 0 comes back to the minimum. The
+    adapter skips a set whose enabled setting has a minimum above 0 (changing a person's
+    autoscale profile at night and back in the morning is theirs to decide); one whose
+    minimum is 0 is scheduled as usual and comes back in the morning."""
+    held = fake.add_scale_set(SUB, "rg", "autoscaled", "Standard_D2s_v5", "westeurope",
+                              OFFICE, capacity=3)  # fmt: skip
+    free = fake.add_scale_set(SUB, "rg", "floor-zero", "Standard_D2s_v5", "westeurope",
+                              OFFICE, capacity=2)  # fmt: skip
+    fake.add_autoscale_setting(held, "cpu-rule", minimum=2, maximum=6)
+    fake.add_autoscale_setting(free, "nightly", minimum=0, maximum=4)
+
+    evening = _run(fake, tmp_path, "scale-sets", EVENING)
+    assert _decision(evening, "autoscaled").reason == (
+        "autoscale setting cpu-rule keeps at least 2 instances: "
+        "set its minimum to 0 or disable it to schedule this scale set"
+    )
+    assert (fake.scale_set("autoscaled").capacity, fake.scale_set("floor-zero").capacity) == (3, 0)
+    _run(fake, tmp_path, "scale-sets", MORNING)
+    assert fake.scale_set("floor-zero").capacity == 2
+
+    rows = _rows(fake, tmp_path, "scale-sets")
+    assert _booked(rows, "autoscaled") == []
+    assert sum(r["x_AvoidedHours"] or 0 for r in rows if r["ResourceName"] == "floor-zero") > 0
+
+
+def test_the_fake_autoscale_raises_a_scale_set_back_to_its_minimum(fake, connection):
+    """Same sources: what the adapter avoids. A capacity update below the minimum succeeds,
+    and autoscale then takes the set back to the minimum."""
+    from azure.mgmt.compute.models import Sku, VirtualMachineScaleSetUpdate
+
+    vmss = fake.add_scale_set(SUB, "rg", "autoscaled", "Standard_D2s_v5", "westeurope",
+                              OFFICE, capacity=3)  # fmt: skip
+    fake.add_autoscale_setting(vmss, "cpu-rule", minimum=2, maximum=6)
+    ops = connection.compute(SUB).virtual_machine_scale_sets
+    update = VirtualMachineScaleSetUpdate(sku=Sku(name="Standard_D2s_v5", capacity=0))
+    ops.begin_update("rg", "autoscaled", update, polling_interval=0).result()
+    assert fake.scale_set("autoscaled").capacity == 2
