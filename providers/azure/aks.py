@@ -32,6 +32,7 @@ from providers.apply import (
 )
 from providers.azure.common import PROVIDER, normalize_tags, region
 from providers.azure.connection import AzureConnection
+from providers.azure.limits import aks_stop_refusal
 from providers.azure.operations import LroOperation, deadline, engine
 from providers.azure.prices import AKS_TIER_HOURLY, fleet_price
 from providers.azure.sizes import is_accelerated
@@ -142,7 +143,7 @@ class AksClusters:
         machines = [(str(p.get("vmSize", "")), int(p.get("count") or 0)) for p in pools]
         fee = AKS_TIER_HOURLY.get(tier, 0.0)
         price = fleet_price(machines, resource.region, resource.tags, extra_hourly=fee)
-        return replace(resource, state=state, price=price)
+        return replace(resource, state=state, price=price, unmanaged_reason=aks_stop_refusal(props))
 
     def _as_nodepools(
         self, resource: Resource, props: dict[str, Any], pools: list[Any]

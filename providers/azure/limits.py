@@ -85,3 +85,23 @@ def _int(value: Any) -> int:
         return int(value)
     except (TypeError, ValueError):
         return 0
+
+
+def aks_stop_refusal(props: Mapping[str, Any]) -> str:
+    """Why AKS cannot stop a cluster (``properties`` of a managed cluster), or "".
+
+    Microsoft Learn, "Stop and start an AKS cluster": only clusters backed by Virtual
+    Machine Scale Sets can be stopped, and not those using node auto-provisioning."""
+    provisioning = str((props.get("nodeProvisioningProfile") or {}).get("mode") or "")
+    if provisioning.lower() == "auto":
+        return "node auto-provisioning is on: AKS cannot stop this cluster"
+    others = [
+        f"{p.get('name')} ({p.get('type')})"
+        for p in props.get("agentPoolProfiles") or []
+        if str(p.get("type") or "VirtualMachineScaleSets") != "VirtualMachineScaleSets"
+    ]
+    if others:
+        return (
+            f"AKS stops only clusters whose node pools are scale sets: {', '.join(others)} is not"
+        )
+    return ""

@@ -279,6 +279,7 @@ class FakeAgentPool:
     min_count: int | None = None
     max_count: int | None = None
     provisioning_state: str = "Succeeded"
+    pool_type: str = "VirtualMachineScaleSets"  # | AvailabilitySet | VirtualMachines
 
     def profile(self, power: str) -> Json:
         return {
@@ -286,7 +287,7 @@ class FakeAgentPool:
             "vmSize": self.size,
             "mode": self.mode,
             "osType": "Linux",
-            "type": "VirtualMachineScaleSets",
+            "type": self.pool_type,
             "enableAutoScaling": self.enable_auto_scaling,
             "minCount": self.min_count,
             "maxCount": self.max_count,
@@ -305,6 +306,8 @@ class FakeCluster:
     pools: dict[str, FakeAgentPool]
     power_state: str = "Running"  # Running | Stopped
     provisioning_state: str = "Succeeded"
+    # ``Auto``: node auto-provisioning (``nodeProvisioningProfile.mode``), else ``Manual``.
+    node_provisioning: str = "Manual"
 
     @property
     def id(self) -> str:
@@ -338,6 +341,7 @@ class FakeCluster:
                 "powerState": {"code": self.power_state},
                 "kubernetesVersion": "1.31.2",
                 "nodeResourceGroup": self.node_resource_group,
+                "nodeProvisioningProfile": {"mode": self.node_provisioning},
                 "agentPoolProfiles": profiles,
             },
         }

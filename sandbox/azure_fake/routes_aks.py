@@ -2,6 +2,7 @@
 
 - ``GET /subscriptions/{s}/providers/Microsoft.ContainerService/managedClusters``
 - ``GET .../managedClusters/{name}``, ``POST .../managedClusters/{name}/start|stop`` -> 202
+  (stop refused for clusters with node auto-provisioning or pools not backed by scale sets)
 - ``GET .../managedClusters/{name}/agentPools[/{pool}]``, ``PUT .../agentPools/{pool}``
   (validated as AKS does: system pools keep at least one node, autoscaler bounds hold,
   no pool changes while the cluster is stopped)
@@ -50,9 +51,30 @@ def get_cluster(fake: AzureFake, req: Request) -> Response:
     return Response(200, _cluster(fake, req).render())
 
 
+def _refuse_stop(cluster: FakeCluster) -> None:
+    """Microsoft Learn, "Stop and start an AKS cluster": stop is supported only for
+    clusters backed by Virtual Machine Scale Sets, and not with node auto-provisioning."""
+    if cluster.node_provisioning.lower() == "auto":
+        raise FakeError(
+            400,
+            "OperationNotAllowed",
+            "Stopping a cluster that uses node auto-provisioning is not supported.",
+        )
+    others = [p.name for p in cluster.pools.values() if p.pool_type != "VirtualMachineScaleSets"]
+    if others:
+        raise FakeError(
+            400,
+            "OperationNotAllowed",
+            "Stopping a cluster is only supported for clusters backed by Virtual Machine "
+            f"Scale Sets; agent pools {', '.join(others)} are not.",
+        )
+
+
 def cluster_action(fake: AzureFake, req: Request) -> Response:
     cluster = _cluster(fake, req)
     action = req.params["action"].lower()
+    if action == "stop":
+        _refuse_stop(cluster)
     fault = fake.check_fault(cluster.name, action)
     running, final = _ACTIONS[action]
     before = (cluster.power_state, cluster.provisioning_state)

@@ -327,6 +327,7 @@ class AzureFake(ServedFake):
         tags: dict[str, str] | None = None,
         pools: Iterable[FakeAgentPool] | None = None,
         power_state: str = "Running",
+        node_provisioning: str = "Manual",
     ) -> FakeCluster:
         if pools is None:
             pools = [
@@ -335,7 +336,14 @@ class AzureFake(ServedFake):
             ]
         by_name = {p.name: p for p in pools}
         cluster = FakeCluster(
-            subscription, resource_group, name, location, dict(tags or {}), by_name, power_state
+            subscription,
+            resource_group,
+            name,
+            location,
+            dict(tags or {}),
+            by_name,
+            power_state,
+            node_provisioning=node_provisioning,
         )
         return self._add(self.clusters, cluster.id, cluster, subscription)
 

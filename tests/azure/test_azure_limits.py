@@ -17,7 +17,7 @@ from functions.wiring import build_job
 from ledger.book import read_records
 from providers.azure.limits import EPHEMERAL_OS_DISK
 from providers.base import Action, Outcome
-from sandbox.azure_fake import AzureFake
+from sandbox.azure_fake import AzureFake, FakeAgentPool
 
 EVENING = datetime(2026, 11, 25, 20, 0, tzinfo=UTC)  # Wednesday, after office hours
 MORNING = datetime(2026, 11, 26, 8, 30, tzinfo=UTC)  # Thursday, office hours began 08:00
@@ -176,3 +176,99 @@ def test_the_fake_autoscale_raises_a_scale_set_back_to_its_minimum(fake, connect
     update = VirtualMachineScaleSetUpdate(sku=Sku(name="Standard_D2s_v5", capacity=0))
     ops.begin_update("rg", "autoscaled", update, polling_interval=0).result()
     assert fake.scale_set("autoscaled").capacity == 2
+
+
+def test_aks_clusters_that_cannot_be_stopped_are_skipped_with_the_reason(fake, tmp_path):
+    """Microsoft Learn, "Stop and start an AKS cluster" ("About the cluster stop/start
+    feature"): stop is supported only for Virtual Machine Scale Set backed clusters, and
+    clusters using node auto-provisioning cannot be stopped (Container Service REST API
+    2025-01-01: ``agentPoolProfiles[].type``, ``nodeProvisioningProfile.mode``). The fake
+    refuses such a stop; the adapter skips both at plan time and stops the ordinary one."""
+    fake.add_aks(SUB, "rg", "nap", "westeurope", OFFICE, node_provisioning="Auto")
+    fake.add_aks(SUB, "rg", "avset", "westeurope", OFFICE, pools=[
+        FakeAgentPool("system", 1, "Standard_D2s_v5", mode="System",
+                      pool_type="AvailabilitySet"),
+    ])  # fmt: skip
+    fake.add_aks(SUB, "rg", "plain", "westeurope", OFFICE)
+
+    evening = _run(fake, tmp_path, "aks", EVENING)
+
+    assert _decision(evening, "nap").reason == (
+        "node auto-provisioning is on: AKS cannot stop this cluster"
+    )
+    assert _decision(evening, "avset").reason == (
+        "AKS stops only clusters whose node pools are scale sets: system (AvailabilitySet) is not"
+    )
+    powers = {name: fake.aks(name).power_state for name in ("nap", "avset", "plain")}
+    assert powers == {"nap": "Running", "avset": "Running", "plain": "Stopped"}
+    rows = _rows(fake, tmp_path, "aks")
+    assert _booked(rows, "nap") == [] and _booked(rows, "avset") == []
+
+
+def test_an_aks_start_refused_for_capacity_is_retried_while_the_schedule_says_on(fake, tmp_path):
+    """Microsoft Learn, "Stop and start an AKS cluster" (Caution: in regions with capacity
+    constraints a stopped cluster may fail to start); AKS reports it as a failed operation
+    (``AllocationFailed``, one of the capacity errors in the AKS blog "Navigating Capacity
+    Challenges on AKS", 2025-12-06). The morning start fails and books no return; the next
+    run starts it again, and the off-period closes where the cluster was seen running."""
+    fake.add_aks(SUB, "rg", "dev", "westeurope", OFFICE)
+    _run(fake, tmp_path, "aks", EVENING)
+    assert fake.aks("dev").power_state == "Stopped"
+
+    no_capacity = "Allocation failed: no capacity for Standard_D4s_v5 in westeurope."
+    fake.fail_action(
+        "dev", "start", code="AllocationFailed", asynchronous=True, message=no_capacity
+    )
+    first = _run(fake, tmp_path, "aks", MORNING)
+    assert _outcomes(first) == {"dev": Outcome.FAILED}
+    assert fake.aks("dev").power_state == "Stopped"
+    closed = [r for r in _rows(fake, tmp_path, "aks") if r["x_Action"] == "start"]
+    assert [r["x_Outcome"] for r in closed] == ["failed"]
+
+    fake.clear_faults()
+    later = MORNING.replace(minute=45)
+    second = _run(fake, tmp_path, "aks", later)
+    assert _outcomes(second) == {"dev": Outcome.DONE}
+    assert fake.aks("dev").power_state == "Running"
+    rows = _rows(fake, tmp_path, "aks")
+    assert [r["x_Outcome"] for r in rows if r["x_Action"] == "start"] == ["failed", "done"]
+    assert sum(r["x_AvoidedHours"] or 0 for r in rows) == 12.75  # 20:00 -> 08:45
+
+
+def test_system_node_pools_keep_their_nodes(fake, tmp_path):
+    """Microsoft Learn, "Manage system node pools in AKS": system pools need at least one
+    node, so they cannot be scaled to 0 (the fake answers such a PUT 400). In node-pool
+    mode the user pools go to 0 and come back; the system pool keeps its node. A cluster
+    with only a system pool has nothing to scale: skipped with the reason."""
+    nodepools = {**OFFICE, "offhours-aks-mode": "nodepools"}
+    fake.add_aks(SUB, "rg", "mixed", "westeurope", nodepools)
+    fake.add_aks(SUB, "rg", "system-only", "westeurope", nodepools, pools=[
+        FakeAgentPool("system", 1, "Standard_D2s_v5", mode="System"),
+    ])  # fmt: skip
+
+    evening = _run(fake, tmp_path, "aks", EVENING)
+    assert _decision(evening, "system-only").reason == (
+        "no user node pools to scale (system pools keep at least one node)"
+    )
+    counts = {p.name: p.count for p in fake.aks("mixed").pools.values()}
+    assert counts == {"system": 1, "user": 0}
+    _run(fake, tmp_path, "aks", MORNING)
+    assert {p.name: p.count for p in fake.aks("mixed").pools.values()} == {"system": 1, "user": 2}
+    rows = _rows(fake, tmp_path, "aks")
+    assert _booked(rows, "system-only") == []
+    assert sum(r["x_AvoidedHours"] or 0 for r in rows if r["ResourceName"] == "mixed") == 12.5
+
+
+def test_the_fake_refuses_to_stop_a_cluster_aks_cannot_stop(fake, connection):
+    """Same source as above: what the adapter avoids is refused by the service."""
+    from azure.core.exceptions import HttpResponseError
+
+    nap = fake.add_aks(SUB, "rg", "nap", "westeurope", OFFICE, node_provisioning="Auto")
+    try:
+        connection.arm().begin("POST", f"{nap.id}/stop", "2025-01-01").result()
+    except HttpResponseError as err:
+        assert err.status_code == 400 and err.error is not None
+        assert err.error.code == "OperationNotAllowed"
+    else:
+        raise AssertionError("the fake stopped a cluster with node auto-provisioning")
+    assert fake.aks("nap").power_state == "Running"
