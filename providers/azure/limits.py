@@ -75,7 +75,8 @@ def autoscale_refusal(setting: Mapping[str, Any] | None) -> str:
     if minimum <= 0:
         return ""
     return (
-        f"autoscale setting {setting.get('name')} keeps at least {minimum} instances: "
+        f"autoscale setting {setting.get('name')} keeps at least {minimum} "
+        f"instance{'s' if minimum > 1 else ''}: "
         "set its minimum to 0 or disable it to schedule this scale set"
     )
 

@@ -188,6 +188,9 @@ class AzureFake(ServedFake):
         self._faults: dict[tuple[str, str], Fault] = {}
         self._denied: set[str] = set()
         self._request_faults: list[RequestFault] = []
+        # (method, lowercased path) -> a published example body answered instead of the
+        # fake's own state (api-version still checked): ``replay``.
+        self._replays: dict[tuple[str, str], Json] = {}
         self.tokens = credentials.Tokens()
         self.url = ""
         self._files = Path(tempfile.mkdtemp(prefix="offhours-azure-fake-"))
@@ -418,6 +421,12 @@ class AzureFake(ServedFake):
         with self.lock:
             self._request_faults.append(fault)
 
+    def replay(self, method: str, path: str, body: Json) -> None:
+        """Answer ``method path`` (any query) with ``body``: a response from the published
+        ``x-ms-examples``, so the real clients and the adapters parse Azure's own shapes."""
+        with self.lock:
+            self._replays[(method, path.rstrip("/").lower())] = body
+
     def clear_faults(self) -> None:
         with self.lock:
             self._faults.clear()
@@ -615,6 +624,9 @@ class AzureFake(ServedFake):
             body = json.loads(raw_body) if raw_body else {}
         except ValueError as err:
             raise FakeError(400, "InvalidRequestContent", f"Invalid JSON: {err}") from err
+        replayed = self._replays.get((method, path.lower()))
+        if replayed is not None:
+            return Response(200, json.loads(json.dumps(replayed)))
         for candidate in ROUTES:
             match = candidate.pattern.match(path)
             if match and candidate.method == method:
