@@ -55,6 +55,9 @@ MODE_TAG = "offhours-aks-mode"
 MODES = ("cluster", "nodepools")
 # Where the previous release saved the pool counts (still read, for one release).
 LEGACY_NAME = "agent-pools.json"
+# Microsoft Learn, "Stop and start an AKS cluster": a start restores every object from etcd
+# except standalone pods; the result says so, since offhours cannot see pods.
+STOP_DETAIL = "stopped (standalone pods, not owned by a controller, do not come back on start)"
 _SAVED_FIELDS = ("count", "enableAutoScaling", "minCount", "maxCount")
 _READ_ONLY = ("provisioningState", "nodeImageVersion", "currentOrchestratorVersion")
 
@@ -186,7 +189,7 @@ class AksClusters:
             return dry_run_results(decisions, self.options.clock())
         until = deadline(self.connection)
         handlers: dict[Action, Handler] = {
-            Action.STOP: partial(self._cluster, verb="stop", detail="stopped"),
+            Action.STOP: partial(self._cluster, verb="stop", detail=STOP_DETAIL),
             Action.START: partial(self._cluster, verb="start", detail="started"),
             Action.SCALE_DOWN: partial(self._pools_down, deadline=until),
             Action.SCALE_UP: partial(self._pools_up, deadline=until),

@@ -183,7 +183,9 @@ def test_aks_clusters_that_cannot_be_stopped_are_skipped_with_the_reason(fake, t
     feature"): stop is supported only for Virtual Machine Scale Set backed clusters, and
     clusters using node auto-provisioning cannot be stopped (Container Service REST API
     2025-01-01: ``agentPoolProfiles[].type``, ``nodeProvisioningProfile.mode``). The fake
-    refuses such a stop; the adapter skips both at plan time and stops the ordinary one."""
+    refuses such a stop; the adapter skips both at plan time and stops the ordinary one,
+    whose result says that standalone pods do not come back (same page: a start restores
+    every object except standalone pods)."""
     fake.add_aks(SUB, "rg", "nap", "westeurope", OFFICE, node_provisioning="Auto")
     fake.add_aks(SUB, "rg", "avset", "westeurope", OFFICE, pools=[
         FakeAgentPool("system", 1, "Standard_D2s_v5", mode="System",
@@ -199,6 +201,8 @@ def test_aks_clusters_that_cannot_be_stopped_are_skipped_with_the_reason(fake, t
     assert _decision(evening, "avset").reason == (
         "AKS stops only clusters whose node pools are scale sets: system (AvailabilitySet) is not"
     )
+    (plain,) = [r for t in evening.targets for r in t.results if r.resource.name == "plain"]
+    assert "standalone pods" in plain.detail  # not restored by a start: the result says so
     powers = {name: fake.aks(name).power_state for name in ("nap", "avset", "plain")}
     assert powers == {"nap": "Running", "avset": "Running", "plain": "Stopped"}
     rows = _rows(fake, tmp_path, "aks")
@@ -272,3 +276,25 @@ def test_the_fake_refuses_to_stop_a_cluster_aks_cannot_stop(fake, connection):
     else:
         raise AssertionError("the fake stopped a cluster with node auto-provisioning")
     assert fake.aks("nap").power_state == "Running"
+
+
+def test_a_vm_start_refused_for_capacity_is_retried_while_the_schedule_says_on(fake, tmp_path):
+    """Microsoft Learn, "Troubleshoot allocation failures when you create, restart, or resize
+    VMs in Azure": starting a deallocated VM can fail with ``AllocationFailed`` when the
+    cluster lacks capacity for its size (the request succeeds later or elsewhere). The
+    morning start fails and closes nothing; the next run starts the VM again."""
+    fake.add_vm(SUB, "rg", "dev", "Standard_NC6s_v3", "westeurope", OFFICE)
+    _run(fake, tmp_path, "vms", EVENING)
+    fake.fail_action("dev", "start", code="AllocationFailed", asynchronous=True)
+
+    first = _run(fake, tmp_path, "vms", MORNING)
+    assert _outcomes(first) == {"dev": Outcome.FAILED}
+    assert fake.vm("dev").power_state == "deallocated"
+    fake.clear_faults()
+    second = _run(fake, tmp_path, "vms", MORNING.replace(minute=45))
+
+    assert _outcomes(second) == {"dev": Outcome.DONE}
+    assert fake.vm("dev").power_state == "running"
+    rows = _rows(fake, tmp_path, "vms")
+    assert [r["x_Outcome"] for r in rows if r["x_Action"] == "start"] == ["failed", "done"]
+    assert sum(r["x_AvoidedHours"] or 0 for r in rows) == 12.75  # 20:00 -> 08:45
