@@ -298,3 +298,48 @@ def test_a_vm_start_refused_for_capacity_is_retried_while_the_schedule_says_on(f
     rows = _rows(fake, tmp_path, "vms")
     assert [r["x_Outcome"] for r in rows if r["x_Action"] == "start"] == ["failed", "done"]
     assert sum(r["x_AvoidedHours"] or 0 for r in rows) == 12.75  # 20:00 -> 08:45
+
+
+def test_ml_compute_clusters_and_instances_running_jobs_are_not_stopped(fake, tmp_path):
+    """MachineLearningServices REST 2024-04-01: stop/start exist for compute instances only
+    (``computeType = ComputeInstance``; the fake answers others 400), and
+    ``ComputeInstanceState`` has ``JobRunning`` besides ``Running``/``Stopped``; stopping
+    then would end the job. Microsoft Learn, "Create an Azure Machine Learning compute
+    cluster": a cluster scales to its minimum nodes by itself. The cluster is left alone
+    with the reason, the instance running a job is left for a later run, and the idle
+    instance is stopped."""
+    for name, state, kind in (
+        ("trainer", "JobRunning", "ComputeInstance"),
+        ("idle-nb", "Running", "ComputeInstance"),
+        ("gpu-cluster", "Running", "AmlCompute"),
+    ):
+        fake.add_ml_compute(SUB, "ml", "ws", name, "Standard_NC6s_v3", "westeurope", OFFICE,
+                            state=state, compute_type=kind)  # fmt: skip
+
+    evening = _run(fake, tmp_path, "ml-compute", EVENING)
+
+    assert _decision(evening, "ws/gpu-cluster").reason == (
+        "AmlCompute scales to its minimum nodes by itself"
+    )
+    assert _decision(evening, "ws/trainer").action is Action.SKIP
+    assert [fake.ml_compute(n).state for n in ("trainer", "idle-nb")] == ["JobRunning", "Stopped"]
+    rows = _rows(fake, tmp_path, "ml-compute")
+    assert _booked(rows, "ws/trainer") == [] and _booked(rows, "ws/gpu-cluster") == []
+    assert [r["ResourceName"] for r in rows if r["x_Action"] == "stop"] == ["ws/idle-nb"]
+
+
+def test_a_scale_set_in_the_middle_of_an_update_is_left_for_the_next_run(fake, tmp_path):
+    """Compute REST 2025-04-01 ``VirtualMachineScaleSet.provisioningState``: while a scale
+    set is being updated another update conflicts. The run leaves it alone (transitional);
+    the next run, once it has settled, scales it down."""
+    vmss = fake.add_scale_set(SUB, "rg", "busy", "Standard_D2s_v5", "westeurope", OFFICE, 2)
+    vmss.provisioning_state = "Updating"
+
+    evening = _run(fake, tmp_path, "scale-sets", EVENING)
+    assert _decision(evening, "busy").reason == "in a transitional state: the next run decides"
+    assert fake.scale_set("busy").capacity == 2
+    assert _booked(_rows(fake, tmp_path, "scale-sets"), "busy") == []
+
+    vmss.provisioning_state = "Succeeded"
+    _run(fake, tmp_path, "scale-sets", EVENING.replace(minute=15))
+    assert fake.scale_set("busy").capacity == 0
