@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from sandbox.azure_fake import contract
 from sandbox.azure_fake.model import FakeAgentPool, FakeCluster
 from sandbox.azure_fake.wire import RG, SUB, FakeError, Request, Response, not_found, page, route
 
@@ -73,6 +74,7 @@ def _refuse_stop(cluster: FakeCluster) -> None:
 def cluster_action(fake: AzureFake, req: Request) -> Response:
     cluster = _cluster(fake, req)
     action = req.params["action"].lower()
+    contract.check_action_body(req.body, action)
     if action == "stop":
         _refuse_stop(cluster)
     fault = fake.check_fault(cluster.name, action)
@@ -127,6 +129,7 @@ def put_pool(fake: AzureFake, req: Request) -> Response:
     pool = _pool(cluster, req.params["pool"])
     fault = fake.check_fault(pool.name, "update")
     props = req.body.get("properties") or {}
+    contract.check_agent_pool(props)
     _validate(cluster, pool, props)
     before = (pool.count, pool.enable_auto_scaling, pool.min_count, pool.max_count)
     pool.count = props.get("count", pool.count)
