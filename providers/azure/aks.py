@@ -10,8 +10,10 @@ The ``offhours-aks-mode`` tag picks how:
   the adapter changes nothing and reports FAILED. System
   pools keep their nodes (AKS requires at least one); the result says so.
 
-Raw ARM REST (``Microsoft.ContainerService``, api-version 2025-01-01). AKS runs one
-operation per cluster at a time, so one cluster's pools are updated one after another.
+Raw ARM REST (``Microsoft.ContainerService``, api-version 2025-05-01: a stable version that
+returns ``nodeProvisioningProfile``, the one Microsoft Learn's node auto-provisioning template
+uses). AKS runs one operation per cluster at a time, so one cluster's pools are updated one
+after another.
 """
 
 from __future__ import annotations
@@ -49,7 +51,7 @@ from providers.base import (
 from providers.restore import RestoreStore
 from providers.store import StoreError
 
-API_VERSION = "2025-01-01"
+API_VERSION = "2025-05-01"
 NAMESPACE = "Microsoft.ContainerService"
 MODE_TAG = "offhours-aks-mode"
 MODES = ("cluster", "nodepools")

@@ -6,7 +6,7 @@ answers it, so a test fails if an adapter ever sends one.
 Sources (github.com/Azure/azure-rest-api-specs): Compute ``virtualMachine.json`` and
 ``virtualMachineScaleSet.json`` (stable 2025-04-01: ``InstanceViewTypes``,
 ``VirtualMachineScaleSetUpdate``, ``Sku``), Container Service ``managedClusters.json``
-(stable 2025-01-01: ``AgentPoolMode``, ``AgentPoolType``, ``OSType``,
+(stable 2025-05-01: ``AgentPoolMode``, ``AgentPoolType``, ``OSType``,
 ``ManagedClusterAgentPoolProfileProperties``).
 """
 

@@ -17,7 +17,7 @@ Json = dict[str, Any]
 # ARM's ``InvalidApiVersionParameter`` (it records what it was sent: ``AzureFake.api_versions``).
 API_VERSIONS = {
     "Microsoft.Compute": "2026-04-01",  # azure-mgmt-compute 39 default
-    "Microsoft.ContainerService": "2025-01-01",
+    "Microsoft.ContainerService": "2025-05-01",
     "Microsoft.MachineLearningServices": "2024-04-01",
     "Microsoft.Resources": "2022-12-01",  # GET /subscriptions
     "Microsoft.Insights": "2022-10-01",  # autoscale settings

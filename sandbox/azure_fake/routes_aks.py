@@ -1,4 +1,4 @@
-"""Microsoft.ContainerService: managed clusters and agent pools (api-version 2025-01-01).
+"""Microsoft.ContainerService: managed clusters and agent pools (api-version 2025-05-01).
 
 - ``GET /subscriptions/{s}/providers/Microsoft.ContainerService/managedClusters``
 - ``GET .../managedClusters/{name}``, ``POST .../managedClusters/{name}/start|stop`` -> 202

@@ -1,7 +1,7 @@
 """The ARM fake refuses requests outside the published REST contracts (enums, ranges,
 known members), as Azure does; every adapter test passing through it shows the adapters
 send none. Sources: ``sandbox/azure_fake/contract.py`` (Compute 2025-04-01
-``virtualMachine.json``/``virtualMachineScaleSet.json``, Container Service 2025-01-01
+``virtualMachine.json``/``virtualMachineScaleSet.json``, Container Service 2025-05-01
 ``managedClusters.json``)."""
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from azure.core.exceptions import HttpResponseError
 from azure_testkit import OFFICE, SUB
 
 COMPUTE = "2026-04-01"
-AKS = "2025-01-01"
+AKS = "2025-05-01"
 
 
 def _refused(call: Any) -> tuple[int, str]:

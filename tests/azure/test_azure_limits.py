@@ -116,7 +116,7 @@ def test_the_demo_report_says_why_the_ephemeral_vm_was_left_alone(fake, tmp_path
 
 def test_a_scale_set_of_an_aks_node_pool_is_left_to_aks(fake, tmp_path):
     """AKS keeps a node pool's scale set in the cluster's node resource group
-    (``properties.nodeResourceGroup``, Container Service REST API 2025-01-01) and tags it
+    (``properties.nodeResourceGroup``, Container Service REST API 2025-05-01) and tags it
     with reserved ``aks-managed-*`` tags, besides the cluster's own tags (Microsoft Learn,
     "Use Azure tags in AKS"; "AKS frequently asked questions": do not modify resources in
     the node resource group). Scaling it directly goes behind AKS's back: the adapter skips
@@ -182,7 +182,7 @@ def test_aks_clusters_that_cannot_be_stopped_are_skipped_with_the_reason(fake, t
     """Microsoft Learn, "Stop and start an AKS cluster" ("About the cluster stop/start
     feature"): stop is supported only for Virtual Machine Scale Set backed clusters, and
     clusters using node auto-provisioning cannot be stopped (Container Service REST API
-    2025-01-01: ``agentPoolProfiles[].type``, ``nodeProvisioningProfile.mode``). The fake
+    2025-05-01: ``agentPoolProfiles[].type``, ``nodeProvisioningProfile.mode``). The fake
     refuses such a stop; the adapter skips both at plan time and stops the ordinary one,
     whose result says that standalone pods do not come back (same page: a start restores
     every object except standalone pods)."""
@@ -269,7 +269,7 @@ def test_the_fake_refuses_to_stop_a_cluster_aks_cannot_stop(fake, connection):
 
     nap = fake.add_aks(SUB, "rg", "nap", "westeurope", OFFICE, node_provisioning="Auto")
     try:
-        connection.arm().begin("POST", f"{nap.id}/stop", "2025-01-01").result()
+        connection.arm().begin("POST", f"{nap.id}/stop", "2025-05-01").result()
     except HttpResponseError as err:
         assert err.status_code == 400 and err.error is not None
         assert err.error.code == "OperationNotAllowed"

@@ -84,7 +84,7 @@ def test_the_power_state_is_read_from_the_published_instance_view(fake, connecti
 
 
 def test_clusters_are_read_from_the_published_list(fake, build):
-    """``ManagedClusters_List`` example (Container Service 2025-01-01, the api-version the
+    """``ManagedClusters_List`` example (Container Service 2025-05-01, the api-version the
     adapter sends): pools and sizes come through; the example has no ``powerState``, so
     the cluster counts as transitional and is left alone; a pool without ``type`` is a
     scale set (the documented default), so nothing refuses a stop."""
