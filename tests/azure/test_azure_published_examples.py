@@ -13,9 +13,11 @@ from azure_testkit import OFFICE
 
 from providers.azure.aks import AksClusters
 from providers.azure.limits import EPHEMERAL_OS_DISK
+from providers.azure.ml_compute import MlComputeInstances
 from providers.azure.scale_sets import ScaleSets
 from providers.azure.vms import VirtualMachines, power_state
-from providers.base import ResourceState, Target
+from providers.base import Action, Decision, Outcome, ResourceState, Target
+from sandbox.azure_fake import FakeAgentPool
 
 EXAMPLES = Path(__file__).parent / "examples"
 
@@ -117,3 +119,60 @@ def test_an_autoscale_setting_is_read_from_the_published_list(fake, build):
         "autoscale setting MySetting keeps at least 1 instance: "
         "set its minimum to 0 or disable it to schedule this scale set"
     )
+
+
+def test_scale_sets_are_read_from_the_published_list(fake, build):
+    """``VirtualMachineScaleSets_ListAll`` example (Compute 2025-04-01): SKU name, capacity
+    and a lowercase ``provisioningState`` ("succeeded") come through; an ephemeral OS disk
+    does not stop a scale set going to 0 (its instances are deleted, as at any scale-in)."""
+    sub = "00000000-0000-4000-8000-0000000000e4"
+    body = example("VirtualMachineScaleSet_ListAll_MaximumSet_Gen.json")
+    body["value"][0]["tags"].update(OFFICE)
+    fake.add_subscription(sub)
+    fake.replay("GET", f"/subscriptions/{sub}/providers/Microsoft.Compute/virtualMachineScaleSets",
+                body)  # fmt: skip
+
+    (vmss,) = build(ScaleSets).discover(Target("azure", sub))
+
+    assert (vmss.size, vmss.extra["capacity"]) == ("Standard_D1_v2", "3")
+    assert vmss.state is ResourceState.RUNNING and vmss.unmanaged_reason == ""
+
+
+def test_agent_pools_from_the_published_list_go_to_zero_and_back(fake, build):
+    """``AgentPools_List`` example (Container Service 2025-01-01; the adapter sends
+    2025-05-01, same shape): a pool without ``mode`` is a user pool (the documented default),
+    its count is saved and the pool is scaled to 0 (the PUT, built from the example's
+    properties, passes the fake's contract checks); the restore brings back the example's
+    count of 3."""
+    sub = "00000000-0000-0000-0000-000000000000"
+    cluster = fake.add_aks(sub, "rg1", "clustername1", "location1",
+                           {**OFFICE, "offhours-aks-mode": "nodepools"},
+                           pools=[FakeAgentPool("agentpool1", 3, "Standard_DS1_v2")])  # fmt: skip
+    fake.replay("GET", f"{cluster.id}/agentPools", example("AgentPoolsList.json"))
+    adapter = build(AksClusters)
+    (found,) = adapter.discover(Target("azure", sub))
+
+    (down,) = adapter.apply([Decision(found, Action.SCALE_DOWN, "test")], dry_run=False)
+    assert down.outcome is Outcome.DONE, down.error
+    assert fake.aks("clustername1").pools["agentpool1"].count == 0
+    (scaled,) = adapter.discover(Target("azure", sub))
+    (up,) = adapter.apply([Decision(scaled, Action.SCALE_UP, "test")], dry_run=False)
+    assert up.outcome is Outcome.DONE, up.error
+    assert fake.aks("clustername1").pools["agentpool1"].count == 3
+
+
+def test_a_compute_instance_is_read_from_the_published_example(fake, build):
+    """``Compute_Get`` example for a compute instance (MachineLearningServices 2024-04-01),
+    listed in its workspace: type, size and ``state: Running`` come through, and the
+    workspace's schedule tag applies to it."""
+    sub = "34adfa4f-cedf-4dc0-ba29-b6d1a69ab345"
+    other = fake.add_ml_compute(sub, "testrg123", "workspaces123", "unused", "Standard_DS3_v2",
+                                "eastus2", workspace_tags=OFFICE)  # fmt: skip
+    fake.replay("GET", f"{other.workspace.id}/computes",
+                {"value": [example("ComputeInstance_get.json")]})  # fmt: skip
+
+    (compute,) = build(MlComputeInstances).discover(Target("azure", sub))
+
+    assert compute.name == "workspaces123/compute123" and compute.size == "STANDARD_NC6"
+    assert compute.state is ResourceState.RUNNING and compute.unmanaged_reason == ""
+    assert compute.tags["schedule"] == OFFICE["schedule"]
