@@ -109,10 +109,13 @@ class ScaleSets:
         if saved is None and capacity == 0:
             saved = self._saved(resource)
         instances = capacity or saved or 0
+        # A set offhours took to 0 (a capacity is saved) is always given back, even if it
+        # has since become another's to size: a restore never leaves it off.
+        refusal = owners.refusal(vmss.id, tags, parse_id(vmss.id).resource_group)
         return replace(
             resource,
             price=fleet_price([(size, instances)], location, tags),
-            unmanaged_reason=owners.refusal(vmss.id, tags, parse_id(vmss.id).resource_group),
+            unmanaged_reason="" if capacity == 0 and saved is not None else refusal,
             extra={
                 "capacity": str(capacity),
                 "saved_capacity": "" if saved is None else str(saved),

@@ -343,3 +343,21 @@ def test_a_scale_set_in_the_middle_of_an_update_is_left_for_the_next_run(fake, t
     vmss.provisioning_state = "Succeeded"
     _run(fake, tmp_path, "scale-sets", EVENING.replace(minute=15))
     assert fake.scale_set("busy").capacity == 0
+
+
+def test_a_scale_set_taken_to_zero_before_aks_owned_it_is_still_given_back(fake, tmp_path):
+    """Same sources as the AKS node-pool test. A scale set offhours scaled to 0 (its capacity
+    saved) that now looks AKS-owned is not stranded at 0: a restore never leaves a
+    resource off in working hours. The morning run gives back the saved capacity; from then
+    on the set is left to AKS."""
+    vmss = fake.add_scale_set(SUB, "rg", "late-owned", "Standard_D4s_v5", "westeurope",
+                              dict(OFFICE), capacity=2)  # fmt: skip
+    _run(fake, tmp_path, "scale-sets", EVENING)
+    assert fake.scale_set("late-owned").capacity == 0
+    vmss.tags["aks-managed-poolName"] = "user"
+
+    _run(fake, tmp_path, "scale-sets", MORNING)
+    assert fake.scale_set("late-owned").capacity == 2
+    evening = _run(fake, tmp_path, "scale-sets", EVENING.replace(day=26))
+    assert _decision(evening, "late-owned").reason.startswith("AKS node pool user")
+    assert fake.scale_set("late-owned").capacity == 2
