@@ -176,3 +176,16 @@ def test_a_compute_instance_is_read_from_the_published_example(fake, build):
     assert compute.name == "workspaces123/compute123" and compute.size == "STANDARD_NC6"
     assert compute.state is ResourceState.RUNNING and compute.unmanaged_reason == ""
     assert compute.tags["schedule"] == OFFICE["schedule"]
+
+
+def test_subscriptions_are_read_from_the_published_list(fake, connection):
+    """``Subscriptions_List`` example (Resources 2022-12-01): both enabled subscriptions
+    become targets (the example's ``nextLink`` is a placeholder, dropped)."""
+    fake.replay("GET", "/subscriptions", example("GetSubscriptions.json"))
+
+    targets = connection.targets()
+
+    assert [t.account for t in targets] == [
+        "291bba3f-e0a5-47bc-a099-3bdcb2a50a05",
+        "72ac930a-f34e-42d8-b06d-dc2a9e12ed71",
+    ]
