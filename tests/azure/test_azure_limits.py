@@ -361,3 +361,16 @@ def test_a_scale_set_taken_to_zero_before_aks_owned_it_is_still_given_back(fake,
     evening = _run(fake, tmp_path, "scale-sets", EVENING.replace(day=26))
     assert _decision(evening, "late-owned").reason.startswith("AKS node pool user")
     assert fake.scale_set("late-owned").capacity == 2
+
+
+def test_a_disabled_autoscale_setting_does_not_hold_a_scale_set(fake, tmp_path):
+    """Insights REST 2022-10-01, ``AutoscaleSettings.enabled`` (default true): a disabled
+    setting does not act, so its scale set is scheduled as usual and comes back."""
+    vmss = fake.add_scale_set(SUB, "rg", "paused-rule", "Standard_D2s_v5", "westeurope",
+                              OFFICE, capacity=2)  # fmt: skip
+    fake.add_autoscale_setting(vmss, "cpu-rule", minimum=2, maximum=6, enabled=False)
+
+    _run(fake, tmp_path, "scale-sets", EVENING)
+    assert fake.scale_set("paused-rule").capacity == 0
+    _run(fake, tmp_path, "scale-sets", MORNING)
+    assert fake.scale_set("paused-rule").capacity == 2
