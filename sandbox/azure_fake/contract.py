@@ -74,8 +74,14 @@ def check_scale_set_update(body: Mapping[str, Any]) -> None:
         raise invalid(f"Invalid capacity {capacity!r}: an integer of 0 or more.")
 
 
-def check_agent_pool(props: Mapping[str, Any]) -> None:
-    """An agent pool PUT's ``properties``: enums and the node-count range."""
+def check_agent_pool(body: Mapping[str, Any]) -> None:
+    """An agent pool PUT: a ``properties`` object (the parameter the operation requires),
+    its enums and the node-count range."""
+    props = body.get("properties")
+    if not isinstance(props, dict):
+        raise FakeError(
+            400, "InvalidRequestContent", "The request body must be an AgentPool with properties."
+        )
     for name, allowed in (("mode", POOL_MODES), ("type", POOL_TYPES), ("osType", OS_TYPES)):
         value = props.get(name)
         if value is not None and str(value).lower() not in allowed:

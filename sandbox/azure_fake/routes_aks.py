@@ -128,8 +128,8 @@ def put_pool(fake: AzureFake, req: Request) -> Response:
     cluster = _cluster(fake, req)
     pool = _pool(cluster, req.params["pool"])
     fault = fake.check_fault(pool.name, "update")
-    props = req.body.get("properties") or {}
-    contract.check_agent_pool(props)
+    contract.check_agent_pool(req.body)
+    props = req.body["properties"]
     _validate(cluster, pool, props)
     before = (pool.count, pool.enable_auto_scaling, pool.min_count, pool.max_count)
     pool.count = props.get("count", pool.count)

@@ -62,3 +62,12 @@ def test_an_agent_pool_put_outside_the_enums_or_range_is_refused(fake, connectio
     )
     assert _refused(put) == (400, "InvalidParameter")
     assert fake.aks("k").pools["user"].count == 2
+
+
+def test_an_agent_pool_put_without_properties_is_refused(fake, connection):
+    cluster = fake.add_aks(SUB, "rg", "k", "eastus", OFFICE)
+    put = lambda: connection.arm().begin(  # noqa: E731
+        "PUT", f"{cluster.id}/agentPools/user", AKS, {"count": 0}
+    )
+    assert _refused(put) == (400, "InvalidRequestContent")
+    assert fake.aks("k").pools["user"].count == 2
