@@ -106,3 +106,24 @@ def aks_stop_refusal(props: Mapping[str, Any]) -> str:
             f"AKS stops only clusters whose node pools are scale sets: {', '.join(others)} is not"
         )
     return ""
+
+
+def ml_schedule_refusal(instance: Mapping[str, Any]) -> str:
+    """A compute instance's own enabled *start* schedule (``schedules.computeStartStop``,
+    MachineLearningServices REST 2024-04-01) would start it inside offhours' off hours,
+    and the two would take turns: left alone, with what to change. Stop-only schedules
+    agree with offhours and are no obstacle."""
+    schedules = (instance.get("schedules") or {}).get("computeStartStop") or []
+    starts = [
+        s
+        for s in schedules
+        if str(s.get("action", "")).lower() == "start"
+        and str(s.get("status", "Enabled")).lower() == "enabled"
+    ]
+    if not starts:
+        return ""
+    when = (starts[0].get("cron") or {}).get("expression") or "its recurrence"
+    return (
+        f"the compute instance has its own start schedule ({when}): "
+        "remove it, or the schedule tag, so one scheduler decides"
+    )

@@ -236,6 +236,8 @@ class FakeMlCompute:
     compute_type: str = "ComputeInstance"
     # (operation name, when it finished): "Start", "Stop", "Create", ...
     last_operation: tuple[str, datetime] | None = None
+    # The instance's own ``schedules.computeStartStop`` entries, as the REST API has them.
+    schedules: list[Json] = field(default_factory=list)
 
     @property
     def id(self) -> str:
@@ -245,6 +247,7 @@ class FakeMlCompute:
         inner: Json = {"vmSize": self.size}
         if self.compute_type == "ComputeInstance":
             inner["state"] = self.state
+            inner["schedules"] = {"computeStartStop": list(self.schedules)}
             if self.last_operation:
                 inner["lastOperation"] = {
                     "operationName": self.last_operation[0],

@@ -370,3 +370,32 @@ def test_a_disabled_autoscale_setting_does_not_hold_a_scale_set(fake, tmp_path):
     assert fake.scale_set("paused-rule").capacity == 0
     _run(fake, tmp_path, "scale-sets", MORNING)
     assert fake.scale_set("paused-rule").capacity == 2
+
+
+def test_a_compute_instance_with_its_own_start_schedule_is_left_alone(fake, tmp_path):
+    """MachineLearningServices REST 2024-04-01, ``ComputeSchedules.computeStartStop``
+    (example ``Compute/createOrUpdate/ComputeInstanceWithSchedules.json``: a cron ``Stop``
+    entry); Microsoft Learn, "Manage an Azure Machine Learning compute instance" (schedule
+    automatic start and stop). An enabled *start* schedule would start the instance inside
+    the off hours and fight offhours: the instance is left alone with the reason. A
+    stop-only schedule agrees with offhours: that instance is stopped as usual."""
+    cron = {"expression": "0 7 * * 1-5", "startTime": "2026-11-01T00:00:00",
+            "timeZone": "UTC"}  # fmt: skip
+    starts = fake.add_ml_compute(SUB, "ml", "ws", "self-started", "Standard_DS3_v2",
+                                 "westeurope", OFFICE)  # fmt: skip
+    starts.schedules = [{"status": "Enabled", "action": "Start", "triggerType": "Cron",
+                         "cron": cron}]  # fmt: skip
+    stops = fake.add_ml_compute(SUB, "ml", "ws", "self-stopped", "Standard_DS3_v2",
+                                "westeurope", OFFICE)  # fmt: skip
+    stops.schedules = [{"status": "Enabled", "action": "Stop", "triggerType": "Cron",
+                        "cron": {**cron, "expression": "0 18 * * *"}}]  # fmt: skip
+
+    evening = _run(fake, tmp_path, "ml-compute", EVENING)
+
+    assert _decision(evening, "ws/self-started").reason == (
+        "the compute instance has its own start schedule (0 7 * * 1-5): "
+        "remove it, or the schedule tag, so one scheduler decides"
+    )
+    states = [fake.ml_compute(n).state for n in ("self-started", "self-stopped")]
+    assert states == ["Running", "Stopped"]
+    assert _booked(_rows(fake, tmp_path, "ml-compute"), "ws/self-started") == []
