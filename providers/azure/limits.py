@@ -19,6 +19,26 @@ def vm_refusal(vm: Any) -> str:
         return f"member of scale set {vm.virtual_machine_scale_set.id}: scale the set"
     if has_ephemeral_os_disk(vm):
         return EPHEMERAL_OS_DISK
+    return _billed_anyway(vm)
+
+
+def _billed_anyway(vm: Any) -> str:
+    """Capacity that bills whether the VM runs or not: deallocating it saves nothing, and a
+    saving booked for it would be false (Microsoft Learn, "On-demand capacity reservation"
+    and "Azure Dedicated Hosts": billed per reservation or per host, VMs or not)."""
+    reservation = vm.capacity_reservation
+    group = reservation.capacity_reservation_group if reservation else None
+    if group is not None and group.id:
+        return (
+            f"in capacity reservation group {group.id.rsplit('/', 1)[-1]}: the reservation "
+            "bills whether the VM runs or not, so deallocating it saves nothing"
+        )
+    host = vm.host or vm.host_group
+    if host is not None and host.id:
+        return (
+            f"on dedicated host {host.id.rsplit('/', 1)[-1]}: the host bills whether the VM "
+            "runs or not, so deallocating it saves nothing"
+        )
     return ""
 
 

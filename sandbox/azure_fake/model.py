@@ -56,6 +56,9 @@ class FakeVm:
     # Ephemeral OS disk placement (``CacheDisk`` | ``ResourceDisk`` | ``NvmeDisk``), or "" for a
     # managed OS disk: ``storageProfile.osDisk.diffDiskSettings`` with ``option: Local``.
     ephemeral_placement: str = ""
+    # Ids of a capacity reservation group / dedicated host group the VM is placed in, or "".
+    capacity_reservation_group: str = ""
+    host_group: str = ""
     # When the last operation finished (the instance view's ProvisioningState time).
     provisioning_time: datetime = field(default_factory=lambda: datetime.now(UTC))
     vm_id: str = field(default_factory=lambda: str(uuid.uuid4()))
@@ -94,6 +97,11 @@ class FakeVm:
         if self.scale_set_id:
             props["virtualMachineScaleSet"] = {"id": self.scale_set_id}
         props["storageProfile"] = {"osDisk": self._os_disk()}
+        if self.capacity_reservation_group:
+            group = {"id": self.capacity_reservation_group}
+            props["capacityReservation"] = {"capacityReservationGroup": group}
+        if self.host_group:
+            props["hostGroup"] = {"id": self.host_group}
         if with_instance_view:
             props["instanceView"] = self.instance_view()
         return {

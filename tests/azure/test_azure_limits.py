@@ -399,3 +399,30 @@ def test_a_compute_instance_with_its_own_start_schedule_is_left_alone(fake, tmp_
     states = [fake.ml_compute(n).state for n in ("self-started", "self-stopped")]
     assert states == ["Running", "Stopped"]
     assert _booked(_rows(fake, tmp_path, "ml-compute"), "ws/self-started") == []
+
+
+def test_vms_whose_capacity_bills_anyway_are_left_alone(fake, tmp_path):
+    """Microsoft Learn, "On-demand capacity reservation" (a reservation is billed at the VM
+    size's rate whether or not VMs run in it) and "Azure Dedicated Hosts" (billed per host,
+    whatever the VMs on it do); Compute REST 2025-04-01 ``capacityReservation`` and
+    ``hostGroup`` on a VM (example ``VirtualMachine_Create_WithCapacityReservation.json``).
+    Deallocating such a VM saves nothing, so offhours leaves it alone and books nothing."""
+    base = f"/subscriptions/{SUB}/resourceGroups/rg/providers/Microsoft.Compute"
+    reserved = fake.add_vm(SUB, "rg", "reserved", "Standard_D4s_v5", "westeurope", OFFICE)
+    reserved.capacity_reservation_group = f"{base}/capacityReservationGroups/crg-1"
+    hosted = fake.add_vm(SUB, "rg", "hosted", "Standard_D4s_v5", "westeurope", OFFICE)
+    hosted.host_group = f"{base}/hostGroups/hg-1"
+
+    evening = _run(fake, tmp_path, "vms", EVENING)
+
+    assert _decision(evening, "reserved").reason == (
+        "in capacity reservation group crg-1: the reservation bills whether the VM runs or "
+        "not, so deallocating it saves nothing"
+    )
+    assert _decision(evening, "hosted").reason == (
+        "on dedicated host hg-1: the host bills whether the VM runs or not, so deallocating "
+        "it saves nothing"
+    )
+    assert [fake.vm(n).power_state for n in ("reserved", "hosted")] == ["running", "running"]
+    rows = _rows(fake, tmp_path, "vms")
+    assert _booked(rows, "reserved") == [] and _booked(rows, "hosted") == []
