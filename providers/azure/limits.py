@@ -26,18 +26,28 @@ def _billed_anyway(vm: Any) -> str:
     """Capacity that bills whether the VM runs or not: deallocating it saves nothing, and a
     saving booked for it would be false (Microsoft Learn, "On-demand capacity reservation"
     and "Azure Dedicated Hosts": billed per reservation or per host, VMs or not)."""
-    reservation = vm.capacity_reservation
+    return billed_anyway(vm.capacity_reservation, vm.host or vm.host_group, "the VM runs")
+
+
+def scale_set_billed_anyway(vmss: Any) -> str:
+    """The same for a scale set's instances (``virtualMachineProfile.capacityReservation``,
+    ``hostGroup``): scaling it to 0 saves nothing."""
+    profile = vmss.virtual_machine_profile
+    reservation = profile.capacity_reservation if profile else None
+    return billed_anyway(reservation, vmss.host_group, "the instances run")
+
+
+def billed_anyway(reservation: Any, host: Any, running: str) -> str:
     group = reservation.capacity_reservation_group if reservation else None
     if group is not None and group.id:
         return (
             f"in capacity reservation group {group.id.rsplit('/', 1)[-1]}: the reservation "
-            "bills whether the VM runs or not, so deallocating it saves nothing"
+            f"bills whether {running} or not, so stopping saves nothing"
         )
-    host = vm.host or vm.host_group
     if host is not None and host.id:
         return (
-            f"on dedicated host {host.id.rsplit('/', 1)[-1]}: the host bills whether the VM "
-            "runs or not, so deallocating it saves nothing"
+            f"on dedicated host {host.id.rsplit('/', 1)[-1]}: the host bills whether "
+            f"{running} or not, so stopping saves nothing"
         )
     return ""
 

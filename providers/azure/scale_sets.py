@@ -17,6 +17,7 @@ from typing import Any
 from providers.apply import NO_SAVED_SIZE, AlreadyOff, Refused, Started
 from providers.azure.common import PROVIDER, normalize_tags, parse_id, region
 from providers.azure.connection import AzureConnection
+from providers.azure.limits import scale_set_billed_anyway
 from providers.azure.operations import LroOperation, deadline, engine
 from providers.azure.prices import fleet_price
 from providers.azure.scale_set_owners import Owners, read_owners
@@ -111,7 +112,9 @@ class ScaleSets:
         instances = capacity or saved or 0
         # A set offhours took to 0 (a capacity is saved) is always given back, even if it
         # has since become another's to size: a restore never leaves it off.
-        refusal = owners.refusal(vmss.id, tags, parse_id(vmss.id).resource_group)
+        refusal = owners.refusal(
+            vmss.id, tags, parse_id(vmss.id).resource_group
+        ) or scale_set_billed_anyway(vmss)
         return replace(
             resource,
             price=fleet_price([(size, instances)], location, tags),

@@ -146,6 +146,9 @@ class FakeScaleSet:
     tags: dict[str, str]
     capacity: int
     provisioning_state: str = "Succeeded"
+    # Ids of a capacity reservation group / dedicated host group its instances use, or "".
+    capacity_reservation_group: str = ""
+    host_group: str = ""
 
     @property
     def id(self) -> str:
@@ -160,12 +163,23 @@ class FakeScaleSet:
             "location": self.location,
             "tags": dict(self.tags),
             "sku": {"name": self.size, "tier": "Standard", "capacity": self.capacity},
-            "properties": {
-                "provisioningState": self.provisioning_state,
-                "orchestrationMode": "Uniform",
-                "upgradePolicy": {"mode": "Manual"},
-            },
+            "properties": self._properties(),
         }
+
+    def _properties(self) -> Json:
+        props: Json = {
+            "provisioningState": self.provisioning_state,
+            "orchestrationMode": "Uniform",
+            "upgradePolicy": {"mode": "Manual"},
+        }
+        if self.capacity_reservation_group:
+            group = {"id": self.capacity_reservation_group}
+            props["virtualMachineProfile"] = {
+                "capacityReservation": {"capacityReservationGroup": group}
+            }
+        if self.host_group:
+            props["hostGroup"] = {"id": self.host_group}
+        return props
 
 
 @dataclass

@@ -417,12 +417,32 @@ def test_vms_whose_capacity_bills_anyway_are_left_alone(fake, tmp_path):
 
     assert _decision(evening, "reserved").reason == (
         "in capacity reservation group crg-1: the reservation bills whether the VM runs or "
-        "not, so deallocating it saves nothing"
+        "not, so stopping saves nothing"
     )
     assert _decision(evening, "hosted").reason == (
-        "on dedicated host hg-1: the host bills whether the VM runs or not, so deallocating "
-        "it saves nothing"
+        "on dedicated host hg-1: the host bills whether the VM runs or not, so stopping "
+        "saves nothing"
     )
     assert [fake.vm(n).power_state for n in ("reserved", "hosted")] == ["running", "running"]
     rows = _rows(fake, tmp_path, "vms")
     assert _booked(rows, "reserved") == [] and _booked(rows, "hosted") == []
+
+
+def test_scale_sets_whose_capacity_bills_anyway_are_left_alone(fake, tmp_path):
+    """Same sources as for VMs; Compute REST 2025-04-01 ``virtualMachineProfile.
+    capacityReservation`` and ``hostGroup`` on a scale set (example
+    ``VirtualMachineScaleSet_Create_WithCapacityReservation.json``). Scaling such a set to 0
+    saves nothing: left alone, nothing booked."""
+    base = f"/subscriptions/{SUB}/resourceGroups/rg/providers/Microsoft.Compute"
+    vmss = fake.add_scale_set(SUB, "rg", "reserved-set", "Standard_D4s_v5", "westeurope",
+                              OFFICE, capacity=2)  # fmt: skip
+    vmss.capacity_reservation_group = f"{base}/capacityReservationGroups/crg-1"
+
+    evening = _run(fake, tmp_path, "scale-sets", EVENING)
+
+    assert _decision(evening, "reserved-set").reason == (
+        "in capacity reservation group crg-1: the reservation bills whether the instances "
+        "run or not, so stopping saves nothing"
+    )
+    assert fake.scale_set("reserved-set").capacity == 2
+    assert _booked(_rows(fake, tmp_path, "scale-sets"), "reserved-set") == []
