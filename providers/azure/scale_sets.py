@@ -48,6 +48,12 @@ def saved_capacity(tags: Mapping[str, str] | None) -> int | None:
         return None
 
 
+def _refusal(vmss: Any, tags: Mapping[str, str], owners: Owners) -> str:
+    """Why the scale set is not offhours' to scale (``providers/azure/limits.py``), or ""."""
+    group = parse_id(vmss.id).resource_group
+    return owners.refusal(vmss.id, tags, group) or scale_set_billed_anyway(vmss)
+
+
 def _without_saved(tags: Mapping[str, str] | None) -> dict[str, str]:
     return {k: v for k, v in (tags or {}).items() if k.lower() != SAVED_CAPACITY_TAG}
 
@@ -112,13 +118,11 @@ class ScaleSets:
         instances = capacity or saved or 0
         # A set offhours took to 0 (a capacity is saved) is always given back, even if it
         # has since become another's to size: a restore never leaves it off.
-        refusal = owners.refusal(
-            vmss.id, tags, parse_id(vmss.id).resource_group
-        ) or scale_set_billed_anyway(vmss)
+        given_back = capacity == 0 and saved is not None
         return replace(
             resource,
             price=fleet_price([(size, instances)], location, tags),
-            unmanaged_reason="" if capacity == 0 and saved is not None else refusal,
+            unmanaged_reason="" if given_back else _refusal(vmss, tags, owners),
             extra={
                 "capacity": str(capacity),
                 "saved_capacity": "" if saved is None else str(saved),
