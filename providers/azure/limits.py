@@ -38,6 +38,7 @@ def scale_set_billed_anyway(vmss: Any) -> str:
 
 
 def billed_anyway(reservation: Any, host: Any, running: str) -> str:
+    """The reason for a capacity reservation or a dedicated host (SDK models), or ""."""
     group = reservation.capacity_reservation_group if reservation else None
     if group is not None and group.id:
         return (

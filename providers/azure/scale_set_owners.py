@@ -44,8 +44,8 @@ def read_owners(
     }
     clusters: dict[str, str] = {}
     if any(looks_aks_owned(tags, group) for tags, group in scale_sets):
-        for cluster in arm.list(f"{base}/Microsoft.ContainerService/managedClusters",
-                                AKS_API_VERSION):  # fmt: skip
+        listed = arm.list(f"{base}/Microsoft.ContainerService/managedClusters", AKS_API_VERSION)
+        for cluster in listed:
             node_group = str((cluster.get("properties") or {}).get("nodeResourceGroup") or "")
             if node_group:
                 clusters[node_group.lower()] = str(cluster.get("name", ""))
