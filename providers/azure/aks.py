@@ -148,7 +148,8 @@ class AksClusters:
         machines = [(str(p.get("vmSize", "")), int(p.get("count") or 0)) for p in pools]
         fee = AKS_TIER_HOURLY.get(tier, 0.0)
         price = fleet_price(machines, resource.region, resource.tags, extra_hourly=fee)
-        return replace(resource, state=state, price=price, unmanaged_reason=aks_stop_refusal(props))
+        refusal = aks_stop_refusal(props, str((cluster.get("sku") or {}).get("name", "")))
+        return replace(resource, state=state, price=price, unmanaged_reason=refusal)
 
     def _as_nodepools(
         self, resource: Resource, props: dict[str, Any], pools: list[Any]

@@ -119,13 +119,16 @@ def _int(value: Any) -> int:
         return 0
 
 
-def aks_stop_refusal(props: Mapping[str, Any]) -> str:
-    """Why AKS cannot stop a cluster (``properties`` of a managed cluster), or "".
+def aks_stop_refusal(props: Mapping[str, Any], sku_name: str = "") -> str:
+    """Why AKS cannot stop a cluster (``properties`` and ``sku.name`` of a managed cluster),
+    or "".
 
     Microsoft Learn, "Stop and start an AKS cluster": only clusters backed by Virtual
-    Machine Scale Sets can be stopped, and not those using node auto-provisioning."""
+    Machine Scale Sets can be stopped, and not those using node auto-provisioning. AKS
+    Automatic clusters (``sku.name = Automatic``) always use it ("What is AKS Automatic?"),
+    which also covers an answer that lacks ``nodeProvisioningProfile``."""
     provisioning = str((props.get("nodeProvisioningProfile") or {}).get("mode") or "")
-    if provisioning.lower() == "auto":
+    if provisioning.lower() == "auto" or sku_name.lower() == "automatic":
         return "node auto-provisioning is on: AKS cannot stop this cluster"
     others = [
         f"{p.get('name')} ({p.get('type')})"

@@ -333,6 +333,7 @@ class FakeCluster:
     provisioning_state: str = "Succeeded"
     # ``Auto``: node auto-provisioning (``nodeProvisioningProfile.mode``), else ``Manual``.
     node_provisioning: str = "Manual"
+    sku_name: str = "Base"  # | Automatic (AKS Automatic: node auto-provisioning always on)
 
     @property
     def id(self) -> str:
@@ -360,7 +361,7 @@ class FakeCluster:
             "type": "Microsoft.ContainerService/ManagedClusters",
             "location": self.location,
             "tags": dict(self.tags),
-            "sku": {"name": "Base", "tier": "Free"},
+            "sku": {"name": self.sku_name, "tier": "Free"},
             "properties": {
                 "provisioningState": self.provisioning_state,
                 "powerState": {"code": self.power_state},

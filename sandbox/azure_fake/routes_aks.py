@@ -55,7 +55,8 @@ def get_cluster(fake: AzureFake, req: Request) -> Response:
 def _refuse_stop(cluster: FakeCluster) -> None:
     """Microsoft Learn, "Stop and start an AKS cluster": stop is supported only for
     clusters backed by Virtual Machine Scale Sets, and not with node auto-provisioning."""
-    if cluster.node_provisioning.lower() == "auto":
+    automatic = cluster.sku_name.lower() == "automatic"  # AKS Automatic: always NAP
+    if cluster.node_provisioning.lower() == "auto" or automatic:
         raise FakeError(
             400,
             "OperationNotAllowed",

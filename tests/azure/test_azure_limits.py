@@ -200,12 +200,16 @@ def test_aks_clusters_that_cannot_be_stopped_are_skipped_with_the_reason(fake, t
                       pool_type="AvailabilitySet"),
     ])  # fmt: skip
     fake.add_aks(SUB, "rg", "plain", "westeurope", OFFICE)
+    # AKS Automatic ("What is AKS Automatic?": node auto-provisioning is always on).
+    fake.add_aks(SUB, "rg", "automatic", "westeurope", OFFICE).sku_name = "Automatic"
 
     evening = _run(fake, tmp_path, "aks", EVENING)
 
-    assert _decision(evening, "nap").reason == (
-        "node auto-provisioning is on: AKS cannot stop this cluster"
-    )
+    for name in ("nap", "automatic"):
+        assert _decision(evening, name).reason == (
+            "node auto-provisioning is on: AKS cannot stop this cluster"
+        )
+    assert fake.aks("automatic").power_state == "Running"
     assert _decision(evening, "avset").reason == (
         "AKS stops only clusters whose node pools are scale sets: system (AvailabilitySet) is not"
     )
