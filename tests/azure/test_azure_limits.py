@@ -462,3 +462,22 @@ def test_scale_sets_whose_capacity_bills_anyway_are_left_alone(fake, tmp_path):
     )
     assert fake.scale_set("reserved-set").capacity == 2
     assert _booked(_rows(fake, tmp_path, "scale-sets"), "reserved-set") == []
+
+
+def test_a_busy_aks_cluster_is_left_for_the_next_run(fake, tmp_path):
+    """Container Service REST 2025-05-01 ``provisioningState``: AKS runs one operation per
+    cluster at a time, so a stop while it upgrades conflicts. The run leaves the cluster
+    alone (transitional); once it has settled, the next run stops it."""
+    cluster = fake.add_aks(SUB, "rg", "upgrading", "westeurope", OFFICE)
+    cluster.provisioning_state = "Upgrading"
+
+    evening = _run(fake, tmp_path, "aks", EVENING)
+    assert _decision(evening, "upgrading").reason == (
+        "in a transitional state: the next run decides"
+    )
+    assert fake.aks("upgrading").power_state == "Running"
+    assert _booked(_rows(fake, tmp_path, "aks"), "upgrading") == []
+
+    cluster.provisioning_state = "Succeeded"
+    _run(fake, tmp_path, "aks", EVENING.replace(minute=15))
+    assert fake.aks("upgrading").power_state == "Stopped"
