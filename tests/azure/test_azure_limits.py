@@ -481,3 +481,24 @@ def test_a_busy_aks_cluster_is_left_for_the_next_run(fake, tmp_path):
     cluster.provisioning_state = "Succeeded"
     _run(fake, tmp_path, "aks", EVENING.replace(minute=15))
     assert fake.aks("upgrading").power_state == "Stopped"
+
+
+def test_a_scale_up_refused_for_capacity_is_retried_while_the_schedule_says_on(fake, tmp_path):
+    """Microsoft Learn, "Troubleshoot allocation failures when you create, restart, or resize
+    VMs in Azure" (scale sets too: ``AllocationFailed`` on scale-out). The morning scale-up
+    fails, the saved capacity stays saved, and the next run gives the capacity back."""
+    fake.add_scale_set(SUB, "rg", "workers", "Standard_NC6s_v3", "westeurope", OFFICE, 3)
+    _run(fake, tmp_path, "scale-sets", EVENING)
+    assert fake.scale_set("workers").capacity == 0
+    fake.fail_action("workers", "update", code="AllocationFailed", asynchronous=True)
+
+    first = _run(fake, tmp_path, "scale-sets", MORNING)
+    assert _outcomes(first) == {"workers": Outcome.FAILED}
+    assert fake.scale_set("workers").capacity == 0
+    fake.clear_faults()
+    second = _run(fake, tmp_path, "scale-sets", MORNING.replace(minute=45))
+
+    assert _outcomes(second) == {"workers": Outcome.DONE}
+    assert fake.scale_set("workers").capacity == 3
+    rows = _rows(fake, tmp_path, "scale-sets")
+    assert [r["x_Outcome"] for r in rows if r["x_Action"] == "scale-up"] == ["failed", "done"]
