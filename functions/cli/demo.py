@@ -23,8 +23,10 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from functions.cli.demo_refusals import refused, write_refused
 from functions.settings import Settings
 from ledger.book import read_records
+from ledger.inventory import InventoryItem
 from ledger.record import SNOOZE_ACTION
 from ledger.summary import ResourceSavings, window_summary
 from providers import clouds as registered_clouds
@@ -58,6 +60,8 @@ class DemoResult:
     notices: list[Path] = field(default_factory=list)
     # The week's snooze rows (x_Action=snooze): kept running by request, a cost.
     snoozes: list[dict[str, Any]] = field(default_factory=list)
+    # Scheduled resources the clouds cannot stop safely, with why (from the inventory).
+    refused: list[InventoryItem] = field(default_factory=list)
 
 
 class SimClock:
@@ -118,7 +122,10 @@ def run_demo(out: Path, monday: datetime, providers: tuple[str, ...] = PROVIDERS
     digest = render_digest(store, monday, end, out, now=end)
     snoozes = [r for r in read_records(store) if r["x_Action"] == SNOOZE_ACTION]
     seconds = time.perf_counter() - began
-    return DemoResult(out, monday, end, runs, savings, seconds, digest, notices, snoozes)
+    left_alone = refused(store, Settings().tag_key)
+    return DemoResult(
+        out, monday, end, runs, savings, seconds, digest, notices, snoozes, left_alone
+    )
 
 
 def simulate(provider: str, ledger_dir: Path, monday: datetime, end: datetime) -> int:
@@ -285,6 +292,7 @@ def print_report(result: DemoResult, stream: Any) -> None:
             f"{row['ChargePeriodEnd']} ({row['x_Detail']}, "
             f"{'unknown cost' if cost is None else f'${cost:,.2f} at list price'})\n"
         )
+    write_refused(result.refused, w)
     w(f"ledger: {result.out / 'ledger'}\n")
     for path in result.digest[:2]:
         w(f"digest: {path}\n")

@@ -10,8 +10,10 @@ The ``offhours-aks-mode`` tag picks how:
   the adapter changes nothing and reports FAILED. System
   pools keep their nodes (AKS requires at least one); the result says so.
 
-Raw ARM REST (``Microsoft.ContainerService``, api-version 2025-01-01). AKS runs one
-operation per cluster at a time, so one cluster's pools are updated one after another.
+Raw ARM REST (``Microsoft.ContainerService``, api-version 2025-05-01: a stable version that
+returns ``nodeProvisioningProfile``, the one Microsoft Learn's node auto-provisioning template
+uses). AKS runs one operation per cluster at a time, so one cluster's pools are updated one
+after another.
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ from providers.apply import (
 )
 from providers.azure.common import PROVIDER, normalize_tags, region
 from providers.azure.connection import AzureConnection
+from providers.azure.limits import aks_stop_refusal
 from providers.azure.operations import LroOperation, deadline, engine
 from providers.azure.prices import AKS_TIER_HOURLY, fleet_price
 from providers.azure.sizes import is_accelerated
@@ -48,12 +51,15 @@ from providers.base import (
 from providers.restore import RestoreStore
 from providers.store import StoreError
 
-API_VERSION = "2025-01-01"
+API_VERSION = "2025-05-01"
 NAMESPACE = "Microsoft.ContainerService"
 MODE_TAG = "offhours-aks-mode"
 MODES = ("cluster", "nodepools")
 # Where the previous release saved the pool counts (still read, for one release).
 LEGACY_NAME = "agent-pools.json"
+# Microsoft Learn, "Stop and start an AKS cluster": a start restores every object from etcd
+# except standalone pods; the result says so, since offhours cannot see pods.
+STOP_DETAIL = "stopped (standalone pods, not owned by a controller, do not come back on start)"
 _SAVED_FIELDS = ("count", "enableAutoScaling", "minCount", "maxCount")
 _READ_ONLY = ("provisioningState", "nodeImageVersion", "currentOrchestratorVersion")
 
@@ -142,7 +148,8 @@ class AksClusters:
         machines = [(str(p.get("vmSize", "")), int(p.get("count") or 0)) for p in pools]
         fee = AKS_TIER_HOURLY.get(tier, 0.0)
         price = fleet_price(machines, resource.region, resource.tags, extra_hourly=fee)
-        return replace(resource, state=state, price=price)
+        refusal = aks_stop_refusal(props, str((cluster.get("sku") or {}).get("name", "")))
+        return replace(resource, state=state, price=price, unmanaged_reason=refusal)
 
     def _as_nodepools(
         self, resource: Resource, props: dict[str, Any], pools: list[Any]
@@ -185,7 +192,7 @@ class AksClusters:
             return dry_run_results(decisions, self.options.clock())
         until = deadline(self.connection)
         handlers: dict[Action, Handler] = {
-            Action.STOP: partial(self._cluster, verb="stop", detail="stopped"),
+            Action.STOP: partial(self._cluster, verb="stop", detail=STOP_DETAIL),
             Action.START: partial(self._cluster, verb="start", detail="started"),
             Action.SCALE_DOWN: partial(self._pools_down, deadline=until),
             Action.SCALE_UP: partial(self._pools_up, deadline=until),

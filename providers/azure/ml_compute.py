@@ -21,6 +21,7 @@ from typing import Any
 from providers.apply import AlreadyOff, Started
 from providers.azure.common import PROVIDER, normalize_tags, region
 from providers.azure.connection import AzureConnection
+from providers.azure.limits import ml_schedule_refusal
 from providers.azure.operations import LroOperation, deadline, engine
 from providers.azure.prices import vm_price
 from providers.azure.sizes import is_accelerated
@@ -90,7 +91,7 @@ class MlComputeInstances:
         state = STATES.get(raw_state.lower(), ResourceState.TRANSITIONAL)
         location = region(compute.get("location") or workspace.get("location"))
         size = str(inner.get("vmSize", ""))
-        unmanaged = ""
+        unmanaged = ml_schedule_refusal(inner)
         if compute_type != "ComputeInstance":
             unmanaged = f"{compute_type or 'this compute'} scales to its minimum nodes by itself"
             state = ResourceState.RUNNING

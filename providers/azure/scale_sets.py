@@ -17,8 +17,10 @@ from typing import Any
 from providers.apply import NO_SAVED_SIZE, AlreadyOff, Refused, Started
 from providers.azure.common import PROVIDER, normalize_tags, parse_id, region
 from providers.azure.connection import AzureConnection
+from providers.azure.limits import scale_set_billed_anyway
 from providers.azure.operations import LroOperation, deadline, engine
 from providers.azure.prices import fleet_price
+from providers.azure.scale_set_owners import Owners, read_owners
 from providers.azure.sizes import is_accelerated
 from providers.base import (
     Action,
@@ -46,6 +48,12 @@ def saved_capacity(tags: Mapping[str, str] | None) -> int | None:
         return None
 
 
+def _refusal(vmss: Any, tags: Mapping[str, str], owners: Owners) -> str:
+    """Why the scale set is not offhours' to scale (``providers/azure/limits.py``), or ""."""
+    group = parse_id(vmss.id).resource_group
+    return owners.refusal(vmss.id, tags, group) or scale_set_billed_anyway(vmss)
+
+
 def _without_saved(tags: Mapping[str, str] | None) -> dict[str, str]:
     return {k: v for k, v in (tags or {}).items() if k.lower() != SAVED_CAPACITY_TAG}
 
@@ -56,6 +64,9 @@ class ScaleSets:
         "Microsoft.Compute/virtualMachineScaleSets/read",
         "Microsoft.Compute/virtualMachineScaleSets/write",
         "Microsoft.Compute/locations/operations/read",
+        # Who else sizes a scale set (``scale_set_owners.py``).
+        "Microsoft.Insights/autoscalesettings/read",
+        "Microsoft.ContainerService/managedClusters/read",
     )
 
     def __init__(self, connection: AzureConnection, options: AdapterOptions) -> None:
@@ -70,13 +81,15 @@ class ScaleSets:
     def inventory(self, target: Target) -> list[Resource]:
         """Every scale set, tagged or not (the digest's opportunities)."""
         scale_sets = self.connection.compute(target.account).virtual_machine_scale_sets
-        return [
-            self._resource(target, vmss)
-            for vmss in scale_sets.list_all()
-            if self.connection.in_scope(vmss.location)
-        ]
+        listed = [v for v in scale_sets.list_all() if self.connection.in_scope(v.location)]
+        owners = read_owners(
+            self.connection.arm(),
+            target.account,
+            [(normalize_tags(v.tags), parse_id(v.id).resource_group) for v in listed],
+        )
+        return [self._resource(target, vmss, owners) for vmss in listed]
 
-    def _resource(self, target: Target, vmss: Any) -> Resource:
+    def _resource(self, target: Target, vmss: Any, owners: Owners) -> Resource:
         capacity = int(vmss.sku.capacity or 0) if vmss.sku else 0
         size = (vmss.sku.name if vmss.sku else "") or ""
         if (vmss.provisioning_state or "").lower() in _BUSY:
@@ -103,9 +116,13 @@ class ScaleSets:
         if saved is None and capacity == 0:
             saved = self._saved(resource)
         instances = capacity or saved or 0
+        # A set offhours took to 0 (a capacity is saved) is always given back, even if it
+        # has since become another's to size: a restore never leaves it off.
+        given_back = capacity == 0 and saved is not None
         return replace(
             resource,
             price=fleet_price([(size, instances)], location, tags),
+            unmanaged_reason="" if given_back else _refusal(vmss, tags, owners),
             extra={
                 "capacity": str(capacity),
                 "saved_capacity": "" if saved is None else str(saved),

@@ -23,6 +23,7 @@ from typing import Any
 from providers.apply import AlreadyOff, Started
 from providers.azure.common import PROVIDER, normalize_tags, parse_id, region
 from providers.azure.connection import AzureConnection
+from providers.azure.limits import vm_refusal
 from providers.azure.operations import LroOperation, deadline, engine
 from providers.azure.prices import vm_price
 from providers.azure.sizes import is_accelerated
@@ -89,7 +90,6 @@ class VirtualMachines:
         location = region(vm.location)
         capabilities = vm.additional_capabilities
         hibernation = bool(capabilities and capabilities.hibernation_enabled)
-        scale_set = vm.virtual_machine_scale_set.id if vm.virtual_machine_scale_set else ""
         return Resource(
             provider=PROVIDER,
             account=target.account,
@@ -102,7 +102,7 @@ class VirtualMachines:
             size=size or "",
             price=vm_price(size or "", location, tags),
             started_at=provisioned_at if power == "running" else None,
-            unmanaged_reason=f"member of scale set {scale_set}: scale the set" if scale_set else "",
+            unmanaged_reason=vm_refusal(vm),
             service="Virtual Machines",
             accelerator=is_accelerated(size or ""),
             extra={

@@ -19,8 +19,9 @@ DEMO_REGION = "westeurope"
 
 def seed_demo_subscription(fake: AzureFake, subscription: str = DEMO_SUBSCRIPTION) -> None:
     """Dev VMs of several sizes, a GPU notebook VM, a powered-off (still billing) build box,
-    an untagged jumpbox, a protected production VM, a scale set, an Azure ML compute
-    instance, an AKS cluster stopped whole and one scaled by node pools."""
+    an untagged jumpbox, a protected production VM, a CI runner on an ephemeral OS disk
+    (which Azure cannot deallocate: offhours leaves it alone and says why), a scale set, an
+    Azure ML compute instance, an AKS cluster stopped whole and one scaled by node pools."""
     fake.add_subscription(subscription, "offhours demo")
     # Everything running was started days ago (no grace period for a recent manual start).
     started = fake.clock() - timedelta(days=3)
@@ -50,6 +51,10 @@ def seed_demo_subscription(fake: AzureFake, subscription: str = DEMO_SUBSCRIPTIO
         fake.add_vm(
             subscription, group, name, size, region, tags, power, hibernation, started_at=started
         )
+    fake.add_vm(
+        subscription, rg, "ci-runner-ephemeral", "Standard_D4ds_v5", region,
+        {**office, "team": "platform"}, started_at=started, ephemeral_placement="ResourceDisk",
+    )  # fmt: skip
     fake.add_scale_set(
         subscription, rg, "dev-workers", "Standard_D2s_v5", region, {**office, "team": "web"}, 3
     )

@@ -17,9 +17,10 @@ Json = dict[str, Any]
 # ARM's ``InvalidApiVersionParameter`` (it records what it was sent: ``AzureFake.api_versions``).
 API_VERSIONS = {
     "Microsoft.Compute": "2026-04-01",  # azure-mgmt-compute 39 default
-    "Microsoft.ContainerService": "2025-01-01",
+    "Microsoft.ContainerService": "2025-05-01",
     "Microsoft.MachineLearningServices": "2024-04-01",
     "Microsoft.Resources": "2022-12-01",  # GET /subscriptions
+    "Microsoft.Insights": "2022-10-01",  # autoscale settings
 }
 
 _POWER_LABELS = {
@@ -52,6 +53,12 @@ class FakeVm:
     hibernation_enabled: bool = False
     hibernated: bool = False
     scale_set_id: str = ""
+    # Ephemeral OS disk placement (``CacheDisk`` | ``ResourceDisk`` | ``NvmeDisk``), or "" for a
+    # managed OS disk: ``storageProfile.osDisk.diffDiskSettings`` with ``option: Local``.
+    ephemeral_placement: str = ""
+    # Ids of a capacity reservation group / dedicated host group the VM is placed in, or "".
+    capacity_reservation_group: str = ""
+    host_group: str = ""
     # When the last operation finished (the instance view's ProvisioningState time).
     provisioning_time: datetime = field(default_factory=lambda: datetime.now(UTC))
     vm_id: str = field(default_factory=lambda: str(uuid.uuid4()))
@@ -89,6 +96,12 @@ class FakeVm:
         }
         if self.scale_set_id:
             props["virtualMachineScaleSet"] = {"id": self.scale_set_id}
+        props["storageProfile"] = {"osDisk": self._os_disk()}
+        if self.capacity_reservation_group:
+            group = {"id": self.capacity_reservation_group}
+            props["capacityReservation"] = {"capacityReservationGroup": group}
+        if self.host_group:
+            props["hostGroup"] = {"id": self.host_group}
         if with_instance_view:
             props["instanceView"] = self.instance_view()
         return {
@@ -99,6 +112,18 @@ class FakeVm:
             "tags": dict(self.tags),
             "properties": props,
         }
+
+    def _os_disk(self) -> Json:
+        disk: Json = {
+            "osType": "Linux",
+            "name": f"{self.name}_OsDisk_1",
+            "createOption": "FromImage",
+            "caching": "ReadOnly" if self.ephemeral_placement else "ReadWrite",
+            "deleteOption": "Delete" if self.ephemeral_placement else "Detach",
+        }
+        if self.ephemeral_placement:
+            disk["diffDiskSettings"] = {"option": "Local", "placement": self.ephemeral_placement}
+        return disk
 
     def render_status_only(self) -> Json:
         """``statusOnly=true`` answers the run-time status without tags or profiles."""
@@ -121,6 +146,9 @@ class FakeScaleSet:
     tags: dict[str, str]
     capacity: int
     provisioning_state: str = "Succeeded"
+    # Ids of a capacity reservation group / dedicated host group its instances use, or "".
+    capacity_reservation_group: str = ""
+    host_group: str = ""
 
     @property
     def id(self) -> str:
@@ -135,10 +163,63 @@ class FakeScaleSet:
             "location": self.location,
             "tags": dict(self.tags),
             "sku": {"name": self.size, "tier": "Standard", "capacity": self.capacity},
+            "properties": self._properties(),
+        }
+
+    def _properties(self) -> Json:
+        props: Json = {
+            "provisioningState": self.provisioning_state,
+            "orchestrationMode": "Uniform",
+            "upgradePolicy": {"mode": "Manual"},
+        }
+        if self.capacity_reservation_group:
+            group = {"id": self.capacity_reservation_group}
+            props["virtualMachineProfile"] = {
+                "capacityReservation": {"capacityReservationGroup": group}
+            }
+        if self.host_group:
+            props["hostGroup"] = {"id": self.host_group}
+        return props
+
+
+@dataclass
+class FakeAutoscaleSetting:
+    """An Azure Monitor autoscale setting: while enabled, it keeps its target's instance
+    count within its profile's ``capacity.minimum`` .. ``maximum`` (numbers as strings, as
+    the 2022-10-01 REST shapes have them)."""
+
+    subscription: str
+    resource_group: str
+    name: str
+    location: str
+    target_id: str
+    minimum: int
+    maximum: int
+    enabled: bool = True
+
+    @property
+    def id(self) -> str:
+        base = rg_id(self.subscription, self.resource_group)
+        return f"{base}/providers/microsoft.insights/autoscalesettings/{self.name}"
+
+    def render(self) -> Json:
+        capacity = {
+            "minimum": str(self.minimum),
+            "maximum": str(self.maximum),
+            "default": str(self.minimum),
+        }
+        return {
+            "id": self.id,
+            "name": self.name,
+            "type": "Microsoft.Insights/autoscaleSettings",
+            "location": self.location,
+            "tags": {},
             "properties": {
-                "provisioningState": self.provisioning_state,
-                "orchestrationMode": "Uniform",
-                "upgradePolicy": {"mode": "Manual"},
+                "profiles": [{"name": "default", "capacity": capacity, "rules": []}],
+                "enabled": self.enabled,
+                "name": self.name,
+                "targetResourceUri": self.target_id,
+                "notifications": [],
             },
         }
 
@@ -177,6 +258,8 @@ class FakeMlCompute:
     compute_type: str = "ComputeInstance"
     # (operation name, when it finished): "Start", "Stop", "Create", ...
     last_operation: tuple[str, datetime] | None = None
+    # The instance's own ``schedules.computeStartStop`` entries, as the REST API has them.
+    schedules: list[Json] = field(default_factory=list)
 
     @property
     def id(self) -> str:
@@ -186,6 +269,7 @@ class FakeMlCompute:
         inner: Json = {"vmSize": self.size}
         if self.compute_type == "ComputeInstance":
             inner["state"] = self.state
+            inner["schedules"] = {"computeStartStop": list(self.schedules)}
             if self.last_operation:
                 inner["lastOperation"] = {
                     "operationName": self.last_operation[0],
@@ -220,6 +304,7 @@ class FakeAgentPool:
     min_count: int | None = None
     max_count: int | None = None
     provisioning_state: str = "Succeeded"
+    pool_type: str = "VirtualMachineScaleSets"  # | AvailabilitySet | VirtualMachines
 
     def profile(self, power: str) -> Json:
         return {
@@ -227,7 +312,7 @@ class FakeAgentPool:
             "vmSize": self.size,
             "mode": self.mode,
             "osType": "Linux",
-            "type": "VirtualMachineScaleSets",
+            "type": self.pool_type,
             "enableAutoScaling": self.enable_auto_scaling,
             "minCount": self.min_count,
             "maxCount": self.max_count,
@@ -246,11 +331,19 @@ class FakeCluster:
     pools: dict[str, FakeAgentPool]
     power_state: str = "Running"  # Running | Stopped
     provisioning_state: str = "Succeeded"
+    # ``Auto``: node auto-provisioning (``nodeProvisioningProfile.mode``), else ``Manual``.
+    node_provisioning: str = "Manual"
+    sku_name: str = "Base"  # | Automatic (AKS Automatic: node auto-provisioning always on)
 
     @property
     def id(self) -> str:
         base = rg_id(self.subscription, self.resource_group)
         return f"{base}/providers/Microsoft.ContainerService/managedClusters/{self.name}"
+
+    @property
+    def node_resource_group(self) -> str:
+        """Where AKS keeps the cluster's scale sets (its default name)."""
+        return f"MC_{self.resource_group}_{self.name}_{self.location}"
 
     def render_pool(self, pool: FakeAgentPool) -> Json:
         return {
@@ -268,11 +361,13 @@ class FakeCluster:
             "type": "Microsoft.ContainerService/ManagedClusters",
             "location": self.location,
             "tags": dict(self.tags),
-            "sku": {"name": "Base", "tier": "Free"},
+            "sku": {"name": self.sku_name, "tier": "Free"},
             "properties": {
                 "provisioningState": self.provisioning_state,
                 "powerState": {"code": self.power_state},
                 "kubernetesVersion": "1.31.2",
+                "nodeResourceGroup": self.node_resource_group,
+                "nodeProvisioningProfile": {"mode": self.node_provisioning},
                 "agentPoolProfiles": profiles,
             },
         }

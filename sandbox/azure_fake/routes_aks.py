@@ -1,7 +1,8 @@
-"""Microsoft.ContainerService: managed clusters and agent pools (api-version 2025-01-01).
+"""Microsoft.ContainerService: managed clusters and agent pools (api-version 2025-05-01).
 
 - ``GET /subscriptions/{s}/providers/Microsoft.ContainerService/managedClusters``
 - ``GET .../managedClusters/{name}``, ``POST .../managedClusters/{name}/start|stop`` -> 202
+  (stop refused for clusters with node auto-provisioning or pools not backed by scale sets)
 - ``GET .../managedClusters/{name}/agentPools[/{pool}]``, ``PUT .../agentPools/{pool}``
   (validated as AKS does: system pools keep at least one node, autoscaler bounds hold,
   no pool changes while the cluster is stopped)
@@ -11,6 +12,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from sandbox.azure_fake import contract
 from sandbox.azure_fake.model import FakeAgentPool, FakeCluster
 from sandbox.azure_fake.wire import RG, SUB, FakeError, Request, Response, not_found, page, route
 
@@ -50,9 +52,32 @@ def get_cluster(fake: AzureFake, req: Request) -> Response:
     return Response(200, _cluster(fake, req).render())
 
 
+def _refuse_stop(cluster: FakeCluster) -> None:
+    """Microsoft Learn, "Stop and start an AKS cluster": stop is supported only for
+    clusters backed by Virtual Machine Scale Sets, and not with node auto-provisioning."""
+    automatic = cluster.sku_name.lower() == "automatic"  # AKS Automatic: always NAP
+    if cluster.node_provisioning.lower() == "auto" or automatic:
+        raise FakeError(
+            400,
+            "OperationNotAllowed",
+            "Stopping a cluster that uses node auto-provisioning is not supported.",
+        )
+    others = [p.name for p in cluster.pools.values() if p.pool_type != "VirtualMachineScaleSets"]
+    if others:
+        raise FakeError(
+            400,
+            "OperationNotAllowed",
+            "Stopping a cluster is only supported for clusters backed by Virtual Machine "
+            f"Scale Sets; agent pools {', '.join(others)} are not.",
+        )
+
+
 def cluster_action(fake: AzureFake, req: Request) -> Response:
     cluster = _cluster(fake, req)
     action = req.params["action"].lower()
+    contract.check_action_body(req.body, action)
+    if action == "stop":
+        _refuse_stop(cluster)
     fault = fake.check_fault(cluster.name, action)
     running, final = _ACTIONS[action]
     before = (cluster.power_state, cluster.provisioning_state)
@@ -104,7 +129,8 @@ def put_pool(fake: AzureFake, req: Request) -> Response:
     cluster = _cluster(fake, req)
     pool = _pool(cluster, req.params["pool"])
     fault = fake.check_fault(pool.name, "update")
-    props = req.body.get("properties") or {}
+    contract.check_agent_pool(req.body)
+    props = req.body["properties"]
     _validate(cluster, pool, props)
     before = (pool.count, pool.enable_auto_scaling, pool.min_count, pool.max_count)
     pool.count = props.get("count", pool.count)

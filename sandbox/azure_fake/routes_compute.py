@@ -5,6 +5,7 @@
 - ``GET .../resourceGroups/{rg}/providers/Microsoft.Compute/virtualMachines[/{vm}]``
   (``$expand=instanceView`` on get), ``GET .../virtualMachines/{vm}/instanceView``
 - ``POST .../virtualMachines/{vm}/deallocate|start|powerOff`` -> 202 + async operation
+  (``deallocate`` of a VM with an ephemeral OS disk: 409 ``OperationNotAllowed``)
 - ``GET /subscriptions/{s}/providers/Microsoft.Compute/virtualMachineScaleSets`` (List All),
   ``GET|PATCH .../virtualMachineScaleSets/{name}`` (update: ``sku.capacity``, ``tags``)
 """
@@ -13,6 +14,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from sandbox.azure_fake import contract, routes_insights
 from sandbox.azure_fake.model import FakeScaleSet, FakeVm
 from sandbox.azure_fake.wire import RG, SUB, FakeError, Request, Response, not_found, page, route
 
@@ -50,6 +52,7 @@ def _vm(fake: AzureFake, req: Request) -> FakeVm:
 
 
 def list_vms(fake: AzureFake, req: Request) -> Response:
+    contract.check_boolean_query(req.query, "statusOnly")
     vms = _vms_in(fake, req)
     if req.query.get("statusOnly", "").lower() == "true":
         return page(req, [vm.render_status_only() for vm in vms], fake.page_size)
@@ -57,6 +60,7 @@ def list_vms(fake: AzureFake, req: Request) -> Response:
 
 
 def get_vm(fake: AzureFake, req: Request) -> Response:
+    contract.check_vm_expand(req.query)
     expand = req.query.get("$expand", "").lower() == "instanceview"
     return Response(200, _vm(fake, req).render(with_instance_view=expand))
 
@@ -68,8 +72,18 @@ def instance_view(fake: AzureFake, req: Request) -> Response:
 def vm_action(fake: AzureFake, req: Request) -> Response:
     vm = _vm(fake, req)
     action = req.params["action"].lower()
+    contract.check_action_body(req.body, action)
+    contract.check_boolean_query(req.query, "hibernate")
     running, final = _VM_ACTIONS[action]
     fault = fake.check_fault(vm.name, action)
+    if action == "deallocate" and vm.ephemeral_placement:
+        # Microsoft Learn, "Ephemeral OS disks": stop-deallocate is not supported.
+        raise FakeError(
+            409,
+            "OperationNotAllowed",
+            f"Operation 'deallocate' is not supported for VM '{vm.name}' because it uses an "
+            "ephemeral OS disk.",
+        )
     hibernate = req.query.get("hibernate", "").lower() == "true"
     if hibernate and not vm.hibernation_enabled:
         raise FakeError(
@@ -119,11 +133,10 @@ def get_scale_set(fake: AzureFake, req: Request) -> Response:
 def update_scale_set(fake: AzureFake, req: Request) -> Response:
     """PATCH semantics: ``tags`` replaces the whole tag set; ``sku.capacity`` rescales."""
     vmss = _scale_set(fake, req)
+    contract.check_scale_set_update(req.body)
     fault = fake.check_fault(vmss.name, "update")
     tags = req.body.get("tags")
     capacity = (req.body.get("sku") or {}).get("capacity")
-    if capacity is not None and (not isinstance(capacity, int) or capacity < 0):
-        raise FakeError(400, "InvalidParameter", f"Invalid capacity {capacity!r}.")
     before = (dict(vmss.tags), vmss.capacity)
     if tags is not None:
         vmss.tags = {str(k): str(v) for k, v in tags.items()}
@@ -135,6 +148,7 @@ def update_scale_set(fake: AzureFake, req: Request) -> Response:
 
     def complete() -> None:
         vmss.provisioning_state = "Succeeded"
+        routes_insights.enforce_minimum(fake, vmss)
 
     def revert() -> None:
         vmss.tags, vmss.capacity = before

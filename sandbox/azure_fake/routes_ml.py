@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from sandbox.azure_fake import contract
 from sandbox.azure_fake.model import FakeMlCompute
 from sandbox.azure_fake.wire import RG, SUB, FakeError, Request, Response, not_found, page, route
 
@@ -58,6 +59,7 @@ def get_compute(fake: AzureFake, req: Request) -> Response:
 def compute_action(fake: AzureFake, req: Request) -> Response:
     compute = _compute(fake, req)
     action = req.params["action"].lower()
+    contract.check_action_body(req.body, action)
     if compute.compute_type != "ComputeInstance":
         raise FakeError(400, "BadRequest", f"{action} is only supported for compute instances.")
     fault = fake.check_fault(compute.name, action)

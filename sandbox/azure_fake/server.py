@@ -40,10 +40,18 @@ from typing import Any, TypeVar
 from urllib.parse import parse_qsl, unquote, urlsplit
 
 from sandbox import credentials
-from sandbox.azure_fake import routes_aks, routes_arm, routes_compute, routes_ml, routes_tags
+from sandbox.azure_fake import (
+    routes_aks,
+    routes_arm,
+    routes_compute,
+    routes_insights,
+    routes_ml,
+    routes_tags,
+)
 from sandbox.azure_fake.model import (
     API_VERSIONS,
     FakeAgentPool,
+    FakeAutoscaleSetting,
     FakeCluster,
     FakeMlCompute,
     FakeScaleSet,
@@ -60,6 +68,7 @@ ROUTES: list[Route] = [
     *routes_ml.ROUTES,
     *routes_aks.ROUTES,
     *routes_tags.ROUTES,
+    *routes_insights.ROUTES,
 ]
 
 # Where each resource provider's async-operation status and result resources live.
@@ -166,6 +175,7 @@ class AzureFake(ServedFake):
         self.workspaces: dict[str, FakeWorkspace] = {}
         self.ml_computes: dict[str, FakeMlCompute] = {}
         self.clusters: dict[str, FakeCluster] = {}
+        self.autoscale_settings: dict[str, FakeAutoscaleSetting] = {}
         # Key Vault secrets: (vault, name) lowercased -> versions, oldest first.
         self.secrets: dict[tuple[str, str], list[str]] = {}
         self.operations: dict[str, Operation] = {}
@@ -178,6 +188,9 @@ class AzureFake(ServedFake):
         self._faults: dict[tuple[str, str], Fault] = {}
         self._denied: set[str] = set()
         self._request_faults: list[RequestFault] = []
+        # (method, lowercased path) -> a published example body answered instead of the
+        # fake's own state (api-version still checked): ``replay``.
+        self._replays: dict[tuple[str, str], Json] = {}
         self.tokens = credentials.Tokens()
         self.url = ""
         self._files = Path(tempfile.mkdtemp(prefix="offhours-azure-fake-"))
@@ -233,8 +246,10 @@ class AzureFake(ServedFake):
         hibernation_enabled: bool = False,
         scale_set_id: str = "",
         started_at: datetime | None = None,
+        ephemeral_placement: str = "",
     ) -> FakeVm:
-        """``started_at``: when the VM's last operation finished (default: now)."""
+        """``started_at``: when the VM's last operation finished (default: now);
+        ``ephemeral_placement``: an ephemeral OS disk's placement (``CacheDisk``, ...)."""
         vm = FakeVm(
             subscription,
             resource_group,
@@ -245,6 +260,7 @@ class AzureFake(ServedFake):
             power_state,
             hibernation_enabled,
             scale_set_id=scale_set_id,
+            ephemeral_placement=ephemeral_placement,
             provisioning_time=started_at or self.clock(),
         )
         return self._add(self.vms, vm.id, vm, subscription)
@@ -268,6 +284,22 @@ class AzureFake(ServedFake):
             subscription, resource_group, name, size, location, dict(tags or {}), capacity
         )
         return self._add(self.scale_sets, vmss.id, vmss, subscription)
+
+    def add_autoscale_setting(
+        self, target: FakeScaleSet, name: str, minimum: int, maximum: int, enabled: bool = True
+    ) -> FakeAutoscaleSetting:
+        """An Azure Monitor autoscale setting on ``target`` (same resource group)."""
+        setting = FakeAutoscaleSetting(
+            target.subscription,
+            target.resource_group,
+            name,
+            target.location,
+            target.id,
+            minimum,
+            maximum,
+            enabled,
+        )
+        return self._add(self.autoscale_settings, setting.id, setting, target.subscription)
 
     def add_ml_compute(
         self,
@@ -298,6 +330,7 @@ class AzureFake(ServedFake):
         tags: dict[str, str] | None = None,
         pools: Iterable[FakeAgentPool] | None = None,
         power_state: str = "Running",
+        node_provisioning: str = "Manual",
     ) -> FakeCluster:
         if pools is None:
             pools = [
@@ -306,7 +339,14 @@ class AzureFake(ServedFake):
             ]
         by_name = {p.name: p for p in pools}
         cluster = FakeCluster(
-            subscription, resource_group, name, location, dict(tags or {}), by_name, power_state
+            subscription,
+            resource_group,
+            name,
+            location,
+            dict(tags or {}),
+            by_name,
+            power_state,
+            node_provisioning=node_provisioning,
         )
         return self._add(self.clusters, cluster.id, cluster, subscription)
 
@@ -380,6 +420,12 @@ class AzureFake(ServedFake):
             fault.retry_after_ms = _RETRY_HINT["Retry-After-Ms"]
         with self.lock:
             self._request_faults.append(fault)
+
+    def replay(self, method: str, path: str, body: Json) -> None:
+        """Answer ``method path`` (any query) with ``body``: a response from the published
+        ``x-ms-examples``, so the real clients and the adapters parse Azure's own shapes."""
+        with self.lock:
+            self._replays[(method, path.rstrip("/").lower())] = body
 
     def clear_faults(self) -> None:
         with self.lock:
@@ -578,6 +624,9 @@ class AzureFake(ServedFake):
             body = json.loads(raw_body) if raw_body else {}
         except ValueError as err:
             raise FakeError(400, "InvalidRequestContent", f"Invalid JSON: {err}") from err
+        replayed = self._replays.get((method, path.lower()))
+        if replayed is not None:
+            return Response(200, json.loads(json.dumps(replayed)))
         for candidate in ROUTES:
             match = candidate.pattern.match(path)
             if match and candidate.method == method:

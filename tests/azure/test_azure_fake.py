@@ -86,6 +86,7 @@ def test_the_clients_send_the_documented_api_versions(fake, build):
     fake.add_vm(SUB, "rg", "vm", "Standard_D2s_v5", "eastus", OFFICE)
     fake.add_ml_compute(SUB, "rg", "ws", "ci", "Standard_DS3_v2", "eastus", OFFICE)
     fake.add_aks(SUB, "rg", "aks", "eastus", OFFICE)
+    fake.add_scale_set(SUB, "rg", "ss", "Standard_D2s_v5", "eastus", OFFICE)
     for adapter in (VirtualMachines, ScaleSets, MlComputeInstances, AksClusters):
         build(adapter).discover(target())
     assert fake.api_versions == {

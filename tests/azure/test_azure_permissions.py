@@ -52,6 +52,10 @@ def _vms(fake: AzureFake) -> list[Action]:
 
 def _scale_sets(fake: AzureFake) -> list[Action]:
     fake.add_scale_set(SUB, "rg", "ss", "Standard_D2s_v5", "eastus", OFFICE, capacity=2)
+    # An AKS node pool's scale set (untagged): its cluster is looked up, never scaled.
+    cluster = fake.add_aks(SUB, "rg", "k", "eastus")
+    fake.add_scale_set(SUB, cluster.node_resource_group, "aks-user-1-vmss", "Standard_D2s_v5",
+                       "eastus", {"aks-managed-poolName": "user"})  # fmt: skip
     return [Action.SCALE_DOWN, Action.SCALE_UP]
 
 

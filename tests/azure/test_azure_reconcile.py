@@ -33,6 +33,7 @@ def test_an_evening_and_the_next_morning(fake, tmp_path):
     assert fake.vm("dev-api-1").power_state == "running"  # extended-hours: still on
     assert fake.vm("prod-api-1").power_state == "running"  # protected
     assert fake.vm("jumpbox").power_state == "running"  # untagged
+    assert fake.vm("ci-runner-ephemeral").power_state == "running"  # cannot be deallocated
     assert fake.scale_set("dev-workers").capacity == 0
     assert fake.ml_compute("ana-t4").state == "Stopped"
     assert fake.aks("dev-aks").power_state == "Stopped"
