@@ -16,7 +16,7 @@ import multiprocessing
 import shutil
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
@@ -28,6 +28,7 @@ from ledger.book import read_records
 from ledger.record import SNOOZE_ACTION
 from ledger.summary import ResourceSavings, window_summary
 from providers import clouds as registered_clouds
+from providers.base import Action, Decision
 from providers.store import LocalStore
 
 DEFAULT_WEEK = "2026-11-16"  # a Monday; the demo is deterministic
@@ -58,6 +59,16 @@ class DemoResult:
     notices: list[Path] = field(default_factory=list)
     # The week's snooze rows (x_Action=snooze): kept running by request, a cost.
     snoozes: list[dict[str, Any]] = field(default_factory=list)
+    # What the adapters refused to schedule, and why: "provider kind" -> reason -> names.
+    left_alone: dict[str, dict[str, list[str]]] = field(default_factory=dict)
+
+
+@dataclass
+class Simulated:
+    """One cloud's simulated week."""
+
+    runs: int
+    left_alone: dict[str, dict[str, list[str]]] = field(default_factory=dict)
 
 
 class SimClock:
@@ -109,7 +120,9 @@ def run_demo(out: Path, monday: datetime, providers: tuple[str, ...] = PROVIDERS
     context = multiprocessing.get_context("fork")
     with ProcessPoolExecutor(max_workers=2, mp_context=context) as pool:
         futures = [pool.submit(simulate, p, ledger_dir, monday, end) for p in providers]
-        runs = max(future.result() for future in futures)
+        weeks = [future.result() for future in futures]
+    runs = max((week.runs for week in weeks), default=0)
+    left_alone = {k: v for week in weeks for k, v in week.left_alone.items()}
     notices = sorted((out / "notices").glob("*"))
     from functions.jobs.digest import render_digest
 
@@ -118,10 +131,12 @@ def run_demo(out: Path, monday: datetime, providers: tuple[str, ...] = PROVIDERS
     digest = render_digest(store, monday, end, out, now=end)
     snoozes = [r for r in read_records(store) if r["x_Action"] == SNOOZE_ACTION]
     seconds = time.perf_counter() - began
-    return DemoResult(out, monday, end, runs, savings, seconds, digest, notices, snoozes)
+    return DemoResult(
+        out, monday, end, runs, savings, seconds, digest, notices, snoozes, left_alone
+    )
 
 
-def simulate(provider: str, ledger_dir: Path, monday: datetime, end: datetime) -> int:
+def simulate(provider: str, ledger_dir: Path, monday: datetime, end: datetime) -> Simulated:
     """One cloud's week: every 15 minutes, what people did, then one scheduled run; once a
     day, the inventory the digest finds its opportunities in."""
     from functions.jobs.inventory import take_inventory
@@ -130,7 +145,7 @@ def simulate(provider: str, ledger_dir: Path, monday: datetime, end: datetime) -
     from sandbox.worlds import WORLDS
 
     clock = SimClock(monday)
-    runs = 0
+    week = Simulated(0)
     with WORLDS[provider](clock, monday) as world:
         settings = Settings(providers=(provider,), ledger=str(ledger_dir), default_tz=DEMO_TZ)
         settings = settings.replace(**world.settings)
@@ -145,11 +160,24 @@ def simulate(provider: str, ledger_dir: Path, monday: datetime, end: datetime) -
             clock.now = at
             for event in world.events.get(at, []):
                 event()
-            reconcile(job, at)
-            runs += 1
+            note_left_alone(reconcile(job, at).decisions, week.left_alone)
+            week.runs += 1
             if (at.hour, at.minute) == INVENTORY_AT:
                 take_inventory(job, at)
-    return runs
+    return week
+
+
+def note_left_alone(decisions: Iterable[Decision], notes: dict[str, dict[str, list[str]]]) -> None:
+    """Resources the adapter itself refused to schedule (``unmanaged_reason``: a Local SSD,
+    an ephemeral OS disk, a group member), once each, with the adapter's reason."""
+    for decision in decisions:
+        resource = decision.resource
+        if decision.action is Action.SKIP and resource.unmanaged_reason:
+            names = notes.setdefault(f"{resource.provider} {resource.kind}", {}).setdefault(
+                resource.unmanaged_reason, []
+            )
+            if resource.name not in names:
+                names.append(resource.name)
 
 
 def _demo_links() -> Any:
@@ -285,6 +313,9 @@ def print_report(result: DemoResult, stream: Any) -> None:
             f"{row['ChargePeriodEnd']} ({row['x_Detail']}, "
             f"{'unknown cost' if cost is None else f'${cost:,.2f} at list price'})\n"
         )
+    for where, reasons in sorted(result.left_alone.items()):
+        for reason, names in sorted(reasons.items()):
+            w(f"left alone: {where} {', '.join(sorted(names))}: {reason}\n")
     w(f"ledger: {result.out / 'ledger'}\n")
     for path in result.digest[:2]:
         w(f"digest: {path}\n")

@@ -28,6 +28,7 @@ from providers.base import (
 from providers.gcp import calls
 from providers.gcp.accelerators import is_accelerated
 from providers.gcp.connection import GcpConnection
+from providers.gcp.local_ssd import local_ssd_count, refusal
 from providers.gcp.operations import ComputeOperation, engine
 from providers.gcp.prices import machine_price
 
@@ -128,8 +129,14 @@ class GceInstances:
         project, zone, name = _parts(resource.id)
         client = self.connection.compute("InstancesClient")
         method = getattr(client, f"{verb}_unary")
-        operation = method(project=project, zone=zone, instance=name)
+        request: dict[str, Any] = {"project": project, "zone": zone, "instance": name}
+        if verb in ("stop", "suspend") and resource.extra.get("local_ssd"):
+            # Discovery let this VM through only with the owner's opt-in label.
+            request["discard_local_ssd"] = True
+        operation = method(request=request)
         detail = f"{verb}: {refused}: stopped instead" if refused else verb
+        if "discard_local_ssd" in request:
+            detail += " (Local SSD data discarded)"
         return Started(ComputeOperation(self.connection, operation), detail)
 
     # ---- discover ---------------------------------------------------------------------------
@@ -140,6 +147,7 @@ class GceInstances:
         machine_type = _last(instance.machine_type)
         gpus = {_last(g.accelerator_type): g.accelerator_count for g in instance.guest_accelerators}
         metadata = {item.key: item.value for item in instance.metadata.items}
+        local_ssds = local_ssd_count(instance)
         return Resource(
             provider="gcp",
             account=project,
@@ -152,13 +160,14 @@ class GceInstances:
             size=machine_type,
             price=machine_price(region, machine_type, gpus, labels),
             started_at=_timestamp(instance.last_start_timestamp),
-            unmanaged_reason=_unmanaged_reason(labels, metadata),
+            unmanaged_reason=_unmanaged_reason(labels, metadata) or refusal(local_ssds, labels),
             service="Compute Engine",
             accelerator=is_accelerated(machine_type, gpus),
             extra={
                 "zone": zone,
                 "status": instance.status,
                 "gpus": ",".join(f"{k}x{v}" for k, v in sorted(gpus.items())),
+                "local_ssd": str(local_ssds) if local_ssds else "",
             },
         )
 

@@ -18,7 +18,7 @@ import copy
 from typing import Any
 
 from sandbox.gcp_fake import filters
-from sandbox.gcp_fake.world import ApiError, Json, World, compute_time
+from sandbox.gcp_fake.world import ApiError, Json, World, compute_time, has_local_ssd
 
 P = r"/compute/v1/projects/(?P<project>[^/]+)"
 Z = P + r"/zones/(?P<zone>[^/]+)"
@@ -86,9 +86,17 @@ _VERBS: dict[str, tuple[tuple[str, ...], str, str]] = {
 _STAMPS = {"stop": "lastStopTimestamp", "suspend": "lastSuspendedTimestamp"}
 
 
-def _refuse(instance: Json, verb: str) -> None:
+def _refuse(instance: Json, verb: str, query: Params) -> None:
     """What Compute Engine rejects at once (400), before any operation exists."""
     status = instance["status"]
+    if verb in ("stop", "suspend") and has_local_ssd(instance) and "discardLocalSsd" not in query:
+        # compute v1 discovery document, instances.stop/suspend ``discardLocalSsd``: "This
+        # property is required if the instance has any attached Local SSD disks."
+        raise ApiError(
+            400,
+            f"The instance '{instance['name']}' has a Local SSD attached: discardLocalSsd "
+            "is required (true discards the Local SSD data, false preserves it).",
+        )
     if verb == "start" and status == "SUSPENDED":
         raise ApiError(400, "The instance is suspended: use resume to start it again.")
     if verb == "suspend" and instance.get("guestAccelerators"):
@@ -101,7 +109,7 @@ def instance_action(world: World, params: Params, query: Params, body: Json) -> 
     project, zone, verb = params["project"], params["zone"], params["action"]
     with world.lock:
         instance = world.get_instance(project, zone, params["name"])
-        _refuse(instance, verb)
+        _refuse(instance, verb, query)
         applies, under_way, done = _VERBS[verb]
         before = instance["status"]
 

@@ -262,7 +262,8 @@ class GcpFake(ServedFake):
         status: str = "RUNNING",
         **extra: Any,
     ) -> Json:
-        """A VM; ``extra``: ``gpus=("nvidia-l4", 1)``, ``metadata={...}``, ``started=datetime``."""
+        """A VM; ``extra``: ``gpus=("nvidia-l4", 1)``, ``metadata={...}``, ``started=datetime``,
+        ``local_ssds=2`` (Local SSD disks attached)."""
         return self.world.add_instance(project, zone, name, machine_type, labels, status, **extra)
 
     def add_template(

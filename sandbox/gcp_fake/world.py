@@ -237,6 +237,7 @@ class World:
         gpus: tuple[str, int] | None = None,
         metadata: Mapping[str, str] | None = None,
         started: datetime | None = None,
+        local_ssds: int = 0,
     ) -> Json:
         self.project(project)
         now = self.clock()
@@ -252,7 +253,8 @@ class World:
             "labels": dict(labels or {}),
             "labelFingerprint": "42WmSpB8rSM=",
             "selfLink": f"{zone_url}/instances/{name}",
-            "scheduling": {"onHostMaintenance": "TERMINATE" if gpus else "MIGRATE"},
+            "scheduling": {"onHostMaintenance": "TERMINATE" if gpus or local_ssds else "MIGRATE"},
+            "disks": _disks(name, local_ssds),
             "metadata": {
                 "kind": "compute#metadata",
                 "items": [{"key": k, "value": v} for k, v in (metadata or {}).items()],
@@ -505,6 +507,41 @@ class World:
         with self.lock:
             self.endpoints[endpoint["name"]] = endpoint
         return endpoint
+
+
+def _disks(name: str, local_ssds: int) -> list[Json]:
+    """A boot persistent disk and ``local_ssds`` Local SSDs (``AttachedDisk``, compute v1:
+    a Local SSD is ``type: SCRATCH``, 375 GB, NVMe or SCSI)."""
+    boot: Json = {
+        "kind": "compute#attachedDisk",
+        "type": "PERSISTENT",
+        "mode": "READ_WRITE",
+        "boot": True,
+        "index": 0,
+        "deviceName": name,
+        "autoDelete": True,
+        "interface": "SCSI",
+        "diskSizeGb": "20",
+    }
+    scratch = [
+        {
+            "kind": "compute#attachedDisk",
+            "type": "SCRATCH",
+            "mode": "READ_WRITE",
+            "boot": False,
+            "index": i + 1,
+            "deviceName": f"local-ssd-{i}",
+            "autoDelete": True,
+            "interface": "NVME",
+            "diskSizeGb": "375",
+        }
+        for i in range(local_ssds)
+    ]
+    return [boot, *scratch]
+
+
+def has_local_ssd(instance: Json) -> bool:
+    return any(d.get("type") == "SCRATCH" for d in instance.get("disks", []))
 
 
 def _created_by(instance: Json) -> str:

@@ -1,0 +1,131 @@
+"""Documented limits of Compute Engine VMs, driven through the reconcile job on the fake.
+
+Each test names its source: the Compute Engine v1 discovery document bundled with
+google-api-python-client (``discovery_cache/documents/compute.v1.json``, revision 20261106)
+and the Compute Engine documentation pages.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from gcp_helpers import PROJECT, SCHEDULE, ZONE
+from google.api_core.exceptions import BadRequest
+from limits_job import MORNING, NIGHT, booked_hours, decision, limits_job, result, rows, run
+
+from functions.jobs.reconcile import Job
+from providers.base import Action, Outcome
+from providers.gcp.connection import GcpConnection
+from providers.gcp.local_ssd import OPT_IN_LABEL
+from sandbox.gcp_fake import GcpFake
+
+
+@pytest.fixture
+def job(built: Any, connection: GcpConnection, clock: Any, tmp_path: Any) -> Job:
+    return limits_job("instances", built, connection, clock, str(tmp_path / "ledger"))
+
+
+def _status(fake: GcpFake, name: str) -> str:
+    return str(fake.instance(PROJECT, ZONE, name)["status"])
+
+
+def test_the_fake_refuses_a_stop_without_discard_local_ssd(
+    fake: GcpFake, connection: GcpConnection, built: Any
+) -> None:
+    """compute v1 ``instances.stop``, query parameter ``discardLocalSsd``: "This property is
+    required if the instance has any attached Local SSD disks" (discovery document)."""
+    fake.add_instance(PROJECT, ZONE, "scratch", "n2-standard-8", SCHEDULE, local_ssds=1)
+    built.permissions.add("compute.instances.stop")
+    client = connection.compute("InstancesClient")
+
+    with pytest.raises(BadRequest, match="discardLocalSsd"):
+        client.stop_unary(project=PROJECT, zone=ZONE, instance="scratch")
+
+    assert _status(fake, "scratch") == "RUNNING"
+
+
+def test_local_ssd_vm_without_the_opt_in_is_skipped_with_the_reason(
+    fake: GcpFake, job: Job, clock: Any
+) -> None:
+    """Stopping a VM with a Local SSD loses the disk's data and needs ``discardLocalSsd``
+    (compute v1 discovery document, ``instances.stop``/``instances.suspend``; "About Local
+    SSD disks", https://cloud.google.com/compute/docs/disks/local-ssd). Without the owner's
+    label the VM is left running and nothing is booked for it."""
+    fake.add_instance(PROJECT, ZONE, "scratch", "n2-standard-8", SCHEDULE, local_ssds=2)
+    fake.add_instance(PROJECT, ZONE, "plain", "n2-standard-8", SCHEDULE)
+
+    night = run(job, clock, NIGHT)
+
+    skipped = decision(night, "scratch")
+    assert skipped.action is Action.SKIP
+    assert skipped.reason == (
+        f"local SSD attached (2): set {OPT_IN_LABEL}=true to allow stopping, its data is lost"
+    )
+    assert _status(fake, "scratch") == "RUNNING"
+    assert _status(fake, "plain") == "TERMINATED"  # the rest of the fleet is scheduled
+    assert [r["x_Action"] for r in rows(job, "scratch") if r["x_Outcome"] != "skipped"] == []
+    run(job, clock, MORNING)
+    assert booked_hours(job, "scratch") == 0
+    assert booked_hours(job, "plain") == 13.0
+
+
+def test_local_ssd_vm_with_the_opt_in_is_stopped_discarding_the_data(
+    fake: GcpFake, job: Job, clock: Any
+) -> None:
+    """With ``offhours-discard-local-ssd=true`` the stop sends ``discardLocalSsd=true``
+    (compute v1 discovery document, ``instances.stop``), which the fake requires; the VM
+    stops, comes back in the morning, and the night is booked."""
+    labels = {**SCHEDULE, OPT_IN_LABEL: "true"}
+    fake.add_instance(PROJECT, ZONE, "scratch", "n2-standard-8", labels, local_ssds=1)
+
+    night = run(job, clock, NIGHT)
+
+    stopped = result(night, "scratch")
+    assert stopped.outcome is Outcome.DONE
+    assert "Local SSD data discarded" in stopped.detail
+    assert _status(fake, "scratch") == "TERMINATED"
+    run(job, clock, MORNING)
+    assert _status(fake, "scratch") == "RUNNING"
+    assert booked_hours(job, "scratch") == 13.0
+
+
+def test_local_ssd_vm_hibernated_suspends_discarding_the_data(
+    fake: GcpFake, built: Any, connection: GcpConnection, clock: Any, tmp_path: Any
+) -> None:
+    """``instances.suspend`` needs ``discardLocalSsd`` as ``stop`` does (compute v1
+    discovery document); a hibernating schedule suspends the opted-in VM and resumes it."""
+    labels = {"schedule": "office-hours", "offhours-hibernate": "true", OPT_IN_LABEL: "true"}
+    fake.add_instance(PROJECT, ZONE, "scratch", "n2-standard-8", labels, local_ssds=1)
+    job = limits_job("instances", built, connection, clock, str(tmp_path / "ledger"))
+
+    run(job, clock, NIGHT)
+
+    assert _status(fake, "scratch") == "SUSPENDED"
+    run(job, clock, MORNING)
+    assert _status(fake, "scratch") == "RUNNING"
+    assert booked_hours(job, "scratch") == 13.0
+
+
+def test_the_demo_week_reports_the_local_ssd_vms(tmp_path: Any) -> None:
+    """The demo fleet's VMs with a Local SSD: the one without the opt-in label is reported
+    as left alone with the reason, the opted-in one is stopped and its night booked."""
+    from datetime import timedelta
+
+    from functions.cli.demo import simulate
+    from ledger.book import read_records
+    from providers.store import LocalStore
+
+    evening = NIGHT.replace(hour=18, minute=45)
+    week = simulate("gcp", tmp_path / "ledger", evening, evening + timedelta(minutes=30))
+
+    reasons = week.left_alone["gcp instances"]
+    assert reasons[
+        f"local SSD attached (1): set {OPT_IN_LABEL}=true to allow stopping, its data is lost"
+    ] == ["gpu-scratch"]
+    stops = [
+        r["ResourceName"]
+        for r in read_records(LocalStore(tmp_path / "ledger"))
+        if r["x_Action"] == "stop" and r["x_Outcome"] == "done"
+    ]
+    assert "etl-cache" in stops and "gpu-scratch" not in stops
