@@ -4,7 +4,9 @@ Shapes follow the Compute Engine API v1 REST reference
 (https://cloud.google.com/compute/docs/reference/rest/v1): ``instances.aggregatedList``,
 ``instances.list/get/stop/start/suspend/resume``, ``zoneOperations.get/wait``,
 ``regionOperations.get/wait``, ``instanceGroupManagers.aggregatedList/list/resize``,
-``regionInstanceGroupManagers.resize`` and ``instanceTemplates.get``.
+``regionInstanceGroupManagers.resize``, ``(region)instanceGroupManagers.listManagedInstances``
+and ``instanceTemplates.get``. A resize's operation is DONE once its member actions are
+scheduled; they are carried out later (``mig_members``).
 
 Every action answers with an Operation ``PENDING``; each read of the operation (``get`` or
 ``wait``) moves it on, ``RUNNING`` then ``DONE`` (``World.accept``). The resource shows the
@@ -17,7 +19,7 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from sandbox.gcp_fake import filters
+from sandbox.gcp_fake import filters, mig_members
 from sandbox.gcp_fake.world import ApiError, Json, World, compute_time, has_local_ssd
 
 P = r"/compute/v1/projects/(?P<project>[^/]+)"
@@ -190,8 +192,8 @@ def _resize(world: World, project: str, scope: str, name: str, query: Params) ->
                 "was not found",
             )
 
-        def finish() -> None:
-            world.resize_mig(project, scope, name, size)
+        def finish() -> None:  # DONE once the actions are scheduled, not carried out
+            mig_members.schedule(world, (project, scope, name), size)
 
         progress = world.accept(name, "resize", finish)
         return world.compute_operation(
@@ -210,6 +212,27 @@ def resize_mig(world: World, params: Params, query: Params, body: Json) -> Json:
 
 def resize_region_mig(world: World, params: Params, query: Params, body: Json) -> Json:
     return _resize(world, params["project"], f"regions/{params['region']}", params["name"], query)
+
+
+def list_managed_instances(world: World, params: Params, query: Params, body: Json) -> Json:
+    """``instanceGroupManagers.listManagedInstances`` (zonal or regional); each read moves
+    the group's pending member actions on (``mig_members``)."""
+    project, name = params["project"], params["name"]
+    scope = f"zones/{params['zone']}" if "zone" in params else f"regions/{params['region']}"
+    key = (project, scope, name)
+    world.check_project(project)
+    if key not in world.migs:
+        raise ApiError(
+            404,
+            f"The resource 'projects/{project}/{scope}/instanceGroupManagers/{name}' was not found",
+        )
+    rows = mig_members.managed_instances(world, key)
+    mig_members.read(world, key)
+    page, token = _page(rows, query)
+    answer: Json = {"managedInstances": page}
+    if token:
+        answer["nextPageToken"] = token
+    return answer
 
 
 def get_template(world: World, params: Params, query: Params, body: Json) -> Json:
@@ -238,6 +261,16 @@ ROUTES = [
     ("GET", R + r"/instanceGroupManagers", list_migs),
     ("POST", Z + r"/instanceGroupManagers/(?P<name>[^/]+)/resize", resize_mig),
     ("POST", R + r"/instanceGroupManagers/(?P<name>[^/]+)/resize", resize_region_mig),
+    (
+        "POST",
+        Z + r"/instanceGroupManagers/(?P<name>[^/]+)/listManagedInstances",
+        list_managed_instances,
+    ),
+    (
+        "POST",
+        R + r"/instanceGroupManagers/(?P<name>[^/]+)/listManagedInstances",
+        list_managed_instances,
+    ),
     ("GET", P + r"/global/instanceTemplates/(?P<name>[^/]+)", get_template),
     ("GET", R + r"/instanceTemplates/(?P<name>[^/]+)", get_template),
 ]

@@ -286,9 +286,25 @@ class GcpFake(ServedFake):
         size: int,
         *,
         autoscaled: bool = False,
+        stateful_disk: str = "",
     ) -> Json:
-        """A managed instance group in a zone (or a region: ``us-central1``) of ``template``."""
-        return self.world.add_mig(project, location, name, template, size, autoscaled=autoscaled)
+        """A managed instance group in a zone (or a region: ``us-central1``) of ``template``;
+        ``stateful_disk``: a disk its stateful policy preserves."""
+        return self.world.add_mig(
+            project,
+            location,
+            name,
+            template,
+            size,
+            autoscaled=autoscaled,
+            stateful_disk=stateful_disk,
+        )
+
+    def hold_members(self, name: str) -> None:
+        """The next resize of group ``name`` schedules its member actions and carries them
+        out only at ``settle()`` (the resize operation itself is DONE)."""
+        with self.world.lock:
+            self.world.member_holds.add(name)
 
     def add_workbench(
         self,

@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
+from sandbox.gcp_fake import mig_members
+
 COMPUTE_BASE = "https://www.googleapis.com/compute/v1"
 # Compute Engine reports times in US Pacific time with an explicit offset; the fake uses a
 # fixed -08:00 so clients must honour the offset.
@@ -148,6 +150,10 @@ class World:
         self.progress: dict[str, Progress] = {}
         self.operation_faults: dict[tuple[str, str], OperationFault] = {}
         self.compute_docs: dict[str, Json] = {}  # operation name -> zone/region Operation
+        # MIG members a resize scheduled to create or delete (``mig_members``).
+        self.member_actions: dict[tuple[str, str, str], str] = {}  # instance key -> action
+        self.member_work: dict[tuple[str, str, str], mig_members.MemberWork] = {}
+        self.member_holds: set[str] = set()  # group names whose next actions wait for settle
         self.log: list[tuple[str, str]] = []
 
     # ---- common -------------------------------------------------------------------------
@@ -209,6 +215,8 @@ class World:
                 while progress.step != "DONE":
                     progress.advance()
                 self._render(name)
+            for key in list(self.member_work):
+                mig_members.finish(self, key)
 
     def poll(self, name: str) -> None:
         """A client read operation ``name``: it moves one step on."""
@@ -317,9 +325,11 @@ class World:
         size: int,
         *,
         autoscaled: bool = False,
+        stateful_disk: str = "",
     ) -> Json:
         """A managed instance group; ``location`` is a zone or a region (``us-central1``);
-        ``template`` a global template's name or ``regions/R/instanceTemplates/N``."""
+        ``template`` a global template's name or ``regions/R/instanceTemplates/N``;
+        ``stateful_disk``: a device name its stateful policy preserves."""
         self.project(project)
         regional = location.count("-") == 1
         scope = f"regions/{location}" if regional else f"zones/{location}"
@@ -339,44 +349,52 @@ class World:
         }
         if autoscaled:
             mig["status"]["autoscaler"] = f"{base}/autoscalers/{name}-as"
+        if stateful_disk:  # StatefulPolicy / StatefulPolicyPreservedState (compute v1)
+            mig["statefulPolicy"] = {
+                "preservedState": {"disks": {stateful_disk: {"autoDelete": "NEVER"}}}
+            }
+            mig["status"]["stateful"] = {
+                "hasStatefulConfig": True,
+                "perInstanceConfigs": {"allEffective": True},
+            }
         with self.lock:
             self.migs[(project, scope, name)] = mig
             self.resize_mig(project, scope, name, size)
         return mig
 
     def resize_mig(self, project: str, scope: str, name: str, size: int) -> Json:
-        """Set the target size and create/delete the group's member instances to match."""
+        """Seed a group at ``size`` members, created at once (the API's resize only
+        schedules its actions: ``mig_members.schedule``)."""
         with self.lock:
-            mig = self.migs.get((project, scope, name))
-            if mig is None:
+            key = (project, scope, name)
+            if key not in self.migs:
                 raise ApiError(
                     404,
                     f"The resource 'projects/{project}/{scope}/instanceGroupManagers/{name}' "
                     "was not found",
                 )
-            if size < 0:
-                raise ApiError(400, "Invalid value for field 'size': must be >= 0")
-            path = mig["instanceTemplate"].split(f"/projects/{project}/", 1)[1].split("/")
-            template = self.templates.get((project, "/".join(path[:-2]), path[-1]))
-            props: Json = template["properties"] if template else {"machineType": "e2-medium"}
-            members = sorted(
-                k for k, v in self.instances.items() if _created_by(v) == mig["selfLink"]
-            )
-            for key in members[size:]:
-                del self.instances[key]
-            zone = scope.split("/", 1)[1]
-            zone = zone if scope.startswith("zones/") else f"{zone}-a"
-            for i in range(len(members), size):
-                self.add_instance(
-                    project,
-                    zone,
-                    f"{mig['baseInstanceName']}-{i:04x}",
-                    props["machineType"],
-                    props.get("labels"),
-                    metadata={"created-by": mig["selfLink"]},
-                )
-            mig["targetSize"] = size
-            return mig
+            mig_members.schedule(self, key, size)
+            mig_members.finish(self, key)
+            return self.migs[key]
+
+    def add_member(
+        self, key: tuple[str, str, str], zone: str, name: str, status: str = "RUNNING"
+    ) -> Json:
+        """A member instance of the group ``key``, from its template's properties."""
+        project, _, _ = key
+        mig = self.migs[key]
+        path = mig["instanceTemplate"].split(f"/projects/{project}/", 1)[1].split("/")
+        template = self.templates.get((project, "/".join(path[:-2]), path[-1]))
+        props: Json = template["properties"] if template else {"machineType": "e2-medium"}
+        return self.add_instance(
+            project,
+            zone,
+            name,
+            props["machineType"],
+            props.get("labels"),
+            status,
+            metadata={"created-by": mig["selfLink"]},
+        )
 
     def compute_operation(
         self,
@@ -542,13 +560,6 @@ def _disks(name: str, local_ssds: int) -> list[Json]:
 
 def has_local_ssd(instance: Json) -> bool:
     return any(d.get("type") == "SCRATCH" for d in instance.get("disks", []))
-
-
-def _created_by(instance: Json) -> str:
-    for item in instance.get("metadata", {}).get("items", []):
-        if item.get("key") == "created-by":
-            return str(item.get("value", ""))
-    return ""
 
 
 def _render_compute(operation: Json, progress: Progress, now: str) -> None:

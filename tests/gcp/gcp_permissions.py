@@ -16,6 +16,7 @@ ROUTE_PERMISSIONS: dict[str, tuple[str, ...]] = {
     "compute.list_migs": ("compute.instanceGroupManagers.list",),
     "compute.resize_mig": ("compute.instanceGroupManagers.update",),
     "compute.resize_region_mig": ("compute.instanceGroupManagers.update",),
+    "compute.list_managed_instances": ("compute.instanceGroupManagers.get",),
     "compute.get_template": ("compute.instanceTemplates.get",),
     "rest_apis.list_workbench": ("notebooks.instances.list",),
     "rest_apis.get_workbench": ("notebooks.instances.get",),
