@@ -22,6 +22,7 @@ Workbench), or never when it was made to fail (``"error"`` in the operation).
 from __future__ import annotations
 
 import copy
+import re
 from datetime import datetime
 from typing import Any
 
@@ -151,6 +152,18 @@ def _check_split(split: dict[str, int], ids: set[str]) -> None:
         raise ApiError(400, "The traffic split percentages must add up to 100.")
 
 
+def _check_deployed_model_id(model_id: str) -> None:
+    """aiplatform v1 discovery document, ``DeployedModel.id``: "If not provided upon
+    deployment, Vertex AI will generate a value for this ID. This value should be 1-10
+    characters, and valid characters are /[0-9]/"."""
+    if not re.fullmatch(r"[0-9]{1,10}", model_id):
+        raise ApiError(
+            400,
+            f"Invalid DeployedModel.id '{model_id}': it should be 1-10 characters, "
+            "and valid characters are /[0-9]/.",
+        )
+
+
 def deploy_model(world: World, params: Params, query: Params, body: Json) -> Json:
     endpoint = _endpoint(world, params)
     model = copy.deepcopy(body.get("deployedModel") or {})
@@ -158,7 +171,10 @@ def deploy_model(world: World, params: Params, query: Params, body: Json) -> Jso
         raise ApiError(400, "DeployedModel.model is required.")
     if not (model.get("dedicatedResources") or model.get("automaticResources")):
         raise ApiError(400, "DeployedModel must specify dedicatedResources or automaticResources.")
-    model.setdefault("id", world.next_id())
+    if "id" in model:
+        _check_deployed_model_id(str(model["id"]))
+    else:  # Vertex AI's own ids are 19 digits
+        model["id"] = str(4_000_000_000_000_000_000 + int(world.next_id()))
     if any(m["id"] == model["id"] for m in endpoint["deployedModels"]):
         raise ApiError(409, f"DeployedModel {model['id']} already exists.", "ALREADY_EXISTS")
     model_name, _, version = model["model"].partition("@")
