@@ -124,7 +124,9 @@ def test_endpoint_undeploy_failing_after_acceptance_is_failed(endpoint: GcpFake,
     [result] = adapter.apply(decide([found], Action.SCALE_DOWN), False)
 
     assert result.outcome is Outcome.FAILED and "Deployed model is in use." in result.error
-    assert [m["id"] for m in endpoint.endpoint(PROJECT, REGION, "77")["deployedModels"]] == ["11"]
+    [back] = endpoint.endpoint(PROJECT, REGION, "77")["deployedModels"]
+    saved = (restored(store, found) or {})["deployedModels"]
+    assert back["model"] == saved[0]["model"]  # the same model, under the id Vertex assigned
 
 
 def test_endpoint_redeploy_still_running_is_accepted_and_keeps_the_spec(
@@ -141,7 +143,9 @@ def test_endpoint_redeploy_still_running_is_accepted_and_keeps_the_spec(
     assert up.outcome is Outcome.ACCEPTED and "saved spec kept" in up.detail
     assert (restored(store, found) or {})["deployedModels"]
     endpoint.settle()
-    assert [m["id"] for m in endpoint.endpoint(PROJECT, REGION, "77")["deployedModels"]] == ["11"]
+    [back] = endpoint.endpoint(PROJECT, REGION, "77")["deployedModels"]
+    saved = (restored(store, found) or {})["deployedModels"]
+    assert back["model"] == saved[0]["model"]  # the same model, under the id Vertex assigned
 
 
 def test_operations_advance_one_read_at_a_time(fake: GcpFake, connection: Any, built: Any) -> None:
