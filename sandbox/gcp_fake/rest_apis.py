@@ -74,9 +74,12 @@ def get_workbench(world: World, params: Params, query: Params, body: Json) -> Js
 
 
 _WORKBENCH = {
-    # verb -> (states it applies to, state while under way, state once done)
-    "stop": (("ACTIVE", "STARTING", "PROVISIONING", "SUSPENDED"), "STOPPING", "STOPPED"),
-    "start": (("STOPPED", "SUSPENDED"), "STARTING", "ACTIVE"),
+    # verb -> (states it applies to, state while under way, state once done). The v2 API
+    # has stop and start but no suspend or resume (notebooks v2 discovery document): start
+    # is for a STOPPED instance, and a SUSPENDED one is refused, as are instances
+    # UPGRADING, INITIALIZING or ORPHANED (no VM).
+    "stop": (("ACTIVE", "STARTING", "PROVISIONING"), "STOPPING", "STOPPED"),
+    "start": (("STOPPED",), "STARTING", "ACTIVE"),
 }
 
 
@@ -85,7 +88,7 @@ def workbench_action(world: World, params: Params, query: Params, body: Json) ->
     state, verb = instance["state"], params["verb"]
     applies, under_way, done = _WORKBENCH[verb]
     if state not in applies and state != done:
-        raise ApiError(400, f"Instance is in state {state}: cannot {verb}")
+        raise ApiError(400, f"Instance is in state {state}: cannot {verb}", "FAILED_PRECONDITION")
 
     def become(new_state: str) -> None:
         instance["state"] = new_state
