@@ -38,7 +38,7 @@ from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 from sandbox import credentials
-from sandbox.gcp_fake import compute, labels_secrets, rest_apis
+from sandbox.gcp_fake import compute, contract, labels_secrets, rest_apis
 from sandbox.gcp_fake.world import ApiError, Fault, Json, OperationFault, World
 from sandbox.loopback_http import LoopbackHttp, QuietHandler, ServedFake
 
@@ -176,6 +176,8 @@ class _RequestHandler(QuietHandler):
         except ValueError:
             raise ApiError(400, "Invalid JSON payload received.") from None
         params = dict(parse_qsl(query, keep_blank_values=True))
+        if world.validate:
+            contract.check(method, path, params, body)
         for route_method, pattern, handler in _ROUTES:
             match = pattern.match(path)
             if match and route_method == method:

@@ -155,6 +155,8 @@ class World:
         self.member_work: dict[tuple[str, str, str], mig_members.MemberWork] = {}
         self.member_holds: set[str] = set()  # group names whose next actions wait for settle
         self.log: list[tuple[str, str]] = []
+        # Check every request against the published discovery documents (``contract``).
+        self.validate = True
 
     # ---- common -------------------------------------------------------------------------
     def next_id(self) -> str:
