@@ -113,3 +113,20 @@ def test_a_stateful_group_is_left_alone_with_the_reason(
     assert set(_members(fake, "db-").values()) == {"RUNNING"}
     run(job, clock, MORNING)
     assert booked_hours(job, "db") == 0
+
+
+def test_an_autoscaled_group_is_left_alone_with_the_reason(
+    fake: GcpFake, job: Job, clock: Any
+) -> None:
+    """An autoscaler keeps a group's size between its minimum and maximum replicas, so a
+    resize to 0 is undone (compute v1 ``InstanceGroupManager.status.autoscaler``; "Autoscaling
+    groups of instances", https://cloud.google.com/compute/docs/autoscaler): not resized."""
+    fake.add_mig(PROJECT, ZONE, "auto", "workers-v1", 2, autoscaled=True)
+
+    night = run(job, clock, NIGHT)
+
+    skipped = decision(night, "auto")
+    assert skipped.action is Action.SKIP and skipped.reason.startswith("autoscaled by auto-as")
+    assert fake.mig(PROJECT, ZONE, "auto")["targetSize"] == 2
+    run(job, clock, MORNING)
+    assert booked_hours(job, "auto") == 0

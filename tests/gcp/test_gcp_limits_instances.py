@@ -129,3 +129,51 @@ def test_the_demo_week_reports_the_local_ssd_vms(tmp_path: Any) -> None:
         if r["x_Action"] == "stop" and r["x_Outcome"] == "done"
     ]
     assert "etl-cache" in stops and "gpu-scratch" not in stops
+
+
+def test_a_gpu_vm_scheduled_to_hibernate_is_stopped_instead(
+    fake: GcpFake, job: Job, clock: Any
+) -> None:
+    """Suspend is not available for VMs with GPUs attached ("Suspend and resume a compute
+    instance", limitations, https://cloud.google.com/compute/docs/instances/suspend-resume-instance;
+    the fake refuses it with 400): the VM is stopped instead, started in the morning, and
+    the night is booked."""
+    labels = {**SCHEDULE, "offhours-hibernate": "true"}
+    fake.add_instance(PROJECT, ZONE, "gpu", "g2-standard-8", labels, gpus=("nvidia-l4", 1))
+
+    night = run(job, clock, NIGHT)
+
+    assert "stopped instead" in result(night, "gpu").detail
+    assert _status(fake, "gpu") == "TERMINATED"
+    run(job, clock, MORNING)
+    assert _status(fake, "gpu") == "RUNNING"
+    assert booked_hours(job, "gpu") == 13.0
+
+
+def test_a_suspended_vm_is_resumed_not_started(fake: GcpFake, job: Job, clock: Any) -> None:
+    """``instances.start`` does not apply to a SUSPENDED VM, ``instances.resume`` does
+    (compute v1 discovery document; the fake refuses start with 400): a VM offhours
+    suspended at night is resumed in the morning."""
+    labels = {**SCHEDULE, "offhours-hibernate": "true"}
+    fake.add_instance(PROJECT, ZONE, "dev", "e2-standard-4", labels)
+
+    run(job, clock, NIGHT)
+    assert _status(fake, "dev") == "SUSPENDED"
+    morning = run(job, clock, MORNING)
+
+    assert result(morning, "dev").detail.startswith("resume")
+    assert _status(fake, "dev") == "RUNNING"
+    assert booked_hours(job, "dev") == 13.0
+
+
+def test_a_vm_another_service_owns_is_left_alone(fake: GcpFake, job: Job, clock: Any) -> None:
+    """GKE nodes and Dataproc cluster nodes are managed by their service (labels
+    ``goog-gke-node``, ``goog-dataproc-cluster-name``), MIG members by their group
+    (``created-by`` metadata): stopping one by hand fights the owner, so it is skipped."""
+    fake.add_instance(PROJECT, ZONE, "node", "e2-standard-4", {**SCHEDULE, "goog-gke-node": ""})
+
+    night = run(job, clock, NIGHT)
+
+    assert decision(night, "node").reason == "managed by a GKE node"
+    assert _status(fake, "node") == "RUNNING"
+    assert booked_hours(job, "node") == 0
