@@ -15,8 +15,10 @@ document) and the ids Vertex generates are 19 digits, so the old one cannot be s
 Vertex assigns a new id (read from each deploy operation's response); the saved models are
 tracked by their model and version (``model_key``), and the saved traffic split is restored
 with the last deploy, its old ids mapped to the new ones. The saved spec is deleted once
-the deploy operations are done. An endpoint with no models and a saved spec is discovered
-as SCALED_DOWN.
+the deploy operations are done. An endpoint with a saved spec whose models are not all
+deployed (none, or a redeploy that stopped part-way) is discovered as SCALED_DOWN, so the
+next run redeploys the rest; TRANSITIONAL while one of its deploy operations still runs
+(``endpoints.operations.list``), so nothing is deployed twice.
 
 Each undeploy/deploy operation is read until done before the next one starts (the traffic
 split of one depends on the other), up to the apply's deadline: the action is ``done``
@@ -72,6 +74,7 @@ class VertexEndpoints:
         "aiplatform.endpoints.deploy",
         "aiplatform.endpoints.undeploy",
         "aiplatform.models.deploy",
+        "aiplatform.operations.list",
         "monitoring.timeSeries.list",
     )
 
@@ -143,9 +146,8 @@ class VertexEndpoints:
         if window is None:
             reason = f"{label} label {labels.get(label)!r} is not a duration like 60m or 2h"
             return _replace(resource, unmanaged_reason=reason)
-        if not models:
+        if not models or self._partly_back(resource, models):
             return self._undeployed(resource, region, labels)
-        self._forget_restored(resource, models)
         if not window:  # on its schedule only: nothing to measure
             return resource
         idle, note = self._idle(project, endpoint, models, window)
@@ -159,22 +161,38 @@ class VertexEndpoints:
         if not spec:
             return _replace(resource, unmanaged_reason="no deployed models and no saved deployment")
         models = spec.get("deployedModels", [])
+        # A redeploy still running shows no model yet: the next run decides.
+        state = (
+            ResourceState.TRANSITIONAL if self._deploying(resource) else ResourceState.SCALED_DOWN
+        )
         return _replace(
             resource,
-            state=ResourceState.SCALED_DOWN,
+            state=state,
             size=_size(models),
             price=_price(region, models, labels),
         )
 
-    def _forget_restored(self, resource: Resource, models: list[Json]) -> None:
-        """A saved spec whose models are all back (a redeploy that outlived its run) is stale."""
+    def _partly_back(self, resource: Resource, models: list[Json]) -> bool:
+        """Whether a saved spec still has models to redeploy (a redeploy that stopped
+        part-way); a saved spec whose models are all back is stale and forgotten."""
         try:
             spec = self.restore.load(resource)
             saved = spec.get("deployedModels", []) if spec else []
             if spec and len(redeployed(saved, models)) == len(saved):
                 self.restore.forget(resource)
+                return False
         except StoreError:
-            return
+            return False
+        return bool(saved)
+
+    def _deploying(self, resource: Resource) -> bool:
+        """A deploy of this endpoint is still running (its model is not listed until done)."""
+        url = f"{self._base(resource)}/{resource.id}/operations"
+        for operation in rest.paged(self.connection.session(), url, "operations", {}):
+            kind = str(operation.get("metadata", {}).get("@type", ""))
+            if not operation.get("done") and kind.endswith(".DeployModelOperationMetadata"):
+                return True
+        return False
 
     def _idle(
         self, project: str, endpoint: Json, models: list[Json], window: int

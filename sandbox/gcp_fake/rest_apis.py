@@ -208,6 +208,14 @@ def deploy_model(world: World, params: Params, query: Params, body: Json) -> Jso
     )
 
 
+def list_endpoint_operations(world: World, params: Params, query: Params, body: Json) -> Json:
+    """``endpoints.operations.list``: the endpoint's long-running operations, done or not
+    (listing moves none of them on)."""
+    prefix = _endpoint(world, params)["name"] + "/operations/"
+    rows = [copy.deepcopy(op) for name, op in sorted(world.lro.items()) if name.startswith(prefix)]
+    return _listing("operations", rows, query)
+
+
 def undeploy_model(world: World, params: Params, query: Params, body: Json) -> Json:
     endpoint = _endpoint(world, params)
     model_id = str(body.get("deployedModelId", ""))
@@ -329,6 +337,7 @@ ROUTES = [
     ),
     ("GET", AI + r"/endpoints", list_endpoints),
     ("GET", EP, get_endpoint),
+    ("GET", EP + r"/operations", list_endpoint_operations),
     ("POST", EP + r":deployModel", deploy_model),
     ("POST", EP + r":undeployModel", undeploy_model),
     (

@@ -24,6 +24,7 @@ ROUTE_PERMISSIONS: dict[str, tuple[str, ...]] = {
     "rest_apis.get_operation": (),  # per service, below
     "rest_apis.list_endpoints": ("aiplatform.endpoints.list",),
     "rest_apis.get_endpoint": ("aiplatform.endpoints.get",),
+    "rest_apis.list_endpoint_operations": ("aiplatform.operations.list",),
     "rest_apis.deploy_model": ("aiplatform.endpoints.deploy", "aiplatform.models.deploy"),
     "rest_apis.undeploy_model": ("aiplatform.endpoints.undeploy",),
     "rest_apis.list_time_series": ("monitoring.timeSeries.list",),

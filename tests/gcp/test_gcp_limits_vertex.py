@@ -9,14 +9,15 @@ characters, and valid characters are /[0-9]/", and ``DeployModelRequest.trafficS
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 import pytest
 from gcp_helpers import PROJECT, REGION
-from limits_job import MORNING, NIGHT, booked_hours, limits_job, result, run
+from limits_job import MORNING, NIGHT, booked_hours, decision, limits_job, result, rows, run
 
 from functions.jobs.reconcile import Job
-from providers.base import Outcome
+from providers.base import Action, Outcome
 from providers.gcp.connection import GcpConnection
 from sandbox.gcp_fake import GcpFake
 
@@ -90,3 +91,44 @@ def test_redeploy_lets_vertex_assign_the_ids_and_restores_the_split(
         "churn-canary": 20,
     }
     assert booked_hours(job, "churn") == 13.0
+
+
+def test_a_redeploy_stopped_part_way_is_finished_by_the_next_run(
+    fake: GcpFake, job: Job, clock: Any
+) -> None:
+    """A deploy operation still running at the deadline stops the redeploy there (the
+    next model's traffic split names the first one's id). While it runs the endpoint lists
+    no new model (``endpoints.operations.list`` shows it not done): the next run waits
+    instead of deploying it twice; once it is done, the models still missing are deployed
+    and the saved split restored, and the night is booked once, up to the run that saw
+    the endpoint whole again."""
+    models = [_deployed(VERTEX_IDS[0], "churn"), _deployed(VERTEX_IDS[1], "churn-canary")]
+    split = {VERTEX_IDS[0]: 80, VERTEX_IDS[1]: 20}
+    fake.add_endpoint(PROJECT, REGION, "77", "churn", {"schedule": "office-hours"}, models, split)
+    run(job, clock, NIGHT)
+    fake.hold_operation("77", "deployModel")
+
+    morning = run(job, clock, MORNING)
+    assert result(morning, "churn").outcome is Outcome.ACCEPTED
+    waiting = run(job, clock, MORNING + timedelta(minutes=15))
+    assert decision(waiting, "churn").action is Action.SKIP  # the deploy still runs
+    assert fake.endpoint(PROJECT, REGION, "77")["deployedModels"] == []
+
+    fake.settle()  # the first model is back, the second was never sent
+    assert len(fake.endpoint(PROJECT, REGION, "77")["deployedModels"]) == 1
+    again = run(job, clock, MORNING + timedelta(minutes=30))
+
+    assert decision(again, "churn").action is Action.SCALE_UP
+    endpoint = fake.endpoint(PROJECT, REGION, "77")
+    by_id = {m["id"]: m["model"].rsplit("/", 1)[-1] for m in endpoint["deployedModels"]}
+    assert sorted(by_id.values()) == ["churn", "churn-canary"]
+    assert {by_id[k]: v for k, v in endpoint["trafficSplit"].items()} == {
+        "churn": 80,
+        "churn-canary": 20,
+    }
+    assert [(r["x_Action"], r["x_Outcome"]) for r in rows(job, "churn")] == [
+        ("scale-down", "done"),
+        ("scale-up", "accepted"),
+        ("scale-up", "done"),
+    ]
+    assert booked_hours(job, "churn") == 13.5  # 19:30 to 09:00, when it was whole again
