@@ -110,25 +110,31 @@ def test_local_ssd_vm_hibernated_suspends_discarding_the_data(
 def test_the_demo_week_reports_the_local_ssd_vms(tmp_path: Any) -> None:
     """The demo fleet's VMs with a Local SSD: the one without the opt-in label is reported
     as left alone with the reason, the opted-in one is stopped and its night booked."""
+    import io
     from datetime import timedelta
 
-    from functions.cli.demo import simulate
+    from functions.cli.demo import DemoResult, print_report, simulate
     from ledger.book import read_records
     from providers.store import LocalStore
 
     evening = NIGHT.replace(hour=18, minute=45)
     week = simulate("gcp", tmp_path / "ledger", evening, evening + timedelta(minutes=30))
 
-    reasons = week.left_alone["gcp instances"]
-    assert reasons[
-        f"local SSD attached (1): set {OPT_IN_LABEL}=true to allow stopping, its data is lost"
-    ] == ["gpu-scratch"]
+    reasons_by = week.left_alone
+    reasons = reasons_by["gcp instances"]
+    reason = f"local SSD attached (1): set {OPT_IN_LABEL}=true to allow stopping, its data is lost"
+    assert reasons[reason] == ["gpu-scratch"]
     stops = [
         r["ResourceName"]
         for r in read_records(LocalStore(tmp_path / "ledger"))
         if r["x_Action"] == "stop" and r["x_Outcome"] == "done"
     ]
     assert "etl-cache" in stops and "gpu-scratch" not in stops
+    report = io.StringIO()
+    print_report(
+        DemoResult(tmp_path, evening, evening, week.runs, [], left_alone=reasons_by), report
+    )
+    assert f"left alone: gcp instances gpu-scratch: {reason}\n" in report.getvalue()
 
 
 def test_a_gpu_vm_scheduled_to_hibernate_is_stopped_instead(
