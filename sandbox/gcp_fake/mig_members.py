@@ -19,6 +19,12 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from sandbox.gcp_fake.world import Json, World
 
+
+def compute_time(at: Any) -> str:
+    from sandbox.gcp_fake.world import compute_time as render
+
+    return render(at)
+
 READS_TO_FINISH = 2
 _ACTIONS = ("abandoning", "creating", "deleting", "none", "recreating", "refreshing")
 
@@ -87,6 +93,7 @@ def finish(world: World, key: tuple[str, str, str]) -> None:
             del world.instances[member]
         elif action == "CREATING":
             world.instances[member]["status"] = "RUNNING"
+            world.instances[member]["lastStartTimestamp"] = compute_time(world.clock())
     render(world, key)
 
 
