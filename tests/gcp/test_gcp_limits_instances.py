@@ -183,3 +183,34 @@ def test_a_vm_another_service_owns_is_left_alone(fake: GcpFake, job: Job, clock:
     assert decision(night, "node").reason == "managed by a GKE node"
     assert _status(fake, "node") == "RUNNING"
     assert booked_hours(job, "node") == 0
+
+
+def test_a_start_refused_for_lack_of_capacity_is_retried_until_it_runs(
+    fake: GcpFake, job: Job, clock: Any
+) -> None:
+    """A start can end with ``ZONE_RESOURCE_POOL_EXHAUSTED`` when the zone has no capacity
+    ("Troubleshoot resource availability errors",
+    https://cloud.google.com/compute/docs/troubleshooting/troubleshooting-resource-availability;
+    the fake ends the operation DONE with that error): the start is ``failed``, the night
+    stays open, and the next run starts it again; the period is booked once, to the start
+    that was confirmed."""
+    fake.add_instance(PROJECT, ZONE, "big", "n2-standard-8", SCHEDULE)
+    run(job, clock, NIGHT)
+    fake.fail_operation(
+        "big",
+        "start",
+        "The zone 'projects/dev-project/zones/europe-west4-a' does not have enough resources "
+        "available to fulfill the request.",
+        "ZONE_RESOURCE_POOL_EXHAUSTED",
+    )
+
+    morning = run(job, clock, MORNING)
+
+    assert result(morning, "big").outcome is Outcome.FAILED
+    assert "ZONE_RESOURCE_POOL_EXHAUSTED" in result(morning, "big").error
+    assert _status(fake, "big") == "TERMINATED"
+    assert booked_hours(job, "big") == 0
+    later = run(job, clock, MORNING.replace(minute=45))
+    assert "retrying the start" in decision(later, "big").reason
+    assert _status(fake, "big") == "RUNNING"
+    assert booked_hours(job, "big") == 13.25
