@@ -10,6 +10,7 @@ cleanly, ``failed`` with its error, ``accepted`` while it still runs.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Set as AbstractSet
 from datetime import datetime
 from functools import partial
 from typing import Any
@@ -25,7 +26,7 @@ from providers.base import (
     Target,
     dry_run_results,
 )
-from providers.gcp import calls
+from providers.gcp import calls, instance_schedules
 from providers.gcp.accelerators import is_accelerated
 from providers.gcp.connection import GcpConnection
 from providers.gcp.local_ssd import local_ssd_count, refusal
@@ -57,6 +58,7 @@ class GceInstances:
         "compute.instances.suspend",
         "compute.instances.resume",
         "compute.zoneOperations.get",
+        "compute.resourcePolicies.list",
     )
 
     page_size = 500  # the API's maximum
@@ -77,9 +79,16 @@ class GceInstances:
         request: dict[str, Any] = {"project": target.account, "max_results": self.page_size}
         if label_filter:
             request["filter"] = label_filter
-        for _scope, scoped in client.aggregated_list(request=request):
-            for instance in scoped.instances:
-                yield self._resource(target.account, instance)
+        pages = client.aggregated_list(request=request)
+        listed = [instance for _scope, scoped in pages for instance in scoped.instances]
+        # Read only when some VM has a resource policy: most have none.
+        schedules = (
+            instance_schedules.schedule_policies(self.connection, target.account)
+            if any(i.resource_policies for i in listed)
+            else set()
+        )
+        for instance in listed:
+            yield self._resource(target.account, instance, schedules)
 
     def apply(self, decisions: Sequence[Decision], dry_run: bool) -> Iterable[Result]:
         if dry_run:
@@ -140,7 +149,9 @@ class GceInstances:
         return Started(ComputeOperation(self.connection, operation), detail)
 
     # ---- discover ---------------------------------------------------------------------------
-    def _resource(self, project: str, instance: Any) -> Resource:
+    def _resource(
+        self, project: str, instance: Any, schedules: AbstractSet[str] = frozenset()
+    ) -> Resource:
         zone = _last(instance.zone)
         region = zone.rsplit("-", 1)[0]
         labels = dict(instance.labels)
@@ -160,7 +171,9 @@ class GceInstances:
             size=machine_type,
             price=machine_price(region, machine_type, gpus, labels),
             started_at=_timestamp(instance.last_start_timestamp),
-            unmanaged_reason=_unmanaged_reason(labels, metadata) or refusal(local_ssds, labels),
+            unmanaged_reason=_unmanaged_reason(labels, metadata)
+            or refusal(local_ssds, labels)
+            or instance_schedules.refusal(instance.resource_policies, schedules),
             service="Compute Engine",
             accelerator=is_accelerated(machine_type, gpus),
             extra={

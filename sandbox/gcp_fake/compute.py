@@ -235,6 +235,22 @@ def list_managed_instances(world: World, params: Params, query: Params, body: Js
     return answer
 
 
+def aggregated_resource_policies(world: World, params: Params, query: Params, body: Json) -> Json:
+    project = params["project"]
+    world.check_project(project)
+    rows = sorted((k, v) for k, v in world.resource_policies.items() if k[0] == project)
+    page, token = _page(rows, query)
+    items: dict[str, Json] = {}
+    for (_, region, _), policy in page:
+        items.setdefault(f"regions/{region}", {"resourcePolicies": []})["resourcePolicies"].append(
+            policy
+        )
+    answer: Json = {"kind": "compute#resourcePolicyAggregatedList", "items": items}
+    if token:
+        answer["nextPageToken"] = token
+    return answer
+
+
 def get_template(world: World, params: Params, query: Params, body: Json) -> Json:
     scope = f"regions/{params['region']}" if params.get("region") else "global"
     key = (params["project"], scope, params["name"])
@@ -257,6 +273,7 @@ ROUTES = [
     ("GET", R + r"/operations/(?P<operation>[^/]+)", region_operation),
     ("POST", R + r"/operations/(?P<operation>[^/]+)/wait", region_operation),
     ("GET", P + r"/aggregated/instanceGroupManagers", aggregated_migs),
+    ("GET", P + r"/aggregated/resourcePolicies", aggregated_resource_policies),
     ("GET", Z + r"/instanceGroupManagers", list_migs),
     ("GET", R + r"/instanceGroupManagers", list_migs),
     ("POST", Z + r"/instanceGroupManagers/(?P<name>[^/]+)/resize", resize_mig),

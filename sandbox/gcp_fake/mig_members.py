@@ -25,6 +25,7 @@ def compute_time(at: Any) -> str:
 
     return render(at)
 
+
 READS_TO_FINISH = 2
 _ACTIONS = ("abandoning", "creating", "deleting", "none", "recreating", "refreshing")
 

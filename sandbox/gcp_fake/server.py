@@ -265,8 +265,15 @@ class GcpFake(ServedFake):
         **extra: Any,
     ) -> Json:
         """A VM; ``extra``: ``gpus=("nvidia-l4", 1)``, ``metadata={...}``, ``started=datetime``,
-        ``local_ssds=2`` (Local SSD disks attached)."""
+        ``local_ssds=2`` (Local SSD disks attached), ``resource_policies=("nightly",)``."""
         return self.world.add_instance(project, zone, name, machine_type, labels, status, **extra)
+
+    def add_resource_policy(
+        self, project: str, region: str, name: str, *, instance_schedule: bool = True
+    ) -> Json:
+        """A resource policy VMs name in ``add_instance(resource_policies=(name,))``: an
+        instance schedule, or (``instance_schedule=False``) a snapshot schedule."""
+        return self.world.add_resource_policy(project, region, name, instance_schedule)
 
     def add_template(
         self,

@@ -140,6 +140,7 @@ class World:
         self.migs: dict[tuple[str, str, str], Json] = {}  # (project, "zones/z"|"regions/r", name)
         self.zone_operations: dict[tuple[str, str, str], Json] = {}
         self.region_operations: dict[tuple[str, str, str], Json] = {}
+        self.resource_policies: dict[tuple[str, str, str], Json] = {}  # (project, region, name)
         self.workbench: dict[str, Json] = {}  # full name -> instance
         self.endpoints: dict[str, Json] = {}  # full name -> endpoint
         self.lro: dict[str, Json] = {}  # google.longrunning operations by name
@@ -248,6 +249,7 @@ class World:
         metadata: Mapping[str, str] | None = None,
         started: datetime | None = None,
         local_ssds: int = 0,
+        resource_policies: tuple[str, ...] = (),
     ) -> Json:
         self.project(project)
         now = self.clock()
@@ -278,11 +280,45 @@ class World:
                     "acceleratorCount": count,
                 }
             ]
+        if resource_policies:  # names of the region's policies (``add_resource_policy``)
+            region = f"{COMPUTE_BASE}/projects/{project}/regions/{zone_region(zone)}"
+            instance["resourcePolicies"] = [
+                f"{region}/resourcePolicies/{p}" for p in resource_policies
+            ]
         if status == "RUNNING":
             instance["lastStartTimestamp"] = compute_time(started or now - timedelta(hours=3))
         with self.lock:
             self.instances[(project, zone, name)] = instance
         return instance
+
+    def add_resource_policy(
+        self, project: str, region: str, name: str, instance_schedule: bool
+    ) -> Json:
+        """A resource policy: an instance schedule (start 08:00, stop 19:00 on weekdays) or
+        a snapshot schedule (``ResourcePolicy``, compute v1)."""
+        self.project(project)
+        base = f"{COMPUTE_BASE}/projects/{project}/regions/{region}"
+        policy: Json = {
+            "kind": "compute#resourcePolicy",
+            "id": self.next_id(),
+            "name": name,
+            "region": base,
+            "selfLink": f"{base}/resourcePolicies/{name}",
+            "status": "READY",
+        }
+        if instance_schedule:
+            policy["instanceSchedulePolicy"] = {
+                "vmStartSchedule": {"schedule": "0 8 * * 1-5"},
+                "vmStopSchedule": {"schedule": "0 19 * * 1-5"},
+                "timeZone": "Europe/Amsterdam",
+            }
+        else:
+            policy["snapshotSchedulePolicy"] = {
+                "schedule": {"dailySchedule": {"daysInCycle": 1, "startTime": "04:00"}}
+            }
+        with self.lock:
+            self.resource_policies[(project, region, name)] = policy
+        return policy
 
     def get_instance(self, project: str, zone: str, name: str) -> Json:
         self.check_project(project)

@@ -17,6 +17,7 @@ ROUTE_PERMISSIONS: dict[str, tuple[str, ...]] = {
     "compute.resize_mig": ("compute.instanceGroupManagers.update",),
     "compute.resize_region_mig": ("compute.instanceGroupManagers.update",),
     "compute.list_managed_instances": ("compute.instanceGroupManagers.get",),
+    "compute.aggregated_resource_policies": ("compute.resourcePolicies.list",),
     "compute.get_template": ("compute.instanceTemplates.get",),
     "rest_apis.list_workbench": ("notebooks.instances.list",),
     "rest_apis.get_workbench": ("notebooks.instances.get",),

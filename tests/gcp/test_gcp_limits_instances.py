@@ -214,3 +214,32 @@ def test_a_start_refused_for_lack_of_capacity_is_retried_until_it_runs(
     assert "retrying the start" in decision(later, "big").reason
     assert _status(fake, "big") == "RUNNING"
     assert booked_hours(job, "big") == 13.25
+
+
+def test_a_vm_on_a_compute_engine_instance_schedule_is_left_alone(
+    fake: GcpFake, job: Job, clock: Any
+) -> None:
+    """An instance schedule (a resource policy with ``instanceSchedulePolicy``, compute v1;
+    "Schedule a VM to start and stop",
+    https://cloud.google.com/compute/docs/instances/schedule-instance-start-stop) starts and
+    stops its VMs itself: a second scheduler would fight it, so offhours leaves the VM
+    alone. A snapshot schedule starts and stops nothing: that VM is scheduled."""
+    region = ZONE.rsplit("-", 1)[0]
+    fake.add_resource_policy(PROJECT, region, "office-vms")
+    fake.add_resource_policy(PROJECT, region, "nightly-snapshots", instance_schedule=False)
+    fake.add_instance(
+        PROJECT, ZONE, "timed", "e2-medium", SCHEDULE, resource_policies=("office-vms",)
+    )
+    fake.add_instance(
+        PROJECT, ZONE, "backed-up", "e2-medium", SCHEDULE, resource_policies=("nightly-snapshots",)
+    )
+
+    night = run(job, clock, NIGHT)
+
+    assert decision(night, "timed").reason.startswith(
+        "started and stopped by the Compute Engine instance schedule office-vms"
+    )
+    assert _status(fake, "timed") == "RUNNING"
+    assert _status(fake, "backed-up") == "TERMINATED"
+    run(job, clock, MORNING)
+    assert booked_hours(job, "timed") == 0 and booked_hours(job, "backed-up") == 13.0
