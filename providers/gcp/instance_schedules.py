@@ -33,10 +33,14 @@ def schedule_policies(connection: GcpConnection, project: str) -> set[str]:
     return found
 
 
-def refusal(policies: Iterable[str], schedules: AbstractSet[str]) -> str:
-    """Why a VM with these resource policies is not scheduled; empty if it may be."""
+def refusal(policies: Iterable[str], schedules: AbstractSet[str] | None) -> str:
+    """Why a VM with these resource policies is not scheduled; empty if it may be.
+    ``schedules`` is None when the project's policies could not be read."""
+    policies = list(policies)
+    if policies and schedules is None:
+        return "its resource policies could not be read: an instance schedule may run it"
     for url in policies:
-        if _path(url) in schedules:
+        if _path(url) in (schedules or ()):
             return (
                 f"started and stopped by the Compute Engine instance schedule "
                 f"{url.rsplit('/', 1)[-1]}: remove it from the VM to let offhours schedule it"

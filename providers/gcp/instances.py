@@ -81,14 +81,19 @@ class GceInstances:
             request["filter"] = label_filter
         pages = client.aggregated_list(request=request)
         listed = [instance for _scope, scoped in pages for instance in scoped.instances]
-        # Read only when some VM has a resource policy: most have none.
-        schedules = (
-            instance_schedules.schedule_policies(self.connection, target.account)
-            if any(i.resource_policies for i in listed)
-            else set()
-        )
+        schedules = self._schedules(target.account, listed)
         for instance in listed:
             yield self._resource(target.account, instance, schedules)
+
+    def _schedules(self, project: str, listed: Sequence[Any]) -> AbstractSet[str] | None:
+        """The project's instance schedules, read only when some VM has a resource policy
+        (most have none); None when they cannot be read (those VMs are then left alone)."""
+        if not any(i.resource_policies for i in listed):
+            return frozenset()
+        try:
+            return instance_schedules.schedule_policies(self.connection, project)
+        except calls.API_ERRORS:
+            return None
 
     def apply(self, decisions: Sequence[Decision], dry_run: bool) -> Iterable[Result]:
         if dry_run:
@@ -150,7 +155,7 @@ class GceInstances:
 
     # ---- discover ---------------------------------------------------------------------------
     def _resource(
-        self, project: str, instance: Any, schedules: AbstractSet[str] = frozenset()
+        self, project: str, instance: Any, schedules: AbstractSet[str] | None = frozenset()
     ) -> Resource:
         zone = _last(instance.zone)
         region = zone.rsplit("-", 1)[0]

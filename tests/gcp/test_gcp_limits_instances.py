@@ -243,3 +243,22 @@ def test_a_vm_on_a_compute_engine_instance_schedule_is_left_alone(
     assert _status(fake, "backed-up") == "TERMINATED"
     run(job, clock, MORNING)
     assert booked_hours(job, "timed") == 0 and booked_hours(job, "backed-up") == 13.0
+
+
+def test_unreadable_resource_policies_leave_only_the_vms_that_have_some_alone(
+    fake: GcpFake, job: Job, clock: Any
+) -> None:
+    """When ``resourcePolicies.aggregatedList`` is refused, a VM with a resource policy may
+    be on an instance schedule: it is left alone with the reason; the others are scheduled."""
+    region = ZONE.rsplit("-", 1)[0]
+    fake.add_resource_policy(PROJECT, region, "office-vms")
+    timed = ("office-vms",)
+    fake.add_instance(PROJECT, ZONE, "timed", "e2-medium", SCHEDULE, resource_policies=timed)
+    fake.add_instance(PROJECT, ZONE, "plain", "e2-medium", SCHEDULE)
+    fake.fail("/aggregated/resourcePolicies", 403, "Required 'compute.resourcePolicies.list'")
+
+    night = run(job, clock, NIGHT)
+
+    assert decision(night, "timed").reason.startswith("its resource policies could not be read")
+    assert _status(fake, "timed") == "RUNNING" and _status(fake, "plain") == "TERMINATED"
+    assert night.errors == []
