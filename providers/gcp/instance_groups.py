@@ -6,11 +6,15 @@ follows the schedule. The previous size is saved to the restore store (``provide
 and read back *before* the resize to 0, and a group is never resized down when that save
 failed.
 
-Autoscaled groups are reported as unmanaged: the autoscaler would undo a resize.
+Autoscaled groups are reported as unmanaged: the autoscaler would undo a resize. Stateful
+groups too: a resize to 0 deletes what they preserve (``mig_members.STATEFUL``).
 
-A resize is ``done`` once its operation is, ``accepted`` while it still runs at the
-apply's deadline, ``failed`` with the operation's error otherwise. The saved size is
-deleted only after a resize back that is done.
+A resize is ``done`` once its operation is DONE *and* ``listManagedInstances`` shows the
+members created or deleted (``mig_members``): the operation alone only says the actions
+were scheduled. It is ``accepted`` while either is still under way at the apply's
+deadline (the group is then transitional until it is stable again), ``failed`` with the
+operation's error otherwise. The saved size is deleted only after a resize back that is
+done, members and all.
 """
 
 from __future__ import annotations
@@ -32,6 +36,7 @@ from providers.base import (
 )
 from providers.gcp.accelerators import is_accelerated
 from providers.gcp.connection import GcpConnection
+from providers.gcp.mig_members import MemberConfirmed, stateful_reason, unstable
 from providers.gcp.operations import ComputeOperation, engine
 from providers.gcp.prices import machine_price, scaled
 from providers.restore import RestoreStore
@@ -45,6 +50,7 @@ class ManagedInstanceGroups:
     kind = "instance-groups"
     permissions = (
         "compute.instanceGroupManagers.list",
+        "compute.instanceGroupManagers.get",
         "compute.instanceGroupManagers.update",
         "compute.instanceTemplates.get",
         "compute.zoneOperations.get",
@@ -104,13 +110,9 @@ class ManagedInstanceGroups:
             id=f"projects/{project}/{scope}/instanceGroupManagers/{mig.name}",
             name=mig.name,
             tags=labels,
-            state=ResourceState.RUNNING if mig.target_size else ResourceState.SCALED_DOWN,
+            state=_state(mig),
             size=f"{mig.target_size} x {machine_type}",
-            unmanaged_reason=(
-                f"autoscaled by {_last(mig.status.autoscaler)}: a resize would be undone"
-                if mig.status.autoscaler
-                else ""
-            ),
+            unmanaged_reason=_unmanaged_reason(mig),
             off_state=ResourceState.SCALED_DOWN,
             service="Compute Engine",
             extra={
@@ -187,7 +189,7 @@ class ManagedInstanceGroups:
             return f"saved size not deleted: {err}"
         return ""
 
-    def _resize(self, resource: Resource, size: int) -> ComputeOperation:
+    def _resize(self, resource: Resource, size: int) -> MemberConfirmed:
         project, scope, _, name = _parts(resource.id)
         where, location = scope.split("/", 1)
         if where == "regions":
@@ -200,7 +202,20 @@ class ManagedInstanceGroups:
             operation = client.resize_unary(
                 project=project, zone=location, instance_group_manager=name, size=size
             )
-        return ComputeOperation(self.connection, operation)
+        resize = ComputeOperation(self.connection, operation)
+        return MemberConfirmed(self.connection, resize, resource.id, size)
+
+
+def _state(mig: Any) -> ResourceState:
+    if unstable(mig):  # members still being created or deleted: the next run decides
+        return ResourceState.TRANSITIONAL
+    return ResourceState.RUNNING if mig.target_size else ResourceState.SCALED_DOWN
+
+
+def _unmanaged_reason(mig: Any) -> str:
+    if mig.status.autoscaler:
+        return f"autoscaled by {_last(mig.status.autoscaler)}: a resize would be undone"
+    return stateful_reason(mig)
 
 
 def _parts(resource_id: str) -> tuple[str, str, str, str]:

@@ -10,6 +10,7 @@ cleanly, ``failed`` with its error, ``accepted`` while it still runs.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Set as AbstractSet
 from datetime import datetime
 from functools import partial
 from typing import Any
@@ -25,9 +26,10 @@ from providers.base import (
     Target,
     dry_run_results,
 )
-from providers.gcp import calls
+from providers.gcp import calls, instance_schedules
 from providers.gcp.accelerators import is_accelerated
 from providers.gcp.connection import GcpConnection
+from providers.gcp.local_ssd import local_ssd_count, refusal
 from providers.gcp.operations import ComputeOperation, engine
 from providers.gcp.prices import machine_price
 
@@ -56,6 +58,7 @@ class GceInstances:
         "compute.instances.suspend",
         "compute.instances.resume",
         "compute.zoneOperations.get",
+        "compute.resourcePolicies.list",
     )
 
     page_size = 500  # the API's maximum
@@ -76,9 +79,21 @@ class GceInstances:
         request: dict[str, Any] = {"project": target.account, "max_results": self.page_size}
         if label_filter:
             request["filter"] = label_filter
-        for _scope, scoped in client.aggregated_list(request=request):
-            for instance in scoped.instances:
-                yield self._resource(target.account, instance)
+        pages = client.aggregated_list(request=request)
+        listed = [instance for _scope, scoped in pages for instance in scoped.instances]
+        schedules = self._schedules(target.account, listed)
+        for instance in listed:
+            yield self._resource(target.account, instance, schedules)
+
+    def _schedules(self, project: str, listed: Sequence[Any]) -> AbstractSet[str] | None:
+        """The project's instance schedules, read only when some VM has a resource policy
+        (most have none); None when they cannot be read (those VMs are then left alone)."""
+        if not any(i.resource_policies for i in listed):
+            return frozenset()
+        try:
+            return instance_schedules.schedule_policies(self.connection, project)
+        except calls.API_ERRORS:
+            return None
 
     def apply(self, decisions: Sequence[Decision], dry_run: bool) -> Iterable[Result]:
         if dry_run:
@@ -128,18 +143,27 @@ class GceInstances:
         project, zone, name = _parts(resource.id)
         client = self.connection.compute("InstancesClient")
         method = getattr(client, f"{verb}_unary")
-        operation = method(project=project, zone=zone, instance=name)
+        request: dict[str, Any] = {"project": project, "zone": zone, "instance": name}
+        if verb in ("stop", "suspend") and resource.extra.get("local_ssd"):
+            # Discovery let this VM through only with the owner's opt-in label.
+            request["discard_local_ssd"] = True
+        operation = method(request=request)
         detail = f"{verb}: {refused}: stopped instead" if refused else verb
+        if "discard_local_ssd" in request:
+            detail += " (Local SSD data discarded)"
         return Started(ComputeOperation(self.connection, operation), detail)
 
     # ---- discover ---------------------------------------------------------------------------
-    def _resource(self, project: str, instance: Any) -> Resource:
+    def _resource(
+        self, project: str, instance: Any, schedules: AbstractSet[str] | None = frozenset()
+    ) -> Resource:
         zone = _last(instance.zone)
         region = zone.rsplit("-", 1)[0]
         labels = dict(instance.labels)
         machine_type = _last(instance.machine_type)
         gpus = {_last(g.accelerator_type): g.accelerator_count for g in instance.guest_accelerators}
         metadata = {item.key: item.value for item in instance.metadata.items}
+        local_ssds = local_ssd_count(instance)
         return Resource(
             provider="gcp",
             account=project,
@@ -152,13 +176,16 @@ class GceInstances:
             size=machine_type,
             price=machine_price(region, machine_type, gpus, labels),
             started_at=_timestamp(instance.last_start_timestamp),
-            unmanaged_reason=_unmanaged_reason(labels, metadata),
+            unmanaged_reason=_unmanaged_reason(labels, metadata)
+            or refusal(local_ssds, labels)
+            or instance_schedules.refusal(instance.resource_policies, schedules),
             service="Compute Engine",
             accelerator=is_accelerated(machine_type, gpus),
             extra={
                 "zone": zone,
                 "status": instance.status,
                 "gpus": ",".join(f"{k}x{v}" for k, v in sorted(gpus.items())),
+                "local_ssd": str(local_ssds) if local_ssds else "",
             },
         )
 

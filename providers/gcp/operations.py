@@ -73,6 +73,11 @@ class LongRunning:
     operation: rest.Json
 
     def settle(self, deadline: Deadline) -> Settled:
+        return self.settle_with_response(deadline)[0]
+
+    def settle_with_response(self, deadline: Deadline) -> tuple[Settled, rest.Json]:
+        """As ``settle``, and the operation's ``response`` once done without error (what
+        the service made, e.g. the ``DeployedModel`` with the id it assigned)."""
         session = self.connection.session()
         name = str(self.operation.get("name", ""))
         operation, finished = deadline.wait(
@@ -82,7 +87,8 @@ class LongRunning:
         )
         error = operation.get("error") if finished else None
         text = f"{error.get('code', '')} {error.get('message', '')}".strip() if error else ""
-        return _settled(finished, name, text)
+        response = operation.get("response", {}) if finished and not error else {}
+        return _settled(finished, name, text), response
 
 
 def _last(url: str) -> str:

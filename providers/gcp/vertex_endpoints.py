@@ -9,9 +9,16 @@ scale it down. The list filter has no ``OR``: one filtered listing per label.
 
 SCALE_DOWN saves every deployed model's full spec (dedicated resources, model version,
 ...) and the traffic split to the state store, reads it back, and only then undeploys.
-SCALE_UP redeploys each model with its old id from the saved spec, restores the traffic split
-with the last deploy, and deletes the saved spec once the deploy operations are done. An
-endpoint with no models and a saved spec is discovered as SCALED_DOWN.
+SCALE_UP redeploys each model from the saved spec *without* its old id: a caller-supplied
+``DeployedModel.id`` "should be 1-10 characters, /[0-9]/" (aiplatform v1 discovery
+document) and the ids Vertex generates are 19 digits, so the old one cannot be sent back.
+Vertex assigns a new id (read from each deploy operation's response); the saved models are
+tracked by their model and version (``model_key``), and the saved traffic split is restored
+with the last deploy, its old ids mapped to the new ones. The saved spec is deleted once
+the deploy operations are done. An endpoint with a saved spec whose models are not all
+deployed (none, or a redeploy that stopped part-way) is discovered as SCALED_DOWN, so the
+next run redeploys the rest; TRANSITIONAL while one of its deploy operations still runs
+(``endpoints.operations.list``), so nothing is deployed twice.
 
 Each undeploy/deploy operation is read until done before the next one starts (the traffic
 split of one depends on the other), up to the apply's deadline: the action is ``done``
@@ -53,8 +60,8 @@ from providers.store import StoreError
 METRIC = "aiplatform.googleapis.com/prediction/online/prediction_count"
 # Where the previous release saved the deployment (still read, for one release).
 LEGACY_NAME = "deployment.json"
-# DeployedModel fields the service sets: dropped before a redeploy.
-_OUTPUT_ONLY = ("createTime", "modelVersionId", "privateEndpoints", "status")
+# DeployedModel fields the service sets, and the id it assigns: dropped before a redeploy.
+_OUTPUT_ONLY = ("id", "createTime", "modelVersionId", "privateEndpoints", "status")
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 Json = dict[str, Any]
 
@@ -67,6 +74,7 @@ class VertexEndpoints:
         "aiplatform.endpoints.deploy",
         "aiplatform.endpoints.undeploy",
         "aiplatform.models.deploy",
+        "aiplatform.operations.list",
         "monitoring.timeSeries.list",
     )
 
@@ -138,9 +146,8 @@ class VertexEndpoints:
         if window is None:
             reason = f"{label} label {labels.get(label)!r} is not a duration like 60m or 2h"
             return _replace(resource, unmanaged_reason=reason)
-        if not models:
+        if not models or self._partly_back(resource, models):
             return self._undeployed(resource, region, labels)
-        self._forget_restored(resource, models)
         if not window:  # on its schedule only: nothing to measure
             return resource
         idle, note = self._idle(project, endpoint, models, window)
@@ -154,23 +161,38 @@ class VertexEndpoints:
         if not spec:
             return _replace(resource, unmanaged_reason="no deployed models and no saved deployment")
         models = spec.get("deployedModels", [])
+        # A redeploy still running shows no model yet: the next run decides.
+        state = (
+            ResourceState.TRANSITIONAL if self._deploying(resource) else ResourceState.SCALED_DOWN
+        )
         return _replace(
             resource,
-            state=ResourceState.SCALED_DOWN,
+            state=state,
             size=_size(models),
             price=_price(region, models, labels),
         )
 
-    def _forget_restored(self, resource: Resource, models: list[Json]) -> None:
-        """A saved spec whose models are all back (a redeploy that outlived its run) is stale."""
+    def _partly_back(self, resource: Resource, models: list[Json]) -> bool:
+        """Whether a saved spec still has models to redeploy (a redeploy that stopped
+        part-way); a saved spec whose models are all back is stale and forgotten."""
         try:
             spec = self.restore.load(resource)
-            if spec and {m["id"] for m in spec.get("deployedModels", [])} <= {
-                m["id"] for m in models
-            }:
+            saved = spec.get("deployedModels", []) if spec else []
+            if spec and len(redeployed(saved, models)) == len(saved):
                 self.restore.forget(resource)
+                return False
         except StoreError:
-            return
+            return False
+        return bool(saved)
+
+    def _deploying(self, resource: Resource) -> bool:
+        """A deploy of this endpoint is still running (its model is not listed until done)."""
+        url = f"{self._base(resource)}/{resource.id}/operations"
+        for operation in rest.paged(self.connection.session(), url, "operations", {}):
+            kind = str(operation.get("metadata", {}).get("@type", ""))
+            if not operation.get("done") and kind.endswith(".DeployModelOperationMetadata"):
+                return True
+        return False
 
     def _idle(
         self, project: str, endpoint: Json, models: list[Json], window: int
@@ -244,21 +266,29 @@ class VertexEndpoints:
         spec = self.restore.require(resource)
         if not spec.get("deployedModels"):
             raise Refused(f"{NO_SAVED_SIZE} (the saved deployment has no models)")
-        deployed = {m["id"] for m in self._get(resource).get("deployedModels", [])}
-        todo = [m for m in spec["deployedModels"] if m["id"] not in deployed]
-        ids = deployed | {m["id"] for m in todo}
-        split = {k: int(v) for k, v in spec.get("trafficSplit", {}).items() if k in ids}
+        # Saved id -> id now, for the models already back (an earlier, unfinished redeploy).
+        ids = redeployed(spec["deployedModels"], self._get(resource).get("deployedModels", []))
+        todo = [m for m in spec["deployedModels"] if m["id"] not in ids]
+        saved_split = {k: int(v) for k, v in spec.get("trafficSplit", {}).items()}
         for i, model in enumerate(todo):
             body: Json = {"deployedModel": redeployable(model)}
-            if i == len(todo) - 1 and split:  # the last deploy sets the whole split again
-                body["trafficSplit"] = {"0" if k == model["id"] else k: v for k, v in split.items()}
-            settled = self._run(resource, "deployModel", body, deadline)
+            if i == len(todo) - 1 and saved_split:  # the last deploy sets the whole split
+                body["trafficSplit"] = {
+                    "0" if old == model["id"] else ids[old]: share
+                    for old, share in saved_split.items()
+                    if old == model["id"] or old in ids
+                }
+            settled, response = self._deploy(resource, body, deadline)
             if settled.outcome is not Outcome.DONE:
                 detail = f"deploying {model['id']}: {settled.detail}; saved spec kept"
                 return replace(settled, detail=detail)
+            ids[model["id"]] = str(response.get("deployedModel", {}).get("id", ""))
         self.restore.forget(resource)
-        restored = ", ".join(m["id"] for m in todo) or "nothing (already deployed)"
-        return Settled(Outcome.DONE, f"redeployed {restored}; traffic split {split}")
+        split = {ids[k]: v for k, v in saved_split.items() if k in ids}
+        restored = ", ".join(f"{m['id']} as {ids[m['id']]}" for m in todo)
+        return Settled(
+            Outcome.DONE, f"redeployed {restored or 'nothing (already deployed)'}; split {split}"
+        )
 
     # ---- REST -------------------------------------------------------------------------------
     def _base(self, resource: Resource) -> str:
@@ -266,6 +296,13 @@ class VertexEndpoints:
 
     def _get(self, resource: Resource) -> Json:
         return rest.call(self.connection.session(), "GET", f"{self._base(resource)}/{resource.id}")
+
+    def _deploy(self, resource: Resource, body: Json, deadline: Deadline) -> tuple[Settled, Json]:
+        """``deployModel``, read until done: its response carries the id Vertex assigned."""
+        url = f"{self._base(resource)}/{resource.id}:deployModel"
+        operation = rest.call(self.connection.session(), "POST", url, body=body)
+        running = LongRunning(self.connection, self._base(resource), operation)
+        return running.settle_with_response(deadline)
 
     def _run(self, resource: Resource, verb: str, body: Json, deadline: Deadline) -> Settled:
         """Start ``verb`` on the endpoint and read its operation until done or the deadline."""
@@ -282,8 +319,27 @@ def parse_window(text: str) -> int | None:
     return int(match.group(1)) * _UNITS[match.group(2)]
 
 
+def model_key(model: Json) -> str:
+    """What a deployed model is across redeploys (its id is not): model and version."""
+    name, _, version = str(model.get("model", "")).partition("@")
+    return f"{name}@{model.get('modelVersionId') or version}"
+
+
+def redeployed(saved: list[Json], deployed: list[Json]) -> dict[str, str]:
+    """Saved id -> deployed id, for each saved model found deployed (by ``model_key``)."""
+    free = list(deployed)
+    found: dict[str, str] = {}
+    for model in saved:
+        match = next((m for m in free if model_key(m) == model_key(model)), None)
+        if match is not None:
+            free.remove(match)
+            found[model["id"]] = match["id"]
+    return found
+
+
 def redeployable(model: Json) -> Json:
-    """A saved DeployedModel as a deployModel request wants it: same id, same model version."""
+    """A saved DeployedModel as a deployModel request wants it: the same model version,
+    no id (Vertex assigns one; its own are 19 digits, a caller's may have 1-10)."""
     spec = {k: v for k, v in model.items() if k not in _OUTPUT_ONLY}
     version = model.get("modelVersionId")
     if version and "@" not in spec.get("model", ""):

@@ -4,6 +4,14 @@ Listed with ``locations/-`` (every zone in one paged call). The v2 list filter s
 documented, so the label is matched here, on the client: a project holds few notebooks.
 Stop/start return long-running operations, read until done or the apply's deadline:
 ``done`` once done without ``error``, ``failed`` with it, ``accepted`` while still running.
+
+The v2 ``Instance.state`` enum (notebooks v2 discovery document, revision 20261006) is read
+in full: ``ACTIVE`` runs, ``STOPPED`` is off; ``STARTING``, ``PROVISIONING``, ``STOPPING``,
+``UPGRADING``, ``INITIALIZING`` and ``SUSPENDING`` are transitional (the next run decides);
+``DELETED`` and ``STATE_UNSPECIFIED`` are not listed. Two are left alone with a reason
+(``_LEFT_ALONE``): ``SUSPENDED``, because the API has no resume method (its ``start`` is
+for a stopped instance) and offhours never suspends one, and ``ORPHANED``, an instance
+with no VM after a failed upgrade.
 """
 
 from __future__ import annotations
@@ -35,6 +43,16 @@ _STATES = {
     "SUSPENDED": ResourceState.STOPPED,
 }
 _GONE = ("DELETED", "STATE_UNSPECIFIED")
+_LEFT_ALONE = {
+    "SUSPENDED": (
+        "suspended outside offhours: the Notebooks API has no resume method, so offhours "
+        "cannot bring it back; resume it from the Google Cloud console"
+    ),
+    "ORPHANED": (
+        "orphaned: an upgrade removed its VM (the data disk is intact); retry the upgrade "
+        "or roll it back, then offhours schedules it again"
+    ),
+}
 
 
 class WorkbenchInstances:
@@ -89,6 +107,7 @@ class WorkbenchInstances:
             started_at=_time(instance.get("updateTime"))
             if state is ResourceState.RUNNING
             else None,
+            unmanaged_reason=_LEFT_ALONE.get(instance.get("state", ""), ""),
             service="Vertex AI Workbench",
             accelerator=is_accelerated(machine_type, gpus),
             extra={"zone": zone, "status": instance.get("state", ""), "machine_type": machine_type},

@@ -4,7 +4,9 @@ Shapes follow the Compute Engine API v1 REST reference
 (https://cloud.google.com/compute/docs/reference/rest/v1): ``instances.aggregatedList``,
 ``instances.list/get/stop/start/suspend/resume``, ``zoneOperations.get/wait``,
 ``regionOperations.get/wait``, ``instanceGroupManagers.aggregatedList/list/resize``,
-``regionInstanceGroupManagers.resize`` and ``instanceTemplates.get``.
+``regionInstanceGroupManagers.resize``, ``(region)instanceGroupManagers.listManagedInstances``
+and ``instanceTemplates.get``. A resize's operation is DONE once its member actions are
+scheduled; they are carried out later (``mig_members``).
 
 Every action answers with an Operation ``PENDING``; each read of the operation (``get`` or
 ``wait``) moves it on, ``RUNNING`` then ``DONE`` (``World.accept``). The resource shows the
@@ -17,8 +19,8 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from sandbox.gcp_fake import filters
-from sandbox.gcp_fake.world import ApiError, Json, World, compute_time
+from sandbox.gcp_fake import filters, mig_members
+from sandbox.gcp_fake.world import ApiError, Json, World, compute_time, has_local_ssd
 
 P = r"/compute/v1/projects/(?P<project>[^/]+)"
 Z = P + r"/zones/(?P<zone>[^/]+)"
@@ -86,9 +88,17 @@ _VERBS: dict[str, tuple[tuple[str, ...], str, str]] = {
 _STAMPS = {"stop": "lastStopTimestamp", "suspend": "lastSuspendedTimestamp"}
 
 
-def _refuse(instance: Json, verb: str) -> None:
+def _refuse(instance: Json, verb: str, query: Params) -> None:
     """What Compute Engine rejects at once (400), before any operation exists."""
     status = instance["status"]
+    if verb in ("stop", "suspend") and has_local_ssd(instance) and "discardLocalSsd" not in query:
+        # compute v1 discovery document, instances.stop/suspend ``discardLocalSsd``: "This
+        # property is required if the instance has any attached Local SSD disks."
+        raise ApiError(
+            400,
+            f"The instance '{instance['name']}' has a Local SSD attached: discardLocalSsd "
+            "is required (true discards the Local SSD data, false preserves it).",
+        )
     if verb == "start" and status == "SUSPENDED":
         raise ApiError(400, "The instance is suspended: use resume to start it again.")
     if verb == "suspend" and instance.get("guestAccelerators"):
@@ -101,7 +111,7 @@ def instance_action(world: World, params: Params, query: Params, body: Json) -> 
     project, zone, verb = params["project"], params["zone"], params["action"]
     with world.lock:
         instance = world.get_instance(project, zone, params["name"])
-        _refuse(instance, verb)
+        _refuse(instance, verb, query)
         applies, under_way, done = _VERBS[verb]
         before = instance["status"]
 
@@ -182,8 +192,8 @@ def _resize(world: World, project: str, scope: str, name: str, query: Params) ->
                 "was not found",
             )
 
-        def finish() -> None:
-            world.resize_mig(project, scope, name, size)
+        def finish() -> None:  # DONE once the actions are scheduled, not carried out
+            mig_members.schedule(world, (project, scope, name), size)
 
         progress = world.accept(name, "resize", finish)
         return world.compute_operation(
@@ -202,6 +212,43 @@ def resize_mig(world: World, params: Params, query: Params, body: Json) -> Json:
 
 def resize_region_mig(world: World, params: Params, query: Params, body: Json) -> Json:
     return _resize(world, params["project"], f"regions/{params['region']}", params["name"], query)
+
+
+def list_managed_instances(world: World, params: Params, query: Params, body: Json) -> Json:
+    """``instanceGroupManagers.listManagedInstances`` (zonal or regional); each read moves
+    the group's pending member actions on (``mig_members``)."""
+    project, name = params["project"], params["name"]
+    scope = f"zones/{params['zone']}" if "zone" in params else f"regions/{params['region']}"
+    key = (project, scope, name)
+    world.check_project(project)
+    if key not in world.migs:
+        raise ApiError(
+            404,
+            f"The resource 'projects/{project}/{scope}/instanceGroupManagers/{name}' was not found",
+        )
+    rows = mig_members.managed_instances(world, key)
+    mig_members.read(world, key)
+    page, token = _page(rows, query)
+    answer: Json = {"managedInstances": page}
+    if token:
+        answer["nextPageToken"] = token
+    return answer
+
+
+def aggregated_resource_policies(world: World, params: Params, query: Params, body: Json) -> Json:
+    project = params["project"]
+    world.check_project(project)
+    rows = sorted((k, v) for k, v in world.resource_policies.items() if k[0] == project)
+    page, token = _page(rows, query)
+    items: dict[str, Json] = {}
+    for (_, region, _), policy in page:
+        items.setdefault(f"regions/{region}", {"resourcePolicies": []})["resourcePolicies"].append(
+            policy
+        )
+    answer: Json = {"kind": "compute#resourcePolicyAggregatedList", "items": items}
+    if token:
+        answer["nextPageToken"] = token
+    return answer
 
 
 def get_template(world: World, params: Params, query: Params, body: Json) -> Json:
@@ -226,10 +273,21 @@ ROUTES = [
     ("GET", R + r"/operations/(?P<operation>[^/]+)", region_operation),
     ("POST", R + r"/operations/(?P<operation>[^/]+)/wait", region_operation),
     ("GET", P + r"/aggregated/instanceGroupManagers", aggregated_migs),
+    ("GET", P + r"/aggregated/resourcePolicies", aggregated_resource_policies),
     ("GET", Z + r"/instanceGroupManagers", list_migs),
     ("GET", R + r"/instanceGroupManagers", list_migs),
     ("POST", Z + r"/instanceGroupManagers/(?P<name>[^/]+)/resize", resize_mig),
     ("POST", R + r"/instanceGroupManagers/(?P<name>[^/]+)/resize", resize_region_mig),
+    (
+        "POST",
+        Z + r"/instanceGroupManagers/(?P<name>[^/]+)/listManagedInstances",
+        list_managed_instances,
+    ),
+    (
+        "POST",
+        R + r"/instanceGroupManagers/(?P<name>[^/]+)/listManagedInstances",
+        list_managed_instances,
+    ),
     ("GET", P + r"/global/instanceTemplates/(?P<name>[^/]+)", get_template),
     ("GET", R + r"/instanceTemplates/(?P<name>[^/]+)", get_template),
 ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from providers.gcp.local_ssd import OPT_IN_LABEL
 from sandbox.gcp_fake.server import GcpFake
 
 DEMO_PROJECT = "offhours-demo"
@@ -12,7 +13,9 @@ OFFICE = {"schedule": "office-hours", "team": "platform"}
 
 def seed_demo_project(fake: GcpFake, project: str = DEMO_PROJECT) -> None:
     """Dev VMs of several sizes, a GPU notebook box, an unlabelled VM, a protected prod VM, a
-    MIG scheduled through its template, a Workbench instance and an idle endpoint."""
+    MIG scheduled through its template, a Workbench instance, an idle endpoint, and two VMs
+    with a Local SSD: one left running (its owner has not accepted losing the disk's data),
+    one whose owner has (stopped with the data discarded)."""
     fake.add_project(project)
     fake.add_instance(project, ZONE, "dev-alice", "e2-standard-4", OFFICE)
     fake.add_instance(project, ZONE, "dev-bob", "n2-standard-8", {**OFFICE, "team": "data"})
@@ -27,6 +30,23 @@ def seed_demo_project(fake: GcpFake, project: str = DEMO_PROJECT) -> None:
         "g2-standard-8",
         {"schedule": "office-hours", "team": "ml", "purpose": "notebook"},
         gpus=("nvidia-l4", 1),
+    )
+    fake.add_instance(
+        project,
+        ZONE,
+        "gpu-scratch",
+        "g2-standard-8",
+        {**OFFICE, "team": "ml"},
+        local_ssds=1,
+        gpus=("nvidia-l4", 1),
+    )
+    fake.add_instance(
+        project,
+        ZONE,
+        "etl-cache",
+        "n2-standard-8",
+        {**OFFICE, "team": "data", OPT_IN_LABEL: "true"},
+        local_ssds=2,
     )
     fake.add_instance(project, ZONE, "bastion", "e2-micro", {"team": "platform"})
     fake.add_instance(

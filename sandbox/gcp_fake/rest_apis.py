@@ -22,6 +22,7 @@ Workbench), or never when it was made to fail (``"error"`` in the operation).
 from __future__ import annotations
 
 import copy
+import re
 from datetime import datetime
 from typing import Any
 
@@ -73,9 +74,12 @@ def get_workbench(world: World, params: Params, query: Params, body: Json) -> Js
 
 
 _WORKBENCH = {
-    # verb -> (states it applies to, state while under way, state once done)
-    "stop": (("ACTIVE", "STARTING", "PROVISIONING", "SUSPENDED"), "STOPPING", "STOPPED"),
-    "start": (("STOPPED", "SUSPENDED"), "STARTING", "ACTIVE"),
+    # verb -> (states it applies to, state while under way, state once done). The v2 API
+    # has stop and start but no suspend or resume (notebooks v2 discovery document): start
+    # is for a STOPPED instance, and a SUSPENDED one is refused, as are instances
+    # UPGRADING, INITIALIZING or ORPHANED (no VM).
+    "stop": (("ACTIVE", "STARTING", "PROVISIONING"), "STOPPING", "STOPPED"),
+    "start": (("STOPPED",), "STARTING", "ACTIVE"),
 }
 
 
@@ -84,7 +88,7 @@ def workbench_action(world: World, params: Params, query: Params, body: Json) ->
     state, verb = instance["state"], params["verb"]
     applies, under_way, done = _WORKBENCH[verb]
     if state not in applies and state != done:
-        raise ApiError(400, f"Instance is in state {state}: cannot {verb}")
+        raise ApiError(400, f"Instance is in state {state}: cannot {verb}", "FAILED_PRECONDITION")
 
     def become(new_state: str) -> None:
         instance["state"] = new_state
@@ -151,6 +155,18 @@ def _check_split(split: dict[str, int], ids: set[str]) -> None:
         raise ApiError(400, "The traffic split percentages must add up to 100.")
 
 
+def _check_deployed_model_id(model_id: str) -> None:
+    """aiplatform v1 discovery document, ``DeployedModel.id``: "If not provided upon
+    deployment, Vertex AI will generate a value for this ID. This value should be 1-10
+    characters, and valid characters are /[0-9]/"."""
+    if not re.fullmatch(r"[0-9]{1,10}", model_id):
+        raise ApiError(
+            400,
+            f"Invalid DeployedModel.id '{model_id}': it should be 1-10 characters, "
+            "and valid characters are /[0-9]/.",
+        )
+
+
 def deploy_model(world: World, params: Params, query: Params, body: Json) -> Json:
     endpoint = _endpoint(world, params)
     model = copy.deepcopy(body.get("deployedModel") or {})
@@ -158,7 +174,10 @@ def deploy_model(world: World, params: Params, query: Params, body: Json) -> Jso
         raise ApiError(400, "DeployedModel.model is required.")
     if not (model.get("dedicatedResources") or model.get("automaticResources")):
         raise ApiError(400, "DeployedModel must specify dedicatedResources or automaticResources.")
-    model.setdefault("id", world.next_id())
+    if "id" in model:
+        _check_deployed_model_id(str(model["id"]))
+    else:  # Vertex AI's own ids are 19 digits
+        model["id"] = str(4_000_000_000_000_000_000 + int(world.next_id()))
     if any(m["id"] == model["id"] for m in endpoint["deployedModels"]):
         raise ApiError(409, f"DeployedModel {model['id']} already exists.", "ALREADY_EXISTS")
     model_name, _, version = model["model"].partition("@")
@@ -187,6 +206,14 @@ def deploy_model(world: World, params: Params, query: Params, body: Json) -> Jso
         lambda: {"@type": f"{_V1}.DeployModelResponse", "deployedModel": copy.deepcopy(model)},
         world.accept(params["endpoint"], "deployModel", finish),
     )
+
+
+def list_endpoint_operations(world: World, params: Params, query: Params, body: Json) -> Json:
+    """``endpoints.operations.list``: the endpoint's long-running operations, done or not
+    (listing moves none of them on)."""
+    prefix = _endpoint(world, params)["name"] + "/operations/"
+    rows = [copy.deepcopy(op) for name, op in sorted(world.lro.items()) if name.startswith(prefix)]
+    return _listing("operations", rows, query)
 
 
 def undeploy_model(world: World, params: Params, query: Params, body: Json) -> Json:
@@ -310,6 +337,7 @@ ROUTES = [
     ),
     ("GET", AI + r"/endpoints", list_endpoints),
     ("GET", EP, get_endpoint),
+    ("GET", EP + r"/operations", list_endpoint_operations),
     ("POST", EP + r":deployModel", deploy_model),
     ("POST", EP + r":undeployModel", undeploy_model),
     (

@@ -38,7 +38,7 @@ from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 from sandbox import credentials
-from sandbox.gcp_fake import compute, labels_secrets, rest_apis
+from sandbox.gcp_fake import compute, contract, labels_secrets, rest_apis
 from sandbox.gcp_fake.world import ApiError, Fault, Json, OperationFault, World
 from sandbox.loopback_http import LoopbackHttp, QuietHandler, ServedFake
 
@@ -176,6 +176,8 @@ class _RequestHandler(QuietHandler):
         except ValueError:
             raise ApiError(400, "Invalid JSON payload received.") from None
         params = dict(parse_qsl(query, keep_blank_values=True))
+        if world.validate:
+            contract.check(method, path, params, body)
         for route_method, pattern, handler in _ROUTES:
             match = pattern.match(path)
             if match and route_method == method:
@@ -262,8 +264,16 @@ class GcpFake(ServedFake):
         status: str = "RUNNING",
         **extra: Any,
     ) -> Json:
-        """A VM; ``extra``: ``gpus=("nvidia-l4", 1)``, ``metadata={...}``, ``started=datetime``."""
+        """A VM; ``extra``: ``gpus=("nvidia-l4", 1)``, ``metadata={...}``, ``started=datetime``,
+        ``local_ssds=2`` (Local SSD disks attached), ``resource_policies=("nightly",)``."""
         return self.world.add_instance(project, zone, name, machine_type, labels, status, **extra)
+
+    def add_resource_policy(
+        self, project: str, region: str, name: str, *, instance_schedule: bool = True
+    ) -> Json:
+        """A resource policy VMs name in ``add_instance(resource_policies=(name,))``: an
+        instance schedule, or (``instance_schedule=False``) a snapshot schedule."""
+        return self.world.add_resource_policy(project, region, name, instance_schedule)
 
     def add_template(
         self,
@@ -285,9 +295,25 @@ class GcpFake(ServedFake):
         size: int,
         *,
         autoscaled: bool = False,
+        stateful_disk: str = "",
     ) -> Json:
-        """A managed instance group in a zone (or a region: ``us-central1``) of ``template``."""
-        return self.world.add_mig(project, location, name, template, size, autoscaled=autoscaled)
+        """A managed instance group in a zone (or a region: ``us-central1``) of ``template``;
+        ``stateful_disk``: a disk its stateful policy preserves."""
+        return self.world.add_mig(
+            project,
+            location,
+            name,
+            template,
+            size,
+            autoscaled=autoscaled,
+            stateful_disk=stateful_disk,
+        )
+
+    def hold_members(self, name: str) -> None:
+        """The next resize of group ``name`` schedules its member actions and carries them
+        out only at ``settle()`` (the resize operation itself is DONE)."""
+        with self.world.lock:
+            self.world.member_holds.add(name)
 
     def add_workbench(
         self,

@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
+from sandbox.gcp_fake import mig_members
+
 COMPUTE_BASE = "https://www.googleapis.com/compute/v1"
 # Compute Engine reports times in US Pacific time with an explicit offset; the fake uses a
 # fixed -08:00 so clients must honour the offset.
@@ -138,6 +140,7 @@ class World:
         self.migs: dict[tuple[str, str, str], Json] = {}  # (project, "zones/z"|"regions/r", name)
         self.zone_operations: dict[tuple[str, str, str], Json] = {}
         self.region_operations: dict[tuple[str, str, str], Json] = {}
+        self.resource_policies: dict[tuple[str, str, str], Json] = {}  # (project, region, name)
         self.workbench: dict[str, Json] = {}  # full name -> instance
         self.endpoints: dict[str, Json] = {}  # full name -> endpoint
         self.lro: dict[str, Json] = {}  # google.longrunning operations by name
@@ -148,7 +151,13 @@ class World:
         self.progress: dict[str, Progress] = {}
         self.operation_faults: dict[tuple[str, str], OperationFault] = {}
         self.compute_docs: dict[str, Json] = {}  # operation name -> zone/region Operation
+        # MIG members a resize scheduled to create or delete (``mig_members``).
+        self.member_actions: dict[tuple[str, str, str], str] = {}  # instance key -> action
+        self.member_work: dict[tuple[str, str, str], mig_members.MemberWork] = {}
+        self.member_holds: set[str] = set()  # group names whose next actions wait for settle
         self.log: list[tuple[str, str]] = []
+        # Check every request against the published discovery documents (``contract``).
+        self.validate = True
 
     # ---- common -------------------------------------------------------------------------
     def next_id(self) -> str:
@@ -209,6 +218,8 @@ class World:
                 while progress.step != "DONE":
                     progress.advance()
                 self._render(name)
+            for key in list(self.member_work):
+                mig_members.finish(self, key)
 
     def poll(self, name: str) -> None:
         """A client read operation ``name``: it moves one step on."""
@@ -237,6 +248,8 @@ class World:
         gpus: tuple[str, int] | None = None,
         metadata: Mapping[str, str] | None = None,
         started: datetime | None = None,
+        local_ssds: int = 0,
+        resource_policies: tuple[str, ...] = (),
     ) -> Json:
         self.project(project)
         now = self.clock()
@@ -252,7 +265,8 @@ class World:
             "labels": dict(labels or {}),
             "labelFingerprint": "42WmSpB8rSM=",
             "selfLink": f"{zone_url}/instances/{name}",
-            "scheduling": {"onHostMaintenance": "TERMINATE" if gpus else "MIGRATE"},
+            "scheduling": {"onHostMaintenance": "TERMINATE" if gpus or local_ssds else "MIGRATE"},
+            "disks": _disks(name, local_ssds),
             "metadata": {
                 "kind": "compute#metadata",
                 "items": [{"key": k, "value": v} for k, v in (metadata or {}).items()],
@@ -266,11 +280,45 @@ class World:
                     "acceleratorCount": count,
                 }
             ]
+        if resource_policies:  # names of the region's policies (``add_resource_policy``)
+            region = f"{COMPUTE_BASE}/projects/{project}/regions/{zone_region(zone)}"
+            instance["resourcePolicies"] = [
+                f"{region}/resourcePolicies/{p}" for p in resource_policies
+            ]
         if status == "RUNNING":
             instance["lastStartTimestamp"] = compute_time(started or now - timedelta(hours=3))
         with self.lock:
             self.instances[(project, zone, name)] = instance
         return instance
+
+    def add_resource_policy(
+        self, project: str, region: str, name: str, instance_schedule: bool
+    ) -> Json:
+        """A resource policy: an instance schedule (start 08:00, stop 19:00 on weekdays) or
+        a snapshot schedule (``ResourcePolicy``, compute v1)."""
+        self.project(project)
+        base = f"{COMPUTE_BASE}/projects/{project}/regions/{region}"
+        policy: Json = {
+            "kind": "compute#resourcePolicy",
+            "id": self.next_id(),
+            "name": name,
+            "region": base,
+            "selfLink": f"{base}/resourcePolicies/{name}",
+            "status": "READY",
+        }
+        if instance_schedule:
+            policy["instanceSchedulePolicy"] = {
+                "vmStartSchedule": {"schedule": "0 8 * * 1-5"},
+                "vmStopSchedule": {"schedule": "0 19 * * 1-5"},
+                "timeZone": "Europe/Amsterdam",
+            }
+        else:
+            policy["snapshotSchedulePolicy"] = {
+                "schedule": {"dailySchedule": {"daysInCycle": 1, "startTime": "04:00"}}
+            }
+        with self.lock:
+            self.resource_policies[(project, region, name)] = policy
+        return policy
 
     def get_instance(self, project: str, zone: str, name: str) -> Json:
         self.check_project(project)
@@ -315,9 +363,11 @@ class World:
         size: int,
         *,
         autoscaled: bool = False,
+        stateful_disk: str = "",
     ) -> Json:
         """A managed instance group; ``location`` is a zone or a region (``us-central1``);
-        ``template`` a global template's name or ``regions/R/instanceTemplates/N``."""
+        ``template`` a global template's name or ``regions/R/instanceTemplates/N``;
+        ``stateful_disk``: a device name its stateful policy preserves."""
         self.project(project)
         regional = location.count("-") == 1
         scope = f"regions/{location}" if regional else f"zones/{location}"
@@ -337,44 +387,52 @@ class World:
         }
         if autoscaled:
             mig["status"]["autoscaler"] = f"{base}/autoscalers/{name}-as"
+        if stateful_disk:  # StatefulPolicy / StatefulPolicyPreservedState (compute v1)
+            mig["statefulPolicy"] = {
+                "preservedState": {"disks": {stateful_disk: {"autoDelete": "NEVER"}}}
+            }
+            mig["status"]["stateful"] = {
+                "hasStatefulConfig": True,
+                "perInstanceConfigs": {"allEffective": True},
+            }
         with self.lock:
             self.migs[(project, scope, name)] = mig
             self.resize_mig(project, scope, name, size)
         return mig
 
     def resize_mig(self, project: str, scope: str, name: str, size: int) -> Json:
-        """Set the target size and create/delete the group's member instances to match."""
+        """Seed a group at ``size`` members, created at once (the API's resize only
+        schedules its actions: ``mig_members.schedule``)."""
         with self.lock:
-            mig = self.migs.get((project, scope, name))
-            if mig is None:
+            key = (project, scope, name)
+            if key not in self.migs:
                 raise ApiError(
                     404,
                     f"The resource 'projects/{project}/{scope}/instanceGroupManagers/{name}' "
                     "was not found",
                 )
-            if size < 0:
-                raise ApiError(400, "Invalid value for field 'size': must be >= 0")
-            path = mig["instanceTemplate"].split(f"/projects/{project}/", 1)[1].split("/")
-            template = self.templates.get((project, "/".join(path[:-2]), path[-1]))
-            props: Json = template["properties"] if template else {"machineType": "e2-medium"}
-            members = sorted(
-                k for k, v in self.instances.items() if _created_by(v) == mig["selfLink"]
-            )
-            for key in members[size:]:
-                del self.instances[key]
-            zone = scope.split("/", 1)[1]
-            zone = zone if scope.startswith("zones/") else f"{zone}-a"
-            for i in range(len(members), size):
-                self.add_instance(
-                    project,
-                    zone,
-                    f"{mig['baseInstanceName']}-{i:04x}",
-                    props["machineType"],
-                    props.get("labels"),
-                    metadata={"created-by": mig["selfLink"]},
-                )
-            mig["targetSize"] = size
-            return mig
+            mig_members.schedule(self, key, size)
+            mig_members.finish(self, key)
+            return self.migs[key]
+
+    def add_member(
+        self, key: tuple[str, str, str], zone: str, name: str, status: str = "RUNNING"
+    ) -> Json:
+        """A member instance of the group ``key``, from its template's properties."""
+        project, _, _ = key
+        mig = self.migs[key]
+        path = mig["instanceTemplate"].split(f"/projects/{project}/", 1)[1].split("/")
+        template = self.templates.get((project, "/".join(path[:-2]), path[-1]))
+        props: Json = template["properties"] if template else {"machineType": "e2-medium"}
+        return self.add_instance(
+            project,
+            zone,
+            name,
+            props["machineType"],
+            props.get("labels"),
+            status,
+            metadata={"created-by": mig["selfLink"]},
+        )
 
     def compute_operation(
         self,
@@ -507,11 +565,39 @@ class World:
         return endpoint
 
 
-def _created_by(instance: Json) -> str:
-    for item in instance.get("metadata", {}).get("items", []):
-        if item.get("key") == "created-by":
-            return str(item.get("value", ""))
-    return ""
+def _disks(name: str, local_ssds: int) -> list[Json]:
+    """A boot persistent disk and ``local_ssds`` Local SSDs (``AttachedDisk``, compute v1:
+    a Local SSD is ``type: SCRATCH``, 375 GB, NVMe or SCSI)."""
+    boot: Json = {
+        "kind": "compute#attachedDisk",
+        "type": "PERSISTENT",
+        "mode": "READ_WRITE",
+        "boot": True,
+        "index": 0,
+        "deviceName": name,
+        "autoDelete": True,
+        "interface": "SCSI",
+        "diskSizeGb": "20",
+    }
+    scratch = [
+        {
+            "kind": "compute#attachedDisk",
+            "type": "SCRATCH",
+            "mode": "READ_WRITE",
+            "boot": False,
+            "index": i + 1,
+            "deviceName": f"local-ssd-{i}",
+            "autoDelete": True,
+            "interface": "NVME",
+            "diskSizeGb": "375",
+        }
+        for i in range(local_ssds)
+    ]
+    return [boot, *scratch]
+
+
+def has_local_ssd(instance: Json) -> bool:
+    return any(d.get("type") == "SCRATCH" for d in instance.get("disks", []))
 
 
 def _render_compute(operation: Json, progress: Progress, now: str) -> None:

@@ -16,6 +16,8 @@ ROUTE_PERMISSIONS: dict[str, tuple[str, ...]] = {
     "compute.list_migs": ("compute.instanceGroupManagers.list",),
     "compute.resize_mig": ("compute.instanceGroupManagers.update",),
     "compute.resize_region_mig": ("compute.instanceGroupManagers.update",),
+    "compute.list_managed_instances": ("compute.instanceGroupManagers.get",),
+    "compute.aggregated_resource_policies": ("compute.resourcePolicies.list",),
     "compute.get_template": ("compute.instanceTemplates.get",),
     "rest_apis.list_workbench": ("notebooks.instances.list",),
     "rest_apis.get_workbench": ("notebooks.instances.get",),
@@ -23,6 +25,7 @@ ROUTE_PERMISSIONS: dict[str, tuple[str, ...]] = {
     "rest_apis.get_operation": (),  # per service, below
     "rest_apis.list_endpoints": ("aiplatform.endpoints.list",),
     "rest_apis.get_endpoint": ("aiplatform.endpoints.get",),
+    "rest_apis.list_endpoint_operations": ("aiplatform.operations.list",),
     "rest_apis.deploy_model": ("aiplatform.endpoints.deploy", "aiplatform.models.deploy"),
     "rest_apis.undeploy_model": ("aiplatform.endpoints.undeploy",),
     "rest_apis.list_time_series": ("monitoring.timeSeries.list",),

@@ -89,7 +89,8 @@ def test_an_endpoint_undeployed_by_the_previous_release_is_redeployed(
 
     assert result.outcome is Outcome.DONE
     endpoint = fake.endpoint(PROJECT, REGION, "9")
-    assert [m["id"] for m in endpoint["deployedModels"]] == ["7"]
+    [back] = endpoint["deployedModels"]  # the saved model, under an id Vertex assigned
+    assert back["model"] == model["model"] and endpoint["trafficSplit"] == {back["id"]: 100}
     assert store.get(state_key(parked, "deployment.json")) is None
 
 

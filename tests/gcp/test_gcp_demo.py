@@ -27,8 +27,11 @@ def test_demo_fleet_is_discovered(fake: GcpFake, built: Any, clock: Any, store: 
     assert names["api-prod"].tags["environment"] == "prod"  # the planner protects it
     assert names["gpu-notebook"].price is not None
     assert {r.name for r in found["instances"] if r.unmanaged_reason} == {
-        n for n in names if n.startswith("render-workers-")
+        "gpu-scratch",
+        *(n for n in names if n.startswith("render-workers-")),
     }
+    assert names["gpu-scratch"].unmanaged_reason.startswith("local SSD attached (1)")
+    assert names["etl-cache"].extra["local_ssd"] == "2"
     assert [r.name for r in found["instance-groups"]] == ["render-workers"]
     assert [r.name for r in found["workbench"]] == ["ml-workbench"]
     [endpoint] = found["vertex-endpoints"]

@@ -108,6 +108,20 @@ def _bodies(fake: GcpFake, connection: Any) -> dict[str, tuple[str, str, Any]]:
         "InstanceGroupManagerAggregatedList",
         get(f"{project}/aggregated/instanceGroupManagers"),
     )
+    fake.hold_members("web")
+    resize = post(f"{project}/zones/{ZONE}/instanceGroupManagers/web/resize?size=3")
+    for _ in range(2):  # the operation is DONE; the new members are still being created
+        get(resize["selfLink"].replace("https://www.googleapis.com/compute/v1", compute))
+    bodies["group resizing"] = (
+        "compute.v1",
+        "InstanceGroupManagerAggregatedList",
+        get(f"{project}/aggregated/instanceGroupManagers"),
+    )
+    bodies["managed instances"] = (
+        "compute.v1",
+        "InstanceGroupManagersListManagedInstancesResponse",
+        post(f"{project}/zones/{ZONE}/instanceGroupManagers/web/listManagedInstances"),
+    )
     bodies["template"] = (
         "compute.v1",
         "InstanceTemplate",
@@ -153,6 +167,8 @@ def test_fake_bodies_carry_only_schema_fields_with_schema_types(
     fake.add_instance(PROJECT, ZONE, "gpu", "n1-standard-8", SCHEDULE, gpus=("nvidia-tesla-t4", 1))
     fake.add_template(PROJECT, "web-v1", "e2-standard-2", SCHEDULE)
     fake.add_mig(PROJECT, ZONE, "web", "web-v1", 1)
+    fake.add_mig(PROJECT, ZONE, "db", "web-v1", 1, stateful_disk="data")
+    fake.add_instance(PROJECT, ZONE, "scratch", "n2-standard-8", SCHEDULE, local_ssds=2)
     fake.add_workbench(PROJECT, ZONE, "nb", "n1-standard-4", SCHEDULE, gpus=("NVIDIA_TESLA_T4", 1))
     model = {
         "id": "71",
@@ -165,6 +181,13 @@ def test_fake_bodies_carry_only_schema_fields_with_schema_types(
     fake.add_endpoint(PROJECT, REGION, "7", "churn", {"idle-stop": "60m"}, [model])
 
     bodies = _bodies(fake, connection)
+    [resizing] = [
+        m
+        for scoped in bodies["group resizing"][2]["items"].values()
+        for m in scoped["instanceGroupManagers"]
+        if m["name"] == "web"
+    ]
+    assert not resizing["status"]["isStable"] and resizing["currentActions"]["creating"] == 2
 
     assert (
         bodies["operation failed"][2]["status"] == "DONE" and bodies["operation failed"][2]["error"]

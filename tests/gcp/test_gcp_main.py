@@ -48,6 +48,6 @@ def test_one_event_is_one_run(
     summary = reconcile_event(_event({"scheduled_time": "2026-11-23T21:00:00Z"}))
 
     assert summary["errors"] == []
-    assert summary["actions"] == {"stop-done": 6, "scale-down-done": 2}
+    assert summary["actions"] == {"stop-done": 7, "scale-down-done": 2}
     assert fake.instance(DEMO_PROJECT, ZONE, "dev-alice")["status"] == "TERMINATED"
     assert list((tmp_path / "ledger").rglob("*.jsonl.gz"))

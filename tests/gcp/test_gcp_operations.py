@@ -139,9 +139,10 @@ def test_endpoint_redeploy_still_running_is_accepted_and_keeps_the_spec(
 
     assert down.outcome is Outcome.DONE
     assert up.outcome is Outcome.ACCEPTED and "saved spec kept" in up.detail
-    assert (restored(store, found) or {})["deployedModels"]
+    saved = (restored(store, found) or {})["deployedModels"]
     endpoint.settle()
-    assert [m["id"] for m in endpoint.endpoint(PROJECT, REGION, "77")["deployedModels"]] == ["11"]
+    [back] = endpoint.endpoint(PROJECT, REGION, "77")["deployedModels"]
+    assert back["model"] == saved[0]["model"]  # the same model, under the id Vertex assigned
 
 
 def test_operations_advance_one_read_at_a_time(fake: GcpFake, connection: Any, built: Any) -> None:

@@ -51,6 +51,8 @@ def test_night_stops_and_morning_starts_the_demo_fleet(fake: GcpFake, job: Any, 
     assert status["dev-alice"] == "TERMINATED" and status["gpu-notebook"] == "TERMINATED"
     assert status["api-prod"] == "RUNNING"  # protected: environment=prod
     assert status["bastion"] == "RUNNING"  # no schedule label
+    assert status["gpu-scratch"] == "RUNNING"  # Local SSD, no opt-in label: skipped
+    assert status["etl-cache"] == "TERMINATED"  # Local SSD, opted in: data discarded
     assert not [n for n in status if n.startswith("render-workers-")]
     assert fake.mig(DEMO_PROJECT, ZONE, "render-workers")["targetSize"] == 0
     assert fake.workbench(DEMO_PROJECT, ZONE, "ml-workbench")["state"] == "STOPPED"
@@ -72,6 +74,7 @@ def test_night_stops_and_morning_starts_the_demo_fleet(fake: GcpFake, job: Any, 
         "dev-bob",
         "dev-carol",
         "ci-runner",
+        "etl-cache",
         "gpu-notebook",
         "render-workers",
         "ml-workbench",

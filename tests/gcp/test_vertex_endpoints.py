@@ -68,7 +68,16 @@ def _deployed(fake: GcpFake, endpoint_id: str) -> dict[str, Any]:
 
 
 def _without_create_time(models: list[dict]) -> list[dict]:
-    return [{k: v for k, v in m.items() if k != "createTime"} for m in models]
+    """The deployed models as the owner configured them: Vertex assigns a new id (and a new
+    createTime) on every deploy."""
+    kept = [{k: v for k, v in m.items() if k not in ("createTime", "id")} for m in models]
+    return sorted(kept, key=lambda m: m["model"])
+
+
+def _split_by_model(endpoint: dict) -> dict[str, int]:
+    """The traffic split keyed by model rather than by deployed-model id."""
+    names = {m["id"]: m["model"].rsplit("/", 1)[-1] for m in endpoint["deployedModels"]}
+    return {names[k]: v for k, v in endpoint["trafficSplit"].items()}
 
 
 def test_discover_measures_idleness(endpoints: GcpFake, make: Any) -> None:
@@ -124,7 +133,8 @@ def test_idle_endpoint_undeployed_then_redeployed_identically(
     assert _without_create_time(after["deployedModels"]) == _without_create_time(
         before["deployedModels"]
     )
-    assert after["trafficSplit"] == {"101": 70, "102": 30}
+    assert _split_by_model(after) == {"m101": 70, "m102": 30}
+    assert all(len(m["id"]) == 19 for m in after["deployedModels"])  # ids Vertex assigned
     assert restored(store, down["idle-two"]) is None
     back = by_name(list(adapter.discover(TARGET)))
     assert back["idle-two"].state is ResourceState.RUNNING
@@ -168,7 +178,7 @@ def test_half_done_scale_down_is_finished_by_the_next_run(
     assert _without_create_time(after["deployedModels"]) == _without_create_time(
         before["deployedModels"]
     )
-    assert after["trafficSplit"] == {"101": 70, "102": 30}
+    assert _split_by_model(after) == {"m101": 70, "m102": 30}
 
 
 def test_scale_up_without_saved_spec_fails(endpoints: GcpFake, make: Any) -> None:
