@@ -1,0 +1,59 @@
+"""AWS: the identifiers the Cost and Usage Report / Data Exports (FOCUS) write.
+
+``line_item_resource_id`` (FOCUS ``ResourceId``) is the instance id for EC2 and the ARN
+for RDS, SageMaker and ECS (``docs/ledger.md`` cites the sources). SageMaker lowercases
+resource names in its ARNs. An Auto Scaling group has no line of its own (its instances
+bill as ``i-…``): its ARN names the group without the id offhours does not read.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+
+from providers.bill_ids import BillIdentity
+
+# The group's id (a UUID) is not among what offhours reads: ``*`` stands for it.
+_GROUP = "autoScalingGroup:*:autoScalingGroupName"
+_Rule = Callable[[str, str, str, Mapping[str, str]], str]
+
+
+def _arn(service: str, region: str, account: str, rest: str) -> str:
+    return f"arn:aws:{service}:{region}:{account}:{rest}"
+
+
+_RULES: dict[str, tuple[str, _Rule]] = {
+    "ec2": ("Virtual Machine", lambda a, r, i, x: i),
+    "rds": (
+        "Database Instance",
+        lambda a, r, i, x: x.get("arn") or _arn("rds", r, a, f"db:{i}"),
+    ),
+    "aurora": (
+        "Database Cluster",
+        lambda a, r, i, x: x.get("arn") or _arn("rds", r, a, f"cluster:{i}"),
+    ),
+    "asg": (
+        "Auto Scaling Group",
+        lambda a, r, i, x: _arn("autoscaling", r, a, f"{_GROUP}/{i}"),
+    ),
+    "ecs": (
+        "Container Service",
+        lambda a, r, i, x: x.get("arn") or _arn("ecs", r, a, f"service/{i}"),
+    ),
+    "sagemaker-notebooks": (
+        "Notebook Instance",
+        lambda a, r, i, x: _arn("sagemaker", r, a, f"notebook-instance/{i.lower()}"),
+    ),
+    "sagemaker-endpoints": (
+        "Inference Endpoint",
+        lambda a, r, i, x: _arn("sagemaker", r, a, f"endpoint/{i.lower()}"),
+    ),
+}
+
+
+def identify(
+    account: str, region: str, kind: str, resource_id: str, extra: Mapping[str, str]
+) -> BillIdentity:
+    if kind not in _RULES or resource_id.startswith("arn:"):
+        return BillIdentity(resource_id, _RULES.get(kind, (kind, None))[0])
+    display, rule = _RULES[kind]
+    return BillIdentity(rule(account, region, resource_id, extra), display)

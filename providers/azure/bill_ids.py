@@ -1,0 +1,24 @@
+"""Azure: the cost export's ``ResourceId`` is the full Azure Resource Manager id.
+
+offhours already names Azure resources by that id; the export may change its case
+(``bill check`` matches Azure ids case-insensitively), so the ledger keeps ARM's case.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from providers.bill_ids import BillIdentity
+
+_TYPES: dict[str, str] = {
+    "vms": "Virtual Machine",
+    "scale-sets": "Virtual Machine Scale Set",
+    "ml-compute": "Compute Instance",
+    "aks": "Kubernetes Cluster",
+}
+
+
+def identify(
+    account: str, region: str, kind: str, resource_id: str, extra: Mapping[str, str]
+) -> BillIdentity:
+    return BillIdentity(resource_id, _TYPES.get(kind, kind))
