@@ -21,6 +21,13 @@ RULES: dict[str, str] = {
     "gcp": "providers.gcp.bill_ids:identify",
     "azure": "providers.azure.bill_ids:identify",
 }
+# cloud -> ``kind_of(bill resource id) -> offhours kind | None`` (the reverse, for the
+# bill's resources offhours could schedule)
+KIND_OF: dict[str, str] = {
+    "aws": "providers.aws.bill_ids:kind_of",
+    "gcp": "providers.gcp.bill_ids:kind_of",
+    "azure": "providers.azure.bill_ids:kind_of",
+}
 
 
 class BillIdentity(NamedTuple):
@@ -61,3 +68,12 @@ def of_key(key: str) -> BillIdentity:
     """From a state key (``provider/account/region/kind/id``, ``Resource.key``)."""
     provider, account, region, kind, resource_id = key.split("/", 4)
     return identify(provider, account, region, kind, resource_id)
+
+
+def kind_of(provider: str, bill_id: str) -> str | None:
+    """The offhours kind that schedules the resource a bill line names, if any."""
+    rule = KIND_OF.get(provider)
+    if rule is None or not bill_id:
+        return None
+    kind: str | None = load(rule)(bill_id)
+    return kind

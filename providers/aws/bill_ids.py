@@ -8,6 +8,7 @@ bill as ``i-…``): its ARN names the group without the id offhours does not rea
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 
 from providers.bill_ids import BillIdentity
@@ -57,3 +58,19 @@ def identify(
         return BillIdentity(resource_id, _RULES.get(kind, (kind, None))[0])
     display, rule = _RULES[kind]
     return BillIdentity(rule(account, region, resource_id, extra), display)
+
+
+# A bill's ARN (any partition; the FOCUS sample's are anonymised) -> the kind.
+_ARN_KINDS: tuple[tuple[re.Pattern[str], str], ...] = (
+    (re.compile(r"^arn:[^:]+:rds:[^:]*:[^:]*:db:"), "rds"),
+    (re.compile(r"^arn:[^:]+:rds:[^:]*:[^:]*:cluster:"), "aurora"),
+    (re.compile(r"^arn:[^:]+:ecs:[^:]*:[^:]*:service/"), "ecs"),
+    (re.compile(r"^arn:[^:]+:sagemaker:[^:]*:[^:]*:notebook-instance/"), "sagemaker-notebooks"),
+    (re.compile(r"^arn:[^:]+:sagemaker:[^:]*:[^:]*:endpoint/"), "sagemaker-endpoints"),
+)
+
+
+def kind_of(bill_id: str) -> str | None:
+    if re.match(r"^i-[0-9a-z]+$", bill_id):
+        return "ec2"
+    return next((kind for pattern, kind in _ARN_KINDS if pattern.match(bill_id)), None)

@@ -22,3 +22,22 @@ def identify(
     account: str, region: str, kind: str, resource_id: str, extra: Mapping[str, str]
 ) -> BillIdentity:
     return BillIdentity(resource_id, _TYPES.get(kind, kind))
+
+
+# ARM resource type (lowercased, as cost exports often write ids) -> kind
+_ARM_TYPES: tuple[tuple[str, str], ...] = (
+    ("/providers/microsoft.compute/virtualmachines/", "vms"),
+    ("/providers/microsoft.compute/virtualmachinescalesets/", "scale-sets"),
+    ("/providers/microsoft.machinelearningservices/workspaces/", "ml-compute"),
+    ("/providers/microsoft.containerservice/managedclusters/", "aks"),
+)
+
+
+def kind_of(bill_id: str) -> str | None:
+    lowered = bill_id.lower()
+    for part, kind in _ARM_TYPES:
+        # A scale set's VMs (``…/virtualMachineScaleSets/S/virtualMachines/N``) match the
+        # scale set's type, not the VMs'.
+        if part in lowered and (kind != "ml-compute" or "/computes/" in lowered):
+            return kind
+    return None

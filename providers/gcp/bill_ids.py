@@ -26,3 +26,17 @@ def identify(
     if not host or resource_id.startswith("//"):
         return BillIdentity(resource_id, display)
     return BillIdentity(f"//{host}/{resource_id.lstrip('/')}", display)
+
+
+_PATHS: tuple[tuple[str, str, str], ...] = (
+    ("compute.googleapis.com", "/instances/", "instances"),
+    ("notebooks.googleapis.com", "/instances/", "workbench"),
+    ("aiplatform.googleapis.com", "/endpoints/", "vertex-endpoints"),
+)
+
+
+def kind_of(bill_id: str) -> str | None:
+    for host, part, kind in _PATHS:
+        if bill_id.startswith(f"//{host}/") and part in bill_id:
+            return kind
+    return None
