@@ -95,10 +95,9 @@ def local_copy(location: str, endpoint_url: str = "") -> Iterator[Path]:
 
     if scheme not in STORES:
         raise BillSourceError(f"{location}: unknown scheme {scheme}:// (s3, gs or azblob)")
-    root, _, prefix = location.split("://", 1)[1].partition("/")
-    store = load(STORES[scheme])(f"{scheme}://{root}", endpoint_url=endpoint_url)
+    store = load(STORES[scheme])(location.rstrip("/"), endpoint_url=endpoint_url)
     with tempfile.TemporaryDirectory(prefix="offhours-bill-") as tmp:
-        for key in store.list(prefix):
+        for key in store.list(""):
             if key.endswith(_SUFFIXES):
                 data = store.get(key)
                 if data is not None:

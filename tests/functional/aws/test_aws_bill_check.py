@@ -189,3 +189,19 @@ def test_a_bill_that_ends_before_the_window_is_said(
     result = json.loads(check(week, capsys, short, "-o", "json"))
     assert result["window"]["covered"] is False
     assert "not the whole window" in check(week, capsys, short)
+
+
+def test_an_export_under_an_s3_prefix_is_read_through_the_store(
+    week: dict[str, Any], capsys: Any, clients: Any
+) -> None:
+    """An AWS Data Exports delivery: objects under s3://bucket/prefix/…/ (moto S3)."""
+    plain = json.loads(check(week, capsys, None, "-o", "json"))
+    clients.s3.create_bucket(
+        Bucket="billing", CreateBucketConfiguration={"LocationConstraint": REGION}
+    )
+    key = "focus/offhours/data/BILLING_PERIOD=2026-11/w48-00001.csv.gz"
+    clients.s3.put_object(Bucket="billing", Key=key, Body=gzip.compress(week["bill"].read_bytes()))
+    clients.s3.put_object(Bucket="billing", Key="focus/offhours/metadata/manifest.json", Body=b"{}")
+    argv = ["bill", "check", "--week", "2026-W48", "--ledger", str(week["ledger"])]
+    assert main([*argv, "--bill", "s3://billing/focus/offhours/", "-o", "json"]) == 0
+    assert json.loads(capsys.readouterr().out) == plain
