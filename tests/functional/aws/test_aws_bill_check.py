@@ -205,3 +205,26 @@ def test_an_export_under_an_s3_prefix_is_read_through_the_store(
     argv = ["bill", "check", "--week", "2026-W48", "--ledger", str(week["ledger"])]
     assert main([*argv, "--bill", "s3://billing/focus/offhours/", "-o", "json"]) == 0
     assert json.loads(capsys.readouterr().out) == plain
+
+
+def test_the_digest_says_what_the_bill_confirms(
+    week: dict[str, Any], capsys: Any, tmp_path: Path, monkeypatch: Any
+) -> None:
+    """OFFHOURS_BILL configured: the digest runs the check (DuckDB is installed) and
+    prints the confirmed share."""
+    monkeypatch.setenv("OFFHOURS_BILL", str(week["bill"]))
+    preview = tmp_path / "digest" / "digest.html"
+    argv = ["digest", "--week", "2026-W48", "--ledger", str(week["ledger"])]
+    assert main([*argv, "--preview", str(preview), "--at", "2026-11-30T09:00:00Z"]) == 0
+    capsys.readouterr()
+    claimed = OFF_HOURS * (sum(PRICES.values()) + DB_PRICE)
+    confirmed = (OFF_HOURS - 12) * 0.5 + OFF_HOURS * (0.16 + 0.2 + DB_PRICE)
+    line = f"The bill confirms ${confirmed:,.2f} of ${claimed:,.2f} claimed"
+    assert line in preview.with_suffix(".txt").read_text()
+    assert line in preview.read_text()
+    # A preview from the command line changes nothing in the ledger's store; a check
+    # with --save keeps its result there for the digests of cloud functions without DuckDB.
+    kept = week["ledger"] / "bill" / "v1" / "last-check.json"
+    assert not kept.exists()
+    check(week, capsys, None, "--save")
+    assert json.loads(kept.read_text())["totals"]["confirmed"] == pytest.approx(confirmed, abs=1e-3)
