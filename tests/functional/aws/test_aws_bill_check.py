@@ -93,6 +93,17 @@ def week(tmp_path: Path, clients: Any, clock: Any, calls: Any) -> dict[str, Any]
             service="Amazon Relational Database Service",
             resource_type="Database Instance",
         ),
+        # Data transfer billed on the instance's own id in an off hour: not compute, so
+        # listed apart, never counted as billed while off.
+        Billed(
+            ids["plain"],
+            "plain",
+            0.09,
+            lambda begin: 1.0 if begin == at(1, 2) else 0.0,
+            service="Amazon Elastic Compute Cloud",
+            unit="GB",
+            category="Networking",
+        ),
         # A volume bills whether its instance runs or not: never compute, never claimed.
         Billed(
             "vol-0leaky",
@@ -157,6 +168,8 @@ def test_the_table_says_how_much_the_bill_confirms(week: dict[str, Any], capsys:
     assert f"The bill confirms ${confirmed:,.2f} of ${claimed:,.2f} claimed" in out
     assert "still provisional" in out
     assert "not-in-bill" in out and "missing" in out
+    apart = out.split("Billed while off, not compute", 1)[1]
+    assert f"{week['ids']['plain']}  $0.09" in apart
 
 
 def test_gzip_and_parquet_exports_read_alike(
