@@ -5,7 +5,9 @@ and the state objects' periods still open) is the fleet's true timeline: each re
 bills every hour it ran, at its list price. Three resources are then made to disagree the
 way real bills do: the first (by id) keeps billing through its first off-period, as if its stop
 had not taken; the second runs under a Savings Plan (effective cost 40 % of list); the
-third is missing from the export. ``python -m functions.bill.demo_bill LEDGER OUT.csv
+third is missing from the export. Groups (an Auto Scaling group, an ECS service, a managed
+instance group) bill under the group's own id here, for simplicity: real bills name their
+members. ``python -m functions.bill.demo_bill LEDGER OUT.csv
 [--week 2026-11-16]`` writes it; ``offhours bill check`` then judges the demo's claims.
 """
 
