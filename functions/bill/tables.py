@@ -38,9 +38,10 @@ def check_table(result: BillCheck) -> str:
         lines.append(
             "The bill is still provisional (its billing period is open): figures may change."
         )
-    header = ("RESOURCE", "STATUS", "CLAIMED", "BILLED OFF", "NET")
+    header = ("CLOUD", "RESOURCE", "STATUS", "CLAIMED", "BILLED OFF", "NET")
     rows = [
         (
+            r.provider,
             _cut(r.name if r.name and r.name != r.resource_id else r.resource_id),
             r.status,
             _money(r.claimed),
