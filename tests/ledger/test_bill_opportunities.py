@@ -82,3 +82,19 @@ def test_non_production_and_untagged_resources_billed_around_the_clock(
 def test_spend_by_type_and_untagged(found: dict[str, Any]) -> None:
     assert found["top_resource_types"][0]["resource_type"] == "Virtual Machine"
     assert found["untagged_cost"] == pytest.approx(0.05 * 168)
+
+
+def test_focus_1_3_and_snake_case_column_names_read_alike(
+    tmp_path: Path, capsys: Any, found: dict[str, Any]
+) -> None:
+    """FOCUS 1.3 deprecates ProviderName for ServiceProviderName; some exports spell
+    columns in snake case. Both read as the 1.2 names."""
+    export = tmp_path / "week.csv"
+    header, body = export.read_text().split("\n", 1)
+    renamed = header.replace("ProviderName", "ServiceProviderName")
+    renamed = renamed.replace("ChargePeriodStart", "charge_period_start")
+    renamed = renamed.replace("EffectiveCost", "effective_cost")
+    other = tmp_path / "renamed.csv"
+    other.write_text(renamed + "\n" + body)
+    assert main(["bill", "opportunities", "--bill", str(other), "-o", "json"]) == 0
+    assert json.loads(capsys.readouterr().out) == found
