@@ -21,6 +21,11 @@ RULES: dict[str, str] = {
     "gcp": "providers.gcp.bill_ids:identify",
     "azure": "providers.azure.bill_ids:identify",
 }
+# cloud -> ``member_tag(kind, bill id) -> (tag key, value) | None``: a group with no bill
+# line of its own, whose members' lines carry this tag
+MEMBERS: dict[str, str] = {
+    "aws": "providers.aws.bill_ids:member_tag",
+}
 # cloud -> ``kind_of(bill resource id) -> offhours kind | None`` (the reverse, for the
 # bill's resources offhours could schedule)
 KIND_OF: dict[str, str] = {
@@ -77,3 +82,13 @@ def kind_of(provider: str, bill_id: str) -> str | None:
         return None
     kind: str | None = load(rule)(bill_id)
     return kind
+
+
+def member_tag(provider: str, kind: str, bill_id: str) -> tuple[str, str] | None:
+    """The tag (key, value) on the bill lines of a group's members, if the group has no
+    line of its own (an Auto Scaling group's instances)."""
+    rule = MEMBERS.get(provider)
+    if rule is None:
+        return None
+    found: tuple[str, str] | None = load(rule)(kind, bill_id)
+    return found

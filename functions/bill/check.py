@@ -3,6 +3,9 @@
 Per resource, with the bill loaded as the table ``bill`` (``source.py``):
 
 * ``claimed``: the ledger's savings in the window (``claims.py``).
+* A group with no bill line of its own (an Auto Scaling group) is matched by its members'
+  lines, which carry the group's tag (``providers.bill_ids.member_tag``); its on-hours are
+  the hours any member billed, so its rate is the whole group's per hour.
 * ``billed_while_off``: what the bill charged for **compute** in hours the ledger says the
   resource was off: usage rows priced by the hour whose charge period lies wholly inside
   an off-period (an hour the resource ran part of, at a stop or a start, is expected to
@@ -20,12 +23,14 @@ Per resource, with the bill loaded as the table ``bill`` (``source.py``):
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from functions.bill.claims import Claim
 from functions.bill.source import query
+from providers.bill_ids import member_tag
 
 if TYPE_CHECKING:
     import duckdb
@@ -56,6 +61,7 @@ class Checked:
     on_hours: float = 0.0
     on_cost: float = 0.0
     on_list: float = 0.0
+    group: bool = False
     net_savings: float = 0.0
     status: str = "not-in-bill"
 
@@ -120,28 +126,31 @@ def check(
     con: duckdb.DuckDBPyConnection, found: list[Claim], start: datetime, end: datetime
 ) -> BillCheck:
     """Every claimed resource of the window against the bill in ``con``."""
-    by_id: dict[tuple[str, str], Checked] = {}
+    by_key: dict[tuple[str, str], Checked] = {}
+    keyed: list[tuple[Claim, str]] = []
     for claim in found:
-        key = (claim.provider, claim.resource_id.lower())
-        item = by_id.setdefault(
-            key, Checked(claim.resource_id, claim.provider, claim.name, claim.kind)
+        tag = member_tag(claim.provider, claim.kind, claim.resource_id)
+        mkey = claim.resource_id.lower() if tag is None else tag_key(*tag)
+        keyed.append((claim, mkey))
+        item = by_key.setdefault(
+            (claim.provider, mkey),
+            Checked(claim.resource_id, claim.provider, claim.name, claim.kind, group=bool(tag)),
         )
         item.claimed += claim.claimed
         item.off_hours += claim.hours
         item.list_price = claim.hourly_price if claim.hourly_price else item.list_price
-    _load_claims(con, found)
-    for provider, rid, in_bill, off, other, hours, cost, listed in query(con, _PER_RESOURCE):
-        item = by_id[(provider, rid)]
+    _load_claims(con, keyed)
+    for provider, mkey, in_bill, off, other, hours, slots, cost, listed in query(
+        con, _PER_RESOURCE
+    ):
+        item = by_key[(provider, mkey)]
         item.in_bill = bool(in_bill)
         item.billed_while_off, item.other_while_off = float(off or 0), float(other or 0)
-        item.on_hours, item.on_cost, item.on_list = (
-            float(hours or 0),
-            float(cost or 0),
-            float(listed or 0),
-        )
-    for item in by_id.values():
+        item.on_hours = float((slots if item.group else hours) or 0)
+        item.on_cost, item.on_list = float(cost or 0), float(listed or 0)
+    for item in by_key.values():
         _judge(item)
-    ordered = sorted(by_id.values(), key=lambda r: (-r.claimed, r.provider, r.resource_id))
+    ordered = sorted(by_key.values(), key=lambda r: (-r.claimed, r.provider, r.resource_id))
     span = query(con, _SPAN)[0]
     return BillCheck(
         start=start,
@@ -151,6 +160,12 @@ def check(
         provisional=bool(span[2]),
         resources=ordered,
     )
+
+
+def tag_key(key: str, value: str) -> str:
+    """How a member's tag is matched: key without case or punctuation (``aws:autoscaling:
+    groupName`` and ``aws_autoscaling_group_name`` alike), value without case."""
+    return f"tag:{re.sub(r'[^a-z0-9]', '', key.lower())}={value.lower()}"
 
 
 def _judge(item: Checked) -> None:
@@ -173,39 +188,58 @@ def _at(epoch: Any) -> datetime | None:
     return None if epoch is None else datetime.fromtimestamp(float(epoch), UTC)
 
 
-def _load_claims(con: duckdb.DuckDBPyConnection, found: list[Claim]) -> None:
+def _load_claims(con: duckdb.DuckDBPyConnection, keyed: list[tuple[Claim, str]]) -> None:
+    """The claims, and the bill's lines keyed as the claims are: by id, and for groups by
+    the member tag (only the tag keys some claim needs are unpacked)."""
     query(
         con,
         "CREATE OR REPLACE TEMP TABLE claims "
-        "(provider VARCHAR, rid VARCHAR, start_s DOUBLE, end_s DOUBLE)",
+        "(provider VARCHAR, mkey VARCHAR, start_s DOUBLE, end_s DOUBLE)",
     )
-    if found:
+    if keyed:
         con.executemany(
             "INSERT INTO claims VALUES (?, ?, ?, ?)",
-            [(c.provider, c.resource_id.lower(), c.start, c.end) for c in found],
+            [(c.provider, mkey, c.start, c.end) for c, mkey in keyed],
         )
+    tags = sorted({m.split("=", 1)[0][4:] for _, m in keyed if m.startswith("tag:")})
+    # Tag keys are reduced to [a-z0-9] by ``tag_key``: safe as SQL literals (a view takes
+    # no parameters).
+    members = _MEMBERS.format(keys=", ".join(f"'{t}'" for t in tags)) if tags else ""
+    query(con, f"CREATE OR REPLACE TEMP VIEW bill_keyed AS {_BY_ID} {members}")
+
+
+_BY_ID = "SELECT b.*, b.rid AS mkey FROM bill b"
+_MEMBERS = """
+UNION ALL
+SELECT b.*,
+  'tag:' || regexp_replace(lower(t.e.key), '[^a-z0-9]', '', 'g') || '=' || lower(t.e.value)
+FROM bill b, unnest(map_entries(json_transform(b.tags, '"MAP(VARCHAR, VARCHAR)"'))) AS t(e)
+WHERE json_valid(b.tags)
+  AND regexp_replace(lower(t.e.key), '[^a-z0-9]', '', 'g') IN ({keys})
+"""
 
 
 # Per claimed resource: in the bill at all; compute and other cost in off hours; compute
 # hours, effective and list cost outside them.
 _PER_RESOURCE = f"""
-WITH ids AS (SELECT DISTINCT provider, rid FROM claims),
+WITH ids AS (SELECT DISTINCT provider, mkey FROM claims),
 rows AS (
   SELECT b.*, {COMPUTE} AS compute,
-    EXISTS (SELECT 1 FROM claims c WHERE c.provider = b.provider AND c.rid = b.rid
+    EXISTS (SELECT 1 FROM claims c WHERE c.provider = b.provider AND c.mkey = b.mkey
             AND b.start_s >= c.start_s AND b.end_s <= c.end_s) AS off
-  FROM bill b JOIN ids USING (provider, rid)
+  FROM bill_keyed b JOIN ids USING (provider, mkey)
 )
-SELECT ids.provider, ids.rid, count(r.rid) > 0,
+SELECT ids.provider, ids.mkey, count(r.mkey) > 0,
   sum(CASE WHEN r.off AND r.compute THEN r.effective END),
   sum(CASE WHEN r.off AND NOT r.compute THEN r.effective END),
   sum(CASE WHEN NOT r.off AND r.compute THEN
         CASE WHEN r.quantity > 0 AND (r.unit LIKE '%hour%' OR r.unit LIKE 'hr%')
              THEN r.quantity ELSE (r.end_s - r.start_s) / 3600.0 END END),
+  count(DISTINCT CASE WHEN NOT r.off AND r.compute THEN floor(r.start_s / 3600) END),
   sum(CASE WHEN NOT r.off AND r.compute THEN r.effective END),
   sum(CASE WHEN NOT r.off AND r.compute THEN r.list_cost END)
-FROM ids LEFT JOIN rows r USING (provider, rid)
-GROUP BY ids.provider, ids.rid
+FROM ids LEFT JOIN rows r USING (provider, mkey)
+GROUP BY ids.provider, ids.mkey
 """
 
 # The bill's span (an export is refreshed as a whole: its last charge period is how far

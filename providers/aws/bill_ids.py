@@ -3,7 +3,11 @@
 ``line_item_resource_id`` (FOCUS ``ResourceId``) is the instance id for EC2 and the ARN
 for RDS, SageMaker and ECS (``docs/ledger.md`` cites the sources). SageMaker lowercases
 resource names in its ARNs. An Auto Scaling group has no line of its own (its instances
-bill as ``i-…``): its ARN names the group without the id offhours does not read.
+bill as ``i-…``): its ARN names the group without the id offhours does not read, and
+its instances' lines carry the AWS-generated cost allocation tag
+``aws:autoscaling:groupName`` once it is activated (Amazon EC2 Auto Scaling User Guide,
+"Tag Auto Scaling groups and instances"; AWS Billing, "AWS-generated cost allocation
+tags").
 """
 
 from __future__ import annotations
@@ -74,3 +78,12 @@ def kind_of(bill_id: str) -> str | None:
     if re.match(r"^i-[0-9a-z]+$", bill_id):
         return "ec2"
     return next((kind for pattern, kind in _ARN_KINDS if pattern.match(bill_id)), None)
+
+
+GROUP_TAG = "aws:autoscaling:groupName"
+
+
+def member_tag(kind: str, bill_id: str) -> tuple[str, str] | None:
+    if kind != "asg":
+        return None
+    return GROUP_TAG, bill_id.rsplit("autoScalingGroupName/", 1)[-1]
