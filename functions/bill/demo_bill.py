@@ -5,16 +5,19 @@ and the state objects' periods still open) is the fleet's true timeline: each re
 bills every hour it ran, at its list price. Three resources are then made to disagree the
 way real bills do: the first (by id) keeps billing through its first off-period, as if its stop
 had not taken; the second runs under a Savings Plan (effective cost 40 % of list); the
-third is missing from the export. Groups (an Auto Scaling group, an ECS service, a managed
-instance group) bill under the group's own id here, for simplicity: real bills name their
-members. ``python -m functions.bill.demo_bill LEDGER OUT.csv
-[--week 2026-11-16]`` writes it; ``offhours bill check`` then judges the demo's claims.
+third is missing from the export. An Auto Scaling group bills as one member instance
+carrying the group's tag, as real bills do; other groups (an ECS service, a managed
+instance group) bill under the group's own id here, for simplicity.
+``python -m functions.bill.demo_bill LEDGER OUT.csv [--week 2026-11-16]`` writes it;
+``offhours bill check`` then judges the demo's claims.
 """
 
 from __future__ import annotations
 
 import argparse
 import csv
+import hashlib
+import json
 from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -24,7 +27,7 @@ from ledger.book import read_records
 from ledger.record import parse_iso
 from ledger.summary import open_periods
 from ledger.versions import upgraded
-from providers.bill_ids import identify, of_key
+from providers.bill_ids import identify, member_tag, of_key
 from providers.store import LocalStore
 
 COLUMNS = [
@@ -91,6 +94,7 @@ def _item(
             "service": row["ServiceName"],
             "account": row["SubAccountId"],
             "region": row["RegionId"],
+            "kind": row["x_Kind"],
             "off": [],
         },
     )
@@ -127,9 +131,14 @@ def _row(
 ) -> dict[str, str]:
     listed = used * item["price"]
     fmt = "%Y-%m-%dT%H:%M:%SZ"
+    rid, tags = key[1].lower() if key[0] == "azure" else key[1], "{}"
+    group = member_tag(key[0], item["kind"], key[1])
+    if group is not None:
+        rid = "i-" + hashlib.sha256(key[1].encode()).hexdigest()[:17]
+        tags = json.dumps({group[0]: group[1]})
     return {
         "ProviderName": _FOCUS_PROVIDER.get(key[0], key[0]),
-        "ResourceId": key[1].lower() if key[0] == "azure" else key[1],
+        "ResourceId": rid,
         "ResourceName": item["name"],
         "ResourceType": item["type"],
         "ServiceName": item["service"],
@@ -149,7 +158,7 @@ def _row(
         "BillingCurrency": "USD",
         "BillingPeriodStart": hour.replace(day=1, hour=0).strftime(fmt),
         "BillingPeriodEnd": "2026-12-01T00:00:00Z",
-        "Tags": "{}",
+        "Tags": tags,
     }
 
 
