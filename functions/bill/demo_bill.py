@@ -5,9 +5,9 @@ and the state objects' periods still open) is the fleet's true timeline: each re
 bills every hour it ran, at its list price. Three resources are then made to disagree the
 way real bills do: the first (by id) keeps billing through its first off-period, as if its stop
 had not taken; the second runs under a Savings Plan (effective cost 40 % of list); the
-third is missing from the export. An Auto Scaling group bills as one member instance
-carrying the group's tag, as real bills do; other groups (an ECS service, a managed
-instance group) bill under the group's own id here, for simplicity.
+third is missing from the export. An Auto Scaling group and an ECS service bill as one
+member carrying the group's tag, as real bills do; other groups (a managed instance
+group, an AKS cluster) bill under the group's own id here, for simplicity.
 ``python -m functions.bill.demo_bill LEDGER OUT.csv [--week 2026-11-16]`` writes it;
 ``offhours bill check`` then judges the demo's claims.
 """

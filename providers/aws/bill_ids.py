@@ -81,9 +81,15 @@ def kind_of(bill_id: str) -> str | None:
 
 
 GROUP_TAG = "aws:autoscaling:groupName"
+# ECS tasks launched with managed tags carry their service's name (Amazon ECS Developer
+# Guide, "Tagging your resources for billing"); the name alone, so two clusters' services
+# of one name in one account and region read as one.
+SERVICE_TAG = "aws:ecs:serviceName"
 
 
 def member_tag(kind: str, bill_id: str) -> tuple[str, str] | None:
-    if kind != "asg":
-        return None
-    return GROUP_TAG, bill_id.rsplit("autoScalingGroupName/", 1)[-1]
+    if kind == "asg":
+        return GROUP_TAG, bill_id.rsplit("autoScalingGroupName/", 1)[-1]
+    if kind == "ecs":
+        return SERVICE_TAG, bill_id.rsplit("/", 1)[-1]
+    return None

@@ -27,9 +27,9 @@ NIGHTS = [
 ]
 
 
-def group_row(name: str, start: datetime, end: datetime) -> dict[str, object]:
-    row = booking(name, start, end, 0.2, kind="asg", account=ACCOUNT, region=REGION)
-    row["ResourceId"] = identify("aws", ACCOUNT, REGION, "asg", name).resource_id
+def group_row(name: str, start: datetime, end: datetime, kind: str = "asg") -> dict[str, object]:
+    row = booking(name, start, end, 0.2, kind=kind, account=ACCOUNT, region=REGION)
+    row["ResourceId"] = identify("aws", ACCOUNT, REGION, kind, name).resource_id
     return row
 
 
@@ -91,3 +91,15 @@ def test_a_group_whose_members_stopped_is_confirmed(tmp_path: Path) -> None:
     source.load(con, path)
     found = claims([group_row("web-workers", s, e) for s, e in NIGHTS], MON, END)
     assert [r.status for r in check(con, found, MON, END).resources] == ["confirmed"]
+
+
+def test_an_ecs_service_is_judged_by_its_tasks_lines(tmp_path: Path) -> None:
+    """Fargate tasks bill under task ARNs, tagged with their service's name when the
+    service propagates ECS managed tags."""
+    path = tmp_path / "bill.csv"
+    write_bill(path, "api", "aws:ecs:serviceName", left_behind=2)
+    con = duckdb.connect()
+    source.load(con, path)
+    found = claims([group_row("dev/api", s, e, kind="ecs") for s, e in NIGHTS], MON, END)
+    (item,) = check(con, found, MON, END).resources
+    assert (item.status, item.billed_while_off) == ("billed-while-off", pytest.approx(0.2))
