@@ -35,7 +35,9 @@ CREATE EXTERNAL TABLE IF NOT EXISTS offhours_ledger (
   x_EstimatedSavings double,
   x_PriceSource string,
   x_Error string,
-  x_Detail string
+  x_Detail string,
+  x_Kind string,
+  x_ApiResourceId string
 )
 PARTITIONED BY (
   provider string,

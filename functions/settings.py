@@ -66,6 +66,9 @@ class Settings:
     azure_subscriptions: tuple[str, ...] = ()
     azure_endpoint_url: str = ""
     store_endpoint_url: str = ""
+    # A FOCUS cost export (file, folder or object-store prefix) for ``bill check``; when
+    # set, the digest shows the last check's confirmed share (docs/bill.md).
+    bill: str = ""
     # Warn-before-stop notices (docs/notices.md): off unless a transport or a channel is set.
     notice_minutes: int = 15
     notice_tag_key: str = "notice-minutes"  # a resource's own, longer window (minutes)

@@ -16,7 +16,7 @@ from typing import Any, Literal, TextIO
 from ledger.book import read_records
 from ledger.schema import COLUMN_NAMES, column
 from ledger.summary import read_window
-from ledger.versions import upgraded
+from ledger.versions import BillIdRule, upgraded
 from providers.store import ObjectStore
 
 Format = Literal["csv", "jsonl"]
@@ -48,20 +48,32 @@ def write_rows(rows: Iterable[Mapping[str, Any]], out: TextIO, fmt: Format) -> i
     return count
 
 
-def export(store: ObjectStore, since: date, until: date, out: TextIO, fmt: Format) -> int:
-    """Rows of the date partitions ``since``..``until`` (inclusive, UTC run dates)."""
-    return write_rows(upgraded(read_records(store, since, until)), out, fmt)
+def export(
+    store: ObjectStore,
+    since: date,
+    until: date,
+    out: TextIO,
+    fmt: Format,
+    ids: BillIdRule | None = None,
+) -> int:
+    """Rows of the date partitions ``since``..``until`` (inclusive, UTC run dates).
+    ``ids``: names older rows' resources as the bill does (``ledger/versions.py``)."""
+    return write_rows(upgraded(read_records(store, since, until), ids), out, fmt)
 
 
 def export_window(
-    store: ObjectStore, start: datetime, end: datetime, out: TextIO, fmt: Format
+    store: ObjectStore,
+    start: datetime,
+    end: datetime,
+    out: TextIO,
+    fmt: Format,
+    ids: BillIdRule | None = None,
 ) -> int:
     """The booked rows that count for the window [start, end), as the digest reads them:
     a row whose charge period overlaps it (wherever it was booked), or a problem
     recorded in it. Time still accruing is not a row: ``ledger show`` adds it."""
-    return write_rows(
-        (r for r in upgraded(read_window(store, start, end)) if _in(r, start, end)), out, fmt
-    )
+    rows = upgraded(read_window(store, start, end), ids)
+    return write_rows((r for r in rows if _in(r, start, end)), out, fmt)
 
 
 def _in(row: Mapping[str, Any], start: datetime, end: datetime) -> bool:

@@ -20,14 +20,15 @@ _CONFIRMED = ("done", "observed")
 
 
 def resource_key(row: Mapping[str, Any]) -> str:
-    """The state's key for the resource a ledger row is about."""
+    """The state's key for the resource a ledger row is about (a row in the current
+    layout: offhours' kind and the API id, not the bill's names)."""
     return "/".join(
         (
             str(row["ProviderName"]),
             str(row["SubAccountId"]),
             str(row["RegionId"] or ""),
-            str(row["ResourceType"]),
-            str(row["ResourceId"]),
+            str(row["x_Kind"]),
+            str(row["x_ApiResourceId"]),
         )
     )
 

@@ -60,6 +60,10 @@ class Row:
     price_source: str = ""
     error: str = ""
     detail: str = ""
+    # How the cloud's bill names the resource, and the FOCUS display name of its kind,
+    # given by the caller (``ledger/`` knows no cloud); empty: the API id and the kind.
+    bill_id: str = ""
+    resource_type: str = ""
 
     @property
     def hours(self) -> float:
@@ -82,9 +86,9 @@ class Row:
             "ProviderName": self.provider,
             "SubAccountId": self.account,
             "RegionId": self.region,
-            "ResourceId": self.resource_id,
+            "ResourceId": self.bill_id or self.resource_id,
             "ResourceName": self.resource_name,
-            "ResourceType": self.kind,
+            "ResourceType": self.resource_type or self.kind,
             "ServiceName": self.service,
             "ListUnitPrice": self.hourly_price,
             "PricingUnit": PRICING_UNIT,
@@ -103,6 +107,8 @@ class Row:
             "x_PriceSource": self.price_source or ("unknown" if self.hourly_price is None else ""),
             "x_Error": self.error,
             "x_Detail": self.detail,
+            "x_Kind": self.kind,
+            "x_ApiResourceId": self.resource_id,
         }
 
 

@@ -34,9 +34,9 @@ COLUMNS: tuple[Column, ...] = (
     Column("ProviderName", "string", True, "cloud: aws, gcp or azure"),
     Column("SubAccountId", "string", True, "AWS account, GCP project or Azure subscription"),
     Column("RegionId", "string", True, "region of the resource"),
-    Column("ResourceId", "string", True, "provider's resource id"),
+    Column("ResourceId", "string", True, "the resource's id as the cloud's own bill writes it"),
     Column("ResourceName", "string", True, "display name"),
-    Column("ResourceType", "string", True, "offhours kind (ec2, instances, vms, ...)"),
+    Column("ResourceType", "string", True, "FOCUS display name of the kind (Virtual Machine, ...)"),
     Column("ServiceName", "string", True, "service the resource bills under"),
     Column("ListUnitPrice", "double", True, "hourly list price used; null when unknown"),
     Column("PricingUnit", "string", True, "always Hours"),
@@ -55,6 +55,8 @@ COLUMNS: tuple[Column, ...] = (
     Column("x_PriceSource", "string", False, "where the price came from"),
     Column("x_Error", "string", False, "error text of a failed action"),
     Column("x_Detail", "string", False, "how the action was carried out"),
+    Column("x_Kind", "string", False, "offhours kind (ec2, instances, vms, ...)"),
+    Column("x_ApiResourceId", "string", False, "the id offhours uses in the cloud's API"),
 )
 
 COLUMN_NAMES: tuple[str, ...] = tuple(c.name for c in COLUMNS)

@@ -184,7 +184,7 @@ class Accumulator:
     def add(self, row: Mapping[str, Any]) -> None:
         """One row in the current layout (``ledger.versions.upgraded``)."""
         self.rows += 1
-        key = (row["ProviderName"], row["SubAccountId"], row["ResourceType"], row["ResourceId"])
+        key = (row["ProviderName"], row["SubAccountId"], row["x_Kind"], row["x_ApiResourceId"])
         entry = self.entries.get(key) or self._entry(*key)
         recorded = row["x_RecordedAt"]
         if recorded >= entry.latest:

@@ -11,7 +11,11 @@ Versions:
   are ``at``, ``provider``, ``account``, ``region``, ``kind``, ``resource``, ``name``,
   ``action``, ``outcome``, ``reason``, ``schedule``, ``off_from``, ``off_to``, ``price``,
   ``currency``, ``tags``. It is kept as the test case of the upgrade path.
-* ``v1``: the current layout (``ledger/schema.py``, ``docs/ledger.md``).
+* ``v1``: the current layout (``ledger/schema.py``, ``docs/ledger.md``). Rows written
+  before ``x_Kind`` existed held offhours' kind in ``ResourceType`` and the API id in
+  ``ResourceId``; they are read with ``x_Kind``/``x_ApiResourceId`` taken from those, and,
+  when the caller passes a ``BillIdRule`` (``functions/`` does: ``ledger/`` knows no
+  cloud), with ``ResourceId``/``ResourceType`` in the bill's form.
 
 Additive changes (a new column) stay within a version: readers fill a missing column with
 its empty value. A change that renames, retypes or drops a column is a new version, with a
@@ -28,6 +32,10 @@ from ledger.record import SCHEMA_VERSION, avoided_hours, parse_iso
 from ledger.schema import COLUMNS
 
 _EMPTY: dict[str, Any] = {"string": "", "double": None, "timestamp": "", "map": {}}
+
+
+# (provider, account, region, kind, api id) -> (the bill's ResourceId, FOCUS ResourceType)
+BillIdRule = Callable[[str, str, str, str, str], tuple[str, str]]
 
 
 class LedgerVersionError(ValueError):
@@ -79,8 +87,19 @@ _STEPS: dict[str, tuple[str, Callable[[Mapping[str, Any]], dict[str, Any]]]] = {
 }
 
 
-def upgrade(row: Mapping[str, Any]) -> dict[str, Any]:
-    """The row in the current layout (a new dict; the input is not changed)."""
+def _bill_ids(row: dict[str, Any], rule: BillIdRule | None) -> None:
+    """A v1 row written before ``x_Kind``: its kind and API id move to their columns."""
+    kind, api_id = str(row.get("ResourceType") or ""), str(row.get("ResourceId") or "")
+    row["x_Kind"], row["x_ApiResourceId"] = kind, api_id
+    if rule is not None:
+        account, region = str(row.get("SubAccountId", "")), str(row.get("RegionId") or "")
+        found = rule(str(row.get("ProviderName", "")), account, region, kind, api_id)
+        row["ResourceId"], row["ResourceType"] = found
+
+
+def upgrade(row: Mapping[str, Any], ids: BillIdRule | None = None) -> dict[str, Any]:
+    """The row in the current layout (a new dict; the input is not changed). ``ids``
+    names older rows' resources as the bill does (see the module's docstring)."""
     current = dict(row)
     version = version_of(current)
     while version != SCHEMA_VERSION:
@@ -91,16 +110,20 @@ def upgrade(row: Mapping[str, Any]) -> dict[str, Any]:
             )
         version, step = _STEPS[version]
         current = step(current)
+    if "x_Kind" not in current:
+        _bill_ids(current, ids)
     for col in COLUMNS:
         if col.name not in current:
             current[col.name] = {} if col.type == "map" else _EMPTY[col.type]
     return current
 
 
-def upgraded(rows: Iterable[Mapping[str, Any]]) -> Iterator[dict[str, Any]]:
+def upgraded(
+    rows: Iterable[Mapping[str, Any]], ids: BillIdRule | None = None
+) -> Iterator[dict[str, Any]]:
     for row in rows:
         # Fast path: current rows with every column are passed through as they are.
         if row.get("x_SchemaVersion") == SCHEMA_VERSION and len(row) >= len(COLUMNS):
             yield row if isinstance(row, dict) else dict(row)
         else:
-            yield upgrade(row)
+            yield upgrade(row, ids)

@@ -122,6 +122,7 @@ def open_ledger(args: argparse.Namespace) -> tuple[ObjectStore, LedgerWindow]:
 def _export(args: argparse.Namespace) -> int:
     from ledger.export import export_window
     from ledger.versions import LedgerVersionError
+    from providers.bill_ids import identify
     from providers.store import StoreError
 
     store, window = open_ledger(args)
@@ -132,7 +133,7 @@ def _export(args: argparse.Namespace) -> int:
                 if args.out
                 else sys.stdout
             )
-            count = export_window(store, window.start, window.end, out, args.format)
+            count = export_window(store, window.start, window.end, out, args.format, identify)
     except (StoreError, LedgerVersionError) as err:
         raise UsageError(str(err)) from err
     except OSError as err:

@@ -25,6 +25,7 @@ COMMAND_MODULES = (
     "functions.cli.schedule",
     "functions.cli.demo",
     "functions.cli.digest",
+    "functions.cli.bill",
 )
 
 
@@ -62,6 +63,9 @@ EXAMPLES = {
     "schedule next": 'offhours schedule next "mon-fri 08:00-19:00 Europe/Berlin"',
     "schedule check": "offhours schedule check my-catalog.yaml",
     "schedule list": "offhours schedule list --catalog ./schedules",
+    "bill": "offhours bill check --week 2026-W48 --bill ./focus-export/",
+    "bill check": "offhours bill check --week 2026-W48 --bill s3://billing/focus/ -o json",
+    "bill opportunities": "offhours bill opportunities --bill focus.parquet -o json",
     "demo": "offhours demo",
     "completion": 'eval "$(offhours completion bash)"',
 }

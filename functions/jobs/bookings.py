@@ -26,6 +26,7 @@ from typing import Any
 
 from ledger.record import Row
 from ledger.run_state import ActionIntent, OffPeriod, TargetState
+from providers import bill_ids
 from providers.base import Action, Outcome, Resource, ResourceState, Result
 
 log = logging.getLogger("offhours.bookings")
@@ -229,6 +230,7 @@ def _vanished_row(
     key: str, period: OffPeriod, at: datetime, run_id: str, floor: datetime | None
 ) -> Row:
     provider, account, region, kind, resource_id = key.split("/", 4)
+    bill = bill_ids.of_key(key)
     return Row(
         run_id=run_id,
         recorded_at=at,
@@ -237,6 +239,8 @@ def _vanished_row(
         region=region,
         kind=kind,
         resource_id=resource_id,
+        bill_id=bill.resource_id,
+        resource_type=bill.resource_type,
         resource_name=resource_id,
         size="",
         service="",
@@ -264,6 +268,7 @@ def _row(
     resource: Resource, run_id: str, at: datetime, action: str, outcome: str, reason: str
 ) -> dict[str, Any]:
     price = resource.price
+    bill = bill_ids.of_resource(resource)
     return {
         "run_id": run_id,
         "recorded_at": at,
@@ -272,6 +277,8 @@ def _row(
         "region": resource.region,
         "kind": resource.kind,
         "resource_id": resource.id,
+        "bill_id": bill.resource_id,
+        "resource_type": bill.resource_type,
         "resource_name": resource.name,
         "size": resource.size,
         "service": resource.service,

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from functions.jobs.digest_bill import bill_line
 from functions.jobs.digest_names import ledger_link, shorten, team_stems
 from functions.jobs.digest_schedules import name_of, schedule_names
 from functions.mail import (
@@ -83,6 +84,8 @@ class DigestSettings:
     inventory: str = ""  # JSON inventory file; default: the snapshots in the ledger store
     top: int = 10
     catalog: tuple[str, ...] = ()  # schedule catalog directories besides the bundled one
+    # A FOCUS cost export: the digest says how much of the claim it confirms (digest_bill.py).
+    bill: str = ""
 
     @classmethod
     def from_sources(
@@ -95,6 +98,7 @@ class DigestSettings:
             "store_endpoint_url": "OFFHOURS_STORE_ENDPOINT_URL",
             "tz": "OFFHOURS_DEFAULT_TZ",
             "protected": "OFFHOURS_PROTECTED",
+            "bill": "OFFHOURS_BILL",
         }
         for f in fields(cls):
             value = env.get(ENV_PREFIX + f.name.upper()) or env.get(fallbacks.get(f.name, ""))
@@ -334,7 +338,7 @@ class Window:
 
 
 def render_report(
-    report: Showback, window: Window, settings: DigestSettings, chart_src: str
+    report: Showback, window: Window, settings: DigestSettings, chart_src: str, bill: str = ""
 ) -> tuple[str, str]:
     """HTML and text; ``chart_src`` is the daily chart's address ("" when the week saved
     nothing, and the template says so in words)."""
@@ -358,6 +362,7 @@ def render_report(
         "ledger": ledger_link(settings.ledger),
         "team_key": settings.team_key,
         "month": f"{window.month_start:%B %Y}",
+        "bill": bill,
     }
     html = env.get_template("digest.html.j2").render(context)
     text = env.get_template("digest.txt.j2").render(context)
@@ -424,7 +429,8 @@ def compose(
         history=trend_of(items),
         snooze_key=showback.dimension(f"tag:{settings.team_key}"),
     )
-    rendered = _render(overall, window, settings, None, recipients.overall or settings.to)
+    bill = bill_line(store, settings.bill, window.start, window.end, settings.store_endpoint_url)
+    rendered = _render(overall, window, settings, None, recipients.overall or settings.to, bill)
     teams: list[Rendered] = []
     team_dims = [d for d in dims if d != f"tag:{settings.team_key}"]
     for team, members in showback.split_by_tag(items, settings.team_key).items():
@@ -472,9 +478,10 @@ def _render(
     settings: DigestSettings,
     team: str | None,
     to: Sequence[str],
+    bill: str = "",
 ) -> Rendered:
     png = chart_png(report.days, report.daily, report.currency)
-    html, text = render_report(report, window, settings, f"cid:{CHART_CID}" if png else "")
+    html, text = render_report(report, window, settings, f"cid:{CHART_CID}" if png else "", bill)
     saved = _money(report.currency)(report.totals.saved)
     who = f"team {team}" if team is not None else "your fleet"
     subject = f"offhours {window.label}: {who} saved {saved}"

@@ -73,3 +73,20 @@ def test_row_from_a_newer_offhours_is_refused() -> None:
     row = {**booking("i-1", MON, MON + timedelta(hours=1), 1.0), "x_SchemaVersion": "v2"}
     with pytest.raises(LedgerVersionError, match="upgrade offhours"):
         upgrade(row)
+
+
+def test_rows_written_before_x_kind_are_named_as_the_bill_does() -> None:
+    """A v1 row from before ``x_Kind`` kept the kind in ``ResourceType`` and the RDS
+    identifier in ``ResourceId``; read with the clouds' rule it carries the DB instance
+    ARN (Amazon RDS User Guide, "Constructing an ARN for Amazon RDS")."""
+    from providers.bill_ids import identify
+
+    old = {k: v for k, v in booking("dev-postgres", MON, MON + timedelta(hours=2), 0.5).items()}
+    old.update(ResourceId="dev-postgres", ResourceType="rds")
+    old.pop("x_Kind"), old.pop("x_ApiResourceId")
+    row = upgrade(old, identify)
+    assert row["ResourceId"] == f"arn:aws:rds:eu-west-1:{old['SubAccountId']}:db:dev-postgres"
+    assert row["ResourceType"] == "Database Instance"
+    assert (row["x_Kind"], row["x_ApiResourceId"]) == ("rds", "dev-postgres")
+    bare = upgrade(old)
+    assert (bare["ResourceId"], bare["x_Kind"]) == ("dev-postgres", "rds")

@@ -106,7 +106,7 @@ def test_get_confirms_nothing_and_post_keeps_it_running(world: dict[str, Any]) -
     )
     assert row["x_Reason"] == "kept running by request"
     assert row["x_Detail"] == "requested by alice@example.com"
-    assert row["ResourceId"] == world["box"] and row["ResourceType"] == "ec2"
+    assert row["ResourceId"] == world["box"] and row["x_Kind"] == "ec2"
     assert row["ListUnitPrice"] > 0 and row["x_ResourceSize"] == "t3.medium"
     assert row["x_EstimatedSavings"] == pytest.approx(2 * row["ListUnitPrice"])
     # A cost, never a saving: the savings summary books nothing for it.
@@ -244,5 +244,5 @@ def test_groups_and_arn_kinds_take_the_tag_through_their_own_calls(
         t["Key"]: t["Value"] for t in rds.list_tags_for_resource(ResourceName=arn)["TagList"]
     }
     assert db_tags[OVERRIDE] == "running-until-20261123t2000z"
-    prices = {r["ResourceId"]: r["ListUnitPrice"] for r in rows(world)}
+    prices = {r["x_ApiResourceId"]: r["ListUnitPrice"] for r in rows(world)}
     assert prices == {"web-asg": None, "dev-db": 0.5}

@@ -12,6 +12,7 @@ from datetime import datetime
 from functions.jobs.snooze.tokens import SnoozeToken
 from ledger.book import new_run_id, object_key, write_run
 from ledger.record import SNOOZE_ACTION, Row
+from providers import bill_ids
 from providers.base import Resource
 from providers.store import ObjectStore
 
@@ -27,6 +28,7 @@ def snooze_row(
     tag_key: str,
 ) -> Row:
     price = resource.price
+    bill = bill_ids.of_resource(resource)
     return Row(
         run_id=run_id,
         recorded_at=now,
@@ -35,6 +37,8 @@ def snooze_row(
         region=resource.region,
         kind=resource.kind,
         resource_id=resource.id,
+        bill_id=bill.resource_id,
+        resource_type=bill.resource_type,
         resource_name=resource.name,
         size=resource.size,
         service=resource.service,

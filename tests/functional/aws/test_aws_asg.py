@@ -75,7 +75,7 @@ def test_scales_to_zero_and_back_to_exactly_the_previous_capacity(
 
     down, up = rows(job, ResourceName="workers")
     assert (down["x_Action"], up["x_Action"]) == ("scale-down", "scale-up")
-    assert down["ResourceType"] == "asg" and down["ServiceName"] == "Amazon Elastic Compute Cloud"
+    assert down["x_Kind"] == "asg" and down["ServiceName"] == "Amazon Elastic Compute Cloud"
     assert down["x_ResourceSize"] == "3 x t3.medium"
     # Three t3.medium in eu-west-1 from the bundled EC2 table.
     assert up["ListUnitPrice"] == pytest.approx(3 * 0.0462)

@@ -67,7 +67,9 @@ def test_scales_to_zero_and_back_to_exactly_the_previous_count(
 
     down, up = rows(job, ResourceName="api")
     assert (down["x_Action"], up["x_Action"]) == ("scale-down", "scale-up")
-    assert down["ResourceId"] == "dev/api"
+    assert down["x_ApiResourceId"] == "dev/api"
+    assert down["ResourceId"].startswith("arn:aws:ecs:eu-west-1:")
+    assert down["ResourceId"].endswith(":service/dev/api")
     assert down["ServiceName"] == "Amazon Elastic Container Service"
     # 3 tasks x (0.5 vCPU x 0.04048 + 1 GB x 0.004445) in eu-west-1 (Fargate, x86).
     hourly = 3 * (0.5 * 0.04048 + 1 * 0.004445)

@@ -45,9 +45,7 @@ def test_stops_and_starts_notebooks_and_books_the_savings(
     assert status(clients, "research") == "InService"
     stop, start = rows(job, ResourceName="research")
     assert (stop["x_Action"], start["x_Action"]) == ("stop", "start")
-    assert (
-        stop["ResourceType"] == "sagemaker-notebooks" and stop["ServiceName"] == "Amazon SageMaker"
-    )
+    assert stop["x_Kind"] == "sagemaker-notebooks" and stop["ServiceName"] == "Amazon SageMaker"
     assert start["ListUnitPrice"] == pytest.approx(4.2458)  # ml.p3.2xlarge, eu-west-1
     assert start["x_EstimatedSavings"] == pytest.approx(13.0 * 4.2458)
 

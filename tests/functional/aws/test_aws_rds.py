@@ -158,7 +158,7 @@ def test_aurora_cluster_is_scheduled_and_its_members_are_not(
     report = run(job, clock, at(1, 8, 5))
     assert decision_for(report, "analytics").action.value == "start"
     assert cluster_status(clients, "analytics") == "available"
-    assert [r["x_Action"] for r in rows(job, ResourceType="aurora")] == ["stop", "start"]
+    assert [r["x_Action"] for r in rows(job, x_Kind="aurora")] == ["stop", "start"]
 
 
 def test_prices_multi_az_double_and_unknown_classes_stay_unknown(

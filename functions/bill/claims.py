@@ -1,0 +1,125 @@
+"""What the ledger claims for a window, one off-period once.
+
+A period can be written more than once: still-off checkpoint rows carry the period's
+``x_PeriodId`` and are superseded by later ones and by the booking when the resource
+returns; without ``x_PeriodId`` a period is its (``ResourceId``, ``ChargePeriodStart``).
+Either way the row with the latest ``ChargePeriodEnd`` wins. Snoozes are a cost, never
+a claim; failed, skipped and dry-run rows claim nothing.
+
+A period still open in a target's state object and written in no row yet claims up to
+that target's last run (the last instant a run saw it off), never to now.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from ledger.record import SNOOZE_ACTION, iso, parse_iso
+
+_NO_CLAIM = {"failed", "skipped", "dry-run", "accepted"}
+
+
+@dataclass(frozen=True)
+class Claim:
+    """One off-period of one resource, clipped to the window (epoch seconds)."""
+
+    provider: str
+    resource_id: str
+    kind: str
+    name: str
+    start: float
+    end: float
+    hourly_price: float | None
+
+    @property
+    def hours(self) -> float:
+        return max(0.0, self.end - self.start) / 3600.0
+
+    @property
+    def claimed(self) -> float:
+        return self.hours * (self.hourly_price or 0.0)
+
+
+def period_key(row: Mapping[str, Any]) -> tuple[str, ...]:
+    period = str(row.get("x_PeriodId") or "")
+    if period:
+        return ("period", period)
+    return (str(row["ProviderName"]), str(row["ResourceId"]), str(row["ChargePeriodStart"]))
+
+
+@dataclass(frozen=True)
+class OpenPeriod:
+    """An off-period still open in a state object, as far as its target's last run."""
+
+    provider: str
+    resource_id: str
+    kind: str
+    since: datetime
+    until: datetime
+    hourly_price: float | None
+
+
+def claims(
+    rows: Iterable[Mapping[str, Any]],
+    start: datetime,
+    end: datetime,
+    still_off: Iterable[OpenPeriod] = (),
+) -> list[Claim]:
+    """The window's claims from ledger rows in the current layout, and open periods no
+    row covers yet."""
+    latest: dict[tuple[str, ...], Mapping[str, Any]] = {}
+    names: dict[tuple[str, str], str] = {}
+    for row in rows:
+        names[(str(row["ProviderName"]), str(row["ResourceId"]))] = str(row["ResourceName"])
+        if row["x_Action"] in (SNOOZE_ACTION, "skip") or row["x_Outcome"] in _NO_CLAIM:
+            continue
+        if not row["x_AvoidedHours"]:
+            continue
+        key = period_key(row)
+        kept = latest.get(key)
+        if kept is None or str(row["ChargePeriodEnd"]) > str(kept["ChargePeriodEnd"]):
+            latest[key] = row
+    lo, hi = start.timestamp(), end.timestamp()
+    found = _open_claims(still_off, latest.values(), names, lo, hi)
+    for row in latest.values():
+        s = max(lo, parse_iso(row["ChargePeriodStart"]).timestamp())
+        e = min(hi, parse_iso(row["ChargePeriodEnd"]).timestamp())
+        if e > s:
+            price = row["ListUnitPrice"]
+            found.append(
+                Claim(
+                    provider=str(row["ProviderName"]),
+                    resource_id=str(row["ResourceId"]),
+                    kind=str(row["x_Kind"]),
+                    name=str(row["ResourceName"] or row["ResourceId"]),
+                    start=s,
+                    end=e,
+                    hourly_price=None if price is None else float(price),
+                )
+            )
+    return sorted(found, key=lambda c: (c.provider, c.resource_id, c.start))
+
+
+def _open_claims(
+    still_off: Iterable[OpenPeriod],
+    rows: Iterable[Mapping[str, Any]],
+    names: Mapping[tuple[str, str], str],
+    lo: float,
+    hi: float,
+) -> list[Claim]:
+    written = {
+        (str(r["ProviderName"]), str(r["ResourceId"]), str(r["ChargePeriodStart"])) for r in rows
+    }
+    found = []
+    for period in still_off:
+        key = (period.provider, period.resource_id)
+        if (*key, iso(period.since)) in written:
+            continue
+        s, e = max(lo, period.since.timestamp()), min(hi, period.until.timestamp())
+        if e > s:
+            name = names.get(key) or period.resource_id.rsplit("/", 1)[-1]
+            found.append(Claim(*key, period.kind, name, s, e, period.hourly_price))
+    return found
