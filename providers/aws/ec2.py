@@ -41,6 +41,10 @@ _HIBERNATES: Mapping[str, str] = MappingProxyType({"hibernation": "yes"})
 _PLAIN: Mapping[str, str] = MappingProxyType({"hibernation": ""})
 
 
+# What the inventory lists: every state but the terminated (gone within the hour).
+_LISTED_STATES = ("pending", "running", "stopping", "stopped")
+
+
 class Ec2Instances:
     kind = "ec2"
     permissions = (
@@ -71,11 +75,12 @@ class Ec2Instances:
         yield from self._resources(ec2, target, pages)
 
     def inventory(self, target: Target) -> Iterator[Resource]:
-        """Every running instance, tagged or not: where the digest finds opportunities.
-        Called once a day by the job, not on every run."""
+        """Every instance, tagged or not, running or stopped (terminated ones are gone):
+        the inventory lists the fleet, and the digest finds its opportunities among the
+        running ones. Called once a day by the job, not on every run."""
         ec2 = self.connection.client("ec2", target)
         pages = ec2.get_paginator("describe_instances").paginate(
-            Filters=[{"Name": "instance-state-name", "Values": ["running"]}],
+            Filters=[{"Name": "instance-state-name", "Values": list(_LISTED_STATES)}],
             PaginationConfig={"PageSize": self.page_size},
         )
         for resource in self._resources(ec2, target, pages):
