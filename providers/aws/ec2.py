@@ -148,12 +148,18 @@ class Ec2Instances:
 
     def _unstoppable_spot(self, ec2: Any, instances: list[dict[str, Any]]) -> set[str]:
         """Spot instances from one-time requests (or that terminate on interruption)
-        cannot be stopped; only persistent requests that stop on interruption can."""
+        cannot be stopped; only persistent requests that stop on interruption can. A spot
+        instance that names no request cannot be shown to be stoppable: left alone too."""
         requests = [i["SpotInstanceRequestId"] for i in instances if i.get("SpotInstanceRequestId")]
+        unknown = {
+            i["InstanceId"]
+            for i in instances
+            if i.get("InstanceLifecycle") == "spot" and not i.get("SpotInstanceRequestId")
+        }
         if not requests:
-            return set()
+            return unknown
         response = ec2.describe_spot_instance_requests(SpotInstanceRequestIds=requests)
-        return {
+        return unknown | {
             r["InstanceId"]
             for r in response["SpotInstanceRequests"]
             if r.get("Type") != "persistent" or r.get("InstanceInterruptionBehavior") != "stop"
