@@ -19,6 +19,11 @@ MAX_SPEC_LENGTH = 1024  # longer than any cloud allows for a tag value
 _CATALOG_SUFFIXES = (".yaml", ".yml")
 
 
+# kube-downscaler's uptime words, for a fleet moving over without retagging: the
+# bundled schedules they mean (a catalog may redefine those names).
+UPTIME_WORDS = {"always": "always-on", "never": "always-off"}
+
+
 class Catalog:
     """Named schedules plus the default zone; ``resolve`` parses tag values (LRU-cached)."""
 
@@ -51,7 +56,7 @@ class Catalog:
             raise ScheduleError(f"empty schedule value; {VALID_FORMS}")
         if len(text) > MAX_SPEC_LENGTH:
             raise ScheduleError(f"schedule value is {len(text)} characters; {VALID_FORMS}")
-        named = self._named.get(text.lower())
+        named = self._named.get(text.lower()) or self._named.get(UPTIME_WORDS.get(text.lower(), ""))
         if named is not None:
             return named
         if looks_like_custodian(text):

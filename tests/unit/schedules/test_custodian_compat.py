@@ -110,3 +110,16 @@ def test_a_disabled_side_never_acts() -> None:
     stop_only = catalog.resolve("on=disabled;off=[(m-f,19),(s,13)]")
     assert stop_only.sides is Sides.STOP_ONLY and len(stop_only.moments) == 6
     assert catalog.resolve("off=disabled;on=disabled").opt_out
+
+
+def test_kube_downscalers_uptime_words() -> None:
+    """kube-downscaler's ``downscaler/uptime: always | never`` (its README,
+    hjacobs/kube-downscaler): always running, never running."""
+    from datetime import UTC, datetime
+
+    from schedules import load_catalog, wanted_state
+
+    catalog = load_catalog()
+    monday_noon = datetime(2026, 11, 23, 12, tzinfo=UTC)
+    assert wanted_state(catalog.resolve("always"), monday_noon) == R
+    assert wanted_state(catalog.resolve("Never"), monday_noon) == S
