@@ -16,7 +16,7 @@ from typing import Any
 
 from functions.cli.main import UsageError
 
-SOURCES = ("instance-scheduler",)
+SOURCES = ("instance-scheduler", "custodian")
 
 
 def register(actions: Any) -> None:
@@ -27,9 +27,14 @@ def register(actions: Any) -> None:
         dest="source",
         choices=SOURCES,
         required=True,
-        help="instance-scheduler: its DynamoDB config table (scan JSON or export lines)",
+        help=(
+            "instance-scheduler: its DynamoDB config table (scan JSON or export lines) -> "
+            "a catalog; custodian: a policy file's offhour/onhour filters -> settings"
+        ),
     )
-    parser.add_argument("--out", metavar="FILE", help="catalog file to write (default: stdout)")
+    parser.add_argument(
+        "--out", metavar="FILE", help="catalog (or settings) file to write (default: stdout)"
+    )
     parser.set_defaults(handler=_import)
 
 
@@ -50,6 +55,8 @@ def read_export(path: Path) -> Any:
 
 
 def _import(args: argparse.Namespace) -> int:
+    if args.source == "custodian":
+        return _from_custodian(args)
     import yaml
 
     from schedules.instance_scheduler import convert, items
@@ -57,10 +64,7 @@ def _import(args: argparse.Namespace) -> int:
     result = convert(items(read_export(Path(args.file))))
     text = "# Converted from Instance Scheduler on AWS by offhours schedule import\n"
     text += yaml.safe_dump(result.catalog(), sort_keys=False, default_flow_style=False)
-    if args.out:
-        Path(args.out).write_text(text, encoding="utf-8")
-    else:
-        sys.stdout.write(text)
+    _write(text, args.out)
     for line in [*result.notes, *result.problems]:
         print(f"offhours: {line}", file=sys.stderr)
     print(
@@ -69,3 +73,33 @@ def _import(args: argparse.Namespace) -> int:
         file=sys.stderr,
     )
     return 1 if result.problems else 0
+
+
+def _from_custodian(args: argparse.Namespace) -> int:
+    """The policies' offhour/onhour options as an offhours settings file (``--config``);
+    the resources' tag values are read as they are, nothing to convert there."""
+    import yaml
+
+    from schedules.custodian_policy import convert_policies
+
+    path = Path(args.file)
+    try:
+        document = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as err:
+        raise UsageError(f"cannot read {path}: {err}") from err
+    result = convert_policies(document)
+    if not result.settings:
+        raise UsageError(f"{path}: no policy with an offhour or onhour filter")
+    text = "# offhours settings (offhours --config FILE), from Cloud Custodian policies\n"
+    text += yaml.safe_dump(result.settings, sort_keys=False, default_flow_style=False)
+    _write(text, args.out)
+    for line in result.problems:
+        print(f"offhours: {line}", file=sys.stderr)
+    return 1 if result.problems else 0
+
+
+def _write(text: str, out: str | None) -> None:
+    if out:
+        Path(out).write_text(text, encoding="utf-8")
+    else:
+        sys.stdout.write(text)

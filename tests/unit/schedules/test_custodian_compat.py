@@ -123,3 +123,17 @@ def test_kube_downscalers_uptime_words() -> None:
     monday_noon = datetime(2026, 11, 23, 12, tzinfo=UTC)
     assert wanted_state(catalog.resolve("always"), monday_noon) == R
     assert wanted_state(catalog.resolve("Never"), monday_noon) == S
+
+
+@pytest.mark.parametrize(
+    ("escaped", "plain"),
+    [
+        # Custodian's documented escapes ("ElasticBeanstalk, EFS and Other Services").
+        ("offu3du28M-Fu2c18u29u3btzu3dAustraliau2fSydney", "off=(M-F,18);tz=Australia/Sydney"),
+        ("off=u5bu28M-Fu2c18u29u2cu28Su2c13u29u5d", "off=[(M-F,18),(S,13)]"),
+    ],
+)
+def test_custodians_escaped_examples(escaped: str, plain: str) -> None:
+    catalog = Catalog({}, default_tz="UTC")
+    assert catalog.resolve(escaped).events == catalog.resolve(plain).events
+    assert catalog.resolve(escaped).timezone == catalog.resolve(plain).timezone
