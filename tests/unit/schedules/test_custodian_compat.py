@@ -137,3 +137,26 @@ def test_custodians_escaped_examples(escaped: str, plain: str) -> None:
     catalog = Catalog({}, default_tz="UTC")
     assert catalog.resolve(escaped).events == catalog.resolve(plain).events
     assert catalog.resolve(escaped).timezone == catalog.resolve(plain).timezone
+
+
+def test_kube_downscalers_absolute_ranges() -> None:
+    """kube-downscaler's absolute uptime ranges (its README's example form
+    ``2019-04-30T08:30:00+02:00-2019-04-30T16:00:00+02:00``): running inside, stopped
+    outside, the next change at each end."""
+    from datetime import UTC, datetime
+
+    from schedules import desired_state, load_catalog, next_transition
+
+    value = (
+        "2026-11-26T14:00:00+00:00-2026-11-26T16:00:00+00:00,"
+        "2026-11-27T09:00:00+01:00-2026-11-27T10:00:00+01:00"
+    )
+    schedule = load_catalog().resolve(value)
+    assert desired_state(schedule, datetime(2026, 11, 26, 13, 59, tzinfo=UTC)) == S
+    assert desired_state(schedule, datetime(2026, 11, 26, 14, 0, tzinfo=UTC)) == R
+    assert desired_state(schedule, datetime(2026, 11, 26, 16, 0, tzinfo=UTC)) == S
+    assert desired_state(schedule, datetime(2026, 11, 27, 8, 30, tzinfo=UTC)) == R  # 09:30 +01:00
+    at, state = next_transition(schedule, datetime(2026, 11, 26, 15, tzinfo=UTC)) or (None, None)
+    assert at == datetime(2026, 11, 26, 16, tzinfo=UTC) and state == S
+    with pytest.raises(ScheduleError, match="ends before it starts"):
+        load_catalog().resolve("2026-11-26T16:00:00+00:00-2026-11-26T14:00:00+00:00")
