@@ -189,7 +189,6 @@ def _show(args: argparse.Namespace) -> int:
         }
         for s in items
     ]
-    span = _span(window)
     if args.output == "json":
         display.write_json(
             {
@@ -209,20 +208,29 @@ def _show(args: argparse.Namespace) -> int:
         flat = [{k: v for k, v in r.items() if k != "problems"} for r in records]
         display.write_csv(list(flat[0]) if flat else ["provider"], flat)
         return 0
-    columns = _WIDE_COLUMNS if args.wide else _COLUMNS
+    _print_show(records, window, args.wide, (total_saved, currency))
+    return 0
+
+
+def _print_show(
+    records: list[dict[str, Any]], window: LedgerWindow, wide: bool, total: tuple[float, str]
+) -> None:
+    """The table (a TOTAL line under it) and the sentence with the window's total (summed
+    before rounding, as the digest sums it)."""
+    saved, currency = total
+    columns = _WIDE_COLUMNS if wide else _COLUMNS
     rows = [_show_cells(r, columns) for r in records]
-    hours = sum(s.hours_off for s in items)
-    total = {"NAME": f"{len(items)} resources", "HOURS OFF": f"{hours:.2f}"}
-    total["SAVED"] = f"{total_saved:,.2f} {currency}" if rows else ""
-    display.table(columns, rows, total=display.total_row(columns, total))
-    accrued = sum(s.accrued_hours for s in items)
+    hours = sum(r["hours_off"] for r in records)
+    cells = {"NAME": f"{len(records)} resources", "HOURS OFF": f"{hours:.2f}"}
+    cells["SAVED"] = f"{saved:,.2f} {currency}" if rows else ""
+    display.table(columns, rows, total=display.total_row(columns, cells))
+    accrued = sum(r["accrued_hours"] for r in records)
     print()
     display.paragraph(
-        f"{span}: saved {total_saved:,.2f} {currency} over {len(items)} resources "
+        f"{_span(window)}: saved {saved:,.2f} {currency} over {len(records)} resources "
         f"(including {accrued:.1f} hours still accruing up to "
         f"{window.accrued_until.isoformat(timespec='minutes')})"
     )
-    return 0
 
 
 def _show_cells(record: dict[str, Any], columns: tuple[str, ...]) -> tuple[str, ...]:
