@@ -70,3 +70,22 @@ def test_csv_booleans_are_lowercase() -> None:
     out = io.StringIO()
     display.write_csv(["id", "problem", "price"], [{"id": "i-1", "problem": True}], out)
     assert out.getvalue().splitlines()[1] == "i-1,true,"
+
+
+def test_a_table_into_a_file_loads_no_rich() -> None:
+    """Into a pipe or a file a table is plain Python: Rich is never imported for it."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    probe = (
+        "import io, sys; from functions.cli import display; "
+        "rows = [('ec2', 'a', 'b')] * 1000; "
+        "display.table(('KIND', 'NAME', 'REASON'), rows, stream=io.StringIO()); "
+        "print('rich' in sys.modules)"
+    )
+    root = Path(__file__).resolve().parents[2]
+    done = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True, cwd=root
+    )
+    assert done.stdout.strip() == "False"
