@@ -42,7 +42,7 @@ class Column:
 # Defaults by header, so a caller may pass plain names (``display.table(("NAME", …))``).
 KNOWN = {
     "REASON": Column("REASON", wrap=True),
-    "NAME": Column("NAME", limit=32, minimum=12),
+    "NAME": Column("NAME", limit=32, minimum=16),
     "RESOURCE": Column("RESOURCE", limit=48, minimum=12, drop=5),
     "TARGET": Column("TARGET", limit=40, minimum=12, drop=6),
     "ACCOUNT": Column("ACCOUNT", limit=36, minimum=12, drop=4),

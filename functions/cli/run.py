@@ -429,7 +429,8 @@ def print_summary(report: RunReport, location: str = "") -> None:
     if refused_stops(report):
         summary = f"{summary}; {refused_stops(report)} stop(s) refused"
     mode = " (dry run: nothing changed)" if report.dry_run else ""
-    print(f"\nrun {report.run_id}: {summary}{mode}")
+    print()
+    display.paragraph(f"run {report.run_id}: {summary}{mode}")
     for outcome in (o for t in report.targets for o in t.notices):
         print(outcome.describe())
     for key in sorted({t.ledger_key for t in report.targets if t.rows}):
