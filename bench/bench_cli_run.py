@@ -7,6 +7,10 @@ instances, half tagged ``schedule=office-hours``, and runs ``offhours run`` in t
 evening as a child process with standard output to a file, so the stop of N/2 instances
 and the printing of their table are both measured. Prints the child's CPU seconds (user
 + system, from ``wait4``) and its peak RSS, and the size of the output.
+
+``--floor`` first runs the plain-boto3 floor on a fleet of its own: a child Python that
+imports boto3, describes the tagged running instances, stops them 200 at a time and
+prints one line per instance to a file, as a hand-written script would.
 """
 
 from __future__ import annotations
@@ -48,11 +52,58 @@ def run_cli(endpoint: str, ledger: str, out: Path, root: Path) -> tuple[float, f
     return usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024, wall
 
 
+FLOOR = """
+import sys, boto3
+ec2 = boto3.client("ec2", region_name=sys.argv[2], endpoint_url=sys.argv[1])
+ids = []
+for page in ec2.get_paginator("describe_instances").paginate(
+    Filters=[{"Name": "tag:schedule", "Values": ["office-hours"]},
+             {"Name": "instance-state-name", "Values": ["running"]}]):
+    for reservation in page["Reservations"]:
+        ids += [i["InstanceId"] for i in reservation["Instances"]]
+for n in range(0, len(ids), 200):
+    ec2.stop_instances(InstanceIds=ids[n:n + 200])
+for i in ids:
+    print(i, "stopped")
+"""
+
+
+def run_floor(endpoint: str, out: Path) -> tuple[float, float]:
+    """CPU seconds and peak RSS (MB) of the plain-boto3 script, output to a file."""
+    env = {**os.environ, "AWS_ACCESS_KEY_ID": "bench", "AWS_SECRET_ACCESS_KEY": "bench"}
+    with out.open("w") as stdout:
+        child = subprocess.Popen(
+            [sys.executable, "-c", FLOOR, endpoint, REGION], stdout=stdout, env=env
+        )
+        _, status, usage = os.wait4(child.pid, 0)
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise SystemExit("the plain-boto3 script failed")
+    return usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024
+
+
+def floor(count: int) -> None:
+    port = free_port()
+    server = start_moto(port, MOTO, (str(count),), timeout=60 + count * 0.1)
+    try:
+        with tempfile.TemporaryDirectory() as work:
+            cpu, rss = run_floor(f"http://127.0.0.1:{port}", Path(work) / "floor.txt")
+    finally:
+        server.kill()
+        server.wait()
+    print(
+        f"plain boto3, {count} instances ({count // 2} stopped): "
+        f"CPU {cpu:.2f} s, peak RSS {rss:.0f} MB"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--instances", type=int, default=2000)
     parser.add_argument("--root", default=str(Path(__file__).resolve().parents[1]))
+    parser.add_argument("--floor", action="store_true", help="also run the plain-boto3 floor")
     args = parser.parse_args()
+    if args.floor:
+        floor(args.instances)
     port = free_port()
     server = start_moto(port, MOTO, (str(args.instances),), timeout=60 + args.instances * 0.1)
     try:
