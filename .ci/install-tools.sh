@@ -14,6 +14,10 @@
 # A real browser for tests/browser: Debian's chromium (Playwright's own browser downloads
 # are not reachable here), installed with apt-get when the machine lacks one.
 #
+# The shells the completion tests drive (tests/unit/test_completion.py): Debian's zsh
+# and fish (bash is on the image), installed the same way; skipped with a note where
+# there is no root apt-get, and those tests then skip.
+#
 # Idempotent: stamp files record what was installed; a second run with the same pins
 # is a no-op.
 set -euo pipefail
@@ -68,7 +72,25 @@ install_chromium() {
   echo "installed $(chromium --version)"
 }
 
+install_shells() {
+  local missing=()
+  command -v zsh >/dev/null || missing+=(zsh)
+  command -v fish >/dev/null || missing+=(fish)
+  if [[ ${#missing[@]} -eq 0 ]]; then
+    return 0
+  fi
+  if [[ "$(id -u)" != 0 ]] || ! command -v apt-get >/dev/null; then
+    echo "no ${missing[*]} and no root apt-get: their completion tests will skip"
+    return 0
+  fi
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get install -y -q --no-install-recommends "${missing[@]}" >/dev/null \
+    || { apt-get update -q >/dev/null && apt-get install -y -q --no-install-recommends "${missing[@]}" >/dev/null; }
+  echo "installed ${missing[*]}"
+}
+
 install_chromium
+install_shells
 
 if [[ -x "$TOOLS_VENV/bin/checkov" && -f "$STAMP" && "$(cat "$STAMP")" == "$CHECKOV_SPEC" ]]; then
   install_lambda_runtime

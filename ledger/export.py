@@ -1,4 +1,4 @@
-"""Export ledger rows as CSV or JSON Lines, streaming (one row in memory at a time).
+"""Export ledger rows as CSV, a JSON array or JSON Lines, streaming (one row in memory at a time).
 
 Rows are upgraded to the current schema first. CSV columns are ``ledger/schema.py``'s
 order; ``Tags`` is a JSON object in one cell, a null is an empty cell, numbers are
@@ -19,12 +19,14 @@ from ledger.summary import read_window
 from ledger.versions import BillIdRule, upgraded
 from providers.store import ObjectStore
 
-Format = Literal["csv", "jsonl"]
+Format = Literal["csv", "json", "jsonl"]
 
 
 def csv_cell(name: str, value: Any) -> str:
     if value is None:
         return ""
+    if isinstance(value, bool):  # as JSON writes it, not Python's True/False
+        return "true" if value else "false"
     if column(name).type == "map":
         return json.dumps(value, sort_keys=True, separators=(",", ":"))
     return str(value) if not isinstance(value, float) else repr(value)
@@ -43,8 +45,22 @@ def write_rows(rows: Iterable[Mapping[str, Any]], out: TextIO, fmt: Format) -> i
             out.write(json.dumps({n: row.get(n) for n in COLUMN_NAMES}, separators=(",", ":")))
             out.write("\n")
             count += 1
+    elif fmt == "json":
+        count = _json_array(rows, out)
     else:
-        raise ValueError(f"unknown export format {fmt!r} (csv or jsonl)")
+        raise ValueError(f"unknown export format {fmt!r} (csv, json or jsonl)")
+    return count
+
+
+def _json_array(rows: Iterable[Mapping[str, Any]], out: TextIO) -> int:
+    """One JSON array, written a row at a time (the rows are never all in memory)."""
+    count = 0
+    out.write("[")
+    for row in rows:
+        out.write(",\n" if count else "\n")
+        out.write(json.dumps({n: row.get(n) for n in COLUMN_NAMES}, separators=(",", ":")))
+        count += 1
+    out.write("\n]\n" if count else "]\n")
     return count
 
 

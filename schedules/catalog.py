@@ -6,6 +6,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from functools import lru_cache
 from pathlib import Path
 
+from schedules.absolute import looks_absolute, parse_absolute
 from schedules.custodian import looks_like_custodian, parse_custodian
 from schedules.errors import VALID_FORMS, ScheduleError
 from schedules.inline import parse_inline
@@ -17,6 +18,11 @@ from schedules.zones import canonical_zone
 BUNDLED_CATALOG = Path(__file__).parent / "catalog"
 MAX_SPEC_LENGTH = 1024  # longer than any cloud allows for a tag value
 _CATALOG_SUFFIXES = (".yaml", ".yml")
+
+
+# kube-downscaler's uptime words, for a fleet moving over without retagging: the
+# bundled schedules they mean (a catalog may redefine those names).
+UPTIME_WORDS = {"always": "always-on", "never": "always-off"}
 
 
 class Catalog:
@@ -51,11 +57,12 @@ class Catalog:
             raise ScheduleError(f"empty schedule value; {VALID_FORMS}")
         if len(text) > MAX_SPEC_LENGTH:
             raise ScheduleError(f"schedule value is {len(text)} characters; {VALID_FORMS}")
-        named = self._named.get(text.lower())
+        named = self._named.get(text.lower()) or self._named.get(UPTIME_WORDS.get(text.lower(), ""))
         if named is not None:
             return named
-        if looks_like_custodian(text):
-            return parse_custodian(text, self.default_tz)
+        foreign = _other_scheduler(text, self.default_tz)
+        if foreign is not None:
+            return foreign
         if side_of(text) is not None:
             if any(c.isspace() for c in text) or ":" in text:
                 return parse_one_sided_inline(text, self.default_tz)
@@ -81,6 +88,15 @@ class Catalog:
 
     def __repr__(self) -> str:
         return f"Catalog({len(self._named)} schedules, default_tz={self.default_tz!r})"
+
+
+def _other_scheduler(text: str, default_tz: str) -> Schedule | None:
+    """A Custodian value or a kube-downscaler absolute range, else None."""
+    if looks_like_custodian(text):
+        return parse_custodian(text, default_tz)
+    if looks_absolute(text):
+        return parse_absolute(text)
+    return None
 
 
 def _catalog_files(source: Path, problems: list[str]) -> list[Path]:

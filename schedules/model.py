@@ -129,6 +129,9 @@ class Schedule:
     sides: Sides = Sides.BOTH
     moments: tuple[Moment, ...] = ()
     catch_up: timedelta | None = None
+    # One-off ranges (naive UTC, start inclusive, end exclusive): kube-downscaler's
+    # absolute uptime ranges; running inside one, stopped outside (schedules/absolute.py).
+    windows: tuple[tuple[datetime, datetime], ...] = ()
     # Compiled evaluation plan, built on first use (see evaluate.plan_for).
     _plan: object = field(default=None, init=False, repr=False, compare=False, hash=False)
 

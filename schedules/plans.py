@@ -11,7 +11,7 @@ from __future__ import annotations
 from bisect import bisect_right
 from collections.abc import Sequence
 from datetime import datetime, timedelta
-from typing import Protocol
+from typing import Protocol, cast
 from zoneinfo import ZoneInfo
 
 from schedules.calendars import HolidayCalendar
@@ -210,10 +210,19 @@ def _switch_plan(
     return EventPlan(zone, start, stop, calendar)
 
 
-def compile_plan(schedule: Schedule) -> Plan | SwitchPlan:
-    zone = zone_info(schedule.timezone)
+def _switches_or_windows(schedule: Schedule, zone: ZoneInfo) -> Plan | SwitchPlan:
+    """A one-sided schedule's switches, or absolute ranges (schedules/absolute.py)."""
     if schedule.sides is not Sides.BOTH:
         return compile_switch_plan(schedule, zone)
+    from schedules.absolute import WindowPlan
+
+    return cast(Plan, WindowPlan(zone, schedule.windows))
+
+
+def compile_plan(schedule: Schedule) -> Plan | SwitchPlan:
+    zone = zone_info(schedule.timezone)
+    if schedule.sides is not Sides.BOTH or schedule.windows:
+        return _switches_or_windows(schedule, zone)
     calendar = HolidayCalendar(schedule.holidays) if schedule.holidays else None
     if schedule.cron is not None:
         if schedule.cron.start is None or schedule.cron.stop is None:

@@ -1,10 +1,12 @@
-"""How the command line shows things: tables (Rich), JSON and CSV, a progress line.
+"""How the command line shows things: tables, JSON and CSV, a progress line.
 
-Tables and colour are for people: colour only on a terminal and never with ``NO_COLOR``;
-the progress line goes to stderr on a terminal only, and is cleared before the table.
-JSON and CSV are for scripts: the same records, stable keys (``docs/cli-output.md``).
-Rich is imported here only, and only when a table or a progress line is drawn, so the
-cloud entry points never load it.
+Tables and colour are for people: fitted to the terminal's width, colour only on a
+terminal and never with ``NO_COLOR``; into a pipe or a file, plain aligned columns.
+The progress line goes to stderr on a terminal only, and is cleared before the table.
+JSON and CSV are for scripts: the same records, stable keys (``docs/cli-output.md``),
+booleans as ``true``/``false`` in CSV. Tables are laid out by ``layout`` (plain
+Python, fast for thousands of rows); Rich is imported only for a progress line or a
+coloured sentence, so the cloud entry points never load it.
 """
 
 from __future__ import annotations
@@ -18,15 +20,16 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any, TextIO
 
+from functions.cli import layout
+
 OUTPUTS = ("table", "json", "csv")
-# A terminal narrower than this still gets whole words in the reason column.
-REASON_WIDTH = 72
+# The longest reason a table shows (it wraps on a terminal); the JSON has it whole.
+REASON_WIDTH = 120
 VALUE_WIDTH = 24
 _QUOTED = re.compile(r"'([^']*)'")
 
 
-def ellipsis(text: str, width: int) -> str:
-    return text if len(text) <= width else text[: max(width - 1, 0)] + "…"
+ellipsis = layout.ellipsis
 
 
 def short_reason(reason: str, problem: bool = False) -> str:
@@ -71,39 +74,65 @@ def _broken_pipe() -> None:
     raise BrokenPipeError
 
 
+def terminal_width(stream: TextIO) -> int | None:
+    """The width to fit: the terminal's (``COLUMNS`` wins, as for other tools), or None
+    for a pipe or a file, where the table is never wrapped."""
+    if not stream.isatty():
+        return None
+    try:
+        return int(os.environ["COLUMNS"])
+    except (KeyError, ValueError):
+        pass
+    try:
+        return os.get_terminal_size(stream.fileno()).columns or 80
+    except (OSError, ValueError):
+        return 80
+
+
 def table(
-    columns: Sequence[str],
+    columns: Sequence[str | layout.Column],
     rows: Sequence[Sequence[str]],
     stream: TextIO | None = None,
     style: Callable[[str, str], str] | None = None,
+    total: Sequence[str] | None = None,
 ) -> None:
-    """A table with one header row; ``style(column, cell)`` names a Rich style or ""."""
-    try:
-        from rich import box
-        from rich.table import Table
-        from rich.text import Text
-    except ModuleNotFoundError:
-        _plain(columns, rows, stream or sys.stdout)
-        return
+    """A table with one header row and an optional ``total`` row, fitted to the
+    terminal (``functions/cli/layout.py``); plain aligned text into a pipe or a file.
+    ``style(column, cell)`` names a colour ("yellow", "bold red") or ""."""
     stream = stream or sys.stdout
-    # A rule under the header on a terminal; bare aligned columns for awk and grep.
-    grid = Table(box=box.SIMPLE_HEAD if stream.isatty() else None, show_edge=False, pad_edge=False)
-    for name in columns:
-        grid.add_column(name, no_wrap=name != "REASON", overflow="fold")
-    for row in rows:
-        grid.add_row(
-            *(
-                Text(cell, style=style(col, cell) if style else "")
-                for col, cell in zip(columns, row, strict=True)
-            )
-        )
-    console(stream).print(grid)
+    specs = [layout.column(c) for c in columns]
+    width = terminal_width(stream)
+    sized = layout.widths(specs, [*rows, *([total] if total else [])], width)
+    paint = _painter(style) if style and _color_allowed(stream) else None
+    text = layout.lines(specs, rows, sized, rule=width is not None, total=total, paint=paint)
+    stream.write("\n".join(text) + "\n")
 
 
-def _plain(columns: Sequence[str], rows: Sequence[Sequence[str]], stream: TextIO) -> None:
-    """Without Rich (an install without the ``cli`` extra): tab-separated columns."""
-    for row in [columns, *rows]:
-        print("\t".join(row), file=stream)
+def total_row(columns: Sequence[str], cells: Mapping[str, str]) -> tuple[str, ...]:
+    """A table's total line: "TOTAL" in the first column, ``cells`` by column name."""
+    return tuple(cells.get(c, "TOTAL" if n == 0 else "") for n, c in enumerate(columns))
+
+
+def paragraph(text: str, stream: TextIO | None = None) -> None:
+    """A sentence for people: wrapped to a terminal's width, one line into a file."""
+    stream = stream or sys.stdout
+    width = terminal_width(stream)
+    if width is not None and len(text) > width:
+        import textwrap
+
+        text = "\n".join(textwrap.wrap(text, width, break_on_hyphens=False))
+    stream.write(text + "\n")
+
+
+_ANSI = {"red": "31", "green": "32", "yellow": "33", "bold": "1", "dim": "2"}
+
+
+def _painter(style: Callable[[str, str], str]) -> Callable[[str, str, str], str]:
+    def paint(column: str, cell: str, padded: str) -> str:
+        codes = ";".join(_ANSI[w] for w in style(column, cell).split() if w in _ANSI)
+        return f"\x1b[{codes}m{padded}\x1b[0m" if codes else padded
+
+    return paint
 
 
 def write_json(document: Mapping[str, Any], stream: TextIO | None = None) -> None:
@@ -117,7 +146,16 @@ def write_csv(
     writer = csv.writer(stream or sys.stdout, lineterminator="\n")
     writer.writerow(columns)
     for record in records:
-        writer.writerow(["" if record.get(c) is None else record.get(c) for c in columns])
+        writer.writerow([csv_value(record.get(c)) for c in columns])
+
+
+def csv_value(value: Any) -> Any:
+    """A CSV cell: empty for None, ``true``/``false`` as in the JSON (not Python's ``True``)."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return value
 
 
 def say(text: str, style: str = "", stream: TextIO | None = None) -> None:

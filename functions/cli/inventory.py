@@ -18,14 +18,15 @@ from functions.cli.run import (
     add_settings_flags,
     job_for,
     readonly_store,
+    require_targets,
     settings_from,
     ticker,
 )
 from functions.jobs.inventory import InventoryRun, take_inventory
 from ledger.inventory import resource_to_dict
 
-COLUMNS = ("TARGET", "KIND", "RESOURCE", "NAME", "STATE", "SIZE", "SCHEDULED")
-NAME_WIDTH = 32
+COLUMNS = ("KIND", "NAME", "STATE", "SIZE", "SCHEDULED")
+WIDE_COLUMNS = ("TARGET", "RESOURCE", *COLUMNS)
 
 
 def register(subparsers: Any) -> None:
@@ -44,7 +45,8 @@ def _inventory(args: argparse.Namespace) -> int:
     job = job_for(settings, now, store=readonly_store(settings) if settings.dry_run else None)
     with display.progress("listing resources…") as update:
         run = take_inventory(job, now, on_target_done=ticker(update) if update else None)
-    show_inventory(run, args.output, settings.tag_key)
+    require_targets(run.targets)
+    show_inventory(run, args.output, settings.tag_key, args.wide)
     return 1 if run.errors else 0
 
 
@@ -58,7 +60,7 @@ def records(run: InventoryRun, tag_key: str) -> list[dict[str, Any]]:
     ]
 
 
-def show_inventory(run: InventoryRun, output: str, tag_key: str) -> None:
+def show_inventory(run: InventoryRun, output: str, tag_key: str, wide: bool = False) -> None:
     rows = records(run, tag_key)
     if output == "json":
         display.write_json(
@@ -84,22 +86,27 @@ def show_inventory(run: InventoryRun, output: str, tag_key: str) -> None:
         flat = [{k: v for k, v in r.items() if not isinstance(v, dict | list)} for r in rows]
         display.write_csv(list(flat[0]) if flat else ["target", "id"], flat)
     else:
-        display.table(COLUMNS, [_cells(r) for r in rows])
+        columns = WIDE_COLUMNS if wide else COLUMNS
+        total = {"NAME": f"{len(rows)} resources"}
+        total["SCHEDULED"] = f"{sum(1 for r in rows if r['scheduled'])} yes"
+        cells = [_cells(r, columns) for r in rows]
+        display.table(columns, cells, total=display.total_row(columns, total))
         _summary(run, tag_key)
     for error in run.errors:
         display.say(f"offhours: {error}", "red", stream=sys.stderr)
 
 
-def _cells(record: dict[str, Any]) -> tuple[str, ...]:
-    return (
-        record["target"],
-        record["kind"],
-        record["id"],
-        display.ellipsis(record["name"], NAME_WIDTH),
-        record["state"],
-        record["size"],
-        "yes" if record["scheduled"] else "no",
-    )
+def _cells(record: dict[str, Any], columns: tuple[str, ...]) -> tuple[str, ...]:
+    cells = {
+        "TARGET": record["target"],
+        "RESOURCE": record["id"],
+        "KIND": record["kind"],
+        "NAME": record["name"] or record["id"],
+        "STATE": record["state"],
+        "SIZE": record["size"],
+        "SCHEDULED": "yes" if record["scheduled"] else "no",
+    }
+    return tuple(cells[c] for c in columns)
 
 
 def _summary(run: InventoryRun, tag_key: str) -> None:

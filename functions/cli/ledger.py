@@ -33,10 +33,19 @@ def register(subparsers: Any) -> None:
     show.add_argument(
         "-o", "--output", choices=display.OUTPUTS, default="table", help="table, json or csv"
     )
+    show.add_argument("--wide", action="store_true", help="table: add accounts and resource ids")
     show.set_defaults(handler=_show)
     export = commands.add_parser("export", help="the window's booked rows as CSV or JSON Lines")
     _window_flags(export)
-    export.add_argument("--format", choices=("csv", "jsonl"), default="csv")
+    export.add_argument(
+        "-o",
+        "--output",
+        "--format",
+        dest="format",
+        choices=("csv", "json", "jsonl"),
+        default="csv",
+        help="csv (default), json (one array) or jsonl (one row a line)",
+    )
     export.add_argument("--out", help="file to write (default: standard output)")
     export.set_defaults(handler=_export)
     ledger_verify.register(commands)
@@ -48,7 +57,10 @@ def _window_flags(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--since", dest="since", help=argparse.SUPPRESS)
     parser.add_argument("--to", dest="until", help="last day, inclusive (default: today)")
     parser.add_argument(
-        "--accrue-to", help="still-off resources accrue up to this instant (default: now)"
+        "--accrue-to",
+        "--at",
+        dest="accrue_to",
+        help="still-off resources accrue up to this instant (default: now)",
     )
     parser.add_argument("--tz", help="reporting time zone (default: OFFHOURS_DEFAULT_TZ or UTC)")
     parser.add_argument("--ledger", help="ledger location: a path, s3://, gs:// or azblob://")
@@ -143,7 +155,9 @@ def _export(args: argparse.Namespace) -> int:
     return 0
 
 
-_COLUMNS = ("PROVIDER", "ACCOUNT", "KIND", "RESOURCE", "NAME", "HOURS OFF", "ACCRUING", "SAVED")
+# By name; ``--wide`` adds the account and the id (an Azure id is ~150 characters).
+_COLUMNS = ("PROVIDER", "KIND", "NAME", "HOURS OFF", "ACCRUING", "SAVED")
+_WIDE_COLUMNS = ("PROVIDER", "ACCOUNT", "KIND", "RESOURCE", *_COLUMNS[2:])
 
 
 def _show(args: argparse.Namespace) -> int:
@@ -156,7 +170,7 @@ def _show(args: argparse.Namespace) -> int:
     except StoreError as err:
         raise UsageError(str(err)) from err
     items = [s for s in items if s.hours_off > 0 or s.problems]
-    total = sum(s.saved for s in items)
+    total_saved = sum(s.saved for s in items)
     currency = next((s.currency for s in items if s.price_known), "USD")
     records: list[dict[str, Any]] = [
         {
@@ -176,7 +190,6 @@ def _show(args: argparse.Namespace) -> int:
         }
         for s in items
     ]
-    span = _span(window)
     if args.output == "json":
         display.write_json(
             {
@@ -188,7 +201,7 @@ def _show(args: argparse.Namespace) -> int:
                     "accrued_until": window.accrued_until.isoformat(),
                 },
                 "resources": records,
-                "total": {"saved": round(total, 2), "currency": currency},
+                "total": {"saved": round(total_saved, 2), "currency": currency},
             }
         )
         return 0
@@ -196,27 +209,44 @@ def _show(args: argparse.Namespace) -> int:
         flat = [{k: v for k, v in r.items() if k != "problems"} for r in records]
         display.write_csv(list(flat[0]) if flat else ["provider"], flat)
         return 0
-    rows = [
-        (
-            r["provider"],
-            r["account"],
-            r["kind"],
-            r["id"],
-            display.ellipsis(r["name"], 32),
-            f"{r['hours_off']:.2f}",
-            f"{r['accrued_hours']:.2f}",
-            "price unknown" if r["saved"] is None else f"{r['saved']:,.2f} {r['currency']}",
-        )
-        for r in records
-    ]
-    display.table(_COLUMNS, rows)
-    accrued = sum(s.accrued_hours for s in items)
-    print(
-        f"\n{span}: saved {total:,.2f} {currency} over {len(items)} resources "
+    _print_show(records, window, args.wide, (total_saved, currency))
+    return 0
+
+
+def _print_show(
+    records: list[dict[str, Any]], window: LedgerWindow, wide: bool, total: tuple[float, str]
+) -> None:
+    """The table (a TOTAL line under it) and the sentence with the window's total (summed
+    before rounding, as the digest sums it)."""
+    saved, currency = total
+    columns = _WIDE_COLUMNS if wide else _COLUMNS
+    rows = [_show_cells(r, columns) for r in records]
+    hours = sum(r["hours_off"] for r in records)
+    cells = {"NAME": f"{len(records)} resources", "HOURS OFF": f"{hours:.2f}"}
+    cells["SAVED"] = f"{saved:,.2f} {currency}" if rows else ""
+    display.table(columns, rows, total=display.total_row(columns, cells))
+    accrued = sum(r["accrued_hours"] for r in records)
+    print()
+    display.paragraph(
+        f"{_span(window)}: saved {saved:,.2f} {currency} over {len(records)} resources "
         f"(including {accrued:.1f} hours still accruing up to "
         f"{window.accrued_until.isoformat(timespec='minutes')})"
     )
-    return 0
+
+
+def _show_cells(record: dict[str, Any], columns: tuple[str, ...]) -> tuple[str, ...]:
+    saved = record["saved"]
+    cells = {
+        "PROVIDER": record["provider"],
+        "ACCOUNT": record["account"],
+        "KIND": record["kind"],
+        "RESOURCE": record["id"],
+        "NAME": record["name"] or record["id"],
+        "HOURS OFF": f"{record['hours_off']:.2f}",
+        "ACCRUING": f"{record['accrued_hours']:.2f}",
+        "SAVED": "price unknown" if saved is None else f"{saved:,.2f} {record['currency']}",
+    }
+    return tuple(cells[c] for c in columns)
 
 
 def _span(window: LedgerWindow) -> str:

@@ -20,6 +20,7 @@ from typing import NoReturn
 # Modules that add their commands to the parser: ``register(subparsers)`` each.
 COMMAND_MODULES = (
     "functions.cli.run",
+    "functions.cli.wake",
     "functions.cli.inventory",
     "functions.cli.ledger",
     "functions.cli.schedule",
@@ -51,7 +52,7 @@ EXAMPLES = {
     "plan": "offhours plan --region eu-west-1 --output json | jq '.decisions[].action'",
     "run": "offhours run --region eu-west-1 --dry-run",
     "explain": "offhours explain i-0abc123 --region eu-west-1",
-    "wake": "offhours wake my-endpoint i-0abc123 --region eu-west-1",
+    "wake": "offhours wake my-endpoint i-0abc123 --for 2h --region eu-west-1",
     "inventory": "offhours inventory --region eu-west-1 --output json | jq '.targets'",
     "ledger": "offhours ledger show --week 2026-W48 --ledger s3://my-bucket/offhours",
     "ledger show": "offhours ledger show --week 2026-W48 --output csv > w48.csv",

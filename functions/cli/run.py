@@ -1,9 +1,7 @@
-"""``offhours plan | run | explain | wake``: the reconcile job from a terminal.
+"""``offhours plan | run | explain``: the reconcile job from a terminal (``wake``: wake.py).
 
 ``plan`` and ``explain`` change nothing: they read the ledger location through a
-read-only store (a local directory is not even created). ``wake`` first checks, the same
-read-only way, that every name it was given is a resource it can see, and then acts on
-those resources alone.
+read-only store (a local directory is not even created).
 """
 
 from __future__ import annotations
@@ -12,7 +10,7 @@ import argparse
 import os
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from datetime import datetime
 from typing import Any
@@ -25,8 +23,10 @@ from functions.settings import ConfigError, Settings
 from providers.store import ObjectStore
 from schedules.protected import DEFAULT_TEXT as DEFAULT_PROTECTED
 
-PLAN_COLUMNS = ("TARGET", "KIND", "RESOURCE", "NAME", "STATE", "ACTION", "OUTCOME", "REASON")
-NAME_WIDTH = 32
+# The table names resources by NAME; ``--wide`` adds where they are and their ids.
+PLAN_COLUMNS = ("KIND", "NAME", "STATE", "ACTION", "REASON")
+RUN_COLUMNS = ("KIND", "NAME", "STATE", "ACTION", "OUTCOME", "REASON")
+WIDE_COLUMNS = ("TARGET", "RESOURCE")
 REFUSED = "; refused: this run would stop"
 # Exit code of a run whose stops the max_stop_share brake refused (1 = a failure).
 EXIT_REFUSED = 3
@@ -66,6 +66,9 @@ def add_output_flag(parser: argparse.ArgumentParser) -> None:
         choices=display.OUTPUTS,
         default="table",
         help="table for people (default), json or csv for scripts",
+    )
+    parser.add_argument(
+        "--wide", action="store_true", help="table: add each resource's target and id"
     )
 
 
@@ -126,17 +129,13 @@ def register(subparsers: Any) -> None:
     add_output_flag(explain)
     explain.set_defaults(handler=_explain)
 
-    wake = subparsers.add_parser("wake", help="bring resources back now, whatever the schedule")
-    wake.add_argument("resources", nargs="+", help="resource ids or names")
-    add_settings_flags(wake)
-    wake.set_defaults(handler=_wake)
-
 
 def _plan(args: argparse.Namespace) -> int:
     settings = settings_from(args, dry_run=True)
     now = instant(args.at)
     report = execute(settings, now, store=readonly_store(settings))
-    show_report(report, args.output, "plan")
+    require_targets(report.targets)
+    show_report(report, args.output, "plan", args.wide)
     return _exit_code(report)
 
 
@@ -145,8 +144,16 @@ def _run(args: argparse.Namespace) -> int:
     now = instant(args.at)
     store = readonly_store(settings) if settings.dry_run else None
     report = execute(settings, now, store=store, time_left=_time_left(args.time_budget))
-    show_report(report, args.output, "run")
+    require_targets(report.targets)
+    show_report(report, args.output, "run", args.wide, location=settings.ledger)
     return _exit_code(report)
+
+
+def require_targets(targets: Sequence[TargetReport]) -> None:
+    """No cloud could even list its targets (no credentials, an account refused): the
+    setup is at fault, not a run. A usage error (exit 2), with nothing on stdout."""
+    if targets and all(t.target.account == "?" for t in targets):
+        raise UsageError("; ".join(e for t in targets for e in t.errors))
 
 
 def _seconds(text: str) -> float:
@@ -165,35 +172,6 @@ def _time_left(budget: float | None) -> Callable[[], float] | None:
         return None
     started = time.monotonic()
     return lambda: budget - (time.monotonic() - started)
-
-
-def _wake(args: argparse.Namespace) -> int:
-    settings = settings_from(args)
-    now = instant(args.at)
-    names = frozenset(args.resources)
-    # First, changing nothing: every name must be a resource this run can see.
-    check = execute(settings.replace(dry_run=True), now, wake=names, store=readonly_store(settings))
-    seen = {d.resource.id for d in check.decisions} | {d.resource.name for d in check.decisions}
-    missing = sorted(names - seen)
-    if missing:
-        for error in check.errors:
-            display.say(f"offhours: {error}", stream=sys.stderr)
-        raise UsageError(
-            f"no resource named {', '.join(missing)} carries the {settings.tag_key!r} tag "
-            "in the targets searched; nothing was changed"
-        )
-    to_wake = [d for d in check.decisions if d.action.value in ("start", "scale-up")]
-    for decision in check.decisions:
-        if decision not in to_wake:
-            print(f"{decision.resource.id}\tnot woken\t{decision.resource.state.value}")
-    if not to_wake:
-        return 1 if check.errors else 0
-    report = execute(settings, now, wake=frozenset(d.resource.id for d in to_wake))
-    for result in report.results:
-        if result.decision.action.value in ("start", "scale-up"):
-            detail = result.error or result.decision.reason
-            print(f"{result.resource.id}\t{result.outcome.value}\t{detail}")
-    return _exit_code(report)
 
 
 def _explain(args: argparse.Namespace) -> int:
@@ -341,7 +319,10 @@ def counts(report: RunReport) -> dict[str, int]:
     return dict(sorted(found.items()))
 
 
-def show_report(report: RunReport, output: str, command: str) -> None:
+def show_report(
+    report: RunReport, output: str, command: str, wide: bool = False, location: str = ""
+) -> None:
+    """``location``: the ledger's location, so the keys written are printed in full."""
     rows = records(report)
     if output == "json":
         display.write_json(
@@ -363,9 +344,9 @@ def show_report(report: RunReport, output: str, command: str) -> None:
     elif output == "csv":
         display.write_csv(list(rows[0]) if rows else _CSV_COLUMNS, rows)
     else:
-        print_plan(report)
+        print_plan(report, command, wide)
         if command == "run":
-            print_summary(report)
+            print_summary(report, location)
     for warning in warnings(report):
         display.say(f"offhours: warning: {warning}", "yellow", stream=sys.stderr)
     for error in report.errors:
@@ -409,37 +390,51 @@ def _style(column: str, cell: str) -> str:
     return ""
 
 
-def print_plan(report: RunReport) -> None:
-    rows = []
-    for record in records(report):
-        outcome = record["outcome"] or "-"
-        if record["error"]:
-            outcome = f"{outcome}: {display.ellipsis(record['error'], 40)}"
-        rows.append(
-            (
-                record["target"],
-                record["kind"],
-                record["id"],
-                display.ellipsis(record["name"], NAME_WIDTH),
-                record["state"],
-                record["action"],
-                outcome,
-                display.short_reason(record["reason"], record["problem"]),
-            )
-        )
-    display.table(PLAN_COLUMNS, rows, style=_style)
+def print_plan(report: RunReport, command: str = "plan", wide: bool = False) -> None:
+    """The decisions as a table: one row per resource, by name (the id when it has
+    none), the reason kept in full and wrapped on a terminal, and a total line."""
+    columns = (WIDE_COLUMNS if wide else ()) + (RUN_COLUMNS if command == "run" else PLAN_COLUMNS)
+    rows = [_plan_cells(record, columns) for record in records(report)]
+    display.table(columns, rows, style=_style, total=_plan_total(report, columns))
 
 
-def print_summary(report: RunReport) -> None:
+def _plan_cells(record: dict[str, Any], columns: tuple[str, ...]) -> tuple[str, ...]:
+    outcome = record["outcome"] or "-"
+    if record["error"]:
+        outcome = f"{outcome}: {display.ellipsis(record['error'], 40)}"
+    cells = {
+        "TARGET": record["target"],
+        "RESOURCE": record["id"],
+        "KIND": record["kind"],
+        "NAME": record["name"] or record["id"],
+        "STATE": record["state"],
+        "ACTION": record["action"],
+        "OUTCOME": outcome,
+        "REASON": display.short_reason(record["reason"], record["problem"]),
+    }
+    return tuple(cells[c] for c in columns)
+
+
+def _plan_total(report: RunReport, columns: tuple[str, ...]) -> tuple[str, ...]:
+    actions: dict[str, int] = {}
+    for decision in report.decisions:
+        actions[decision.action.value] = actions.get(decision.action.value, 0) + 1
+    summary = ", ".join(f"{n} {a}" for a, n in sorted(actions.items())) or "nothing"
+    cells = {"NAME": f"{len(report.decisions)} resources", "REASON": summary}
+    return display.total_row(columns, cells)
+
+
+def print_summary(report: RunReport, location: str = "") -> None:
     summary = ", ".join(f"{n} {k}" for k, n in counts(report).items()) or "nothing to do"
     if refused_stops(report):
         summary = f"{summary}; {refused_stops(report)} stop(s) refused"
     mode = " (dry run: nothing changed)" if report.dry_run else ""
-    print(f"\nrun {report.run_id}: {summary}{mode}")
+    print()
+    display.paragraph(f"run {report.run_id}: {summary}{mode}")
     for outcome in (o for t in report.targets for o in t.notices):
         print(outcome.describe())
     for key in sorted({t.ledger_key for t in report.targets if t.rows}):
-        print(f"ledger: {key}")
+        print(f"ledger: {location.rstrip('/')}/{key}" if location else f"ledger: {key}")
 
 
 def _exit_code(report: RunReport) -> int:

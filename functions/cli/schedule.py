@@ -67,6 +67,10 @@ def register(subparsers: Any) -> None:
     catalog_options(listing)
     listing.set_defaults(handler=cmd_list)
 
+    from functions.cli.schedule_import import register as register_import
+
+    register_import(actions)
+
 
 def _fail(err: ScheduleError) -> int:
     for line in str(err).splitlines():

@@ -524,7 +524,8 @@ def render_digest(
 ) -> list[Path]:
     """Write ``out_dir/digest.html`` (+ ``digest.txt``, ``digest.png``, team files) for
     [week_start, week_end); still-off resources accrue up to ``now`` (default: the end)."""
-    settings = settings or DigestSettings(tz=tz)
+    # The footer names the ledger this digest was read from (the demo's own directory).
+    settings = settings or DigestSettings(tz=tz, ledger=getattr(store, "url", "") or "")
     window = Window(week_start, week_end, tz, now or week_end)
     return write_preview(compose(store, window, settings), out_dir / "digest.html")
 

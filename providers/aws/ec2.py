@@ -41,6 +41,10 @@ _HIBERNATES: Mapping[str, str] = MappingProxyType({"hibernation": "yes"})
 _PLAIN: Mapping[str, str] = MappingProxyType({"hibernation": ""})
 
 
+# What the inventory lists: every state but the terminated (gone within the hour).
+_LISTED_STATES = ("pending", "running", "stopping", "stopped")
+
+
 class Ec2Instances:
     kind = "ec2"
     permissions = (
@@ -71,11 +75,12 @@ class Ec2Instances:
         yield from self._resources(ec2, target, pages)
 
     def inventory(self, target: Target) -> Iterator[Resource]:
-        """Every running instance, tagged or not: where the digest finds opportunities.
-        Called once a day by the job, not on every run."""
+        """Every instance, tagged or not, running or stopped (terminated ones are gone):
+        the inventory lists the fleet, and the digest finds its opportunities among the
+        running ones. Called once a day by the job, not on every run."""
         ec2 = self.connection.client("ec2", target)
         pages = ec2.get_paginator("describe_instances").paginate(
-            Filters=[{"Name": "instance-state-name", "Values": ["running"]}],
+            Filters=[{"Name": "instance-state-name", "Values": list(_LISTED_STATES)}],
             PaginationConfig={"PageSize": self.page_size},
         )
         for resource in self._resources(ec2, target, pages):
@@ -143,12 +148,18 @@ class Ec2Instances:
 
     def _unstoppable_spot(self, ec2: Any, instances: list[dict[str, Any]]) -> set[str]:
         """Spot instances from one-time requests (or that terminate on interruption)
-        cannot be stopped; only persistent requests that stop on interruption can."""
+        cannot be stopped; only persistent requests that stop on interruption can. A spot
+        instance that names no request cannot be shown to be stoppable: left alone too."""
         requests = [i["SpotInstanceRequestId"] for i in instances if i.get("SpotInstanceRequestId")]
+        unknown = {
+            i["InstanceId"]
+            for i in instances
+            if i.get("InstanceLifecycle") == "spot" and not i.get("SpotInstanceRequestId")
+        }
         if not requests:
-            return set()
+            return unknown
         response = ec2.describe_spot_instance_requests(SpotInstanceRequestIds=requests)
-        return {
+        return unknown | {
             r["InstanceId"]
             for r in response["SpotInstanceRequests"]
             if r.get("Type") != "persistent" or r.get("InstanceInterruptionBehavior") != "stop"

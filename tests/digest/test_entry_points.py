@@ -39,12 +39,43 @@ def test_cli_preview_writes_the_digest_and_prints_the_totals(
     assert (out.parent / "digest-team-web.html").exists()
 
 
+def test_cli_window_by_days_is_the_same_week(
+    week: Week, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``--from DAY --to DAY`` is the window (as for ``ledger show``), never addresses:
+    Monday to Sunday of W48 reports W48's numbers."""
+    out = tmp_path / "digest.html"
+    args = ["--ledger", week.root, "--preview", str(out), "--at", "2026-11-30T07:00:00Z"]
+    code = main(
+        ["digest", "--from", "2026-11-23", "--to", "2026-11-29", *args, "--tz", "Europe/London"]
+    )
+    assert code == 0
+    assert "2026-W48: saved 160.50 of 420.00 USD (38.2%)" in capsys.readouterr().out
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [
         (["--week", "2026-W99", "--preview", "x.html"], "ISO week"),
         (["--week", "2026-W48"], "nothing to do"),
         (["--week", "2026-W48", "--preview", "x.html", "--tz", "Mars/Olympus"], "time zone"),
+        # The old spellings of the addresses are refused, naming the new ones.
+        (["--from", "ops@example.com", "--preview", "x.html"], "--mail-from"),
+        (["--week", "2026-W48", "--to", "a@example.com", "--send"], "--mail-to"),
+        (["--from", "2026-11-24", "--to", "2026-11-30", "--preview", "x.html"], "whole weeks"),
+        (
+            [
+                "--week",
+                "2026-W48",
+                "--from",
+                "2026-11-23",
+                "--to",
+                "2026-11-29",
+                "--preview",
+                "x.html",
+            ],
+            "not both",
+        ),
     ],
 )
 def test_cli_reports_usage_errors_in_one_line(

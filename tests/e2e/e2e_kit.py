@@ -20,6 +20,8 @@ from sandbox.moto_server import FAKE_ENV
 REGION = "eu-west-1"
 EVENING = "2026-11-23T20:00:00+00:00"  # a Monday, after office hours
 SCRIPT = Path(sys.executable).with_name("offhours")
+# The console script runs this tree's code, whichever checkout the package was installed from.
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @dataclass
@@ -33,6 +35,7 @@ class Cli:
         env = {
             "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
             "HOME": str(self.home),
+            "PYTHONPATH": str(ROOT),
             "AWS_EC2_METADATA_DISABLED": "true",
             "AWS_CONFIG_FILE": "/nonexistent",
             "AWS_SHARED_CREDENTIALS_FILE": "/nonexistent",

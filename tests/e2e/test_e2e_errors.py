@@ -122,3 +122,18 @@ def test_a_missing_extra_is_named(
     assert proc.returncode == 2
     assert f"pip install 'offhours[{extra}]'" in one_line_error(proc)
     assert tree(ledger) == written
+
+
+@pytest.mark.parametrize("command", ["plan", "run", "inventory"])
+def test_missing_credentials_exit_2_with_nothing_on_stdout(
+    cli: Cli, world: World, tmp_path: Path, command: str
+) -> None:
+    """No credentials: no target can be listed, so nothing ran. A usage error (exit 2, as
+    the README says), one line on stderr, and no table header on stdout."""
+    before = world.states()
+    no_keys = {"AWS_ACCESS_KEY_ID": "", "AWS_SECRET_ACCESS_KEY": "", "AWS_SESSION_TOKEN": ""}
+    proc = cli(command, "--region", REGION, "--ledger", str(tmp_path / "l"), env=no_keys)
+    assert proc.returncode == 2
+    assert proc.stdout == ""
+    assert "no AWS credentials" in one_line_error(proc)
+    assert world.states() == before

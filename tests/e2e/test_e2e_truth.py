@@ -68,7 +68,7 @@ def test_ledger_show_matches_the_digest_to_the_cent(cli: Cli, world: World, tmp_
     digest = cli("digest", *window, "--at", accrue, "--preview", str(tmp_path / "d.html"))
     assert show.returncode == 0 and digest.returncode == 0, show.stderr + digest.stderr
     assert _total(show.stdout) == _total(digest.stdout)
-    assert show.stdout.splitlines()[0].split()[:3] == ["PROVIDER", "ACCOUNT", "KIND"]
+    assert show.stdout.splitlines()[0].split()[:3] == ["PROVIDER", "KIND", "NAME"]
     shown = json.loads(cli("ledger", "show", *window, "--accrue-to", accrue, "-o", "json").stdout)
     assert f"{shown['total']['saved']:,.2f}" == _total(digest.stdout)
     accruing = [r["accrued_hours"] for r in shown["resources"] if r["accrued_hours"]]

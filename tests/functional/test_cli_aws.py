@@ -46,10 +46,14 @@ def test_run_acts_and_writes_the_ledger(
     assert code == 0
     assert instance_states(fleet) == {"dev": "stopped", "prod": "running"}
     assert "1 stop done" in out
-    assert "ledger: ledger/v1/provider=aws/account=123456789012/date=2026-11-23/" in out
+    # The ledger object's whole location: the file is there.
+    written = f"ledger: {tmp_path}/ledger/v1/provider=aws/account=123456789012/date=2026-11-23/"
+    assert written in out
+    path = next(line for line in out.splitlines() if line.startswith("ledger: "))[8:]
+    assert Path(path).is_file()
     cli("ledger", "show", "--ledger", str(tmp_path), "--since", "2026-11-20")
     shown = capsys.readouterr().out
-    assert shown.splitlines()[0].split()[:3] == ["PROVIDER", "ACCOUNT", "KIND"]
+    assert shown.splitlines()[0].split()[:3] == ["PROVIDER", "KIND", "NAME"]
     assert "over 1 resources" in shown
 
 

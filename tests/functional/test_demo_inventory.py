@@ -31,3 +31,6 @@ def test_the_demo_inventories_once_a_day_and_its_digest_shows_opportunities(
     assert html.name == "digest.html"
     page = html.read_text()
     assert "Opportunities: running with no schedule" in page and "dev-legacy-untagged" in page
+    # The footer names the ledger the digest was read from, and it is there.
+    assert (ledger / "ledger" / "v1").resolve().as_uri() in page
+    assert (ledger / "ledger" / "v1").is_dir()

@@ -144,6 +144,24 @@ def test_inventory_table_and_dry_run(
     assert list(tmp_path.iterdir()) == []
 
 
+def test_inventory_lists_stopped_resources_too(
+    fleet: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Every resource, scheduled or not, running or not: a stopped box is listed (and
+    is still no opportunity: only running ones are)."""
+    launch(fleet, Box("parked", "t3.small", {"team": "web"}, running=False))
+    assert instance_states(fleet)["parked"] == "stopped"
+    assert cli(tmp_path, "inventory", "--dry-run", "-o", "json") == 0
+    listed = {r["name"]: r for r in json.loads(capsys.readouterr().out)["resources"]}
+    assert listed["parked"]["state"] == "stopped"
+    assert listed["dev-forgotten"]["state"] == "running"
+    assert cli(tmp_path, "inventory") == 0
+    snapshot = next(iter(read_inventory(LocalStore(tmp_path))))
+    opportunities = find_opportunities(snapshot.resources, running_hours_per_week=55)
+    assert "parked" not in {o.resource.name for o in opportunities}
+    assert "parked" in {r.name for r in snapshot.resources}
+
+
 @dataclass
 class LambdaContext:
     function_name: str = "offhours-scheduler"

@@ -116,3 +116,15 @@ def test_export_refuses_a_reversed_range(ledger: Any, capsys: pytest.CaptureFixt
     )
     assert code == 2
     assert "before --from" in capsys.readouterr().err
+
+
+def test_json_export_is_one_array_of_the_ledger_rows(
+    ledger: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``-o json`` as every other command spells it: one JSON array, the same rows."""
+    store, _ = ledger
+    args = ["ledger", "export", "--from", "2026-11-23", "--to", "2026-11-29", "-o", "json"]
+    code = main([*args, "--ledger", str(store.root)])
+    assert code == 0
+    exported = json.loads(capsys.readouterr().out)
+    assert sorted(exported, key=_key) == sorted(_in_range(store), key=_key)
