@@ -201,6 +201,8 @@ class World:
         return {
             "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
             "HOME": os.environ.get("HOME", "/tmp"),
+            # The console script runs this tree's code, whichever checkout it was installed from.
+            "PYTHONPATH": str(Path(__file__).resolve().parents[2]),
             **FAKE_ENV,
             "AWS_DEFAULT_REGION": REGION,
             "AWS_EC2_METADATA_DISABLED": "true",
