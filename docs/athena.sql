@@ -33,6 +33,9 @@ CREATE EXTERNAL TABLE IF NOT EXISTS offhours_ledger (
   x_ResourceSize string,
   x_AvoidedHours double,
   x_EstimatedSavings double,
+  x_KeptRunningHours double,
+  x_KeptRunningCost double,
+  x_PeriodId string,
   x_PriceSource string,
   x_Error string,
   x_Detail string

@@ -56,9 +56,10 @@ def export(store: ObjectStore, since: date, until: date, out: TextIO, fmt: Forma
 def export_window(
     store: ObjectStore, start: datetime, end: datetime, out: TextIO, fmt: Format
 ) -> int:
-    """The booked rows that count for the window [start, end), as the digest reads them:
-    a row whose charge period overlaps it (wherever it was booked), or a problem
-    recorded in it. Time still accruing is not a row: ``ledger show`` adds it."""
+    """The rows that count for the window [start, end), as the digest reads them: a row
+    whose charge period overlaps it (wherever it was booked; still-off checkpoints
+    included, each period's latest ``ChargePeriodEnd`` counting), or a problem recorded
+    in it."""
     return write_rows(
         (r for r in upgraded(read_window(store, start, end)) if _in(r, start, end)), out, fmt
     )

@@ -2,7 +2,9 @@
 
 Both commands take the digest's window: ``--week`` (an ISO week, local midnights in
 ``--tz``) or ``--from``/``--to`` (whole days, inclusive), default the last full week; and
-``--accrue-to`` (default: now), the instant up to which resources still off accrue.
+``--accrue-to`` (default: now), the instant the report is read at. Resources still off
+count only up to the last run that saw them off (its still-off checkpoint row), never to
+``--accrue-to``; targets with no run in the two run intervals before it are named.
 ``ledger show``'s total is the digest's total for the same window to the cent;
 ``ledger export`` writes the booked rows whose charge period overlaps the window (see
 docs/ledger.md, "Booked and accrued"). A location that holds no ledger is refused: a
@@ -15,7 +17,7 @@ import argparse
 import contextlib
 import os
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
@@ -48,7 +50,9 @@ def _window_flags(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--since", dest="since", help=argparse.SUPPRESS)
     parser.add_argument("--to", dest="until", help="last day, inclusive (default: today)")
     parser.add_argument(
-        "--accrue-to", help="still-off resources accrue up to this instant (default: now)"
+        "--accrue-to",
+        help="read the ledger as at this instant (default: now); still-off resources "
+        "count only up to the last run that saw them off",
     )
     parser.add_argument("--tz", help="reporting time zone (default: OFFHOURS_DEFAULT_TZ or UTC)")
     parser.add_argument("--ledger", help="ledger location: a path, s3://, gs:// or azblob://")
@@ -61,6 +65,8 @@ class LedgerWindow:
     end: datetime
     tz: str
     accrue_to: datetime
+    # The scheduling run's interval (``OFFHOURS_RUN_INTERVAL_MINUTES``).
+    run_interval: timedelta = timedelta(minutes=15)
 
     @property
     def accrued_until(self) -> datetime:
@@ -109,7 +115,10 @@ def open_ledger(args: argparse.Namespace) -> tuple[ObjectStore, LedgerWindow]:
         settings = Settings.from_sources({"ledger": args.ledger}, os.environ, args.config)
     except ConfigError as err:
         raise UsageError(str(err)) from err
-    window = window_from(args, args.tz or settings.default_tz)
+    window = replace(
+        window_from(args, args.tz or settings.default_tz),
+        run_interval=timedelta(minutes=settings.run_interval_minutes),
+    )
     try:
         store = open_readonly(settings.ledger, settings.store_endpoint_url)
         if not holds_ledger(store):
@@ -121,6 +130,7 @@ def open_ledger(args: argparse.Namespace) -> tuple[ObjectStore, LedgerWindow]:
 
 def _export(args: argparse.Namespace) -> int:
     from ledger.export import export_window
+    from ledger.observed import last_observed
     from ledger.versions import LedgerVersionError
     from providers.store import StoreError
 
@@ -133,12 +143,14 @@ def _export(args: argparse.Namespace) -> int:
                 else sys.stdout
             )
             count = export_window(store, window.start, window.end, out, args.format)
+        observed = last_observed(store)
     except (StoreError, LedgerVersionError) as err:
         raise UsageError(str(err)) from err
     except OSError as err:
         raise UsageError(f"cannot write {args.out}: {err.strerror}") from err
     if args.out:
         print(f"{count} rows written to {args.out}", file=sys.stderr)
+    _print_observed(observed, window, sys.stderr)
     return 0
 
 
@@ -146,14 +158,17 @@ _COLUMNS = ("PROVIDER", "ACCOUNT", "KIND", "RESOURCE", "NAME", "HOURS OFF", "ACC
 
 
 def _show(args: argparse.Namespace) -> int:
+    from ledger.observed import last_observed
     from ledger.summary import window_summary
     from providers.store import StoreError
 
     store, window = open_ledger(args)
     try:
-        items = window_summary(store, window.start, window.end, window.tz, window.accrue_to)
+        items = window_summary(store, window.start, window.end, window.tz)
+        observed = last_observed(store)
     except StoreError as err:
         raise UsageError(str(err)) from err
+    seen = {o.target: o.last_run for o in observed}
     items = [s for s in items if s.hours_off > 0 or s.problems]
     total = sum(s.saved for s in items)
     currency = next((s.currency for s in items if s.price_known), "USD")
@@ -172,6 +187,7 @@ def _show(args: argparse.Namespace) -> int:
             "saved": round(s.saved, 2) if s.price_known else None,
             "currency": s.currency,
             "problems": s.problems,
+            "last_observed": _iso(seen.get(_target(s.provider, s.account, s.region))),
         }
         for s in items
     ]
@@ -187,6 +203,7 @@ def _show(args: argparse.Namespace) -> int:
                     "accrued_until": window.accrued_until.isoformat(),
                 },
                 "resources": records,
+                "targets": _targets(observed, window),
                 "total": {"saved": round(total, 2), "currency": currency},
             }
         )
@@ -215,7 +232,45 @@ def _show(args: argparse.Namespace) -> int:
         f"(including {accrued:.1f} hours still accruing up to "
         f"{window.accrued_until.isoformat(timespec='minutes')})"
     )
+    _print_observed(observed, window)
     return 0
+
+
+def _target(provider: str, account: str, region: str) -> str:
+    return f"{provider}/{account}/{region or 'global'}"
+
+
+def _iso(at: datetime | None) -> str | None:
+    return at.isoformat() if at is not None else None
+
+
+def _targets(observed: list[Any], window: LedgerWindow) -> list[dict[str, Any]]:
+    """Each target's last run, and whether it is older than two run intervals."""
+    from ledger.observed import unobserved
+
+    late = {o.target for o in unobserved(observed, window.accrued_until, window.run_interval)}
+    return [
+        {
+            "target": o.target,
+            "last_observed": o.last_run.isoformat(),
+            "unobserved": o.target in late,
+        }
+        for o in observed
+    ]
+
+
+def _print_observed(observed: list[Any], window: LedgerWindow, file: Any = None) -> None:
+    """When the targets were last observed, and which ones no run looked at lately."""
+    from ledger.observed import describe, unobserved
+
+    file = file or sys.stdout
+    late = unobserved(observed, window.accrued_until, window.run_interval)
+    if observed:
+        newest = observed[-1].last_run.isoformat(timespec="minutes")
+        oldest = observed[0].last_run.isoformat(timespec="minutes")
+        print(f"targets last observed between {oldest} and {newest}", file=file)
+    for item in late:
+        print(describe(item, window.tz), file=file)
 
 
 def _span(window: LedgerWindow) -> str:
