@@ -21,7 +21,7 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from functions.cli import display, ledger_verify
+from functions.cli import display, ledger_sql, ledger_verify
 from functions.cli.main import UsageError, instant
 from functions.settings import ConfigError, Settings
 from providers.store import ObjectStore
@@ -42,6 +42,7 @@ def register(subparsers: Any) -> None:
     export.add_argument("--out", help="file to write (default: standard output)")
     export.set_defaults(handler=_export)
     ledger_verify.register(commands)
+    ledger_sql.register(commands, _window_flags)
 
 
 def _window_flags(parser: argparse.ArgumentParser) -> None:
