@@ -160,8 +160,6 @@ class Accumulator:
         self._strings: dict[str, str] = {}
         # Periods whose booking was read: their checkpoints no longer count.
         self._closed: set[str] = set()
-        # Target (provider, account, region) -> the latest instant a run wrote a row.
-        self.observed: dict[tuple[str, str, str], str] = {}
 
     def _ts(self, text: str) -> float:
         value = self._times.get(text)
@@ -207,7 +205,7 @@ class Accumulator:
             self._snooze(entry, row, begin, finish, recorded)
             return
         if action == STILL_OFF_ACTION:
-            self._checkpoint(entry, row, begin, finish, recorded)
+            self._checkpoint(entry, row, begin, finish)
             return
         self._count_event(entry, row, action, begin, finish, recorded)
         if begin == finish:
@@ -296,13 +294,8 @@ class Accumulator:
             entry.currency = row["BillingCurrency"] or "USD"
             entry.source = self._intern(row["x_PriceSource"] or "")
 
-    def _checkpoint(
-        self, entry: _Entry, row: Mapping[str, Any], begin: str, finish: str, recorded: str
-    ) -> None:
+    def _checkpoint(self, entry: _Entry, row: Mapping[str, Any], begin: str, finish: str) -> None:
         """A run saw the resource still off: the period so far (the latest one counts)."""
-        target = (entry.provider, entry.account, row["RegionId"])
-        if recorded > self.observed.get(target, ""):
-            self.observed[target] = recorded
         if begin == finish:
             return
         s, e = self._ts(begin), self._ts(finish)
@@ -313,8 +306,8 @@ class Accumulator:
         pid = row["x_PeriodId"] or begin
         known = entry.open.get(pid)
         if known is None or e > known[1]:
-            price = row["ListUnitPrice"]
-            entry.open[pid] = (s, e, None if price is None else float(price))
+            price = None if row["ListUnitPrice"] is None else float(row["ListUnitPrice"])
+            entry.open[pid] = (s, e, price if price is not None and isfinite(price) else None)
         if entry.price is None and row["ListUnitPrice"] is not None:
             entry.price = float(row["ListUnitPrice"])
 
@@ -428,18 +421,13 @@ def window_summary(
     keep_tags: Collection[str] | None = None,
     unreadable: list[str] | None = None,
     history: Days | None = None,
-    observed: dict[tuple[str, str, str], str] | None = None,
 ) -> list[ResourceSavings]:
     """``unreadable``: when given, damaged objects are named there and skipped instead
-    of ending the report. ``history``: see ``Accumulator`` (its rows are read too).
-    ``observed``: when given, filled with each target's last still-off checkpoint."""
+    of ending the report. ``history``: see ``Accumulator`` (its rows are read too)."""
     since = start
     if history is not None and history.start < start.timestamp():
         since = datetime.fromtimestamp(history.start, UTC)
     acc = Accumulator(start, end, tz, keep_tags, history)
     for row in upgraded(read_window(store, since, end, unreadable)):
         acc.add(row)
-    items = acc.finish()
-    if observed is not None:
-        observed.update(acc.observed)
-    return items
+    return acc.finish()
