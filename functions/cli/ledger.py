@@ -230,8 +230,8 @@ def _show(args: argparse.Namespace) -> int:
     accrued = sum(s.accrued_hours for s in items)
     print(
         f"\n{span}: saved {total:,.2f} {currency} over {len(items)} resources "
-        f"(including {accrued:.1f} hours still accruing up to "
-        f"{window.accrued_until.isoformat(timespec='minutes')})"
+        f"(including {accrued:.1f} hours of periods still open, up to the last run "
+        "that saw them off)"
     )
     _print_observed(observed, window)
     return 0
