@@ -33,6 +33,9 @@ CREATE EXTERNAL TABLE IF NOT EXISTS offhours_ledger (
   x_ResourceSize string,
   x_AvoidedHours double,
   x_EstimatedSavings double,
+  x_KeptRunningHours double,
+  x_KeptRunningCost double,
+  x_PeriodId string,
   x_PriceSource string,
   x_Error string,
   x_Detail string,
@@ -62,11 +65,20 @@ TBLPROPERTIES (
   'storage.location.template' = 's3://BUCKET/PREFIX/ledger/v1/provider=${provider}/account=${account}/date=${date}/'
 );
 
--- Example: what each team saved, by the rows booked in week 2026-W48. A plain sum counts
--- an hour twice when two rows overlap (a retried run that wrote a second object, two
--- schedules); `offhours digest` counts each hour once and splits at local midnights.
+-- The digest's number for a window: `offhours ledger sql --engine athena --week 2026-W48`
+-- prints the statement (each off-period once, by x_PeriodId, clipped to the window).
+--
+-- Example: what each team saved, by the off-periods that touch week 2026-W48. Keep one
+-- row per x_PeriodId (the booking, or the latest still-off checkpoint): a plain sum of
+-- x_EstimatedSavings counts a period once per checkpoint. Snooze rows carry 0 there
+-- (their cost is x_KeptRunningCost).
+-- WITH latest AS (
+--   SELECT *, row_number() OVER (PARTITION BY x_PeriodId ORDER BY ChargePeriodEnd DESC) AS n
+--   FROM offhours_ledger
+--   WHERE account IN ('123456789012') AND "date" BETWEEN '2026-11-22' AND '2026-12-14'
+--     AND x_PeriodId <> '' AND ChargePeriodEnd > ChargePeriodStart
+-- )
 -- SELECT Tags['team'] AS team, sum(x_EstimatedSavings) AS saved
--- FROM offhours_ledger
--- WHERE account IN ('123456789012') AND "date" BETWEEN '2026-11-23' AND '2026-12-06'
---   AND from_iso8601_timestamp(ChargePeriodStart) >= TIMESTAMP '2026-11-23 00:00:00 UTC'
+-- FROM latest
+-- WHERE n = 1 AND ChargePeriodEnd > '2026-11-23T00:00:00Z' AND ChargePeriodStart < '2026-11-30T00:00:00Z'
 -- GROUP BY 1 ORDER BY 2 DESC;

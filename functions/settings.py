@@ -55,6 +55,12 @@ class Settings:
     live_prices: bool = False
     max_workers: int = 8
     batch_size: int = 200
+    # Still-off checkpoint rows at most once per this many minutes per target: savings
+    # claimed lag what runs observed by at most this (docs/ledger.md, "Still off").
+    checkpoint_minutes: int = 60
+    # How often the scheduling run is triggered: the digest names a target not observed
+    # for more than two of these.
+    run_interval_minutes: int = 15
     aws_accounts: tuple[str, ...] = ()
     aws_regions: tuple[str, ...] = ()
     aws_role_name: str = ""
@@ -132,7 +138,13 @@ class Settings:
                 f"max_stop_share: {share!r} is not a share of the fleet above 0 and at most 1 "
                 "(1.0 = no limit)"
             )
-        for name, least in (("batch_size", 1), ("max_workers", 1), ("grace_minutes", 0)):
+        for name, least in (
+            ("batch_size", 1),
+            ("max_workers", 1),
+            ("grace_minutes", 0),
+            ("checkpoint_minutes", 0),
+            ("run_interval_minutes", 1),
+        ):
             if getattr(self, name) < least:
                 raise ConfigError(f"{name}: {getattr(self, name)} is below {least}")
         for name in self.providers:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import urlparse
@@ -98,6 +98,7 @@ def build_job(
         max_workers=settings.max_workers,
         wake=wake,
         clock=clock,
+        checkpoint_every=timedelta(minutes=settings.checkpoint_minutes),
         price_sources=_price_sources(connections) if settings.live_prices else (),
         notices=build_step(settings, links=links),
     )

@@ -85,9 +85,10 @@ def export_window(
     fmt: Format,
     ids: BillIdRule | None = None,
 ) -> int:
-    """The booked rows that count for the window [start, end), as the digest reads them:
-    a row whose charge period overlaps it (wherever it was booked), or a problem
-    recorded in it. Time still accruing is not a row: ``ledger show`` adds it."""
+    """The rows that count for the window [start, end), as the digest reads them: a row
+    whose charge period overlaps it (wherever it was booked; still-off checkpoints
+    included, each period's latest ``ChargePeriodEnd`` counting), or a problem recorded
+    in it."""
     rows = upgraded(read_window(store, start, end), ids)
     return write_rows((r for r in rows if _in(r, start, end)), out, fmt)
 

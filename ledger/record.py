@@ -8,6 +8,7 @@ place that builds them.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -17,6 +18,9 @@ SCHEMA_VERSION = "v1"
 PRICING_UNIT = "Hours"
 # A resource kept running past its stop by request: a cost, never a saving.
 SNOOZE_ACTION = "snooze"
+# A run saw a resource still off: the period so far, superseded by its booking.
+STILL_OFF_ACTION = "still-off"
+OPEN_OUTCOME = "open"
 
 
 def iso(at: datetime) -> str:
@@ -32,6 +36,13 @@ def parse_iso(text: str) -> datetime:
 
 def avoided_hours(start: datetime, end: datetime) -> float:
     return max(0.0, (end - start).total_seconds() / 3600.0)
+
+
+def period_id(provider: str, account: str, kind: str, resource_id: str, since: datetime) -> str:
+    """The stable id of one off-period: the same on its stop, every still-off checkpoint
+    and its booking, so SQL keeps one row per period (the latest ``ChargePeriodEnd``)."""
+    text = f"{provider}/{account}/{kind}/{resource_id}@{iso(since)}"
+    return hashlib.sha256(text.encode()).hexdigest()[:20]
 
 
 @dataclass(frozen=True)
@@ -64,6 +75,8 @@ class Row:
     # given by the caller (``ledger/`` knows no cloud); empty: the API id and the kind.
     bill_id: str = ""
     resource_type: str = ""
+    # Rows about an off-period (its stop, checkpoints, booking) carry its id.
+    off_period: bool = False
 
     @property
     def hours(self) -> float:
@@ -77,9 +90,24 @@ class Row:
             return None
         return round(self.hours * self.hourly_price, 6)
 
+    @property
+    def kept_running(self) -> bool:
+        """A snooze: its hours ran at the owner's request, a cost and never a saving."""
+        return self.action == SNOOZE_ACTION
+
     def to_dict(self) -> dict[str, Any]:
         start = self.period_start or self.recorded_at
         end = self.period_end or start
+        hours, savings = round(self.hours, 6), self.savings
+        kept_hours, kept_cost = 0.0, 0.0 if savings is not None else None
+        if self.kept_running:
+            kept_hours, kept_cost = hours, savings
+            hours, savings = 0.0, 0.0 if savings is not None else None
+        pid = (
+            period_id(self.provider, self.account, self.kind, self.resource_id, start)
+            if self.off_period
+            else ""
+        )
         return {
             "ChargePeriodStart": iso(start),
             "ChargePeriodEnd": iso(end),
@@ -102,8 +130,11 @@ class Row:
             "x_Reason": self.reason,
             "x_Schedule": self.schedule,
             "x_ResourceSize": self.size,
-            "x_AvoidedHours": round(self.hours, 6),
-            "x_EstimatedSavings": self.savings,
+            "x_AvoidedHours": hours,
+            "x_EstimatedSavings": savings,
+            "x_KeptRunningHours": kept_hours,
+            "x_KeptRunningCost": kept_cost,
+            "x_PeriodId": pid,
             "x_PriceSource": self.price_source or ("unknown" if self.hourly_price is None else ""),
             "x_Error": self.error,
             "x_Detail": self.detail,

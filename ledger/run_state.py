@@ -180,6 +180,9 @@ class TargetState:
     # "<resource key>@<stop instant>" -> the notice sent (or claimed) for that stop.
     # Objects written before notices existed have none: they load with an empty map.
     notices: dict[str, NoticeMark] = field(default_factory=dict)
+    # When a run last wrote still-off checkpoint rows for this target's open periods
+    # (``functions/jobs/checkpoints.py``): at most one set per checkpoint interval.
+    checkpoint_at: datetime | None = None
 
     def to_json(self) -> bytes:
         body: dict[str, Any] = {
@@ -198,6 +201,8 @@ class TargetState:
         }
         if self.notices:  # absent when empty: the same bytes as before notices existed
             body["notices"] = {k: m.to_dict() for k, m in sorted(self.notices.items())}
+        if self.checkpoint_at:  # absent until the first checkpoint, like notices
+            body["checkpoint_at"] = iso(self.checkpoint_at)
         # Compact and strict: the object is rewritten on every run of every target.
         return json.dumps(body, sort_keys=True, separators=(",", ":"), allow_nan=False).encode()
 
@@ -225,6 +230,7 @@ class TargetState:
     def _from_body(cls, body: dict[str, Any]) -> TargetState:
         last = body["last_run"]
         lease = body.get("lease")
+        checkpoint = body.get("checkpoint_at")
         return cls(
             last_run=_instant(last) if last is not None else None,
             kind_runs={k: _instant(v) for k, v in _mapping(body, "kind_runs").items()},
@@ -234,6 +240,7 @@ class TargetState:
             lease=Lease(str(lease["run_id"]), _instant(lease["until"])) if lease else None,
             intents={k: ActionIntent.from_dict(v) for k, v in _mapping(body, "intents").items()},
             notices={k: NoticeMark.from_dict(v) for k, v in _mapping(body, "notices").items()},
+            checkpoint_at=_instant(checkpoint) if checkpoint is not None else None,
         )
 
 

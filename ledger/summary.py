@@ -5,9 +5,10 @@ intervals (packed floats) and the little it needs to report on it; nothing holds
 week's rows. ``finish`` applies the arithmetic of ``ledger/savings.py``: the union of a
 resource's off intervals, clipped to the window, split at local midnights, priced.
 
-Resources still off at the end of the window accrue up to it (or up to ``now`` when the
-window is not over) from the state objects; their later booking covers the same time and
-the union counts it once.
+Resources still off accrue only up to the last run that saw them off: its ``still-off``
+checkpoint row (``functions/jobs/checkpoints.py``). Of one period's checkpoints the latest
+counts, and none once the period's booking is read (same ``x_PeriodId``), which is what
+the SQL of ``ledger/sql.py`` does too. Nothing accrues to the window's end or to now.
 
 Snooze rows (``x_Action == "snooze"``) cover hours a resource was kept running by
 request: a cost at list price, never off time, so they are kept apart from the savings.
@@ -28,8 +29,7 @@ from math import isfinite, isnan
 from typing import Any
 
 from ledger.book import read_records
-from ledger.record import SNOOZE_ACTION
-from ledger.run_state import StateError, TargetState
+from ledger.record import SNOOZE_ACTION, STILL_OFF_ACTION
 from ledger.savings import Days, Interval, Piece, reporting_days, split_by_day, union_pieces
 from ledger.versions import upgraded
 from providers.store import ObjectStore
@@ -92,6 +92,7 @@ class _Entry:
         "kind",
         "latest",
         "name",
+        "open",
         "price",
         "problems",
         "provider",
@@ -121,6 +122,8 @@ class _Entry:
         self.source = ""
         self.problems: list[str] = []
         self.snoozed: list[Interval] | None = None  # rare: most resources are never snoozed
+        # Open periods seen in checkpoints: period id -> (start, latest end, price).
+        self.open: dict[str, tuple[float, float, float | None]] | None = None
         # One packed key (kind << 32 | 32-bit event hash) per counted event: duplicates
         # collapse at ``finish``, a few bytes each, no set kept per resource.
         self.events: array[int] | None = None
@@ -155,6 +158,8 @@ class Accumulator:
         self._owner = array("q")
         self._times: dict[str, float] = {}
         self._strings: dict[str, str] = {}
+        # Periods whose booking was read: their checkpoints no longer count.
+        self._closed: set[str] = set()
 
     def _ts(self, text: str) -> float:
         value = self._times.get(text)
@@ -199,9 +204,14 @@ class Accumulator:
         if action == SNOOZE:
             self._snooze(entry, row, begin, finish, recorded)
             return
+        if action == STILL_OFF_ACTION:
+            self._checkpoint(entry, row, begin, finish)
+            return
         self._count_event(entry, row, action, begin, finish, recorded)
         if begin == finish:
             return
+        if row["x_PeriodId"]:
+            self._closed.add(row["x_PeriodId"])
         s, e = self._ts(begin), self._ts(finish)
         if e <= self._lo or s >= self._hi:
             return
@@ -284,22 +294,22 @@ class Accumulator:
             entry.currency = row["BillingCurrency"] or "USD"
             entry.source = self._intern(row["x_PriceSource"] or "")
 
-    def add_open(self, resource_key: str, period: Mapping[str, Any], until: datetime) -> None:
-        """A resource still off (state object): accrues from ``since`` to ``until``."""
-        provider, account, region, kind, rid = resource_key.split("/", 4)
-        entry = self._entry(provider, account, kind, rid)
-        entry.region = entry.region or region
-        entry.schedule = entry.schedule or period.get("schedule", "")
-        s = self._ts(period["since"])
-        e = min(until.timestamp(), self._hi)
-        if e <= s or e <= self._lo:
+    def _checkpoint(self, entry: _Entry, row: Mapping[str, Any], begin: str, finish: str) -> None:
+        """A run saw the resource still off: the period so far (the latest one counts)."""
+        if begin == finish:
             return
-        price = period.get("hourly_price")
-        self._interval(entry, s, e, price, _OPEN_RANK)
-        if entry.price is None and price is not None:
-            entry.price = float(price)
-            entry.currency = period.get("currency", "USD")
-            entry.source = period.get("price_source", "")
+        s, e = self._ts(begin), self._ts(finish)
+        if e <= self._lo or s >= self._hi:
+            return
+        if entry.open is None:
+            entry.open = {}
+        pid = row["x_PeriodId"] or begin
+        known = entry.open.get(pid)
+        if known is None or e > known[1]:
+            price = None if row["ListUnitPrice"] is None else float(row["ListUnitPrice"])
+            entry.open[pid] = (s, e, price if price is not None and isfinite(price) else None)
+        if entry.price is None and row["ListUnitPrice"] is not None:
+            entry.price = float(row["ListUnitPrice"])
 
     def finish(self) -> list[ResourceSavings]:
         starts, ends, prices, ranks = self._iv
@@ -311,6 +321,11 @@ class Accumulator:
             grouped.setdefault(owner[i], []).append(
                 (starts[i], ends[i], None if isnan(p) else p, ranks[i])
             )
+        for entry in self.entries.values():
+            for pid, (s, e, price) in (entry.open or {}).items():
+                if pid not in self._closed:
+                    grouped.setdefault(entry.index, []).append((s, e, price, _OPEN_RANK))
+            entry.open = None
         result = [
             self._savings(e, grouped.pop(e.index, []), _event_counts(e))
             for e in self.entries.values()
@@ -375,43 +390,17 @@ def _clipped_hours(piece: Piece, lo: float, hi: float) -> float:
 
 def summarize(
     rows: Iterable[Mapping[str, Any]],
-    open_periods: Iterable[tuple[str, Mapping[str, Any]]],
     start: datetime,
     end: datetime,
     tz: str = "UTC",
-    now: datetime | None = None,
     keep_tags: Collection[str] | None = None,
     history: Days | None = None,
 ) -> list[ResourceSavings]:
-    """``rows``: ledger rows (any version); ``open_periods``: (resource key, off-period)."""
+    """``rows``: ledger rows (any version), still-off checkpoints included."""
     acc = Accumulator(start, end, tz, keep_tags, history)
     for row in upgraded(rows):
         acc.add(row)
-    until = end if now is None or now.timestamp() >= end.timestamp() else now
-    for key, period in open_periods:
-        acc.add_open(key, period, until)
     return acc.finish()
-
-
-def open_periods(
-    store: ObjectStore, unreadable: list[str] | None = None
-) -> Iterator[tuple[str, dict[str, Any]]]:
-    """What is still off, from every target's state object; an unreadable one is named
-    in ``unreadable`` and skipped (the next run keeps it aside and rebuilds it)."""
-    for key in store.list("state/v1/"):
-        if key.endswith("/run-state.json"):
-            data = store.get(key)
-            if not data:
-                continue
-            try:
-                state = TargetState.from_json(data)
-            except StateError as err:
-                if unreadable is None:
-                    raise
-                unreadable.append(f"{key}: {err}")
-                continue
-            for resource_key, period in state.off.items():
-                yield resource_key, period.to_dict()
 
 
 def read_window(
@@ -429,7 +418,6 @@ def window_summary(
     start: datetime,
     end: datetime,
     tz: str = "UTC",
-    now: datetime | None = None,
     keep_tags: Collection[str] | None = None,
     unreadable: list[str] | None = None,
     history: Days | None = None,
@@ -439,13 +427,7 @@ def window_summary(
     since = start
     if history is not None and history.start < start.timestamp():
         since = datetime.fromtimestamp(history.start, UTC)
-    return summarize(
-        read_window(store, since, end, unreadable),
-        open_periods(store, unreadable),
-        start,
-        end,
-        tz,
-        now,
-        keep_tags,
-        history,
-    )
+    acc = Accumulator(start, end, tz, keep_tags, history)
+    for row in upgraded(read_window(store, since, end, unreadable)):
+        acc.add(row)
+    return acc.finish()

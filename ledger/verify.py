@@ -1,5 +1,6 @@
-"""Checking a whole ledger: every object readable and strict JSON, every row sane, no
-booking doubled, every state object valid.
+"""Checking a whole ledger: every object readable and strict JSON, every row sane (a
+snooze, a cost, never in the savings columns), no booking doubled, every state object
+valid.
 
 Pure over what the store returns; ``functions/cli/ledger_verify.py`` is the command.
 """
@@ -13,12 +14,18 @@ from typing import Any
 
 from ledger.book import LedgerReadError, decode, ledger_keys
 from ledger.rebuild import resource_key
-from ledger.record import SNOOZE_ACTION, parse_iso
+from ledger.record import SNOOZE_ACTION, STILL_OFF_ACTION, parse_iso
 from ledger.run_state import StateError, TargetState
 from ledger.versions import LedgerVersionError, upgrade
 from providers.store import ObjectStore
 
-_NUMBERS = ("ListUnitPrice", "x_AvoidedHours", "x_EstimatedSavings")
+_NUMBERS = (
+    "ListUnitPrice",
+    "x_AvoidedHours",
+    "x_EstimatedSavings",
+    "x_KeptRunningHours",
+    "x_KeptRunningCost",
+)
 _OFF = ("stop", "scale-down")
 
 
@@ -51,6 +58,8 @@ def verify(store: ObjectStore) -> Verdict:
                 continue
             rkey = resource_key(row)
             start, end = row["ChargePeriodStart"], row["ChargePeriodEnd"]
+            if row["x_Action"] == STILL_OFF_ACTION:
+                continue  # a checkpoint: superseded by its period's booking, never added
             if parse_iso(end) > parse_iso(start):
                 # A snooze covers running time: it can only double another snooze.
                 if row["x_Action"] == SNOOZE_ACTION:
@@ -94,6 +103,11 @@ def _row_problem(row: Mapping[str, Any]) -> str:
             continue
         if not isinstance(value, int | float) or not math.isfinite(value) or value < 0:
             return f"{name} is {value!r}, not a finite non-negative number"
+    if row["x_Action"] == SNOOZE_ACTION and (row["x_AvoidedHours"] or row["x_EstimatedSavings"]):
+        return (
+            "a snooze (kept running by request) claims savings: its hours and cost belong "
+            "in x_KeptRunningHours and x_KeptRunningCost"
+        )
     return ""
 
 

@@ -16,6 +16,10 @@ Versions:
   ``ResourceId``; they are read with ``x_Kind``/``x_ApiResourceId`` taken from those, and,
   when the caller passes a ``BillIdRule`` (``functions/`` does: ``ledger/`` knows no
   cloud), with ``ResourceId``/``ResourceType`` in the bill's form.
+  before ``x_KeptRunningHours``/``x_KeptRunningCost`` existed carried a snooze's
+  kept-running hours and cost in ``x_AvoidedHours``/``x_EstimatedSavings``: the upgrade
+  moves them to their own columns, so a savings column only ever holds savings. Rows
+  written before ``x_PeriodId`` get the id their period would have had.
 
 Additive changes (a new column) stay within a version: readers fill a missing column with
 its empty value. A change that renames, retypes or drops a column is a new version, with a
@@ -28,7 +32,14 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any
 
-from ledger.record import SCHEMA_VERSION, avoided_hours, parse_iso
+from ledger.record import (
+    SCHEMA_VERSION,
+    SNOOZE_ACTION,
+    STILL_OFF_ACTION,
+    avoided_hours,
+    parse_iso,
+    period_id,
+)
 from ledger.schema import COLUMNS
 
 _EMPTY: dict[str, Any] = {"string": "", "double": None, "timestamp": "", "map": {}}
@@ -110,12 +121,48 @@ def upgrade(row: Mapping[str, Any], ids: BillIdRule | None = None) -> dict[str, 
             )
         version, step = _STEPS[version]
         current = step(current)
+    if "x_KeptRunningHours" not in current:
+        _split_kept_running(current)
+    if "x_PeriodId" not in current:
+        current["x_PeriodId"] = _old_period_id(current)
     if "x_Kind" not in current:
         _bill_ids(current, ids)
     for col in COLUMNS:
         if col.name not in current:
             current[col.name] = {} if col.type == "map" else _EMPTY[col.type]
     return current
+
+
+def _split_kept_running(row: dict[str, Any]) -> None:
+    """A snooze row of an older build: its hours ran, so they leave the savings columns."""
+    if row.get("x_Action") != SNOOZE_ACTION:
+        row["x_KeptRunningHours"] = 0.0
+        row["x_KeptRunningCost"] = None if row.get("x_EstimatedSavings") is None else 0.0
+        return
+    row["x_KeptRunningHours"] = row.get("x_AvoidedHours") or 0.0
+    row["x_KeptRunningCost"] = row.get("x_EstimatedSavings")
+    row["x_AvoidedHours"] = 0.0
+    row["x_EstimatedSavings"] = None if row.get("x_EstimatedSavings") is None else 0.0
+
+
+_PERIOD_ACTIONS = frozenset({"stop", "start", "scale-down", "scale-up", STILL_OFF_ACTION})
+
+
+def _old_period_id(row: Mapping[str, Any]) -> str:
+    """Rows that open or book an off-period get the id the current code would give it."""
+    action, outcome = row.get("x_Action"), row.get("x_Outcome")
+    if action not in _PERIOD_ACTIONS or outcome not in ("done", "observed", "open"):
+        return ""
+    if action in ("start", "scale-up") and row["ChargePeriodStart"] == row["ChargePeriodEnd"]:
+        return ""  # a start that booked no period
+    return period_id(
+        str(row["ProviderName"]),
+        str(row["SubAccountId"]),
+        # offhours' kind and API id: older rows held them in ResourceType and ResourceId
+        str(row.get("x_Kind") or row["ResourceType"]),
+        str(row.get("x_ApiResourceId") or row["ResourceId"]),
+        parse_iso(str(row["ChargePeriodStart"])),
+    )
 
 
 def upgraded(

@@ -4,10 +4,8 @@ A period can be written more than once: still-off checkpoint rows carry the peri
 ``x_PeriodId`` and are superseded by later ones and by the booking when the resource
 returns; without ``x_PeriodId`` a period is its (``ResourceId``, ``ChargePeriodStart``).
 Either way the row with the latest ``ChargePeriodEnd`` wins. Snoozes are a cost, never
-a claim; failed, skipped and dry-run rows claim nothing.
-
-A period still open in a target's state object and written in no row yet claims up to
-that target's last run (the last instant a run saw it off), never to now.
+a claim; failed, skipped and dry-run rows claim nothing. Rows only: time still off claims
+up to the last checkpoint, as in the digest and ``ledger sql``.
 """
 
 from __future__ import annotations
@@ -17,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from ledger.record import SNOOZE_ACTION, iso, parse_iso
+from ledger.record import SNOOZE_ACTION, parse_iso
 
 _NO_CLAIM = {"failed", "skipped", "dry-run", "accepted"}
 
@@ -50,30 +48,10 @@ def period_key(row: Mapping[str, Any]) -> tuple[str, ...]:
     return (str(row["ProviderName"]), str(row["ResourceId"]), str(row["ChargePeriodStart"]))
 
 
-@dataclass(frozen=True)
-class OpenPeriod:
-    """An off-period still open in a state object, as far as its target's last run."""
-
-    provider: str
-    resource_id: str
-    kind: str
-    since: datetime
-    until: datetime
-    hourly_price: float | None
-
-
-def claims(
-    rows: Iterable[Mapping[str, Any]],
-    start: datetime,
-    end: datetime,
-    still_off: Iterable[OpenPeriod] = (),
-) -> list[Claim]:
-    """The window's claims from ledger rows in the current layout, and open periods no
-    row covers yet."""
+def claims(rows: Iterable[Mapping[str, Any]], start: datetime, end: datetime) -> list[Claim]:
+    """The window's claims from ledger rows in the current layout."""
     latest: dict[tuple[str, ...], Mapping[str, Any]] = {}
-    names: dict[tuple[str, str], str] = {}
     for row in rows:
-        names[(str(row["ProviderName"]), str(row["ResourceId"]))] = str(row["ResourceName"])
         if row["x_Action"] in (SNOOZE_ACTION, "skip") or row["x_Outcome"] in _NO_CLAIM:
             continue
         if not row["x_AvoidedHours"]:
@@ -83,7 +61,7 @@ def claims(
         if kept is None or str(row["ChargePeriodEnd"]) > str(kept["ChargePeriodEnd"]):
             latest[key] = row
     lo, hi = start.timestamp(), end.timestamp()
-    found = _open_claims(still_off, latest.values(), names, lo, hi)
+    found = []
     for row in latest.values():
         s = max(lo, parse_iso(row["ChargePeriodStart"]).timestamp())
         e = min(hi, parse_iso(row["ChargePeriodEnd"]).timestamp())
@@ -101,25 +79,3 @@ def claims(
                 )
             )
     return sorted(found, key=lambda c: (c.provider, c.resource_id, c.start))
-
-
-def _open_claims(
-    still_off: Iterable[OpenPeriod],
-    rows: Iterable[Mapping[str, Any]],
-    names: Mapping[tuple[str, str], str],
-    lo: float,
-    hi: float,
-) -> list[Claim]:
-    written = {
-        (str(r["ProviderName"]), str(r["ResourceId"]), str(r["ChargePeriodStart"])) for r in rows
-    }
-    found = []
-    for period in still_off:
-        key = (period.provider, period.resource_id)
-        if (*key, iso(period.since)) in written:
-            continue
-        s, e = max(lo, period.since.timestamp()), min(hi, period.until.timestamp())
-        if e > s:
-            name = names.get(key) or period.resource_id.rsplit("/", 1)[-1]
-            found.append(Claim(*key, period.kind, name, s, e, period.hourly_price))
-    return found

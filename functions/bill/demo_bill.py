@@ -25,7 +25,7 @@ from typing import Any
 
 from ledger.book import read_records
 from ledger.record import parse_iso
-from ledger.summary import open_periods
+from ledger.run_state import StateError, TargetState
 from ledger.versions import upgraded
 from providers.bill_ids import identify, member_tag, of_key
 from providers.store import LocalStore
@@ -73,13 +73,27 @@ def timelines(
         if row["x_AvoidedHours"] and row["x_Action"] not in ("snooze", "skip"):
             s, e = parse_iso(row["ChargePeriodStart"]), parse_iso(row["ChargePeriodEnd"])
             item["off"].append((s.timestamp(), e.timestamp()))
-    for key, period in open_periods(store):
+    for key, since in _still_off(store):
         bill = of_key(key)
         provider = key.split("/", 1)[0]
         if (provider, bill.resource_id) in found:
-            since_at = parse_iso(str(period["since"])).timestamp()
-            found[(provider, bill.resource_id)]["off"].append((since_at, end.timestamp()))
+            found[(provider, bill.resource_id)]["off"].append((since.timestamp(), end.timestamp()))
     return found
+
+
+def _still_off(store: LocalStore) -> Iterable[tuple[str, datetime]]:
+    """Every off-period the state objects hold open, by resource key: in the sandbox the
+    resource really is off until the week's end, whether or not a run looked again."""
+    for key in store.list("state/v1/"):
+        if not key.endswith("/run-state.json"):
+            continue
+        data = store.get(key)
+        try:
+            state = TargetState.from_json(data) if data else None
+        except StateError:
+            continue
+        for resource_key, period in (state.off if state else {}).items():
+            yield resource_key, period.since
 
 
 def _item(

@@ -4,18 +4,16 @@ export's location, the window. The CLI and the weekly job call these."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
 
 from functions.bill import source
 from functions.bill.check import BillCheck, check
-from functions.bill.claims import OpenPeriod, claims
+from functions.bill.claims import claims
 from functions.bill.opportunities import Opportunities, find
-from ledger.run_state import StateError, TargetState
 from ledger.summary import read_window
 from ledger.versions import upgraded
-from providers.bill_ids import identify, of_key
+from providers.bill_ids import identify
 from providers.store import ObjectStore
 from schedules import Schedule
 from schedules.protected import ProtectedTags
@@ -40,7 +38,7 @@ def check_bill(
 ) -> BillCheck:
     """The ledger's claims for [start, end) against the export at ``bill``."""
     rows = list(upgraded(read_window(store, start, end), identify))
-    found = claims(rows, start, end, still_off(store))
+    found = claims(rows, start, end)
     con = connect()
     try:
         with source.local_copy(bill, endpoint_url) as path:
@@ -48,26 +46,6 @@ def check_bill(
         return check(con, found, start, end)
     finally:
         con.close()
-
-
-def still_off(store: ObjectStore) -> Iterator[OpenPeriod]:
-    """Every target's open off-periods, each as far as its target's last run."""
-    for key in store.list("state/v1/"):
-        if not key.endswith("/run-state.json"):
-            continue
-        data = store.get(key)
-        try:
-            state = TargetState.from_json(data) if data else None
-        except StateError:
-            continue  # kept aside and rebuilt by the next run; ``ledger verify`` names it
-        if state is None or state.last_run is None:
-            continue
-        for resource_key, period in state.off.items():
-            provider, kind = resource_key.split("/")[0], resource_key.split("/")[3]
-            bill = of_key(resource_key)
-            yield OpenPeriod(
-                provider, bill.resource_id, kind, period.since, state.last_run, period.hourly_price
-            )
 
 
 def opportunities(

@@ -286,7 +286,7 @@ def print_report(result: DemoResult, stream: Any) -> None:
         f"resources would have cost running all week ({pct_total:.1f}% saved)\n"
     )
     for row in result.snoozes:
-        cost = row["x_EstimatedSavings"]
+        cost = row["x_KeptRunningCost"]
         w(
             f"kept running by request: {row['ResourceName']} until "
             f"{row['ChargePeriodEnd']} ({row['x_Detail']}, "

@@ -2,7 +2,9 @@
 
 Both commands take the digest's window: ``--week`` (an ISO week, local midnights in
 ``--tz``) or ``--from``/``--to`` (whole days, inclusive), default the last full week; and
-``--accrue-to`` (default: now), the instant up to which resources still off accrue.
+``--accrue-to`` (default: now), the instant the report is read at. Resources still off
+count only up to the last run that saw them off (its still-off checkpoint row), never to
+``--accrue-to``; targets with no run in the two run intervals before it are named.
 ``ledger show``'s total is the digest's total for the same window to the cent;
 ``ledger export`` writes the booked rows whose charge period overlaps the window (see
 docs/ledger.md, "Booked and accrued"). A location that holds no ledger is refused: a
@@ -15,11 +17,11 @@ import argparse
 import contextlib
 import os
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from functions.cli import display, ledger_verify
+from functions.cli import display, ledger_sql, ledger_verify
 from functions.cli.main import UsageError, instant
 from functions.settings import ConfigError, Settings
 from providers.store import ObjectStore
@@ -49,6 +51,7 @@ def register(subparsers: Any) -> None:
     export.add_argument("--out", help="file to write (default: standard output)")
     export.set_defaults(handler=_export)
     ledger_verify.register(commands)
+    ledger_sql.register(commands, _window_flags)
 
 
 def _window_flags(parser: argparse.ArgumentParser) -> None:
@@ -60,7 +63,8 @@ def _window_flags(parser: argparse.ArgumentParser) -> None:
         "--accrue-to",
         "--at",
         dest="accrue_to",
-        help="still-off resources accrue up to this instant (default: now)",
+        help="read the ledger as at this instant (default: now); still-off resources "
+        "count only up to the last run that saw them off",
     )
     parser.add_argument("--tz", help="reporting time zone (default: OFFHOURS_DEFAULT_TZ or UTC)")
     parser.add_argument("--ledger", help="ledger location: a path, s3://, gs:// or azblob://")
@@ -73,6 +77,8 @@ class LedgerWindow:
     end: datetime
     tz: str
     accrue_to: datetime
+    # The scheduling run's interval (``OFFHOURS_RUN_INTERVAL_MINUTES``).
+    run_interval: timedelta = timedelta(minutes=15)
 
     @property
     def accrued_until(self) -> datetime:
@@ -121,7 +127,10 @@ def open_ledger(args: argparse.Namespace) -> tuple[ObjectStore, LedgerWindow]:
         settings = Settings.from_sources({"ledger": args.ledger}, os.environ, args.config)
     except ConfigError as err:
         raise UsageError(str(err)) from err
-    window = window_from(args, args.tz or settings.default_tz)
+    window = replace(
+        window_from(args, args.tz or settings.default_tz),
+        run_interval=timedelta(minutes=settings.run_interval_minutes),
+    )
     try:
         store = open_readonly(settings.ledger, settings.store_endpoint_url)
         if not holds_ledger(store):
@@ -133,6 +142,7 @@ def open_ledger(args: argparse.Namespace) -> tuple[ObjectStore, LedgerWindow]:
 
 def _export(args: argparse.Namespace) -> int:
     from ledger.export import export_window
+    from ledger.observed import last_observed
     from ledger.versions import LedgerVersionError
     from providers.bill_ids import identify
     from providers.store import StoreError
@@ -146,12 +156,14 @@ def _export(args: argparse.Namespace) -> int:
                 else sys.stdout
             )
             count = export_window(store, window.start, window.end, out, args.format, identify)
+        observed = last_observed(store)
     except (StoreError, LedgerVersionError) as err:
         raise UsageError(str(err)) from err
     except OSError as err:
         raise UsageError(f"cannot write {args.out}: {err.strerror}") from err
     if args.out:
         print(f"{count} rows written to {args.out}", file=sys.stderr)
+    _print_observed(observed, window, sys.stderr)
     return 0
 
 
@@ -161,14 +173,17 @@ _WIDE_COLUMNS = ("PROVIDER", "ACCOUNT", "KIND", "RESOURCE", *_COLUMNS[2:])
 
 
 def _show(args: argparse.Namespace) -> int:
+    from ledger.observed import last_observed
     from ledger.summary import window_summary
     from providers.store import StoreError
 
     store, window = open_ledger(args)
     try:
-        items = window_summary(store, window.start, window.end, window.tz, window.accrue_to)
+        items = window_summary(store, window.start, window.end, window.tz)
+        observed = last_observed(store)
     except StoreError as err:
         raise UsageError(str(err)) from err
+    seen = {o.target: o.last_run for o in observed}
     items = [s for s in items if s.hours_off > 0 or s.problems]
     total_saved = sum(s.saved for s in items)
     currency = next((s.currency for s in items if s.price_known), "USD")
@@ -187,6 +202,7 @@ def _show(args: argparse.Namespace) -> int:
             "saved": round(s.saved, 2) if s.price_known else None,
             "currency": s.currency,
             "problems": s.problems,
+            "last_observed": _iso(seen.get(_target(s.provider, s.account, s.region))),
         }
         for s in items
     ]
@@ -201,6 +217,7 @@ def _show(args: argparse.Namespace) -> int:
                     "accrued_until": window.accrued_until.isoformat(),
                 },
                 "resources": records,
+                "targets": _targets(observed, window),
                 "total": {"saved": round(total_saved, 2), "currency": currency},
             }
         )
@@ -210,6 +227,7 @@ def _show(args: argparse.Namespace) -> int:
         display.write_csv(list(flat[0]) if flat else ["provider"], flat)
         return 0
     _print_show(records, window, args.wide, (total_saved, currency))
+    _print_observed(observed, window)
     return 0
 
 
@@ -229,8 +247,8 @@ def _print_show(
     print()
     display.paragraph(
         f"{_span(window)}: saved {saved:,.2f} {currency} over {len(records)} resources "
-        f"(including {accrued:.1f} hours still accruing up to "
-        f"{window.accrued_until.isoformat(timespec='minutes')})"
+        f"(including {accrued:.1f} hours of periods still open, up to the last run "
+        "that saw them off)"
     )
 
 
@@ -247,6 +265,44 @@ def _show_cells(record: dict[str, Any], columns: tuple[str, ...]) -> tuple[str, 
         "SAVED": "price unknown" if saved is None else f"{saved:,.2f} {record['currency']}",
     }
     return tuple(cells[c] for c in columns)
+
+
+def _target(provider: str, account: str, region: str) -> str:
+    return f"{provider}/{account}/{region or 'global'}"
+
+
+def _iso(at: datetime | None) -> str | None:
+    return at.isoformat() if at is not None else None
+
+
+def _targets(observed: list[Any], window: LedgerWindow) -> list[dict[str, Any]]:
+    """Each target's last run, and whether it is older than two run intervals."""
+    from ledger.observed import unobserved
+
+    late = {o.target for o in unobserved(observed, window.accrued_until, window.run_interval)}
+    return [
+        {
+            "target": o.target,
+            "last_observed": o.last_run.isoformat(),
+            "unobserved": o.target in late,
+        }
+        for o in observed
+    ]
+
+
+def _print_observed(observed: list[Any], window: LedgerWindow, file: Any = None) -> None:
+    """When the targets were last observed, and which ones no run looked at lately."""
+    from ledger.observed import describe, unobserved
+
+    file = file or sys.stdout
+    late = unobserved(observed, window.accrued_until, window.run_interval)
+    if observed:
+        newest = observed[-1].last_run.isoformat(timespec="minutes")
+        oldest = observed[0].last_run.isoformat(timespec="minutes")
+        when = f"at {newest}" if oldest == newest else f"between {oldest} and {newest}"
+        display.paragraph(f"targets last observed {when}", file)
+    for item in late:
+        display.paragraph(describe(item, window.tz), file)
 
 
 def _span(window: LedgerWindow) -> str:

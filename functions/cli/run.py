@@ -230,13 +230,15 @@ def job_for(
     store: ObjectStore | None = None,
     time_left: Callable[[], float] | None = None,
 ) -> Job:
+    from functions.jobs.job_clock import advancing
     from functions.wiring import build_job
     from providers.store import StoreError, StoreUnavailable
 
     _require_extras(settings)
     try:
-        # One job clock: the run's instant (--at or now), bookings included.
-        job = build_job(settings, clock or (lambda: now), store=store, wake=wake)
+        # One job clock: the run's instant (--at or now) plus the run's elapsed time, so
+        # each result is stamped when it happened (functions/jobs/job_clock.py).
+        job = build_job(settings, clock or advancing(now), store=store, wake=wake)
         job = replace(job, time_left=time_left)
         # Reach the ledger location before touching any resource: a missing bucket or
         # missing credentials for it is a usage error, not a run that half happened.

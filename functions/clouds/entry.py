@@ -48,9 +48,11 @@ def scheduled_run(
 ) -> dict[str, Any]:
     """One run over every target (or only ``targets``, one item of a fan-out); ``links``
     puts snooze links in the run's notices."""
+    from functions.jobs.job_clock import advancing
     from functions.wiring import build_job
 
-    job = replace(build_job(settings, lambda: now, links=links), time_left=time_left)
+    # Results are stamped at the trigger's time plus the run's elapsed time.
+    job = replace(build_job(settings, advancing(now), links=links), time_left=time_left)
     report = reconcile(job, now, targets=targets)
     log_report(report, logger, settings.dry_run)
     return summary(report)

@@ -127,7 +127,7 @@ def _book_result(
         return row
     if action in _OFF:
         state.off[key] = _period(intent, at)
-        return row
+        return replace(row, off_period=True)
     period = state.off.pop(key, None)
     if period is None:
         detail = _join(result.detail, "was not stopped by offhours: no savings booked")
@@ -181,7 +181,7 @@ def _resolved(
         base = _row(resource, run_id, at, intent.action, "done", f"confirmed: {how}")
         if wanted_off:
             state.off.setdefault(resource.key, intent.period())
-            return Row(**base, schedule=intent.schedule, period_start=intent.at)
+            return Row(**base, schedule=intent.schedule, period_start=intent.at, off_period=True)
         period = state.off.pop(resource.key, None)
         if period is None:
             return Row(**base, schedule=intent.schedule, period_start=intent.at)
@@ -306,6 +306,7 @@ def _booking(period: OffPeriod, end: datetime, floor: datetime | None = None) ->
         "currency": period.currency,
         "price_source": period.price_source,
         "schedule": period.schedule,
+        "off_period": True,
     }
 
 

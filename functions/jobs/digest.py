@@ -12,7 +12,7 @@ import functools
 import io
 import re
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, replace
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
@@ -31,6 +31,7 @@ from functions.mail import (
 from ledger import showback
 from ledger.inventory import Listed, Opportunity, find_opportunities, read_inventory
 from ledger.inventory import load_inventory_file as _load_inventory_file
+from ledger.observed import describe, last_observed, unobserved
 from ledger.savings import Days, segments
 from ledger.showback import Showback, Trend
 from ledger.summary import ResourceSavings, window_summary
@@ -86,6 +87,8 @@ class DigestSettings:
     catalog: tuple[str, ...] = ()  # schedule catalog directories besides the bundled one
     # A FOCUS cost export: the digest says how much of the claim it confirms (digest_bill.py).
     bill: str = ""
+    # The scheduling run's interval: a target with no run for two of them is named.
+    run_interval_minutes: int = 15
 
     @classmethod
     def from_sources(
@@ -99,6 +102,7 @@ class DigestSettings:
             "tz": "OFFHOURS_DEFAULT_TZ",
             "protected": "OFFHOURS_PROTECTED",
             "bill": "OFFHOURS_BILL",
+            "run_interval_minutes": "OFFHOURS_RUN_INTERVAL_MINUTES",
         }
         for f in fields(cls):
             value = env.get(ENV_PREFIX + f.name.upper()) or env.get(fallbacks.get(f.name, ""))
@@ -300,6 +304,8 @@ class Window:
     end: datetime
     tz: str
     now: datetime
+    # "<target>: no run since …: nothing claimed after that", one per stale target.
+    unobserved: tuple[str, ...] = ()
 
     @property
     def label(self) -> str:
@@ -346,6 +352,7 @@ def render_report(
     warnings = []
     if len(report.currencies) > 1:
         warnings.append(f"prices in several currencies ({', '.join(report.currencies)}) are added")
+    warnings.extend(window.unobserved)
     context = {
         "report": report,
         "subject": report.title,
@@ -395,9 +402,8 @@ def compose(
 ) -> Digest:
     keep = {settings.team_key, settings.owner_key, *settings.group_tags}
     history = window.history()
-    items = window_summary(
-        store, window.start, window.end, window.tz, window.now, keep, history=history
-    )
+    items = window_summary(store, window.start, window.end, window.tz, keep, history=history)
+    window = _with_unobserved(store, window, settings)
     names = schedule_names((i.schedule for i in items), _catalog(settings))
 
     def schedule_of(item: ResourceSavings) -> str:
@@ -451,6 +457,14 @@ def compose(
         owners = [str(m.tags.get(settings.owner_key, "")) for m in members]
         teams.append(_render(report, window, settings, team, recipients.for_team(team, owners)))
     return Digest(window, rendered, teams)
+
+
+def _with_unobserved(store: ObjectStore, window: Window, settings: DigestSettings) -> Window:
+    """Name the targets no run looked at in the window's last two run intervals: what
+    they claim stops at their last run."""
+    at = window.accrued_until
+    late = unobserved(last_observed(store), at, timedelta(minutes=settings.run_interval_minutes))
+    return replace(window, unobserved=tuple(describe(o, window.tz) for o in late))
 
 
 def _catalog(settings: DigestSettings) -> Any:

@@ -17,6 +17,7 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, TypeVar
 
 import schedules
+from functions.jobs.checkpoints import CHECKPOINT_EVERY
 from functions.jobs.planner import Policy
 from functions.jobs.target_run import run_target
 from ledger.book import new_run_id
@@ -100,6 +101,8 @@ class Job:
     min_seconds_per_target: float = 60.0
     # The job's one clock: results are stamped with it (``--at`` or the trigger's time).
     clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
+    # Still-off checkpoint rows at most this often per target (functions/jobs/checkpoints).
+    checkpoint_every: timedelta = CHECKPOINT_EVERY
     # How long a run may act on a target before another run may take over (job clock).
     lease_ttl: timedelta = timedelta(minutes=10)
     # Live price APIs (providers/pricing.py); empty = the bundled tables only.

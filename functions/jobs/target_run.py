@@ -29,6 +29,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from functions.jobs.bookings import book_results, later, observe, record_intents
+from functions.jobs.checkpoints import still_off_rows
 from functions.jobs.planner import plan
 from ledger.book import object_key, read_records, write_run
 from ledger.record import iso
@@ -89,6 +90,7 @@ def run_target(job: Job, target: Target, now: datetime, run_id: str, report: Tar
             job.notices.record(state, report.notices, run_id)
         rows = observe(resources, kinds, state, now, run_id, floor)
         rows += book_results(report.results, state, floor, run_id)
+        rows += still_off_rows(resources, state, now, run_id, job.checkpoint_every)
         _pend(state, ledger_key, rows)
         if state.lease and state.lease.run_id == run_id:
             state.lease = None

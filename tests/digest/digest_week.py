@@ -43,7 +43,8 @@ def build_week(root: Path) -> Week:
       weekend: 4 nights x 13 h + Fri 19:00 -> Mon 00:00 (53 h, booked next Monday) = 105 h,
       $52.50; would have cost 168 h x $0.50 = $84.
     * gcp trainer (team ml), $2/h: Tue 00:00-06:00 booked twice (a retried run), then off
-      from Sat 00:00 and still off (state object): 6 + 48 = 54 h, $108; would $336.
+      from Sat 00:00 and still off (a checkpoint of the Mon 00:30 run): 6 + 48 = 54 h,
+      $108; would $336.
     * azure vm-data (team data): 12 h off at an unknown price; typo-box has a bad tag.
     * inventory: dev-untagged (team web) runs with no schedule, $0.10/h.
     """
@@ -71,6 +72,10 @@ def build_week(root: Path) -> Week:
         **ml,
     )  # the same booking in a second run's object
     rows += [retry, again]
+    seen = {"tags": {"team": "ml"}, "name": "trainer", "schedule": "weekends", **ml}
+    rows.append(
+        booking("vm-ml", at(5, 0), at(7, 0.5), 2.0, action="still-off", outcome="open", **seen)
+    )
     rows.append(
         booking(
             "vm-data",
@@ -88,11 +93,12 @@ def build_week(root: Path) -> Week:
     rows.append(problem("i-typo", at(0, 9), Week.problem, tags={"team": "data"}))
     write_rows(store, rows)
     state = TargetState(
+        last_run=NOW,
         off={
             "gcp/proj-ml/europe-west4/instances/vm-ml": OffPeriod(
                 at(5, 0), 2.0, "USD", "bundled:t", "weekends", "stop"
             )
-        }
+        },
     )
     save_state(store, state_key("gcp", "proj-ml", "europe-west4"), state)
     untagged = Resource(

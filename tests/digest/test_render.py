@@ -93,3 +93,17 @@ def test_weeks_parse_and_the_default_is_the_last_complete_week() -> None:
     assert previous_week(NOW, "UTC") == "2026-W48"
     start, end = week_window(parse_week("2026-W13"), "Europe/London")
     assert end.timestamp() - start.timestamp() == (7 * 24 - 1) * 3600  # DST starts that week
+
+
+def test_a_target_no_run_has_looked_at_lately_is_named(week: Week) -> None:
+    """Issue 26: what a target claims stops at its last run, and the digest says so."""
+    fresh = compose(week.store, Window(MON, END, "UTC", NOW), DigestSettings())
+    assert "no run since" not in fresh.overall.text
+    # The next week, read on Wednesday: the gcp target's last run was Monday 07:00.
+    late = Window(END, END + timedelta(days=7), "UTC", END + timedelta(days=2))
+    text = compose(week.store, late, DigestSettings()).overall.text
+    line = "gcp/proj-ml/europe-west4: no run since Mon 30 Nov 07:00 UTC: nothing claimed after that"
+    assert line in text
+    # Two run intervals are the threshold: a daily run is not late after a day.
+    daily = DigestSettings(run_interval_minutes=24 * 60)
+    assert "no run since" not in compose(week.store, late, daily).overall.text

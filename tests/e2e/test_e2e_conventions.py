@@ -77,7 +77,7 @@ def test_help_has_an_example_and_completion_knows_the_commands(cli: Cli) -> None
         assert "example: offhours " in cli(*command, "--help").stdout
     script = cli("completion", "bash").stdout
     assert "complete -F _offhours offhours" in script
-    assert '["offhours ledger"]="--help export show verify"' in script
+    assert '["offhours ledger"]="--help export show sql verify"' in script
     checked = subprocess.run(["bash", "-n"], input=script, text=True, check=False)
     assert checked.returncode == 0
 

@@ -72,6 +72,9 @@ def test_ledger_show_names_hours_and_savings_at_every_width(
     ledger = str(tmp_path / "ledger")
     ran = cli("run", "--region", "eu-west-1", "--ledger", ledger, "--at", EVENING)
     assert ran.returncode == 0, ran.stderr
+    # A run that sees the boxes still off: the ledger claims the night up to it.
+    seen = cli("run", "--region", "eu-west-1", "--ledger", ledger, "--at", "2026-11-24T07:00:00Z")
+    assert seen.returncode == 0, seen.stderr
     text = on_terminal(
         cli,
         columns,

@@ -13,6 +13,7 @@ from functions.cli.main import main
 from sandbox.aws_fleet import Box, instance_states, launch
 
 EVENING = "2026-11-23T20:00:00+00:00"  # a Monday, after office hours
+LATER = "2026-11-23T21:00:00+00:00"
 
 
 @pytest.fixture
@@ -51,10 +52,16 @@ def test_run_acts_and_writes_the_ledger(
     assert written in out
     path = next(line for line in out.splitlines() if line.startswith("ledger: "))[8:]
     assert Path(path).is_file()
+    # The box counts as off only as far as a run saw it off: the next hour's run.
+    cli("ledger", "show", "--ledger", str(tmp_path), "--since", "2026-11-20")
+    assert "saved 0.00 USD over 0 resources" in capsys.readouterr().out
+    cli("run", "--region", "eu-west-1", "--ledger", str(tmp_path), "--at", LATER)
+    capsys.readouterr()
     cli("ledger", "show", "--ledger", str(tmp_path), "--since", "2026-11-20")
     shown = capsys.readouterr().out
     assert shown.splitlines()[0].split()[:3] == ["PROVIDER", "KIND", "NAME"]
     assert "over 1 resources" in shown
+    assert "no run since Mon 23 Nov 21:00 UTC: nothing claimed after that" in shown
 
 
 def test_run_dry_run_flag(fleet: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -95,10 +95,10 @@ def run(job: Job, clock: Any, when: datetime) -> RunReport:
 
 
 def bookings(store: FaultyStore) -> dict[str, float]:
-    """Avoided hours booked per instance name."""
+    """Avoided hours booked per instance name (still-off checkpoints are not bookings)."""
     hours: dict[str, float] = {}
     for row in read_records(store.inner):
-        if row["x_AvoidedHours"]:
+        if row["x_AvoidedHours"] and row["x_Action"] != "still-off":
             name = row["ResourceName"]
             hours[name] = hours.get(name, 0.0) + row["x_AvoidedHours"]
     return hours

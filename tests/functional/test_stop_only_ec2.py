@@ -13,6 +13,7 @@ from functions.jobs.reconcile import Job, reconcile
 from functions.settings import Settings
 from functions.wiring import build_job, connect
 from ledger.book import read_records
+from ledger.record import iso
 from ledger.showback import totals
 from ledger.summary import window_summary
 from sandbox.aws_fleet import Box, instance_states, launch, set_launch_time
@@ -61,15 +62,25 @@ def test_stopped_at_the_stop_then_a_start_by_hand_is_left_running(
     runs(job, clock, at(1, 19), at(1, 20))
     assert instance_states(ec2) == {"dana": "stopped"}
 
-    records = sorted(read_records(job.store), key=lambda r: r["ChargePeriodStart"])
+    every = sorted(read_records(job.store), key=lambda r: r["ChargePeriodStart"])
+    records = [r for r in every if r["x_Action"] != "still-off"]
     actions = [(r["x_Action"], r["x_Outcome"]) for r in records]
     assert actions == [("stop", "done"), ("start", "observed"), ("stop", "done")]
+    # What runs saw still off, at most once an hour per target: the 20:00 runs.
+    checkpoints = [r for r in every if r["x_Action"] == "still-off"]
+    seen = [(r["ChargePeriodStart"], r["ChargePeriodEnd"]) for r in checkpoints]
+    assert seen == [(iso(at(0, 19)), iso(at(0, 20))), (iso(at(1, 19)), iso(at(1, 20)))]
+    # One id per off-period: its stop, its checkpoints and its booking.
+    first, second = (r["x_PeriodId"] for r in checkpoints)
+    assert records[0]["x_PeriodId"] == records[1]["x_PeriodId"] == first
+    assert records[2]["x_PeriodId"] == second != first
     back = records[1]
     assert back["x_AvoidedHours"] == pytest.approx(2.0)  # 19:00 to the start by hand at 21:00
     # The showback window is the same as for any resource: price x the window's hours.
     window = (at(0, 0), at(2, 0))
-    (item,) = window_summary(job.store, *window, now=at(1, 20))
-    assert item.hours_off == pytest.approx(3.0)  # 2 booked + 1 accruing since Tuesday 19:00
+    (item,) = window_summary(job.store, *window)
+    # 2 booked + 1 still off since Tuesday 19:00, as the 20:00 run saw it
+    assert item.hours_off == pytest.approx(3.0)
     assert item.hourly_price is not None
     summed = totals([item], window_hours=48)
     assert summed.would == pytest.approx(item.hourly_price * 48)

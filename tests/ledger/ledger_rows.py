@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from ledger.book import object_key, write_run
-from ledger.record import Row
+from ledger.record import OPEN_OUTCOME, STILL_OFF_ACTION, Row
 from providers.store import ObjectStore
 
 
@@ -26,8 +26,10 @@ def booking(
     schedule: str = "office-hours",
     name: str = "",
     action: str = "start",
+    outcome: str = "done",
 ) -> dict[str, Any]:
-    """A row that books [start, end) off at ``price`` per hour."""
+    """A row that books [start, end) off at ``price`` per hour (``action="still-off"``,
+    ``outcome="open"``: a checkpoint of a period still open at ``end``)."""
     return Row(
         run_id="r",
         recorded_at=recorded or end,
@@ -41,14 +43,20 @@ def booking(
         service="Amazon Elastic Compute Cloud",
         tags=dict(tags or {"team": "web"}),
         action=action,
-        outcome="done",
+        outcome=outcome,
         reason="office-hours: on",
         schedule=schedule,
         period_start=start,
         period_end=end,
         hourly_price=price,
         price_source="" if price is None else "bundled:test",
+        off_period=action != "snooze",
     ).to_dict()
+
+
+def still_off(rid: str, since: datetime, seen: datetime, price: float | None) -> dict[str, Any]:
+    """A run's checkpoint: ``rid`` seen still off at ``seen``, off since ``since``."""
+    return booking(rid, since, seen, price, action=STILL_OFF_ACTION, outcome=OPEN_OUTCOME)
 
 
 def problem(

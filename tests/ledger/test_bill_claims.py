@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from ledger_rows import booking
 
-from functions.bill.claims import OpenPeriod, claims
+from functions.bill.claims import claims
 
 MON = datetime(2026, 11, 23, tzinfo=UTC)
 END = MON + timedelta(days=7)
@@ -49,10 +49,10 @@ def test_snoozes_and_failures_claim_nothing_and_the_window_clips() -> None:
     assert [(c.resource_id, c.hours) for c in found] == [("i-3", 53.0)]
 
 
-def test_an_open_period_claims_to_its_targets_last_run_unless_a_row_holds_it() -> None:
-    open_one = OpenPeriod("aws", "i-4", "ec2", hours(4, 19), hours(5, 12), 1.0)
-    found = claims([], MON, END, [open_one])
-    assert [(c.resource_id, c.hours) for c in found] == [("i-4", 17.0)]
-    written = booking("i-4", hours(4, 19), hours(5, 20), 1.0, action="still-off")
-    found = claims([written], MON, END, [open_one])
+def test_a_period_still_off_claims_up_to_its_last_checkpoint() -> None:
+    """No row, no claim: time still off counts only as far as a run wrote it down."""
+    assert claims([], MON, END) == []
+    seen = booking("i-4", hours(4, 19), hours(5, 12), 1.0, action="still-off")
+    later = booking("i-4", hours(4, 19), hours(5, 20), 1.0, action="still-off")
+    found = claims([seen, later], MON, END)
     assert [(c.resource_id, c.hours) for c in found] == [("i-4", 25.0)]

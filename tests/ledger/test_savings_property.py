@@ -108,7 +108,7 @@ def test_booked_savings_equal_integral_of_price_over_off_time(
         rows.extend(data.draw(messy_rows(f"i-{n}", base, intervals)))
     rows = data.draw(st.permutations(rows))
 
-    items = {s.resource_id: s for s in summarize(rows, [], start, end, TZ)}
+    items = {s.resource_id: s for s in summarize(rows, start, end, TZ)}
 
     for n, intervals in enumerate(timelines):
         money, hours, unpriced = expected_per_day(base, intervals, monday)

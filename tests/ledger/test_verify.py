@@ -123,3 +123,23 @@ def test_a_truncated_object_is_named_by_every_reader(tmp_path: Path) -> None:
         )
         assert done.returncode == 1, done.stderr
         assert "Traceback" not in done.stderr and bad.split("/")[-1] in done.stderr
+
+
+def test_a_snooze_in_the_savings_columns_is_found(tmp_path: Path) -> None:
+    """Issue 26: a snooze row's kept-running hours are a cost; ``verify`` refuses them in
+    ``x_AvoidedHours``/``x_EstimatedSavings`` (as rows of older builds carried them)."""
+    store = LocalStore(tmp_path)
+    snooze = row(T0, T0 + timedelta(hours=2), "snooze")
+    assert (snooze["x_EstimatedSavings"], snooze["x_KeptRunningCost"]) == (0.0, 1.0)
+    put(store, "a", [snooze])
+    assert verify(store).ok
+    put(store, "b", [{**snooze, "x_AvoidedHours": 2.0, "x_EstimatedSavings": 1.0}])
+    (problem,) = verify(store).problems
+    assert "snooze" in problem and "x_KeptRunningCost" in problem
+
+
+def test_checkpoints_of_a_period_do_not_double_its_booking(tmp_path: Path) -> None:
+    store = LocalStore(tmp_path)
+    put(store, "a", [row(T0, T0 + timedelta(hours=5), "still-off", x_Outcome="open")])
+    put(store, "b", [row(T0, T0 + timedelta(hours=13))])
+    assert verify(store).ok

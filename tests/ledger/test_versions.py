@@ -90,3 +90,35 @@ def test_rows_written_before_x_kind_are_named_as_the_bill_does() -> None:
     assert (row["x_Kind"], row["x_ApiResourceId"]) == ("rds", "dev-postgres")
     bare = upgrade(old)
     assert (bare["ResourceId"], bare["x_Kind"]) == ("dev-postgres", "rds")
+
+
+# A snooze row as offhours wrote it before the kept-running columns (issue 26: dev-alice,
+# kept running 2 h at $0.0462 an hour, in the savings columns).
+OLD_SNOOZE = {
+    **booking("i-alice", MON, MON, 0.0462),
+    "ChargePeriodStart": "2026-11-23T19:00:00Z",
+    "ChargePeriodEnd": "2026-11-23T21:00:00Z",
+    "x_Action": "snooze",
+    "x_AvoidedHours": 2.0,
+    "x_EstimatedSavings": 0.0924,
+}
+for _name in ("x_KeptRunningHours", "x_KeptRunningCost", "x_PeriodId"):
+    del OLD_SNOOZE[_name]
+
+
+def test_an_old_snooze_row_moves_its_hours_out_of_the_savings_columns() -> None:
+    row = upgrade(OLD_SNOOZE)
+    assert (row["x_AvoidedHours"], row["x_EstimatedSavings"]) == (0.0, 0.0)
+    assert row["x_KeptRunningHours"] == 2.0
+    assert row["x_KeptRunningCost"] == pytest.approx(0.0924)
+    assert row["x_PeriodId"] == ""
+
+
+def test_an_old_booking_gets_the_period_id_its_stop_would_carry_now() -> None:
+    stop = booking("i-1", MON, MON, 1.0, action="stop")
+    old = booking("i-1", MON, MON + timedelta(hours=13), 1.0)
+    for name in ("x_KeptRunningHours", "x_KeptRunningCost", "x_PeriodId"):
+        del old[name]
+    row = upgrade(old)
+    assert row["x_PeriodId"] == stop["x_PeriodId"] != ""
+    assert (row["x_KeptRunningHours"], row["x_EstimatedSavings"]) == (0.0, 13.0)

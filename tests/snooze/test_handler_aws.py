@@ -108,7 +108,9 @@ def test_get_confirms_nothing_and_post_keeps_it_running(world: dict[str, Any]) -
     assert row["x_Detail"] == "requested by alice@example.com"
     assert row["ResourceId"] == world["box"] and row["x_Kind"] == "ec2"
     assert row["ListUnitPrice"] > 0 and row["x_ResourceSize"] == "t3.medium"
-    assert row["x_EstimatedSavings"] == pytest.approx(2 * row["ListUnitPrice"])
+    assert row["x_KeptRunningCost"] == pytest.approx(2 * row["ListUnitPrice"])
+    assert row["x_KeptRunningHours"] == pytest.approx(2.0)
+    assert row["x_EstimatedSavings"] == 0 and row["x_AvoidedHours"] == 0  # a cost, never saved
     # A cost, never a saving: the savings summary books nothing for it.
     saved = window_summary(world["store"], STOP - timedelta(days=1), STOP + timedelta(days=1))
     assert sum(s.saved for s in saved) == 0

@@ -2,7 +2,8 @@
 
 The row's charge period is the extra running time (from the scheduled stop, or from now
 when the link is confirmed after it, to the override's end) at the resource's list price:
-what keeping it running costs. Readers that add up savings skip ``x_Action == "snooze"``.
+what keeping it running costs, in ``x_KeptRunningHours``/``x_KeptRunningCost`` (its
+savings columns are 0). Readers that add up savings skip ``x_Action == "snooze"``.
 """
 
 from __future__ import annotations

@@ -52,10 +52,12 @@ locals {
     LOG_LEVEL                    = var.log_level
     OFFHOURS_LEDGER              = local.ledger_url
     OFFHOURS_DIGEST_TZ           = var.digest_timezone
-    OFFHOURS_PROTECTED           = local.scheduler_env.OFFHOURS_PROTECTED
-    OFFHOURS_DIGEST_TRANSPORT    = "ses"
-    OFFHOURS_DIGEST_SENDER       = var.sender_email
-    OFFHOURS_DIGEST_TO           = join(",", var.digest_recipients)
+    # A target with no scheduling run for two of these is named in the digest.
+    OFFHOURS_RUN_INTERVAL_MINUTES = tostring(var.schedule_minutes)
+    OFFHOURS_PROTECTED            = local.scheduler_env.OFFHOURS_PROTECTED
+    OFFHOURS_DIGEST_TRANSPORT     = "ses"
+    OFFHOURS_DIGEST_SENDER        = var.sender_email
+    OFFHOURS_DIGEST_TO            = join(",", var.digest_recipients)
     # Only /tmp is writable on Lambda: matplotlib's config and font cache go there.
     MPLCONFIGDIR = "/tmp/matplotlib"
   }

@@ -138,7 +138,10 @@ def run(job: Job, clock: Any, when: datetime) -> RunReport:
 
 
 def rows(job: Job, **match: Any) -> list[dict[str, Any]]:
+    """Ledger rows matching ``match``; still-off checkpoints only when asked for."""
     found = list(read_records(job.store))
+    if "x_Action" not in match:
+        found = [r for r in found if r["x_Action"] != "still-off"]
     return [r for r in found if all(r.get(k) == v for k, v in match.items())]
 
 
