@@ -104,8 +104,10 @@ def _update_service(original: Any) -> Any:
 
 
 def _register_target(original: Any) -> Any:
-    def register_scalable_target(backend: Any, namespace: str, r_id: str, *args: Any) -> Any:
-        target = original(backend, namespace, r_id, *args)
+    def register_scalable_target(
+        backend: Any, namespace: str, r_id: str, *args: Any, **kwargs: Any
+    ) -> Any:
+        target = original(backend, namespace, r_id, *args, **kwargs)
         if namespace == "ecs" and target.scalable_dimension == ECS_DIMENSION:
             _, cluster, name = r_id.split("/")
             found, _ = backend.ecs_backend.describe_services(cluster, [name])
