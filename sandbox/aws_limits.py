@@ -19,6 +19,11 @@ they would meet on AWS:
   to comply" (Application Auto Scaling User Guide, "Application Auto Scaling concepts",
   API 2016-02-06). Modelled as a policy invoked right after an out-of-range
   ``UpdateService``, and on every ``RegisterScalableTarget``.
+- EKS ``UpdateNodegroupConfig`` is applied asynchronously: its answer's update is
+  ``InProgress`` and the node group ``UPDATING`` until EKS is done, and an update of a node
+  group that is not ``ACTIVE`` is refused with ``ResourceInUseException`` (EKS API reference
+  2017-11-01, UpdateNodegroupConfig and Update). moto finishes at once: entered with
+  ``eks_updates_take_time()``, updates wait for its ``finish()``.
 - RDS ``StopDBCluster`` on a member of an Aurora global database or an Aurora Serverless v1
   cluster: ``InvalidDBClusterStateFault`` (Aurora User Guide, "Stopping and starting an
   Amazon Aurora DB cluster", limitations; RDS API 2014-10-31).
@@ -26,7 +31,7 @@ they would meet on AWS:
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from typing import Any
 from unittest import mock
@@ -141,3 +146,37 @@ def _stop_db_cluster(original: Any) -> Any:
         return original(backend, cluster_identifier)
 
     return stop_db_cluster
+
+
+@contextmanager
+def eks_updates_take_time() -> Iterator[Callable[[], None]]:
+    """Node group updates stay in progress until the yielded ``finish()`` is called."""
+    from moto.eks.exceptions import ResourceInUseException
+    from moto.eks.models import EKSBackend
+
+    updating: list[Any] = []
+    original = EKSBackend.update_nodegroup_config
+
+    def update_nodegroup_config(
+        backend: Any, cluster_name: str, nodegroup_name: str, **changes: Any
+    ) -> Any:
+        nodegroup = backend.clusters[cluster_name].nodegroups[nodegroup_name]
+        if nodegroup.status != "ACTIVE":
+            raise ResourceInUseException(
+                message=f"Nodegroup {nodegroup_name} is not in ACTIVE state: {nodegroup.status}",
+                clusterName=cluster_name,
+                nodegroupName=nodegroup_name,
+                addonName=None,
+            )
+        update = original(backend, cluster_name, nodegroup_name, **changes)
+        nodegroup.status = "UPDATING"
+        updating.append(nodegroup)
+        return {**update, "status": "InProgress"}
+
+    def finish() -> None:
+        for nodegroup in updating:
+            nodegroup.status = "ACTIVE"
+        updating.clear()
+
+    with mock.patch.object(EKSBackend, "update_nodegroup_config", update_nodegroup_config):
+        yield finish

@@ -10,6 +10,8 @@ import pytest
 from aws_kit import ACCOUNT, at, decision_for, make_job, result_for, rows, run, saved, settings_for
 from test_aws_asg import group, make_group
 
+from sandbox.aws_limits import eks_updates_take_time
+
 OFFICE = {"schedule": "office-hours"}
 
 
@@ -84,3 +86,37 @@ def test_an_untagged_node_group_is_not_scheduled(clients: Any, job: Any, clock: 
     run(job, clock, at(0, 19, 5))
     assert sizes(clients, "system") == (2, 2, 3)
     assert rows(job, ResourceName="system") == []
+
+
+def test_an_update_eks_has_not_finished_is_accepted_and_booked_when_observed(
+    clients: Any, job: Any, clock: Any
+) -> None:
+    """EKS API 2017-11-01, UpdateNodegroupConfig answers an Update whose status is
+    ``InProgress`` while the node group is ``UPDATING``; the fake holds it there until EKS
+    "finishes". The scale-down is ``accepted`` until a discovery sees the node group
+    ``ACTIVE`` at zero; the off-period opens at the accepted instant."""
+    make_nodegroup(clients, "batch", (0, 3, 5), OFFICE)
+    with eks_updates_take_time() as finish:
+        report = run(job, clock, at(0, 19, 5))
+        assert result_for(report, "batch").outcome.value == "accepted"
+        later = run(job, clock, at(0, 19, 20))  # still updating: no action, no booking
+        assert decision_for(later, "batch").action.value == "skip"
+        finish()
+        run(job, clock, at(0, 19, 35))
+        run(job, clock, at(1, 8, 5))
+        finish()
+        run(job, clock, at(1, 8, 20))
+    assert sizes(clients, "batch") == (0, 3, 5)
+    seen = [(r["x_Action"], r["x_Outcome"]) for r in rows(job, ResourceName="batch")]
+    assert seen == [
+        ("scale-down", "accepted"),
+        ("scale-down", "done"),
+        ("scale-up", "accepted"),
+        ("scale-up", "done"),
+    ]
+    (booked,) = rows(job, ResourceName="batch", x_Action="scale-up", x_Outcome="done")
+    assert (booked["ChargePeriodStart"], booked["ChargePeriodEnd"]) == (
+        "2026-11-23T19:05:00Z",
+        "2026-11-24T08:05:00Z",
+    )
+    assert booked["x_AvoidedHours"] == pytest.approx(13.0)
