@@ -24,6 +24,9 @@ they would meet on AWS:
   group that is not ``ACTIVE`` is refused with ``ResourceInUseException`` (EKS API reference
   2017-11-01, UpdateNodegroupConfig and Update). moto finishes at once: entered with
   ``eks_updates_take_time()``, updates wait for its ``finish()``.
+- SageMaker ``DeleteEndpoint``: "Application Auto Scaling deregisters those models as
+  scalable targets without notifying you" (SageMaker Developer Guide, "Delete endpoints
+  configured for auto scaling"). moto keeps them; the patch drops them.
 - RDS ``StopDBCluster`` on a member of an Aurora global database or an Aurora Serverless v1
   cluster: ``InvalidDBClusterStateFault`` (Aurora User Guide, "Stopping and starting an
   Amazon Aurora DB cluster", limitations; RDS API 2014-10-31).
@@ -48,6 +51,7 @@ def documented_limits() -> Iterator[None]:
     from moto.ec2.models.instances import InstanceBackend
     from moto.ecs.models import EC2ContainerServiceBackend
     from moto.rds.models import RDSBackend
+    from moto.sagemaker.models import SageMakerModelBackend
 
     with ExitStack() as stack:
         for owner, name, patch in (
@@ -55,6 +59,7 @@ def documented_limits() -> Iterator[None]:
             (EC2ContainerServiceBackend, "update_service", _update_service),
             (ApplicationAutoscalingBackend, "register_scalable_target", _register_target),
             (RDSBackend, "stop_db_cluster", _stop_db_cluster),
+            (SageMakerModelBackend, "delete_endpoint", _delete_endpoint),
         ):
             original = getattr(owner, name)
             stack.enter_context(mock.patch.object(owner, name, patch(original)))
@@ -127,6 +132,19 @@ def _comply(service: Any, target: Any) -> None:
     """Application Auto Scaling moves a count outside [min, max] to the nearest bound."""
     low, high = int(target.min_capacity), int(target.max_capacity)
     service.desired_count = min(max(int(service.desired_count), low), high)
+
+
+def _delete_endpoint(original: Any) -> Any:
+    def delete_endpoint(backend: Any, endpoint_name: str) -> None:
+        original(backend, endpoint_name)
+        from moto.applicationautoscaling.models import applicationautoscaling_backends
+
+        scaling = applicationautoscaling_backends[backend.account_id][backend.region_name]
+        for targets in scaling.targets.values():
+            for resource_id in [r for r in targets if r.startswith(f"endpoint/{endpoint_name}/")]:
+                del targets[resource_id]
+
+    return delete_endpoint
 
 
 def _stop_db_cluster(original: Any) -> Any:
