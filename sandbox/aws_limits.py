@@ -27,6 +27,9 @@ they would meet on AWS:
 - SageMaker ``DeleteEndpoint``: "Application Auto Scaling deregisters those models as
   scalable targets without notifying you" (SageMaker Developer Guide, "Delete endpoints
   configured for auto scaling"). moto keeps them; the patch drops them.
+- ECS ``UpdateService`` with a desired count for a ``DAEMON`` service:
+  ``InvalidParameterException`` (ECS API reference 2014-11-13, UpdateService
+  ``desiredCount``: not valid for the daemon scheduling strategy).
 - RDS ``StopDBCluster`` on a member of an Aurora global database or an Aurora Serverless v1
   cluster: ``InvalidDBClusterStateFault`` (Aurora User Guide, "Stopping and starting an
   Amazon Aurora DB cluster", limitations; RDS API 2014-10-31).
@@ -99,7 +102,16 @@ def _stop_instances(original: Any) -> Any:
 
 
 def _update_service(original: Any) -> Any:
+    from moto.ecs.exceptions import InvalidParameterException
+
     def update_service(backend: Any, properties: dict[str, Any]) -> Any:
+        if properties.get("desired_count") is not None:
+            name = str(properties["service"]).split("/")[-1]
+            current = backend._get_service(properties.get("cluster", "default"), name)
+            if current.scheduling_strategy == "DAEMON":
+                raise InvalidParameterException(
+                    "The daemon scheduling strategy does not support a desired count for services."
+                )
         service = original(backend, properties)
         from moto.applicationautoscaling.models import applicationautoscaling_backends
 

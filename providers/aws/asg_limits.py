@@ -8,6 +8,10 @@
   the group's maximum minus its desired capacity unless MaxGroupPreparedCapacity is set
   (PutWarmPool, Auto Scaling API 2011-01-01): at desired 0 it would hold up to the maximum,
   running. Stopped and hibernated pools only bill their volumes and are scheduled.
+- Instances protected from scale-in are not terminated when the desired capacity drops
+  ("the Auto Scaling group can't terminate the required number of instances until their
+  instance scale-in protection settings are disabled", Auto Scaling User Guide, "Use
+  instance scale-in protection"): at desired 0 they keep running and billing.
 - Scaling policies never go below the minimum, but from a minimum of 0 an alarm can raise
   the group again at night, and a scheduled action sets its own sizes at its own time
   (Auto Scaling User Guide, "Suspend and resume Amazon EC2 Auto Scaling processes"): while
@@ -34,6 +38,12 @@ def unmanaged_reason(group: Mapping[str, Any], tags: Mapping[str, str]) -> str:
         return (
             f"{named}: schedule the node group (kind eks-nodegroups), "
             "not the Auto Scaling group EKS manages"
+        )
+    protected = [i for i in group.get("Instances", []) if i.get("ProtectedFromScaleIn")]
+    if protected:
+        return (
+            f"{len(protected)} instance(s) protected from scale-in: at desired 0 Auto Scaling "
+            "cannot terminate them and they keep running"
         )
     warm = group.get("WarmPoolConfiguration") or {}
     if warm.get("PoolState") == "Running":

@@ -213,12 +213,24 @@ class EcsServices:
             price=price_from_tag(tags) or price,
             off_state=ResourceState.SCALED_DOWN,
             service=SERVICE,
+            unmanaged_reason=_unmanaged_reason(service),
             extra={
                 "arn": service["serviceArn"],
                 "cluster": service["clusterArn"],
                 "desired": str(desired),
             },
         )
+
+
+def _unmanaged_reason(service: dict[str, Any]) -> str:
+    """A daemon service has no desired count to lower: UpdateService refuses one (ECS API
+    reference 2014-11-13, UpdateService ``desiredCount``; "Daemon" scheduling strategy)."""
+    if service.get("schedulingStrategy") == "DAEMON":
+        return (
+            "daemon service: ECS runs one task on every container instance and has no "
+            "desired count to lower; schedule the cluster's instances instead"
+        )
+    return ""
 
 
 def _paginate(ecs: Any, operation: str, key: str, **kwargs: Any) -> Iterator[str]:

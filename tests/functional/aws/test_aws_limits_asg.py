@@ -97,3 +97,25 @@ def test_scaling_policies_and_scheduled_actions_are_paused_while_the_group_is_of
     assert suspended(clients, "queue-workers") == {"AZRebalance"}
     up = rows(job, ResourceName="queue-workers", x_Action="scale-up")[0]
     assert up["x_AvoidedHours"] == pytest.approx(13.0)
+
+
+def test_a_group_whose_instances_are_protected_from_scale_in_is_skipped(
+    clients: Any, job: Any, clock: Any
+) -> None:
+    """Auto Scaling User Guide, "Use instance scale-in protection": when the desired
+    capacity drops, the group cannot terminate protected instances until their protection
+    is removed (moto keeps them too): at desired 0 they would keep running and billing."""
+    make_group(clients, "pinned", (1, 2, 4), OFFICE)
+    found = clients.autoscaling.describe_auto_scaling_groups(AutoScalingGroupNames=["pinned"])
+    ids = [i["InstanceId"] for i in found["AutoScalingGroups"][0]["Instances"]]
+    clients.autoscaling.set_instance_protection(
+        AutoScalingGroupName="pinned", InstanceIds=ids[:1], ProtectedFromScaleIn=True
+    )
+    report = run(job, clock, at(0, 19, 5))
+    assert decision_for(report, "pinned").reason == (
+        "1 instance(s) protected from scale-in: at desired 0 Auto Scaling cannot terminate "
+        "them and they keep running"
+    )
+    run(job, clock, at(1, 8, 5))
+    assert group(clients, "pinned")[0] == (1, 2, 4)
+    assert rows(job, ResourceName="pinned") == []

@@ -8,7 +8,8 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from aws_kit import at, make_job, result_for, rows, run, saved, settings_for
+from aws_kit import at, decision_for, make_job, result_for, rows, run, saved, settings_for
+from botocore.exceptions import ClientError
 from test_aws_ecs import make_service, service
 
 from sandbox.aws_limits import documented_limits
@@ -81,3 +82,28 @@ def test_a_service_whose_scaling_minimum_is_already_zero_keeps_its_target_untouc
     assert (service(clients, "worker")[0], minimum(clients, "worker")) == (0, 0)
     run(job, clock, at(1, 8, 5))
     assert (service(clients, "worker")[0], minimum(clients, "worker")) == (2, 0)
+
+
+def test_a_daemon_service_is_skipped_at_plan_time(clients: Any, job: Any, clock: Any) -> None:
+    """ECS API reference 2014-11-13, UpdateService: ``desiredCount`` is not valid for a
+    service using the DAEMON scheduling strategy (the fake refuses it the same way)."""
+    clients.ecs.create_cluster(clusterName="dev")
+    clients.ecs.register_task_definition(
+        family="api", containerDefinitions=[{"name": "agent", "image": "fluent-bit", "memory": 128}]
+    )
+    clients.ecs.create_service(
+        cluster="dev",
+        serviceName="node-agent",
+        taskDefinition="api",
+        schedulingStrategy="DAEMON",
+        launchType="EC2",
+        tags=[{"key": "schedule", "value": "office-hours"}],
+    )
+    with pytest.raises(ClientError, match="InvalidParameterException"):
+        clients.ecs.update_service(cluster="dev", service="node-agent", desiredCount=0)
+    report = run(job, clock, at(0, 19, 5))
+    assert decision_for(report, "node-agent").reason.startswith(
+        "daemon service: ECS runs one task on every container instance"
+    )
+    run(job, clock, at(1, 8, 5))
+    assert rows(job, ResourceName="node-agent") == []
