@@ -210,3 +210,17 @@ def eks_updates_take_time() -> Iterator[Callable[[], None]]:
 
     with mock.patch.object(EKSBackend, "update_nodegroup_config", update_nodegroup_config):
         yield finish
+
+
+def fail_sagemaker(
+    name: str, notebook: bool, region: str = DEMO_REGION, account: str = DEMO_ACCOUNT
+) -> None:
+    """Put a moto notebook instance (or endpoint) in ``Failed``, a status moto never
+    reaches by itself (SageMaker API 2017-07-24, NotebookInstanceStatus, EndpointStatus)."""
+    from moto.sagemaker.models import sagemaker_backends
+
+    backend = sagemaker_backends[account][region]
+    if notebook:
+        backend.notebook_instances[name].status = "Failed"
+    else:
+        backend.endpoints[name].endpoint_status = "Failed"
