@@ -9,6 +9,10 @@ they would meet on AWS:
   ``UnsupportedOperation`` ("You can't stop or hibernate instance store-backed instances",
   EC2 API reference 2016-11-15, StopInstances; EC2 User Guide, "Stop and start Amazon EC2
   instances"). moto reports every root device as ``ebs``: ``make_instance_store`` marks one.
+- EC2 ``StopInstances`` on a spot instance of a one-time request: ``UnsupportedOperation``
+  (EC2 User Guide, "Stop and start a Spot Instance": only persistent requests can be
+  stopped). moto launches spot instances without ``SpotInstanceRequestId``:
+  ``request_one_time_spot`` links them.
 - EC2 ``StopInstances`` with stop protection on: ``OperationNotPermitted`` (EC2 User Guide,
   "Enable stop protection for your EC2 instances"). moto 5.2.6 refuses it already, with a
   message about termination; the patch gives the stop wording.
@@ -42,7 +46,7 @@ from contextlib import ExitStack, contextmanager
 from typing import Any
 from unittest import mock
 
-from sandbox.aws_fleet import DEMO_ACCOUNT, DEMO_REGION
+from sandbox.aws_fleet import AMI, DEMO_ACCOUNT, DEMO_REGION
 
 ECS_DIMENSION = "ecs:service:DesiredCount"
 
@@ -79,6 +83,27 @@ def make_instance_store(
     instance.root_device_type = "instance-store"
 
 
+def request_one_time_spot(
+    ec2: Any, tags: dict[str, str], region: str = DEMO_REGION, account: str = DEMO_ACCOUNT
+) -> str:
+    """A spot instance from a one-time request, tagged, carrying its request id (moto
+    leaves ``SpotInstanceRequestId`` off the instance); returns the instance id."""
+    from moto.ec2.models import ec2_backends
+
+    answer = ec2.request_spot_instances(
+        InstanceCount=1,
+        Type="one-time",
+        LaunchSpecification={"ImageId": AMI, "InstanceType": "t3.medium"},
+    )
+    request = answer["SpotInstanceRequests"][0]
+    instance_id: str = request["InstanceId"]
+    # moto renders every attribute it finds on the instance, this one included.
+    instance: Any = ec2_backends[account][region].get_instance(instance_id)
+    instance.spot_instance_request_id = request["SpotInstanceRequestId"]
+    ec2.create_tags(Resources=[instance_id], Tags=[{"Key": k, "Value": v} for k, v in tags.items()])
+    return instance_id
+
+
 def _stop_instances(original: Any) -> Any:
     from moto.ec2.exceptions import EC2ClientError
 
@@ -89,6 +114,15 @@ def _stop_instances(original: Any) -> Any:
                     "UnsupportedOperation",
                     f"The instance '{instance.id}' does not have an 'ebs' root device type "
                     "and cannot be stopped.",
+                )
+            request = backend.spot_instance_requests.get(
+                getattr(instance, "spot_instance_request_id", None) or ""
+            )
+            if request is not None and request.type != "persistent":
+                raise EC2ClientError(
+                    "UnsupportedOperation",
+                    f"You can't stop the Spot Instance '{instance.id}' because it is "
+                    "associated with a one-time Spot Instance request.",
                 )
             if instance.disable_api_stop is True:
                 raise EC2ClientError(

@@ -13,7 +13,7 @@ from botocore.exceptions import ClientError
 
 from providers.aws.stop_protection import REASON
 from sandbox.aws_fleet import AMI, instance_states
-from sandbox.aws_limits import documented_limits, make_instance_store
+from sandbox.aws_limits import documented_limits, make_instance_store, request_one_time_spot
 
 OFFICE = {"schedule": "office-hours"}
 
@@ -97,3 +97,21 @@ def test_stop_protection_is_learned_from_the_refusal_and_skipped_until_turned_of
     run(job, clock, at(2, 8, 5))
     booked = rows(job, ResourceName="guarded", x_Action="start")
     assert len(booked) == 1 and booked[0]["x_AvoidedHours"] == pytest.approx(13.0)
+
+
+def test_a_spot_instance_of_a_one_time_request_is_skipped_at_plan_time(
+    clients: Any, job: Any, clock: Any
+) -> None:
+    """EC2 User Guide, "Stop and start a Spot Instance": only a Spot Instance of a
+    persistent request (interruption behaviour ``stop``) can be stopped; StopInstances on
+    one of a one-time request answers ``UnsupportedOperation``. The adapter learns the
+    request type from DescribeSpotInstanceRequests (EC2 API reference 2016-11-15)."""
+    spot = request_one_time_spot(clients.ec2, {"Name": "batch-spot", **OFFICE}, REGION)
+    with pytest.raises(ClientError, match="UnsupportedOperation"):
+        clients.ec2.stop_instances(InstanceIds=[spot])
+    report = run(job, clock, at(0, 19, 5))
+    assert decision_for(report, "batch-spot").reason == (
+        "spot instance from a one-time request: it cannot be stopped"
+    )
+    assert instance_states(clients.ec2)["batch-spot"] == "running"
+    assert rows(job, ResourceName="batch-spot") == []
