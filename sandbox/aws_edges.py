@@ -5,7 +5,9 @@ schedule another way (``sandbox/aws_limits.py`` makes moto refuse as AWS does).
   EKS API (kind ``eks-nodegroups``);
 - its Auto Scaling group, which EKS manages and which carries the cluster's tags (the
   schedule among them): left to EKS, with the reason in the demo's report;
-- ``scratch-nvme``: an instance-store-backed EC2 instance, which AWS cannot stop.
+- ``scratch-nvme``: an instance-store-backed EC2 instance, which AWS cannot stop;
+- ``locked-box``: an EC2 instance with stop protection on, which DescribeInstances does
+  not show: offhours learns it from the first refusal and skips it from then on.
 
 Call ``seed_edges`` inside an active ``moto.mock_aws()``; it takes a boto3 Session.
 """
@@ -44,7 +46,14 @@ def seed_edges(session: Any, account: str, region: str) -> dict[str, str]:
     _eks_group(ec2, session, region, behind)
     scratch = launch(ec2, Box("scratch-nvme", "c5d.large", {"schedule": "office-hours"}))
     make_instance_store(scratch, region, account)
-    return {NODEGROUP: "eks-nodegroups", behind: "asg", "scratch-nvme": "ec2"}
+    locked = launch(ec2, Box("locked-box", "t3.large", {"schedule": "office-hours"}))
+    ec2.modify_instance_attribute(InstanceId=locked, DisableApiStop={"Value": True})
+    return {
+        NODEGROUP: "eks-nodegroups",
+        behind: "asg",
+        "scratch-nvme": "ec2",
+        "locked-box": "ec2",
+    }
 
 
 def _eks_group(ec2: Any, session: Any, region: str, name: str) -> None:

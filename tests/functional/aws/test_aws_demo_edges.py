@@ -1,6 +1,7 @@
 """The demo's AWS edge resources, one evening of the demo week on the embedded AWS (moto
 with the documented refusals): the EKS node group goes down through EKS, while its Auto
-Scaling group and the instance-store box are left alone, and the report says why."""
+Scaling group, the instance-store box and the stop-protected box are left alone, and the
+report says why."""
 
 from __future__ import annotations
 
@@ -31,11 +32,14 @@ def test_the_demo_schedules_the_node_group_and_says_why_it_left_the_others(
     assert reasons[("ec2", "scratch-nvme")] == (
         "instance-store root device: AWS cannot stop it, only terminate it"
     )
+    assert reasons[("ec2", "locked-box")].startswith("stop protection (DisableApiStop) is on")
     booked = {
         (r["ResourceName"], r["x_Action"], r["x_Outcome"]) for r in read_records(LocalStore(ledger))
     }
     assert ("gpu-nodes", "scale-down", "done") in booked
     assert not [b for b in booked if b[0] in (eks_group[0], "scratch-nvme")]
+    # The one refusal that taught it, booked as failed; nothing saved.
+    assert [b for b in booked if b[0] == "locked-box"] == [("locked-box", "stop", "failed")]
 
     report = io.StringIO()
     result = DemoResult(tmp_path, EVENING, EVENING, 3, [], left_alone=sorted(week.left_alone))
