@@ -9,8 +9,10 @@ failed start ("no saved size to restore"), never a made-up size.
 
 An update EKS reports ``InProgress`` is ``accepted`` (the node group is ``UPDATING`` while
 its nodes drain or join): the next discovery confirms it once the node group is
-``ACTIVE`` at the new size. EKS lists node groups per cluster without their tags, so each
-one is described (one call per node group per run).
+``ACTIVE`` at the new size. A restore still in progress keeps the saved sizes.
+
+EKS lists node groups per cluster without their tags (and the Resource Groups Tagging
+API is not used here), so each one is described: one call per node group per run.
 
 Price: desired nodes x the EC2 unit price of the node group's first instance type.
 """
@@ -98,10 +100,9 @@ class EksNodegroups:
         eks = self.connection.client("eks", target_of(resource))
         sizes = {k: int(saved[k]) for k in ("min", "desired", "max")}
         note = f"nodes 0 -> {sizes['desired']}"
-        try:
-            _update(eks, resource, sizes, note)
-        except StillRunning as running:  # asked for: what was saved has served
-            raise StillRunning(join_notes(str(running), self._forget(resource))) from running
+        # An update still in progress raises StillRunning and keeps the saved sizes: if
+        # EKS fails it, the next run restores them again. The next scale-down replaces them.
+        _update(eks, resource, sizes, note)
         return join_notes(note, self._forget(resource))
 
     def _forget(self, resource: Resource) -> str:

@@ -104,6 +104,8 @@ def test_an_update_eks_has_not_finished_is_accepted_and_booked_when_observed(
         finish()
         run(job, clock, at(0, 19, 35))
         run(job, clock, at(1, 8, 5))
+        # A restore in progress keeps what it restores from, in case EKS fails it.
+        assert saved(job, "eks-nodegroups", "dev/batch") == {"min": 0, "desired": 3, "max": 5}
         finish()
         run(job, clock, at(1, 8, 20))
     assert sizes(clients, "batch") == (0, 3, 5)
