@@ -31,6 +31,7 @@ KINDS: dict[str, dict[str, str]] = {
         "rds": "providers.aws.rds:RdsInstances",
         "aurora": "providers.aws.rds:AuroraClusters",
         "asg": "providers.aws.asg:AutoScalingGroups",
+        "eks-nodegroups": "providers.aws.eks_nodegroups:EksNodegroups",
         "ecs": "providers.aws.ecs:EcsServices",
         "sagemaker-notebooks": "providers.aws.sagemaker_notebooks:SageMakerNotebooks",
         "sagemaker-endpoints": "providers.aws.sagemaker_endpoints:SageMakerEndpoints",

@@ -35,14 +35,18 @@ def aws_world(clock: Callable[[], datetime], monday: datetime) -> Iterator[World
     from moto import mock_aws
 
     from sandbox import aws_fleet
+    from sandbox.aws_edges import seed_edges
+    from sandbox.aws_limits import documented_limits
     from sandbox.aws_more import sagemaker_follows, seed_demo_more
 
-    with mock_aws(), sagemaker_follows(clock):
+    with mock_aws(), sagemaker_follows(clock), documented_limits():
         region = aws_fleet.DEMO_REGION
         ec2 = boto3.client("ec2", region_name=region)
         ids = aws_fleet.seed(ec2, aws_fleet.demo_fleet(monday), monday - timedelta(days=3))
         # Databases, a group, a service, notebooks and endpoints.
         seed_demo_more(boto3.Session(region_name=region), region, monday)
+        # What AWS will not stop, or what is scheduled through another API.
+        seed_edges(boto3.Session(region_name=region), aws_fleet.DEMO_ACCOUNT, region)
         yield World("aws", {"aws_regions": (region,)}, _aws_people(ec2, ids, monday))
 
 

@@ -23,10 +23,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from functions.cli.demo_refusals import refused, write_refused
 from functions.settings import Settings
 from ledger.book import read_records
-from ledger.inventory import InventoryItem
 from ledger.record import SNOOZE_ACTION
 from ledger.summary import ResourceSavings, window_summary
 from providers import clouds as registered_clouds
@@ -60,8 +58,24 @@ class DemoResult:
     notices: list[Path] = field(default_factory=list)
     # The week's snooze rows (x_Action=snooze): kept running by request, a cost.
     snoozes: list[dict[str, Any]] = field(default_factory=list)
-    # Scheduled resources the clouds cannot stop safely, with why (from the inventory).
-    refused: list[InventoryItem] = field(default_factory=list)
+    # Scheduled resources the clouds' adapters refused at plan time, and why.
+    left_alone: list[LeftAlone] = field(default_factory=list)
+
+
+@dataclass(frozen=True, order=True)
+class LeftAlone:
+    provider: str
+    kind: str
+    name: str
+    reason: str
+
+
+@dataclass
+class Week:
+    """What one cloud's simulated week returns to the report."""
+
+    runs: int
+    left_alone: list[LeftAlone] = field(default_factory=list)
 
 
 class SimClock:
@@ -113,7 +127,9 @@ def run_demo(out: Path, monday: datetime, providers: tuple[str, ...] = PROVIDERS
     context = multiprocessing.get_context("fork")
     with ProcessPoolExecutor(max_workers=2, mp_context=context) as pool:
         futures = [pool.submit(simulate, p, ledger_dir, monday, end) for p in providers]
-        runs = max(future.result() for future in futures)
+        weeks = [future.result() for future in futures]
+    runs = max(week.runs for week in weeks)
+    left_alone = sorted(item for week in weeks for item in week.left_alone)
     notices = sorted((out / "notices").glob("*"))
     from functions.jobs.digest import render_digest
 
@@ -122,13 +138,12 @@ def run_demo(out: Path, monday: datetime, providers: tuple[str, ...] = PROVIDERS
     digest = render_digest(store, monday, end, out, now=end)
     snoozes = [r for r in read_records(store) if r["x_Action"] == SNOOZE_ACTION]
     seconds = time.perf_counter() - began
-    left_alone = refused(store, Settings().tag_key)
     return DemoResult(
         out, monday, end, runs, savings, seconds, digest, notices, snoozes, left_alone
     )
 
 
-def simulate(provider: str, ledger_dir: Path, monday: datetime, end: datetime) -> int:
+def simulate(provider: str, ledger_dir: Path, monday: datetime, end: datetime) -> Week:
     """One cloud's week: every 15 minutes, what people did, then one scheduled run; once a
     day, the inventory the digest finds its opportunities in."""
     from functions.jobs.inventory import take_inventory
@@ -138,6 +153,7 @@ def simulate(provider: str, ledger_dir: Path, monday: datetime, end: datetime) -
 
     clock = SimClock(monday)
     runs = 0
+    left_alone: dict[str, LeftAlone] = {}
     with WORLDS[provider](clock, monday) as world:
         settings = Settings(providers=(provider,), ledger=str(ledger_dir), default_tz=DEMO_TZ)
         settings = settings.replace(**world.settings)
@@ -152,11 +168,23 @@ def simulate(provider: str, ledger_dir: Path, monday: datetime, end: datetime) -
             clock.now = at
             for event in world.events.get(at, []):
                 event()
-            reconcile(job, at)
+            report = reconcile(job, at)
             runs += 1
+            left_alone.update(_left_alone(report.decisions))
             if (at.hour, at.minute) == INVENTORY_AT:
                 take_inventory(job, at)
-    return runs
+    return Week(runs, list(left_alone.values()))
+
+
+def _left_alone(decisions: Any) -> dict[str, LeftAlone]:
+    """The resources an adapter marked unmanaged, by key (the latest reason wins)."""
+    return {
+        d.resource.key: LeftAlone(
+            d.resource.provider, d.resource.kind, d.resource.name, d.resource.unmanaged_reason
+        )
+        for d in decisions
+        if d.resource.unmanaged_reason
+    }
 
 
 def _demo_links() -> Any:
@@ -285,6 +313,7 @@ def print_report(result: DemoResult, stream: Any) -> None:
         f"total saved this week: ${total_saved:,.2f} of ${total_cost:,.2f} the scheduled "
         f"resources would have cost running all week ({pct_total:.1f}% saved)\n"
     )
+    _print_left_alone(result.left_alone, w)
     for row in result.snoozes:
         cost = row["x_KeptRunningCost"]
         w(
@@ -292,7 +321,6 @@ def print_report(result: DemoResult, stream: Any) -> None:
             f"{row['ChargePeriodEnd']} ({row['x_Detail']}, "
             f"{'unknown cost' if cost is None else f'${cost:,.2f} at list price'})\n"
         )
-    write_refused(result.refused, w)
     w(f"ledger: {result.out / 'ledger'}\n")
     for path in result.digest[:2]:
         w(f"digest: {path}\n")
@@ -302,3 +330,16 @@ def print_report(result: DemoResult, stream: Any) -> None:
             f"notices: {result.out / 'notices'} ({mails} emails, "
             f"{len(result.notices) - mails} webhook bodies, sent before each stop)\n"
         )
+
+
+def _print_left_alone(left_alone: list[LeftAlone], w: Callable[[str], Any]) -> None:
+    """Scheduled resources offhours did not touch, with the adapter's reason; resources
+    left alone for the same reason (the members of one group) share a line."""
+    if left_alone:
+        w("left alone (the cloud cannot stop these, or another kind schedules them):\n")
+    same: dict[tuple[str, str, str], list[str]] = {}
+    for alone in left_alone:
+        same.setdefault((alone.provider, alone.kind, alone.reason), []).append(alone.name)
+    for (provider, kind, reason), names in same.items():
+        name = names[0] if len(names) == 1 else f"{len(names)} resources"
+        w(f"{provider:<8} {kind:<19} {name[:24]:<24} {reason}\n")

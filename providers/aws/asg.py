@@ -14,12 +14,13 @@ types or attribute-based selection.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import replace
 from typing import Any
 
 from providers.apply import AlreadyOff, Refused, join_notes
 from providers.aws.actions import aws_errors, engine, error_text, target_of
+from providers.aws.asg_limits import processes_to_pause, unmanaged_reason
 from providers.aws.capacity import PREVIOUS_CAPACITY_TAG, legacy_capacity
 from providers.aws.connection import AwsConnection
 from providers.aws.instance_types import is_accelerated
@@ -51,6 +52,11 @@ class AutoScalingGroups:
         "autoscaling:DescribeLaunchConfigurations",
         "ec2:DescribeLaunchTemplateVersions",
         "autoscaling:UpdateAutoScalingGroup",
+        # A group with scaling policies or scheduled actions: paused while it is off.
+        "autoscaling:DescribePolicies",
+        "autoscaling:DescribeScheduledActions",
+        "autoscaling:SuspendProcesses",
+        "autoscaling:ResumeProcesses",
         # Removes the capacity tag an earlier release saved.
         "autoscaling:DeleteTags",
     )
@@ -98,12 +104,19 @@ class AutoScalingGroups:
         }
         if current["desired"] == 0:
             raise AlreadyOff("the group is at zero capacity")
+        paused = processes_to_pause(autoscaling, group)
+        saving: dict[str, Any] = {**current, "suspended": paused} if paused else current
         # Saved and read back first: without it the group is not scaled down.
-        self.restore.save(resource, current, self.options.clock())
+        self.restore.save(resource, saving, self.options.clock())
+        if paused:
+            autoscaling.suspend_processes(AutoScalingGroupName=resource.id, ScalingProcesses=paused)
         autoscaling.update_auto_scaling_group(
             AutoScalingGroupName=resource.id, MinSize=0, DesiredCapacity=0
         )
-        return f"capacity {current['desired']} -> 0 (saved at {self.restore.key(resource)})"
+        return join_notes(
+            f"capacity {current['desired']} -> 0 (saved at {self.restore.key(resource)})",
+            f"suspended {', '.join(paused)} while off" if paused else "",
+        )
 
     def _scale_up(self, decision: Decision) -> str:
         resource = decision.resource
@@ -115,7 +128,14 @@ class AutoScalingGroups:
             MaxSize=int(saved["max"]),
             DesiredCapacity=int(saved["desired"]),
         )
-        return join_notes(f"capacity 0 -> {saved['desired']}", self._forget(resource, autoscaling))
+        paused = _suspended(saved)
+        if paused:  # only what offhours suspended: its owner's own suspensions stay
+            autoscaling.resume_processes(AutoScalingGroupName=resource.id, ScalingProcesses=paused)
+        return join_notes(
+            f"capacity 0 -> {saved['desired']}",
+            f"resumed {', '.join(paused)}" if paused else "",
+            self._forget(resource, autoscaling),
+        )
 
     def _forget(self, resource: Resource, autoscaling: Any) -> str:
         """Restored: the saved capacity (and an earlier release's tag) go. A leftover is
@@ -150,6 +170,7 @@ class AutoScalingGroups:
             state=ResourceState.RUNNING,
             off_state=ResourceState.SCALED_DOWN,
             service=SERVICE,
+            unmanaged_reason=unmanaged_reason(group, tags),
             extra={name: str(value) for name, value in current.items()},
         )
         if group.get("Status"):  # "Delete in progress" is the only status AWS reports
@@ -186,6 +207,12 @@ class AutoScalingGroups:
         except StoreError:
             return 0
         return int((saved or {}).get("desired", 0))
+
+
+def _suspended(saved: Mapping[str, Any]) -> list[str]:
+    """The processes offhours suspended at scale-down (none in an earlier release's tag)."""
+    processes = saved.get("suspended", [])
+    return [str(p) for p in processes] if isinstance(processes, list) else []
 
 
 def _tag(group: str) -> dict[str, Any]:

@@ -9,9 +9,11 @@ from types import MappingProxyType
 from typing import Any
 
 from providers.apply import BatchCall
+from providers.aws import stop_protection
 from providers.aws.actions import engine
 from providers.aws.connection import AwsConnection
 from providers.aws.instance_types import is_accelerated
+from providers.aws.stop_protection import StopProtection, refused_by_protection
 from providers.base import (
     Action,
     AdapterOptions,
@@ -50,6 +52,8 @@ class Ec2Instances:
     permissions = (
         "ec2:DescribeInstances",
         "ec2:DescribeSpotInstanceRequests",
+        # Asked only for instances whose stop AWS refused for stop protection.
+        "ec2:DescribeInstanceAttribute",
         "ec2:StopInstances",
         "ec2:StartInstances",
     )
@@ -62,6 +66,7 @@ class Ec2Instances:
     def __init__(self, connection: AwsConnection, options: AdapterOptions) -> None:
         self.connection = connection
         self.options = options
+        self.protection = StopProtection(options.state)
 
     def discover(self, target: Target) -> Iterator[Resource]:
         ec2 = self.connection.client("ec2", target)
@@ -72,7 +77,7 @@ class Ec2Instances:
             ],
             PaginationConfig={"PageSize": self.page_size},
         )
-        yield from self._resources(ec2, target, pages)
+        yield from self._resources(ec2, target, pages, self.protection.current(ec2, target))
 
     def inventory(self, target: Target) -> Iterator[Resource]:
         """Every instance, tagged or not, running or stopped (terminated ones are gone):
@@ -98,9 +103,19 @@ class Ec2Instances:
             account, region = decision.resource.account, decision.resource.region
             groups.setdefault((account, region), []).append(decision)
         for (account, region), group in groups.items():
-            ec2 = self.connection.client("ec2", Target("aws", account, region))
-            results.extend(self._apply_in_region(ec2, group))
+            target = Target("aws", account, region)
+            done = self._apply_in_region(self.connection.client("ec2", target), group)
+            results.extend(self._protected(target, done))
         return results
+
+    def _protected(self, target: Target, results: list[Result]) -> list[Result]:
+        """Stops refused for stop protection: remembered, so the next plan skips them."""
+        refused = [r for r in results if r.outcome is Outcome.FAILED and refused_by_protection(r)]
+        if not refused:
+            return results
+        self.protection.remember(target, (r.resource.id for r in refused))
+        note = "stop protection is on: left running, and skipped until it is turned off"
+        return [_with_note(r, note) if r in refused else r for r in results]
 
     def _apply_in_region(self, ec2: Any, decisions: list[Decision]) -> list[Result]:
         starts = [d for d in decisions if d.action is Action.START]
@@ -128,7 +143,13 @@ class Ec2Instances:
         results += self._call(plain, lambda batch: _stopped(ec2, batch))
         return [_with_note(r, notes.get(r.resource.id, "")) for r in results]
 
-    def _resources(self, ec2: Any, target: Target, pages: Iterable[Any]) -> Iterator[Resource]:
+    def _resources(
+        self,
+        ec2: Any,
+        target: Target,
+        pages: Iterable[Any],
+        protected: frozenset[str] | set[str] = frozenset(),
+    ) -> Iterator[Resource]:
         """Page by page: a page's instances are yielded before the next page is asked
         for, and the page's SDK dicts are dropped once its resources are built, so a
         consumer holds the compact resources and one page at most."""
@@ -137,8 +158,8 @@ class Ec2Instances:
             # Taken out of the page: the paginator keeps the page it yielded until the
             # next one has arrived, and two pages at once would double the peak.
             instances = [i for r in page.pop("Reservations") for i in r["Instances"]]
-            unstoppable_spot = self._unstoppable_spot(ec2, instances)
-            built = [self._resource(target, i, unstoppable_spot, strings) for i in instances]
+            unstoppable = self._unstoppable_spot(ec2, instances)
+            built = [self._resource(target, i, unstoppable, protected, strings) for i in instances]
             del instances
             yield from built
 
@@ -166,7 +187,12 @@ class Ec2Instances:
         }
 
     def _resource(
-        self, target: Target, instance: dict[str, Any], spot: set[str], strings: dict[str, str]
+        self,
+        target: Target,
+        instance: dict[str, Any],
+        spot: set[str],
+        protected: frozenset[str] | set[str],
+        strings: dict[str, str],
     ) -> Resource:
         """Only what planning, applying and the ledger read; repeated strings (tag keys
         and values, instance types) are shared through ``strings``."""
@@ -189,7 +215,7 @@ class Ec2Instances:
             size=size,
             price=price_from_tag(tags) or _list_price(target.region, size),
             started_at=instance.get("LaunchTime"),
-            unmanaged_reason=_unmanaged_reason(instance_id, tags, spot),
+            unmanaged_reason=_unmanaged_reason(instance, tags, spot, protected),
             service="Amazon Elastic Compute Cloud",
             extra=_HIBERNATES
             if instance.get("HibernationOptions", {}).get("Configured")
@@ -203,11 +229,22 @@ def _list_price(region: str, size: str) -> Price | None:
     return bundled_price("providers.aws", "ec2_prices.json", region, size)
 
 
-def _unmanaged_reason(instance_id: str, tags: Mapping[str, str], spot: set[str]) -> str:
+def _unmanaged_reason(
+    instance: dict[str, Any],
+    tags: Mapping[str, str],
+    spot: set[str],
+    protected: frozenset[str] | set[str],
+) -> str:
+    instance_id = instance["InstanceId"]
     if ASG_TAG in tags:
         return f"member of Auto Scaling group {tags[ASG_TAG]}: schedule the group instead"
     if instance_id in spot:
         return "spot instance from a one-time request: it cannot be stopped"
+    # StopInstances: "You can't stop or hibernate instance store-backed instances."
+    if instance.get("RootDeviceType") == "instance-store":
+        return "instance-store root device: AWS cannot stop it, only terminate it"
+    if instance_id in protected:
+        return stop_protection.REASON
     return ""
 
 

@@ -10,9 +10,10 @@ vCPU and memory rates of the task size; unknown for the EC2 launch type (the ins
 bill under EC2 and only stop costing when their own group scales down), Fargate Spot
 and Windows tasks.
 
-Services with Service Auto Scaling keep their scalable target's minimum: a minimum above
-zero makes Application Auto Scaling raise the count again. Schedule such services with
-a minimum of 0 or leave them out.
+A service under Service Auto Scaling whose scalable target's minimum is above 0 would be
+raised back to it by Application Auto Scaling: the minimum is saved with the count
+(``{"desired": 3, "scaling_min": 2}``), set to 0 while the service is off, and put back
+after the count (``providers/aws/ecs_scaling.py``).
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from providers.apply import AlreadyOff, Refused, join_notes
 from providers.aws.actions import aws_errors, engine, error_text, target_of
 from providers.aws.capacity import PREVIOUS_CAPACITY_TAG, legacy_capacity
 from providers.aws.connection import AwsConnection
+from providers.aws.ecs_scaling import scaling_minimum, set_minimum
 from providers.aws.tagging import tag_dict
 from providers.base import (
     Action,
@@ -55,6 +57,9 @@ class EcsServices:
         "ecs:DescribeServices",
         "ecs:DescribeTaskDefinition",
         "ecs:UpdateService",
+        # A Service Auto Scaling minimum above 0 is lowered while the service is off.
+        "application-autoscaling:DescribeScalableTargets",
+        "application-autoscaling:RegisterScalableTarget",
         # Removes the capacity tag an earlier release saved.
         "ecs:UntagResource",
     )
@@ -105,12 +110,19 @@ class EcsServices:
         desired = int(found[0]["desiredCount"])
         if desired == 0:
             raise AlreadyOff("desired count is 0")
+        scaling = self.connection.client("application-autoscaling", target_of(resource))
+        minimum = scaling_minimum(scaling, resource.id)
         # Saved and read back first: without it the service is not scaled down.
-        self.restore.save(resource, {"desired": desired}, self.options.clock())
+        self.restore.save(resource, {"desired": desired, **minimum}, self.options.clock())
+        if minimum:
+            set_minimum(scaling, resource.id, 0)
         ecs.update_service(
             cluster=resource.extra["cluster"], service=resource.extra["arn"], desiredCount=0
         )
-        return f"desired count {desired} -> 0 (saved at {self.restore.key(resource)})"
+        return join_notes(
+            f"desired count {desired} -> 0 (saved at {self.restore.key(resource)})",
+            f"scaling minimum {minimum['scaling_min']} -> 0" if minimum else "",
+        )
 
     def _scale_up(self, decision: Decision) -> str:
         resource = decision.resource
@@ -121,7 +133,16 @@ class EcsServices:
             service=resource.extra["arn"],
             desiredCount=int(saved["desired"]),
         )
-        return join_notes(f"desired count 0 -> {saved['desired']}", self._forget(resource, ecs))
+        # After the count, so Application Auto Scaling finds it inside the range.
+        minimum = int(saved.get("scaling_min", 0))
+        if minimum:
+            scaling = self.connection.client("application-autoscaling", target_of(resource))
+            set_minimum(scaling, resource.id, minimum)
+        return join_notes(
+            f"desired count 0 -> {saved['desired']}",
+            f"scaling minimum 0 -> {minimum}" if minimum else "",
+            self._forget(resource, ecs),
+        )
 
     def _forget(self, resource: Resource, ecs: Any) -> str:
         notes = []
@@ -192,12 +213,24 @@ class EcsServices:
             price=price_from_tag(tags) or price,
             off_state=ResourceState.SCALED_DOWN,
             service=SERVICE,
+            unmanaged_reason=_unmanaged_reason(service),
             extra={
                 "arn": service["serviceArn"],
                 "cluster": service["clusterArn"],
                 "desired": str(desired),
             },
         )
+
+
+def _unmanaged_reason(service: dict[str, Any]) -> str:
+    """A daemon service has no desired count to lower: UpdateService refuses one (ECS API
+    reference 2014-11-13, UpdateService ``desiredCount``; "Daemon" scheduling strategy)."""
+    if service.get("schedulingStrategy") == "DAEMON":
+        return (
+            "daemon service: ECS runs one task on every container instance and has no "
+            "desired count to lower; schedule the cluster's instances instead"
+        )
+    return ""
 
 
 def _paginate(ecs: Any, operation: str, key: str, **kwargs: Any) -> Iterator[str]:

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -33,6 +33,7 @@ from providers.apply import AlreadyOff, Deadline, Started, Step, join_notes
 from providers.aws import endpoint_specs, idle, inference_components
 from providers.aws.actions import aws_errors, engine, target_of
 from providers.aws.connection import AwsConnection
+from providers.aws.endpoint_scaling import autoscaled
 from providers.aws.instance_types import is_accelerated
 from providers.base import (
     Action,
@@ -76,6 +77,8 @@ class SageMakerEndpoints:
         "sagemaker:UpdateEndpointWeightsAndCapacities",
         *inference_components.PERMISSIONS,
         *idle.PERMISSIONS,
+        # Endpoints under Application Auto Scaling are left alone (endpoint_scaling.py).
+        "application-autoscaling:DescribeScalableTargets",
     )
 
     def __init__(self, connection: AwsConnection, options: AdapterOptions) -> None:
@@ -101,11 +104,21 @@ class SageMakerEndpoints:
             for spec in self.restore.saved_for_kind(target, self.kind)
         }
         idle_names = self._idle(target, live)
+        scaled = self._autoscaled(target, live)
         for endpoint in live:
             spec = specs.pop(endpoint.name.lower(), None)
-            yield self._live_resource(target, endpoint, spec, endpoint.name in idle_names)
+            resource = self._live_resource(target, endpoint, spec, endpoint.name in idle_names)
+            if endpoint.name in scaled and not resource.unmanaged_reason:
+                resource = replace(resource, unmanaged_reason=scaled[endpoint.name], idle=False)
+            yield resource
         for spec in specs.values():
             yield self._saved_resource(target, spec)
+
+    def _autoscaled(self, target: Target, live: list[_Live]) -> dict[str, str]:
+        if not live:
+            return {}
+        scaling = self.connection.client("application-autoscaling", target)
+        return autoscaled(scaling, {e.name: list(e.components or {}) for e in live})
 
     def _idle(self, target: Target, live: list[_Live]) -> set[str]:
         now = self.options.clock()

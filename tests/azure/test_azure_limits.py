@@ -97,28 +97,27 @@ def test_the_fake_refuses_to_deallocate_a_vm_with_an_ephemeral_os_disk(fake, con
 
 def test_the_demo_report_says_why_the_ephemeral_vm_was_left_alone(tmp_path):
     """The demo's Azure fleet has a CI runner on an ephemeral OS disk. One simulated
-    morning around the daily inventory, then the demo's own report: its "left alone" line
+    morning, then the demo's own report: its "left alone" line
     names the VM with the adapter's reason, and the ledger has nothing about it."""
     import io
     from datetime import timedelta
 
     from functions.cli.demo import INVENTORY_AT, DemoResult, print_report, simulate
-    from functions.cli.demo_refusals import refused
     from providers.store import LocalStore
 
     monday = datetime(2026, 11, 16, tzinfo=UTC)
     inventory = monday.replace(hour=INVENTORY_AT[0], minute=INVENTORY_AT[1])
     ledger = tmp_path / "ledger"
     ledger.mkdir()
-    simulate("azure", ledger, inventory - timedelta(minutes=15), inventory)
-    result = DemoResult(tmp_path, monday, monday + timedelta(days=7), 2, [],
-                        refused=refused(LocalStore(ledger), "schedule"))  # fmt: skip
+    week = simulate("azure", ledger, inventory - timedelta(minutes=15), inventory)
+    result = DemoResult(tmp_path, monday, monday + timedelta(days=7), week.runs, [],
+                        left_alone=week.left_alone)  # fmt: skip
     report = io.StringIO()
     print_report(result, report)
 
-    line = f"left alone: azure vms ci-runner-ephemeral: {EPHEMERAL_OS_DISK}\n"
+    line = f"azure    vms                 ci-runner-ephemeral      {EPHEMERAL_OS_DISK}\n"
     assert line in report.getvalue()
-    assert [r.name for r in result.refused] == ["ci-runner-ephemeral"]
+    assert "ci-runner-ephemeral" in [a.name for a in result.left_alone]
     assert _booked(list(read_records(LocalStore(ledger))), "ci-runner-ephemeral") == []
 
 

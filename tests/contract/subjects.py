@@ -310,6 +310,53 @@ class EcsSubject(AwsSubject):
         self.faults.refuse("UpdateService", name, "AccessDeniedException")
 
 
+class EksNodegroupSubject(AwsSubject):
+    kind = "eks-nodegroups"
+    scales_to_zero = True
+    cluster = "contract"
+
+    def _nodegroup(self, name: str, desired: int) -> None:
+        eks = self.client("eks")
+        if self.cluster not in eks.list_clusters()["clusters"]:
+            eks.create_cluster(
+                name=self.cluster,
+                roleArn=f"arn:aws:iam::{ACCOUNT}:role/eks",
+                resourcesVpcConfig={"subnetIds": ["subnet-contract"]},
+            )
+        eks.create_nodegroup(
+            clusterName=self.cluster,
+            nodegroupName=name,
+            nodeRole=f"arn:aws:iam::{ACCOUNT}:role/nodes",
+            subnets=["subnet-contract"],
+            scalingConfig={"minSize": 0, "maxSize": 3, "desiredSize": desired},
+            instanceTypes=["t3.medium"],
+            tags=dict(TAGS),
+        )
+
+    def listed_name(self, name: str) -> str:
+        return name
+
+    def make(self, name: str) -> None:
+        self._nodegroup(name, 2)
+
+    def make_at_zero(self, name: str) -> None:
+        self._nodegroup(name, 0)
+
+    def is_on(self, name: str) -> bool:
+        found = self.client("eks").describe_nodegroup(clusterName=self.cluster, nodegroupName=name)
+        return int(found["nodegroup"]["scalingConfig"]["desiredSize"]) > 0
+
+    def turn_off_by_hand(self, name: str) -> None:
+        self.client("eks").update_nodegroup_config(
+            clusterName=self.cluster,
+            nodegroupName=name,
+            scalingConfig={"minSize": 0, "maxSize": 3, "desiredSize": 0},
+        )
+
+    def refuse_next_stop(self, name: str) -> None:
+        self.faults.refuse("UpdateNodegroupConfig", name, "AccessDeniedException")
+
+
 class NotebookSubject(AwsSubject):
     kind = "sagemaker-notebooks"
 
@@ -715,6 +762,7 @@ SUBJECTS: dict[tuple[str, str], type[Subject]] = {
         AuroraSubject,
         AsgSubject,
         EcsSubject,
+        EksNodegroupSubject,
         NotebookSubject,
         EndpointSubject,
         GceSubject,

@@ -42,7 +42,10 @@ MOTO_LACKS = {
     ),
 }
 # botocore service name -> IAM prefix, where they differ (and back, for moto).
-MOTO_SERVICE = {"tag": "resourcegroupstaggingapi"}
+MOTO_SERVICE = {
+    "tag": "resourcegroupstaggingapi",
+    "application-autoscaling": "applicationautoscaling",
+}
 
 
 def adapter(cloud: str, kind: str) -> Any:

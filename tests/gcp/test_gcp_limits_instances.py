@@ -109,33 +109,32 @@ def test_local_ssd_vm_hibernated_suspends_discarding_the_data(
 
 def test_the_demo_week_reports_the_local_ssd_vms(tmp_path: Any) -> None:
     """The demo fleet's VMs with a Local SSD: the one without the opt-in label is reported
-    as left alone with the reason (from the daily inventory), the opted-in one is stopped
-    and its night booked."""
+    as left alone with the reason, the opted-in one is stopped and its night booked."""
     import io
     from datetime import timedelta
 
-    from functions.cli.demo import INVENTORY_AT, DemoResult, print_report, simulate
-    from functions.cli.demo_refusals import refused
+    from functions.cli.demo import DemoResult, print_report, simulate
     from ledger.book import read_records
     from providers.store import LocalStore
 
     evening = NIGHT.replace(hour=18, minute=45)
-    simulate("gcp", tmp_path / "evening", evening, evening + timedelta(minutes=30))
+    week = simulate("gcp", tmp_path / "ledger", evening, evening + timedelta(minutes=30))
     stops = [
         r["ResourceName"]
-        for r in read_records(LocalStore(tmp_path / "evening"))
+        for r in read_records(LocalStore(tmp_path / "ledger"))
         if r["x_Action"] == "stop" and r["x_Outcome"] == "done"
     ]
     assert "etl-cache" in stops and "gpu-scratch" not in stops
-
-    inventory = evening.replace(hour=INVENTORY_AT[0], minute=INVENTORY_AT[1])
-    simulate("gcp", tmp_path / "morning", inventory - timedelta(minutes=15), inventory)
-    left_alone = refused(LocalStore(tmp_path / "morning"), "schedule")
-    report = io.StringIO()
-    print_report(DemoResult(tmp_path, evening, evening, 2, [], refused=left_alone), report)
     reason = f"local SSD attached (1): set {OPT_IN_LABEL}=true to allow stopping, its data is lost"
-    assert f"left alone: gcp instances gpu-scratch: {reason}\n" in report.getvalue()
-    assert "etl-cache" not in {item.name for item in left_alone}
+    assert {(a.kind, a.name): a.reason for a in week.left_alone}[("instances", "gpu-scratch")] == (
+        reason
+    )
+    assert "etl-cache" not in {a.name for a in week.left_alone}
+    report = io.StringIO()
+    print_report(
+        DemoResult(tmp_path, evening, evening, week.runs, [], left_alone=week.left_alone), report
+    )
+    assert f"gcp      instances           gpu-scratch              {reason}\n" in report.getvalue()
 
 
 def test_a_gpu_vm_scheduled_to_hibernate_is_stopped_instead(

@@ -42,6 +42,8 @@ class FakeAws:
         self.actions: set[str] = set()
         self.refuse: set[str] = set()
         self.created = at(-1, 0)
+        # Components registered as Application Auto Scaling scalable targets.
+        self.scaled: set[str] = set()
 
     def get_paginator(self, operation: str) -> _Pages:
         return _Pages(getattr(self, operation))
@@ -112,6 +114,22 @@ class FakeAws:
             )
         self.copies[InferenceComponentName] = DesiredRuntimeConfig["CopyCount"]
         return {}
+
+    # -- application auto scaling (API 2016-02-06, DescribeScalableTargets: ResourceId
+    # ``inference-component/<name>``, dimension ``sagemaker:inference-component:DesiredCopyCount``)
+    def describe_scalable_targets(self, ServiceNamespace: str, **_: Any) -> Any:
+        self._record("application-autoscaling:DescribeScalableTargets")
+        targets = [
+            {
+                "ServiceNamespace": ServiceNamespace,
+                "ResourceId": f"inference-component/{name}",
+                "ScalableDimension": "sagemaker:inference-component:DesiredCopyCount",
+                "MinCapacity": 1,
+                "MaxCapacity": 4,
+            }
+            for name in sorted(self.scaled)
+        ]
+        return {"ScalableTargets": targets}
 
     # -- cloudwatch
     def get_metric_data(self, MetricDataQueries: Any, **_: Any) -> Any:
@@ -187,3 +205,18 @@ def test_a_partial_scale_down_keeps_every_count_to_restore(
 def test_a_young_endpoint_is_not_judged_idle(fake: FakeAws, adapter: SageMakerEndpoints) -> None:
     fake.created = at(0, 10, 0) - timedelta(minutes=90)  # younger than its 2h window
     assert not _one(adapter).idle
+
+
+def test_an_endpoint_whose_component_application_auto_scaling_manages_is_left_alone(
+    fake: FakeAws, adapter: SageMakerEndpoints
+) -> None:
+    """Application Auto Scaling User Guide, "Application Auto Scaling concepts": a copy
+    count set below the scalable target's minimum is raised back to it when a policy runs,
+    so scaling the component to 0 would not hold; the endpoint is skipped with the reason."""
+    fake.scaled = {"mistral"}
+    resource = _one(adapter)
+    assert resource.unmanaged_reason.startswith(
+        "Application Auto Scaling manages inference component mistral:"
+    )
+    assert not resource.idle
+    assert fake.copies == {"llama": 2, "mistral": 1}

@@ -1,0 +1,88 @@
+"""EC2 instances with stop protection (``DisableApiStop``): learned from a refusal, remembered.
+
+DescribeInstances does not return the attribute and DescribeInstanceAttribute answers for
+one instance per call, so asking every instance on every run would cost one call per
+instance. Instead a StopInstances refused with ``OperationNotPermitted`` names the
+instance; its id is kept in one object per target in the state store, and each discovery
+asks again only for the instances remembered there (one call each), so turning the
+protection off lets offhours schedule the instance on the next run.
+
+Source: EC2 User Guide, "Enable stop protection for your EC2 instances"; EC2 API reference
+2016-11-15, StopInstances and DescribeInstanceAttribute (attribute ``disableApiStop``).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from typing import Any
+
+from providers.aws.actions import aws_errors, error_text
+from providers.base import Result, Target
+from providers.store import ObjectStore, StoreError
+
+REFUSAL = "OperationNotPermitted"
+REASON = (
+    "stop protection (DisableApiStop) is on: AWS refuses to stop it; "
+    "turn the protection off to let offhours schedule it"
+)
+
+
+def key(target: Target) -> str:
+    return (
+        f"state/v1/provider=aws/account={target.account}/region={target.region}/"
+        "kind=ec2/stop-protected.json"
+    )
+
+
+def refused_by_protection(result: Result) -> bool:
+    return result.error.split(":", 1)[0] == REFUSAL
+
+
+class StopProtection:
+    """The remembered stop-protected instances of each target (no store: nothing kept)."""
+
+    def __init__(self, store: ObjectStore | None) -> None:
+        self.store = store
+
+    def current(self, ec2: Any, target: Target) -> set[str]:
+        """The remembered instances whose protection is still on; forgets the others."""
+        known = self._load(target)
+        still = {i for i in known if _protected(ec2, i)}
+        if still != known:
+            self._save(target, still)
+        return still
+
+    def remember(self, target: Target, instance_ids: Iterable[str]) -> None:
+        new = set(instance_ids)
+        known = self._load(target)
+        if new - known:
+            self._save(target, known | new)
+
+    def _load(self, target: Target) -> set[str]:
+        if self.store is None:
+            return set()
+        try:
+            raw = self.store.get(key(target))
+        except StoreError:  # unknown this run: the next refusal is failed again, no harm
+            return set()
+        return set(json.loads(raw)["instances"]) if raw else set()
+
+    def _save(self, target: Target, instance_ids: set[str]) -> None:
+        if self.store is None:
+            return
+        payload = json.dumps({"instances": sorted(instance_ids)}).encode()
+        try:
+            self.store.put(key(target), payload)
+        except StoreError:  # not remembered: the next stop is refused and noted again
+            return
+
+
+def _protected(ec2: Any, instance_id: str) -> bool:
+    """Whether the attribute is still set; a vanished instance is not protected, and one
+    that cannot be asked now stays remembered."""
+    try:
+        answer = ec2.describe_instance_attribute(InstanceId=instance_id, Attribute="disableApiStop")
+    except aws_errors() as err:
+        return not error_text(err).startswith("InvalidInstanceID")
+    return bool(answer.get("DisableApiStop", {}).get("Value"))
