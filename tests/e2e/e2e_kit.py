@@ -32,6 +32,8 @@ class Cli:
     def env(self, **extra: str) -> dict[str, str]:
         env = {
             "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+            # The tree under test, when it is not the one the console script was installed from.
+            "PYTHONPATH": os.environ.get("PYTHONPATH", ""),
             "HOME": str(self.home),
             "AWS_EC2_METADATA_DISABLED": "true",
             "AWS_CONFIG_FILE": "/nonexistent",
