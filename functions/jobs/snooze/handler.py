@@ -1,7 +1,8 @@
 """The snooze HTTP logic every cloud's entry point shares.
 
 GET shows what the link would do and changes nothing; POST verifies the token again,
-reads the resource live, refuses a protected one, claims the link's nonce (create-only,
+reads the resource live, refuses a protected or opted-out one, leaves a longer keep
+already in place as it is (``standing``), claims the link's nonce (create-only,
 so a second confirm is refused), writes the override tag and books the snooze. Every
 refusal is a page with its status and leaves the tag and the ledger as they were.
 """
@@ -15,7 +16,7 @@ from datetime import datetime, timedelta
 
 import schedules
 from functions.jobs.planner import Policy, protection
-from functions.jobs.snooze import pages
+from functions.jobs.snooze import pages, standing
 from functions.jobs.snooze.booking import book_snooze
 from functions.jobs.snooze.pages import Facts, Page
 from functions.jobs.snooze.tokens import SnoozeToken, TokenError, verify
@@ -74,10 +75,12 @@ def handle(request: Request, service: SnoozeService) -> Page:
     try:
         token = _token(request, service, now)
         resource = _resource(token, service)
-        until = _until(token, resource, service, now)
+        until, kept = _until(token, resource, service, now)
         facts = Facts(
             resource.name or resource.id, resource.kind, _where(resource), token.action, until
         )
+        if kept:
+            return pages.already(facts)
         if method == "GET":
             return pages.confirm(facts)
         _confirm(token, resource, until, service, now)
@@ -132,11 +135,21 @@ def _resource(token: SnoozeToken, service: SnoozeService) -> Resource:
 
 def _until(
     token: SnoozeToken, resource: Resource, service: SnoozeService, now: datetime
-) -> datetime:
+) -> tuple[datetime, bool]:
+    """Until when the link keeps it running, and whether a keep at least that long is
+    already in place (then nothing is written: a person's longer keep stands)."""
     schedule = _schedule(resource, service)
-    return override_until(
+    policy = service.policy
+    refused = standing.refusal(resource.tags, policy.override_key, policy.tag_key, schedule, now)
+    if refused is not None:
+        raise _Refused(pages.refusal(409, refused.title, refused.message))
+    until = override_until(
         token.action, token.stop_at, now, schedule, service.default_tz, service.cap
     )
+    kept = standing.kept_until(resource.tags, policy.override_key, now)
+    if kept is not None and kept >= until:
+        return kept, True
+    return until, False
 
 
 def _confirm(
@@ -157,7 +170,8 @@ def _confirm(
         service.store.delete(used_key)
         raise _Refused(_unavailable(f"The cloud refused the tag: {err}")) from err
     try:
-        book_snooze(service.store, resource, token, now, until, service.policy.tag_key)
+        kept = standing.kept_until(resource.tags, service.policy.override_key, now)
+        book_snooze(service.store, resource, token, now, until, service.policy.tag_key, kept)
     except StoreError as err:
         logger.error("snooze not booked", extra={"resource": resource.key, "error": str(err)})
         raise _Refused(
