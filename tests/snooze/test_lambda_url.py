@@ -90,3 +90,47 @@ def test_the_key_can_live_in_an_ssm_securestring(deployment: dict[str, Any]) -> 
         read_key("ssm:/offhours/short", ssm)
     with pytest.raises(SecretError, match="cannot read"):
         read_key("offhours/missing", deployment["secretsmanager"])
+
+
+def _signed_payload(payload: str) -> str:
+    import base64
+    import hashlib
+    import hmac
+
+    from snooze_kit import KEY
+
+    mac = hmac.new(KEY, payload.encode(), hashlib.sha256).digest()
+    encode = base64.urlsafe_b64encode
+    return f"{encode(payload.encode()).rstrip(b'=').decode()}.{encode(mac).rstrip(b'=').decode()}"
+
+
+def test_signed_tokens_with_loose_fields_are_a_400_never_a_500(
+    deployment: dict[str, Any],
+) -> None:
+    """Issue 22: a correctly signed ``exp`` of ``1e400`` or ``10**30`` was an uncaught
+    OverflowError behind the function URL; ``v: true`` passed; a nonce ``../../x``
+    became an object key. Each is now a 400 page, and nothing is tagged or recorded."""
+    from urllib.parse import quote
+
+    ec2 = deployment["ec2"]
+    box = launch_box(ec2, "dev-carol", {"schedule": "office-hours"})
+    base = (
+        '{"a":"123456789012","act":"keep-1h","c":"aws","id":"%s","k":"ec2","n":%s,'
+        '"r":"eu-west-1","stop":%s,"exp":%s,"to":"","v":%s}'
+    )
+    good_nonce, stop = '"n0nce-0123456789abcdef"', str(int(datetime.now(UTC).timestamp()))
+    cases = [
+        (good_nonce, stop, "1e400", "1"),
+        (good_nonce, stop, str(10**30), "1"),
+        (good_nonce, stop, str(int(stop) + 3600), "true"),
+        (good_nonce, stop, str(int(stop) + 3600), "1.0"),
+        ('"../../x"', stop, str(int(stop) + 3600), "1"),
+    ]
+    for nonce, stop_at, exp, version in cases:
+        token = _signed_payload(base % (box, nonce, stop_at, exp, version))
+        url = f"{deployment['url']}/?r=ec2:{box}&t={quote(token)}"
+        for method, form in (("GET", None), ("POST", b"confirm=yes")):
+            status, html, _ = fetch(url, method, form)
+            assert status == 400, (exp, version, nonce, status, html[:300])
+    assert OVERRIDE not in tags_of(ec2, box)
+    assert [r for r in ledger_rows(deployment["moto"]) if r["ResourceId"] == box] == []
