@@ -11,7 +11,10 @@ from typing import Any
 
 import pytest
 from snooze_kit import (
+    ACCOUNT,
+    KEY,
     OVERRIDE,
+    SECRET,
     aws_deployment,
     launch_box,
     ledger_rows,
@@ -97,8 +100,6 @@ def _signed_payload(payload: str) -> str:
     import hashlib
     import hmac
 
-    from snooze_kit import KEY
-
     mac = hmac.new(KEY, payload.encode(), hashlib.sha256).digest()
     encode = base64.urlsafe_b64encode
     return f"{encode(payload.encode()).rstrip(b'=').decode()}.{encode(mac).rstrip(b'=').decode()}"
@@ -134,3 +135,85 @@ def test_signed_tokens_with_loose_fields_are_a_400_never_a_500(
             assert status == 400, (exp, version, nonce, status, html[:300])
     assert OVERRIDE not in tags_of(ec2, box)
     assert [r for r in ledger_rows(deployment["moto"]) if r["ResourceId"] == box] == []
+
+
+class RingClock:
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@pytest.fixture
+def fresh_service(deployment: dict[str, Any]) -> Iterator[Any]:
+    """The warm function's service, built anew for the test and dropped after it (the
+    secret put back), so a rotated or broken key stays in this test."""
+    from functions.clouds import aws_snooze
+
+    aws_snooze._services.clear()
+    yield aws_snooze
+    deployment["secretsmanager"].put_secret_value(SecretId=SECRET, SecretString=KEY.decode())
+    aws_snooze._services.clear()
+
+
+def test_a_rotated_key_is_honoured_while_warm_and_old_links_end_after_the_grace(
+    deployment: dict[str, Any], fresh_service: Any
+) -> None:
+    """Issue 22: while the function was warm, old-key links kept working and new-key
+    links got 403 until a cold start. Secrets Manager ``PutSecretValue`` rotates."""
+    import os
+
+    from functions.jobs.snooze.keyring import GRACE
+
+    ec2 = deployment["ec2"]
+    box = launch_box(ec2, "dev-dora", {"schedule": "office-hours"})
+    stop = (datetime.now(UTC) + timedelta(minutes=10)).replace(second=0, microsecond=0)
+    res = resource("ec2", box)
+    old = links_for(res, stop, base=deployment["url"])
+    assert fetch(old["keep-1h"])[0] == 200  # warm: the key is read and kept
+    ring = fresh_service.service_for_env(os.environ, ACCOUNT).key
+    clock = RingClock()
+    ring.clock = clock
+    new_key = b"rotated-snooze-key-ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+    deployment["secretsmanager"].put_secret_value(SecretId=SECRET, SecretString=new_key.decode())
+    clock.now += 60
+    new = links_for(res, stop, base=deployment["url"], key=new_key)
+    assert fetch(new["keep-1h"])[0] == 200  # at once, no cold start
+    assert fetch(old["keep-2h"])[0] == 200  # signed just before: the grace
+    clock.now += GRACE
+    status, html, _ = fetch(old["keep-2h"], "POST", b"confirm=yes")
+    assert status == 403 and "signature does not match" in html
+    assert OVERRIDE not in tags_of(ec2, box)
+    status, _, _ = fetch(new["keep-2h"], "POST", b"confirm=yes")
+    assert status == 200
+    assert tags_of(ec2, box)[OVERRIDE] == f"running-until-{stop + timedelta(hours=2):%Y%m%dt%H%M}z"
+
+
+@pytest.mark.parametrize("value", [" " * 32, "short", "x" * 40, None])
+def test_a_key_that_cannot_be_used_is_a_clean_503_page_and_a_log_line(
+    deployment: dict[str, Any],
+    fresh_service: Any,
+    value: str | None,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Issue 22: a secret of 32 spaces was accepted; a key shorter than 32 bytes escaped
+    the Lambda handler as ``SecretError`` (no page at all). ``None``: the secret is gone."""
+    secrets = deployment["secretsmanager"]
+    if value is None:
+        secrets.delete_secret(SecretId=SECRET, ForceDeleteWithoutRecovery=True)
+    else:
+        secrets.put_secret_value(SecretId=SECRET, SecretString=value)
+    box = launch_box(deployment["ec2"], "dev-erin", {"schedule": "office-hours"})
+    stop = (datetime.now(UTC) + timedelta(minutes=10)).replace(second=0, microsecond=0)
+    url = links_for(resource("ec2", box), stop, base=deployment["url"])["keep-1h"]
+    try:
+        with caplog.at_level("ERROR", logger="offhours.snooze"):
+            status, html, headers = fetch(url, "POST", b"confirm=yes")
+        assert status == 503 and "signing key could not be read" in html
+        assert headers["Cache-Control"] == "no-store"
+        assert any("snooze key unavailable" in r.getMessage() for r in caplog.records)
+        assert OVERRIDE not in tags_of(deployment["ec2"], box)
+    finally:
+        if value is None:
+            secrets.create_secret(Name=SECRET, SecretString=KEY.decode())

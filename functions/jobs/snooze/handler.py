@@ -18,6 +18,7 @@ import schedules
 from functions.jobs.planner import Policy, protection
 from functions.jobs.snooze import pages, standing
 from functions.jobs.snooze.booking import book_snooze
+from functions.jobs.snooze.keyring import KeyRing, KeyUnavailable
 from functions.jobs.snooze.pages import Facts, Page
 from functions.jobs.snooze.tokens import SnoozeToken, TokenError, verify
 from functions.jobs.snooze.until import DEFAULT_CAP, override_until, override_value
@@ -44,7 +45,8 @@ class Request:
 
 @dataclass(frozen=True)
 class SnoozeService:
-    key: bytes
+    # A fixed key (tests, the demo) or the deployed function's ring (read, cached, rotated).
+    key: bytes | KeyRing
     store: ObjectStore
     desk: OverrideDesk
     clock: Callable[[], datetime]
@@ -95,7 +97,10 @@ def _token(request: Request, service: SnoozeService, now: datetime) -> SnoozeTok
     if not text:
         raise _Refused(pages.refusal(400, _TOKEN_TITLE["malformed"], "This link has no token."))
     try:
-        token = verify(text, service.key, now)
+        token = _verified(text, service.key, now)
+    except KeyUnavailable as err:
+        logger.error("snooze key unavailable: %s", err)
+        raise _Refused(_unavailable("The signing key could not be read.")) from err
     except TokenError as err:
         raise _Refused(
             pages.refusal(_TOKEN_STATUS[err.reason], _TOKEN_TITLE[err.reason], str(err))
@@ -112,6 +117,19 @@ def _token(request: Request, service: SnoozeService, now: datetime) -> SnoozeTok
     if _used(service.store, token):
         raise _Refused(_replayed())
     return token
+
+
+def _verified(text: str, key: bytes | KeyRing, now: datetime) -> SnoozeToken:
+    """A signature that matches no key held may be a rotation not seen yet: the ring
+    reads the secret again (at most every few seconds) and the token is checked again."""
+    if isinstance(key, bytes):
+        return verify(text, key, now)
+    try:
+        return verify(text, key.keys(), now)
+    except TokenError as err:
+        if err.reason != "tampered" or not key.reread():
+            raise
+    return verify(text, key.keys(), now)
 
 
 def _resource(token: SnoozeToken, service: SnoozeService) -> Resource:

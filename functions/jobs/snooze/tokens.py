@@ -15,6 +15,7 @@ import hmac
 import json
 import re
 import secrets
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -73,9 +74,9 @@ def sign(token: SnoozeToken, key: bytes) -> str:
     return f"{_b64(payload)}.{_b64(mac)}"
 
 
-def verify(text: str, key: bytes, now: datetime) -> SnoozeToken:
+def verify(text: str, key: bytes | Sequence[bytes], now: datetime) -> SnoozeToken:
     """The token's content, or TokenError: malformed, tampered (signature or content
-    does not match) or expired at ``now``."""
+    does not match any of the keys) or expired at ``now``."""
     encoded, dot, signature = text.strip().partition(".")
     if not dot or not encoded or not signature:
         raise TokenError("malformed", "this link is incomplete: it has no signature")
@@ -84,8 +85,11 @@ def verify(text: str, key: bytes, now: datetime) -> SnoozeToken:
         given = _unb64(signature)
     except (binascii.Error, ValueError) as err:
         raise TokenError("malformed", "this link is damaged (not base64url)") from err
-    wanted = hmac.new(key, payload, hashlib.sha256).digest()
-    if not hmac.compare_digest(given, wanted):
+    keys = [key] if isinstance(key, bytes) else list(key)
+    matches = [
+        hmac.compare_digest(given, hmac.new(k, payload, hashlib.sha256).digest()) for k in keys
+    ]
+    if not any(matches):
         raise TokenError("tampered", "this link's signature does not match its content")
     token = _parse(payload)
     if now >= token.expires:
