@@ -114,10 +114,19 @@ def write_json(document: Mapping[str, Any], stream: TextIO | None = None) -> Non
 def write_csv(
     columns: Sequence[str], records: Sequence[Mapping[str, Any]], stream: TextIO | None = None
 ) -> None:
-    writer = csv.writer(stream or sys.stdout, lineterminator="\n")
+    from ledger.export import LINE_END, as_text
+
+    writer = csv.writer(stream or sys.stdout, lineterminator=LINE_END)
     writer.writerow(columns)
     for record in records:
-        writer.writerow(["" if record.get(c) is None else record.get(c) for c in columns])
+        writer.writerow([_csv_value(record.get(c), as_text) for c in columns])
+
+
+def _csv_value(value: Any, as_text: Callable[[str], str]) -> Any:
+    """Names and tags are text in a spreadsheet, never formulas; numbers stay numbers."""
+    if value is None:
+        return ""
+    return as_text(value) if isinstance(value, str) else value
 
 
 def say(text: str, style: str = "", stream: TextIO | None = None) -> None:
