@@ -18,6 +18,8 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any, TextIO
 
+from functions.safe_text import one_line
+
 OUTPUTS = ("table", "json", "csv")
 # A terminal narrower than this still gets whole words in the reason column.
 REASON_WIDTH = 72
@@ -94,7 +96,7 @@ def table(
         grid.add_row(
             *(
                 Text(cell, style=style(col, cell) if style else "")
-                for col, cell in zip(columns, row, strict=True)
+                for col, cell in zip(columns, _one_line_each(row), strict=True)
             )
         )
     console(stream).print(grid)
@@ -103,7 +105,12 @@ def table(
 def _plain(columns: Sequence[str], rows: Sequence[Sequence[str]], stream: TextIO) -> None:
     """Without Rich (an install without the ``cli`` extra): tab-separated columns."""
     for row in [columns, *rows]:
-        print("\t".join(row), file=stream)
+        print("\t".join(_one_line_each(row)), file=stream)
+
+
+def _one_line_each(row: Sequence[str]) -> list[str]:
+    """A name or tag with a line break or a terminal escape stays in its cell."""
+    return [one_line(cell, limit=len(cell) + 1) for cell in row]
 
 
 def write_json(document: Mapping[str, Any], stream: TextIO | None = None) -> None:

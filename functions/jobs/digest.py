@@ -476,7 +476,7 @@ def _render(
     png = chart_png(report.days, report.daily, report.currency)
     html, text = render_report(report, window, settings, f"cid:{CHART_CID}" if png else "")
     saved = _money(report.currency)(report.totals.saved)
-    from functions.jobs.notices.safe import one_line
+    from functions.safe_text import one_line
 
     # A team is a tag value: one line, or the mail header raises for the whole digest.
     who = f"team {one_line(team)}" if team is not None else "your fleet"

@@ -140,3 +140,19 @@ def test_names_are_text_in_slack_and_teams_never_markup(
     runs = [i["text"] for b in card["body"] if b["type"] == "RichTextBlock" for i in b["inlines"]]
     assert "[Keep running](https://evil.example/t)" in runs
     assert "x Y: z" in runs
+
+
+def test_the_console_scripts_table_keeps_each_name_on_its_own_row(
+    ec2: Any, moto_url: str, tmp_path: Path
+) -> None:
+    """A name with a line break printed raw would add a forged row (``Y: z …``) to the
+    table people and ``grep`` read: each cell is one line."""
+    home = tmp_path / "home"
+    home.mkdir()
+    args = ("plan", "--region", REGION, "--at", STOP)
+    proc = Cli(moto_url, home)(*args, env={"OFFHOURS_KINDS": "ec2"})
+    assert proc.returncode == 0, proc.stderr
+    lines = [line for line in proc.stdout.splitlines() if line.strip()]
+    assert not [line for line in lines if line.lstrip().startswith("Y: z")]
+    assert [line for line in lines if "x Y: z" in line]
+    assert len([line for line in lines if " i-" in f" {line}"]) == len(FLEET)

@@ -9,8 +9,8 @@ later runs never send it twice. ``docs/notices.md`` describes the protocol.
 Modules: ``model`` (plain data), ``planning`` (which notices are due: pure),
 ``render`` (email, Slack, Teams and JSON bodies: pure), ``signing`` (HMAC of webhook
 bodies), ``send`` (SMTP/SES through ``functions.mail``, webhooks through urllib),
-``step`` (the hooks the run protocol calls), ``outbox`` (the demo's file senders),
-``safe`` (names and tags as plain one-line text in every channel).
+``step`` (the hooks the run protocol calls), ``outbox`` (the demo's file senders).
+Names and tags are shown through ``functions/safe_text.py``: text, never markup.
 """
 
 from __future__ import annotations

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from functions.jobs.notices.safe import one_line
+from functions.safe_text import one_line
 from ledger.record import iso
 from providers.base import Resource
 

@@ -17,7 +17,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from functions.jobs.notices import safe
+from functions import safe_text as safe
 from functions.jobs.notices.model import LinkMaker, Message, Notice
 from ledger.record import iso
 from schedules import Override, format_override

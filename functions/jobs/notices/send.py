@@ -12,7 +12,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Protocol
 
-from functions.jobs.notices import render, safe, signing
+from functions import safe_text as safe
+from functions.jobs.notices import render, signing
 from functions.jobs.notices.model import ChannelKind, Message
 from functions.mail import Sender, build_message, send_errors
 

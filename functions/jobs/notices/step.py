@@ -19,7 +19,8 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 import schedules
-from functions.jobs.notices import planning, safe
+from functions import safe_text as safe
+from functions.jobs.notices import planning
 from functions.jobs.notices.model import LinkMaker, NoticeConfig, NoticeOutcome, Status
 from functions.jobs.planner import Policy
 from ledger.run_state import NoticeMark, TargetState

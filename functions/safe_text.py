@@ -1,4 +1,5 @@
-"""Tag and name values made safe for the place they are shown. Pure.
+"""Tag and name values made safe for the place they are shown (notices, the digest's
+subject, the command line's tables). Pure.
 
 A name or tag comes from whoever may tag a resource: it may hold line breaks (which end
 a mail header), bidirectional or zero-width controls (which hide what a reader sees),
