@@ -34,6 +34,7 @@ from typing import TYPE_CHECKING, Any
 
 from functions.jobs.bookings import book_results, later, observe, record_intents
 from functions.jobs.planner import plan
+from functions.safe_text import one_line
 from ledger.book import object_key, read_records, write_run
 from ledger.record import iso
 from ledger.run_state import Lease, OffPeriod, TargetState, state_key
@@ -367,7 +368,7 @@ def _unknown(
     log.exception("apply failed", extra={"target": str(target), "kind": kind})
     acting = sum(d.action is not Action.SKIP for d in group)
     report.errors.append(
-        f"{kind}: apply raised {type(err).__name__}: {err}; the outcome of {acting} "
+        f"{kind}: apply raised {type(err).__name__}: {one_line(str(err))}; the outcome of {acting} "
         "action(s) is unknown: the next run confirms them from the resources' state"
     )
     return [Result(d, Outcome.SKIPPED, job.clock()) for d in group if d.action is Action.SKIP]
