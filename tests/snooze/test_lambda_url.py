@@ -217,3 +217,23 @@ def test_a_key_that_cannot_be_used_is_a_clean_503_page_and_a_log_line(
     finally:
         if value is None:
             secrets.create_secret(Name=SECRET, SecretString=KEY.decode())
+
+
+def test_an_opted_out_box_is_refused_over_http_and_stays_opted_out(
+    deployment: dict[str, Any], capsys: Any
+) -> None:
+    """Issue 22: a snooze replaced ``opt-out`` with ``running-until-…``; when that ended
+    the scheduler stopped a box its owner had opted out. Over the function URL the link
+    is a 409 that says how to opt back in; the tag stays and the next run leaves it be."""
+    ec2 = deployment["ec2"]
+    box = launch_box(ec2, "dev-opted", {"schedule": "always-off", OVERRIDE: "opt-out"})
+    now = datetime.now(UTC)
+    stop = (now + timedelta(minutes=10)).replace(second=0, microsecond=0)
+    links = links_for(resource("ec2", box), stop, base=deployment["url"])
+    for name in ("keep-1h", "skip-tonight"):
+        status, html, _ = fetch(links[name], "POST", b"confirm=yes")
+        assert status == 409 and "opted out" in html and "remove the schedule-override" in html
+    assert tags_of(ec2, box)[OVERRIDE] == "opt-out"
+    assert [r for r in ledger_rows(deployment["moto"]) if r["ResourceId"] == box] == []
+    decisions = next_run(deployment["moto"], now + timedelta(days=2), capsys)
+    assert decisions[box]["action"] == "skip" and state_of(ec2, box) == "running"
