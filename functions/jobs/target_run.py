@@ -20,8 +20,8 @@ the caller with its traceback; this run's lease is released on the way out (only
 process leaves it to expire) and its intents stay for the next discovery to confirm, so
 nothing the cloud's state can prove goes unbooked. A crash at any point leaves intents
 (resolved by the next discovery), pending rows (written by the next run), or nothing to
-redo. Instants never go back per target: a run
-whose clock is behind the last run's books at the last run's instant, and says so.
+redo. Instants never go back per target: a run whose clock is behind the last run's books
+at the last run's instant, and says so.
 """
 
 from __future__ import annotations
@@ -84,6 +84,8 @@ def _release_lease(job: Job, target: Target, run_id: str) -> None:
             commit(job.store, key, loaded, release, reload)
     except StoreError as err:
         log.warning("lease of run %s on %s not released (it expires): %s", run_id, target, err)
+    except Exception:  # the error being reported is the caller's, not this one
+        log.exception("lease of run %s on %s not released (it expires)", run_id, target)
 
 
 def _run_target(job: Job, target: Target, now: datetime, run_id: str, report: TargetReport) -> None:

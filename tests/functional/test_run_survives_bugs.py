@@ -6,6 +6,8 @@ line in the report with its traceback in the log. moto's EC2 and RDS, the local 
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -96,6 +98,19 @@ def booked(job: Job, name: str) -> list[tuple[str, str]]:
     ]
 
 
+@contextmanager
+def logged(caplog: pytest.LogCaptureFixture) -> Iterator[None]:
+    """The product's log records, whatever an earlier ``offhours`` command did to the
+    ``offhours`` logger (the command line raises its level and stops it propagating)."""
+    product = logging.getLogger("offhours")
+    product.addHandler(caplog.handler)
+    try:
+        with caplog.at_level(logging.ERROR, logger="offhours"):
+            yield
+    finally:
+        product.removeHandler(caplog.handler)
+
+
 def db_status(rds: Any) -> str:
     return str(rds.describe_db_instances()["DBInstances"][0]["DBInstanceStatus"])
 
@@ -113,7 +128,7 @@ def test_a_bug_in_one_kinds_handler_loses_no_booking(
             "aws": [StopsThenRaises(a) if a.kind == "ec2" else a for a in job.adapters["aws"]]
         },
     )
-    with caplog.at_level(logging.ERROR):
+    with logged(caplog):
         report = run(buggy, clock, STOP)
     assert instance_states(ec2) == {"dev": "stopped"} and db_status(rds) == "stopped"
     [error] = report.errors
@@ -153,7 +168,7 @@ def test_a_bug_while_booking_releases_the_lease_and_keeps_the_intents(
             raise Bug("bookkeeping defect")
 
     buggy = replace(job, notices=BuggyRecord(step.config, step.senders, step.links))
-    with caplog.at_level(logging.ERROR):
+    with logged(caplog):
         report = run(buggy, clock, STOP)
     assert [e.split(": ", 1)[1] for e in report.errors] == ["Bug: bookkeeping defect"]
     assert any(r.exc_info and r.exc_info[0] is Bug for r in caplog.records)

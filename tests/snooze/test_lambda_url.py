@@ -3,6 +3,7 @@ notice carries, opened and confirmed over HTTP, then the next ``offhours run``."
 
 from __future__ import annotations
 
+import logging
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
@@ -207,6 +208,8 @@ def test_a_key_that_cannot_be_used_is_a_clean_503_page_and_a_log_line(
     box = launch_box(deployment["ec2"], "dev-erin", {"schedule": "office-hours"})
     stop = (datetime.now(UTC) + timedelta(minutes=10)).replace(second=0, microsecond=0)
     url = links_for(resource("ec2", box), stop, base=deployment["url"])["keep-1h"]
+    product = logging.getLogger("offhours")  # the command line stops it propagating
+    product.addHandler(caplog.handler)
     try:
         with caplog.at_level("ERROR", logger="offhours.snooze"):
             status, html, headers = fetch(url, "POST", b"confirm=yes")
@@ -215,6 +218,7 @@ def test_a_key_that_cannot_be_used_is_a_clean_503_page_and_a_log_line(
         assert any("snooze key unavailable" in r.getMessage() for r in caplog.records)
         assert OVERRIDE not in tags_of(deployment["ec2"], box)
     finally:
+        product.removeHandler(caplog.handler)
         if value is None:
             secrets.create_secret(Name=SECRET, SecretString=KEY.decode())
 
