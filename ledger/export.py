@@ -1,8 +1,15 @@
 """Export ledger rows as CSV, a JSON array or JSON Lines, streaming (one row in memory at a time).
 
 Rows are upgraded to the current schema first. CSV columns are ``ledger/schema.py``'s
-order; ``Tags`` is a JSON object in one cell, a null is an empty cell, numbers are
-written as JSON writes them (``repr`` of the float), so a round trip gives equal values.
+order, rows end in CRLF (RFC 4180); ``Tags`` is a JSON object in one cell, a null is an
+empty cell, numbers are written as JSON writes them (``repr`` of the float), so a round
+trip gives equal values.
+
+A text cell that a spreadsheet would run as a formula (it starts with ``=``, ``+``, ``-``,
+``@``, a tab or a carriage return: OWASP's "CSV injection" list) is written with a
+leading ``'``, which spreadsheets show as text; so is a cell that already starts with
+``'``, so ``parse_csv_row`` removes exactly one and the round trip still holds. A tag
+value such as ``=HYPERLINK(…)`` is text in the export, never a live formula.
 """
 
 from __future__ import annotations
@@ -22,20 +29,35 @@ from providers.store import ObjectStore
 Format = Literal["csv", "json", "jsonl"]
 
 
+# Leading characters that make a spreadsheet cell a formula (and the escape itself).
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "'")
+# RFC 4180's CRLF: with it the writer quotes a cell holding a bare CR, which a "\n"
+# terminator leaves unquoted (and a reader then splits the row there).
+LINE_END = "\r\n"
+
+
+def as_text(text: str) -> str:
+    """A text cell a spreadsheet shows as text, never runs (see the module's note)."""
+    return "'" + text if text.startswith(_FORMULA_START) else text
+
+
 def csv_cell(name: str, value: Any) -> str:
     if value is None:
         return ""
     if isinstance(value, bool):  # as JSON writes it, not Python's True/False
         return "true" if value else "false"
-    if column(name).type == "map":
+    kind = column(name).type
+    if kind == "map":
         return json.dumps(value, sort_keys=True, separators=(",", ":"))
-    return str(value) if not isinstance(value, float) else repr(value)
+    if isinstance(value, float):
+        return repr(value)
+    return as_text(str(value)) if kind == "string" else str(value)
 
 
 def write_rows(rows: Iterable[Mapping[str, Any]], out: TextIO, fmt: Format) -> int:
     count = 0
     if fmt == "csv":
-        writer = csv.writer(out, lineterminator="\n")
+        writer = csv.writer(out, lineterminator=LINE_END)
         writer.writerow(COLUMN_NAMES)
         for row in rows:
             writer.writerow([csv_cell(name, row.get(name)) for name in COLUMN_NAMES])
@@ -113,6 +135,8 @@ def parse_csv_row(record: Mapping[str, str]) -> dict[str, Any]:
             row[name] = json.loads(text) if text else {}
         elif kind == "double":
             row[name] = float(text) if text else None
+        elif kind == "string" and text.startswith("'"):
+            row[name] = text[1:]
         else:
             row[name] = text
     return row

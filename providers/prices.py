@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from functools import cache
 from importlib import resources
 
@@ -35,16 +36,21 @@ PRICE_TAG = "hourly-cost"
 MAX_HOURLY = 10_000.0
 
 
+# ASCII decimal only: ``float`` also takes ``١٢`` (Arabic-Indic digits), ``1_000``,
+# ``1e3``, ``+5``, ``inf`` and ``nan``, none of which a person writing a rate means.
+_DECIMAL = re.compile(r"(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)", re.ASCII)
+
+
 class PriceTagError(ValueError):
     """An ``hourly-cost`` tag that is not a usable hourly rate."""
 
 
 def parse_hourly(text: str) -> float:
-    """An hourly rate from a tag value: a finite number in [0, MAX_HOURLY]."""
-    try:
-        hourly = float(text.strip())
-    except ValueError:
-        raise PriceTagError(f"not a number: {text!r}") from None
+    """An hourly rate from a tag value: an ASCII decimal number in [0, MAX_HOURLY]."""
+    trimmed = text.strip(" \t") if isinstance(text, str) else ""
+    if _DECIMAL.fullmatch(trimmed) is None:
+        raise PriceTagError(f"not a decimal number such as 0.42: {text!r}")
+    hourly = float(trimmed)
     if not math.isfinite(hourly) or not 0 <= hourly <= MAX_HOURLY:
         raise PriceTagError(f"{text!r} is not an hourly rate between 0 and {MAX_HOURLY:,.0f}")
     return hourly

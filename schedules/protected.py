@@ -4,7 +4,11 @@ The planner, the opportunities of the digest and anything else that must decide 
 resource protected?" call ``ProtectedTags.match``. Keys are compared case-insensitively
 (IAM treats tag keys that way too) and values trimmed and case-insensitively, so
 ``Environment=prod``, ``environment="prod "`` and ``ENV=Production`` are all protected
-when ``environment`` and ``env`` are configured.
+when ``environment`` and ``env`` are configured. Both are compared as a person reads them:
+NFKC-normalised (fullwidth ``ｐｒｏｄ`` is ``prod``), with zero-width and other invisible
+format characters dropped, and Cyrillic and Greek letters that look like Latin ones read
+as those (``prоd`` with a Cyrillic ``о`` is ``prod``). A spelling that looks protected is
+protected: that errs on the side of leaving a resource alone.
 
 The text form (setting ``protected``, ``--protected``, ``OFFHOURS_PROTECTED``) is
 comma-separated rules ``KEY[|KEY...]=VALUE[|VALUE...]``; keys joined by ``|`` share their
@@ -16,6 +20,7 @@ Plain data: stdlib only, no cloud.
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
@@ -26,9 +31,23 @@ class ProtectedTagsError(ValueError):
     """The text form is malformed; the message shows the valid form."""
 
 
+# Lowercase Cyrillic and Greek letters that Unicode's confusables table (UTS #39,
+# confusables.txt) maps to a single Latin letter; applied after case folding.
+_LOOKALIKES = str.maketrans(
+    {
+        "а": "a", "е": "e", "һ": "h", "і": "i", "ј": "j", "о": "o", "р": "p", "с": "c",
+        "у": "y", "х": "x", "ѕ": "s", "ԁ": "d", "ԛ": "q", "ԝ": "w",
+        "α": "a", "ι": "i", "ο": "o", "ρ": "p",
+    }
+)  # fmt: skip
+
+
 def normalise(text: str) -> str:
-    """How keys and values are compared: trimmed, case folded."""
-    return text.strip().lower()
+    """How keys and values are compared: NFKC, invisible format characters dropped,
+    trimmed, case folded, Latin look-alikes read as Latin."""
+    text = unicodedata.normalize("NFKC", str(text))
+    visible = "".join(c for c in text if unicodedata.category(c) != "Cf")
+    return visible.strip().casefold().translate(_LOOKALIKES)
 
 
 @dataclass(frozen=True)

@@ -192,7 +192,7 @@ def _demo_links() -> Any:
     from functions.jobs.snooze.links import link_maker
 
     counter = iter(range(1_000_000))
-    return link_maker(SNOOZE_URL, SNOOZE_KEY, nonce=lambda: f"demo-{next(counter):06d}")
+    return link_maker(SNOOZE_URL, SNOOZE_KEY, nonce=lambda: f"demo-{next(counter):017d}")
 
 
 def _demo_notices(settings: Settings, clock: SimClock, folder: Path, links: Any) -> Any:

@@ -21,6 +21,7 @@ from contextlib import contextmanager
 from typing import Any, TextIO
 
 from functions.cli import layout
+from functions.safe_text import one_line
 
 OUTPUTS = ("table", "json", "csv")
 # The longest reason a table shows (it wraps on a terminal); the JSON has it whole.
@@ -100,6 +101,8 @@ def table(
     terminal (``functions/cli/layout.py``); plain aligned text into a pipe or a file.
     ``style(column, cell)`` names a colour ("yellow", "bold red") or ""."""
     stream = stream or sys.stdout
+    # A name or tag with a line break or a terminal escape stays in its cell.
+    rows = [_one_line_each(row) for row in rows]
     specs = [layout.column(c) for c in columns]
     width = terminal_width(stream)
     sized = layout.widths(specs, [*rows, *([total] if total else [])], width)
@@ -135,6 +138,10 @@ def _painter(style: Callable[[str, str], str]) -> Callable[[str, str, str], str]
     return paint
 
 
+def _one_line_each(row: Sequence[str]) -> list[str]:
+    return [one_line(cell, limit=len(cell) + 1) for cell in row]
+
+
 def write_json(document: Mapping[str, Any], stream: TextIO | None = None) -> None:
     json.dump(document, stream or sys.stdout, indent=2, sort_keys=False, default=str)
     (stream or sys.stdout).write("\n")
@@ -143,19 +150,24 @@ def write_json(document: Mapping[str, Any], stream: TextIO | None = None) -> Non
 def write_csv(
     columns: Sequence[str], records: Sequence[Mapping[str, Any]], stream: TextIO | None = None
 ) -> None:
-    writer = csv.writer(stream or sys.stdout, lineterminator="\n")
+    from ledger.export import LINE_END
+
+    writer = csv.writer(stream or sys.stdout, lineterminator=LINE_END)
     writer.writerow(columns)
     for record in records:
         writer.writerow([csv_value(record.get(c)) for c in columns])
 
 
 def csv_value(value: Any) -> Any:
-    """A CSV cell: empty for None, ``true``/``false`` as in the JSON (not Python's ``True``)."""
+    """A CSV cell: empty for None, ``true``/``false`` as in the JSON (not Python's
+    ``True``); names and tags are text in a spreadsheet, never formulas."""
+    from ledger.export import as_text
+
     if value is None:
         return ""
     if isinstance(value, bool):
         return "true" if value else "false"
-    return value
+    return as_text(value) if isinstance(value, str) else value
 
 
 def say(text: str, style: str = "", stream: TextIO | None = None) -> None:

@@ -39,6 +39,7 @@ def snooze_links(settings: Settings) -> LinkMaker | None:
         return None
     import boto3
 
+    from functions.jobs.snooze.keyring import KeyUnavailable, check_key
     from functions.jobs.snooze.links import link_maker
 
     # Through "module:attribute" strings: every cloud's artefact carries this module,
@@ -54,8 +55,8 @@ def snooze_links(settings: Settings) -> LinkMaker | None:
         endpoint_url=settings.aws_endpoint_url or None,
     )
     try:
-        key = read_key(name, client)
-    except secret_error as err:
+        key = check_key(read_key(name, client))  # read once per run: a rotation applies
+    except (secret_error, KeyUnavailable) as err:
         logger.warning("notices go without snooze links: %s", err)
         return None
     return link_maker(settings.snooze_url, key)

@@ -2,9 +2,10 @@
 signed token is the authorisation).
 
 Thin: the function URL event into a ``Request``, the service built once per execution
-environment from the environment (the key read from Secrets Manager or SSM, named by
-``OFFHOURS_SNOOZE_KEY_SECRET``; the longest override ``OFFHOURS_SNOOZE_MAX_HOURS``), then
-the shared handler. The function serves the account it runs in, taken from its own ARN.
+environment from the environment (the key, read from Secrets Manager or SSM as named by
+``OFFHOURS_SNOOZE_KEY_SECRET``, when a request needs it and again every few minutes: see
+``functions/jobs/snooze/keyring.py``; the longest override ``OFFHOURS_SNOOZE_MAX_HOURS``),
+then the shared handler. The function serves the account it runs in, taken from its own ARN.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from typing import Any
 
 from functions.jobs.snooze import http
 from functions.jobs.snooze.handler import Request, SnoozeService, handle
+from functions.jobs.snooze.keyring import KeyRing, KeyUnavailable
 from functions.jobs.snooze.settings import SnoozeSettings
 
 _services: dict[tuple[tuple[str, str], ...], SnoozeService] = {}
@@ -45,6 +47,7 @@ def build_service(settings: SnoozeSettings, account: str) -> SnoozeService:
     desk_class = providers.load("providers.aws.override_tag:AwsOverrideDesk")
     read_key = providers.load("providers.aws.secrets:read_key")
     service_for = providers.load("providers.aws.secrets:service_for")
+    secret_error = providers.load("providers.aws.secrets:SecretError")
 
     run = settings.run
     session = boto3.session.Session()
@@ -58,9 +61,16 @@ def build_service(settings: SnoozeSettings, account: str) -> SnoozeService:
         return clients[(service, region)]
 
     home = session.region_name or "us-east-1"
-    key = read_key(settings.key_secret, client(service_for(settings.key_secret), home))
+    name = settings.key_secret
+
+    def fetch() -> bytes:
+        try:
+            return bytes(read_key(name, client(service_for(name), home)))
+        except secret_error as err:
+            raise KeyUnavailable(str(err)) from err
+
     return SnoozeService(
-        key=key,
+        key=KeyRing(fetch),
         store=open_store(run.ledger, run.store_endpoint_url),
         desk=desk_class(client, account),
         clock=lambda: datetime.now(UTC),

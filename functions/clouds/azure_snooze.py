@@ -14,6 +14,7 @@ from typing import Any
 
 from functions.jobs.snooze import http, pages
 from functions.jobs.snooze.handler import Request, SnoozeService, handle
+from functions.jobs.snooze.keyring import KeyRing, KeyUnavailable
 from functions.jobs.snooze.pages import Page
 from functions.jobs.snooze.settings import KEY_SECRET, SnoozeSettings
 
@@ -28,11 +29,19 @@ def build_service(settings: SnoozeSettings) -> SnoozeService:
     connect = providers.load("providers.azure.connection:connect")
     desk_class = providers.load("providers.azure.override_tag:AzureOverrideDesk")
     read_key = providers.load("providers.azure.secrets:read_key")
+    secret_error = providers.load("providers.azure.secrets:SecretError")
     run = settings.run
     connection = connect(run.provider_config("azure"))
     local = bool(run.azure_endpoint_url)
+
+    def fetch() -> bytes:
+        try:
+            return bytes(read_key(settings.key_secret, connection.credential, local=local))
+        except secret_error as err:
+            raise KeyUnavailable(str(err)) from err
+
     return SnoozeService(
-        key=read_key(settings.key_secret, connection.credential, local=local),
+        key=KeyRing(fetch),
         store=open_store(run.ledger, run.store_endpoint_url),
         desk=desk_class(connection),
         clock=lambda: datetime.now(UTC),

@@ -23,6 +23,7 @@ from typing import Any
 
 from functions.jobs.snooze import http
 from functions.jobs.snooze.handler import Request, SnoozeService, handle
+from functions.jobs.snooze.keyring import KeyRing, KeyUnavailable
 from functions.jobs.snooze.settings import SnoozeSettings
 
 _services: dict[tuple[tuple[str, str], ...], SnoozeService] = {}
@@ -36,6 +37,7 @@ def build_service(settings: SnoozeSettings) -> SnoozeService:
     connect = providers.load("providers.gcp.connection:connect")
     desk_class = providers.load("providers.gcp.override_tag:GcpOverrideDesk")
     read_key = providers.load("providers.gcp.secrets:read_key")
+    secret_error = providers.load("providers.gcp.secrets:SecretError")
     secret_client = providers.load("providers.gcp.secrets:secret_client")
     run = settings.run
 
@@ -43,8 +45,15 @@ def build_service(settings: SnoozeSettings) -> SnoozeService:
         return datetime.now(UTC)
 
     connection = connect(run.provider_config("gcp"))
+
+    def fetch() -> bytes:
+        try:
+            return bytes(read_key(settings.key_secret, secret_client(connection)))
+        except secret_error as err:
+            raise KeyUnavailable(str(err)) from err
+
     return SnoozeService(
-        key=read_key(settings.key_secret, secret_client(connection)),
+        key=KeyRing(fetch),
         store=open_store(run.ledger, run.store_endpoint_url),
         desk=desk_class(connection, clock),
         clock=clock,

@@ -497,7 +497,10 @@ def _render(
     png = chart_png(report.days, report.daily, report.currency)
     html, text = render_report(report, window, settings, f"cid:{CHART_CID}" if png else "", bill)
     saved = _money(report.currency)(report.totals.saved)
-    who = f"team {team}" if team is not None else "your fleet"
+    from functions.safe_text import one_line
+
+    # A team is a tag value: one line, or the mail header raises for the whole digest.
+    who = f"team {one_line(team)}" if team is not None else "your fleet"
     subject = f"offhours {window.label}: {who} saved {saved}"
     return Rendered(team, subject, html, text, png, report, tuple(to))
 

@@ -20,6 +20,7 @@ import schedules
 from functions.jobs.checkpoints import CHECKPOINT_EVERY
 from functions.jobs.planner import Policy
 from functions.jobs.target_run import run_target
+from functions.safe_text import one_line
 from ledger.book import new_run_id
 from providers.apply import FINISH_MARGIN, Budget, Budgeted
 from providers.base import Connection, Decision, KindAdapter, Outcome, Result, Target
@@ -195,7 +196,7 @@ def _guarded_target(
         report.errors.append(f"state store unavailable, nothing done: {err}")
     except Exception as err:  # isolate targets; the cause is logged with its traceback
         log.exception("target failed", extra={"target": str(target)})
-        report.errors.append(f"{type(err).__name__}: {err}")
+        report.errors.append(f"{type(err).__name__}: {one_line(str(err))}")  # one report line
     finally:
         _release(job, target)
     return report

@@ -15,9 +15,13 @@ The protocol (``ledger/README.md`` has the failure table it is tested against):
    and books again on the newer state.
 5. Write the pending rows to the run's ledger object, then clear them (conditionally).
 
-A crash at any point leaves intents (resolved by the next discovery), pending rows
-(written by the next run), or nothing to redo. Instants never go back per target: a run
-whose clock is behind the last run's books at the last run's instant, and says so.
+Whatever raises inside a run (a bug in an adapter, a rendering, a booking) is reported by
+the caller with its traceback; this run's lease is released on the way out (only a dead
+process leaves it to expire) and its intents stay for the next discovery to confirm, so
+nothing the cloud's state can prove goes unbooked. A crash at any point leaves intents
+(resolved by the next discovery), pending rows (written by the next run), or nothing to
+redo. Instants never go back per target: a run whose clock is behind the last run's books
+at the last run's instant, and says so.
 """
 
 from __future__ import annotations
@@ -31,6 +35,7 @@ from typing import TYPE_CHECKING, Any
 from functions.jobs.bookings import book_results, later, observe, record_intents
 from functions.jobs.checkpoints import still_off_rows
 from functions.jobs.planner import plan
+from functions.safe_text import one_line
 from ledger.book import object_key, read_records, write_run
 from ledger.record import iso
 from ledger.run_state import Lease, OffPeriod, TargetState, state_key
@@ -55,6 +60,36 @@ class LeaseHeld(Exception):
 
 
 def run_target(job: Job, target: Target, now: datetime, run_id: str, report: TargetReport) -> None:
+    try:
+        _run_target(job, target, now, run_id, report)
+    except Exception:
+        _release_lease(job, target, run_id)
+        raise
+
+
+def _release_lease(job: Job, target: Target, run_id: str) -> None:
+    """After an error: this run's lease goes, from a freshly read state (the failing step
+    may have changed the copy in hand). Intents are left as they are."""
+    key = state_key(target.provider, target.account, target.region)
+
+    def reload() -> Loaded:
+        return load(job.store, key, run_id, lambda: _rebuilt(job, target))
+
+    def release(state: TargetState) -> None:
+        if state.lease and state.lease.run_id == run_id:
+            state.lease = None
+
+    try:
+        loaded = reload()
+        if loaded.state.lease and loaded.state.lease.run_id == run_id:
+            commit(job.store, key, loaded, release, reload)
+    except StoreError as err:
+        log.warning("lease of run %s on %s not released (it expires): %s", run_id, target, err)
+    except Exception:  # the error being reported is the caller's, not this one
+        log.exception("lease of run %s on %s not released (it expires)", run_id, target)
+
+
+def _run_target(job: Job, target: Target, now: datetime, run_id: str, report: TargetReport) -> None:
     key = state_key(target.provider, target.account, target.region)
     ledger_key = object_key(target.provider, target.account, target.region, now, run_id)
 
@@ -318,19 +353,29 @@ def _apply(
             continue
         try:
             results.extend(adapter.apply(group, job.dry_run))
-        except Exception as err:  # record every decision of the kind as failed, keep going
-            log.exception("apply failed", extra={"target": str(target), "kind": adapter.kind})
-            report.errors.append(f"{adapter.kind}: apply failed: {err}")
-            results.extend(
-                Result(
-                    d,
-                    Outcome.SKIPPED if d.action is Action.SKIP else Outcome.FAILED,
-                    job.clock(),
-                    error=str(err),
-                )
-                for d in group
-            )
+        except Exception as err:  # the other kinds go on
+            results.extend(_unknown(job, target, adapter.kind, group, err, report))
     return results
+
+
+def _unknown(
+    job: Job,
+    target: Target,
+    kind: str,
+    group: list[Decision],
+    err: Exception,
+    report: TargetReport,
+) -> list[Result]:
+    """A kind's handler raised: what it did before is unknown. Its actions get no result,
+    so their intents stay for the next discovery to confirm (a stop that happened opens
+    its off-period there); only its skips are results."""
+    log.exception("apply failed", extra={"target": str(target), "kind": kind})
+    acting = sum(d.action is not Action.SKIP for d in group)
+    report.errors.append(
+        f"{kind}: apply raised {type(err).__name__}: {one_line(str(err))}; the outcome of {acting} "
+        "action(s) is unknown: the next run confirms them from the resources' state"
+    )
+    return [Result(d, Outcome.SKIPPED, job.clock()) for d in group if d.action is Action.SKIP]
 
 
 def _note(into: list[str], notes: Iterable[str]) -> None:

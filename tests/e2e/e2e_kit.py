@@ -34,6 +34,7 @@ class Cli:
     def env(self, **extra: str) -> dict[str, str]:
         env = {
             "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+            # The tree under test, when it is not the one the console script was installed from.
             "HOME": str(self.home),
             "PYTHONPATH": str(ROOT),
             "AWS_EC2_METADATA_DISABLED": "true",

@@ -15,6 +15,7 @@ import json
 import math
 import os
 import random
+import re
 import subprocess
 import sys
 import time
@@ -185,9 +186,7 @@ class World:
     def managed(self) -> list[str]:
         """Instances offhours schedules: tagged, not protected, no poisoned price."""
         return [
-            i
-            for i, box in self.boxes.items()
-            if box.tags.get("environment") != "prod" and _sane_price(box) is not False
+            i for i, box in self.boxes.items() if not is_prod(box) and _sane_price(box) is not False
         ]
 
     def price(self, instance_id: str) -> float:
@@ -355,7 +354,7 @@ def wrong_state(world: World, when: datetime, hand_stopped: Iterable[str] = ()) 
     wrong = []
     for instance_id, box in world.boxes.items():
         state = states.get(instance_id)
-        if box.tags.get("environment") == "prod":
+        if is_prod(box):
             wrong += [f"{box.name} (prod) is {state}"] if state != "running" else []
         elif instance_id in world.managed() and instance_id not in hand_stopped:
             expected = "running" if wanted_on else "stopped"
@@ -559,15 +558,24 @@ def reject(constant: str) -> float:
     raise ValueError(f"{constant} is not JSON")
 
 
+# How a person spells "prod" so that another reads it as prod (written out here, not
+# taken from the product): zero-width characters, a Cyrillic о, fullwidth letters.
+PROD_SPELLINGS = frozenset({"prod", "pro\u200bd", "pr\u043ed", "\uff50\uff52\uff4f\uff44"})
+
+
+def is_prod(box: Box) -> bool:
+    return box.tags.get("environment") in PROD_SPELLINGS
+
+
 def _sane_price(box: Box) -> bool | None:
-    """None: no tag; False: a tag no price can come from (the product must refuse it)."""
+    """None: no tag; False: a tag no price can come from (the product must refuse it):
+    only plain ASCII decimals such as ``0.42`` are rates."""
     text = box.tags.get("hourly-cost")
     if text is None:
         return None
-    try:
-        value = float(text)
-    except ValueError:
+    if re.fullmatch(r"[0-9]+(\.[0-9]+)?", text.strip(), re.ASCII) is None:
         return False
+    value = float(text)
     return math.isfinite(value) and 0 <= value < 1000
 
 

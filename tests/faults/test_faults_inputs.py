@@ -8,6 +8,8 @@ to the five invariants of tests/faults/README.md.
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import re
 from datetime import timedelta
@@ -114,5 +116,43 @@ def test_poisoned_hourly_cost(world: Any, tmp_path: Any) -> None:
                 digest.returncode == 0 and not non_finite.search(digest.stdout),
                 f"digest said: {digest.stdout.strip()[-200:]}{digest.stderr.strip()[-200:]}",
             ),
+        },
+    )
+
+
+# -- names and tags anyone may set (issue 22) ----------------------------------------------
+def test_names_and_tags_anyone_can_set(world: Any, tmp_path: Any) -> None:
+    """A line break in a Name, spreadsheet formulas and Slack markup in tags, ``prod``
+    spelled with a zero-width space, a Cyrillic ``о`` or fullwidth letters, an
+    ``hourly-cost`` in Arabic-Indic digits: the look-alike prods are never touched, the
+    odd price is a tag problem, everything else is scheduled and booked, and neither the
+    text output nor the CSV export carries a forged line or a live formula."""
+    office = {"schedule": "office-hours"}
+    odd = [
+        Box("x\r\nY: z", "t3.medium", {**office, "team": "<!channel>"}),
+        Box('=HYPERLINK("https://evil.example","x")', "t3.large", {**office, "team": "=1+1"}),
+        Box("zwsp-prod", "t3.small", {**office, "environment": "pro\u200bd"}),
+        Box("cyrillic-prod", "t3.small", {**office, "environment": "pr\u043ed"}),
+        Box("fullwidth-prod", "t3.small", {**office, "environment": "\uff50\uff52\uff4f\uff44"}),
+        Box("arabic-price", "t3.small", {**office, "hourly-cost": "\u0661\u0662"}),
+    ]
+    w = world(kit.fleet(count=12, extra=odd))
+    evening = w.run(STOP)
+    close(w)
+    export = w.cli(
+        "ledger", "export", "--from", "2026-11-27", "--to", "2026-11-30", "--format", "csv",
+        "--ledger", w.ledger,
+    )  # fmt: skip
+    cells = [c for row in csv.reader(io.StringIO(export.stdout, newline="")) for c in row]
+    formulas = [c for c in cells if c.startswith(("=", "+", "@", "\t", "\r"))]
+    forged = [ln for r in w.runs for ln in r.out.splitlines() if ln.lstrip().startswith("Y: z")]
+    price_problem = [ln for ln in evening.text.splitlines() if "hourly-cost" in ln]
+    assert_invariants(
+        judge(w, END),
+        {
+            "exit": expect(evening.code == 0, f"exit {evening.code}: {evening.text[-300:]}"),
+            "export": expect(export.returncode == 0 and not formulas, f"formulas: {formulas}"),
+            "forged lines": forged,
+            "price": expect(bool(price_problem), "the Arabic-Indic price was not reported"),
         },
     )

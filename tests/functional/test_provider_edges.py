@@ -26,11 +26,19 @@ KEY = "prices/v1/fake/ec2/eu-west-1.json"
 @pytest.mark.parametrize(
     ("text", "error"),
     [
-        ("cheap", "not a number"),
-        ("nan", "is not an hourly rate"),
-        ("inf", "is not an hourly rate"),
-        ("-0.5", "is not an hourly rate"),
+        ("cheap", "not a decimal number"),
+        ("nan", "not a decimal number"),
+        ("inf", "not a decimal number"),
+        ("-0.5", "not a decimal number"),
         ("10001", "is not an hourly rate"),
+        # Issue 22: ``float`` took these, so they were rates.
+        ("١٢", "not a decimal number"),  # Arabic-Indic twelve
+        ("１２", "not a decimal number"),  # fullwidth twelve
+        ("1_000", "not a decimal number"),
+        ("1e3", "not a decimal number"),
+        ("+5", "not a decimal number"),
+        ("12\u200b", "not a decimal number"),
+        ("1.5\u00a0", "not a decimal number"),
     ],
 )
 def test_a_price_tag_that_is_not_a_rate_is_refused(text: str, error: str) -> None:
@@ -41,6 +49,7 @@ def test_a_price_tag_that_is_not_a_rate_is_refused(text: str, error: str) -> Non
 
 def test_a_price_tag_is_read_only_from_a_tag_dict() -> None:
     assert parse_hourly(" 0.25 ") == 0.25
+    assert [parse_hourly(t) for t in ("12", "0.5", ".5", "3.", "0")] == [12, 0.5, 0.5, 3, 0]
     assert price_from_tag({"hourly-cost": "1.5"}) == Price(1.5, "USD", "tag:hourly-cost")
     assert price_from_tag({"team": "ml"}) is None
     assert price_from_tag([("hourly-cost", "1.5")]) is None

@@ -128,3 +128,60 @@ def test_json_export_is_one_array_of_the_ledger_rows(
     assert code == 0
     exported = json.loads(capsys.readouterr().out)
     assert sorted(exported, key=_key) == sorted(_in_range(store), key=_key)
+
+
+FORMULAS = [
+    '=HYPERLINK("https://evil.example/t","click")',
+    "+1+1",
+    "-2+3",
+    "@SUM(A1)",
+    "\t=1",
+    "\r=1",
+    "'=already quoted",
+]
+
+
+def test_tag_values_are_text_in_the_csv_never_formulas(tmp_path: Path) -> None:
+    """Issue 22: ``=HYPERLINK(…)`` in a tag was a live formula in ``ledger export -o csv``.
+    Every text cell that starts like a formula (OWASP's CSV injection list) gets a
+    leading ``'``; the round trip through ``parse_csv_row`` still gives the ledger's rows."""
+    store = LocalStore(tmp_path / "ledger")
+    rows = [
+        booking(
+            f"i-{n}",
+            MON + timedelta(hours=19),
+            MON + timedelta(hours=32),
+            0.5,
+            name=text,
+            schedule=text,
+            tags={"team": text},
+        )
+        for n, text in enumerate(FORMULAS)
+    ]
+    write_rows(store, rows)
+    args = ["ledger", "export", "--from", "2026-11-23", "--to", "2026-11-29"]
+    out = tmp_path / "rows.csv"
+    assert main([*args, "--format", "csv", "--out", str(out), "--ledger", str(store.root)]) == 0
+    with out.open(encoding="utf-8", newline="") as exported_file:
+        records = list(csv.DictReader(exported_file))
+    assert len(records) == len(FORMULAS)
+    for record in records:
+        for name, cell in record.items():
+            assert not cell.startswith(("=", "+", "@", "\t", "\r")), (name, cell)
+            assert not cell.startswith("-") or name in ("ListUnitPrice",), (name, cell)
+        assert record["ResourceName"].startswith("'")
+    exported = [parse_csv_row(r) for r in records]
+    assert sorted(exported, key=_key) == sorted(_in_range(store), key=_key)
+    assert {r["ResourceName"] for r in exported} == set(FORMULAS)
+
+
+def test_plan_csv_output_writes_names_as_text() -> None:
+    """The CLI's ``-o csv`` (plan, run, ledger show) shares the export's rule."""
+    from functions.cli.display import write_csv
+
+    out = io.StringIO(newline="")
+    records = [{"name": text, "hours": -1.5, "n": 3} for text in FORMULAS]
+    write_csv(["name", "hours", "n"], records, out)
+    read = list(csv.DictReader(io.StringIO(out.getvalue(), newline="")))
+    assert [r["name"] for r in read] == ["'" + text for text in FORMULAS]
+    assert {r["hours"] for r in read} == {"-1.5"} and {r["n"] for r in read} == {"3"}

@@ -85,6 +85,38 @@ def test_signed_json_verifies_and_rejects_tampering_and_replays() -> None:
     assert json.loads(body)["id"] == message.id
 
 
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"X-Offhours-Signature": "sha256=é" + "0" * 63},  # was a TypeError
+        {"X-Offhours-Signature": "SHA256=" + "0" * 64},
+        {"X-Offhours-Signature": ""},
+        {"X-Offhours-Timestamp": "١٨٠٠٠٠٠٠٠٠"},  # Arabic-Indic digits: int() takes them
+        {"X-Offhours-Timestamp": " 1800000000"},
+        {"X-Offhours-Timestamp": "1_800_000_000"},
+    ],
+)
+def test_a_signature_check_refuses_every_odd_header_as_a_signature_error(
+    change: dict[str, str],
+) -> None:
+    """Issue 22: any failure is a refusal (a receiver's 400), never another exception."""
+    message = Message(Recipient(ChannelKind.JSON, "https://h.example/x", "team ml"), (notice("a"),))
+    sent_at = 1_800_000_000
+    body = render.encode(render.webhook(message, CTX, sent_at))
+    headers = {**signed_headers(SECRET.encode(), body, sent_at), **change}
+    with pytest.raises(SignatureError):
+        verify(SECRET.encode(), body, headers, now=sent_at)
+
+
+def test_a_signed_sent_at_that_is_no_integer_is_refused() -> None:
+    for sent_at in (b"true", b"1.8e9", b'"1800000000"'):
+        body = b'{"sent_at":' + sent_at + b"}"
+        headers = signed_headers(SECRET.encode(), body, 1)
+        headers["X-Offhours-Timestamp"] = "1"
+        with pytest.raises(SignatureError):
+            verify(SECRET.encode(), body, headers, now=1)
+
+
 def test_channel_settings_are_checked_before_anything_runs() -> None:
     channels = parse_channels(["web=slack:https://a.example/1", "web=email:web@example.com"])
     assert [c.kind for c in channels["web"]] == [ChannelKind.SLACK, ChannelKind.EMAIL]

@@ -106,7 +106,7 @@ def test_one_message_per_owner_and_channel_checked_against_the_plan(
     [teams] = receiver.on("/teams/web")
     card = json.loads(teams.body)["attachments"][0]
     assert card["contentType"] == "application/vnd.microsoft.card.adaptive"
-    texts = " ".join(b.get("text", "") for b in card["content"]["body"])
+    texts = " ".join(i["text"] for b in card["content"]["body"] for i in b.get("inlines", []))
     assert "dev-a" in texts and "dev-b" not in texts
     [signed] = receiver.on("/json/ml")
     verify(SECRET.encode(), signed.body, signed.headers, now=time.time())
@@ -186,8 +186,9 @@ def test_a_failing_webhook_is_recorded_not_raised_and_not_retried(
     assert len(receiver.on("/broken/data")) == 1
 
 
-class Crash(RuntimeError):
-    """A run dying between the claim and the send."""
+class Crash(BaseException):
+    """A run dying between the claim and the send (the process goes: no ``Exception``
+    handler sees it, as none would see a SIGKILL)."""
 
 
 def test_a_run_that_dies_after_the_claim_loses_the_notice_rather_than_send_it_twice(
@@ -204,9 +205,43 @@ def test_a_run_that_dies_after_the_claim_loses_the_notice_rather_than_send_it_tw
     dying = replace(
         job, notices=replace(job.notices, senders=replace(job.notices.senders, mail=Dying()))
     )
-    report = run(dying, clock, AT_1850)
-    assert any("Crash" in e for e in report.errors)
+    with pytest.raises(Crash):
+        run(dying, clock, AT_1850)
     [mark] = state_of(job).notices.values()
     assert mark.status == "claimed"
     run(job, clock, AT_1850 + timedelta(minutes=5))
     assert inbox.mail == []
+
+
+def test_a_bug_while_notifying_one_recipient_is_that_notice_failing_not_the_run(
+    ec2: Any, settings: Settings, clock: Any, inbox: Inbox
+) -> None:
+    """Issue 22: an unexpected exception for one recipient (here the mail transport
+    raising a ``RuntimeError`` for bob only) left every notice ``claimed``, the lease
+    held and the run failed. Now bob's notice is failed with the cause, alice is still
+    mailed through the real SMTP server, the lease is released, the run has no error."""
+    for box in FLEET[:3]:
+        launch(ec2, box)
+    job = make_job(settings, clock)
+    assert job.notices is not None and job.notices.senders.mail is not None
+    real = job.notices.senders.mail
+
+    class Buggy:
+        def send(self, message: Any) -> None:
+            if BOB in str(message["To"]):
+                raise RuntimeError("transport bug")
+            real.send(message)
+
+    buggy = replace(
+        job, notices=replace(job.notices, senders=replace(job.notices.senders, mail=Buggy()))
+    )
+    report = run(buggy, clock, AT_1850)
+    assert report.errors == []
+    outcomes = {o.notice.resource.name: o for o in report.targets[0].notices}
+    assert outcomes["dev-c"].status is Status.FAILED
+    assert "RuntimeError: transport bug" in outcomes["dev-c"].error
+    assert {outcomes["dev-a"].status, outcomes["dev-b"].status} == {Status.SENT}
+    assert [m.rcpt for m in inbox.mail] == [[ALICE]]
+    state = state_of(job)
+    assert state.lease is None
+    assert sorted(m.status for m in state.notices.values()) == ["failed", "sent", "sent"]

@@ -248,3 +248,61 @@ def test_groups_and_arn_kinds_take_the_tag_through_their_own_calls(
     assert db_tags[OVERRIDE] == "running-until-20261123t2000z"
     prices = {r["x_ApiResourceId"]: r["ListUnitPrice"] for r in rows(world)}
     assert prices == {"web-asg": None, "dev-db": 0.5}
+
+
+# -- a snooze never overrides what a person decided (issue 22) ---------------------------
+def _tag(world: dict[str, Any], value: str) -> None:
+    world["ec2"].create_tags(Resources=[world["box"]], Tags=[{"Key": OVERRIDE, "Value": value}])
+
+
+def test_an_opted_out_resource_is_refused_with_how_to_opt_back_in(world: dict[str, Any]) -> None:
+    """Before: the snooze replaced ``opt-out`` with ``running-until-…``, and when that
+    ended the scheduler stopped a box its owner had opted out."""
+    _tag(world, "opt-out")
+    url = links_for(resource("ec2", world["box"]), STOP)["skip-tonight"]
+    for method in ("GET", "POST"):
+        page = call(world, method, url)
+        assert page.status == 409 and "opted out" in page.html()
+        assert "remove the schedule-override tag" in page.html()
+    assert tags_of(world["ec2"], world["box"])[OVERRIDE] == "opt-out"
+    assert rows(world) == [] and list(world["store"].list("snooze/")) == []
+
+
+def test_a_longer_keep_already_in_place_is_never_shortened(world: dict[str, Any]) -> None:
+    """Before: an administrator's 6-day ``running-until`` became one hour after the stop."""
+    six_days = "running-until-20261129t1900z"
+    _tag(world, six_days)
+    url = links_for(resource("ec2", world["box"]), STOP)["keep-1h"]
+    for method in ("GET", "POST"):
+        page = call(world, method, url)
+        assert page.status == 200 and "Already kept running" in page.html()
+        assert "2026-11-29 19:00 UTC" in page.html()
+    assert tags_of(world["ec2"], world["box"])[OVERRIDE] == six_days
+    assert rows(world) == []
+
+
+def test_of_several_links_of_one_notice_the_longest_keep_stands(world: dict[str, Any]) -> None:
+    """Before: "skip tonight" then "keep 1 h" of the same notice shortened 08:00 to 20:00.
+    The other order extends, and books only the time the first keep did not cover."""
+    links = links_for(resource("ec2", world["box"]), STOP)
+    assert call(world, "POST", links["skip-tonight"]).status == 200
+    tonight = tags_of(world["ec2"], world["box"])[OVERRIDE]
+    assert tonight == "running-until-20261124t0800z"  # office-hours (Europe/London)
+    page = call(world, "POST", links["keep-1h"])
+    assert page.status == 200 and "Already kept running" in page.html()
+    assert tags_of(world["ec2"], world["box"])[OVERRIDE] == tonight
+    assert len(rows(world)) == 1
+
+
+def test_a_keep_extended_by_a_longer_link_books_only_the_extra_time(
+    world: dict[str, Any],
+) -> None:
+    links = links_for(resource("ec2", world["box"]), STOP)
+    assert call(world, "POST", links["keep-1h"]).status == 200
+    assert call(world, "POST", links["keep-2h"]).status == 200
+    assert tags_of(world["ec2"], world["box"])[OVERRIDE] == "running-until-20261123t2100z"
+    periods = sorted((r["ChargePeriodStart"], r["ChargePeriodEnd"]) for r in rows(world))
+    assert periods == [
+        ("2026-11-23T19:00:00Z", "2026-11-23T20:00:00Z"),
+        ("2026-11-23T20:00:00Z", "2026-11-23T21:00:00Z"),
+    ]

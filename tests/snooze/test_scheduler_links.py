@@ -40,6 +40,20 @@ def test_an_unreadable_key_costs_the_links_not_the_run(aws, monkeypatch) -> None
     assert snooze_links(settings) is None
 
 
+def test_a_weak_key_is_never_used_to_sign(aws, monkeypatch) -> None:
+    """Issue 22: a secret of 32 spaces was accepted as the signing key."""
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "eu-west-1")
+    client = boto3.client("secretsmanager", region_name="eu-west-1")
+    for n, weak in enumerate((" " * 32, "a" * 40, "ab" * 20)):
+        secret = client.create_secret(Name=f"weak-{n}", SecretString=weak)
+        settings = Settings(
+            notice_channels=CHANNELS,
+            snooze_url="https://snooze.example",
+            snooze_key_secret=secret["ARN"],
+        )
+        assert snooze_links(settings) is None, weak
+
+
 def test_no_links_without_notices_or_a_snooze_function() -> None:
     assert snooze_links(Settings(snooze_url="https://s.example", snooze_key_secret="k")) is None
     assert snooze_links(Settings(notice_channels=CHANNELS)) is None

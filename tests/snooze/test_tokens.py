@@ -22,7 +22,7 @@ TOKEN = SnoozeToken(
     action="keep-2h",
     stop_at=STOP,
     expires=STOP + timedelta(hours=12),
-    nonce="n0nce",
+    nonce="n0nce-0123456789abcdef",
     recipient="alice@example.com",
 )
 
@@ -43,7 +43,7 @@ def test_the_payload_is_compact_json_with_every_field() -> None:
         "act": "keep-2h",
         "stop": int(STOP.timestamp()),
         "exp": int((STOP + timedelta(hours=12)).timestamp()),
-        "n": "n0nce",
+        "n": "n0nce-0123456789abcdef",
         "to": "alice@example.com",
     }
 
@@ -110,3 +110,71 @@ def test_unknown_actions_and_naive_instants_are_not_signed() -> None:
         sign(replace(TOKEN, action="keep-forever"), KEY)
     with pytest.raises(ValueError):
         sign(replace(TOKEN, stop_at=datetime(2026, 11, 23, 19, 0)), KEY)
+
+
+def _signed(payload: bytes, key: bytes = KEY) -> str:
+    import hashlib
+    import hmac
+
+    mac = hmac.new(key, payload, hashlib.sha256).digest()
+    return (
+        base64.urlsafe_b64encode(payload).rstrip(b"=").decode()
+        + "."
+        + base64.urlsafe_b64encode(mac).rstrip(b"=").decode()
+    )
+
+
+def signed_variant(key: bytes = KEY, **changes: object) -> str:
+    """TOKEN's payload with ``changes``, correctly signed: only strict parsing refuses it."""
+    encoded = sign(TOKEN, key).split(".")[0]
+    payload = json.loads(base64.urlsafe_b64decode(encoded + "=" * (-len(encoded) % 4)))
+    raw = json.dumps({**payload, **changes}, separators=(",", ":"))
+    for value in changes.values():  # JSON numbers json.dumps cannot write
+        if isinstance(value, Raw):
+            raw = raw.replace(json.dumps(value), value)
+    return _signed(raw.encode(), key)
+
+
+class Raw(str):
+    """A JSON literal written as it is (``1e400``)."""
+
+
+STRICT_CASES = [
+    {"v": True},
+    {"v": 1.0},
+    {"v": "1"},
+    {"exp": Raw("1e400")},
+    {"exp": 10**30},
+    {"exp": -(10**30)},
+    {"stop": 1.5e9},
+    {"exp": True},
+    {"n": "../../x"},
+    {"n": "short"},
+    {"n": "n0nce-0123456789abcde/"},
+    {"n": 1234567890123456789012},
+    {"id": 12},
+    {"to": ["a@example.com"]},
+    {"act": ["keep-1h"]},
+]
+
+
+@pytest.mark.parametrize("change", STRICT_CASES)
+def test_a_signed_token_with_a_loose_field_is_malformed(change: dict[str, object]) -> None:
+    """Issue 22: ``exp`` of 1e400 or 10**30 was an OverflowError (a 500), ``v: true``
+    and ``v: 1.0`` passed, a nonce ``../../x`` became an object key with ``..``."""
+    with pytest.raises(TokenError) as raised:
+        verify(signed_variant(**change), KEY, STOP)
+    assert raised.value.reason == "malformed"
+
+
+def test_a_top_level_that_is_no_object_is_malformed() -> None:
+    for payload in (b"[1]", b"1", b'"x"', b"[" * 100_000 + b"]" * 100_000):
+        with pytest.raises(TokenError) as raised:
+            verify(_signed(payload), KEY, STOP)
+        assert raised.value.reason == "malformed"
+
+
+def test_only_nonces_of_the_fixed_form_are_signed() -> None:
+    for nonce in ("../../x", "n" * 21, "n" * 23, "é" * 22):
+        with pytest.raises(ValueError):
+            sign(replace(TOKEN, nonce=nonce), KEY)

@@ -50,6 +50,28 @@ def test_the_default_set_protects_every_spelling(tags: dict[str, str]) -> None:
     assert DEFAULT.match(tags) == next(iter(tags.items()))
 
 
+# Issue 22: spellings a person reads as "prod" were not protected.
+LOOKS_PROTECTED = [
+    {"environment": "pro\u200bd"},  # zero-width space
+    {"environment": "\u2060prod\ufeff"},  # word joiner, byte-order mark
+    {"environment": "pr\u043ed"},  # Cyrillic о
+    {"environment": "\u0440rod"},  # Cyrillic р
+    {"environment": "\uff50\uff52\uff4f\uff44"},  # fullwidth ｐｒｏｄ
+    {"environment": "prod\u00a0"},  # no-break space
+    {"envi\u200cronment": "production"},  # an invisible character in the key
+    {"\u0435nvironment": "prod"},  # Cyrillic е in the key
+    {"environment": "\u202eprod"},  # a right-to-left override
+]
+
+
+@pytest.mark.parametrize("tags", LOOKS_PROTECTED)
+def test_a_value_that_reads_as_protected_is_protected(tags: dict[str, str]) -> None:
+    assert DEFAULT.match(tags) == next(iter(tags.items()))
+    [decision] = plan([box("x", {"schedule": "office-hours", **tags})], MONDAY_NIGHT, None,
+                      CATALOG, Policy())  # fmt: skip
+    assert decision.action is Action.SKIP and "protected" in decision.reason
+
+
 @pytest.mark.parametrize(
     "tags",
     [{"environment": "dev"}, {"envs": "prod"}, {"environment": "pre-prod"}, {"owner": "prod"}, {}],

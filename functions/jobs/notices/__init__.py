@@ -10,6 +10,7 @@ Modules: ``model`` (plain data), ``planning`` (which notices are due: pure),
 ``render`` (email, Slack, Teams and JSON bodies: pure), ``signing`` (HMAC of webhook
 bodies), ``send`` (SMTP/SES through ``functions.mail``, webhooks through urllib),
 ``step`` (the hooks the run protocol calls), ``outbox`` (the demo's file senders).
+Names and tags are shown through ``functions/safe_text.py``: text, never markup.
 """
 
 from __future__ import annotations

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
 
+from functions.safe_text import one_line
 from ledger.record import iso
 from providers.base import Resource
 
@@ -121,8 +122,9 @@ class NoticeOutcome:
         }
 
     def describe(self) -> str:
+        """One line for logs and reports (a name cannot start a line of its own)."""
         r = self.notice.resource
-        where = f"{r.name or r.id} stops at {iso(self.notice.stop_at)}"
+        where = f"{one_line(r.name or r.id)} stops at {iso(self.notice.stop_at)}"
         to = ", ".join(self.sent_to or [str(x) for x in self.notice.recipients]) or "nobody"
         tail = f": {self.error}" if self.error else ""
         return f"notice {self.status.value}: {where}, to {to}{tail}"

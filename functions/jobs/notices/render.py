@@ -17,6 +17,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from functions import safe_text as safe
 from functions.jobs.notices.model import LinkMaker, Message, Notice
 from ledger.record import iso
 from schedules import Override, format_override
@@ -40,8 +41,9 @@ class Line:
     """One resource of a message, ready for any channel."""
 
     notice: Notice
-    name: str
+    name: str  # the name and every other tag value: one line (``safe.one_line``)
     where: str
+    schedule: str
     local_stop: str
     minutes: int
     links: tuple[tuple[str, str], ...]
@@ -58,8 +60,9 @@ def lines(message: Message, ctx: Context) -> list[Line]:
         found.append(
             Line(
                 notice,
-                r.name or r.id,
-                where,
+                safe.one_line(r.name or r.id),
+                safe.one_line(where),
+                safe.one_line(notice.schedule),
                 f"{local:%a %d %b %H:%M} {notice.timezone}",
                 minutes,
                 tuple(ctx.links(r, notice.stop_at)) if ctx.links else (),
@@ -78,7 +81,10 @@ def subject(message: Message) -> str:
     local = first.stop_at.astimezone(ZoneInfo(first.timezone))
     when = f"{local:%H:%M} {first.timezone}"
     if len(message.notices) == 1:
-        return f"offhours: {first.resource.name or first.resource.id} stops at {when}"
+        # One line: a line break in a name would end the mail header (and raise).
+        return (
+            f"offhours: {safe.one_line(first.resource.name or first.resource.id)} stops at {when}"
+        )
     return f"offhours: {len(message.notices)} of your resources stop from {when}"
 
 
@@ -87,7 +93,7 @@ def text(message: Message, ctx: Context) -> str:
     items = lines(message, ctx)
     for line in items:
         out.append(f"* {line.name} ({line.where})")
-        out.append(f"  stops {line.local_stop}, in {line.minutes} min ({line.notice.schedule})")
+        out.append(f"  stops {line.local_stop}, in {line.minutes} min ({line.schedule})")
         out.extend(f"  {label}: {url}" for label, url in line.links)
         out.append("")
     out += [
@@ -110,7 +116,7 @@ def email_html(message: Message, ctx: Context) -> str:
             f'<td style="padding:6px 8px"><b>{e(line.name)}</b><br>'
             f'<span style="color:#555">{e(line.where)}</span></td>'
             f'<td style="padding:6px 8px">{e(line.local_stop)}<br>in {line.minutes} min '
-            f"({e(line.notice.schedule)})</td>"
+            f"({e(line.schedule)})</td>"
             f'<td style="padding:6px 8px">{anchors}</td>'
             "</tr>"
         )
@@ -128,13 +134,9 @@ def _how(items: Sequence[Line]) -> str:
     return f"use a link above, or {tag}" if any(line.links for line in items) else tag
 
 
-def _slack_escape(value: str) -> str:
-    return value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-
-
 def slack(message: Message, ctx: Context) -> dict[str, Any]:
     """A Slack incoming-webhook body: ``text`` for notifications, blocks for the rest."""
-    title = f"*{_slack_escape(subject(message))}*"
+    title = f"*{safe.slack(subject(message))}*"
     blocks: list[dict[str, Any]] = [{"type": "section", "text": {"type": "mrkdwn", "text": title}}]
     for line in lines(message, ctx):
         blocks.append(
@@ -142,9 +144,9 @@ def slack(message: Message, ctx: Context) -> dict[str, Any]:
                 "type": "section",
                 "text": {
                     "type": "mrkdwn",
-                    "text": f"*{_slack_escape(line.name)}* ({_slack_escape(line.where)})\n"
-                    f"stops {_slack_escape(line.local_stop)}, in {line.minutes} min "
-                    f"({_slack_escape(line.notice.schedule)})",
+                    "text": f"*{safe.slack(line.name)}* ({safe.slack(line.where)})\n"
+                    f"stops {safe.slack(line.local_stop)}, in {line.minutes} min "
+                    f"({safe.slack(line.schedule)})",
                 },
             }
         )
@@ -162,30 +164,33 @@ def slack(message: Message, ctx: Context) -> dict[str, Any]:
                     ],
                 }
             )
-    return {"text": subject(message), "blocks": blocks[:50]}
+    return {"text": safe.slack(subject(message)), "blocks": blocks[:50]}
+
+
+def _runs(*runs: tuple[str, bool], separator: bool = False) -> dict[str, Any]:
+    """A RichTextBlock of TextRuns ``(text, bold)``: a TextRun's text is shown as it is
+    (Adaptive Cards 1.2+: "Markdown is not supported"), where a TextBlock would turn a
+    name such as ``[Keep running](https://…)`` into a live link."""
+    block: dict[str, Any] = {
+        "type": "RichTextBlock",
+        "inlines": [
+            {"type": "TextRun", "text": text, **({"weight": "Bolder"} if bold else {})}
+            for text, bold in runs
+        ],
+    }
+    if separator:
+        block["separator"] = True
+    return block
 
 
 def teams(message: Message, ctx: Context) -> dict[str, Any]:
-    """A Teams webhook body: one Adaptive Card 1.4 (see the module's note)."""
-    body: list[dict[str, Any]] = [
-        {"type": "TextBlock", "text": subject(message), "weight": "Bolder", "wrap": True}
-    ]
+    """A Teams webhook body: one Adaptive Card 1.4 (see the module's note). Every text
+    that carries a tag or a name is a TextRun, never Markdown."""
+    body: list[dict[str, Any]] = [_runs((subject(message), True))]
     for line in lines(message, ctx):
+        body.append(_runs((line.name, True), (f" ({line.where})", False), separator=True))
         body.append(
-            {
-                "type": "TextBlock",
-                "text": f"**{line.name}** ({line.where})",
-                "wrap": True,
-                "separator": True,
-            }
-        )
-        body.append(
-            {
-                "type": "TextBlock",
-                "text": f"stops {line.local_stop}, in {line.minutes} min ({line.notice.schedule})",
-                "wrap": True,
-                "spacing": "None",
-            }
+            _runs((f"stops {line.local_stop}, in {line.minutes} min ({line.schedule})", False))
         )
         if line.links:
             body.append(

@@ -5,15 +5,19 @@ through the run."""
 from __future__ import annotations
 
 import http.client
+import logging
 import urllib.error
 import urllib.request
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Protocol
 
+from functions import safe_text as safe
 from functions.jobs.notices import render, signing
 from functions.jobs.notices.model import ChannelKind, Message
 from functions.mail import Sender, build_message, send_errors
+
+log = logging.getLogger("offhours.notices")
 
 
 class WebhookError(Exception):
@@ -61,7 +65,9 @@ class Senders:
 
 
 def deliver(message: Message, ctx: render.Context, senders: Senders) -> str:
-    """Send one message; the error text, or "" when it went."""
+    """Send one message; the error text, or "" when it went. Whatever goes wrong while
+    rendering or sending one recipient's message is that message's failure: the other
+    recipients are still told and the run goes on to book what it did."""
     kind = message.recipient.kind
     try:
         if kind is ChannelKind.EMAIL:
@@ -72,6 +78,9 @@ def deliver(message: Message, ctx: render.Context, senders: Senders) -> str:
         return str(err)
     except send_errors() as err:
         return str(err)
+    except Exception as err:  # one message's bug, with its traceback in the log
+        log.exception("notice to %s not sent", message.recipient)
+        return f"not sent: {type(err).__name__}: {safe.one_line(str(err))}"
     return ""
 
 

@@ -11,12 +11,17 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import re
 from collections.abc import Mapping
 
 SIGNATURE_HEADER = "X-Offhours-Signature"
 TIMESTAMP_HEADER = "X-Offhours-Timestamp"
 # How old a signed body a receiver accepts by default.
 TOLERANCE_SECONDS = 300
+# Exactly what ``signature`` writes, and ASCII decimal Unix seconds: anything else (a
+# non-ASCII header, ``١٢``, `` 12``, ``1_000``) is refused before it is compared.
+_SIGNATURE = re.compile(r"sha256=[0-9a-f]{64}")
+_STAMP = re.compile(r"[0-9]{1,12}")
 
 
 class SignatureError(ValueError):
@@ -43,16 +48,21 @@ def verify(
     tolerance: float = TOLERANCE_SECONDS,
 ) -> None:
     """What a receiver does: raises SignatureError unless the body is authentic and fresh."""
-    lowered = {k.lower(): v for k, v in headers.items()}
+    lowered = {str(k).lower(): v for k, v in headers.items()}
     given = lowered.get(SIGNATURE_HEADER.lower(), "")
-    if not hmac.compare_digest(given, signature(secret, body)):
+    if not isinstance(given, str) or _SIGNATURE.fullmatch(given) is None:
+        raise SignatureError("signature header is not sha256=<64 hex digits>")
+    if not hmac.compare_digest(given.encode(), signature(secret, body).encode()):
         raise SignatureError("signature does not match the body")
+    raw_stamp = lowered.get(TIMESTAMP_HEADER.lower(), "")
+    if not isinstance(raw_stamp, str) or _STAMP.fullmatch(raw_stamp) is None:
+        raise SignatureError("timestamp header is not Unix seconds in ASCII digits")
+    stamp = int(raw_stamp)
     try:
-        stamp = int(lowered.get(TIMESTAMP_HEADER.lower(), ""))
         sent_at = json.loads(body)["sent_at"]
-    except (ValueError, KeyError, TypeError) as err:
+    except (ValueError, KeyError, TypeError, RecursionError) as err:
         raise SignatureError(f"no usable timestamp: {err}") from err
-    if stamp != sent_at:
+    if type(sent_at) is not int or stamp != sent_at:
         raise SignatureError("timestamp header differs from the signed sent_at")
     if abs(now - stamp) > tolerance:
         raise SignatureError(f"sent {now - stamp:.0f} s ago: too old (a replay?)")

@@ -19,6 +19,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 import schedules
+from functions import safe_text as safe
 from functions.jobs.notices import planning
 from functions.jobs.notices.model import LinkMaker, NoticeConfig, NoticeOutcome, Status
 from functions.jobs.planner import Policy
@@ -53,6 +54,7 @@ class NoticeStep:
         notices, warnings = planning.due_notices(
             resources, decisions, now, catalog, policy, self.config, claimed=state.notices
         )
+        warnings += [_shown_as(n.resource) for n in notices if not _plain(n.resource)]
         return [NoticeOutcome(n, Status.DUE) for n in notices], warnings
 
     def claim(
@@ -99,6 +101,17 @@ class NoticeStep:
             state.notices[outcome.notice.key] = NoticeMark(
                 run_id, outcome.notice.stop_at, outcome.status.value, _detail(outcome)
             )
+
+
+def _plain(resource: Resource) -> bool:
+    return safe.is_one_line(resource.name)
+
+
+def _shown_as(resource: Resource) -> str:
+    return (
+        f"{resource.id}: its name {resource.name!r} holds line breaks or control "
+        f"characters; notices show it as {safe.one_line(resource.name)!r}"
+    )
 
 
 def _detail(outcome: NoticeOutcome) -> str:

@@ -27,7 +27,9 @@ def snooze_row(
     until: datetime,
     run_id: str,
     tag_key: str,
+    kept: datetime | None = None,
 ) -> Row:
+    """``kept``: the end of a shorter keep this one extends (its time is booked already)."""
     price = resource.price
     bill = bill_ids.of_resource(resource)
     return Row(
@@ -48,7 +50,7 @@ def snooze_row(
         outcome="done",
         reason=REASON,
         schedule=resource.tags.get(tag_key, ""),
-        period_start=max(token.stop_at, now),
+        period_start=max(token.stop_at, now, kept or now),
         period_end=until,
         hourly_price=price.hourly if price else None,
         currency=price.currency if price else "USD",
@@ -64,10 +66,11 @@ def book_snooze(
     now: datetime,
     until: datetime,
     tag_key: str = "schedule",
+    kept: datetime | None = None,
 ) -> str:
     """Write the row as a run object of its own; returns its key."""
     run_id = new_run_id(now)
-    row = snooze_row(resource, token, now, until, run_id, tag_key)
+    row = snooze_row(resource, token, now, until, run_id, tag_key, kept)
     key = object_key(resource.provider, resource.account, resource.region, now, run_id)
     write_run(store, key, [row.to_dict()])
     return key

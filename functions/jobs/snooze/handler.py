@@ -1,7 +1,8 @@
 """The snooze HTTP logic every cloud's entry point shares.
 
 GET shows what the link would do and changes nothing; POST verifies the token again,
-reads the resource live, refuses a protected one, claims the link's nonce (create-only,
+reads the resource live, refuses a protected or opted-out one, leaves a longer keep
+already in place as it is (``standing``), claims the link's nonce (create-only,
 so a second confirm is refused), writes the override tag and books the snooze. Every
 refusal is a page with its status and leaves the tag and the ledger as they were.
 """
@@ -15,8 +16,9 @@ from datetime import datetime, timedelta
 
 import schedules
 from functions.jobs.planner import Policy, protection
-from functions.jobs.snooze import pages
+from functions.jobs.snooze import pages, standing
 from functions.jobs.snooze.booking import book_snooze
+from functions.jobs.snooze.keyring import KeyRing, KeyUnavailable
 from functions.jobs.snooze.pages import Facts, Page
 from functions.jobs.snooze.tokens import SnoozeToken, TokenError, verify
 from functions.jobs.snooze.until import DEFAULT_CAP, override_until, override_value
@@ -43,7 +45,8 @@ class Request:
 
 @dataclass(frozen=True)
 class SnoozeService:
-    key: bytes
+    # A fixed key (tests, the demo) or the deployed function's ring (read, cached, rotated).
+    key: bytes | KeyRing
     store: ObjectStore
     desk: OverrideDesk
     clock: Callable[[], datetime]
@@ -74,10 +77,12 @@ def handle(request: Request, service: SnoozeService) -> Page:
     try:
         token = _token(request, service, now)
         resource = _resource(token, service)
-        until = _until(token, resource, service, now)
+        until, kept = _until(token, resource, service, now)
         facts = Facts(
             resource.name or resource.id, resource.kind, _where(resource), token.action, until
         )
+        if kept:
+            return pages.already(facts)
         if method == "GET":
             return pages.confirm(facts)
         _confirm(token, resource, until, service, now)
@@ -92,7 +97,10 @@ def _token(request: Request, service: SnoozeService, now: datetime) -> SnoozeTok
     if not text:
         raise _Refused(pages.refusal(400, _TOKEN_TITLE["malformed"], "This link has no token."))
     try:
-        token = verify(text, service.key, now)
+        token = _verified(text, service.key, now)
+    except KeyUnavailable as err:
+        logger.error("snooze key unavailable: %s", err)
+        raise _Refused(_unavailable("The signing key could not be read.")) from err
     except TokenError as err:
         raise _Refused(
             pages.refusal(_TOKEN_STATUS[err.reason], _TOKEN_TITLE[err.reason], str(err))
@@ -109,6 +117,19 @@ def _token(request: Request, service: SnoozeService, now: datetime) -> SnoozeTok
     if _used(service.store, token):
         raise _Refused(_replayed())
     return token
+
+
+def _verified(text: str, key: bytes | KeyRing, now: datetime) -> SnoozeToken:
+    """A signature that matches no key held may be a rotation not seen yet: the ring
+    reads the secret again (at most every few seconds) and the token is checked again."""
+    if isinstance(key, bytes):
+        return verify(text, key, now)
+    try:
+        return verify(text, key.keys(), now)
+    except TokenError as err:
+        if err.reason != "tampered" or not key.reread():
+            raise
+    return verify(text, key.keys(), now)
 
 
 def _resource(token: SnoozeToken, service: SnoozeService) -> Resource:
@@ -132,11 +153,21 @@ def _resource(token: SnoozeToken, service: SnoozeService) -> Resource:
 
 def _until(
     token: SnoozeToken, resource: Resource, service: SnoozeService, now: datetime
-) -> datetime:
+) -> tuple[datetime, bool]:
+    """Until when the link keeps it running, and whether a keep at least that long is
+    already in place (then nothing is written: a person's longer keep stands)."""
     schedule = _schedule(resource, service)
-    return override_until(
+    policy = service.policy
+    refused = standing.refusal(resource.tags, policy.override_key, policy.tag_key, schedule, now)
+    if refused is not None:
+        raise _Refused(pages.refusal(409, refused.title, refused.message))
+    until = override_until(
         token.action, token.stop_at, now, schedule, service.default_tz, service.cap
     )
+    kept = standing.kept_until(resource.tags, policy.override_key, now)
+    if kept is not None and kept >= until:
+        return kept, True
+    return until, False
 
 
 def _confirm(
@@ -157,7 +188,8 @@ def _confirm(
         service.store.delete(used_key)
         raise _Refused(_unavailable(f"The cloud refused the tag: {err}")) from err
     try:
-        book_snooze(service.store, resource, token, now, until, service.policy.tag_key)
+        kept = standing.kept_until(resource.tags, service.policy.override_key, now)
+        book_snooze(service.store, resource, token, now, until, service.policy.tag_key, kept)
     except StoreError as err:
         logger.error("snooze not booked", extra={"resource": resource.key, "error": str(err)})
         raise _Refused(

@@ -83,6 +83,14 @@ def done(facts: Facts) -> Page:
     return Page(200, "Kept running", _facts(facts) + note)
 
 
+def already(facts: Facts) -> Page:
+    note = (
+        f"<p id='result'>It already keeps running until {facts.until:%Y-%m-%d %H:%M} UTC, "
+        "longer than this link asks for. Nothing was changed.</p>"
+    )
+    return Page(200, "Already kept running", _facts(facts) + note)
+
+
 def refusal(status: int, title: str, message: str, headers: dict[str, str] | None = None) -> Page:
     body = f"<p id='problem'>{escape(message)}</p><p>Nothing was changed.</p>"
     return Page(status, title, body, headers or {})

@@ -13,13 +13,21 @@ import binascii
 import hashlib
 import hmac
 import json
+import re
 import secrets
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 VERSION = 1
 ACTIONS = ("keep-1h", "keep-2h", "keep-until-08", "skip-tonight")
+# ``secrets.token_urlsafe(16)``: 22 characters of base64url. The nonce names an object
+# key (``snooze/used/<nonce>``), so nothing else is honoured, signed or not.
+NONCE = re.compile(r"[A-Za-z0-9_-]{22}")
+# Instants a token may carry: Unix seconds from 2000 to 9999 (what ``datetime`` holds).
+_EARLIEST, _LATEST = 946684800, 253402300799
+_TEXT = ("c", "a", "r", "k", "id", "act", "n")
 
 
 class TokenError(ValueError):
@@ -52,17 +60,23 @@ def new_nonce() -> str:
     return secrets.token_urlsafe(16)
 
 
+def valid_nonce(nonce: str) -> bool:
+    return NONCE.fullmatch(nonce) is not None
+
+
 def sign(token: SnoozeToken, key: bytes) -> str:
     if token.action not in ACTIONS:
         raise ValueError(f"unknown snooze action {token.action!r} (choose from {ACTIONS})")
+    if not valid_nonce(token.nonce):
+        raise ValueError(f"a nonce is 22 characters of base64url, not {token.nonce!r}")
     payload = json.dumps(_fields(token), separators=(",", ":"), sort_keys=True).encode()
     mac = hmac.new(key, payload, hashlib.sha256).digest()
     return f"{_b64(payload)}.{_b64(mac)}"
 
 
-def verify(text: str, key: bytes, now: datetime) -> SnoozeToken:
+def verify(text: str, key: bytes | Sequence[bytes], now: datetime) -> SnoozeToken:
     """The token's content, or TokenError: malformed, tampered (signature or content
-    does not match) or expired at ``now``."""
+    does not match any of the keys) or expired at ``now``."""
     encoded, dot, signature = text.strip().partition(".")
     if not dot or not encoded or not signature:
         raise TokenError("malformed", "this link is incomplete: it has no signature")
@@ -71,8 +85,11 @@ def verify(text: str, key: bytes, now: datetime) -> SnoozeToken:
         given = _unb64(signature)
     except (binascii.Error, ValueError) as err:
         raise TokenError("malformed", "this link is damaged (not base64url)") from err
-    wanted = hmac.new(key, payload, hashlib.sha256).digest()
-    if not hmac.compare_digest(given, wanted):
+    keys = [key] if isinstance(key, bytes) else list(key)
+    matches = [
+        hmac.compare_digest(given, hmac.new(k, payload, hashlib.sha256).digest()) for k in keys
+    ]
+    if not any(matches):
         raise TokenError("tampered", "this link's signature does not match its content")
     token = _parse(payload)
     if now >= token.expires:
@@ -98,25 +115,39 @@ def _fields(token: SnoozeToken) -> dict[str, Any]:
 
 def _parse(payload: bytes) -> SnoozeToken:
     # Signed by us, so a bad shape here is a key shared with something else or a bug in
-    # an older signer: refuse it as malformed rather than guess.
+    # an older signer: refuse it as malformed rather than guess. Exact types throughout:
+    # ``true`` or ``1.0`` is no version, ``1e400`` no instant.
     try:
         data = json.loads(payload)
-        if data["v"] != VERSION or data["act"] not in ACTIONS:
-            raise ValueError("unknown version or action")
+        _check(data)
         return SnoozeToken(
-            cloud=str(data["c"]),
-            account=str(data["a"]),
-            region=str(data["r"]),
-            kind=str(data["k"]),
-            resource_id=str(data["id"]),
-            action=str(data["act"]),
-            stop_at=datetime.fromtimestamp(int(data["stop"]), UTC),
-            expires=datetime.fromtimestamp(int(data["exp"]), UTC),
-            nonce=str(data["n"]),
-            recipient=str(data.get("to", "")),
+            cloud=data["c"],
+            account=data["a"],
+            region=data["r"],
+            kind=data["k"],
+            resource_id=data["id"],
+            action=data["act"],
+            stop_at=datetime.fromtimestamp(data["stop"], UTC),
+            expires=datetime.fromtimestamp(data["exp"], UTC),
+            nonce=data["n"],
+            recipient=data.get("to", ""),
         )
-    except (ValueError, KeyError, TypeError) as err:
+    except (ValueError, KeyError, TypeError, OverflowError, RecursionError) as err:
         raise TokenError("malformed", "this link's content is not a snooze request") from err
+
+
+def _check(data: Any) -> None:
+    if type(data) is not dict:
+        raise TypeError("not an object")
+    if type(data["v"]) is not int or data["v"] != VERSION or data["act"] not in ACTIONS:
+        raise ValueError("unknown version or action")
+    for name in ("stop", "exp"):
+        if type(data[name]) is not int or not _EARLIEST <= data[name] <= _LATEST:
+            raise ValueError(f"{name} is not an instant")
+    if any(type(data[name]) is not str for name in _TEXT) or type(data.get("to", "")) is not str:
+        raise TypeError("a field is not text")
+    if not valid_nonce(data["n"]):
+        raise ValueError("not a nonce")
 
 
 def _epoch(at: datetime) -> int:
