@@ -25,7 +25,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from ledger.record import SNOOZE_ACTION
+from ledger.record import SNOOZE_ACTION, STILL_OFF_ACTION
 from ledger.schema import COLUMNS
 from ledger.summary import LOOKAHEAD_DAYS
 
@@ -122,6 +122,7 @@ def statement(
         where=" AND ".join(where),
         start_text=d.start_text,
         snooze=SNOOZE_ACTION,
+        still_off=STILL_OFF_ACTION,
         period_start=d.ts("ChargePeriodStart"),
         period_end=d.ts("ChargePeriodEnd"),
         lo=lo,
@@ -154,7 +155,10 @@ periods AS (
         ProviderName || '/' || SubAccountId || '/' || ResourceType || '/' || ResourceId
           || '@' || {start_text}
       )
-      ORDER BY ChargePeriodEnd DESC, x_RecordedAt DESC
+      -- The booking closes the period and wins over every checkpoint (one from a run
+      -- whose clock ran ahead may end later); then the latest checkpoint.
+      ORDER BY CASE WHEN x_Action = '{still_off}' THEN 1 ELSE 0 END,
+        ChargePeriodEnd DESC, x_RecordedAt DESC
     ) AS latest
   FROM ledger
   WHERE x_Action NOT IN ('{snooze}', 'skip') AND ChargePeriodEnd > ChargePeriodStart

@@ -3,8 +3,8 @@
 A period can be written more than once: still-off checkpoint rows carry the period's
 ``x_PeriodId`` and are superseded by later ones and by the booking when the resource
 returns; without ``x_PeriodId`` a period is its (``ResourceId``, ``ChargePeriodStart``).
-Either way the row with the latest ``ChargePeriodEnd`` wins. Snoozes are a cost, never
-a claim; failed, skipped and dry-run rows claim nothing. Rows only: time still off claims
+Either way the booking wins, else the checkpoint with the latest ``ChargePeriodEnd``.
+Snoozes are a cost, never a claim; failed, skipped and dry-run rows claim nothing. Rows only: time still off claims
 up to the last checkpoint, as in the digest and ``ledger sql``.
 """
 
@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from ledger.record import SNOOZE_ACTION, parse_iso
+from ledger.record import SNOOZE_ACTION, STILL_OFF_ACTION, parse_iso
 
 _NO_CLAIM = {"failed", "skipped", "dry-run", "accepted"}
 
@@ -48,6 +48,12 @@ def period_key(row: Mapping[str, Any]) -> tuple[str, ...]:
     return (str(row["ProviderName"]), str(row["ResourceId"]), str(row["ChargePeriodStart"]))
 
 
+def _rank(row: Mapping[str, Any]) -> tuple[bool, str]:
+    """The booking closes its period and wins over every checkpoint (one from a run whose
+    clock ran ahead may end later); then the latest checkpoint."""
+    return (row["x_Action"] != STILL_OFF_ACTION, str(row["ChargePeriodEnd"]))
+
+
 def claims(rows: Iterable[Mapping[str, Any]], start: datetime, end: datetime) -> list[Claim]:
     """The window's claims from ledger rows in the current layout."""
     latest: dict[tuple[str, ...], Mapping[str, Any]] = {}
@@ -58,7 +64,7 @@ def claims(rows: Iterable[Mapping[str, Any]], start: datetime, end: datetime) ->
             continue
         key = period_key(row)
         kept = latest.get(key)
-        if kept is None or str(row["ChargePeriodEnd"]) > str(kept["ChargePeriodEnd"]):
+        if kept is None or _rank(row) > _rank(kept):
             latest[key] = row
     lo, hi = start.timestamp(), end.timestamp()
     found = []

@@ -22,8 +22,22 @@ _GROUP = "autoScalingGroup:*:autoScalingGroupName"
 _Rule = Callable[[str, str, str, Mapping[str, str]], str]
 
 
+# Region prefixes outside the commercial partition (AWS General Reference, "Amazon
+# Resource Names": the partition is ``aws``, ``aws-cn`` or ``aws-us-gov``, ...).
+_PARTITIONS: tuple[tuple[str, str], ...] = (
+    ("cn-", "aws-cn"),
+    ("us-gov-", "aws-us-gov"),
+    ("us-isob-", "aws-iso-b"),
+    ("us-iso-", "aws-iso"),
+)
+
+
+def _partition(region: str) -> str:
+    return next((p for prefix, p in _PARTITIONS if region.startswith(prefix)), "aws")
+
+
 def _arn(service: str, region: str, account: str, rest: str) -> str:
-    return f"arn:aws:{service}:{region}:{account}:{rest}"
+    return f"arn:{_partition(region)}:{service}:{region}:{account}:{rest}"
 
 
 _RULES: dict[str, tuple[str, _Rule]] = {

@@ -327,12 +327,24 @@ class World:
         return rows
 
     def booked(self) -> dict[str, float]:
-        """Savings the ledger books per resource: rows that close a period."""
-        booked: dict[str, float] = {}
-        for _, row in self.rows():
+        """Savings the ledger claims per resource, as its readers count them: of the rows
+        about one off-period (its still-off checkpoints and its booking, one
+        ``x_PeriodId``), the booking, else the checkpoint with the latest end."""
+
+        def rank(row: dict[str, Any]) -> tuple[bool, str]:
+            return (row["x_Action"] != "still-off", row["ChargePeriodEnd"])
+
+        latest: dict[str, dict[str, Any]] = {}
+        for n, (_, row) in enumerate(self.rows()):
             if row["ChargePeriodEnd"] > row["ChargePeriodStart"]:
-                saved = row.get("x_EstimatedSavings") or 0.0
-                booked[row["ResourceId"]] = booked.get(row["ResourceId"], 0.0) + saved
+                period = row.get("x_PeriodId") or str(n)
+                kept = latest.get(period)
+                if kept is None or rank(row) > rank(kept):
+                    latest[period] = row
+        booked: dict[str, float] = {}
+        for row in latest.values():
+            saved = row.get("x_EstimatedSavings") or 0.0
+            booked[row["ResourceId"]] = booked.get(row["ResourceId"], 0.0) + saved
         return booked
 
     def state_keys(self) -> list[str]:
@@ -406,7 +418,9 @@ def lost_periods(world: World) -> list[str]:
             periods[instance_id] += before.states.get(instance_id) == "stopped" and back
     closing: dict[str, int] = {}
     for _, row in world.rows():
-        if row["ChargePeriodEnd"] > row["ChargePeriodStart"]:
+        # A still-off checkpoint says a period is open; only its booking closes it.
+        closes = row["x_Action"] != "still-off"
+        if closes and row["ChargePeriodEnd"] > row["ChargePeriodStart"]:
             closing[row["ResourceId"]] = closing.get(row["ResourceId"], 0) + 1
     return [
         f"{world.boxes[i].name}: {closing.get(i, 0)} closing rows for {n} off-periods seen"
