@@ -4,8 +4,8 @@ A period can be written more than once: still-off checkpoint rows carry the peri
 ``x_PeriodId`` and are superseded by later ones and by the booking when the resource
 returns; without ``x_PeriodId`` a period is its (``ResourceId``, ``ChargePeriodStart``).
 Either way the booking wins, else the checkpoint with the latest ``ChargePeriodEnd``.
-Snoozes are a cost, never a claim; failed, skipped and dry-run rows claim nothing. Rows only: time still off claims
-up to the last checkpoint, as in the digest and ``ledger sql``.
+Snoozes are a cost, never a claim; failed, skipped and dry-run rows claim nothing. Rows
+only: time still off claims up to the last checkpoint, as in the digest and ``ledger sql``.
 """
 
 from __future__ import annotations
