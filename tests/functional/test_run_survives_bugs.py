@@ -94,7 +94,8 @@ def booked(job: Job, name: str) -> list[tuple[str, str]]:
     return [
         (r["x_Action"], r["x_Outcome"])
         for r in read_records(job.store)
-        if r["ResourceName"] == name
+        # Still-off checkpoints say a period is open; they book nothing.
+        if r["ResourceName"] == name and r["x_Action"] != "still-off"
     ]
 
 
