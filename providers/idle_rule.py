@@ -84,8 +84,12 @@ class Measurement:
 
 @dataclass(frozen=True)
 class Judgement:
+    """``recheck``: the first instant the verdict could turn idle (the busy point or the
+    start has left the window); asking the cloud before then only costs money."""
+
     verdict: Verdict
     reason: str
+    recheck: datetime | None = None
 
     @property
     def idle(self) -> bool:
@@ -127,7 +131,8 @@ def judge(
     name = measurement.signal.value.upper()
     span = _span(rule.window)
     if up_since is not None and up_since > start:
-        return Judgement(Verdict.BUSY, f"not idle: up since {up_since:%a %H:%M} UTC, under {span}")
+        reason = f"not idle: up since {up_since:%a %H:%M} UTC, under {span}"
+        return Judgement(Verdict.BUSY, reason, up_since + rule.window + rule.lag)
     if not measurement.series:
         return Judgement(Verdict.UNKNOWN, f"idle unknown: no {name} data over {span}")
     per_device = [_in_window(s, start, end) for s in measurement.series]
@@ -141,7 +146,9 @@ def judge(
     measured = f"{_devices(name, count)}{coverage * 100:.0f} % coverage"
     what = f"{name} max {peak:.0f} % over {span} ({measured})"
     if peak >= rule.threshold:
-        return Judgement(Verdict.BUSY, f"busy: {what}")
+        last = max(at for points in per_device for at, v in points if v / divisor >= rule.threshold)
+        recheck = last + measurement.step + rule.window + rule.lag
+        return Judgement(Verdict.BUSY, f"busy: {what}", recheck)
     if coverage < rule.coverage:
         wanted = f"{rule.coverage * 100:.0f} %"
         return Judgement(Verdict.UNKNOWN, f"idle unknown: {what}, under the {wanted} needed")

@@ -48,6 +48,8 @@ def test_one_busy_gpu_of_four_keeps_the_box_running() -> None:
     got = judge(gpus(quiet, quiet, [0.0] * 60 + [80.0] + [0.0] * 59, quiet), RULE, NOW)
     assert got.verdict is Verdict.BUSY
     assert "GPU max 80 %" in got.reason
+    # The busy minute 14:55-14:56 leaves the window [now - 5 min - 2 h, now - 5 min) at 17:01.
+    assert got.recheck == datetime(2026, 11, 25, 17, 1, tzinfo=UTC)
 
 
 def test_the_maximum_not_the_average_decides() -> None:
