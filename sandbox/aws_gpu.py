@@ -39,7 +39,7 @@ def put_gpu_utilisation(
                 "Dimensions": [
                     {"Name": "InstanceId", "Value": instance_id},
                     {"Name": "index", "Value": str(gpu)},
-                    {"Name": "name", "Value": "Tesla T4"},
+                    {"Name": "name", "Value": "NVIDIA A10G"},
                     {"Name": "host", "Value": f"ip-10-0-0-{gpu + 10}.ec2.internal"},
                 ],
                 "Timestamp": at,

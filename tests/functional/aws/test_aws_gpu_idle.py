@@ -20,6 +20,7 @@ from typing import Any
 import pytest
 from aws_kit import at, decision_for, make_job, rows, run, settings_for
 
+from functions.jobs.digest import render_digest
 from providers.base import Action
 from sandbox.aws_fleet import Box, instance_states, launch, set_launch_time
 from sandbox.aws_gpu import put_cpu_utilisation, put_gpu_utilisation
@@ -57,14 +58,14 @@ def publish(clients: Any, instance_id: str, profile: Any, gpus: int = 4, **kw: A
 
 
 def test_idle_gpu_box_is_stopped_busy_ones_never(
-    clients: Any, settings: Any, clock: Any, calls: Any
+    clients: Any, settings: Any, clock: Any, calls: Any, tmp_path: Path
 ) -> None:
     ids = fleet(
         clients,
         {
-            "gpu-idle-aws": ("g4dn.12xlarge", IDLE_TAGS),
-            "gpu-train-aws": ("g4dn.12xlarge", IDLE_TAGS),
-            "one-of-four": ("g4dn.12xlarge", IDLE_TAGS),
+            "gpu-idle-aws": ("g5.12xlarge", IDLE_TAGS),
+            "gpu-train-aws": ("g5.12xlarge", IDLE_TAGS),
+            "one-of-four": ("g5.12xlarge", IDLE_TAGS),
         },
     )
     publish(clients, ids["gpu-idle-aws"], quiet_after_2pm)
@@ -104,11 +105,18 @@ def test_idle_gpu_box_is_stopped_busy_ones_never(
     assert back["x_Trigger"] == "idle"
     assert back["x_AvoidedHours"] == pytest.approx(15 + 55 / 60)
 
+    # The digest says what idle stops saved, per team.
+    render_digest(job.store, at(0, 0), at(7, 0), tmp_path / "digest")
+    team = (tmp_path / "digest" / "digest-team-ml.txt").read_text()
+    saved = back["x_EstimatedSavings"]
+    assert f"Stopped as idle:  15.9 hours off, ${saved:,.2f} of the savings" in team
+    assert f"Saved:            ${saved:,.2f}" in team  # the idle stop is all this team saved
+
 
 def test_a_gap_in_the_data_is_unknown_and_nothing_stops(
     clients: Any, settings: Any, clock: Any, calls: Any
 ) -> None:
-    ids = fleet(clients, {"gpu-idle-aws": ("g4dn.12xlarge", IDLE_TAGS)})
+    ids = fleet(clients, {"gpu-idle-aws": ("g5.12xlarge", IDLE_TAGS)})
     publish(clients, ids["gpu-idle-aws"], quiet_after_2pm, skip=[(at(2, 15), at(2, 15, 30))])
     job = make_job(settings, clock, calls)
     report = run(job, clock, at(2, 16, 10))
@@ -130,7 +138,7 @@ def test_an_override_wins_over_the_idle_rule(
     clients: Any, settings: Any, clock: Any, calls: Any
 ) -> None:
     tags = {**IDLE_TAGS, "schedule-override": "running-until-20261125t2200z"}
-    ids = fleet(clients, {"gpu-idle-aws": ("g4dn.12xlarge", tags)})
+    ids = fleet(clients, {"gpu-idle-aws": ("g5.12xlarge", tags)})
     publish(clients, ids["gpu-idle-aws"], quiet_after_2pm)
     report = run(make_job(settings, clock, calls), clock, at(2, 16, 10))
     assert decision_for(report, "gpu-idle-aws").reason.startswith("override: running until")
