@@ -25,7 +25,7 @@ from providers.base import (
     Target,
     dry_run_results,
 )
-from providers.gcp import calls
+from providers.gcp import calls, utilisation
 from providers.gcp.accelerators import is_accelerated
 from providers.gcp.connection import GcpConnection
 from providers.gcp.operations import ComputeOperation, engine
@@ -56,6 +56,7 @@ class GceInstances:
         "compute.instances.suspend",
         "compute.instances.resume",
         "compute.zoneOperations.get",
+        *utilisation.PERMISSIONS,
     )
 
     page_size = 500  # the API's maximum
@@ -65,7 +66,8 @@ class GceInstances:
         self.options = options
 
     def discover(self, target: Target) -> Iterator[Resource]:
-        yield from self._list(target, f"labels.{self.options.tag_key}:*")
+        found = list(self._list(target, f"labels.{self.options.tag_key}:*"))
+        yield from utilisation.mark_idle(self.connection, self.options, target, found)
 
     def inventory(self, target: Target) -> Iterator[Resource]:
         """Every VM, labelled or not (the digest's opportunities)."""
@@ -157,6 +159,7 @@ class GceInstances:
             accelerator=is_accelerated(machine_type, gpus),
             extra={
                 "zone": zone,
+                "instance_id": str(instance.id),
                 "status": instance.status,
                 "gpus": ",".join(f"{k}x{v}" for k, v in sorted(gpus.items())),
             },

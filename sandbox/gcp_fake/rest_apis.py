@@ -9,7 +9,8 @@ fake, e.g. ``{fake}/notebooks/v2/...`` for ``https://notebooks.googleapis.com/v2
   ``projects.locations.endpoints.list/get/deployModel/undeployModel`` and
   ``projects.locations.endpoints.operations.get``.
 - Cloud Monitoring API v3 (https://cloud.google.com/monitoring/api/ref_v3/rest/v3):
-  ``projects.timeSeries.list`` for ``aiplatform.googleapis.com/prediction/online/prediction_count``.
+  ``projects.timeSeries.list`` for ``aiplatform.googleapis.com/prediction/online/prediction_count``
+  and the VM utilisation gauges of ``sandbox/gcp_fake/gauges.py``.
 - Cloud Resource Manager API v3
   (https://cloud.google.com/resource-manager/reference/rest/v3): ``projects.list`` and
   ``folders.list`` with ``parent=``.
@@ -25,7 +26,7 @@ import copy
 from datetime import datetime
 from typing import Any
 
-from sandbox.gcp_fake import filters
+from sandbox.gcp_fake import filters, gauges
 from sandbox.gcp_fake.world import ApiError, Json, Predictions, World, rfc3339
 
 Params = dict[str, str]
@@ -236,6 +237,8 @@ def list_time_series(world: World, params: Params, query: Params, body: Json) ->
         raise ApiError(400, "Field interval.endTime is required.")
     end = _time(query["interval.endTime"])
     start = _time(query.get("interval.startTime") or query["interval.endTime"])
+    if terms["metric.type"] in gauges.GAUGE_TYPES:
+        return gauges.answer(world.gauges, project, terms, query)
     if terms["metric.type"] != PREDICTIONS:
         return {}
     wanted = terms.get("resource.labels.endpoint_id")
