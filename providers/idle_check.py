@@ -55,6 +55,10 @@ class Look:
 Reader = Callable[[Sequence[Want]], Mapping[str, Measurement]]
 
 
+class MetricsUnavailable(Exception):
+    """The metrics API refused or failed: every resource asked about is "unknown"."""
+
+
 @dataclass(frozen=True)
 class IdleSettings:
     tag_key: str = "idle-stop"
@@ -79,7 +83,12 @@ def check(
             done[resource.key] = settled
         elif settled is not None:
             wants[resource.key] = (settled, resource)
-    measured = read([want for want, _ in wants.values()]) if wants else {}
+    try:
+        measured = read([want for want, _ in wants.values()]) if wants else {}
+    except MetricsUnavailable as err:
+        note = f"idle unknown: metrics unreadable ({err})"
+        done.update({key: replace(r, idle_note=note) for key, (_, r) in wants.items()})
+        return [done.get(r.key, r) for r in resources]
     for key, (want, resource) in wants.items():
         got = measured.get(want.resource_id) or Measurement(want.signal, [], _MINUTE)
         verdict = judge(got, want.rule, now)

@@ -23,7 +23,15 @@ from typing import Any
 
 from providers.aws.instance_types import is_accelerated
 from providers.base import AdapterOptions, Resource, Target
-from providers.idle_check import IdleSettings, Want, check, load_looks, looks_key, save_looks
+from providers.idle_check import (
+    IdleSettings,
+    MetricsUnavailable,
+    Want,
+    check,
+    load_looks,
+    looks_key,
+    save_looks,
+)
 from providers.idle_rule import Measurement, Rule, Series, Signal
 
 PERMISSIONS = ("cloudwatch:ListMetrics", "cloudwatch:GetMetricData")
@@ -185,7 +193,12 @@ def mark_idle(
     cloudwatch = connection.client("cloudwatch", target)
 
     def read(wants: Sequence[Want]) -> Mapping[str, Measurement]:
-        return measure(cloudwatch, [Ask(w.resource_id, w.signal, w.rule) for w in wants], now)
+        from botocore.exceptions import BotoCoreError, ClientError
+
+        try:
+            return measure(cloudwatch, [Ask(w.resource_id, w.signal, w.rule) for w in wants], now)
+        except (BotoCoreError, ClientError) as err:
+            raise MetricsUnavailable(str(err)) from err
 
     now = options.clock()
     key = looks_key(target, tagged[0].kind)

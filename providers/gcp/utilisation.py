@@ -19,7 +19,15 @@ from typing import Any
 
 from providers.base import AdapterOptions, Resource, Target
 from providers.gcp import rest
-from providers.idle_check import IdleSettings, Want, check, load_looks, looks_key, save_looks
+from providers.idle_check import (
+    IdleSettings,
+    MetricsUnavailable,
+    Want,
+    check,
+    load_looks,
+    looks_key,
+    save_looks,
+)
 from providers.idle_rule import Measurement, Rule, Series, Signal
 
 PERMISSIONS = ("monitoring.timeSeries.list",)
@@ -105,9 +113,16 @@ def mark_idle(
 
     def read(wants: Sequence[Want]) -> Mapping[str, Measurement]:
         numbered = [replace(w, resource_id=to_number[w.resource_id]) for w in wants]
-        got = measure(
-            connection.session(), connection.base_url("monitoring"), target.account, numbered, now
-        )
+        try:
+            got = measure(
+                connection.session(),
+                connection.base_url("monitoring"),
+                target.account,
+                numbered,
+                now,
+            )
+        except rest.GcpApiError as err:
+            raise MetricsUnavailable(str(err)) from err
         return {by_number.get(k, k): v for k, v in got.items()}
 
     key = looks_key(target, tagged[0].kind)

@@ -40,7 +40,14 @@ from typing import Any, TypeVar
 from urllib.parse import parse_qsl, unquote, urlsplit
 
 from sandbox import credentials
-from sandbox.azure_fake import routes_aks, routes_arm, routes_compute, routes_ml, routes_tags
+from sandbox.azure_fake import (
+    routes_aks,
+    routes_arm,
+    routes_compute,
+    routes_metrics,
+    routes_ml,
+    routes_tags,
+)
 from sandbox.azure_fake.model import (
     API_VERSIONS,
     FakeAgentPool,
@@ -60,6 +67,7 @@ ROUTES: list[Route] = [
     *routes_ml.ROUTES,
     *routes_aks.ROUTES,
     *routes_tags.ROUTES,
+    *routes_metrics.ROUTES,
 ]
 
 # Where each resource provider's async-operation status and result resources live.
@@ -82,6 +90,7 @@ CLIENT_SECRET = "offhours-local-secret"  # a fake's secret, valid nowhere else
 VAULT_SCOPE = f"{routes_tags.VAULT_RESOURCE}/.default"
 # Tokens for Blob Storage are issued too (the fake serves no blobs: Azurite does).
 STORAGE_SCOPE = "https://storage.azure.com/.default"
+METRICS_SCOPE = "https://metrics.monitor.azure.com/.default"
 _ENTRA = re.compile(
     r"/(?P<tenant>[^/]+)/(?:v2\.0/\.well-known/openid-configuration|oauth2/v2\.0/token)"
 )
@@ -162,6 +171,8 @@ class AzureFake(ServedFake):
         self.lro_polls = lro_polls
         self.subscriptions: dict[str, str] = {}
         self.vms: dict[str, FakeVm] = {}
+        # Azure Monitor ``Percentage CPU`` per VM (routes_metrics.put_cpu).
+        self.vm_cpu: dict[str, list[tuple[datetime, float]]] = {}
         self.scale_sets: dict[str, FakeScaleSet] = {}
         self.workspaces: dict[str, FakeWorkspace] = {}
         self.ml_computes: dict[str, FakeMlCompute] = {}
@@ -539,7 +550,8 @@ class AzureFake(ServedFake):
         if form.get("client_id") != CLIENT_ID or form.get("client_secret") != CLIENT_SECRET:
             return Response(401, _oauth_error("invalid_client", "Invalid client secret provided."))
         scopes = form.get("scope", "").split()
-        if not {"https://management.azure.com/.default", VAULT_SCOPE, STORAGE_SCOPE} & set(scopes):
+        known = {"https://management.azure.com/.default", VAULT_SCOPE, STORAGE_SCOPE, METRICS_SCOPE}
+        if not known & set(scopes):
             return Response(400, _oauth_error("invalid_scope", "The scope is not valid here."))
         token = self.tokens.issue()
         return Response(
@@ -567,7 +579,9 @@ class AzureFake(ServedFake):
             raise FakeError(400, "MissingApiVersionParameter", "The api-version is required.")
         namespace, version = _namespace(path), query["api-version"]
         self.api_versions.add((namespace, version))
-        if {**API_VERSIONS, **routes_tags.API_VERSIONS}.get(namespace) != version:
+        versions = {**API_VERSIONS, **routes_tags.API_VERSIONS}
+        versions["Microsoft.Insights/metrics"] = routes_metrics.API_VERSION
+        if versions.get(namespace) != version:
             raise FakeError(
                 400,
                 "InvalidApiVersionParameter",
@@ -607,6 +621,8 @@ def _oauth_error(error: str, description: str) -> Json:
 
 
 def _namespace(path: str) -> str:
+    if path.lower().endswith("/metrics:getbatch"):
+        return "Microsoft.Insights/metrics"  # the regional metrics host's batch API
     if "/providers/microsoft.resources/tags/" in path.lower():
         return "Microsoft.Resources/tags"  # an extension resource at another's scope
     segments = path.split("/")
