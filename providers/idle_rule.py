@@ -25,6 +25,8 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 
 METRIC_TAG = "idle-metric"
+# The device name of one series whose values are already the maximum over every GPU.
+ALL_DEVICES = "all"
 _WINDOW = re.compile(r"^\s*(\d+)\s*(m|min|mins|minutes?|h|hours?|d|days?)?\s*$", re.IGNORECASE)
 _UNITS = {"m": 60, "h": 3600, "d": 86400}
 
@@ -143,7 +145,9 @@ def judge(
     missing = max(0, measurement.devices - len(per_device)) if divisor == 1 else 0
     coverage = min(*covered, 1.0) if not missing else 0.0
     count = max(len(per_device), measurement.devices, divisor if divisor > 1 else 0)
-    measured = f"{_devices(name, count)}{coverage * 100:.0f} % coverage"
+    combined = [s.device for s in measurement.series] == [ALL_DEVICES] and divisor == 1
+    devices = f"all {name}s, " if combined and name != "CPU" else _devices(name, count)
+    measured = f"{devices}{coverage * 100:.0f} % coverage"
     what = f"{name} max {peak:.0f} % over {span} ({measured})"
     if peak >= rule.threshold:
         last = max(at for points in per_device for at, v in points if v / divisor >= rule.threshold)

@@ -26,13 +26,26 @@ def put_gpu_utilisation(
     gpus: int = 1,
     namespace: str = "CWAgent",
     skip: Sequence[tuple[datetime, datetime]] = (),
+    combined: bool = False,
 ) -> None:
-    """One point per GPU per minute from ``start``; ``skip``: spans the agent was silent."""
+    """One point per GPU per minute from ``start``; ``skip``: spans the agent was silent.
+    ``combined``: also the series of an agent with ``aggregation_dimensions:
+    [["InstanceId"]]`` (``InstanceId`` only; its Maximum is the busiest GPU's)."""
     data = []
     for minute in range(minutes):
         at = start + timedelta(minutes=minute)
         if any(a <= at < b for a, b in skip):
             continue
+        if combined:
+            data.append(
+                {
+                    "MetricName": "nvidia_smi_utilization_gpu",
+                    "Dimensions": [{"Name": "InstanceId", "Value": instance_id}],
+                    "Timestamp": at,
+                    "Value": max(float(profile(at, gpu)) for gpu in range(gpus)),
+                    "Unit": "Percent",
+                }
+            )
         data += [
             {
                 "MetricName": "nvidia_smi_utilization_gpu",

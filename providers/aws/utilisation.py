@@ -102,9 +102,14 @@ def _queries(ask: Ask, gpu_series: Mapping[str, list[tuple[tuple[str, str], ...]
     if ask.signal is Signal.CPU:
         dims = ((INSTANCE_DIMENSION, ask.instance_id),)
         return [_Query(ask.instance_id, "cpu", Signal.CPU, dims)]
+    listed = gpu_series.get(ask.instance_id, ())
+    # An agent configured with ``aggregation_dimensions: [["InstanceId"]]`` also publishes one
+    # series over all GPUs (no ``index``): its Maximum is the busiest GPU's, at a quarter or
+    # an eighth of the metrics billed. Read that one alone where it exists.
+    combined = [d for d in listed if GPU_DIMENSION not in dict(d)]
     return [
         _Query(ask.instance_id, dict(dims).get(GPU_DIMENSION, "all"), Signal.GPU, dims)
-        for dims in gpu_series.get(ask.instance_id, ())
+        for dims in (combined[:1] or listed)
     ]
 
 

@@ -113,6 +113,26 @@ def test_idle_gpu_box_is_stopped_busy_ones_never(
     assert f"Saved:            ${saved:,.2f}" in team  # the idle stop is all this team saved
 
 
+def test_the_agent_s_combined_series_is_read_alone(
+    clients: Any, settings: Any, clock: Any, calls: Any
+) -> None:
+    """With ``aggregation_dimensions: [["InstanceId"]]`` the agent also publishes one series
+    over all GPUs; one busy GPU of four still shows in its Maximum."""
+    ids = fleet(
+        clients,
+        {"gpu-idle-aws": ("g5.12xlarge", IDLE_TAGS), "one-of-four": ("g5.12xlarge", IDLE_TAGS)},
+    )
+    publish(clients, ids["gpu-idle-aws"], quiet_after_2pm, combined=True)
+    publish(clients, ids["one-of-four"], one_busy_gpu, combined=True)
+    report = run(make_job(settings, clock, calls), clock, at(2, 16, 10))
+    assert (
+        decision_for(report, "gpu-idle-aws").reason
+        == "idle: GPU max 0 % over 2 h (all GPUs, 100 % coverage)"
+    )
+    assert "busy: GPU max 70 % over 2 h (all GPUs" in decision_for(report, "one-of-four").reason
+    assert instance_states(clients.ec2) == {"gpu-idle-aws": "stopped", "one-of-four": "running"}
+
+
 def test_a_gap_in_the_data_is_unknown_and_nothing_stops(
     clients: Any, settings: Any, clock: Any, calls: Any
 ) -> None:
