@@ -126,6 +126,8 @@ class Resource:
     # What the idle rule measured ("idle: GPU max 2 % over 2 h (4 GPUs, 100 % coverage)",
     # "busy: ..."), for the decision's reason; empty where nothing was measured.
     idle_note: str = ""
+    # An idle stop announced for this instant (the end of its notice window).
+    idle_stop_at: datetime | None = None
     # Runs on a GPU or another accelerator (decided by the adapter from the SKU or the
     # attached accelerators): the digest names such untagged notebooks and endpoints.
     accelerator: bool = False

@@ -46,10 +46,13 @@ class Want:
 
 @dataclass(frozen=True)
 class Look:
-    """A busy verdict and the first instant it could turn idle."""
+    """A busy verdict and the first instant it could turn idle; or (``pending``) the
+    instant a resource was first found idle: it is stopped once it is still idle at the
+    end of the notice window that began then."""
 
     recheck: datetime
     reason: str
+    pending: datetime | None = None
 
 
 Reader = Callable[[Sequence[Want]], Mapping[str, Measurement]]
@@ -63,6 +66,8 @@ class MetricsUnavailable(Exception):
 class IdleSettings:
     tag_key: str = "idle-stop"
     threshold: float = 5.0
+    # Warned first: an idle resource is stopped only if still idle this long after.
+    notice: timedelta = timedelta(minutes=15)
 
 
 def check(
@@ -73,7 +78,10 @@ def check(
     looks: dict[str, Look] | None = None,
 ) -> list[Resource]:
     """``looks``: resource key -> the last busy verdict and the instant before which it
-    cannot change; updated in place with this run's verdicts."""
+    cannot change, or a pending idle stop; updated in place with this run's verdicts.
+    ``None``: nothing is remembered between runs (no store), so there is no notice window:
+    an idle resource is stopped at once."""
+    remembered = looks is not None
     looks = looks if looks is not None else {}
     wants: dict[str, tuple[Want, Resource]] = {}
     done: dict[str, Resource] = {}
@@ -92,9 +100,28 @@ def check(
     for key, (want, resource) in wants.items():
         got = measured.get(want.resource_id) or Measurement(want.signal, [], _MINUTE)
         verdict = judge(got, want.rule, now)
+        if verdict.idle and remembered and settings.notice > timedelta(0):
+            done[key] = _noticed(resource, looks, verdict, now, settings.notice)
+            continue
         _remember(looks, key, verdict)
         done[key] = replace(resource, idle=verdict.idle, idle_note=verdict.reason)
     return [done.get(r.key, r) for r in resources]
+
+
+def _noticed(
+    resource: Resource, looks: dict[str, Look], verdict: Judgement, now: datetime, notice: timedelta
+) -> Resource:
+    """Idle now: stopped if it was already idle a whole notice window ago, else the stop
+    is announced for the end of the window (and cancelled if it is used before then)."""
+    look = looks.get(resource.key)
+    pending = look.pending if look is not None and look.pending is not None else now
+    if now >= pending + notice:
+        looks.pop(resource.key, None)
+        return replace(resource, idle=True, idle_note=verdict.reason)
+    looks[resource.key] = Look(now, verdict.reason, pending)
+    stop_at = pending + notice
+    note = f"{verdict.reason}; stops at {stop_at:%a %H:%M} UTC if still idle"
+    return replace(resource, idle_note=note, idle_stop_at=stop_at)
 
 
 def _settled(
@@ -136,23 +163,37 @@ def looks_key(target: Target, kind: str) -> str:
     )
 
 
-def load_looks(store: ObjectStore | None, key: str) -> dict[str, Look]:
-    """The last runs' busy verdicts; nothing (measure everything) if unreadable."""
+def _look(raw: Sequence[str | None]) -> Look:
+    pending = raw[2] if len(raw) > 2 else None
+    return Look(
+        datetime.fromisoformat(str(raw[0])),
+        str(raw[1]),
+        datetime.fromisoformat(pending) if pending else None,
+    )
+
+
+def load_looks(store: ObjectStore | None, key: str) -> dict[str, Look] | None:
+    """The last runs' verdicts; nothing (measure everything) if unreadable; ``None``
+    without a store (nothing can be remembered)."""
     if store is None:
-        return {}
+        return None
     try:
         data = store.get(key)
         raw = json.loads(data) if data else {}
-        return {k: Look(datetime.fromisoformat(v[0]), str(v[1])) for k, v in raw.items()}
+        return {k: _look(v) for k, v in raw.items()}
     except (StoreError, ValueError, TypeError, AttributeError, IndexError, KeyError):
         return {}
 
 
-def save_looks(store: ObjectStore | None, key: str, looks: Mapping[str, Look]) -> None:
-    """Best effort: a lost write costs one extra metrics read, never a wrong stop."""
-    if store is None:
+def save_looks(store: ObjectStore | None, key: str, looks: Mapping[str, Look] | None) -> None:
+    """Best effort: a lost write costs one extra metrics read (or restarts a notice
+    window), never a wrong stop."""
+    if store is None or looks is None:
         return
-    raw = {k: [v.recheck.isoformat(), v.reason] for k, v in sorted(looks.items())}
+    raw = {
+        k: [v.recheck.isoformat(), v.reason, v.pending.isoformat() if v.pending else None]
+        for k, v in sorted(looks.items())
+    }
     try:
         store.put(key, json.dumps(raw).encode())
     except StoreError:

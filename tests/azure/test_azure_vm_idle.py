@@ -56,7 +56,9 @@ def test_cpu_idle_vm_is_deallocated_busy_and_gpu_only_vms_are_not(
     vm(fake, "gpu-train-azure", "Standard_NC4as_T4_v3", cpu, lambda t: 95.0)
     vm(fake, "gpu-by-gpu", "Standard_NC4as_T4_v3", TAGS, lambda t: 0.0)
 
-    report = run(fake, tmp_path, WED + timedelta(hours=16, minutes=10))
+    first = run(fake, tmp_path, WED + timedelta(hours=16, minutes=10))
+    assert reason(first, "gpu-idle-azure").endswith("stops at Wed 16:25 UTC if still idle")
+    report = run(fake, tmp_path, WED + timedelta(hours=16, minutes=25))
     assert reason(report, "gpu-idle-azure") == "idle: CPU max 1 % over 2 h (100 % coverage)"
     assert "busy: CPU max 95 %" in reason(report, "gpu-train-azure")
     assert "Azure Monitor publishes no GPU metric for VMs" in reason(report, "gpu-by-gpu")

@@ -42,7 +42,8 @@ def test_the_demo_stops_gpu_idle_by_the_idle_rule_and_never_gpu_train(
     assert [r["ResourceName"] for r in idle] == [f"gpu-idle-{provider}"]
     signal = "CPU" if provider == "azure" else "GPU"
     assert idle[0]["x_Reason"].startswith(f"idle: {signal} max 0 % over 2 h")
-    assert idle[0]["x_RecordedAt"] == "2026-11-18T16:15:00Z"  # the first quiet window
+    # First found idle at 16:15 (the first quiet window), stopped at the end of its notice.
+    assert idle[0]["x_RecordedAt"] == "2026-11-18T16:30:00Z"
     assert not [r for r in rows if r["ResourceName"] == f"gpu-train-{provider}"]
 
 

@@ -76,6 +76,8 @@ def test_idle_gpu_vm_is_stopped_busy_ones_never(fake: GcpFake, job: Any, clock: 
     assert "busy: GPU max 60 % over 2 h (4 GPUs" in reason(report, "gpu-idle-gcp")
 
     report = run(job, clock, at(16, 10))
+    assert reason(report, "gpu-idle-gcp").endswith("stops at Wed 16:25 UTC if still idle")
+    report = run(job, clock, at(16, 25))
     assert reason(report, "gpu-idle-gcp") == "idle: GPU max 0 % over 2 h (4 GPUs, 100 % coverage)"
     assert "busy: GPU max 95 %" in reason(report, "gpu-train-gcp")
     assert "busy: GPU max 70 %" in reason(report, "one-of-four")
@@ -107,6 +109,7 @@ def test_a_cpu_vm_is_judged_by_cpu(fake: GcpFake, job: Any, clock: Any) -> None:
     labels = {**LABELS, "idle-metric": "cpu"}
     fake.add_instance(PROJECT, ZONE, "dev-cpu", "n2-standard-4", labels, started=at(-48))
     put_utilisation(fake.world, PROJECT, ZONE, "dev-cpu", at(12), 5 * 60, lambda t, g: 2.0)
-    report = run(job, clock, at(16, 10))
+    run(job, clock, at(16, 10))
+    report = run(job, clock, at(16, 25))
     assert reason(report, "dev-cpu") == "idle: CPU max 2 % over 2 h (100 % coverage)"
     assert status(fake) == {"dev-cpu": "TERMINATED"}

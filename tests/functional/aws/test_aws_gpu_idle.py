@@ -78,8 +78,14 @@ def test_idle_gpu_box_is_stopped_busy_ones_never(
     assert decision_for(report, "gpu-idle-aws").action is Action.SKIP
     assert "busy: GPU max 60 % over 2 h (4 GPUs" in decision_for(report, "gpu-idle-aws").reason
 
-    # 16:10: the window 14:05-16:05 is all zero on every GPU of gpu-idle.
+    # 16:10: the window 14:05-16:05 is all zero on every GPU of gpu-idle: the stop is
+    # announced for the end of its notice window, and made then if it is still idle.
     report = run(job, clock, at(2, 16, 10))
+    assert decision_for(report, "gpu-idle-aws").action is Action.SKIP
+    assert decision_for(report, "gpu-idle-aws").reason.endswith(
+        "idle: GPU max 0 % over 2 h (4 GPUs, 100 % coverage); stops at Wed 16:25 UTC if still idle"
+    )
+    report = run(job, clock, at(2, 16, 25))
     stop = decision_for(report, "gpu-idle-aws")
     assert stop.action is Action.STOP
     assert stop.reason == "idle: GPU max 0 % over 2 h (4 GPUs, 100 % coverage)"
@@ -96,20 +102,20 @@ def test_idle_gpu_box_is_stopped_busy_ones_never(
 
     # Later that afternoon it stays off (no retry in the hours it was idle in) ...
     report = run(job, clock, at(2, 17, 0))
-    assert "stopped as idle at Wed 16:10 UTC" in decision_for(report, "gpu-idle-aws").reason
+    assert "stopped as idle at Wed 16:25 UTC" in decision_for(report, "gpu-idle-aws").reason
     assert instance_states(clients.ec2)["gpu-idle-aws"] == "stopped"
     # ... and the schedule's next on-transition brings it back; its savings are idle's.
     run(job, clock, at(3, 8, 5))
     assert instance_states(clients.ec2)["gpu-idle-aws"] == "running"
     (back,) = rows(job, ResourceName="gpu-idle-aws", x_Action="start")
     assert back["x_Trigger"] == "idle"
-    assert back["x_AvoidedHours"] == pytest.approx(15 + 55 / 60)
+    assert back["x_AvoidedHours"] == pytest.approx(15 + 40 / 60)
 
     # The digest says what idle stops saved, per team.
     render_digest(job.store, at(0, 0), at(7, 0), tmp_path / "digest")
     team = (tmp_path / "digest" / "digest-team-ml.txt").read_text()
     saved = back["x_EstimatedSavings"]
-    assert f"Stopped as idle:  15.9 hours off, ${saved:,.2f} of the savings" in team
+    assert f"Stopped as idle:  15.7 hours off, ${saved:,.2f} of the savings" in team
     assert f"Saved:            ${saved:,.2f}" in team  # the idle stop is all this team saved
 
 
@@ -124,13 +130,31 @@ def test_the_agent_s_combined_series_is_read_alone(
     )
     publish(clients, ids["gpu-idle-aws"], quiet_after_2pm, combined=True)
     publish(clients, ids["one-of-four"], one_busy_gpu, combined=True)
-    report = run(make_job(settings, clock, calls), clock, at(2, 16, 10))
+    job = make_job(settings, clock, calls)
+    run(job, clock, at(2, 16, 10))
+    report = run(job, clock, at(2, 16, 25))
     assert (
         decision_for(report, "gpu-idle-aws").reason
         == "idle: GPU max 0 % over 2 h (all GPUs, 100 % coverage)"
     )
     assert "busy: GPU max 70 % over 2 h (all GPUs" in decision_for(report, "one-of-four").reason
     assert instance_states(clients.ec2) == {"gpu-idle-aws": "stopped", "one-of-four": "running"}
+
+
+def test_used_again_inside_the_notice_window_it_is_not_stopped(
+    clients: Any, settings: Any, clock: Any, calls: Any
+) -> None:
+    back_at = at(2, 16, 12)
+    ids = fleet(clients, {"gpu-idle-aws": ("g5.12xlarge", IDLE_TAGS)})
+    publish(
+        clients, ids["gpu-idle-aws"], lambda t, g: 80.0 if back_at <= t < at(2, 16, 14) else 0.0
+    )
+    job = make_job(settings, clock, calls)
+    first = run(job, clock, at(2, 16, 10))
+    assert "stops at Wed 16:25 UTC if still idle" in decision_for(first, "gpu-idle-aws").reason
+    report = run(job, clock, at(2, 16, 25))
+    assert "busy: GPU max 80 %" in decision_for(report, "gpu-idle-aws").reason
+    assert instance_states(clients.ec2)["gpu-idle-aws"] == "running"
 
 
 def test_a_gap_in_the_data_is_unknown_and_nothing_stops(
@@ -173,7 +197,9 @@ def test_a_cpu_box_is_judged_by_cpu_and_a_young_box_is_not_idle(
     for name in ids:
         put_cpu_utilisation(clients.cloudwatch, ids[name], at(2, 8), 10 * 60, lambda _: 1.0)
     set_launch_time(ids["dev-new"], at(2, 15, 0))
-    report = run(make_job(settings, clock, calls), clock, at(2, 16, 10))
+    job = make_job(settings, clock, calls)
+    run(job, clock, at(2, 16, 10))
+    report = run(job, clock, at(2, 16, 25))
     cpu = decision_for(report, "dev-cpu")
     assert (cpu.action, cpu.reason) == (
         Action.STOP,
