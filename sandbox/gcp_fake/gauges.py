@@ -38,8 +38,13 @@ class Gauge:
 
 
 def answer(
-    gauges: list[Gauge], project: str, terms: Mapping[str, str], query: Mapping[str, str]
+    gauges: list[Gauge],
+    project: str,
+    terms: Mapping[str, str],
+    query: Mapping[str, str],
+    wanted: Mapping[str, set[str]] | None = None,
 ) -> Json:
+    """``terms``: ``field = value`` terms; ``wanted``: ``field = one_of(...)`` terms."""
     start = _time(query.get("interval.startTime", ""))
     end = _time(query["interval.endTime"])
     period = _seconds(query.get("aggregation.alignmentPeriod", "60s"))
@@ -53,6 +58,12 @@ def answer(
         if any(
             gauge.resource.get(k.removeprefix("resource.labels.")) != v
             for k, v in terms.items()
+            if k.startswith("resource.labels.")
+        ):
+            continue
+        if any(
+            gauge.resource.get(k.removeprefix("resource.labels.")) not in v
+            for k, v in (wanted or {}).items()
             if k.startswith("resource.labels.")
         ):
             continue

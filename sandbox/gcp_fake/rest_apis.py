@@ -230,7 +230,9 @@ def _time(text: str) -> datetime:
 def list_time_series(world: World, params: Params, query: Params, body: Json) -> Json:
     project = params["project"]
     world.check_project(project)
-    terms = {t.field: t.value for t in filters.parse(query.get("filter", ""))}
+    parsed = filters.parse(query.get("filter", ""))
+    terms = {t.field: t.value for t in parsed if t.op != "one_of"}
+    listed = {t.field: set(t.value.split("\x1f")) for t in parsed if t.op == "one_of"}
     if "metric.type" not in terms:
         raise ApiError(400, "Field filter must name a metric.type.")
     if "interval.endTime" not in query:
@@ -238,7 +240,7 @@ def list_time_series(world: World, params: Params, query: Params, body: Json) ->
     end = _time(query["interval.endTime"])
     start = _time(query.get("interval.startTime") or query["interval.endTime"])
     if terms["metric.type"] in gauges.GAUGE_TYPES:
-        return gauges.answer(world.gauges, project, terms, query)
+        return gauges.answer(world.gauges, project, terms, query, listed)
     if terms["metric.type"] != PREDICTIONS:
         return {}
     wanted = terms.get("resource.labels.endpoint_id")
