@@ -25,6 +25,7 @@ https://aws.amazon.com/cloudwatch/pricing/, read 2026-12-07); free tiers are ign
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 import time
 from collections.abc import Iterator
@@ -140,27 +141,15 @@ def simulate(n: int, combined: bool, memo: bool) -> dict[str, float]:
     resources, profiles = fleet(n)
     cloudwatch = FakeCloudWatch(profiles, gpus=4, combined=combined)
     calls = Calls()
-    looks: dict[str, Look] = {}
-    settings = IdleSettings()
-    busiest_ms = 0.0
-    stopped = 0
-    for run in range(RUNS):
-        now = DAY + run * timedelta(minutes=15)
-        running = [r for r in resources if r.state is ResourceState.RUNNING]
 
-        def read(wants: list[Want], now: datetime = now) -> dict[str, Any]:
+    def read_at(now: datetime) -> Any:
+        def read(wants: list[Want]) -> dict[str, Any]:
             asks = [Ask(w.resource_id, w.signal, w.rule) for w in wants]
             return measure(cloudwatch, asks, now, AGENT_NAMESPACE, calls)
 
-        began, fake_before = time.process_time(), cloudwatch.cpu
-        judged = check(running, now, read, settings, looks if memo else {})  # type: ignore[arg-type]
-        spent = time.process_time() - began - (cloudwatch.cpu - fake_before)
-        busiest_ms = max(busiest_ms, spent * 1000 * 100 / max(1, len(running)))
-        idle = {r.key for r in judged if r.idle}
-        stopped += len(idle)
-        resources = [
-            replace(r, state=ResourceState.STOPPED) if r.key in idle else r for r in resources
-        ]
+        return read
+
+    stopped, busiest_ms = _day(resources, read_at, lambda: cloudwatch.cpu, memo)
     requests = calls.list_metrics + calls.get_metric_data
     monthly = 30 * (calls.metrics_requested * PRICE_PER_METRIC + requests * PRICE_PER_REQUEST)
     return {
@@ -173,11 +162,102 @@ def simulate(n: int, combined: bool, memo: bool) -> dict[str, float]:
     }
 
 
+def simulate_gcp(n: int, memo: bool) -> dict[str, float]:
+    """Cloud Monitoring ``timeSeries.list`` through the real GCP reader: series per GPU of
+    each VM named in the request's ``one_of`` filter."""
+    from providers.gcp import utilisation as gcp
+
+    resources, profiles = fleet(n)
+    session = FakeMonitoring(profiles, gpus=4)
+    calls = gcp.Calls()
+
+    def read_at(now: datetime) -> Any:
+        def read(wants: list[Want]) -> Any:
+            return gcp.measure(session, "http://monitoring", "p", wants, now, calls)
+
+        return read
+
+    stopped, busiest_ms = _day(resources, read_at, lambda: session.cpu, memo)
+    return {
+        "stopped": stopped,
+        "timeSeries.list/day": calls.requests,
+        "series_returned/day": calls.series_returned,
+        "cpu_ms_per_100/run (max)": round(busiest_ms, 2),
+    }
+
+
+def _day(resources: list[Resource], read_at: Any, fake_cpu: Any, memo: bool) -> tuple[int, float]:
+    """96 runs of the idle pass; an idle box is stopped (and no longer measured)."""
+    looks: dict[str, Look] = {}
+    settings = IdleSettings()
+    busiest_ms = 0.0
+    stopped = 0
+    for run in range(RUNS):
+        now = DAY + run * timedelta(minutes=15)
+        running = [r for r in resources if r.state is ResourceState.RUNNING]
+        began, fake_before = time.process_time(), fake_cpu()
+        judged = check(running, now, read_at(now), settings, looks if memo else None)
+        spent = time.process_time() - began - (fake_cpu() - fake_before)
+        busiest_ms = max(busiest_ms, spent * 1000 * 100 / max(1, len(running)))
+        idle = {r.key for r in judged if r.idle}
+        stopped += len(idle)
+        resources = [
+            replace(r, state=ResourceState.STOPPED) if r.key in idle else r for r in resources
+        ]
+    return stopped, busiest_ms
+
+
+class FakeMonitoring:
+    """A ``requests.Session`` stand-in answering ``projects.timeSeries.list`` for the VMs
+    its filter names (``resource.labels.instance_id = one_of(...)``)."""
+
+    def __init__(self, profiles: dict[str, float], gpus: int) -> None:
+        self.profiles, self.gpus, self.cpu = profiles, gpus, 0.0
+
+    def request(self, method: str, url: str, params: Any = None, **_: Any) -> Any:
+        began = time.process_time()
+        ids = re.findall(r'"(i-[0-9a-f]+)"', params["filter"])
+        end = datetime.fromisoformat(params["interval.endTime"].replace("Z", "+00:00"))
+        series = [
+            {
+                "metric": {"labels": {"gpu_number": str(g)}},
+                "resource": {"labels": {"instance_id": i}},
+                "points": [
+                    {
+                        "interval": {
+                            "endTime": f"{end - k * timedelta(minutes=1):%Y-%m-%dT%H:%M:%SZ}"
+                        },
+                        "value": {"doubleValue": self.profiles[i]},
+                    }
+                    for k in range(120)
+                ],
+            }
+            for i in ids
+            if i in self.profiles
+            for g in range(self.gpus)
+        ]
+        self.cpu += time.process_time() - began
+        return _Response({"timeSeries": series})
+
+
+class _Response:
+    status_code = 200
+    content = b"x"
+
+    def __init__(self, body: dict[str, Any]) -> None:
+        self.body = body
+
+    def json(self) -> dict[str, Any]:
+        return self.body
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--resources", type=int, default=1000)
     args = parser.parse_args()
     print(f"{args.resources} idle-tagged GPU instances (4 GPUs), {RUNS} runs/day, window 2 h")
+    for memo in (False, True):
+        print(f"  GCP, memo {'on' if memo else 'off':29} {simulate_gcp(args.resources, memo)}")
     for combined in (False, True):
         for memo in (False, True):
             series = "combined series" if combined else "per-GPU series"
