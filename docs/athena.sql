@@ -40,7 +40,8 @@ CREATE EXTERNAL TABLE IF NOT EXISTS offhours_ledger (
   x_Error string,
   x_Detail string,
   x_Kind string,
-  x_ApiResourceId string
+  x_ApiResourceId string,
+  x_Trigger string
 )
 PARTITIONED BY (
   provider string,

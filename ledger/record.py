@@ -77,6 +77,8 @@ class Row:
     resource_type: str = ""
     # Rows about an off-period (its stop, checkpoints, booking) carry its id.
     off_period: bool = False
+    # What asked for the action: ``schedule``, ``idle``, ``maintenance`` or ``manual``.
+    trigger: str = "schedule"
 
     @property
     def hours(self) -> float:
@@ -140,6 +142,7 @@ class Row:
             "x_Detail": self.detail,
             "x_Kind": self.kind,
             "x_ApiResourceId": self.resource_id,
+            "x_Trigger": self.trigger,
         }
 
 

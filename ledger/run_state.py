@@ -39,6 +39,9 @@ class OffPeriod:
     price_source: str
     schedule: str
     action: str
+    # What turned it off (``schedule``, ``idle``): an idle stop is not retried as a start
+    # until its schedule next turns on, and its savings are booked as ``x_Trigger=idle``.
+    trigger: str = "schedule"
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -48,6 +51,7 @@ class OffPeriod:
             "price_source": self.price_source,
             "schedule": self.schedule,
             "action": self.action,
+            "trigger": self.trigger,
         }
 
     @classmethod
@@ -62,6 +66,7 @@ class OffPeriod:
             price_source=data.get("price_source", ""),
             schedule=data.get("schedule", ""),
             action=data.get("action", "stop"),
+            trigger=str(data.get("trigger", "schedule")),
         )
 
 
@@ -93,6 +98,7 @@ class ActionIntent:
     currency: str = "USD"
     price_source: str = ""
     schedule: str = ""
+    trigger: str = "schedule"
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -104,6 +110,7 @@ class ActionIntent:
             "currency": self.currency,
             "price_source": self.price_source,
             "schedule": self.schedule,
+            "trigger": self.trigger,
         }
 
     @classmethod
@@ -117,6 +124,7 @@ class ActionIntent:
             currency=data.get("currency", "USD"),
             price_source=data.get("price_source", ""),
             schedule=data.get("schedule", ""),
+            trigger=str(data.get("trigger", "schedule")),
         )
 
     def period(self) -> OffPeriod:
@@ -128,6 +136,7 @@ class ActionIntent:
             price_source=self.price_source,
             schedule=self.schedule,
             action=self.action,
+            trigger=self.trigger,
         )
 
 

@@ -60,6 +60,12 @@ COLUMNS: tuple[Column, ...] = (
     Column("x_Detail", "string", False, "how the action was carried out"),
     Column("x_Kind", "string", False, "offhours kind (ec2, instances, vms, ...)"),
     Column("x_ApiResourceId", "string", False, "the id offhours uses in the cloud's API"),
+    Column(
+        "x_Trigger",
+        "string",
+        False,
+        "what asked for the off-period or action: schedule, idle, maintenance or manual",
+    ),
 )
 
 COLUMN_NAMES: tuple[str, ...] = tuple(c.name for c in COLUMNS)

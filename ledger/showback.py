@@ -109,12 +109,17 @@ class Counts:
     snooze_hours: float = 0.0
     snooze_cost: float = 0.0
     snooze_unpriced: int = 0  # snoozed resources with no known price (hours, no money)
+    # Off time and savings that idle stops began (a part of the savings, not extra).
+    idle_hours: float = 0.0
+    idle_saved: float = 0.0
 
 
 def counts(items: Iterable[ResourceSavings]) -> Counts:
     actions = failures = snoozes = unpriced = 0
-    hours = cost = 0.0
+    hours = cost = idle_hours = idle_saved = 0.0
     for item in items:
+        idle_hours += item.idle_hours
+        idle_saved += item.idle_saved
         actions += item.actions
         failures += item.failures
         snoozes += item.snoozes
@@ -122,7 +127,7 @@ def counts(items: Iterable[ResourceSavings]) -> Counts:
         cost += item.snooze_cost
         if item.snooze_hours > 0 and item.hourly_price is None:
             unpriced += 1
-    return Counts(actions, failures, snoozes, hours, cost, unpriced)
+    return Counts(actions, failures, snoozes, hours, cost, unpriced, idle_hours, idle_saved)
 
 
 @dataclass(frozen=True)

@@ -70,6 +70,9 @@ class ResourceSavings:
     snooze_hours: float = 0.0
     snooze_cost: float = 0.0  # priced hours only; never part of ``saved``
     history_saved: list[float] = field(default_factory=list)
+    # The part of the off time (and savings) that idle stops began (``x_Trigger=idle``).
+    idle_hours: float = 0.0
+    idle_saved: float = 0.0
 
     @property
     def price_known(self) -> bool:
@@ -88,6 +91,7 @@ class _Entry:
         "account",
         "currency",
         "events",
+        "idled",
         "index",
         "kind",
         "latest",
@@ -122,8 +126,9 @@ class _Entry:
         self.source = ""
         self.problems: list[str] = []
         self.snoozed: list[Interval] | None = None  # rare: most resources are never snoozed
-        # Open periods seen in checkpoints: period id -> (start, latest end, price).
-        self.open: dict[str, tuple[float, float, float | None]] | None = None
+        # Open periods seen in checkpoints: period id -> (start, latest end, price, idle).
+        self.open: dict[str, tuple[float, float, float | None, bool]] | None = None
+        self.idled: list[Interval] | None = None  # off time the idle rule began (x_Trigger)
         # One packed key (kind << 32 | 32-bit event hash) per counted event: duplicates
         # collapse at ``finish``, a few bytes each, no set kept per resource.
         self.events: array[int] | None = None
@@ -217,6 +222,8 @@ class Accumulator:
             return
         rank = self._ts(recorded) if recorded else 0.0
         self._interval(entry, s, e, row["ListUnitPrice"], rank)
+        if row.get("x_Trigger") == "idle":
+            _idled(entry, s, e, row["ListUnitPrice"], rank)
 
     def _count_event(
         self, entry: _Entry, row: Mapping[str, Any], action: str, begin: str, finish: str, at: str
@@ -307,7 +314,8 @@ class Accumulator:
         known = entry.open.get(pid)
         if known is None or e > known[1]:
             price = None if row["ListUnitPrice"] is None else float(row["ListUnitPrice"])
-            entry.open[pid] = (s, e, price if price is not None and isfinite(price) else None)
+            value = price if price is not None and isfinite(price) else None
+            entry.open[pid] = (s, e, value, row.get("x_Trigger") == "idle")
         if entry.price is None and row["ListUnitPrice"] is not None:
             entry.price = float(row["ListUnitPrice"])
 
@@ -322,9 +330,11 @@ class Accumulator:
                 (starts[i], ends[i], None if isnan(p) else p, ranks[i])
             )
         for entry in self.entries.values():
-            for pid, (s, e, price) in (entry.open or {}).items():
+            for pid, (s, e, price, idle) in (entry.open or {}).items():
                 if pid not in self._closed:
                     grouped.setdefault(entry.index, []).append((s, e, price, _OPEN_RANK))
+                    if idle:
+                        _idled(entry, s, e, price, _OPEN_RANK)
             entry.open = None
         result = [
             self._savings(e, grouped.pop(e.index, []), _event_counts(e))
@@ -339,6 +349,7 @@ class Accumulator:
         hours, money = split_by_day(pieces, self.days)
         history = split_by_day(pieces, self.history)[1] if self.history else []
         snoozed = union_pieces(entry.snoozed or [], self.start, self.end)
+        idled = union_pieces(entry.idled or [], self.start, self.end)
         open_hours = sum(
             p.hours
             for p in union_pieces(
@@ -372,7 +383,16 @@ class Accumulator:
             snooze_hours=sum(p.hours for p in snoozed),
             snooze_cost=sum(p.hours * p.price for p in snoozed if p.price is not None),
             history_saved=history,
+            idle_hours=sum(p.hours for p in idled),
+            idle_saved=sum(p.hours * p.price for p in idled if p.price is not None),
         )
+
+
+def _idled(entry: _Entry, s: float, e: float, price: Any, rank: float) -> None:
+    value = None if price is None else float(price)
+    if entry.idled is None:
+        entry.idled = []
+    entry.idled.append((s, e, value if value is not None and isfinite(value) else None, rank))
 
 
 def _event_counts(entry: _Entry) -> tuple[int, int, int]:

@@ -123,6 +123,11 @@ class Resource:
     # Set by discover for opt-in idle scaling (inference endpoints): the provider measured
     # no traffic over the resource's idle window, so the planner treats it as "off".
     idle: bool = False
+    # What the idle rule measured ("idle: GPU max 2 % over 2 h (4 GPUs, 100 % coverage)",
+    # "busy: ..."), for the decision's reason; empty where nothing was measured.
+    idle_note: str = ""
+    # An idle stop announced for this instant (the end of its notice window).
+    idle_stop_at: datetime | None = None
     # Runs on a GPU or another accelerator (decided by the adapter from the SKU or the
     # attached accelerators): the digest names such untagged notebooks and endpoints.
     accelerator: bool = False
@@ -145,6 +150,8 @@ class Decision:
     # A skip that reports a problem the owner must fix (bad tag): it goes to the ledger
     # and the digest, not only to the log.
     problem: bool = False
+    # What asked for the action: ``schedule``, ``idle`` (the idle rule), ``manual`` (wake).
+    trigger: str = "schedule"
 
 
 @dataclass(frozen=True)

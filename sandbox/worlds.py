@@ -34,7 +34,7 @@ def aws_world(clock: Callable[[], datetime], monday: datetime) -> Iterator[World
     import boto3
     from moto import mock_aws
 
-    from sandbox import aws_fleet
+    from sandbox import aws_fleet, idle_demo
     from sandbox.aws_edges import seed_edges
     from sandbox.aws_limits import documented_limits
     from sandbox.aws_more import sagemaker_follows, seed_demo_more
@@ -47,6 +47,8 @@ def aws_world(clock: Callable[[], datetime], monday: datetime) -> Iterator[World
         seed_demo_more(boto3.Session(region_name=region), region, monday)
         # What AWS will not stop, or what is scheduled through another API.
         seed_edges(boto3.Session(region_name=region), aws_fleet.DEMO_ACCOUNT, region)
+        # The idle pair: one GPU box nobody uses from Wednesday 14:00, one training all week.
+        idle_demo.seed_aws(ec2, boto3.client("cloudwatch", region_name=region), monday)
         yield World("aws", {"aws_regions": (region,)}, _aws_people(ec2, ids, monday))
 
 
@@ -99,8 +101,9 @@ def environ(values: Mapping[str, str]) -> Iterator[None]:
 
 @contextmanager
 def gcp_world(clock: Callable[[], datetime], monday: datetime) -> Iterator[World]:
+    from sandbox import idle_demo
     from sandbox.gcp_fake import start_gcp_fake
-    from sandbox.gcp_fake.demo import DEMO_PROJECT, seed_demo_project
+    from sandbox.gcp_fake.demo import DEMO_PROJECT, ZONE, seed_demo_project
 
     with (
         start_gcp_fake(clock=clock) as fake,
@@ -108,16 +111,19 @@ def gcp_world(clock: Callable[[], datetime], monday: datetime) -> Iterator[World
         environ(fake.credential_env(Path(keys), DEMO_PROJECT)),
     ):
         seed_demo_project(fake)
+        idle_demo.seed_gcp(fake, DEMO_PROJECT, ZONE, monday)
         yield World("gcp", {"gcp_projects": (DEMO_PROJECT,), "gcp_endpoint_url": fake.url})
 
 
 @contextmanager
 def azure_world(clock: Callable[[], datetime], monday: datetime) -> Iterator[World]:
+    from sandbox import idle_demo
     from sandbox.azure_fake import start_azure_fake
-    from sandbox.azure_fake.demo import DEMO_SUBSCRIPTION, seed_demo_subscription
+    from sandbox.azure_fake.demo import DEMO_REGION, DEMO_SUBSCRIPTION, seed_demo_subscription
 
     with start_azure_fake(clock=clock) as fake, environ(fake.credential_env()):
         seed_demo_subscription(fake)
+        idle_demo.seed_azure(fake, DEMO_SUBSCRIPTION, DEMO_REGION, monday)
         yield World(
             "azure",
             {"azure_subscriptions": (DEMO_SUBSCRIPTION,), "azure_endpoint_url": fake.url},

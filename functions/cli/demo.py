@@ -60,6 +60,8 @@ class DemoResult:
     snoozes: list[dict[str, Any]] = field(default_factory=list)
     # Scheduled resources the clouds' adapters refused at plan time, and why.
     left_alone: list[LeftAlone] = field(default_factory=list)
+    # The week's stops by the idle rule (x_Trigger=idle), with the measurement.
+    idle_stops: list[dict[str, Any]] = field(default_factory=list)
 
 
 @dataclass(frozen=True, order=True)
@@ -136,10 +138,15 @@ def run_demo(out: Path, monday: datetime, providers: tuple[str, ...] = PROVIDERS
     store = LocalStore(ledger_dir)
     savings = window_summary(store, monday, end)
     digest = render_digest(store, monday, end, out, now=end)
-    snoozes = [r for r in read_records(store) if r["x_Action"] == SNOOZE_ACTION]
+    rows = list(read_records(store))
+    snoozes = [r for r in rows if r["x_Action"] == SNOOZE_ACTION]
+    idle_stops = sorted(
+        (r for r in rows if r.get("x_Trigger") == "idle" and r["x_Action"] == "stop"),
+        key=lambda r: (r["ProviderName"], r["x_RecordedAt"]),
+    )
     seconds = time.perf_counter() - began
     return DemoResult(
-        out, monday, end, runs, savings, seconds, digest, notices, snoozes, left_alone
+        out, monday, end, runs, savings, seconds, digest, notices, snoozes, left_alone, idle_stops
     )
 
 
@@ -321,6 +328,8 @@ def print_report(result: DemoResult, stream: Any) -> None:
             f"{row['ChargePeriodEnd']} ({row['x_Detail']}, "
             f"{'unknown cost' if cost is None else f'${cost:,.2f} at list price'})\n"
         )
+    for row in result.idle_stops:
+        w(f"stopped as idle: {row['ResourceName']} at {row['x_RecordedAt']}: {row['x_Reason']}\n")
     w(f"ledger: {result.out / 'ledger'}\n")
     for path in result.digest[:2]:
         w(f"digest: {path}\n")

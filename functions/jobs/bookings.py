@@ -47,9 +47,11 @@ def record_intents(
     intents: Mapping[str, tuple[str, Resource, str]],
     now: datetime,
     floor: datetime | None = None,
+    triggers: Mapping[str, str] | None = None,
 ) -> None:
     """Write-ahead: what this run is about to do (key -> (action, resource, schedule)).
-    An off action's instant is where an adopted period opens: never before ``floor``."""
+    An off action's instant is where an adopted period opens: never before ``floor``.
+    ``triggers``: key -> what asked for the action, where not the schedule."""
     for key, (action, resource, schedule) in intents.items():
         price = resource.price
         state.intents[key] = ActionIntent(
@@ -60,6 +62,7 @@ def record_intents(
             currency=price.currency if price else "USD",
             price_source=price.source if price else "",
             schedule=schedule,
+            trigger=(triggers or {}).get(key, "schedule"),
         )
 
 
@@ -181,7 +184,13 @@ def _resolved(
         base = _row(resource, run_id, at, intent.action, "done", f"confirmed: {how}")
         if wanted_off:
             state.off.setdefault(resource.key, intent.period())
-            return Row(**base, schedule=intent.schedule, period_start=intent.at, off_period=True)
+            return Row(
+                **base,
+                schedule=intent.schedule,
+                period_start=intent.at,
+                off_period=True,
+                trigger=intent.trigger,
+            )
         period = state.off.pop(resource.key, None)
         if period is None:
             return Row(**base, schedule=intent.schedule, period_start=intent.at)
@@ -257,7 +266,13 @@ def _result_row(result: Result, at: datetime, run_id: str) -> Row:
     base = _row(
         result.resource, run_id, at, decision.action.value, result.outcome.value, decision.reason
     )
-    return Row(**base, schedule=decision.schedule, error=result.error, detail=result.detail)
+    return Row(
+        **base,
+        schedule=decision.schedule,
+        error=result.error,
+        detail=result.detail,
+        trigger=decision.trigger,
+    )
 
 
 def _period(intent: ActionIntent, at: datetime) -> OffPeriod:
@@ -307,6 +322,7 @@ def _booking(period: OffPeriod, end: datetime, floor: datetime | None = None) ->
         "price_source": period.price_source,
         "schedule": period.schedule,
         "off_period": True,
+        "trigger": period.trigger,
     }
 
 

@@ -82,6 +82,7 @@ def _row(resource: Resource, period: OffPeriod, at: datetime, run_id: str) -> Ro
         currency=period.currency,
         price_source=period.price_source,
         off_period=True,
+        trigger=period.trigger,
         bill_id=bill.resource_id,
         resource_type=bill.resource_type,
     )

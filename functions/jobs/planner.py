@@ -60,6 +60,7 @@ class Intent:
     # One-sided schedules: a person's start after ``since`` is left alone (no grace period)
     # until this sentence's instant, e.g. "until the next stop, Tue 19:00 Europe/Berlin".
     leave_until: str = ""
+    trigger: str = "schedule"
 
 
 def plan(
@@ -70,17 +71,30 @@ def plan(
     policy: Policy,
     wake: frozenset[str] = frozenset(),
     retry: frozenset[str] = frozenset(),
+    idle_off: Mapping[str, datetime] | None = None,
 ) -> list[Decision]:
     """``last_run``: the last successful run, or one per kind (a kind whose discovery
     failed keeps its older instant, so the start transitions it missed are caught up).
     ``wake``: ids or names to bring back now whatever the schedule says.
     ``retry``: resource keys offhours keeps off (its open off-periods); started whenever
     their schedule says on, so a failed start, a clock that went back or a lost state
-    never leave a resource off that should run."""
+    never leave a resource off that should run. ``idle_off``: of those, the ones the idle
+    rule stopped, and when: such a resource is retried only from its schedule's next
+    on-transition (or woken), not started again in the working hours it was idle in."""
     if now.tzinfo is None:
         raise ValueError("plan needs a zone-aware instant")
+    idle_off = idle_off or {}
     decisions = [
-        _decide(resource, now, _for_kind(last_run, resource.kind), catalog, policy, wake, retry)
+        _decide(
+            resource,
+            now,
+            _for_kind(last_run, resource.kind),
+            catalog,
+            policy,
+            wake,
+            retry,
+            idle_off.get(resource.key),
+        )
         for resource in resources
     ]
     return _limit_stops(decisions, policy)
@@ -100,13 +114,16 @@ def _decide(
     policy: Policy,
     wake: frozenset[str],
     retry: frozenset[str],
+    idle_since: datetime | None = None,
 ) -> Decision:
     refusal = _refusal(resource, policy)
     if refusal:
         return Decision(resource, Action.SKIP, refusal)
     woken = resource.id in wake or resource.name in wake
     if woken and resource.state is resource.off_state:
-        return Decision(resource, _on_action(resource), "woken by request (offhours wake)")
+        return Decision(
+            resource, _on_action(resource), "woken by request (offhours wake)", trigger="manual"
+        )
     intent = _intent(resource, now, last_run, catalog, policy)
     if isinstance(intent, Decision):
         return intent
@@ -115,7 +132,22 @@ def _decide(
         return _problem(resource, price_problem)
     if intent.state is schedules.State.STOPPED:
         return _stop_side(resource, now, intent, policy, resource.key in retry)
-    return _start_side(resource, last_run, intent, resource.key in retry)
+    held = _held_idle(resource, intent, idle_since)
+    return held or _start_side(resource, last_run, intent, resource.key in retry)
+
+
+def _held_idle(resource: Resource, intent: Intent, idle_since: datetime | None) -> Decision | None:
+    """An idle stop inside working hours holds until the schedule next turns on; an
+    override (or snooze) that wants the resource running wins."""
+    if idle_since is None or intent.enforce_start:
+        return None
+    if intent.since is not None and idle_since <= intent.since:
+        return None
+    reason = (
+        f"{intent.reason}; stopped as idle at {idle_since:%a %H:%M} UTC: started again at "
+        "the schedule's next on-transition, by offhours wake or a snooze link"
+    )
+    return Decision(resource, Action.SKIP, reason, intent.schedule)
 
 
 def _refusal(resource: Resource, policy: Policy) -> str:
@@ -174,8 +206,9 @@ def _schedule_intent(
     hibernate_tag = resource.tags.get(policy.hibernate_tag_key, "").lower() in ("true", "yes", "1")
     if spec is None:
         if resource.idle:
-            return Intent(schedules.State.STOPPED, _idle_reason(resource, policy), "", None)
-        return Decision(resource, Action.SKIP, f"no {policy.tag_key} tag")
+            return _idle_intent(resource, policy, "")
+        note = f"; {resource.idle_note}" if resource.idle_note else ""
+        return Decision(resource, Action.SKIP, f"no {policy.tag_key} tag{note}")
     schedule = _resolve(resource, spec, catalog, policy)
     if isinstance(schedule, Decision):
         return schedule
@@ -189,7 +222,7 @@ def _schedule_intent(
     if state is schedules.State.STOPPED:
         word = "off"
     elif resource.idle:
-        return Intent(schedules.State.STOPPED, _idle_reason(resource, policy), label, None)
+        return _idle_intent(resource, policy, label)
     else:
         word = "on"
     when = f" since {_format_local(since, schedule.timezone)}" if since else " all week"
@@ -222,7 +255,12 @@ def _stop_side(
             intent.schedule,
         )
     return Decision(
-        resource, _off_action(resource), intent.reason, intent.schedule, intent.hibernate
+        resource,
+        _off_action(resource),
+        intent.reason,
+        intent.schedule,
+        intent.hibernate,
+        trigger=intent.trigger,
     )
 
 
@@ -281,7 +319,7 @@ def _one_sided_intent(
     nxt = schedules.next_transition(schedule, now)
     upcoming = f"the next {side}, {_format_local(nxt[0], schedule.timezone)}" if nxt else "ever"
     if resource.idle:
-        return Intent(schedules.State.STOPPED, _idle_reason(resource, policy), label, None)
+        return _idle_intent(resource, policy, label)
     switch = schedules.switch_at(schedule, now)
     if switch is None:
         reason = f"{label}: {schedule.sides.value}, nothing to do until {upcoming}"
@@ -305,7 +343,9 @@ def _start_side(
     resource: Resource, last_run: datetime | None, intent: Intent, retry: bool
 ) -> Decision:
     if resource.state is ResourceState.RUNNING:
-        return Decision(resource, Action.SKIP, f"{intent.reason}; already running", intent.schedule)
+        note = f"; {resource.idle_note}" if resource.idle_note else ""
+        reason = f"{intent.reason}; already running{note}"
+        return Decision(resource, Action.SKIP, reason, intent.schedule)
     turned_on = intent.since is not None and last_run is not None and intent.since > last_run
     if intent.enforce_start or turned_on:
         return Decision(resource, _on_action(resource), intent.reason, intent.schedule)
@@ -370,7 +410,15 @@ def _on_action(resource: Resource) -> Action:
     return Action.SCALE_UP if resource.off_state is ResourceState.SCALED_DOWN else Action.START
 
 
+def _idle_intent(resource: Resource, policy: Policy, label: str) -> Intent:
+    return Intent(
+        schedules.State.STOPPED, _idle_reason(resource, policy), label, None, trigger="idle"
+    )
+
+
 def _idle_reason(resource: Resource, policy: Policy) -> str:
+    if resource.idle_note:
+        return resource.idle_note
     window = resource.tags.get(policy.idle_tag_key, "")
     return f"idle: no traffic in the last {window}" if window else "idle"
 

@@ -192,6 +192,7 @@ def _prepare(
         # A resource offhours keeps off is started whenever its schedule says on: a
         # failed start, a clock that went back or a lost state never leave it off.
         retry=frozenset(state.off),
+        idle_off={k: p.since for k, p in state.off.items() if p.trigger == "idle"},
     )
     if job.wake:
         decisions = [d if d.action in _ON else replace(d, action=Action.SKIP) for d in decisions]
@@ -218,6 +219,7 @@ def _prepare(
         {d.resource.key: (d.action.value, d.resource, d.schedule) for d in acting},
         now,
         floor,
+        triggers={d.resource.key: d.trigger for d in acting if d.trigger != "schedule"},
     )
     if job.notices and report.notices:  # claimed in this write, before anything is sent
         report.notices = job.notices.claim(state, report.notices, run_id, now)

@@ -58,6 +58,13 @@ _RULES: dict[str, tuple[str, _Rule]] = {
         "Container Service",
         lambda a, r, i, x: x.get("arn") or _arn("ecs", r, a, f"service/{i}"),
     ),
+    # Its instances bill as ``i-…``, tagged ``eks:nodegroup-name`` by EKS (Amazon EKS User
+    # Guide, "Managed node groups"); the ARN's last part, the node group's UUID, is not
+    # among what offhours reads (Service Authorization Reference, Amazon EKS resources).
+    "eks-nodegroups": (
+        "Kubernetes Node Group",
+        lambda a, r, i, x: _arn("eks", r, a, f"nodegroup/{i}/*"),
+    ),
     "sagemaker-notebooks": (
         "Notebook Instance",
         lambda a, r, i, x: _arn("sagemaker", r, a, f"notebook-instance/{i.lower()}"),
@@ -83,6 +90,7 @@ _ARN_KINDS: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"^arn:[^:]+:rds:[^:]*:[^:]*:db:"), "rds"),
     (re.compile(r"^arn:[^:]+:rds:[^:]*:[^:]*:cluster:"), "aurora"),
     (re.compile(r"^arn:[^:]+:ecs:[^:]*:[^:]*:service/"), "ecs"),
+    (re.compile(r"^arn:[^:]+:eks:[^:]*:[^:]*:nodegroup/"), "eks-nodegroups"),
     (re.compile(r"^arn:[^:]+:sagemaker:[^:]*:[^:]*:notebook-instance/"), "sagemaker-notebooks"),
     (re.compile(r"^arn:[^:]+:sagemaker:[^:]*:[^:]*:endpoint/"), "sagemaker-endpoints"),
 )
@@ -99,6 +107,7 @@ GROUP_TAG = "aws:autoscaling:groupName"
 # Guide, "Tagging your resources for billing"); the name alone, so two clusters' services
 # of one name in one account and region read as one.
 SERVICE_TAG = "aws:ecs:serviceName"
+NODEGROUP_TAG = "eks:nodegroup-name"
 
 
 def member_tag(kind: str, bill_id: str) -> tuple[str, str] | None:
@@ -106,4 +115,6 @@ def member_tag(kind: str, bill_id: str) -> tuple[str, str] | None:
         return GROUP_TAG, bill_id.rsplit("autoScalingGroupName/", 1)[-1]
     if kind == "ecs":
         return SERVICE_TAG, bill_id.rsplit("/", 1)[-1]
+    if kind == "eks-nodegroups":
+        return NODEGROUP_TAG, bill_id.rsplit("/", 2)[-2]
     return None

@@ -9,7 +9,7 @@ from types import MappingProxyType
 from typing import Any
 
 from providers.apply import BatchCall
-from providers.aws import stop_protection
+from providers.aws import stop_protection, utilisation
 from providers.aws.actions import engine
 from providers.aws.connection import AwsConnection
 from providers.aws.instance_types import is_accelerated
@@ -56,6 +56,7 @@ class Ec2Instances:
         "ec2:DescribeInstanceAttribute",
         "ec2:StopInstances",
         "ec2:StartInstances",
+        *utilisation.PERMISSIONS,
     )
     # Instances asked for per DescribeInstances page: parsing a page holds about 24 KB
     # per instance until its resources are built (1,000: 24 MB), so the page, not the
@@ -72,7 +73,8 @@ class Ec2Instances:
         ec2 = self.connection.client("ec2", target)
         pages = ec2.get_paginator("describe_instances").paginate(
             Filters=[
-                {"Name": "tag-key", "Values": [self.options.tag_key]},
+                # Values of one filter are ORed: the schedule tag or the idle tag.
+                {"Name": "tag-key", "Values": [self.options.tag_key, self.options.idle_tag_key]},
                 {"Name": "instance-state-name", "Values": list(_STATES)},
             ],
             PaginationConfig={"PageSize": self.page_size},
@@ -161,7 +163,7 @@ class Ec2Instances:
             unstoppable = self._unstoppable_spot(ec2, instances)
             built = [self._resource(target, i, unstoppable, protected, strings) for i in instances]
             del instances
-            yield from built
+            yield from utilisation.mark_idle(self.connection, self.options, target, built)
 
     def _call(self, decisions: list[Decision], call: BatchCall) -> list[Result]:
         """One call per batch of ids (the apply engine bisects a refused batch)."""

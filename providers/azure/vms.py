@@ -21,6 +21,7 @@ from datetime import datetime
 from typing import Any
 
 from providers.apply import AlreadyOff, Started
+from providers.azure import utilisation
 from providers.azure.common import PROVIDER, normalize_tags, parse_id, region
 from providers.azure.connection import AzureConnection
 from providers.azure.limits import vm_refusal
@@ -57,6 +58,7 @@ class VirtualMachines:
         "Microsoft.Compute/virtualMachines/deallocate/action",
         "Microsoft.Compute/virtualMachines/start/action",
         "Microsoft.Compute/locations/operations/read",
+        *utilisation.PERMISSIONS,
     )
 
     def __init__(self, connection: AzureConnection, options: AdapterOptions) -> None:
@@ -64,7 +66,8 @@ class VirtualMachines:
         self.options = options
 
     def discover(self, target: Target) -> list[Resource]:
-        return self._list(target, self.options.tag_key.lower())
+        found = self._list(target, self.options.tag_key.lower())
+        return utilisation.mark_idle(self.connection, self.options, target, found)
 
     def inventory(self, target: Target) -> list[Resource]:
         """Every VM, tagged or not (the digest's opportunities)."""

@@ -26,7 +26,7 @@ from providers.base import (
     Target,
     dry_run_results,
 )
-from providers.gcp import calls, instance_schedules
+from providers.gcp import calls, instance_schedules, utilisation
 from providers.gcp.accelerators import is_accelerated
 from providers.gcp.connection import GcpConnection
 from providers.gcp.local_ssd import local_ssd_count, refusal
@@ -59,6 +59,7 @@ class GceInstances:
         "compute.instances.resume",
         "compute.zoneOperations.get",
         "compute.resourcePolicies.list",
+        *utilisation.PERMISSIONS,
     )
 
     page_size = 500  # the API's maximum
@@ -68,7 +69,8 @@ class GceInstances:
         self.options = options
 
     def discover(self, target: Target) -> Iterator[Resource]:
-        yield from self._list(target, f"labels.{self.options.tag_key}:*")
+        found = list(self._list(target, f"labels.{self.options.tag_key}:*"))
+        yield from utilisation.mark_idle(self.connection, self.options, target, found)
 
     def inventory(self, target: Target) -> Iterator[Resource]:
         """Every VM, labelled or not (the digest's opportunities)."""
@@ -183,6 +185,7 @@ class GceInstances:
             accelerator=is_accelerated(machine_type, gpus),
             extra={
                 "zone": zone,
+                "instance_id": str(instance.id),
                 "status": instance.status,
                 "gpus": ",".join(f"{k}x{v}" for k, v in sorted(gpus.items())),
                 "local_ssd": str(local_ssds) if local_ssds else "",

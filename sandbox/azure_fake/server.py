@@ -45,6 +45,7 @@ from sandbox.azure_fake import (
     routes_arm,
     routes_compute,
     routes_insights,
+    routes_metrics,
     routes_ml,
     routes_tags,
 )
@@ -69,6 +70,7 @@ ROUTES: list[Route] = [
     *routes_aks.ROUTES,
     *routes_tags.ROUTES,
     *routes_insights.ROUTES,
+    *routes_metrics.ROUTES,
 ]
 
 # Where each resource provider's async-operation status and result resources live.
@@ -91,6 +93,7 @@ CLIENT_SECRET = "offhours-local-secret"  # a fake's secret, valid nowhere else
 VAULT_SCOPE = f"{routes_tags.VAULT_RESOURCE}/.default"
 # Tokens for Blob Storage are issued too (the fake serves no blobs: Azurite does).
 STORAGE_SCOPE = "https://storage.azure.com/.default"
+METRICS_SCOPE = "https://metrics.monitor.azure.com/.default"
 _ENTRA = re.compile(
     r"/(?P<tenant>[^/]+)/(?:v2\.0/\.well-known/openid-configuration|oauth2/v2\.0/token)"
 )
@@ -171,6 +174,8 @@ class AzureFake(ServedFake):
         self.lro_polls = lro_polls
         self.subscriptions: dict[str, str] = {}
         self.vms: dict[str, FakeVm] = {}
+        # Azure Monitor ``Percentage CPU`` per VM (routes_metrics.put_cpu).
+        self.vm_cpu: dict[str, list[tuple[datetime, float]]] = {}
         self.scale_sets: dict[str, FakeScaleSet] = {}
         self.workspaces: dict[str, FakeWorkspace] = {}
         self.ml_computes: dict[str, FakeMlCompute] = {}
@@ -585,7 +590,8 @@ class AzureFake(ServedFake):
         if form.get("client_id") != CLIENT_ID or form.get("client_secret") != CLIENT_SECRET:
             return Response(401, _oauth_error("invalid_client", "Invalid client secret provided."))
         scopes = form.get("scope", "").split()
-        if not {"https://management.azure.com/.default", VAULT_SCOPE, STORAGE_SCOPE} & set(scopes):
+        known = {"https://management.azure.com/.default", VAULT_SCOPE, STORAGE_SCOPE, METRICS_SCOPE}
+        if not known & set(scopes):
             return Response(400, _oauth_error("invalid_scope", "The scope is not valid here."))
         token = self.tokens.issue()
         return Response(
@@ -613,7 +619,9 @@ class AzureFake(ServedFake):
             raise FakeError(400, "MissingApiVersionParameter", "The api-version is required.")
         namespace, version = _namespace(path), query["api-version"]
         self.api_versions.add((namespace, version))
-        if {**API_VERSIONS, **routes_tags.API_VERSIONS}.get(namespace) != version:
+        versions = {**API_VERSIONS, **routes_tags.API_VERSIONS}
+        versions["Microsoft.Insights/metrics"] = routes_metrics.API_VERSION
+        if versions.get(namespace) != version:
             raise FakeError(
                 400,
                 "InvalidApiVersionParameter",
@@ -656,6 +664,8 @@ def _oauth_error(error: str, description: str) -> Json:
 
 
 def _namespace(path: str) -> str:
+    if path.lower().endswith("/metrics:getbatch"):
+        return "Microsoft.Insights/metrics"  # the regional metrics host's batch API
     if "/providers/microsoft.resources/tags/" in path.lower():
         return "Microsoft.Resources/tags"  # an extension resource at another's scope
     segments = path.split("/")

@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from sandbox.gcp_fake.world import ApiError
 
 _TERM = re.compile(r'^\s*([A-Za-z_][\w.\-]*)\s*(!=|=|:)\s*(?:"([^"]*)"|([^\s"()]+))\s*$')
+# Cloud Monitoring's ``field = one_of("a", "b")`` (https://cloud.google.com/monitoring/api/v3/filters).
+_ONE_OF = re.compile(r'^\s*([A-Za-z_][\w.\-]*)\s*=\s*one_of\(\s*((?:"[^"]*"\s*,?\s*)+)\)\s*$')
 
 
 @dataclass(frozen=True)
@@ -28,6 +30,8 @@ class Term:
         if self.field == "labels" and self.op == ":":  # "labels:key" = key exists
             return lookup(f"labels.{self.value}") is not None
         actual = lookup(self.field)
+        if self.op == "one_of":
+            return actual in self.value.split("\x1f")
         if self.op == ":" and self.value == "*":
             return actual is not None
         if self.op == "!=":
@@ -49,6 +53,11 @@ def parse(text: str) -> list[Term]:
         parts = re.split(r"\s+AND\s+", text)
     terms = []
     for part in parts:
+        listed = _ONE_OF.match(part)
+        if listed:
+            values = re.findall(r'"([^"]*)"', listed.group(2))
+            terms.append(Term(listed.group(1), "one_of", "\x1f".join(values)))
+            continue
         match = _TERM.match(part)
         if not match:
             raise ApiError(400, f"Invalid value for field 'filter': {text!r}")

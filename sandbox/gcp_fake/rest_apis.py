@@ -9,7 +9,8 @@ fake, e.g. ``{fake}/notebooks/v2/...`` for ``https://notebooks.googleapis.com/v2
   ``projects.locations.endpoints.list/get/deployModel/undeployModel`` and
   ``projects.locations.endpoints.operations.get``.
 - Cloud Monitoring API v3 (https://cloud.google.com/monitoring/api/ref_v3/rest/v3):
-  ``projects.timeSeries.list`` for ``aiplatform.googleapis.com/prediction/online/prediction_count``.
+  ``projects.timeSeries.list`` for ``aiplatform.googleapis.com/prediction/online/prediction_count``
+  and the VM utilisation gauges of ``sandbox/gcp_fake/gauges.py``.
 - Cloud Resource Manager API v3
   (https://cloud.google.com/resource-manager/reference/rest/v3): ``projects.list`` and
   ``folders.list`` with ``parent=``.
@@ -26,7 +27,7 @@ import re
 from datetime import datetime
 from typing import Any
 
-from sandbox.gcp_fake import filters
+from sandbox.gcp_fake import filters, gauges
 from sandbox.gcp_fake.world import ApiError, Json, Predictions, World, rfc3339
 
 Params = dict[str, str]
@@ -256,13 +257,17 @@ def _time(text: str) -> datetime:
 def list_time_series(world: World, params: Params, query: Params, body: Json) -> Json:
     project = params["project"]
     world.check_project(project)
-    terms = {t.field: t.value for t in filters.parse(query.get("filter", ""))}
+    parsed = filters.parse(query.get("filter", ""))
+    terms = {t.field: t.value for t in parsed if t.op != "one_of"}
+    listed = {t.field: set(t.value.split("\x1f")) for t in parsed if t.op == "one_of"}
     if "metric.type" not in terms:
         raise ApiError(400, "Field filter must name a metric.type.")
     if "interval.endTime" not in query:
         raise ApiError(400, "Field interval.endTime is required.")
     end = _time(query["interval.endTime"])
     start = _time(query.get("interval.startTime") or query["interval.endTime"])
+    if terms["metric.type"] in gauges.GAUGE_TYPES:
+        return gauges.answer(world.gauges, project, terms, query, listed)
     if terms["metric.type"] != PREDICTIONS:
         return {}
     wanted = terms.get("resource.labels.endpoint_id")

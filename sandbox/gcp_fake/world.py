@@ -146,6 +146,7 @@ class World:
         self.lro: dict[str, Json] = {}  # google.longrunning operations by name
         self.secrets: dict[tuple[str, str], list[bytes]] = {}  # (project, secret) -> versions
         self.predictions: dict[tuple[str, str], Predictions] = {}
+        self.gauges: list[Any] = []  # sandbox.gcp_fake.gauges.Gauge
         self.faults: list[Fault] = []
         # Operation name -> the change it carries out; (resource name, verb) -> its fate.
         self.progress: dict[str, Progress] = {}

@@ -13,6 +13,9 @@ _VERBS = {"GET": "read", "PUT": "write", "PATCH": "write", "DELETE": "delete"}
 
 
 def rbac_action(method: str, path: str) -> str:
+    if path.lower().endswith("/metrics:getbatch"):
+        # The batch metrics API (regional metrics host) reads metrics of the listed resources.
+        return "Microsoft.Insights/metrics/read"
     segments = [s for s in path.split("/") if s]
     lowered = [s.lower() for s in segments]
     if "providers" not in lowered:

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from azure_rbac import rbac_action
-from azure_testkit import OFFICE, SUB, decide, target
+from azure_testkit import NOW, OFFICE, SUB, decide, target
 
 from providers.azure.aks import MODE_TAG, AksClusters
 from providers.azure.connection import CONNECTION_PERMISSIONS, connect
@@ -17,6 +18,7 @@ from providers.azure.vms import VirtualMachines
 from providers.base import Action, Outcome, ProviderConfig, ResourceState
 from sandbox.azure_fake import AzureFake
 
+DAY = timedelta(days=1)
 ROLE = Path(__file__).parents[2] / "infra" / "azure" / "offhours-role.json"
 ADAPTERS = (VirtualMachines, ScaleSets, MlComputeInstances, AksClusters)
 
@@ -47,6 +49,9 @@ def test_role_is_least_privilege_and_well_formed():
 def _vms(fake: AzureFake) -> list[Action]:
     fake.add_vm(SUB, "rg", "on", "Standard_D2s_v5", "eastus", OFFICE)
     fake.add_vm(SUB, "rg", "off", "Standard_D2s_v5", "eastus", OFFICE, power_state="deallocated")
+    # Idle-tagged: discovery reads its CPU through the batch metrics API.
+    idle = {**OFFICE, "idle-stop": "2h", "idle-metric": "cpu"}
+    fake.add_vm(SUB, "rg", "idle", "Standard_D2s_v5", "eastus", idle, started_at=NOW - 2 * DAY)
     return [Action.STOP, Action.START]
 
 

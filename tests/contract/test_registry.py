@@ -158,6 +158,9 @@ def azure_sample_requests(action: str) -> list[tuple[str, str]]:
     namespace, rest = parts[0], parts[1:]
     if namespace.lower() == "microsoft.resources":
         return [("GET", "/subscriptions/s")]
+    if action.lower() == "microsoft.insights/metrics/read":
+        # Also the batch metrics API (regional metrics host), as ``azure_rbac`` maps it.
+        return [("POST", "/subscriptions/s/metrics:getBatch")]
     if rest[-1] == "action":
         types, verb, methods = rest[:-2], rest[-2], ["POST"]
     else:

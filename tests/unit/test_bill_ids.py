@@ -89,3 +89,15 @@ def test_every_registered_kind_has_a_focus_display_name() -> None:
 def test_an_id_already_in_the_bill_form_is_kept() -> None:
     arn = f"arn:aws:ecs:{REGION}:{ACCOUNT}:service/dev/api"
     assert identify("aws", ACCOUNT, REGION, "ecs", arn).resource_id == arn
+
+
+def test_an_eks_node_group_is_matched_through_its_instances_tag() -> None:
+    """Amazon EKS User Guide, "Managed node groups": EKS tags a node group's instances
+    ``eks:nodegroup-name``; the node group's ARN ends in a UUID offhours does not read."""
+    from providers.aws.bill_ids import identify, kind_of, member_tag
+
+    found = identify("123456789012", "eu-west-1", "eks-nodegroups", "dev/gpu-nodes", {})
+    assert found.resource_id == "arn:aws:eks:eu-west-1:123456789012:nodegroup/dev/gpu-nodes/*"
+    assert found.resource_type == "Kubernetes Node Group"
+    assert kind_of(found.resource_id) == "eks-nodegroups"
+    assert member_tag("eks-nodegroups", found.resource_id) == ("eks:nodegroup-name", "gpu-nodes")

@@ -72,6 +72,8 @@ def _notice(
     policy: Policy,
     config: NoticeConfig,
 ) -> Notice | None:
+    if resource.idle_stop_at is not None:
+        return _idle_notice(resource, now, window, config)
     upcoming = _next_stop(resource, now, catalog, policy)
     if upcoming is None or not now < upcoming[0] <= now + window:
         return None
@@ -86,6 +88,20 @@ def _notice(
         return None  # nobody to tell, and nothing wrong with that
     label = later.schedule or schedule.name or resource.tags.get(policy.tag_key, "")
     return Notice(resource, stop_at, label, schedule.timezone, later.reason, recipients, problems)
+
+
+def _idle_notice(
+    resource: Resource, now: datetime, window: timedelta, config: NoticeConfig
+) -> Notice | None:
+    """The idle rule announced a stop at the end of its notice window; the stop happens
+    only if the resource is still idle then (``providers/idle_check.py``)."""
+    stop_at = resource.idle_stop_at
+    if stop_at is None or not now < stop_at <= now + window:
+        return None
+    recipients, problems = recipients_of(resource, config)
+    if not recipients and not problems:
+        return None
+    return Notice(resource, stop_at, "idle", "UTC", resource.idle_note, recipients, problems)
 
 
 def _next_stop(

@@ -1,0 +1,200 @@
+"""The idle pass every VM and notebook adapter runs at the end of discovery.
+
+For each running resource with the opt-in tag (``idle-stop=2h``, optional
+``idle-metric=gpu|cpu|auto``) it asks the adapter's metrics reader for the signal over the
+window, judges it with ``providers/idle_rule.py`` and returns the resource with ``idle``
+and ``idle_note`` (the measured sentence) set. Bad tags make the resource unmanaged with a
+reason the owner can act on; the rest of the fleet is judged as usual.
+
+Cost: metrics reads are billed per series asked, so a resource whose last look found it
+busy (or too young) is not asked again before the instant that verdict could change
+(``Judgement.recheck``). Those instants are kept per target in the adapters' state store
+(``looks.json``), a few bytes per resource.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+
+from providers.base import Resource, ResourceState, Target
+from providers.idle_rule import (
+    Judgement,
+    Measurement,
+    Rule,
+    Signal,
+    Verdict,
+    judge,
+    parse_signal,
+    parse_window,
+)
+from providers.store import ObjectStore, StoreError
+
+_MINUTE = timedelta(minutes=1)
+
+
+@dataclass(frozen=True)
+class Want:
+    """One resource the reader must measure."""
+
+    resource_id: str
+    signal: Signal
+    rule: Rule
+
+
+@dataclass(frozen=True)
+class Look:
+    """A busy verdict and the first instant it could turn idle; or (``pending``) the
+    instant a resource was first found idle: it is stopped once it is still idle at the
+    end of the notice window that began then."""
+
+    recheck: datetime
+    reason: str
+    pending: datetime | None = None
+
+
+Reader = Callable[[Sequence[Want]], Mapping[str, Measurement]]
+
+
+class MetricsUnavailable(Exception):
+    """The metrics API refused or failed: every resource asked about is "unknown"."""
+
+
+@dataclass(frozen=True)
+class IdleSettings:
+    tag_key: str = "idle-stop"
+    threshold: float = 5.0
+    # Warned first: an idle resource is stopped only if still idle this long after.
+    notice: timedelta = timedelta(minutes=15)
+
+
+def check(
+    resources: Sequence[Resource],
+    now: datetime,
+    read: Reader,
+    settings: IdleSettings,
+    looks: dict[str, Look] | None = None,
+) -> list[Resource]:
+    """``looks``: resource key -> the last busy verdict and the instant before which it
+    cannot change, or a pending idle stop; updated in place with this run's verdicts.
+    ``None``: nothing is remembered between runs (no store), so there is no notice window:
+    an idle resource is stopped at once."""
+    remembered = looks is not None
+    looks = looks if looks is not None else {}
+    wants: dict[str, tuple[Want, Resource]] = {}
+    done: dict[str, Resource] = {}
+    for resource in resources:
+        settled = _settled(resource, now, settings, looks)
+        if isinstance(settled, Resource):
+            done[resource.key] = settled
+        elif settled is not None:
+            wants[resource.key] = (settled, resource)
+    try:
+        measured = read([want for want, _ in wants.values()]) if wants else {}
+    except MetricsUnavailable as err:
+        note = f"idle unknown: metrics unreadable ({err})"
+        done.update({key: replace(r, idle_note=note) for key, (_, r) in wants.items()})
+        return [done.get(r.key, r) for r in resources]
+    for key, (want, resource) in wants.items():
+        got = measured.get(want.resource_id) or Measurement(want.signal, [], _MINUTE)
+        verdict = judge(got, want.rule, now)
+        if verdict.idle and remembered and settings.notice > timedelta(0):
+            done[key] = _noticed(resource, looks, verdict, now, settings.notice)
+            continue
+        _remember(looks, key, verdict)
+        done[key] = replace(resource, idle=verdict.idle, idle_note=verdict.reason)
+    return [done.get(r.key, r) for r in resources]
+
+
+def _noticed(
+    resource: Resource, looks: dict[str, Look], verdict: Judgement, now: datetime, notice: timedelta
+) -> Resource:
+    """Idle now: stopped if it was already idle a whole notice window ago, else the stop
+    is announced for the end of the window (and cancelled if it is used before then)."""
+    look = looks.get(resource.key)
+    pending = look.pending if look is not None and look.pending is not None else now
+    if now >= pending + notice:
+        looks.pop(resource.key, None)
+        return replace(resource, idle=True, idle_note=verdict.reason)
+    looks[resource.key] = Look(now, verdict.reason, pending)
+    stop_at = pending + notice
+    note = f"{verdict.reason}; stops at {stop_at:%a %H:%M} UTC if still idle"
+    return replace(resource, idle_note=note, idle_stop_at=stop_at)
+
+
+def _settled(
+    resource: Resource, now: datetime, settings: IdleSettings, looks: dict[str, Look]
+) -> Resource | Want | None:
+    """The resource as it is (nothing to measure), or what to ask the reader for."""
+    text = resource.tags.get(settings.tag_key)
+    if text is None or resource.unmanaged_reason:
+        return resource
+    try:
+        rule = Rule(parse_window(text), threshold=settings.threshold)
+        signal = parse_signal(resource.tags, resource.accelerator)
+    except ValueError as err:
+        return replace(resource, unmanaged_reason=f"bad idle tags: {err}")
+    if resource.state is not ResourceState.RUNNING:
+        return resource
+    if resource.started_at is not None and resource.started_at > rule.start(now):
+        young = judge(Measurement(signal, [], _MINUTE), rule, now, resource.started_at)
+        return replace(resource, idle_note=young.reason)
+    look = looks.get(resource.key)
+    if look is not None and look.recheck > now:
+        note = f"{look.reason} (last look; next after {look.recheck:%a %H:%M} UTC)"
+        return replace(resource, idle_note=note)
+    return Want(resource.id, signal, rule)
+
+
+def _remember(looks: dict[str, Look], key: str, verdict: Judgement) -> None:
+    if verdict.verdict is Verdict.BUSY and verdict.recheck is not None:
+        looks[key] = Look(verdict.recheck, verdict.reason)
+    else:
+        looks.pop(key, None)
+
+
+def looks_key(target: Target, kind: str) -> str:
+    region = target.region or "global"
+    return (
+        f"state/v1/idle/provider={target.provider}/account={target.account}/"
+        f"region={region}/kind={kind}/looks.json"
+    )
+
+
+def _look(raw: Sequence[str | None]) -> Look:
+    pending = raw[2] if len(raw) > 2 else None
+    return Look(
+        datetime.fromisoformat(str(raw[0])),
+        str(raw[1]),
+        datetime.fromisoformat(pending) if pending else None,
+    )
+
+
+def load_looks(store: ObjectStore | None, key: str) -> dict[str, Look] | None:
+    """The last runs' verdicts; nothing (measure everything) if unreadable; ``None``
+    without a store (nothing can be remembered)."""
+    if store is None:
+        return None
+    try:
+        data = store.get(key)
+        raw = json.loads(data) if data else {}
+        return {k: _look(v) for k, v in raw.items()}
+    except (StoreError, ValueError, TypeError, AttributeError, IndexError, KeyError):
+        return {}
+
+
+def save_looks(store: ObjectStore | None, key: str, looks: Mapping[str, Look] | None) -> None:
+    """Best effort: a lost write costs one extra metrics read (or restarts a notice
+    window), never a wrong stop."""
+    if store is None or looks is None:
+        return
+    raw = {
+        k: [v.recheck.isoformat(), v.reason, v.pending.isoformat() if v.pending else None]
+        for k, v in sorted(looks.items())
+    }
+    try:
+        store.put(key, json.dumps(raw).encode())
+    except StoreError:
+        return

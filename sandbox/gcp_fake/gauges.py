@@ -1,0 +1,159 @@
+"""Cloud Monitoring gauge series in the GCP fake: what ``projects.timeSeries.list`` answers
+for VM utilisation (Cloud Monitoring API v3, https://cloud.google.com/monitoring/api/ref_v3/rest/v3/projects.timeSeries/list).
+
+- ``agent.googleapis.com/gpu/utilization``: the Ops Agent's per-GPU utilisation, percent
+  (GAUGE, DOUBLE), metric labels ``gpu_number``, ``model``, ``uuid``
+  (https://cloud.google.com/monitoring/api/metrics_opsagent#agent-gpu);
+- ``compute.googleapis.com/instance/cpu/utilization``: a fraction 0-1 (GAUGE, DOUBLE), metric
+  label ``instance_name`` (https://cloud.google.com/monitoring/api/metrics_gcp_c).
+
+Both on the ``gce_instance`` monitored resource (labels ``project_id``, ``instance_id``,
+``zone``). Answers are aligned as asked (``aggregation.alignmentPeriod`` with
+``ALIGN_MAX``/``ALIGN_MEAN``), points newest first, one ``interval`` per aligned point.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from sandbox.gcp_fake.world import ApiError, Json, rfc3339
+
+GAUGE_TYPES = (
+    "agent.googleapis.com/gpu/utilization",
+    "compute.googleapis.com/instance/cpu/utilization",
+)
+_ALIGNERS = {"ALIGN_MAX": max, "ALIGN_MEAN": lambda v: sum(v) / len(v), "ALIGN_MIN": min}
+
+
+@dataclass
+class Gauge:
+    project: str
+    metric_type: str
+    resource: Mapping[str, str]
+    labels: Mapping[str, str]
+    points: list[tuple[datetime, float]] = field(default_factory=list)
+
+
+def answer(
+    gauges: list[Gauge],
+    project: str,
+    terms: Mapping[str, str],
+    query: Mapping[str, str],
+    wanted: Mapping[str, set[str]] | None = None,
+) -> Json:
+    """``terms``: ``field = value`` terms; ``wanted``: ``field = one_of(...)`` terms."""
+    start = _time(query.get("interval.startTime", ""))
+    end = _time(query["interval.endTime"])
+    period = _seconds(query.get("aggregation.alignmentPeriod", "60s"))
+    aligner = _ALIGNERS.get(query.get("aggregation.perSeriesAligner", "ALIGN_MAX"))
+    if aligner is None:
+        raise ApiError(400, "Unsupported perSeriesAligner for a GAUGE DOUBLE metric.")
+    series = []
+    for gauge in gauges:
+        if gauge.project != project or gauge.metric_type != terms["metric.type"]:
+            continue
+        if any(
+            gauge.resource.get(k.removeprefix("resource.labels.")) != v
+            for k, v in terms.items()
+            if k.startswith("resource.labels.")
+        ):
+            continue
+        if any(
+            gauge.resource.get(k.removeprefix("resource.labels.")) not in v
+            for k, v in (wanted or {}).items()
+            if k.startswith("resource.labels.")
+        ):
+            continue
+        points = _aligned(gauge.points, start, end, period, aligner)
+        if points:
+            series.append(_series(gauge, points, period))
+    return {"timeSeries": series, "unit": _unit(terms["metric.type"])} if series else {}
+
+
+def _aligned(
+    points: list[tuple[datetime, float]],
+    start: datetime,
+    end: datetime,
+    period: int,
+    aligner: object,
+) -> list[tuple[datetime, float]]:
+    buckets: dict[datetime, list[float]] = {}
+    step = timedelta(seconds=period)
+    for at, value in points:
+        if start < at <= end:  # an interval is (startTime, endTime]
+            n = math.ceil((at - start) / step)
+            buckets.setdefault(start + n * step, []).append(value)
+    return [(b, aligner(v)) for b, v in sorted(buckets.items(), reverse=True)]  # type: ignore[operator]
+
+
+def _series(gauge: Gauge, points: list[tuple[datetime, float]], period: int) -> Json:
+    return {
+        "metric": {"type": gauge.metric_type, "labels": dict(gauge.labels)},
+        "resource": {"type": "gce_instance", "labels": dict(gauge.resource)},
+        "metricKind": "GAUGE",
+        "valueType": "DOUBLE",
+        "points": [
+            {
+                "interval": {
+                    "startTime": rfc3339(at - timedelta(seconds=period)),
+                    "endTime": rfc3339(at),
+                },
+                "value": {"doubleValue": value},
+            }
+            for at, value in points
+        ],
+    }
+
+
+def _unit(metric_type: str) -> str:
+    return "%" if metric_type.startswith("agent.") else "10^2.%"
+
+
+def _time(text: str) -> datetime:
+    try:
+        return datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        raise ApiError(400, f"Invalid interval time {text!r}") from None
+
+
+def _seconds(text: str) -> int:
+    if not text.endswith("s") or not text[:-1].isdigit() or int(text[:-1]) < 60:
+        raise ApiError(400, "The alignment period must be at least 60s.")
+    return int(text[:-1])
+
+
+def put_utilisation(
+    world: object,
+    project: str,
+    zone: str,
+    name: str,
+    start: datetime,
+    minutes: int,
+    profile: object,
+    gpus: int = 0,
+    skip: tuple[tuple[datetime, datetime], ...] = (),
+) -> None:
+    """One point a minute from ``start``: per GPU (``profile(at, gpu)`` percent) when
+    ``gpus``, else the VM's CPU (``profile(at, 0)`` percent, stored as a fraction)."""
+    instance = world.get_instance(project, zone, name)  # type: ignore[attr-defined]
+    resource = {"project_id": project, "instance_id": instance["id"], "zone": zone}
+    devices = range(gpus) if gpus else range(1)
+    made = []
+    for device in devices:
+        if gpus:
+            labels = {"gpu_number": str(device), "model": "NVIDIA L4", "uuid": f"GPU-{device}"}
+            gauge = Gauge(project, GAUGE_TYPES[0], resource, labels)
+        else:
+            gauge = Gauge(project, GAUGE_TYPES[1], resource, {"instance_name": name})
+        for m in range(minutes):
+            at = start + timedelta(minutes=m)
+            if any(a <= at < b for a, b in skip):
+                continue
+            value = profile(at, device)  # type: ignore[operator]
+            gauge.points.append((at, value if gpus else value / 100.0))
+        made.append(gauge)
+    with world.lock:  # type: ignore[attr-defined]
+        world.gauges.extend(made)  # type: ignore[attr-defined]
