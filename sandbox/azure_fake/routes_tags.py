@@ -31,7 +31,7 @@ VAULT_RESOURCE = "https://vault.azure.net"
 
 def _holder(fake: AzureFake, scope: str) -> Any:
     key = scope.lower()
-    for table in (fake.vms, fake.scale_sets, fake.ml_computes, fake.clusters):
+    for table in (fake.vms, fake.scale_sets, fake.ml_computes, fake.clusters, fake.resource_groups):
         if key in table:
             return table[key]
     raise FakeError(404, "ResourceNotFound", f"The Resource '{scope}' was not found.")
