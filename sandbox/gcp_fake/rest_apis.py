@@ -314,6 +314,17 @@ def list_projects(world: World, params: Params, query: Params, body: Json) -> Js
     return _listing("projects", rows, query)
 
 
+def get_project(world: World, params: Params, query: Params, body: Json) -> Json:
+    """``projects.get`` (v3, ``GET v3/{+name}``): by project id or ``projects/NUMBER``; the
+    ``Project`` shape of the discovery document, with ``labels`` when it has any."""
+    wanted = params["project"]
+    with world.lock:
+        for project_id, project in world.projects.items():
+            if wanted in (project_id, project["name"].removeprefix("projects/")):
+                return {k: v for k, v in project.items() if v not in ("", {})}
+    raise ApiError(403, f"Permission denied on resource project {wanted} (or it may not exist).")
+
+
 def list_folders(world: World, params: Params, query: Params, body: Json) -> Json:
     parent = query.get("parent", "")
     if not parent:
@@ -347,5 +358,6 @@ ROUTES = [
     ),
     ("GET", r"/monitoring/v3/projects/(?P<project>[^/]+)/timeSeries", list_time_series),
     ("GET", r"/cloudresourcemanager/v3/projects", list_projects),
+    ("GET", r"/cloudresourcemanager/v3/projects/(?P<project>[^/]+)", get_project),
     ("GET", r"/cloudresourcemanager/v3/folders", list_folders),
 ]

@@ -31,6 +31,7 @@ ROUTE_PERMISSIONS: dict[str, tuple[str, ...]] = {
     "rest_apis.list_time_series": ("monitoring.timeSeries.list",),
     "rest_apis.list_projects": ("resourcemanager.projects.list",),
     "rest_apis.list_folders": ("resourcemanager.folders.list",),
+    "rest_apis.get_project": ("resourcemanager.projects.get",),
     # The snooze function's own calls (infra/gcp/snooze-role.yaml).
     "labels_secrets.set_labels": ("compute.instances.setLabels",),
     "labels_secrets.access_secret": ("secretmanager.versions.access",),
