@@ -9,6 +9,7 @@ from types import MappingProxyType
 from typing import Any
 
 from providers.apply import BatchCall
+from providers.aws import account_tags
 from providers.aws.actions import engine
 from providers.aws.connection import AwsConnection
 from providers.aws.instance_types import is_accelerated
@@ -21,10 +22,12 @@ from providers.base import (
     Resource,
     ResourceState,
     Result,
+    Scope,
     Target,
     dry_run_results,
 )
 from providers.prices import bundled_price, price_from_tag
+from providers.scopes import inherit, lists_everything
 
 ASG_TAG = "aws:autoscaling:groupName"
 _STATES = {
@@ -48,6 +51,8 @@ class Ec2Instances:
         "ec2:DescribeSpotInstanceRequests",
         "ec2:StopInstances",
         "ec2:StartInstances",
+        # The account's own tags, when accounts come from Organizations (a schedule scope).
+        account_tags.PERMISSION,
     )
     # Instances asked for per DescribeInstances page: parsing a page holds about 24 KB
     # per instance until its resources are built (1,000: 24 MB), so the page, not the
@@ -61,14 +66,14 @@ class Ec2Instances:
 
     def discover(self, target: Target) -> Iterator[Resource]:
         ec2 = self.connection.client("ec2", target)
+        scope = self.connection.account_scope(target.account)
+        filters = [{"Name": "instance-state-name", "Values": list(_STATES)}]
+        if not lists_everything(scope, self.options.tag_key):
+            filters.insert(0, {"Name": "tag-key", "Values": [self.options.tag_key]})
         pages = ec2.get_paginator("describe_instances").paginate(
-            Filters=[
-                {"Name": "tag-key", "Values": [self.options.tag_key]},
-                {"Name": "instance-state-name", "Values": list(_STATES)},
-            ],
-            PaginationConfig={"PageSize": self.page_size},
+            Filters=filters, PaginationConfig={"PageSize": self.page_size}
         )
-        yield from self._resources(ec2, target, pages)
+        yield from self._resources(ec2, target, pages, scope)
 
     def inventory(self, target: Target) -> Iterator[Resource]:
         """Every running instance, tagged or not: where the digest finds opportunities.
@@ -78,7 +83,8 @@ class Ec2Instances:
             Filters=[{"Name": "instance-state-name", "Values": ["running"]}],
             PaginationConfig={"PageSize": self.page_size},
         )
-        for resource in self._resources(ec2, target, pages):
+        scope = self.connection.account_scope(target.account)
+        for resource in self._resources(ec2, target, pages, scope):
             yield replace(resource, accelerator=is_accelerated(resource.size))
 
     def apply(self, decisions: Sequence[Decision], dry_run: bool) -> Iterable[Result]:
@@ -123,7 +129,9 @@ class Ec2Instances:
         results += self._call(plain, lambda batch: _stopped(ec2, batch))
         return [_with_note(r, notes.get(r.resource.id, "")) for r in results]
 
-    def _resources(self, ec2: Any, target: Target, pages: Iterable[Any]) -> Iterator[Resource]:
+    def _resources(
+        self, ec2: Any, target: Target, pages: Iterable[Any], scope: Scope | None = None
+    ) -> Iterator[Resource]:
         """Page by page: a page's instances are yielded before the next page is asked
         for, and the page's SDK dicts are dropped once its resources are built, so a
         consumer holds the compact resources and one page at most."""
@@ -133,7 +141,7 @@ class Ec2Instances:
             # next one has arrived, and two pages at once would double the peak.
             instances = [i for r in page.pop("Reservations") for i in r["Instances"]]
             unstoppable_spot = self._unstoppable_spot(ec2, instances)
-            built = [self._resource(target, i, unstoppable_spot, strings) for i in instances]
+            built = [self._resource(target, i, unstoppable_spot, strings, scope) for i in instances]
             del instances
             yield from built
 
@@ -155,15 +163,22 @@ class Ec2Instances:
         }
 
     def _resource(
-        self, target: Target, instance: dict[str, Any], spot: set[str], strings: dict[str, str]
+        self,
+        target: Target,
+        instance: dict[str, Any],
+        spot: set[str],
+        strings: dict[str, str],
+        scope: Scope | None = None,
     ) -> Resource:
         """Only what planning, applying and the ledger read; repeated strings (tag keys
         and values, instance types) are shared through ``strings``."""
         share = strings.setdefault
-        tags = {
+        own = {
             share(t["Key"], t["Key"]): share(t["Value"], t["Value"])
             for t in instance.get("Tags", ())
         }
+        # Most accounts have no tags: the instance then keeps its own dict, unshared.
+        tags, scope = inherit(own, scope) if scope else (own, None)
         size = share(instance["InstanceType"], instance["InstanceType"])
         instance_id = instance["InstanceId"]
         return Resource(
@@ -183,6 +198,7 @@ class Ec2Instances:
             extra=_HIBERNATES
             if instance.get("HibernationOptions", {}).get("Configured")
             else _PLAIN,
+            scope=scope,
         )
 
 

@@ -154,6 +154,9 @@ def azure_sample_requests(action: str) -> list[tuple[str, str]]:
     parts = action.split("/")
     namespace, rest = parts[0], parts[1:]
     if namespace.lower() == "microsoft.resources":
+        # Resource Groups - List, or Subscriptions - Get/List.
+        if "resourcegroups" in action.lower():
+            return [("GET", "/subscriptions/s/resourcegroups")]
         return [("GET", "/subscriptions/s")]
     if rest[-1] == "action":
         types, verb, methods = rest[:-2], rest[-2], ["POST"]
