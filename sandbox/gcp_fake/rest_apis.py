@@ -113,6 +113,31 @@ def workbench_action(world: World, params: Params, query: Params, body: Json) ->
     )
 
 
+def patch_workbench(world: World, params: Params, query: Params, body: Json) -> Json:
+    """``instances.patch`` (notebooks v2): only ``updateMask=labels`` is served; the labels
+    are replaced when the long-running operation finishes."""
+    instance = _workbench(world, params)
+    if query.get("updateMask") != "labels":
+        raise ApiError(400, f"updateMask {query.get('updateMask')!r} is not served by the fake")
+    labels = dict(body.get("labels") or {})
+
+    def relabel() -> None:
+        instance["labels"] = labels
+        instance["updateTime"] = rfc3339(world.clock())
+
+    progress = world.accept(instance["name"].rsplit("/", 1)[-1], "patch", relabel)
+    where = f"projects/{params['project']}/locations/{params['location']}"
+    return world.longrunning(
+        f"{where}/operations/operation-{world.next_id()}",
+        "type.googleapis.com/google.cloud.notebooks.v2.OperationMetadata",
+        lambda: {
+            "@type": "type.googleapis.com/google.cloud.notebooks.v2.Instance",
+            **copy.deepcopy(instance),
+        },
+        progress,
+    )
+
+
 def get_operation(world: World, params: Params, query: Params, body: Json) -> Json:
     name = params["name"]
     if name not in world.lro:
@@ -145,6 +170,20 @@ def _endpoint(world: World, params: Params) -> Json:
 
 def get_endpoint(world: World, params: Params, query: Params, body: Json) -> Json:
     return _endpoint(world, params)
+
+
+def patch_endpoint(world: World, params: Params, query: Params, body: Json) -> Json:
+    """``endpoints.patch`` (aiplatform v1) with ``updateMask=labels``: answers the endpoint;
+    an ``etag`` that is not the endpoint's current one is refused (409 ABORTED)."""
+    endpoint = _endpoint(world, params)
+    if query.get("updateMask") != "labels":
+        raise ApiError(400, f"updateMask {query.get('updateMask')!r} is not served by the fake")
+    etag = endpoint.setdefault("etag", f"etag-{world.next_id()}")
+    if body.get("etag") and body["etag"] != etag:
+        raise ApiError(409, "The endpoint changed since it was read (etag).", "ABORTED")
+    endpoint["labels"] = dict(body.get("labels") or {})
+    endpoint["etag"] = f"etag-{world.next_id()}"
+    return copy.deepcopy(endpoint)
 
 
 def _check_split(split: dict[str, int], ids: set[str]) -> None:
@@ -340,6 +379,7 @@ def list_folders(world: World, params: Params, query: Params, body: Json) -> Jso
 ROUTES = [
     ("GET", NB + r"/instances", list_workbench),
     ("GET", NB + r"/instances/(?P<name>[^/:]+)", get_workbench),
+    ("PATCH", NB + r"/instances/(?P<name>[^/:]+)", patch_workbench),
     ("POST", NB + r"/instances/(?P<name>[^/:]+):(?P<verb>stop|start)", workbench_action),
     (
         "GET",
@@ -348,6 +388,7 @@ ROUTES = [
     ),
     ("GET", AI + r"/endpoints", list_endpoints),
     ("GET", EP, get_endpoint),
+    ("PATCH", EP, patch_endpoint),
     ("GET", EP + r"/operations", list_endpoint_operations),
     ("POST", EP + r":deployModel", deploy_model),
     ("POST", EP + r":undeployModel", undeploy_model),

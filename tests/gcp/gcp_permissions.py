@@ -21,10 +21,12 @@ ROUTE_PERMISSIONS: dict[str, tuple[str, ...]] = {
     "compute.get_template": ("compute.instanceTemplates.get",),
     "rest_apis.list_workbench": ("notebooks.instances.list",),
     "rest_apis.get_workbench": ("notebooks.instances.get",),
+    "rest_apis.patch_workbench": ("notebooks.instances.update",),
     "rest_apis.workbench_action": (),  # per verb, below
     "rest_apis.get_operation": (),  # per service, below
     "rest_apis.list_endpoints": ("aiplatform.endpoints.list",),
     "rest_apis.get_endpoint": ("aiplatform.endpoints.get",),
+    "rest_apis.patch_endpoint": ("aiplatform.endpoints.update",),
     "rest_apis.list_endpoint_operations": ("aiplatform.operations.list",),
     "rest_apis.deploy_model": ("aiplatform.endpoints.deploy", "aiplatform.models.deploy"),
     "rest_apis.undeploy_model": ("aiplatform.endpoints.undeploy",),
