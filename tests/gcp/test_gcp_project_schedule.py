@@ -40,6 +40,7 @@ def _seed(fake: GcpFake) -> None:
     }
     for (project, name), labels in vms.items():
         fake.add_instance(project, ZONE, name, "e2-standard-4", labels, started=LONG_AGO)
+    fake.add_workbench(DEV, ZONE, "nb-1", "n1-standard-4")  # a notebook follows it too
 
 
 def _status(fake: GcpFake, project: str) -> dict[str, str]:
@@ -57,7 +58,7 @@ def test_a_labelled_project_schedules_its_unlabelled_vms_over_a_day(
         ledger=str(tmp_path / "ledger"),
         gcp_projects=(DEV, PROD, OTHER),
         gcp_endpoint_url=fake.url,
-    ).replace(kinds=("instances",))
+    ).replace(kinds=("instances", "workbench"))
     reasons: dict[str, set[str]] = {}
     for step in range(0, 29, 2):  # every two hours, Wednesday 05:00 to Thursday 09:00 UTC
         clock.now = now = WEDNESDAY + timedelta(hours=step)
@@ -74,9 +75,11 @@ def test_a_labelled_project_schedules_its_unlabelled_vms_over_a_day(
             "kept-1": on,
         }, now
         assert _status(fake, PROD) == {"prod-1": on}
+        notebook = fake.workbench(DEV, ZONE, "nb-1")["state"]
+        assert notebook == ("ACTIVE" if office else "STOPPED"), now
         assert _status(fake, OTHER) == {"bastion": on, "own-1": on if office else off}
 
-    assert all("schedule from project dev-proj" in r for r in reasons["web-1"])
+    assert all("schedule from project dev-proj" in r for r in reasons["web-1"] | reasons["nb-1"])
     assert not any("from project" in r for r in reasons["late-1"] | reasons["own-1"])
     assert reasons["kept-1"] == {"opted out (schedule-override=opt-out)"}
     assert reasons["prod-1"] == {"protected: environment=prod (on project prod-proj)"}
