@@ -18,14 +18,14 @@ from sandbox.aws_fleet import Box, instance_states, launch
 ROLE = "offhours-member"
 
 
-def _ec2_in(account: str) -> Any:
+def _client_in(account: str, service: str = "ec2") -> Any:
     import boto3
 
     sts = boto3.client("sts", region_name=REGION)
     arn = f"arn:aws:iam::{account}:role/{ROLE}"
     creds = sts.assume_role(RoleArn=arn, RoleSessionName="seed")["Credentials"]
     return boto3.client(
-        "ec2",
+        service,
         region_name=REGION,
         aws_access_key_id=creds["AccessKeyId"],
         aws_secret_access_key=creds["SecretAccessKey"],
@@ -69,11 +69,19 @@ def test_a_tagged_account_schedules_its_untagged_instances_over_a_day(
         Box("late", "t3.medium", {"schedule": "extended-hours"}),
         Box("kept", "t3.medium", {"schedule-override": "opt-out"}),
     ):
-        launch(_ec2_in(web), box)
-    launch(_ec2_in(prod), Box("api", "t3.medium", {}))
-    launch(_ec2_in(plain), Box("bastion", "t3.medium", {}))
+        launch(_client_in(web), box)
+    launch(_client_in(prod), Box("api", "t3.medium", {}))
+    _client_in(web, "rds").create_db_instance(
+        DBInstanceIdentifier="db-1",
+        DBInstanceClass="db.t3.medium",
+        Engine="postgres",
+        MasterUsername="admin",
+        MasterUserPassword="not-a-secret-1",
+        AllocatedStorage=20,
+    )
+    launch(_client_in(plain), Box("bastion", "t3.medium", {}))
     config = ProviderConfig(regions=(REGION,), organization=accounts["unit"], role_name=ROLE)
-    settings = settings_for(tmp_path, ["ec2"])
+    settings = settings_for(tmp_path, ["ec2", "rds"])
     job = make_job(settings, clock, calls, connection=connect(config))
 
     reasons: dict[str, set[str]] = {}
@@ -83,15 +91,17 @@ def test_a_tagged_account_schedules_its_untagged_instances_over_a_day(
         for decision in report.decisions:
             reasons.setdefault(decision.resource.name, set()).add(decision.reason)
         office, extended = 8 <= hour < 19, 7 <= hour < 22
-        assert instance_states(_ec2_in(web)) == {
+        assert instance_states(_client_in(web)) == {
             "dev": "running" if office else "stopped",
             "late": "running" if extended else "stopped",
             "kept": "running",
         }, (day, hour)
-        assert instance_states(_ec2_in(prod)) == {"api": "running"}
-        assert instance_states(_ec2_in(plain)) == {"bastion": "running"}
+        assert instance_states(_client_in(prod)) == {"api": "running"}
+        [db] = _client_in(web, "rds").describe_db_instances()["DBInstances"]
+        assert db["DBInstanceStatus"] == ("available" if office else "stopped"), (day, hour)
+        assert instance_states(_client_in(plain)) == {"bastion": "running"}
 
-    assert all(f"schedule from account {web}" in r for r in reasons["dev"])
+    assert all(f"schedule from account {web}" in r for r in reasons["dev"] | reasons["db-1"])
     assert not any("from account" in r for r in reasons["late"])
     assert reasons["kept"] == {"opted out (schedule-override=opt-out)"}
     assert reasons["api"] == {f"protected: environment=prod (on account {prod})"}
