@@ -4,12 +4,15 @@ Compute Engine VMs: ``instances.setLabels`` replaces the whole label map and nam
 fingerprint it read, so a label someone changed in between is never lost (412: read again
 and retry once). Workbench instances and Vertex AI endpoints: their REST ``patch`` of the
 labels (``rest_labels.py``). A managed instance group is refused with a clear reason: its
-schedule lives in its instance template, which cannot be relabelled in place.
+schedule lives in its instance template, which cannot be relabelled in place. The
+project's labels are read too and merged under the resource's (``providers/scopes.py``), so
+a link on a VM that takes its schedule from its project knows that schedule.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -17,18 +20,20 @@ from google.api_core import exceptions
 
 from providers.apply import Settled
 from providers.base import AdapterOptions, Outcome, Resource
-from providers.gcp import calls, operations, rest_labels
+from providers.gcp import calls, operations, project_labels, rest, rest_labels
 from providers.gcp.connection import GcpConnection
 from providers.gcp.instances import GceInstances
 from providers.gcp.vertex_endpoints import VertexEndpoints
 from providers.gcp.workbench import WorkbenchInstances
 from providers.override_desk import CannotSnooze, DeskError, ResourceNotFound
+from providers.scopes import inherit
 
 PERMISSIONS = (
     "compute.instances.get",
     "compute.instances.setLabels",
     "compute.zoneOperations.get",
     *rest_labels.PERMISSIONS,
+    project_labels.PERMISSION,
 )
 _WHY_NOT = {
     "instance-groups": "a managed instance group takes its schedule from its instance "
@@ -47,6 +52,15 @@ class GcpOverrideDesk:
         self.endpoints = VertexEndpoints(connection, options)
 
     def read(self, account: str, region: str, kind: str, resource_id: str) -> Resource:
+        resource = self._read(account, region, kind, resource_id)
+        try:
+            scope = project_labels.read_project_scope(self.connection, resource.account)
+        except rest.GcpApiError as err:
+            raise DeskError(str(err)) from err
+        tags, within = inherit(resource.tags, scope)
+        return replace(resource, tags=tags, scope=within)
+
+    def _read(self, account: str, region: str, kind: str, resource_id: str) -> Resource:
         if kind in (WorkbenchInstances.kind, VertexEndpoints.kind):
             _same_project(account, resource_id.split("/")[1] if "/" in resource_id else "")
         if kind == WorkbenchInstances.kind:

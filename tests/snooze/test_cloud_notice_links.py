@@ -1,10 +1,12 @@
-"""GCP and Azure notices carry working snooze links: the scheduler function's own entry
-point (Cloud Function ``reconcile_event``, Azure Functions ``scheduler`` timer) runs at the
-real time with a stop ten minutes ahead, signs the notice's links with the key from Secret
-Manager / Key Vault, and posts the notice to a JSON webhook on loopback; the link is then
-followed through the snooze function's own test server (functions-framework's Flask client,
-the Azure Functions app's registered HTTP function), and the resource carries the override
-label/tag afterwards.
+"""GCP and Azure notices carry working snooze links, here for VMs that take their schedule
+from their project's labels (GCP) or their resource group's tags (Azure).
+
+The scheduler function's own entry point (Cloud Function ``reconcile_event``, Azure
+Functions ``scheduler`` timer) runs at the real time with a stop ten minutes ahead, signs
+the notice's links with the key from Secret Manager / Key Vault, and posts the notice to a
+JSON webhook on loopback; the link is then followed through the snooze function's own test
+server (functions-framework's Flask client, the Azure Functions app's registered HTTP
+function), and the resource carries the override label/tag afterwards.
 
 Key reads follow Secret Manager v1 ``projects.secrets.versions.access`` and Key Vault Get
 Secret (7.x ``{"value", "id", "attributes"}``), as the fakes serve them.
@@ -26,6 +28,8 @@ from urllib.parse import urlencode
 import pytest
 from snooze_kit import KEY, OVERRIDE, query_of
 
+from ledger.book import read_records
+from providers.store import LocalStore
 from sandbox.azure_fake.server import start_azure_fake
 from sandbox.gcp_fake import start_gcp_fake
 
@@ -100,9 +104,10 @@ def test_a_gcp_notice_carries_a_link_that_labels_the_vm(
         }
         for name, value in env.items():
             monkeypatch.setenv(name, value)
-        fake.add_project(PROJECT)
+        # The VM has no labels: it takes its schedule (and team) from its project's labels.
+        fake.add_project(PROJECT, labels={"schedule": label, "team": "ml"})
         fake.add_secret(PROJECT, "offhours-snooze-key", KEY)
-        fake.add_instance(PROJECT, ZONE, "nb-1", "n1-standard-8", {"schedule": label, "team": "ml"})
+        fake.add_instance(PROJECT, ZONE, "nb-1", "n1-standard-8")
 
         message = {"data": base64.b64encode(b"{}").decode(), "publishTime": _iso(datetime.now(UTC))}
         summary = gcp_main.reconcile_event(SimpleNamespace(data={"message": message}))
@@ -118,7 +123,11 @@ def test_a_gcp_notice_carries_a_link_that_labels_the_vm(
         assert answer.status_code == 200, answer.data
         labels = fake.instance(PROJECT, ZONE, "nb-1")["labels"]
         until = stop + timedelta(hours=1)
-        assert labels[OVERRIDE] == f"running-until-{until:%Y%m%dt%H%M}z"
+        assert labels == {OVERRIDE: f"running-until-{until:%Y%m%dt%H%M}z"}
+        [row] = [
+            r for r in read_records(LocalStore(tmp_path / "ledger")) if r["x_Action"] == "snooze"
+        ]
+        assert (row["ResourceName"], row["x_Schedule"]) == ("nb-1", label)
 
 
 def test_an_azure_notice_carries_a_link_that_tags_the_vm(
@@ -143,14 +152,9 @@ def test_an_azure_notice_carries_a_link_that_tags_the_vm(
         for name, value in env.items():
             monkeypatch.setenv(name, value)
         fake.add_secret("offhours", "snooze-key", KEY.decode())
-        vm = fake.add_vm(
-            SUB,
-            "dev-rg",
-            "dev-vm",
-            "Standard_D4s_v5",
-            "westeurope",
-            {"schedule": inline, "team": "ml"},
-        )
+        # The VM has no tags: it takes its schedule (and team) from its resource group.
+        fake.add_resource_group(SUB, "dev-rg", tags={"schedule": inline, "team": "ml"})
+        vm = fake.add_vm(SUB, "dev-rg", "dev-vm", "Standard_D4s_v5", "westeurope")
 
         azure_function_app.scheduler._function.get_user_function()(SimpleNamespace(past_due=False))
         links = _links_of(bodies, "dev-vm")
@@ -167,8 +171,12 @@ def test_an_azure_notice_carries_a_link_that_tags_the_vm(
         answer = snooze(request)
         assert answer.status_code == 200, answer.get_body()
         until = stop + timedelta(hours=1)
-        assert fake.vm("dev-vm").tags[OVERRIDE] == f"running-until-{until:%Y%m%dt%H%M}z"
+        assert fake.vm("dev-vm").tags == {OVERRIDE: f"running-until-{until:%Y%m%dt%H%M}z"}
         assert vm.power_state == "running"
+        [row] = [
+            r for r in read_records(LocalStore(tmp_path / "ledger")) if r["x_Action"] == "snooze"
+        ]
+        assert (row["ResourceName"], row["x_Schedule"]) == ("dev-vm", inline)
 
 
 def _iso(at: datetime) -> str:
