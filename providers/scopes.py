@@ -42,11 +42,15 @@ def inherit(own: Mapping[str, str], scope: Scope | None) -> tuple[dict[str, str]
     return {**scope.tags, **own}, replace(scope, inherited=inherited)
 
 
-def nest(label: str, tags: Mapping[str, str] | None, outer: Scope | None) -> Scope | None:
+def nest(
+    label: str, tags: Mapping[str, str] | None, outer: Scope | None, tag_key: str
+) -> Scope | None:
     """A scope inside another (an Azure ML workspace in its resource group): the inner
-    scope's tags win over the outer's; the label names the inner one."""
-    merged, _ = inherit({str(k): str(v) for k, v in (tags or {}).items()}, outer)
-    return scope_of(label, merged)
+    scope's tags win over the outer's; the label names the one the schedule comes from."""
+    own = {str(k): str(v) for k, v in (tags or {}).items()}
+    merged, _ = inherit(own, outer)
+    from_outer = outer is not None and tag_key not in own and tag_key in outer.tags
+    return scope_of(outer.label if outer and from_outer else label, merged)
 
 
 def lists_everything(scope: Scope | None, tag_key: str) -> bool:

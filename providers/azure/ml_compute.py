@@ -85,6 +85,7 @@ class MlComputeInstances:
                 f"workspace {workspace.get('name', '')}",
                 normalize_tags(workspace.get("tags")),
                 scope_for(groups, str(workspace["id"])),
+                self.options.tag_key.lower(),
             )
             for compute in arm.list(f"{workspace['id']}/computes", API_VERSION):
                 tags, seen = inherit(normalize_tags(compute.get("tags")), scope)

@@ -42,6 +42,12 @@ def _seed(fake: AzureFake) -> None:
     }
     for (group, name), tags in vms.items():
         fake.add_vm(SUB, group, name, SIZE, PLACE, tags, started_at=LONG_AGO)
+    # Azure ML: a compute takes its workspace's tags, the workspace its group's.
+    fake.add_ml_compute(SUB, "dev-rg", "ws", "nb-1", "Standard_DS3_v2", PLACE)
+    fake.add_ml_compute(
+        SUB, "dev-rg", "ws-late", "nb-2", "Standard_DS3_v2", PLACE,
+        workspace_tags={"schedule": "extended-hours"},
+    )  # fmt: skip
 
 
 def _on(hour: float, start: int, stop: int) -> bool:
@@ -54,7 +60,7 @@ def test_a_tagged_resource_group_schedules_its_untagged_vms_over_a_day(
     _seed(fake)
     settings = Settings(
         providers=("azure",), azure_endpoint_url=fake.url, ledger=str(tmp_path / "ledger")
-    ).replace(kinds=("vms",))
+    ).replace(kinds=("vms", "ml-compute"))
     reasons: dict[str, set[str]] = {}
     for step in range(29):  # hourly, Wednesday 05:00 to Thursday 09:00 UTC
         now = WEDNESDAY + timedelta(hours=step)
@@ -69,11 +75,15 @@ def test_a_tagged_resource_group_schedules_its_untagged_vms_over_a_day(
             "web-2": "running" if office else "deallocated",
             "late-1": "running" if extended else "deallocated",
         }, now
+        assert fake.ml_compute("nb-1").state == ("Running" if office else "Stopped"), now
+        assert fake.ml_compute("nb-2").state == ("Running" if extended else "Stopped"), now
         for name in ("kept-1", "prod-1", "prod-2", "jumpbox"):
             assert fake.vm(name).power_state == "running", (name, now)
 
     assert all("schedule from resource group dev-rg" in r for r in reasons["web-1"])
     assert not any("from resource group" in r for r in reasons["late-1"])
+    assert all("schedule from resource group dev-rg" in r for r in reasons["ws/nb-1"])
+    assert all("schedule from workspace ws-late" in r for r in reasons["ws-late/nb-2"])
     assert reasons["kept-1"] == {"opted out (schedule-override=opt-out)"}
     assert reasons["prod-1"] == {"protected: env=prod (on resource group prod-rg)"}
     assert reasons["prod-2"] == {"protected: env=prod (on resource group prod-rg)"}
@@ -84,7 +94,7 @@ def test_a_tagged_resource_group_schedules_its_untagged_vms_over_a_day(
     by_vm: dict[str, list[dict[str, Any]]] = {}
     for row in done:
         by_vm.setdefault(row["ResourceName"], []).append(row)
-    assert set(by_vm) == {"web-1", "web-2", "late-1"}
+    assert set(by_vm) == {"web-1", "web-2", "late-1", "ws/nb-1", "ws-late/nb-2"}
     # Off Wed 05:00-08:00 and Wed 19:00-Thu 08:00: 16 hours booked on the two returns.
     web = by_vm["web-1"]
     assert [r["x_Action"] for r in sorted(web, key=lambda r: r["ChargePeriodEnd"])].count(

@@ -40,9 +40,12 @@ def test_untagged_scopes_lend_nothing_and_cost_no_wider_listing() -> None:
 
 
 def test_an_inner_scope_wins_over_its_outer_one() -> None:
-    workspace = nest("workspace ws", {"schedule": "extended-hours"}, GROUP)
+    workspace = nest("workspace ws", {"schedule": "extended-hours"}, GROUP, "schedule")
     assert workspace == Scope("workspace ws", {"schedule": "extended-hours", "team": "web"})
-    assert nest("workspace ws", {}, None) is None
+    # The label names where the schedule comes from.
+    plain = nest("workspace ws", {"team": "ml"}, GROUP, "schedule")
+    assert plain == Scope("resource group dev-rg", {"schedule": "office-hours", "team": "ml"})
+    assert nest("workspace ws", {}, None, "schedule") is None
 
 
 def test_the_reason_says_where_the_schedule_came_from() -> None:
