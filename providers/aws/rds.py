@@ -38,6 +38,7 @@ from providers.base import (
     Resource,
     ResourceState,
     Result,
+    Scope,
     Target,
     chunks,
     dry_run_results,
@@ -70,6 +71,16 @@ _COMMON_PERMISSIONS = (
 )
 
 
+def _scoped(found: Iterable[Resource], scope: Scope | None) -> Iterator[Resource]:
+    """Each database under its account's tags (``providers/scopes.py``)."""
+    for resource in found:
+        if scope is None:
+            yield resource
+            continue
+        tags, within = inherit(resource.tags, scope)
+        yield replace(resource, tags=tags, scope=within)
+
+
 def instance_price(region: str, engine: str, instance_class: str) -> Price | None:
     family = _FAMILIES.get(engine)
     if family is None:
@@ -100,20 +111,19 @@ class _RdsKind:
         tags, ``providers/scopes.py``) every database, each under the account's tags."""
         scope = self.connection.account_scope(target.account)
         if lists_everything(scope, self.options.tag_key):
-            found = self.inventory(target)
+            yield from _scoped(self._listed(target), scope)
         else:
-            found = self._discover_tagged(target)
-        for resource in found:
-            if scope is None:
-                yield resource
-                continue
-            tags, within = inherit(resource.tags, scope)
-            yield replace(resource, tags=tags, scope=within)
+            yield from _scoped(self._discover_tagged(target), scope)
+
+    def inventory(self, target: Target) -> Iterator[Resource]:
+        """Every database, tagged or not (the digest's opportunities), under its account's
+        tags."""
+        yield from _scoped(self._listed(target), self.connection.account_scope(target.account))
 
     def _discover_tagged(self, target: Target) -> Iterator[Resource]:
         raise NotImplementedError
 
-    def inventory(self, target: Target) -> Iterator[Resource]:
+    def _listed(self, target: Target) -> Iterator[Resource]:
         raise NotImplementedError
 
     def _tagged(self, target: Target) -> dict[str, dict[str, str]]:
@@ -207,8 +217,8 @@ class RdsInstances(_RdsKind):
                 for db in page["DBInstances"]:
                     yield self._instance(target, db, tagged.get(db["DBInstanceArn"], {}))
 
-    def inventory(self, target: Target) -> Iterator[Resource]:
-        """Every DB instance, tagged or not (the digest's opportunities)."""
+    def _listed(self, target: Target) -> Iterator[Resource]:
+        """Every DB instance, tagged or not."""
         rds = self.connection.client("rds", target)
         for page in rds.get_paginator("describe_db_instances").paginate():
             for db in page["DBInstances"]:
@@ -267,8 +277,8 @@ class AuroraClusters(_RdsKind):
             clusters.extend(c for page in pages for c in page["DBClusters"])
         yield from self._clusters(target, rds, clusters, tagged)
 
-    def inventory(self, target: Target) -> Iterator[Resource]:
-        """Every DB cluster, tagged or not (the digest's opportunities)."""
+    def _listed(self, target: Target) -> Iterator[Resource]:
+        """Every DB cluster, tagged or not."""
         rds = self.connection.client("rds", target)
         pages = rds.get_paginator("describe_db_clusters").paginate()
         clusters = [c for page in pages for c in page["DBClusters"]]
