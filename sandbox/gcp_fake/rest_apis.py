@@ -4,15 +4,17 @@ Shapes follow these references (each service is mounted under its own prefix on 
 fake, e.g. ``{fake}/notebooks/v2/...`` for ``https://notebooks.googleapis.com/v2/...``):
 
 - Vertex AI Workbench API v2 (https://cloud.google.com/vertex-ai/docs/workbench/reference/rest/v2):
-  ``projects.locations.instances.list/get/stop/start``, ``projects.locations.operations.get``.
+  ``projects.locations.instances.list/get/stop/start/patch`` (``updateMask=labels``),
+  ``projects.locations.operations.get``.
 - Vertex AI API v1 (https://cloud.google.com/vertex-ai/docs/reference/rest/v1):
-  ``projects.locations.endpoints.list/get/deployModel/undeployModel`` and
+  ``projects.locations.endpoints.list/get/deployModel/undeployModel/patch``
+  (``updateMask=labels``, ``etag`` checked) and
   ``projects.locations.endpoints.operations.get``.
 - Cloud Monitoring API v3 (https://cloud.google.com/monitoring/api/ref_v3/rest/v3):
   ``projects.timeSeries.list`` for ``aiplatform.googleapis.com/prediction/online/prediction_count``.
 - Cloud Resource Manager API v3
   (https://cloud.google.com/resource-manager/reference/rest/v3): ``projects.list`` and
-  ``folders.list`` with ``parent=``.
+  ``folders.list`` with ``parent=``, ``projects.get`` (with the project's ``labels``).
 
 Long-running operations come back ``"done": false``; each ``operations.get`` moves one on
 (``World.accept``), and the change shows once it is done (``STOPPING`` meanwhile for
