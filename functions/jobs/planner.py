@@ -168,7 +168,8 @@ def _intent(
     source = schedule_source(resource.scope, policy.tag_key)
     if isinstance(intent, Decision):
         return replace(intent, reason=f"{intent.reason} ({source})") if source else intent
-    notes.extend([source] if source else [])
+    if source:
+        notes.append(source)
     if not notes:
         return intent
     return replace(intent, reason=f"{intent.reason} ({'; '.join(notes)})")
