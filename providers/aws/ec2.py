@@ -37,6 +37,13 @@ _STATES = {
     "stopping": ResourceState.TRANSITIONAL,
     "shutting-down": ResourceState.TRANSITIONAL,
 }
+# Tag keys (or their prefixes) of services that run instances themselves.
+_OWNERS = (
+    ("aws:elasticmapreduce:job-flow-id", "a node of an EMR cluster"),
+    ("karpenter.sh/", "a Karpenter node"),
+    ("eks:cluster-name", "an EKS node"),
+    ("kubernetes.io/cluster/", "a Kubernetes node"),
+)
 # Hibernation errors that mean "this instance cannot hibernate": stop it plainly instead.
 _NO_HIBERNATION = {"UnsupportedHibernationConfiguration", "UnsupportedOperation"}
 # Shared by every instance (read-only): a fleet need not carry one dict per instance.
@@ -213,6 +220,17 @@ def _unmanaged_reason(instance_id: str, tags: Mapping[str, str], spot: set[str])
         return f"member of Auto Scaling group {tags[ASG_TAG]}: schedule the group instead"
     if instance_id in spot:
         return "spot instance from a one-time request: it cannot be stopped"
+    return _owned_by(tags)
+
+
+def _owned_by(tags: Mapping[str, str]) -> str:
+    """Instances another service runs outside an Auto Scaling group (tag keys those
+    services set): stopping them fights it. Matters most once an account's tags schedule
+    every instance in it."""
+    for key in tags:
+        for prefix, owner in _OWNERS:
+            if key.startswith(prefix):
+                return f"{owner} (tag {key}): schedule it where it is managed"
     return ""
 
 

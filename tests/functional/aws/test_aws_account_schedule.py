@@ -68,6 +68,8 @@ def test_a_tagged_account_schedules_its_untagged_instances_over_a_day(
         Box("dev", "t3.medium", {}),
         Box("late", "t3.medium", {"schedule": "extended-hours"}),
         Box("kept", "t3.medium", {"schedule-override": "opt-out"}),
+        # Karpenter runs this node outside any Auto Scaling group: never stopped by offhours.
+        Box("node", "t3.medium", {"karpenter.sh/nodepool": "default"}),
     ):
         launch(_client_in(web), box)
     launch(_client_in(prod), Box("api", "t3.medium", {}))
@@ -95,6 +97,7 @@ def test_a_tagged_account_schedules_its_untagged_instances_over_a_day(
             "dev": "running" if office else "stopped",
             "late": "running" if extended else "stopped",
             "kept": "running",
+            "node": "running",
         }, (day, hour)
         assert instance_states(_client_in(prod)) == {"api": "running"}
         [db] = _client_in(web, "rds").describe_db_instances()["DBInstances"]
@@ -104,6 +107,9 @@ def test_a_tagged_account_schedules_its_untagged_instances_over_a_day(
     assert all(f"schedule from account {web}" in r for r in reasons["dev"] | reasons["db-1"])
     assert not any("from account" in r for r in reasons["late"])
     assert reasons["kept"] == {"opted out (schedule-override=opt-out)"}
+    assert reasons["node"] == {
+        "a Karpenter node (tag karpenter.sh/nodepool): schedule it where it is managed"
+    }
     assert reasons["api"] == {f"protected: environment=prod (on account {prod})"}
     assert "bastion" not in reasons  # an untagged account is still filtered by tag
     dev = [r for r in rows(job, ResourceName="dev") if r["x_Outcome"] == "done"]
