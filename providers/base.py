@@ -96,6 +96,21 @@ class Price:
     source: str = ""
 
 
+@dataclass(frozen=True, slots=True)
+class Scope:
+    """The place a resource lives in, when that place is tagged: an Azure resource group,
+    a GCP project (its labels), an AWS account (its Organizations tags).
+
+    ``label`` says it to a person ("resource group dev-rg"); ``tags`` are the scope's own;
+    ``inherited`` the keys the resource took from it (its own tags win: see
+    ``providers/scopes.py``).
+    """
+
+    label: str
+    tags: Mapping[str, str]
+    inherited: frozenset[str] = frozenset()
+
+
 # Slots: a run keeps one per scheduled resource of a target (and the daily inventory one
 # per resource), so no per-instance attribute dict.
 @dataclass(frozen=True, slots=True)
@@ -133,6 +148,8 @@ class Resource:
     accelerator: bool = False
     # Provider-specific facts the adapter needs again in apply (hibernation support, ...).
     extra: Mapping[str, str] = field(default_factory=dict)
+    # The tagged scope the resource inherits tags from (its tags above already merged).
+    scope: Scope | None = None
 
     @property
     def key(self) -> str:

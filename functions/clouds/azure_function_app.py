@@ -21,6 +21,7 @@ from datetime import UTC, datetime
 import azure.functions as func
 
 from functions.clouds.entry import floor_to_period, scheduled_run
+from functions.clouds.snooze_keys import azure_links
 from functions.settings import Settings
 
 app = func.FunctionApp()
@@ -55,7 +56,7 @@ def scheduler(timer: func.TimerRequest) -> None:
     def time_left() -> float:
         return FUNCTION_TIMEOUT_S - MARGIN_S - (time.monotonic() - started)
 
-    result = scheduled_run(settings, now, time_left, logger)
+    result = scheduled_run(settings, now, time_left, logger, links=azure_links(settings))
     logger.info("run finished: %s", json.dumps(result))
 
 

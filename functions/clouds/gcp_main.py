@@ -31,6 +31,7 @@ from functions.clouds.entry import parse_instant, scheduled_run
 
 # main.py re-exports this module: the snooze links' HTTP function deploys from it too.
 from functions.clouds.gcp_snooze import snooze_http  # noqa: F401
+from functions.clouds.snooze_keys import gcp_links
 from functions.settings import Settings
 
 # Seconds the platform gives one invocation (--timeout); targets not started with at
@@ -106,6 +107,6 @@ def reconcile_event(cloud_event: Any) -> dict[str, Any]:
         listed = inventory_run(settings, now, time_left, log)
         log.info("inventory finished", extra=listed)
         return listed
-    summary = scheduled_run(settings, now, time_left, log)
+    summary = scheduled_run(settings, now, time_left, log, links=gcp_links(settings))
     log.info("run finished", extra=summary)
     return summary

@@ -28,6 +28,7 @@ from datetime import datetime, timedelta
 import schedules
 from providers.base import Action, Decision, Resource, ResourceState
 from providers.prices import PRICE_TAG, PriceTagError, parse_hourly
+from providers.scopes import schedule_source
 from schedules.protected import DEFAULT as DEFAULT_PROTECTED
 from schedules.protected import ProtectedTags
 
@@ -162,8 +163,14 @@ def _refusal(resource: Resource, policy: Policy) -> str:
 
 
 def protection(resource: Resource, policy: Policy) -> str:
-    """Why the resource's tags protect it ("protected: environment=prod"), or ""."""
-    return policy.protected.reason(resource.tags)
+    """Why the resource's tags, or its scope's, protect it ("protected: environment=prod"),
+    or "". A protected scope protects everything inside, whatever the resource's own tag."""
+    scope = resource.scope
+    own = policy.protected.match(resource.tags)
+    if own and not (scope and own[0] in scope.inherited):
+        return f"protected: {own[0]}={own[1]}"
+    found = policy.protected.match(scope.tags) if scope else None
+    return f"protected: {found[0]}={found[1]} (on {scope.label})" if scope and found else ""
 
 
 def _intent(
@@ -190,7 +197,12 @@ def _intent(
             return Intent(wanted, f"override: {override.mode} until {until}", "", None, True)
         notes.append(f"override {override_value!r} expired, ignored")
     intent = _schedule_intent(resource, now, last_run, catalog, policy)
-    if isinstance(intent, Decision) or not notes:
+    source = schedule_source(resource.scope, policy.tag_key)
+    if isinstance(intent, Decision):
+        return replace(intent, reason=f"{intent.reason} ({source})") if source else intent
+    if source:
+        notes.append(source)
+    if not notes:
         return intent
     return replace(intent, reason=f"{intent.reason} ({'; '.join(notes)})")
 

@@ -33,7 +33,7 @@ from typing import Any
 from providers.apply import Budget, Deadline, apply_deadline
 from providers.aws.once import OncePerKey
 from providers.aws.tagging import TagListings
-from providers.base import ProviderConfig, Target
+from providers.base import ProviderConfig, Scope, Target
 
 # Standard retry mode backs off on throttling and transient errors; adaptive mode adds
 # client-side rate limiting, which is what a fan-out over many targets needs.
@@ -69,6 +69,7 @@ class AwsConnection:
     _credentials: OncePerKey[str, Any] = field(default_factory=OncePerKey)
     _identity: OncePerKey[str, Identity] = field(default_factory=OncePerKey)
     _sts: OncePerKey[str, Any] = field(default_factory=OncePerKey)
+    _account_scopes: OncePerKey[str, Scope | None] = field(default_factory=OncePerKey)
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _factory: Any = None
 
@@ -126,6 +127,17 @@ class AwsConnection:
         from providers.aws.targets import list_targets
 
         return list_targets(self)
+
+    def account_scope(self, account: str) -> Scope | None:
+        """The account's Organizations tags as a schedule scope, read once per run, when
+        the accounts come from Organizations (``providers/aws/account_tags.py``)."""
+        if not self.config.organization:
+            return None
+        from providers.aws.account_tags import read_account_scope
+
+        return self._account_scopes.get(
+            account, lambda: read_account_scope(self.home_client("organizations"), account)
+        )
 
     def tagged(self, target: Target, resource_type: str) -> dict[str, dict[str, str]]:
         """ARN -> tags of the target's resources of ``resource_type`` that carry one of

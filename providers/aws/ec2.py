@@ -9,7 +9,7 @@ from types import MappingProxyType
 from typing import Any
 
 from providers.apply import BatchCall
-from providers.aws import stop_protection, utilisation
+from providers.aws import account_tags, stop_protection, utilisation
 from providers.aws.actions import engine
 from providers.aws.connection import AwsConnection
 from providers.aws.instance_types import is_accelerated
@@ -23,10 +23,12 @@ from providers.base import (
     Resource,
     ResourceState,
     Result,
+    Scope,
     Target,
     dry_run_results,
 )
 from providers.prices import bundled_price, price_from_tag
+from providers.scopes import inherit, lists_everything
 
 ASG_TAG = "aws:autoscaling:groupName"
 _STATES = {
@@ -36,6 +38,13 @@ _STATES = {
     "stopping": ResourceState.TRANSITIONAL,
     "shutting-down": ResourceState.TRANSITIONAL,
 }
+# Tag keys (or their prefixes) of services that run instances themselves.
+_OWNERS = (
+    ("aws:elasticmapreduce:job-flow-id", "a node of an EMR cluster"),
+    ("karpenter.sh/", "a Karpenter node"),
+    ("eks:cluster-name", "an EKS node"),
+    ("kubernetes.io/cluster/", "a Kubernetes node"),
+)
 # Hibernation errors that mean "this instance cannot hibernate": stop it plainly instead.
 _NO_HIBERNATION = {"UnsupportedHibernationConfiguration", "UnsupportedOperation"}
 # Shared by every instance (read-only): a fleet need not carry one dict per instance.
@@ -57,6 +66,8 @@ class Ec2Instances:
         "ec2:StopInstances",
         "ec2:StartInstances",
         *utilisation.PERMISSIONS,
+        # The account's own tags, when accounts come from Organizations (a schedule scope).
+        account_tags.PERMISSION,
     )
     # Instances asked for per DescribeInstances page: parsing a page holds about 24 KB
     # per instance until its resources are built (1,000: 24 MB), so the page, not the
@@ -71,15 +82,17 @@ class Ec2Instances:
 
     def discover(self, target: Target) -> Iterator[Resource]:
         ec2 = self.connection.client("ec2", target)
+        scope = self.connection.account_scope(target.account)
+        filters = [{"Name": "instance-state-name", "Values": list(_STATES)}]
+        if not lists_everything(scope, self.options.tag_key):
+            # Values of one filter are ORed: the schedule tag or the idle tag.
+            tags = [self.options.tag_key, self.options.idle_tag_key]
+            filters.insert(0, {"Name": "tag-key", "Values": tags})
         pages = ec2.get_paginator("describe_instances").paginate(
-            Filters=[
-                # Values of one filter are ORed: the schedule tag or the idle tag.
-                {"Name": "tag-key", "Values": [self.options.tag_key, self.options.idle_tag_key]},
-                {"Name": "instance-state-name", "Values": list(_STATES)},
-            ],
-            PaginationConfig={"PageSize": self.page_size},
+            Filters=filters, PaginationConfig={"PageSize": self.page_size}
         )
-        yield from self._resources(ec2, target, pages, self.protection.current(ec2, target))
+        protected = self.protection.current(ec2, target)
+        yield from self._resources(ec2, target, pages, protected, scope)
 
     def inventory(self, target: Target) -> Iterator[Resource]:
         """Every instance, tagged or not, running or stopped (terminated ones are gone):
@@ -90,7 +103,8 @@ class Ec2Instances:
             Filters=[{"Name": "instance-state-name", "Values": list(_LISTED_STATES)}],
             PaginationConfig={"PageSize": self.page_size},
         )
-        for resource in self._resources(ec2, target, pages):
+        scope = self.connection.account_scope(target.account)
+        for resource in self._resources(ec2, target, pages, scope=scope):
             yield replace(resource, accelerator=is_accelerated(resource.size))
 
     def apply(self, decisions: Sequence[Decision], dry_run: bool) -> Iterable[Result]:
@@ -151,6 +165,7 @@ class Ec2Instances:
         target: Target,
         pages: Iterable[Any],
         protected: frozenset[str] | set[str] = frozenset(),
+        scope: Scope | None = None,
     ) -> Iterator[Resource]:
         """Page by page: a page's instances are yielded before the next page is asked
         for, and the page's SDK dicts are dropped once its resources are built, so a
@@ -161,7 +176,9 @@ class Ec2Instances:
             # next one has arrived, and two pages at once would double the peak.
             instances = [i for r in page.pop("Reservations") for i in r["Instances"]]
             unstoppable = self._unstoppable_spot(ec2, instances)
-            built = [self._resource(target, i, unstoppable, protected, strings) for i in instances]
+            built = [
+                self._resource(target, i, unstoppable, protected, strings, scope) for i in instances
+            ]
             del instances
             yield from utilisation.mark_idle(self.connection, self.options, target, built)
 
@@ -195,14 +212,17 @@ class Ec2Instances:
         spot: set[str],
         protected: frozenset[str] | set[str],
         strings: dict[str, str],
+        scope: Scope | None = None,
     ) -> Resource:
         """Only what planning, applying and the ledger read; repeated strings (tag keys
         and values, instance types) are shared through ``strings``."""
         share = strings.setdefault
-        tags = {
+        own = {
             share(t["Key"], t["Key"]): share(t["Value"], t["Value"])
             for t in instance.get("Tags", ())
         }
+        # Most accounts have no tags: the instance then keeps its own dict, unshared.
+        tags, scope = inherit(own, scope) if scope else (own, None)
         size = share(instance["InstanceType"], instance["InstanceType"])
         instance_id = instance["InstanceId"]
         return Resource(
@@ -222,6 +242,7 @@ class Ec2Instances:
             extra=_HIBERNATES
             if instance.get("HibernationOptions", {}).get("Configured")
             else _PLAIN,
+            scope=scope,
         )
 
 
@@ -247,6 +268,17 @@ def _unmanaged_reason(
         return "instance-store root device: AWS cannot stop it, only terminate it"
     if instance_id in protected:
         return stop_protection.REASON
+    return _owned_by(tags)
+
+
+def _owned_by(tags: Mapping[str, str]) -> str:
+    """Instances another service runs outside an Auto Scaling group (tag keys those
+    services set): stopping them fights it. Matters most once an account's tags schedule
+    every instance in it."""
+    for key in tags:
+        for prefix, owner in _OWNERS:
+            if key.startswith(prefix):
+                return f"{owner} (tag {key}): schedule it where it is managed"
     return ""
 
 

@@ -21,10 +21,12 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from providers.apply import AlreadyOff, join_notes
+from providers.aws import account_tags
 from providers.aws.actions import aws_errors, engine, error_text, target_of
 from providers.aws.connection import AwsConnection
 from providers.aws.tagging import tag_dict
@@ -36,11 +38,13 @@ from providers.base import (
     Resource,
     ResourceState,
     Result,
+    Scope,
     Target,
     chunks,
     dry_run_results,
 )
 from providers.prices import bundled_price, price_from_tag
+from providers.scopes import inherit, lists_everything
 
 SERVICE = "Amazon Relational Database Service"
 PRICES = "rds_prices.json"
@@ -60,10 +64,21 @@ _FAMILIES = {
 }
 _COMMON_PERMISSIONS = (
     "tag:GetResources",
+    account_tags.PERMISSION,
     "rds:DescribeDBInstances",
     "rds:AddTagsToResource",
     "rds:RemoveTagsFromResource",
 )
+
+
+def _scoped(found: Iterable[Resource], scope: Scope | None) -> Iterator[Resource]:
+    """Each database under its account's tags (``providers/scopes.py``)."""
+    for resource in found:
+        if scope is None:
+            yield resource
+            continue
+        tags, within = inherit(resource.tags, scope)
+        yield replace(resource, tags=tags, scope=within)
 
 
 def instance_price(region: str, engine: str, instance_class: str) -> Price | None:
@@ -90,6 +105,26 @@ class _RdsKind:
             return dry_run_results(decisions, self.options.clock())
         handlers = {Action.STOP: self._stop, Action.START: self._start}
         return engine(self.kind, self.options).run(decisions, handlers)
+
+    def discover(self, target: Target) -> Iterator[Resource]:
+        """The tagged databases; in an account tagged with the schedule (its Organizations
+        tags, ``providers/scopes.py``) every database, each under the account's tags."""
+        scope = self.connection.account_scope(target.account)
+        if lists_everything(scope, self.options.tag_key):
+            yield from _scoped(self._listed(target), scope)
+        else:
+            yield from _scoped(self._discover_tagged(target), scope)
+
+    def inventory(self, target: Target) -> Iterator[Resource]:
+        """Every database, tagged or not (the digest's opportunities), under its account's
+        tags."""
+        yield from _scoped(self._listed(target), self.connection.account_scope(target.account))
+
+    def _discover_tagged(self, target: Target) -> Iterator[Resource]:
+        raise NotImplementedError
+
+    def _listed(self, target: Target) -> Iterator[Resource]:
+        raise NotImplementedError
 
     def _tagged(self, target: Target) -> dict[str, dict[str, str]]:
         return self.connection.tagged(target, self.resource_type)
@@ -171,7 +206,7 @@ class RdsInstances(_RdsKind):
     resource_type = "rds:db"
     permissions = (*_COMMON_PERMISSIONS, "rds:StopDBInstance", "rds:StartDBInstance")
 
-    def discover(self, target: Target) -> Iterator[Resource]:
+    def _discover_tagged(self, target: Target) -> Iterator[Resource]:
         tagged = self._tagged(target)
         rds = self.connection.client("rds", target)
         for batch in chunks(sorted(tagged), _FILTER_SIZE):
@@ -182,8 +217,8 @@ class RdsInstances(_RdsKind):
                 for db in page["DBInstances"]:
                     yield self._instance(target, db, tagged.get(db["DBInstanceArn"], {}))
 
-    def inventory(self, target: Target) -> Iterator[Resource]:
-        """Every DB instance, tagged or not (the digest's opportunities)."""
+    def _listed(self, target: Target) -> Iterator[Resource]:
+        """Every DB instance, tagged or not."""
         rds = self.connection.client("rds", target)
         for page in rds.get_paginator("describe_db_instances").paginate():
             for db in page["DBInstances"]:
@@ -229,7 +264,7 @@ class AuroraClusters(_RdsKind):
         "rds:StartDBCluster",
     )
 
-    def discover(self, target: Target) -> Iterator[Resource]:
+    def _discover_tagged(self, target: Target) -> Iterator[Resource]:
         tagged = self._tagged(target)
         if not tagged:
             return
@@ -242,8 +277,8 @@ class AuroraClusters(_RdsKind):
             clusters.extend(c for page in pages for c in page["DBClusters"])
         yield from self._clusters(target, rds, clusters, tagged)
 
-    def inventory(self, target: Target) -> Iterator[Resource]:
-        """Every DB cluster, tagged or not (the digest's opportunities)."""
+    def _listed(self, target: Target) -> Iterator[Resource]:
+        """Every DB cluster, tagged or not."""
         rds = self.connection.client("rds", target)
         pages = rds.get_paginator("describe_db_clusters").paginate()
         clusters = [c for page in pages for c in page["DBClusters"]]

@@ -17,6 +17,8 @@ PERMISSIONS = (
     "organizations:ListAccounts",
     "organizations:ListAccountsForParent",
     "organizations:ListOrganizationalUnitsForParent",
+    # The accounts' tags: a schedule tag on an account schedules its EC2 instances.
+    "organizations:ListTagsForResource",
 )
 
 

@@ -37,6 +37,8 @@ from providers.azure.connection import AzureConnection
 from providers.azure.limits import aks_stop_refusal
 from providers.azure.operations import LroOperation, deadline, engine
 from providers.azure.prices import AKS_TIER_HOURLY, fleet_price
+from providers.azure.resource_groups import PERMISSION as GROUPS_PERMISSION
+from providers.azure.resource_groups import scope_for
 from providers.azure.sizes import is_accelerated
 from providers.base import (
     Action,
@@ -45,10 +47,12 @@ from providers.base import (
     Resource,
     ResourceState,
     Result,
+    Scope,
     Target,
     dry_run_results,
 )
 from providers.restore import RestoreStore
+from providers.scopes import inherit
 from providers.store import StoreError
 
 API_VERSION = "2025-05-01"
@@ -88,6 +92,7 @@ class AksClusters:
         "Microsoft.ContainerService/managedClusters/agentPools/write",
         "Microsoft.ContainerService/locations/operations/read",
         "Microsoft.ContainerService/locations/operationresults/read",
+        GROUPS_PERMISSION,
     )
 
     def __init__(self, connection: AzureConnection, options: AdapterOptions) -> None:
@@ -104,14 +109,19 @@ class AksClusters:
     def inventory(self, target: Target) -> list[Resource]:
         """Every cluster, tagged or not (the digest's opportunities)."""
         path = f"/subscriptions/{target.account}/providers/{NAMESPACE}/managedClusters"
-        return [
-            self._resource(target, cluster)
+        listed = [
+            cluster
             for cluster in self.connection.arm().list(path, API_VERSION)
             if self.connection.in_scope(cluster.get("location"))
         ]
+        scopes = self.connection.group_scopes(target.account) if listed else {}
+        return [
+            self._resource(target, cluster, scope_for(scopes, str(cluster["id"])))
+            for cluster in listed
+        ]
 
-    def _resource(self, target: Target, cluster: dict[str, Any]) -> Resource:
-        tags = normalize_tags(cluster.get("tags"))
+    def _resource(self, target: Target, cluster: dict[str, Any], scope: Scope | None) -> Resource:
+        tags, scope = inherit(normalize_tags(cluster.get("tags")), scope)
         mode = tags.get(MODE_TAG, "cluster").lower()
         props = cluster.get("properties") or {}
         pools = list(props.get("agentPoolProfiles") or [])
@@ -128,6 +138,7 @@ class AksClusters:
             service="Azure Kubernetes Service",
             accelerator=any(is_accelerated(str(p.get("vmSize", ""))) for p in pools),
             extra={"mode": mode, "power_state": str((props.get("powerState") or {}).get("code"))},
+            scope=scope,
         )
         if mode == "nodepools":
             return self._as_nodepools(resource, props, pools)

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from providers.apply import Budget, Deadline, apply_deadline
 from providers.azure.common import PROVIDER, region
-from providers.base import ProviderConfig, Target
+from providers.base import ProviderConfig, Scope, Target
 
 if TYPE_CHECKING:
     from providers.azure.arm import ArmRest
@@ -47,6 +47,7 @@ class AzureConnection:
     budget: Budget | None = None
     _compute: dict[str, Any] = field(default_factory=dict)
     _arm: ArmRest | None = None
+    _group_scopes: dict[str, dict[str, Scope]] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     @property
@@ -84,6 +85,19 @@ class AzureConnection:
                     self.base_url, self.credential, polling_interval=self.polling_interval
                 )
             return self._arm
+
+    def group_scopes(self, subscription: str) -> dict[str, Scope]:
+        """The subscription's tagged resource groups, read once per connection (one run)
+        whichever kinds ask (``providers/azure/resource_groups.py``)."""
+        with self._lock:
+            cached = self._group_scopes.get(subscription)
+        if cached is None:
+            from providers.azure.resource_groups import list_group_scopes
+
+            cached = list_group_scopes(self.arm(), subscription)
+            with self._lock:
+                self._group_scopes.setdefault(subscription, cached)
+        return cached
 
     def in_scope(self, location: str | None) -> bool:
         """``ProviderConfig.regions`` limits Azure to some locations; empty means all."""

@@ -24,6 +24,8 @@ from providers.azure.connection import AzureConnection
 from providers.azure.limits import ml_schedule_refusal
 from providers.azure.operations import LroOperation, deadline, engine
 from providers.azure.prices import vm_price
+from providers.azure.resource_groups import PERMISSION as GROUPS_PERMISSION
+from providers.azure.resource_groups import scope_for
 from providers.azure.sizes import is_accelerated
 from providers.base import (
     Action,
@@ -32,9 +34,11 @@ from providers.base import (
     Resource,
     ResourceState,
     Result,
+    Scope,
     Target,
     dry_run_results,
 )
+from providers.scopes import inherit, nest
 
 API_VERSION = "2024-04-01"
 NAMESPACE = "Microsoft.MachineLearningServices"
@@ -52,6 +56,7 @@ class MlComputeInstances:
         "Microsoft.MachineLearningServices/workspaces/computes/start/action",
         "Microsoft.MachineLearningServices/workspaces/computes/stop/action",
         "Microsoft.MachineLearningServices/locations/computeoperationsstatus/read",
+        GROUPS_PERMISSION,
     )
 
     def __init__(self, connection: AzureConnection, options: AdapterOptions) -> None:
@@ -68,14 +73,24 @@ class MlComputeInstances:
     def _discover(self, target: Target, key: str) -> Iterator[Resource]:
         arm = self.connection.arm()
         workspaces = f"/subscriptions/{target.account}/providers/{NAMESPACE}/workspaces"
-        for workspace in arm.list(workspaces, API_VERSION):
-            if not self.connection.in_scope(workspace.get("location")):
-                continue
-            inherited = normalize_tags(workspace.get("tags"))
+        listed = [
+            w
+            for w in arm.list(workspaces, API_VERSION)
+            if self.connection.in_scope(w.get("location"))
+        ]
+        groups = self.connection.group_scopes(target.account) if listed else {}
+        for workspace in listed:
+            # The workspace is a scope inside its resource group's: its tags win over the group's.
+            scope = nest(
+                f"workspace {workspace.get('name', '')}",
+                normalize_tags(workspace.get("tags")),
+                scope_for(groups, str(workspace["id"])),
+                self.options.tag_key.lower(),
+            )
             for compute in arm.list(f"{workspace['id']}/computes", API_VERSION):
-                tags = {**inherited, **normalize_tags(compute.get("tags"))}
+                tags, seen = inherit(normalize_tags(compute.get("tags")), scope)
                 if not key or key in tags:
-                    yield self._resource(target, workspace, compute, tags)
+                    yield self._resource(target, workspace, compute, tags, seen)
 
     def _resource(
         self,
@@ -83,6 +98,7 @@ class MlComputeInstances:
         workspace: dict[str, Any],
         compute: dict[str, Any],
         tags: dict[str, str],
+        scope: Scope | None,
     ) -> Resource:
         outer = compute.get("properties") or {}
         inner = outer.get("properties") or {}
@@ -111,6 +127,7 @@ class MlComputeInstances:
             service="Azure Machine Learning",
             accelerator=is_accelerated(size),
             extra={"compute_state": raw_state, "workspace": str(workspace.get("name", ""))},
+            scope=scope,
         )
 
     def apply(self, decisions: Sequence[Decision], dry_run: bool) -> Iterable[Result]:

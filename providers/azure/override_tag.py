@@ -4,10 +4,15 @@ One ``PATCH {resourceId}/providers/Microsoft.Resources/tags/default`` (Tags - Up
 Scope, operation ``Merge``) writes the tag for every kind, leaving the others as they are;
 ``Microsoft.Resources/tags/write`` is the only write the function's role needs. VMs are
 read through the compute API so the ledger row has the size's list price; the other kinds'
-tags through Tags - Get At Scope (their price: an ``hourly-cost`` tag, if any).
+tags through Tags - Get At Scope (their price: an ``hourly-cost`` tag, if any). The
+resource group's tags are read the same way and merged under the resource's
+(``providers/scopes.py``), so a link on a VM that takes its schedule from its group knows
+that schedule, and a protected group refuses the snooze as the scheduler would.
 """
 
 from __future__ import annotations
+
+from dataclasses import replace
 
 from azure.core.exceptions import AzureError, ResourceNotFoundError
 
@@ -17,6 +22,7 @@ from providers.azure.prices import vm_price
 from providers.base import Resource, ResourceState
 from providers.override_desk import CannotSnooze, DeskError, ResourceNotFound
 from providers.prices import price_from_tag
+from providers.scopes import inherit, scope_of
 
 TAGS_API = "2021-04-01"
 PERMISSIONS = (
@@ -39,6 +45,18 @@ class AzureOverrideDesk:
         self.connection = connection
 
     def read(self, account: str, region_name: str, kind: str, resource_id: str) -> Resource:
+        resource = self._read(account, region_name, kind, resource_id)
+        group = parse_id(resource.id).resource_group
+        path = _tags_path(f"/subscriptions/{resource.account}/resourceGroups/{group}")
+        try:
+            answer = self.connection.arm().get(path, TAGS_API)
+        except AzureError as err:
+            raise DeskError(str(err).splitlines()[0]) from err
+        tags = normalize_tags(answer.get("properties", {}).get("tags"))
+        merged, within = inherit(resource.tags, scope_of(f"resource group {group}", tags))
+        return replace(resource, tags=merged, scope=within)
+
+    def _read(self, account: str, region_name: str, kind: str, resource_id: str) -> Resource:
         if kind not in _SERVICES:
             raise CannotSnooze(f"a snooze link cannot keep a {kind!r} resource running")
         try:

@@ -20,6 +20,8 @@ from providers.azure.connection import AzureConnection
 from providers.azure.limits import scale_set_billed_anyway
 from providers.azure.operations import LroOperation, deadline, engine
 from providers.azure.prices import fleet_price
+from providers.azure.resource_groups import PERMISSION as GROUPS_PERMISSION
+from providers.azure.resource_groups import scope_for
 from providers.azure.scale_set_owners import Owners, read_owners
 from providers.azure.sizes import is_accelerated
 from providers.base import (
@@ -29,10 +31,12 @@ from providers.base import (
     Resource,
     ResourceState,
     Result,
+    Scope,
     Target,
     dry_run_results,
 )
 from providers.restore import RestoreStore
+from providers.scopes import inherit
 from providers.store import StoreError
 
 # Where the previous release saved the capacity (still read, for one release).
@@ -67,6 +71,7 @@ class ScaleSets:
         # Who else sizes a scale set (``scale_set_owners.py``).
         "Microsoft.Insights/autoscalesettings/read",
         "Microsoft.ContainerService/managedClusters/read",
+        GROUPS_PERMISSION,
     )
 
     def __init__(self, connection: AzureConnection, options: AdapterOptions) -> None:
@@ -87,16 +92,19 @@ class ScaleSets:
             target.account,
             [(normalize_tags(v.tags), parse_id(v.id).resource_group) for v in listed],
         )
-        return [self._resource(target, vmss, owners) for vmss in listed]
+        scopes = self.connection.group_scopes(target.account) if listed else {}
+        return [self._resource(target, vmss, owners, scopes) for vmss in listed]
 
-    def _resource(self, target: Target, vmss: Any, owners: Owners) -> Resource:
+    def _resource(
+        self, target: Target, vmss: Any, owners: Owners, scopes: dict[str, Scope]
+    ) -> Resource:
         capacity = int(vmss.sku.capacity or 0) if vmss.sku else 0
         size = (vmss.sku.name if vmss.sku else "") or ""
         if (vmss.provisioning_state or "").lower() in _BUSY:
             state = ResourceState.TRANSITIONAL
         else:
             state = ResourceState.RUNNING if capacity > 0 else ResourceState.SCALED_DOWN
-        tags = normalize_tags(vmss.tags)
+        tags, scope = inherit(normalize_tags(vmss.tags), scope_for(scopes, vmss.id))
         location = region(vmss.location)
         resource = Resource(
             provider=PROVIDER,
@@ -111,6 +119,7 @@ class ScaleSets:
             off_state=ResourceState.SCALED_DOWN,
             service="Virtual Machine Scale Sets",
             accelerator=is_accelerated(size),
+            scope=scope,
         )
         saved = saved_capacity(vmss.tags)
         if saved is None and capacity == 0:

@@ -27,6 +27,8 @@ from providers.azure.connection import AzureConnection
 from providers.azure.limits import vm_refusal
 from providers.azure.operations import LroOperation, deadline, engine
 from providers.azure.prices import vm_price
+from providers.azure.resource_groups import PERMISSION as GROUPS_PERMISSION
+from providers.azure.resource_groups import scope_for
 from providers.azure.sizes import is_accelerated
 from providers.base import (
     Action,
@@ -35,9 +37,11 @@ from providers.base import (
     Resource,
     ResourceState,
     Result,
+    Scope,
     Target,
     dry_run_results,
 )
+from providers.scopes import inherit
 
 # Power state (the part after ``PowerState/``) -> what offhours acts on.
 POWER_STATES = {
@@ -59,6 +63,7 @@ class VirtualMachines:
         "Microsoft.Compute/virtualMachines/start/action",
         "Microsoft.Compute/locations/operations/read",
         *utilisation.PERMISSIONS,
+        GROUPS_PERMISSION,
     )
 
     def __init__(self, connection: AzureConnection, options: AdapterOptions) -> None:
@@ -75,20 +80,26 @@ class VirtualMachines:
 
     def _list(self, target: Target, key: str) -> list[Resource]:
         vms = self.connection.compute(target.account).virtual_machines
-        tagged = [
-            vm
-            for vm in vms.list_all()
-            if (not key or key in normalize_tags(vm.tags)) and self.connection.in_scope(vm.location)
-        ]
+        listed = [vm for vm in vms.list_all() if self.connection.in_scope(vm.location)]
+        scopes = self.connection.group_scopes(target.account) if listed else {}
+        tagged = []
+        for vm in listed:
+            tags, scope = inherit(normalize_tags(vm.tags), scope_for(scopes, vm.id))
+            if not key or key in tags:
+                tagged.append((vm, tags, scope))
         if not tagged:
             return []
         views = {vm.id.lower(): vm.instance_view for vm in vms.list_all(status_only="true")}
-        return [self._resource(target, vm, views.get(vm.id.lower())) for vm in tagged]
+        return [
+            self._resource(target, vm, views.get(vm.id.lower()), tags, scope)
+            for vm, tags, scope in tagged
+        ]
 
-    def _resource(self, target: Target, vm: Any, view: Any) -> Resource:
+    def _resource(
+        self, target: Target, vm: Any, view: Any, tags: dict[str, str], scope: Scope | None
+    ) -> Resource:
         power, provisioned_at = power_state(view)
         state = POWER_STATES.get(power, ResourceState.TRANSITIONAL)
-        tags = normalize_tags(vm.tags)
         size = vm.hardware_profile.vm_size if vm.hardware_profile else ""
         location = region(vm.location)
         capabilities = vm.additional_capabilities
@@ -112,6 +123,7 @@ class VirtualMachines:
                 "power_state": power or "unknown",
                 "hibernation": "true" if hibernation else "false",
             },
+            scope=scope,
         )
 
     def apply(self, decisions: Sequence[Decision], dry_run: bool) -> Iterable[Result]:

@@ -14,11 +14,13 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, TypeVar
 
 from providers.apply import Budget, Deadline, apply_deadline
 from providers.base import ProviderConfig, Target
 from providers.gcp import rest
+
+T = TypeVar("T")
 
 SCOPES = ("https://www.googleapis.com/auth/cloud-platform",)
 COMPUTE = "https://compute.googleapis.com"
@@ -71,6 +73,7 @@ class GcpConnection:
         self._clients: dict[str, Any] = {}
         self._session: Any = None
         self._lock = threading.Lock()
+        self._once: dict[str, Any] = {}
 
     # ---- credentials and clients ------------------------------------------------------------
     def credentials(self) -> Any:
@@ -111,6 +114,18 @@ class GcpConnection:
 
                 self._session = AuthorizedSession(credentials)
             return self._session
+
+    def once(self, key: str, read: Callable[[], T]) -> T:
+        """``read()`` the first time ``key`` is asked for, its answer after that: what a run
+        reads once per target whichever kinds need it (a project's labels)."""
+        with self._lock:
+            if key in self._once:
+                cached: T = self._once[key]
+                return cached
+        value = read()
+        with self._lock:
+            self._once.setdefault(key, value)
+        return value
 
     def base_url(self, service: str, region: str = "") -> str:
         return self._through(SERVICES[service].format(region=region))

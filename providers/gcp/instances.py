@@ -23,15 +23,17 @@ from providers.base import (
     Resource,
     ResourceState,
     Result,
+    Scope,
     Target,
     dry_run_results,
 )
-from providers.gcp import calls, instance_schedules, utilisation
+from providers.gcp import calls, instance_schedules, project_labels, utilisation
 from providers.gcp.accelerators import is_accelerated
 from providers.gcp.connection import GcpConnection
 from providers.gcp.local_ssd import local_ssd_count, refusal
 from providers.gcp.operations import ComputeOperation, engine
 from providers.gcp.prices import machine_price
+from providers.scopes import inherit, lists_everything
 
 _STATES = {
     "RUNNING": ResourceState.RUNNING,
@@ -60,6 +62,7 @@ class GceInstances:
         "compute.zoneOperations.get",
         "compute.resourcePolicies.list",
         *utilisation.PERMISSIONS,
+        project_labels.PERMISSION,
     )
 
     page_size = 500  # the API's maximum
@@ -69,14 +72,19 @@ class GceInstances:
         self.options = options
 
     def discover(self, target: Target) -> Iterator[Resource]:
-        found = list(self._list(target, f"labels.{self.options.tag_key}:*"))
+        scope = project_labels.project_scope(self.connection, target.account)
+        key = self.options.tag_key
+        # A project labelled with the schedule schedules every VM in it: list them all.
+        label_filter = "" if lists_everything(scope, key) else f"labels.{key}:*"
+        found = list(self._list(target, label_filter, scope))
         yield from utilisation.mark_idle(self.connection, self.options, target, found)
 
     def inventory(self, target: Target) -> Iterator[Resource]:
         """Every VM, labelled or not (the digest's opportunities)."""
-        yield from self._list(target, "")
+        scope = project_labels.project_scope(self.connection, target.account)
+        yield from self._list(target, "", scope)
 
-    def _list(self, target: Target, label_filter: str) -> Iterator[Resource]:
+    def _list(self, target: Target, label_filter: str, scope: Scope | None) -> Iterator[Resource]:
         client = self.connection.compute("InstancesClient")
         request: dict[str, Any] = {"project": target.account, "max_results": self.page_size}
         if label_filter:
@@ -85,7 +93,7 @@ class GceInstances:
         listed = [instance for _scope, scoped in pages for instance in scoped.instances]
         schedules = self._schedules(target.account, listed)
         for instance in listed:
-            yield self._resource(target.account, instance, schedules)
+            yield self._resource(target.account, instance, schedules, scope)
 
     def _schedules(self, project: str, listed: Sequence[Any]) -> AbstractSet[str] | None:
         """The project's instance schedules, read only when some VM has a resource policy
@@ -157,11 +165,15 @@ class GceInstances:
 
     # ---- discover ---------------------------------------------------------------------------
     def _resource(
-        self, project: str, instance: Any, schedules: AbstractSet[str] | None = frozenset()
+        self,
+        project: str,
+        instance: Any,
+        schedules: AbstractSet[str] | None = frozenset(),
+        scope: Scope | None = None,
     ) -> Resource:
         zone = _last(instance.zone)
         region = zone.rsplit("-", 1)[0]
-        labels = dict(instance.labels)
+        labels, scope = inherit(dict(instance.labels), scope)
         machine_type = _last(instance.machine_type)
         gpus = {_last(g.accelerator_type): g.accelerator_count for g in instance.guest_accelerators}
         metadata = {item.key: item.value for item in instance.metadata.items}
@@ -190,6 +202,7 @@ class GceInstances:
                 "gpus": ",".join(f"{k}x{v}" for k, v in sorted(gpus.items())),
                 "local_ssd": str(local_ssds) if local_ssds else "",
             },
+            scope=scope,
         )
 
 

@@ -48,13 +48,14 @@ from providers.base import (
     Target,
     dry_run_results,
 )
-from providers.gcp import rest
+from providers.gcp import project_labels, rest
 from providers.gcp.accelerators import is_accelerated
 from providers.gcp.connection import GcpConnection
 from providers.gcp.operations import LongRunning, engine
 from providers.gcp.prices import scaled, vertex_node_price
 from providers.prices import price_from_tag
 from providers.restore import RestoreStore
+from providers.scopes import inherit, lists_everything
 from providers.store import StoreError
 
 METRIC = "aiplatform.googleapis.com/prediction/online/prediction_count"
@@ -76,6 +77,7 @@ class VertexEndpoints:
         "aiplatform.models.deploy",
         "aiplatform.operations.list",
         "monitoring.timeSeries.list",
+        project_labels.PERMISSION,
     )
 
     def __init__(self, connection: GcpConnection, options: AdapterOptions) -> None:
@@ -86,11 +88,18 @@ class VertexEndpoints:
     # ---- discover ---------------------------------------------------------------------------
     def discover(self, target: Target) -> Iterator[Resource]:
         seen: set[str] = set()
-        for label in dict.fromkeys((self.options.tag_key, self.options.idle_tag_key)):
-            for region, endpoint in self._endpoints(target, f"labels.{label}:*"):
+        scope = project_labels.project_scope(self.connection, target.account)
+        labels = dict.fromkeys((self.options.tag_key, self.options.idle_tag_key))
+        # A project labelled with the schedule schedules every endpoint in it: list them all.
+        wanted = [""] if lists_everything(scope, self.options.tag_key) else labels
+        for label in wanted:
+            label_filter = f"labels.{label}:*" if label else ""
+            for region, endpoint in self._endpoints(target, label_filter):
                 if endpoint["name"] not in seen:
                     seen.add(endpoint["name"])
-                    yield self._resource(target.account, region, endpoint)
+                    merged, within = inherit(endpoint.get("labels", {}), scope)
+                    found = self._resource(target.account, region, {**endpoint, "labels": merged})
+                    yield _replace(found, scope=within)
 
     def inventory(self, target: Target) -> Iterator[Resource]:
         """Every endpoint, labelled or not, as it is (the digest's opportunities)."""

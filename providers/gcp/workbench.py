@@ -17,6 +17,7 @@ with no VM after a failed upgrade.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -31,11 +32,12 @@ from providers.base import (
     Target,
     dry_run_results,
 )
-from providers.gcp import rest
+from providers.gcp import project_labels, rest
 from providers.gcp.accelerators import is_accelerated
 from providers.gcp.connection import GcpConnection
 from providers.gcp.operations import LongRunning, engine
 from providers.gcp.prices import machine_price
+from providers.scopes import inherit
 
 _STATES = {
     "ACTIVE": ResourceState.RUNNING,
@@ -62,6 +64,7 @@ class WorkbenchInstances:
         "notebooks.instances.stop",
         "notebooks.instances.start",
         "notebooks.operations.get",
+        project_labels.PERMISSION,
     )
 
     def __init__(self, connection: GcpConnection, options: AdapterOptions) -> None:
@@ -77,9 +80,11 @@ class WorkbenchInstances:
         """Every instance, labelled or not (the digest's opportunities)."""
         base = self.connection.base_url("notebooks")
         url = f"{base}/projects/{target.account}/locations/-/instances"
+        scope = project_labels.project_scope(self.connection, target.account)
         for instance in rest.paged(self.connection.session(), url, "instances", {"pageSize": 100}):
             if instance.get("state") not in _GONE:
-                yield self._resource(target.account, instance, instance.get("labels", {}))
+                labels, seen = inherit(instance.get("labels", {}), scope)
+                yield replace(self._resource(target.account, instance, labels), scope=seen)
 
     def _resource(self, project: str, instance: dict[str, Any], labels: dict[str, str]) -> Resource:
         zone = instance["name"].split("/")[3]

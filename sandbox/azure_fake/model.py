@@ -42,6 +42,36 @@ def rg_id(subscription: str, resource_group: str) -> str:
 
 
 @dataclass
+class FakeResourceGroup:
+    """A resource group as Resource Groups - List answers it (Microsoft.Resources
+    2021-04-01, ``ResourceGroup`` in azure-rest-api-specs
+    ``specification/resources/resource-manager/Microsoft.Resources/stable/2021-04-01/
+    resources.json``): ``id``, ``name``, ``type``, ``location``, ``properties.
+    provisioningState`` and ``tags`` (absent when the group has none)."""
+
+    subscription: str
+    name: str
+    location: str
+    tags: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def id(self) -> str:
+        return rg_id(self.subscription, self.name)
+
+    def render(self) -> Json:
+        body: Json = {
+            "id": self.id,
+            "name": self.name,
+            "type": "Microsoft.Resources/resourceGroups",
+            "location": self.location,
+            "properties": {"provisioningState": "Succeeded"},
+        }
+        if self.tags:
+            body["tags"] = dict(self.tags)
+        return body
+
+
+@dataclass
 class FakeVm:
     subscription: str
     resource_group: str

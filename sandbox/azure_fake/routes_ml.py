@@ -41,7 +41,9 @@ def list_computes(fake: AzureFake, req: Request) -> Response:
     ws_id = _workspace_id(req).lower()
     if ws_id not in fake.workspaces:
         raise not_found(f"{NS}/workspaces", req.params["ws"], req.params["rg"])
-    items = [c.render() for key, c in sorted(fake.ml_computes.items()) if key.startswith(ws_id)]
+    # The workspace's own computes: "ws" must not list those of "ws-late".
+    prefix = f"{ws_id}/computes/"
+    items = [c.render() for key, c in sorted(fake.ml_computes.items()) if key.startswith(prefix)]
     return page(req, items, fake.page_size)
 
 

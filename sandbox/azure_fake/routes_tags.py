@@ -31,9 +31,16 @@ VAULT_RESOURCE = "https://vault.azure.net"
 
 def _holder(fake: AzureFake, scope: str) -> Any:
     key = scope.lower()
-    for table in (fake.vms, fake.scale_sets, fake.ml_computes, fake.clusters):
+    for table in (fake.vms, fake.scale_sets, fake.ml_computes, fake.clusters, fake.resource_groups):
         if key in table:
             return table[key]
+    # A resource group that holds resources exists even when no test gave it tags.
+    from sandbox.azure_fake.routes_groups import groups_of
+
+    subscription = scope.strip("/").split("/")[1]
+    for group in groups_of(fake, subscription):
+        if group.id.lower() == key:
+            return fake.resource_groups.setdefault(key, group)
     raise FakeError(404, "ResourceNotFound", f"The Resource '{scope}' was not found.")
 
 

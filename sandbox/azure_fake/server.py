@@ -44,6 +44,7 @@ from sandbox.azure_fake import (
     routes_aks,
     routes_arm,
     routes_compute,
+    routes_groups,
     routes_insights,
     routes_metrics,
     routes_ml,
@@ -55,6 +56,7 @@ from sandbox.azure_fake.model import (
     FakeAutoscaleSetting,
     FakeCluster,
     FakeMlCompute,
+    FakeResourceGroup,
     FakeScaleSet,
     FakeVm,
     FakeWorkspace,
@@ -65,6 +67,7 @@ from sandbox.loopback_http import LoopbackHttp, QuietHandler, ServedFake
 
 ROUTES: list[Route] = [
     *routes_arm.ROUTES,
+    *routes_groups.ROUTES,
     *routes_compute.ROUTES,
     *routes_ml.ROUTES,
     *routes_aks.ROUTES,
@@ -173,6 +176,7 @@ class AzureFake(ServedFake):
         # How many status polls an operation answers InProgress before it completes.
         self.lro_polls = lro_polls
         self.subscriptions: dict[str, str] = {}
+        self.resource_groups: dict[str, FakeResourceGroup] = {}
         self.vms: dict[str, FakeVm] = {}
         # Azure Monitor ``Percentage CPU`` per VM (routes_metrics.put_cpu).
         self.vm_cpu: dict[str, list[tuple[datetime, float]]] = {}
@@ -238,6 +242,17 @@ class AzureFake(ServedFake):
     def add_subscription(self, subscription: str, name: str = "") -> None:
         with self.lock:
             self.subscriptions.setdefault(subscription, name or f"subscription {subscription}")
+
+    def add_resource_group(
+        self,
+        subscription: str,
+        name: str,
+        location: str = "westeurope",
+        tags: dict[str, str] | None = None,
+    ) -> FakeResourceGroup:
+        """A resource group with tags (groups that only hold resources are listed untagged)."""
+        group = FakeResourceGroup(subscription, name, location, dict(tags or {}))
+        return self._add(self.resource_groups, group.id, group, subscription)
 
     def add_vm(
         self,
@@ -619,14 +634,14 @@ class AzureFake(ServedFake):
             raise FakeError(400, "MissingApiVersionParameter", "The api-version is required.")
         namespace, version = _namespace(path), query["api-version"]
         self.api_versions.add((namespace, version))
-        versions = {**API_VERSIONS, **routes_tags.API_VERSIONS}
-        versions["Microsoft.Insights/metrics"] = routes_metrics.API_VERSION
-        if versions.get(namespace) != version:
+        served = {**API_VERSIONS, **routes_tags.API_VERSIONS, **routes_groups.API_VERSIONS}
+        served["Microsoft.Insights/metrics"] = routes_metrics.API_VERSION
+        if served.get(namespace) != version:
             raise FakeError(
                 400,
                 "InvalidApiVersionParameter",
                 f"The api-version '{version}' is invalid. The supported versions are "
-                f"'{API_VERSIONS.get(namespace, routes_tags.API_VERSIONS.get(namespace, ''))}'.",
+                f"'{served.get(namespace, '')}'.",
             )
         try:
             body = json.loads(raw_body) if raw_body else {}
@@ -668,6 +683,8 @@ def _namespace(path: str) -> str:
         return "Microsoft.Insights/metrics"  # the regional metrics host's batch API
     if "/providers/microsoft.resources/tags/" in path.lower():
         return "Microsoft.Resources/tags"  # an extension resource at another's scope
+    if path.lower().rstrip("/").endswith("/resourcegroups"):
+        return "Microsoft.Resources/resourceGroups"
     segments = path.split("/")
     for i, segment in enumerate(segments[:-1]):
         if segment.lower() == "providers":

@@ -4,16 +4,18 @@ Shapes follow these references (each service is mounted under its own prefix on 
 fake, e.g. ``{fake}/notebooks/v2/...`` for ``https://notebooks.googleapis.com/v2/...``):
 
 - Vertex AI Workbench API v2 (https://cloud.google.com/vertex-ai/docs/workbench/reference/rest/v2):
-  ``projects.locations.instances.list/get/stop/start``, ``projects.locations.operations.get``.
+  ``projects.locations.instances.list/get/stop/start/patch`` (``updateMask=labels``),
+  ``projects.locations.operations.get``.
 - Vertex AI API v1 (https://cloud.google.com/vertex-ai/docs/reference/rest/v1):
-  ``projects.locations.endpoints.list/get/deployModel/undeployModel`` and
+  ``projects.locations.endpoints.list/get/deployModel/undeployModel/patch``
+  (``updateMask=labels``, ``etag`` checked) and
   ``projects.locations.endpoints.operations.get``.
 - Cloud Monitoring API v3 (https://cloud.google.com/monitoring/api/ref_v3/rest/v3):
   ``projects.timeSeries.list`` for ``aiplatform.googleapis.com/prediction/online/prediction_count``
   and the VM utilisation gauges of ``sandbox/gcp_fake/gauges.py``.
 - Cloud Resource Manager API v3
   (https://cloud.google.com/resource-manager/reference/rest/v3): ``projects.list`` and
-  ``folders.list`` with ``parent=``.
+  ``folders.list`` with ``parent=``, ``projects.get`` (with the project's ``labels``).
 
 Long-running operations come back ``"done": false``; each ``operations.get`` moves one on
 (``World.accept``), and the change shows once it is done (``STOPPING`` meanwhile for
@@ -114,6 +116,31 @@ def workbench_action(world: World, params: Params, query: Params, body: Json) ->
     )
 
 
+def patch_workbench(world: World, params: Params, query: Params, body: Json) -> Json:
+    """``instances.patch`` (notebooks v2): only ``updateMask=labels`` is served; the labels
+    are replaced when the long-running operation finishes."""
+    instance = _workbench(world, params)
+    if query.get("updateMask") != "labels":
+        raise ApiError(400, f"updateMask {query.get('updateMask')!r} is not served by the fake")
+    labels = dict(body.get("labels") or {})
+
+    def relabel() -> None:
+        instance["labels"] = labels
+        instance["updateTime"] = rfc3339(world.clock())
+
+    progress = world.accept(instance["name"].rsplit("/", 1)[-1], "patch", relabel)
+    where = f"projects/{params['project']}/locations/{params['location']}"
+    return world.longrunning(
+        f"{where}/operations/operation-{world.next_id()}",
+        "type.googleapis.com/google.cloud.notebooks.v2.OperationMetadata",
+        lambda: {
+            "@type": "type.googleapis.com/google.cloud.notebooks.v2.Instance",
+            **copy.deepcopy(instance),
+        },
+        progress,
+    )
+
+
 def get_operation(world: World, params: Params, query: Params, body: Json) -> Json:
     name = params["name"]
     if name not in world.lro:
@@ -146,6 +173,20 @@ def _endpoint(world: World, params: Params) -> Json:
 
 def get_endpoint(world: World, params: Params, query: Params, body: Json) -> Json:
     return _endpoint(world, params)
+
+
+def patch_endpoint(world: World, params: Params, query: Params, body: Json) -> Json:
+    """``endpoints.patch`` (aiplatform v1) with ``updateMask=labels``: answers the endpoint;
+    an ``etag`` that is not the endpoint's current one is refused (409 ABORTED)."""
+    endpoint = _endpoint(world, params)
+    if query.get("updateMask") != "labels":
+        raise ApiError(400, f"updateMask {query.get('updateMask')!r} is not served by the fake")
+    etag = endpoint.setdefault("etag", f"etag-{world.next_id()}")
+    if body.get("etag") and body["etag"] != etag:
+        raise ApiError(409, "The endpoint changed since it was read (etag).", "ABORTED")
+    endpoint["labels"] = dict(body.get("labels") or {})
+    endpoint["etag"] = f"etag-{world.next_id()}"
+    return copy.deepcopy(endpoint)
 
 
 def _check_split(split: dict[str, int], ids: set[str]) -> None:
@@ -319,6 +360,17 @@ def list_projects(world: World, params: Params, query: Params, body: Json) -> Js
     return _listing("projects", rows, query)
 
 
+def get_project(world: World, params: Params, query: Params, body: Json) -> Json:
+    """``projects.get`` (v3, ``GET v3/{+name}``): by project id or ``projects/NUMBER``; the
+    ``Project`` shape of the discovery document, with ``labels`` when it has any."""
+    wanted = params["project"]
+    with world.lock:
+        for project_id, project in world.projects.items():
+            if wanted in (project_id, project["name"].removeprefix("projects/")):
+                return {k: v for k, v in project.items() if v not in ("", {})}
+    raise ApiError(403, f"Permission denied on resource project {wanted} (or it may not exist).")
+
+
 def list_folders(world: World, params: Params, query: Params, body: Json) -> Json:
     parent = query.get("parent", "")
     if not parent:
@@ -334,6 +386,7 @@ def list_folders(world: World, params: Params, query: Params, body: Json) -> Jso
 ROUTES = [
     ("GET", NB + r"/instances", list_workbench),
     ("GET", NB + r"/instances/(?P<name>[^/:]+)", get_workbench),
+    ("PATCH", NB + r"/instances/(?P<name>[^/:]+)", patch_workbench),
     ("POST", NB + r"/instances/(?P<name>[^/:]+):(?P<verb>stop|start)", workbench_action),
     (
         "GET",
@@ -342,6 +395,7 @@ ROUTES = [
     ),
     ("GET", AI + r"/endpoints", list_endpoints),
     ("GET", EP, get_endpoint),
+    ("PATCH", EP, patch_endpoint),
     ("GET", EP + r"/operations", list_endpoint_operations),
     ("POST", EP + r":deployModel", deploy_model),
     ("POST", EP + r":undeployModel", undeploy_model),
@@ -352,5 +406,6 @@ ROUTES = [
     ),
     ("GET", r"/monitoring/v3/projects/(?P<project>[^/]+)/timeSeries", list_time_series),
     ("GET", r"/cloudresourcemanager/v3/projects", list_projects),
+    ("GET", r"/cloudresourcemanager/v3/projects/(?P<project>[^/]+)", get_project),
     ("GET", r"/cloudresourcemanager/v3/folders", list_folders),
 ]

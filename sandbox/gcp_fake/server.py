@@ -241,9 +241,15 @@ class GcpFake(ServedFake):
         return {"GOOGLE_APPLICATION_CREDENTIALS": str(path)}
 
     # ---- seeding --------------------------------------------------------------------------
-    def add_project(self, project: str, parent: str = "") -> None:
-        """A project; ``parent`` (``folders/1``, ``organizations/2``) for Resource Manager."""
-        self.world.project(project, parent)
+    def add_project(
+        self, project: str, parent: str = "", labels: dict[str, str] | None = None
+    ) -> None:
+        """A project; ``parent`` (``folders/1``, ``organizations/2``) for Resource Manager;
+        ``labels`` as ``projects.get`` answers them (a schedule label schedules its VMs)."""
+        found = self.world.project(project, parent)
+        if labels is not None:
+            with self.world.lock:
+                found["labels"] = dict(labels)
 
     def add_folder(self, folder: str, parent: str) -> None:
         with self.world.lock:

@@ -20,7 +20,8 @@ def rbac_action(method: str, path: str) -> str:
     lowered = [s.lower() for s in segments]
     if "providers" not in lowered:
         # /subscriptions, /subscriptions/S, /subscriptions/S/resourceGroups[/G]
-        kind = "resourceGroups" if "resourcegroups" in lowered else "subscriptions"
+        # (Azure's own action names: ``Microsoft.Resources/subscriptions/resourceGroups/read``)
+        kind = "subscriptions/resourceGroups" if "resourcegroups" in lowered else "subscriptions"
         return f"Microsoft.Resources/{kind}/{_VERBS[method]}"
     at = lowered.index("providers")
     namespace, rest = segments[at + 1], segments[at + 2 :]

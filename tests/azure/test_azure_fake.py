@@ -14,7 +14,7 @@ from providers.azure.ml_compute import MlComputeInstances
 from providers.azure.scale_sets import ScaleSets
 from providers.azure.vms import VirtualMachines
 from providers.base import ResourceState
-from sandbox.azure_fake import API_VERSIONS
+from sandbox.azure_fake import API_VERSIONS, routes_groups
 from sandbox.azure_fake.demo import DEMO_SUBSCRIPTION, seed_demo_subscription
 
 
@@ -91,7 +91,7 @@ def test_the_clients_send_the_documented_api_versions(fake, build):
         build(adapter).discover(target())
     assert fake.api_versions == {
         (ns, version) for ns, version in API_VERSIONS.items() if ns != "Microsoft.Resources"
-    }
+    } | set(routes_groups.API_VERSIONS.items())
 
 
 def test_demo_fleet_is_discovered_with_prices(fake, build):

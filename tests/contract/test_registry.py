@@ -157,6 +157,9 @@ def azure_sample_requests(action: str) -> list[tuple[str, str]]:
     parts = action.split("/")
     namespace, rest = parts[0], parts[1:]
     if namespace.lower() == "microsoft.resources":
+        # Resource Groups - List, or Subscriptions - Get/List.
+        if "resourcegroups" in action.lower():
+            return [("GET", "/subscriptions/s/resourcegroups")]
         return [("GET", "/subscriptions/s")]
     if action.lower() == "microsoft.insights/metrics/read":
         # Also the batch metrics API (regional metrics host), as ``azure_rbac`` maps it.

@@ -21,16 +21,19 @@ ROUTE_PERMISSIONS: dict[str, tuple[str, ...]] = {
     "compute.get_template": ("compute.instanceTemplates.get",),
     "rest_apis.list_workbench": ("notebooks.instances.list",),
     "rest_apis.get_workbench": ("notebooks.instances.get",),
+    "rest_apis.patch_workbench": ("notebooks.instances.update",),
     "rest_apis.workbench_action": (),  # per verb, below
     "rest_apis.get_operation": (),  # per service, below
     "rest_apis.list_endpoints": ("aiplatform.endpoints.list",),
     "rest_apis.get_endpoint": ("aiplatform.endpoints.get",),
+    "rest_apis.patch_endpoint": ("aiplatform.endpoints.update",),
     "rest_apis.list_endpoint_operations": ("aiplatform.operations.list",),
     "rest_apis.deploy_model": ("aiplatform.endpoints.deploy", "aiplatform.models.deploy"),
     "rest_apis.undeploy_model": ("aiplatform.endpoints.undeploy",),
     "rest_apis.list_time_series": ("monitoring.timeSeries.list",),
     "rest_apis.list_projects": ("resourcemanager.projects.list",),
     "rest_apis.list_folders": ("resourcemanager.folders.list",),
+    "rest_apis.get_project": ("resourcemanager.projects.get",),
     # The snooze function's own calls (infra/gcp/snooze-role.yaml).
     "labels_secrets.set_labels": ("compute.instances.setLabels",),
     "labels_secrets.access_secret": ("secretmanager.versions.access",),

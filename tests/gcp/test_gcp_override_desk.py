@@ -85,8 +85,8 @@ def test_what_cannot_be_read_is_said_plainly(fake: GcpFake, desk: GcpOverrideDes
         desk.read(PROJECT, "europe-west4", "instances", "projects/p/instances/x")
     with pytest.raises(CannotSnooze, match="instance template"):
         desk.read(PROJECT, "europe-west4", "instance-groups", VM)
-    with pytest.raises(CannotSnooze, match="'workbench'"):
-        desk.read(PROJECT, "europe-west4", "workbench", VM)
+    with pytest.raises(CannotSnooze, match="'gke-clusters'"):
+        desk.read(PROJECT, "europe-west4", "gke-clusters", VM)
     with pytest.raises(CannotSnooze, match=f"names project {OTHER_PROJECT}"):
         desk.read(OTHER_PROJECT, "europe-west4", "instances", VM)
     fake.deny_project(PROJECT)

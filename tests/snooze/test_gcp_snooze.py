@@ -125,3 +125,26 @@ def test_a_label_changed_since_the_read_is_kept(cloud: dict[str, Any]) -> None:
         "team": "web",
         OVERRIDE: "running-until-20261201t2000z",
     }
+
+
+def test_workbench_instances_and_vertex_endpoints_take_the_label(cloud: dict[str, Any]) -> None:
+    """notebooks v2 ``instances.patch`` and aiplatform v1 ``endpoints.patch`` with
+    ``updateMask=labels`` (their discovery documents), through the same function."""
+    fake, client = cloud["fake"], cloud["client"]
+    office = {"schedule": "office-hours", "team": "ml"}
+    notebook = fake.add_workbench(PROJECT, ZONE, "nb-ana", "n1-standard-4", office)
+    endpoint = fake.add_endpoint(PROJECT, "europe-west1", "777", "churn", office)
+    stop = (datetime.now(UTC) + timedelta(minutes=10)).replace(second=0, microsecond=0)
+    until = stop + timedelta(hours=2)
+    for kind, name in (("workbench", notebook["name"]), ("vertex-endpoints", endpoint["name"])):
+        res = Resource("gcp", PROJECT, "europe-west1", kind, name, name, {}, ResourceState.RUNNING)
+        query = query_of(links_for(res, stop)["keep-2h"])
+        answer = client.post("/", query_string=query, data={"confirm": "yes"})
+        assert answer.status_code == 200, answer.data
+    for labels in (
+        fake.workbench(PROJECT, ZONE, "nb-ana")["labels"],
+        fake.endpoint(PROJECT, "europe-west1", "777")["labels"],
+    ):
+        assert labels == {**office, OVERRIDE: f"running-until-{until:%Y%m%dt%H%M}z"}
+    booked = {r["ResourceId"] for r in read_records(cloud["store"]) if r["x_Action"] == "snooze"}
+    assert {notebook["name"], endpoint["name"]} <= booked
