@@ -45,8 +45,13 @@ def result(report: Any, name: str) -> Result:
 
 
 def rows(job: Job, name: str) -> list[dict[str, Any]]:
-    """The ledger rows about ``name``, in the order they were written."""
-    return [r for r in read_records(job.store) if r["ResourceName"] == name]
+    """The ledger rows about ``name`` that book or refuse something, in the order they
+    were written (still-off checkpoints left out: they say a period is open)."""
+    return [
+        r
+        for r in read_records(job.store)
+        if r["ResourceName"] == name and r["x_Action"] != "still-off"
+    ]
 
 
 def booked_hours(job: Job, name: str) -> float:

@@ -146,5 +146,7 @@ def test_workbench_instances_and_vertex_endpoints_take_the_label(cloud: dict[str
         fake.endpoint(PROJECT, "europe-west1", "777")["labels"],
     ):
         assert labels == {**office, OVERRIDE: f"running-until-{until:%Y%m%dt%H%M}z"}
-    booked = {r["ResourceId"] for r in read_records(cloud["store"]) if r["x_Action"] == "snooze"}
+    booked = {
+        r["x_ApiResourceId"] for r in read_records(cloud["store"]) if r["x_Action"] == "snooze"
+    }
     assert {notebook["name"], endpoint["name"]} <= booked
