@@ -35,7 +35,8 @@ CREATE EXTERNAL TABLE IF NOT EXISTS offhours_ledger (
   x_EstimatedSavings double,
   x_PriceSource string,
   x_Error string,
-  x_Detail string
+  x_Detail string,
+  x_Trigger string
 )
 PARTITIONED BY (
   provider string,

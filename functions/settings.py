@@ -48,6 +48,11 @@ class Settings:
     catalog: tuple[str, ...] = ()
     kinds: tuple[str, ...] = ()
     grace_minutes: int = 60
+    # Minutes before a maintenance window opens that its resources are started.
+    maintenance_lead_minutes: int = 10
+    # Minutes an ordered resource waits after the lower orders are seen running (its
+    # offhours-order-wait tag overrides it).
+    order_wait_minutes: int = 5
     max_stop_share: float = 1.0
     force: bool = False
     dry_run: bool = False
@@ -129,7 +134,13 @@ class Settings:
                 f"max_stop_share: {share!r} is not a share of the fleet above 0 and at most 1 "
                 "(1.0 = no limit)"
             )
-        for name, least in (("batch_size", 1), ("max_workers", 1), ("grace_minutes", 0)):
+        for name, least in (
+            ("batch_size", 1),
+            ("max_workers", 1),
+            ("grace_minutes", 0),
+            ("maintenance_lead_minutes", 0),
+            ("order_wait_minutes", 0),
+        ):
             if getattr(self, name) < least:
                 raise ConfigError(f"{name}: {getattr(self, name)} is below {least}")
         for name in self.providers:
@@ -173,6 +184,8 @@ class Settings:
             grace=timedelta(minutes=self.grace_minutes),
             max_stop_share=self.max_stop_share,
             force=self.force,
+            maintenance_lead=timedelta(minutes=self.maintenance_lead_minutes),
+            order_wait=timedelta(minutes=self.order_wait_minutes),
         )
 
     def provider_config(self, provider: str) -> ProviderConfig:

@@ -60,6 +60,8 @@ class Row:
     price_source: str = ""
     error: str = ""
     detail: str = ""
+    # What asked for the action: schedule (default), idle, maintenance or manual.
+    trigger: str = "schedule"
 
     @property
     def hours(self) -> float:
@@ -103,6 +105,7 @@ class Row:
             "x_PriceSource": self.price_source or ("unknown" if self.hourly_price is None else ""),
             "x_Error": self.error,
             "x_Detail": self.detail,
+            "x_Trigger": self.trigger,
         }
 
 

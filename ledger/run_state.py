@@ -180,6 +180,11 @@ class TargetState:
     # "<resource key>@<stop instant>" -> the notice sent (or claimed) for that stop.
     # Objects written before notices existed have none: they load with an empty map.
     notices: dict[str, NoticeMark] = field(default_factory=dict)
+    # Start and stop order: since when each ordered resource has been seen running, and
+    # the resources whose start an order holds (started by a later run while their
+    # schedule says on, like the held-off ones).
+    running_since: dict[str, datetime] = field(default_factory=dict)
+    held: set[str] = field(default_factory=set)
 
     def to_json(self) -> bytes:
         body: dict[str, Any] = {
@@ -198,6 +203,10 @@ class TargetState:
         }
         if self.notices:  # absent when empty: the same bytes as before notices existed
             body["notices"] = {k: m.to_dict() for k, m in sorted(self.notices.items())}
+        if self.running_since:  # absent when empty, as notices
+            body["running_since"] = {k: iso(v) for k, v in sorted(self.running_since.items())}
+        if self.held:
+            body["held"] = sorted(self.held)
         # Compact and strict: the object is rewritten on every run of every target.
         return json.dumps(body, sort_keys=True, separators=(",", ":"), allow_nan=False).encode()
 
@@ -234,6 +243,8 @@ class TargetState:
             lease=Lease(str(lease["run_id"]), _instant(lease["until"])) if lease else None,
             intents={k: ActionIntent.from_dict(v) for k, v in _mapping(body, "intents").items()},
             notices={k: NoticeMark.from_dict(v) for k, v in _mapping(body, "notices").items()},
+            running_since={k: _instant(v) for k, v in _mapping(body, "running_since").items()},
+            held={str(k) for k in _list(body, "held")},
         )
 
 
@@ -241,6 +252,13 @@ def _mapping(body: dict[str, Any], name: str) -> dict[str, Any]:
     value = body.get(name) or {}
     if not isinstance(value, dict):
         raise StateError(f"{name} must be an object")
+    return value
+
+
+def _list(body: dict[str, Any], name: str) -> list[Any]:
+    value = body.get(name) or []
+    if not isinstance(value, list):
+        raise StateError(f"{name} must be a list")
     return value
 
 

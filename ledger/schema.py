@@ -55,6 +55,9 @@ COLUMNS: tuple[Column, ...] = (
     Column("x_PriceSource", "string", False, "where the price came from"),
     Column("x_Error", "string", False, "error text of a failed action"),
     Column("x_Detail", "string", False, "how the action was carried out"),
+    Column(
+        "x_Trigger", "string", False, "what asked for it: schedule, idle, maintenance or manual"
+    ),
 )
 
 COLUMN_NAMES: tuple[str, ...] = tuple(c.name for c in COLUMNS)

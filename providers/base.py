@@ -145,6 +145,8 @@ class Decision:
     # A skip that reports a problem the owner must fix (bad tag): it goes to the ledger
     # and the digest, not only to the log.
     problem: bool = False
+    # What asked for the action (the ledger's x_Trigger): ``schedule`` or ``maintenance``.
+    trigger: str = "schedule"
 
 
 @dataclass(frozen=True)

@@ -129,6 +129,9 @@ class Schedule:
     sides: Sides = Sides.BOTH
     moments: tuple[Moment, ...] = ()
     catch_up: timedelta | None = None
+    # Maintenance windows written as inline schedules (``sun 02:00-04:00 Europe/Berlin``):
+    # the resource runs through each of them whatever the schedule says (maintenance.py).
+    maintenance: tuple[str, ...] = ()
     # Compiled evaluation plan, built on first use (see evaluate.plan_for).
     _plan: object = field(default=None, init=False, repr=False, compare=False, hash=False)
 

@@ -253,7 +253,13 @@ def _result_row(result: Result, at: datetime, run_id: str) -> Row:
     base = _row(
         result.resource, run_id, at, decision.action.value, result.outcome.value, decision.reason
     )
-    return Row(**base, schedule=decision.schedule, error=result.error, detail=result.detail)
+    return Row(
+        **base,
+        schedule=decision.schedule,
+        error=result.error,
+        detail=result.detail,
+        trigger=decision.trigger,
+    )
 
 
 def _period(intent: ActionIntent, at: datetime) -> OffPeriod:
