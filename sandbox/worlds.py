@@ -35,7 +35,7 @@ def aws_world(clock: Callable[[], datetime], monday: datetime) -> Iterator[World
     from moto import mock_aws
 
     from sandbox import aws_fleet
-    from sandbox.aws_more import sagemaker_follows, seed_demo_more
+    from sandbox.aws_more import sagemaker_follows, seed_demo_more, seed_window_and_pair
 
     with mock_aws(), sagemaker_follows(clock):
         region = aws_fleet.DEMO_REGION
@@ -43,6 +43,8 @@ def aws_world(clock: Callable[[], datetime], monday: datetime) -> Iterator[World
         ids = aws_fleet.seed(ec2, aws_fleet.demo_fleet(monday), monday - timedelta(days=3))
         # Databases, a group, a service, notebooks and endpoints.
         seed_demo_more(boto3.Session(region_name=region), region, monday)
+        # A box patched in an SSM maintenance window, and a database with its app.
+        seed_window_and_pair(boto3.Session(region_name=region), region, monday)
         yield World("aws", {"aws_regions": (region,)}, _aws_people(ec2, ids, monday))
 
 

@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from functions.cli.demo_refusals import refused, write_refused
+from functions.cli.demo_windows import order_lines, window_lines, write_lines
 from functions.settings import Settings
 from ledger.book import read_records
 from ledger.inventory import InventoryItem
@@ -62,6 +63,8 @@ class DemoResult:
     snoozes: list[dict[str, Any]] = field(default_factory=list)
     # Scheduled resources the clouds cannot stop safely, with why (from the inventory).
     refused: list[InventoryItem] = field(default_factory=list)
+    # What maintenance windows and the start order did (functions/cli/demo_windows.py).
+    windows: list[str] = field(default_factory=list)
 
 
 class SimClock:
@@ -120,11 +123,13 @@ def run_demo(out: Path, monday: datetime, providers: tuple[str, ...] = PROVIDERS
     store = LocalStore(ledger_dir)
     savings = window_summary(store, monday, end)
     digest = render_digest(store, monday, end, out, now=end)
-    snoozes = [r for r in read_records(store) if r["x_Action"] == SNOOZE_ACTION]
+    records = list(read_records(store))
+    snoozes = [r for r in records if r["x_Action"] == SNOOZE_ACTION]
     seconds = time.perf_counter() - began
     left_alone = refused(store, Settings().tag_key)
+    windows = window_lines(records) + order_lines(records)
     return DemoResult(
-        out, monday, end, runs, savings, seconds, digest, notices, snoozes, left_alone
+        out, monday, end, runs, savings, seconds, digest, notices, snoozes, left_alone, windows
     )
 
 
@@ -293,6 +298,7 @@ def print_report(result: DemoResult, stream: Any) -> None:
             f"{'unknown cost' if cost is None else f'${cost:,.2f} at list price'})\n"
         )
     write_refused(result.refused, w)
+    write_lines(result.windows, w)
     w(f"ledger: {result.out / 'ledger'}\n")
     for path in result.digest[:2]:
         w(f"digest: {path}\n")
