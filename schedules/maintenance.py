@@ -107,7 +107,7 @@ def covering(windows: tuple[Window, ...], at: datetime, lead: timedelta) -> Open
     found = [
         o
         for w in windows
-        for o in w.openings(at - LOOKBACK, at + lead + timedelta(minutes=1))
+        for o in _openings(w, at - LOOKBACK, at + lead + timedelta(minutes=1))
         if o.start - lead <= at < o.end
     ]
     return min(found, key=lambda o: o.start) if found else None
@@ -115,8 +115,14 @@ def covering(windows: tuple[Window, ...], at: datetime, lead: timedelta) -> Open
 
 def last_closed(windows: tuple[Window, ...], at: datetime) -> Opening | None:
     """The latest opening that ended at or before ``at`` (within the lookback)."""
-    found = [o for w in windows for o in w.openings(at - LOOKBACK, at) if o.end <= at]
+    found = [o for w in windows for o in _openings(w, at - LOOKBACK, at) if o.end <= at]
     return max(found, key=lambda o: o.end) if found else None
+
+
+@lru_cache(maxsize=1024)
+def _openings(window: Window, start: datetime, end: datetime) -> tuple[Opening, ...]:
+    """A run asks the same for every resource sharing a window: computed once."""
+    return tuple(window.openings(start, end))
 
 
 @lru_cache(maxsize=512)

@@ -19,8 +19,14 @@ def window_lines(rows: Iterable[Mapping[str, Any]]) -> list[str]:
     done = [r for r in rows if r.get("x_Trigger") == "maintenance" and r["x_Outcome"] == "done"]
     lines: list[str] = []
     for name in sorted({r["ResourceName"] for r in done}):
-        mine = [r for r in done if r["ResourceName"] == name]
-        events = sorted((r["x_RecordedAt"], r["x_Action"]) for r in mine)
+        mine = sorted((r["x_RecordedAt"], r["x_Action"]) for r in done if r["ResourceName"] == name)
+        # A stop after a window that ended before the week (or before offhours ran) is
+        # no span of this week's: keep the stops that follow a window's start.
+        events = [
+            e for i, e in enumerate(mine) if e[1] != "stop" or (i and mine[i - 1][1] == "start")
+        ]
+        if not events:
+            continue
         spans = ", ".join(f"{action} {_short(at)}" for at, action in events)
         lines.append(
             f"maintenance window: {name}: {spans} UTC; no savings booked for those hours\n"

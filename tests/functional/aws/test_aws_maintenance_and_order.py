@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 from aws_kit import at, make_job, run, settings_for
 
+from functions.cli.demo_windows import order_lines, window_lines
 from ledger.summary import window_summary
 from sandbox.aws_fleet import Box, instance_states, launch
 
@@ -94,6 +95,11 @@ def test_a_box_off_at_night_runs_through_its_ssm_window_and_books_no_savings_for
         "maintenance",
     )
 
+    # What the demo's report says about it.
+    assert window_lines(_rows(job)) == [
+        "maintenance window: patched: start Sun 00:50, stop Sun 03:00 UTC; "
+        "no savings booked for those hours\n"
+    ]
     summary = {s.name: s for s in window_summary(job.store, at(0, 0), at(7, 0))}
     # 113 off hours in the week, less the window entered 10 minutes early (2 h 10 min).
     assert summary["plain"].hours_off == pytest.approx(113)
@@ -154,6 +160,10 @@ def test_an_ordered_pair_never_has_the_app_up_before_its_database(
         (r["x_RecordedAt"], r["ResourceName"]) for r in _rows(job) if r["x_Action"] == "start"
     )
     assert starts[:2] == [("2026-11-23T08:00:00Z", "dev-db"), ("2026-11-23T10:00:00Z", "dev-app")]
+    assert order_lines(_rows(job), ("dev-db", "dev-app")) == [
+        "start order: dev-app came up after dev-db every morning "
+        "(120, 120, 120, 120, 120 min later)\n"
+    ]
 
 
 def _rows(job: Any) -> list[dict[str, Any]]:
