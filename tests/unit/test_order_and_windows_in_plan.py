@@ -154,3 +154,16 @@ def test_a_window_written_in_the_tag_works_on_any_cloud() -> None:
     bad = {"schedule": "office-hours", "maintenance-window": "saturday at ten"}
     (problem,) = plan([res("vm", bad, RUNNING)], saturday, last, CATALOG, Policy())
     assert problem.problem and "bad maintenance-window 'saturday at ten'" in problem.reason
+
+
+def test_the_state_object_keeps_what_the_order_needs_and_nothing_when_unused() -> None:
+    from ledger.run_state import StateError, TargetState
+
+    empty = TargetState(last_run=MONDAY)
+    assert b"running_since" not in empty.to_json() and b"held" not in empty.to_json()
+    state = TargetState(last_run=MONDAY, running_since={"k/db": MONDAY}, held={"k/app"})
+    again = TargetState.from_json(state.to_json())
+    assert (again.running_since, again.held) == ({"k/db": MONDAY}, {"k/app"})
+    broken = state.to_json().replace(b'"held":["k/app"]', b'"held":"k/app"')
+    with pytest.raises(StateError, match="held must be a list"):
+        TargetState.from_json(broken)
