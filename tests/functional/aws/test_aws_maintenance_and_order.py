@@ -105,6 +105,12 @@ def test_a_box_off_at_night_runs_through_its_ssm_window_and_books_no_savings_for
     assert summary["plain"].hours_off == pytest.approx(113)
     assert summary["patched"].hours_off == pytest.approx(113 - 2 - 10 / 60)
     assert summary["patched"].failures == 0 and not summary["patched"].problems
+    # The digest: the window's start and stop are actions done, not failures.
+    from functions.jobs.digest import render_digest
+
+    paths = render_digest(job.store, at(0, 0), at(7, 0), tmp_path / "digest", now=at(7, 0))
+    text = next(p for p in paths if p.suffix == ".txt").read_text()
+    assert ", 0 failed" in text
 
 
 def test_a_tag_naming_no_window_is_that_box_s_problem(
