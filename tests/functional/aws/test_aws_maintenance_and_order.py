@@ -176,3 +176,26 @@ def _rows(job: Any) -> list[dict[str, Any]]:
     from ledger.book import read_records
 
     return list(read_records(job.store))
+
+
+def test_an_ambiguous_window_name_is_that_box_s_problem(
+    clients: Any, tmp_path: Any, clock: Any, calls: Any
+) -> None:
+    """SSM window names need not be unique; two windows of one name need the window id."""
+    ids = [
+        clients.ssm.create_maintenance_window(
+            Name="twice", Duration=2, Cutoff=1, AllowUnassociatedTargets=False, **WINDOW
+        )["WindowId"]
+        for _ in range(2)
+    ]
+    by_name = {"schedule": "office-hours", "maintenance-window": "twice"}
+    launch(clients.ec2, Box("by-name", "t3.medium", by_name))
+    launch(clients.ec2, Box("by-id", "t3.medium", {**by_name, "maintenance-window": ids[0]}))
+    job = make_job(settings_for(tmp_path, ["ec2"]), clock, calls)
+    run(job, clock, at(SUNDAY - 1, 20, 0))
+    report = run(job, clock, at(SUNDAY, 1, 0))
+    assert instance_states(clients.ec2) == {"by-name": "running", "by-id": "running"}
+    named = next(d for d in report.decisions if d.resource.name == "by-name")
+    assert named.problem and "2 SSM maintenance windows are named 'twice'" in named.reason
+    started = next(d for d in report.decisions if d.resource.name == "by-id")
+    assert (started.action.value, started.trigger) == ("start", "maintenance")
