@@ -48,6 +48,11 @@ class Settings:
     catalog: tuple[str, ...] = ()
     kinds: tuple[str, ...] = ()
     grace_minutes: int = 60
+    # Minutes before a maintenance window opens that its resources are started.
+    maintenance_lead_minutes: int = 10
+    # Minutes an ordered resource waits after the lower orders are seen running (its
+    # offhours-order-wait tag overrides it).
+    order_wait_minutes: int = 5
     max_stop_share: float = 1.0
     force: bool = False
     dry_run: bool = False
@@ -144,6 +149,8 @@ class Settings:
             ("grace_minutes", 0),
             ("checkpoint_minutes", 0),
             ("run_interval_minutes", 1),
+            ("maintenance_lead_minutes", 0),
+            ("order_wait_minutes", 0),
         ):
             if getattr(self, name) < least:
                 raise ConfigError(f"{name}: {getattr(self, name)} is below {least}")
@@ -188,6 +195,8 @@ class Settings:
             grace=timedelta(minutes=self.grace_minutes),
             max_stop_share=self.max_stop_share,
             force=self.force,
+            maintenance_lead=timedelta(minutes=self.maintenance_lead_minutes),
+            order_wait=timedelta(minutes=self.order_wait_minutes),
         )
 
     def provider_config(self, provider: str) -> ProviderConfig:

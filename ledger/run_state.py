@@ -192,6 +192,11 @@ class TargetState:
     # When a run last wrote still-off checkpoint rows for this target's open periods
     # (``functions/jobs/checkpoints.py``): at most one set per checkpoint interval.
     checkpoint_at: datetime | None = None
+    # Start and stop order: since when each ordered resource has been seen running, and
+    # the resources whose start an order holds (started by a later run while their
+    # schedule says on, like the held-off ones).
+    running_since: dict[str, datetime] = field(default_factory=dict)
+    held: set[str] = field(default_factory=set)
 
     def to_json(self) -> bytes:
         body: dict[str, Any] = {
@@ -212,6 +217,10 @@ class TargetState:
             body["notices"] = {k: m.to_dict() for k, m in sorted(self.notices.items())}
         if self.checkpoint_at:  # absent until the first checkpoint, like notices
             body["checkpoint_at"] = iso(self.checkpoint_at)
+        if self.running_since:  # absent when empty, as notices
+            body["running_since"] = {k: iso(v) for k, v in sorted(self.running_since.items())}
+        if self.held:
+            body["held"] = sorted(self.held)
         # Compact and strict: the object is rewritten on every run of every target.
         return json.dumps(body, sort_keys=True, separators=(",", ":"), allow_nan=False).encode()
 
@@ -250,6 +259,8 @@ class TargetState:
             intents={k: ActionIntent.from_dict(v) for k, v in _mapping(body, "intents").items()},
             notices={k: NoticeMark.from_dict(v) for k, v in _mapping(body, "notices").items()},
             checkpoint_at=_instant(checkpoint) if checkpoint is not None else None,
+            running_since={k: _instant(v) for k, v in _mapping(body, "running_since").items()},
+            held={str(k) for k in _list(body, "held")},
         )
 
 
@@ -257,6 +268,13 @@ def _mapping(body: dict[str, Any], name: str) -> dict[str, Any]:
     value = body.get(name) or {}
     if not isinstance(value, dict):
         raise StateError(f"{name} must be an object")
+    return value
+
+
+def _list(body: dict[str, Any], name: str) -> list[Any]:
+    value = body.get(name) or []
+    if not isinstance(value, list):
+        raise StateError(f"{name} must be a list")
     return value
 
 

@@ -44,6 +44,12 @@ KINDS: dict[str, dict[str, str]] = {
     },
 }
 
+# cloud -> what reads the maintenance windows a resource's tag names, once per target
+# (``attach(connection, target, resources, tag_key) -> resources``, the facts in ``extra``).
+MAINTENANCE_WINDOWS: dict[str, str] = {
+    "aws": "providers.aws.maintenance_windows:attach",
+}
+
 # URL scheme -> object store class, built as ``Store(url, endpoint_url="")``
 STORES: dict[str, str] = {
     "gs": "providers.gcp.gcs_store:GcsStore",

@@ -167,7 +167,8 @@ class Decision:
     # A skip that reports a problem the owner must fix (bad tag): it goes to the ledger
     # and the digest, not only to the log.
     problem: bool = False
-    # What asked for the action: ``schedule``, ``idle`` (the idle rule), ``manual`` (wake).
+    # What asked for the action (the ledger's x_Trigger): ``schedule``, ``idle`` (the idle
+    # rule), ``maintenance`` (a maintenance window), ``manual`` (wake).
     trigger: str = "schedule"
 
 

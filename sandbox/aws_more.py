@@ -45,6 +45,47 @@ def seed_demo_more(
     return seeded
 
 
+def seed_window_and_pair(session: Any, region: str, week_start: datetime) -> dict[str, str]:
+    """A box off at night that runs for its SSM maintenance window (Sundays 02:00-04:00
+    London, entered 10 minutes early), and a database with the app that needs it
+    (``offhours-order``) on a schedule of their own, so the two are the whole group."""
+    from sandbox import aws_fleet
+
+    session.client("ssm", region_name=region).create_maintenance_window(
+        Name="patch-sunday",
+        Schedule="cron(0 2 ? * SUN *)",
+        ScheduleTimezone="Europe/London",
+        Duration=2,
+        Cutoff=1,
+        AllowUnassociatedTargets=True,
+    )
+    schedule = "mon-fri 07:30-18:30 Europe/London"
+    session.client("rds", region_name=region).create_db_instance(
+        DBInstanceIdentifier="dev-orders-db",
+        DBInstanceClass="db.t3.medium",
+        Engine="postgres",
+        MasterUsername="offhours",
+        MasterUserPassword="not-a-secret-1",
+        AllocatedStorage=20,
+        Tags=[{"Key": "schedule", "Value": schedule}, {"Key": "team", "Value": "data"}],
+    )
+    ec2 = session.client("ec2", region_name=region)
+    boxes = [
+        aws_fleet.Box(
+            "patched-web",
+            "t3.medium",
+            {"schedule": "office-hours", "team": "web", "maintenance-window": "patch-sunday"},
+        ),
+        aws_fleet.Box(
+            "dev-orders-app",
+            "t3.large",
+            {"schedule": schedule, "team": "data", "offhours-order": "1"},
+        ),
+    ]
+    aws_fleet.seed(ec2, boxes, week_start - timedelta(days=3))
+    return {"patched-web": "ec2", "dev-orders-db": "rds", "dev-orders-app": "ec2"}
+
+
 def seed_databases(rds: Any) -> dict[str, str]:
     tags = [{"Key": "schedule", "Value": "office-hours"}, {"Key": "team", "Value": "data"}]
     rds.create_db_instance(

@@ -37,7 +37,7 @@ def aws_world(clock: Callable[[], datetime], monday: datetime) -> Iterator[World
     from sandbox import aws_fleet, idle_demo
     from sandbox.aws_edges import seed_edges
     from sandbox.aws_limits import documented_limits
-    from sandbox.aws_more import sagemaker_follows, seed_demo_more
+    from sandbox.aws_more import sagemaker_follows, seed_demo_more, seed_window_and_pair
 
     with mock_aws(), sagemaker_follows(clock), documented_limits():
         region = aws_fleet.DEMO_REGION
@@ -49,6 +49,8 @@ def aws_world(clock: Callable[[], datetime], monday: datetime) -> Iterator[World
         seed_edges(boto3.Session(region_name=region), aws_fleet.DEMO_ACCOUNT, region)
         # The idle pair: one GPU box nobody uses from Wednesday 14:00, one training all week.
         idle_demo.seed_aws(ec2, boto3.client("cloudwatch", region_name=region), monday)
+        # A box patched in an SSM maintenance window, and a database with its app.
+        seed_window_and_pair(boto3.Session(region_name=region), region, monday)
         yield World("aws", {"aws_regions": (region,)}, _aws_people(ec2, ids, monday))
 
 

@@ -132,6 +132,9 @@ class Schedule:
     # One-off ranges (naive UTC, start inclusive, end exclusive): kube-downscaler's
     # absolute uptime ranges; running inside one, stopped outside (schedules/absolute.py).
     windows: tuple[tuple[datetime, datetime], ...] = ()
+    # Maintenance windows written as inline schedules (``sun 02:00-04:00 Europe/Berlin``):
+    # the resource runs through each of them whatever the schedule says (maintenance.py).
+    maintenance: tuple[str, ...] = ()
     # Compiled evaluation plan, built on first use (see evaluate.plan_for).
     _plan: object = field(default=None, init=False, repr=False, compare=False, hash=False)
 

@@ -33,6 +33,7 @@ _SCHEDULE_KEYS = {
     "holidays",
     "hibernate",
     "catch_up",
+    "maintenance",
 }
 _PERIOD_KEYS = {"days", "start", "stop"}
 _CRON_KEYS = {"start", "stop"}
@@ -218,6 +219,19 @@ def _catch_up(value: object, report: Report) -> timedelta | None:
     return total
 
 
+def _maintenance(value: object, zone: str, report: Report) -> tuple[str, ...]:
+    """Maintenance windows as inline schedules: one text or a list of them."""
+    from schedules.maintenance import parse_window
+
+    texts = [value] if isinstance(value, str) else value
+    if not isinstance(texts, list) or not all(isinstance(t, str) for t in texts):
+        report("maintenance", "must be a window like 'sun 02:00-04:00 Europe/Berlin', or a list")
+        return ()
+    for i, text in enumerate(texts):
+        _check(report, f"maintenance[{i}]", parse_window, text, zone)
+    return tuple(texts)
+
+
 def _date(value: object) -> date:
     if isinstance(value, date):
         return value
@@ -286,6 +300,7 @@ def parse_schedule(
     if catch_up is not None and shape is not None and shape[0] is Sides.BOTH:
         report("catch_up", "applies to stop-only and start-only schedules only")
     holidays = _holidays(doc["holidays"], report) if "holidays" in doc else None
+    maintenance = _maintenance(doc.get("maintenance", []), zone or default_tz, report)
     if len(problems) > before or text_name is None or zone is None or shape is None:
         return None
     sides, entries = shape
@@ -309,6 +324,7 @@ def parse_schedule(
         sides=sides,
         moments=moments,
         catch_up=catch_up,
+        maintenance=maintenance,
     )
 
 

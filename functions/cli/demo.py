@@ -23,6 +23,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from functions.cli.demo_windows import order_lines, window_lines, write_lines
 from functions.settings import Settings
 from ledger.book import read_records
 from ledger.record import SNOOZE_ACTION
@@ -62,6 +63,8 @@ class DemoResult:
     left_alone: list[LeftAlone] = field(default_factory=list)
     # The week's stops by the idle rule (x_Trigger=idle), with the measurement.
     idle_stops: list[dict[str, Any]] = field(default_factory=list)
+    # What maintenance windows and the start order did (functions/cli/demo_windows.py).
+    windows: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True, order=True)
@@ -144,9 +147,21 @@ def run_demo(out: Path, monday: datetime, providers: tuple[str, ...] = PROVIDERS
         (r for r in rows if r.get("x_Trigger") == "idle" and r["x_Action"] == "stop"),
         key=lambda r: (r["ProviderName"], r["x_RecordedAt"]),
     )
+    windows = window_lines(rows) + order_lines(rows)
     seconds = time.perf_counter() - began
     return DemoResult(
-        out, monday, end, runs, savings, seconds, digest, notices, snoozes, left_alone, idle_stops
+        out,
+        monday,
+        end,
+        runs,
+        savings,
+        seconds,
+        digest,
+        notices,
+        snoozes,
+        left_alone,
+        idle_stops,
+        windows,
     )
 
 
@@ -330,6 +345,7 @@ def print_report(result: DemoResult, stream: Any) -> None:
         )
     for row in result.idle_stops:
         w(f"stopped as idle: {row['ResourceName']} at {row['x_RecordedAt']}: {row['x_Reason']}\n")
+    write_lines(result.windows, w)
     w(f"ledger: {result.out / 'ledger'}\n")
     for path in result.digest[:2]:
         w(f"digest: {path}\n")

@@ -26,6 +26,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 import schedules
+from functions.jobs import maintenance, order
 from providers.base import Action, Decision, Resource, ResourceState
 from providers.prices import PRICE_TAG, PriceTagError, parse_hourly
 from providers.scopes import schedule_source
@@ -45,6 +46,12 @@ class Policy:
     grace: timedelta = timedelta(minutes=60)
     max_stop_share: float = 1.0
     force: bool = False
+    maintenance_key: str = "maintenance-window"
+    # A resource is started this long before its maintenance window opens.
+    maintenance_lead: timedelta = timedelta(minutes=10)
+    order_key: str = order.ORDER_TAG
+    order_wait_key: str = order.WAIT_TAG
+    order_wait: timedelta = order.DEFAULT_WAIT
 
 
 @dataclass(frozen=True)
@@ -61,6 +68,7 @@ class Intent:
     # One-sided schedules: a person's start after ``since`` is left alone (no grace period)
     # until this sentence's instant, e.g. "until the next stop, Tue 19:00 Europe/Berlin".
     leave_until: str = ""
+    # What set the wanted state (the ledger's x_Trigger): the schedule, or a window.
     trigger: str = "schedule"
 
 
@@ -73,6 +81,7 @@ def plan(
     wake: frozenset[str] = frozenset(),
     retry: frozenset[str] = frozenset(),
     idle_off: Mapping[str, datetime] | None = None,
+    running_since: Mapping[str, datetime] | None = None,
 ) -> list[Decision]:
     """``last_run``: the last successful run, or one per kind (a kind whose discovery
     failed keeps its older instant, so the start transitions it missed are caught up).
@@ -81,7 +90,9 @@ def plan(
     their schedule says on, so a failed start, a clock that went back or a lost state
     never leave a resource off that should run. ``idle_off``: of those, the ones the idle
     rule stopped, and when: such a resource is retried only from its schedule's next
-    on-transition (or woken), not started again in the working hours it was idle in."""
+    on-transition (or woken), not started again in the working hours it was idle in.
+    ``running_since``: when earlier runs first observed each ordered resource running
+    (the start order's wait counts from there; ``order.py``)."""
     if now.tzinfo is None:
         raise ValueError("plan needs a zone-aware instant")
     idle_off = idle_off or {}
@@ -98,6 +109,8 @@ def plan(
         )
         for resource in resources
     ]
+    rules = order.Rules(policy.tag_key, policy.order_key, policy.order_wait_key, policy.order_wait)
+    decisions = order.sequence(decisions, now, running_since or {}, rules)
     return _limit_stops(decisions, policy)
 
 
@@ -132,9 +145,13 @@ def _decide(
     if price_problem:
         return _problem(resource, price_problem)
     if intent.state is schedules.State.STOPPED:
-        return _stop_side(resource, now, intent, policy, resource.key in retry)
-    held = _held_idle(resource, intent, idle_since)
-    return held or _start_side(resource, last_run, intent, resource.key in retry)
+        decision = _stop_side(resource, now, intent, policy, resource.key in retry)
+    else:
+        held = _held_idle(resource, intent, idle_since)
+        decision = held or _start_side(resource, last_run, intent, resource.key in retry)
+    if intent.trigger == Decision.trigger:
+        return decision
+    return replace(decision, trigger=intent.trigger)
 
 
 def _held_idle(resource: Resource, intent: Intent, idle_since: datetime | None) -> Decision | None:
@@ -228,19 +245,57 @@ def _schedule_intent(
         intent = _one_sided_intent(resource, now, schedule, spec, policy, hibernate_tag)
         left = _left_running(resource, now, last_run, intent)
         return left or intent
+    return _two_sided_intent(resource, now, schedule, spec, policy, hibernate_tag)
+
+
+def _two_sided_intent(
+    resource: Resource,
+    now: datetime,
+    schedule: schedules.Schedule,
+    spec: str,
+    policy: Policy,
+    hibernate_tag: bool,
+) -> Intent | Decision:
     state = schedules.desired_state(schedule, now)
     since = _last_change(schedule, now)
     label = schedule.name or spec
+    hibernate = schedule.hibernate or hibernate_tag
     if state is schedules.State.STOPPED:
+        window = _maintained(resource, schedule, label, since, now, policy)
+        if window is not None:
+            return replace(window, hibernate=hibernate) if isinstance(window, Intent) else window
         word = "off"
     elif resource.idle:
         return _idle_intent(resource, policy, label)
     else:
         word = "on"
     when = f" since {_format_local(since, schedule.timezone)}" if since else " all week"
-    return Intent(
-        state, f"{label}: {word}{when}", label, since, hibernate=schedule.hibernate or hibernate_tag
-    )
+    return Intent(state, f"{label}: {word}{when}", label, since, hibernate=hibernate)
+
+
+def _maintained(
+    resource: Resource,
+    schedule: schedules.Schedule,
+    label: str,
+    off_since: datetime | None,
+    now: datetime,
+    policy: Policy,
+) -> Intent | Decision | None:
+    """A maintenance window's intent for a resource its schedule keeps off, if any."""
+    try:
+        windows = maintenance.windows_for(resource, schedule, policy.maintenance_key)
+        if not windows:
+            return None
+        found = maintenance.effect(
+            windows, off_since, now, policy.maintenance_lead, schedule.timezone
+        )
+    except schedules.ScheduleError as err:
+        value = resource.tags.get(policy.maintenance_key, "")
+        return _problem(resource, f"bad {policy.maintenance_key} {value!r}: {err}")
+    if found is None:
+        return None
+    reason = f"{label}: off, {found.reason}"
+    return Intent(found.state, reason, label, found.since, trigger=maintenance.TRIGGER)
 
 
 def _stop_side(

@@ -32,9 +32,11 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
+import providers
+from functions.jobs import order
 from functions.jobs.bookings import book_results, later, observe, record_intents
 from functions.jobs.checkpoints import still_off_rows
-from functions.jobs.planner import plan
+from functions.jobs.planner import Policy, plan
 from functions.safe_text import one_line
 from ledger.book import object_key, read_records, write_run
 from ledger.record import iso
@@ -129,6 +131,7 @@ def _run_target(job: Job, target: Target, now: datetime, run_id: str, report: Ta
         _pend(state, ledger_key, rows)
         if state.lease and state.lease.run_id == run_id:
             state.lease = None
+        _remember_order(state, resources, decisions, now, job.policy)
         if job.wake:
             return  # a wake is no scheduled run: the start side's transitions still wait
         state.last_run = later(now, state.last_run)
@@ -190,9 +193,11 @@ def _prepare(
         job.policy,
         wake=job.wake,
         # A resource offhours keeps off is started whenever its schedule says on: a
-        # failed start, a clock that went back or a lost state never leave it off.
-        retry=frozenset(state.off),
+        # failed start, a clock that went back or a lost state never leave it off. So is
+        # one whose start an order held.
+        retry=frozenset(state.off) | frozenset(state.held),
         idle_off={k: p.since for k, p in state.off.items() if p.trigger == "idle"},
+        running_since=state.running_since,
     )
     if job.wake:
         decisions = [d if d.action in _ON else replace(d, action=Action.SKIP) for d in decisions]
@@ -297,6 +302,21 @@ def _last_runs(job: Job, target: Target, state: TargetState) -> dict[str, dateti
     return {kind: at for kind, at in runs.items() if at is not None}
 
 
+def _remember_order(
+    state: TargetState,
+    resources: list[Resource],
+    decisions: list[Decision],
+    now: datetime,
+    policy: Policy,
+) -> None:
+    """What the start and stop order needs from one run to the next (``order.py``)."""
+    rules = order.Rules(policy.tag_key, policy.order_key, policy.order_wait_key)
+    state.running_since = order.observed_running(resources, state.running_since, now, rules)
+    # A held start is kept until a run sees the resource running (or no longer sees it).
+    waiting = {r.key for r in resources if r.key not in state.running_since}
+    state.held = (state.held & waiting) | order.held_starts(decisions)
+
+
 def _pend(state: TargetState, ledger_key: str, rows: Iterable[dict[str, Any]]) -> None:
     rows = list(rows)
     if rows:
@@ -339,7 +359,18 @@ def _discover(job: Job, target: Target, report: TargetReport) -> tuple[list[Reso
         except Exception as err:  # one kind failing must not hide the others
             log.exception("discovery failed", extra={"target": str(target), "kind": adapter.kind})
             report.errors.append(f"{adapter.kind}: discovery failed: {err}")
-    return resources, discovered
+    return _with_windows(job, target, resources), discovered
+
+
+def _with_windows(job: Job, target: Target, resources: list[Resource]) -> list[Resource]:
+    """The maintenance windows the resources' tags name, read once for the target."""
+    path = providers.MAINTENANCE_WINDOWS.get(target.provider)
+    connection = job.connections.get(target.provider)
+    if path is None or connection is None:
+        return resources
+    attach = providers.load(path)
+    found: list[Resource] = attach(connection, target, resources, job.policy.maintenance_key)
+    return found
 
 
 def _apply(

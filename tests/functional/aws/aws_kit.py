@@ -14,7 +14,7 @@ from functions.jobs.reconcile import Job, RunReport, reconcile
 from functions.settings import Settings
 from functions.wiring import build_job, connect
 from ledger.book import read_records
-from providers.aws import targets
+from providers.aws import maintenance_windows, targets
 from providers.base import Decision, Resource, ResourceState, Result, Target, state_key
 
 ACCOUNT = "123456789012"
@@ -36,7 +36,11 @@ class CallLog:
 
     def __init__(self) -> None:
         self.calls: dict[str, set[str]] = {}
-        self.permissions: dict[str, set[str]] = {OUTSIDE: set(targets.PERMISSIONS)}
+        # Outside the adapters: listing targets, and the one SSM maintenance-window
+        # listing per target.
+        self.permissions: dict[str, set[str]] = {
+            OUTSIDE: set(targets.PERMISSIONS) | set(maintenance_windows.PERMISSIONS)
+        }
         # A context variable, not a thread-local: the apply engine runs handlers on pool
         # threads in a copy of the caller's context.
         self._owner: contextvars.ContextVar[str] = contextvars.ContextVar("owner", default=OUTSIDE)

@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 
 import providers
-from providers.aws import targets
+from providers.aws import maintenance_windows, targets
 
 POLICY = Path(__file__).parents[3] / "infra" / "aws" / "offhours-policy.json"
 READ_ONLY_VERBS = ("Describe", "List", "Get")
@@ -60,6 +60,8 @@ def _aws_adapters() -> dict[str, Any]:
 def test_every_registered_aws_kind_is_covered() -> None:
     needed = {p for adapter in _aws_adapters().values() for p in adapter.permissions}
     needed |= set(targets.PERMISSIONS) | {"sts:AssumeRole"}
+    # The one SSM maintenance-window listing per target, outside the kind adapters.
+    needed |= set(maintenance_windows.PERMISSIONS)
     assert sorted(a for a in needed if not _allowed(a)) == []
 
 
