@@ -387,10 +387,10 @@ def test_policy_file_writes_carry_a_tag_condition() -> None:
     an ECS service's scalable target (it does not carry the service's tags; the statement
     is limited to the account's scalable targets)."""
     exempt = {
-        "StartInstancesWithEncryptedVolumes",
+        "Ec2EncryptedVolumes",
         "LedgerObjects",
         "EnterMemberAccounts",
-        "LowerEcsScalingMinimum",
+        "EcsLowerMinimum",
     }
     for statement in policy_file()["Statement"]:
         writes = [a for a in as_list(statement["Action"]) if not READ_ONLY.match(a)]
