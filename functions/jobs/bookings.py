@@ -24,6 +24,7 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
+from functions.jobs.maintenance import TRIGGER as MAINTENANCE_TRIGGER
 from ledger.record import Row
 from ledger.run_state import ActionIntent, OffPeriod, TargetState
 from providers import bill_ids
@@ -135,7 +136,7 @@ def _book_result(
     if period is None:
         detail = _join(result.detail, "was not stopped by offhours: no savings booked")
         return replace(row, detail=detail)
-    return replace(row, **_booking(period, at, floor))
+    return replace(row, **_booking(period, at, floor, result.decision.trigger))
 
 
 def _resolve_intents(
@@ -183,7 +184,7 @@ def _resolved(
     if wanted_off == is_off:
         base = _row(resource, run_id, at, intent.action, "done", f"confirmed: {how}")
         if wanted_off:
-            state.off.setdefault(resource.key, intent.period())
+            state.off.setdefault(resource.key, _period(intent))
             return Row(
                 **base,
                 schedule=intent.schedule,
@@ -194,7 +195,7 @@ def _resolved(
         period = state.off.pop(resource.key, None)
         if period is None:
             return Row(**base, schedule=intent.schedule, period_start=intent.at)
-        return Row(**{**base, **_booking(period, intent.at, floor)})
+        return Row(**{**base, **_booking(period, intent.at, floor, intent.trigger)})
     if not intent.accepted:
         log.info("intent %s %s of run %s not carried out", intent.action, resource.key, how)
         return None
@@ -275,8 +276,12 @@ def _result_row(result: Result, at: datetime, run_id: str) -> Row:
     )
 
 
-def _period(intent: ActionIntent, at: datetime) -> OffPeriod:
-    return replace(intent.period(), since=at)
+def _period(intent: ActionIntent, at: datetime | None = None) -> OffPeriod:
+    """The off-period a stop opens. The stop after a maintenance window is the window's
+    (its row says so), but the night it begins is the schedule's."""
+    period = intent.period()
+    trigger = "schedule" if period.trigger == MAINTENANCE_TRIGGER else period.trigger
+    return replace(period, since=at or period.since, trigger=trigger)
 
 
 def _row(
@@ -307,7 +312,9 @@ def _row(
     }
 
 
-def _booking(period: OffPeriod, end: datetime, floor: datetime | None = None) -> dict[str, Any]:
+def _booking(
+    period: OffPeriod, end: datetime, floor: datetime | None = None, closed_by: str = ""
+) -> dict[str, Any]:
     # A return stamped before the period even began comes from a clock that went back
     # behind it: the last run's instant is the best bound of when it really happened.
     # Otherwise the observed instant stands, even behind the last run: that one may be
@@ -322,7 +329,9 @@ def _booking(period: OffPeriod, end: datetime, floor: datetime | None = None) ->
         "price_source": period.price_source,
         "schedule": period.schedule,
         "off_period": True,
-        "trigger": period.trigger,
+        # The savings belong to what opened the period (idle savings sum apart), except
+        # that a start for a maintenance window says so: the window is why it ended.
+        "trigger": closed_by if closed_by == MAINTENANCE_TRIGGER else period.trigger,
     }
 
 
