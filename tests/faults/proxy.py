@@ -191,17 +191,19 @@ class _Handler(BaseHTTPRequestHandler):
         if any(r.action == "hold" for r in rules):
             self.server.hold()
         rule = next((r for r in rules if r.action not in ("latency", "hold")), None)
+        # The call is recorded before the kill: the test reads the calls as soon as the
+        # killed process is gone.
         if rule is not None and rule.action == "kill-before":
-            self.server.kill()
-            return self._drop(call, rule)
+            self._drop(call, rule)
+            return self.server.kill()
         if rule is not None and rule.action == "error":
             ctype, payload = error_body(call.service, rule.code)
             self.server.record(_with(call, rule.status, rule.action))
             return self._answer(rule.status, [("Content-Type", ctype)], payload)
         status, headers, payload = self._forward(body)
         if rule is not None and rule.action == "kill-after":
-            self.server.kill()
-            return self._drop(call, rule)
+            self._drop(call, rule)
+            return self.server.kill()
         self.server.record(_with(call, status, ""))
         return self._answer(status, headers, payload)
 

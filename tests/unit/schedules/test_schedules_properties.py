@@ -272,8 +272,12 @@ def test_next_transition_moves_forward_and_agrees_with_desired_state(
     assert when > at and when.tzinfo is not None
     assert state != before
     assert desired_state(schedule, when) == state
-    assert desired_state(schedule, when - TICK) == before
-    assert desired_state(schedule, at + (when - at) / 2) == before
+    # In UTC: arithmetic on a local-zone datetime is wall-clock arithmetic, and a minute
+    # before a transition that a DST gap moved (Pacific/Chatham's 02:45 -> 03:45) would
+    # land after it.
+    instant = when.astimezone(UTC)
+    assert desired_state(schedule, instant - TICK) == before
+    assert desired_state(schedule, at + (instant - at) / 2) == before
 
 
 @SETTINGS
@@ -372,3 +376,23 @@ def test_one_sided_inline_and_label_round_trip(schedule: Schedule) -> None:
             schedule.moments,
             schedule.timezone,
         )
+
+
+def test_a_stop_in_a_dst_gap_happens_when_the_gap_ends() -> None:
+    """Found by the property above: Pacific/Chatham skips 02:45-03:45 on 24 Sep 2028, and
+    an overnight period ending at 02:45 stops at 03:45 (14:00 UTC), running until then."""
+    from schedules.model import Period
+
+    schedule = Schedule(
+        name="p",
+        description="",
+        timezone="Pacific/Chatham",
+        periods=(Period(days=("fri-mon",), start=226, stop=165),),
+    )
+    at = datetime(2028, 9, 22, 15, 1, tzinfo=UTC)
+    change = next_transition(schedule, at)
+    assert change is not None
+    when, state = change
+    assert when.astimezone(UTC) == datetime(2028, 9, 23, 14, 0, tzinfo=UTC)
+    assert state is State.STOPPED
+    assert desired_state(schedule, when.astimezone(UTC) - TICK) is State.RUNNING
