@@ -48,7 +48,7 @@ def period_key(row: Mapping[str, Any]) -> tuple[str, ...]:
     return (str(row["ProviderName"]), str(row["ResourceId"]), str(row["ChargePeriodStart"]))
 
 
-def _rank(row: Mapping[str, Any]) -> tuple[bool, str]:
+def rank(row: Mapping[str, Any]) -> tuple[bool, str]:
     """The booking closes its period and wins over every checkpoint (one from a run whose
     clock ran ahead may end later); then the latest checkpoint."""
     return (row["x_Action"] != STILL_OFF_ACTION, str(row["ChargePeriodEnd"]))
@@ -64,7 +64,7 @@ def claims(rows: Iterable[Mapping[str, Any]], start: datetime, end: datetime) ->
             continue
         key = period_key(row)
         kept = latest.get(key)
-        if kept is None or _rank(row) > _rank(kept):
+        if kept is None or rank(row) > rank(kept):
             latest[key] = row
     lo, hi = start.timestamp(), end.timestamp()
     found = []

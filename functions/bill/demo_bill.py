@@ -23,6 +23,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from functions.bill.claims import period_key, rank
 from ledger.book import read_records
 from ledger.record import parse_iso
 from ledger.run_state import StateError, TargetState
@@ -65,14 +66,23 @@ def timelines(
 ) -> dict[tuple[str, str], dict[str, Any]]:
     """(provider, bill id) -> {"price", "name", "type", "account", "region", "off": periods}."""
     found: dict[tuple[str, str], dict[str, Any]] = {}
+    # One row per off-period, as the readers count it (its booking, else its latest
+    # checkpoint): the "leaky" resource below then really keeps billing a whole period.
+    periods: dict[tuple[str, ...], dict[str, Any]] = {}
     since = (start - timedelta(days=8)).date()
     for row in upgraded(read_records(store, since, (end + timedelta(days=8)).date()), identify):
         if row["ListUnitPrice"] is None:
             continue
-        item = _item(found, row["ProviderName"], row["ResourceId"], row)
+        _item(found, row["ProviderName"], row["ResourceId"], row)
         if row["x_AvoidedHours"] and row["x_Action"] not in ("snooze", "skip"):
-            s, e = parse_iso(row["ChargePeriodStart"]), parse_iso(row["ChargePeriodEnd"])
-            item["off"].append((s.timestamp(), e.timestamp()))
+            period = period_key(row)
+            if period not in periods or rank(row) > rank(periods[period]):
+                periods[period] = row
+    for row in sorted(periods.values(), key=lambda r: str(r["ChargePeriodStart"])):
+        s, e = parse_iso(row["ChargePeriodStart"]), parse_iso(row["ChargePeriodEnd"])
+        found[(row["ProviderName"], row["ResourceId"])]["off"].append(
+            (s.timestamp(), e.timestamp())
+        )
     for key, since in _still_off(store):
         bill = of_key(key)
         provider = key.split("/", 1)[0]
