@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Mapping
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, fields
 from datetime import timedelta
 from math import isfinite
 from pathlib import Path
@@ -100,7 +100,6 @@ class Settings:
     smtp_starttls: bool = True
     smtp_username: str = ""
     smtp_password: str = ""
-    extra: Mapping[str, str] = field(default_factory=dict)
 
     @classmethod
     def from_sources(
@@ -127,7 +126,7 @@ class Settings:
             raise ConfigError(f"unknown setting(s): {', '.join(unknown)}")
         values: dict[str, Any] = {}
         for f in fields(cls):
-            if f.name not in raw or f.name == "extra":
+            if f.name not in raw:
                 continue
             values[f.name] = _convert(f.name, f.type, raw[f.name])
         settings = cls(**values)
@@ -232,7 +231,7 @@ class Settings:
 
 
 def _names() -> list[str]:
-    return [f.name for f in fields(Settings) if f.name != "extra"]
+    return [f.name for f in fields(Settings)]
 
 
 def _convert(name: str, kind: Any, value: Any) -> Any:

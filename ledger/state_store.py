@@ -30,8 +30,6 @@ class Loaded:
     state: TargetState
     version: str
     problems: list[str] = field(default_factory=list)
-    # True when the object was unreadable and the state was rebuilt from the ledger.
-    rebuilt: bool = False
 
 
 def load(
@@ -53,7 +51,7 @@ def load(
             "off-periods rebuilt from the ledger"
         )
         log.error(problem)
-        return Loaded(TargetState(off=rebuild()), read.version, [problem], rebuilt=True)
+        return Loaded(TargetState(off=rebuild()), read.version, [problem])
 
 
 def commit(

@@ -21,7 +21,7 @@ Pure: no clock, no I/O, no SDK. The rules (DESIGN.md, schedule semantics):
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
@@ -499,10 +499,3 @@ def _format_local(at: datetime, zone: str) -> str:
     from zoneinfo import ZoneInfo
 
     return f"{at.astimezone(ZoneInfo(zone)):%a %H:%M} {zone}"
-
-
-def summarize(decisions: Sequence[Decision]) -> dict[str, int]:
-    counts: dict[str, int] = {}
-    for decision in decisions:
-        counts[decision.action.value] = counts.get(decision.action.value, 0) + 1
-    return counts
