@@ -66,6 +66,15 @@ PRICE_SOURCES: dict[str, str] = {
 }
 
 
+# cloud -> the override desk (``providers/override_desk.py``) for a resource, built from
+# the job's own connection as ``desk_for(connection, resource, clock)``.
+DESKS: dict[str, str] = {
+    "aws": "providers.aws.override_tag:desk_for",
+    "gcp": "providers.gcp.override_tag:desk_for",
+    "azure": "providers.azure.override_tag:desk_for",
+}
+
+
 # cloud -> the SDK errors that say something about the caller's setup (``caller_errors()
 # -> {error type: CallerError}``), so the CLI names them without matching class names.
 ERRORS: dict[str, str] = {

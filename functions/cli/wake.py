@@ -29,7 +29,7 @@ from functions.cli.run import (
 from functions.jobs.reconcile import Job
 from functions.jobs.snooze.until import next_local, override_value
 from functions.settings import Settings
-from providers.base import Decision, Resource, Target
+from providers.base import Decision, Resource
 
 # The longest a wake may hold a resource on: a week, as the longest snooze a person means.
 LONGEST = timedelta(days=7)
@@ -168,18 +168,9 @@ def _hold(
 
 
 def desk_for(job: Job, resource: Resource, clock: Callable[[], datetime]) -> Any:
-    """The cloud's override desk (``providers/<cloud>/override_tag.py``), through the
-    job's own connection (its credentials, roles and endpoint)."""
+    """The cloud's override desk (``providers.DESKS``), through the job's own connection
+    (its credentials, roles and endpoint)."""
     import providers
 
-    connection: Any = job.connections[resource.provider]
-    desk = providers.load(f"providers.{resource.provider}.override_tag:{_DESKS[resource.provider]}")
-    if resource.provider == "aws":
-        target = Target("aws", resource.account, resource.region)
-        return desk(lambda service, region: connection.client(service, target), resource.account)
-    if resource.provider == "gcp":
-        return desk(connection, clock)
-    return desk(connection)
-
-
-_DESKS = {"aws": "AwsOverrideDesk", "gcp": "GcpOverrideDesk", "azure": "AzureOverrideDesk"}
+    build = providers.load(providers.DESKS[resource.provider])
+    return build(job.connections[resource.provider], resource, clock)

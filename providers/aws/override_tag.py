@@ -15,7 +15,7 @@ from typing import Any
 from botocore.exceptions import BotoCoreError, ClientError
 
 from providers.aws.ec2 import _STATES as EC2_STATES
-from providers.base import Price, Resource, ResourceState
+from providers.base import Price, Resource, ResourceState, Target
 from providers.override_desk import CannotSnooze, DeskError, ResourceNotFound
 from providers.prices import bundled_price, price_from_tag
 
@@ -193,3 +193,14 @@ class AwsOverrideDesk:
             price=price,
             service=service,
         )
+
+
+def desk_for(connection: Any, resource: Resource, clock: Callable[[], Any]) -> AwsOverrideDesk:
+    """The desk for ``resource`` through a scheduler's connection (its member-account
+    role and endpoint)."""
+    target = Target("aws", resource.account, resource.region)
+
+    def client(service: str, region: str) -> Any:
+        return connection.client(service, target)
+
+    return AwsOverrideDesk(client, resource.account)

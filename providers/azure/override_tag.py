@@ -13,6 +13,7 @@ that schedule, and a protected group refuses the snooze as the scheduler would.
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import Any
 
 from azure.core.exceptions import AzureError, ResourceNotFoundError
 
@@ -117,3 +118,8 @@ class AzureOverrideDesk:
 
 def _tags_path(resource_id: str) -> str:
     return f"{resource_id.rstrip('/')}/providers/Microsoft.Resources/tags/default"
+
+
+def desk_for(connection: AzureConnection, resource: Resource, clock: Any) -> AzureOverrideDesk:
+    """The desk through a scheduler's connection (Azure's needs no clock)."""
+    return AzureOverrideDesk(connection)

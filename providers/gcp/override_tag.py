@@ -133,3 +133,10 @@ def _parts(resource_id: str) -> tuple[str, str, str]:
     if len(parts) != 6 or parts[0] != "projects" or parts[2] != "zones":
         raise ResourceNotFound(f"{resource_id!r} is not a Compute Engine instance name")
     return parts[1], parts[3], parts[5]
+
+
+def desk_for(
+    connection: GcpConnection, resource: Resource, clock: Callable[[], datetime]
+) -> GcpOverrideDesk:
+    """The desk through a scheduler's connection."""
+    return GcpOverrideDesk(connection, clock)
