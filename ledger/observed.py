@@ -8,7 +8,7 @@ in its state object (the ledger's numbers never come from there).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -32,9 +32,11 @@ def target_of(key: str) -> str:
     return "/".join(p.split("=", 1)[-1] for p in parts)
 
 
-def last_observed(store: ObjectStore, unreadable: list[str] | None = None) -> list[Observed]:
-    """Every target's last run, oldest first; an unreadable state is named and skipped."""
-    seen = []
+def target_states(
+    store: ObjectStore, unreadable: list[str] | None = None
+) -> Iterator[tuple[str, TargetState]]:
+    """(key, state) of every target's state object; an unreadable one is named in
+    ``unreadable`` and skipped (the next run keeps it aside and rebuilds it)."""
     for key in store.list(_PREFIX):
         if not key.endswith(_SUFFIX):
             continue
@@ -42,13 +44,19 @@ def last_observed(store: ObjectStore, unreadable: list[str] | None = None) -> li
         if not data:
             continue
         try:
-            state = TargetState.from_json(data)
+            yield key, TargetState.from_json(data)
         except StateError as err:
             if unreadable is not None:
                 unreadable.append(f"{key}: {err}")
-            continue
-        if state.last_run is not None:
-            seen.append(Observed(target_of(key), state.last_run))
+
+
+def last_observed(store: ObjectStore, unreadable: list[str] | None = None) -> list[Observed]:
+    """Every target's last run, oldest first; an unreadable state is named and skipped."""
+    seen = [
+        Observed(target_of(key), state.last_run)
+        for key, state in target_states(store, unreadable)
+        if state.last_run is not None
+    ]
     return sorted(seen, key=lambda o: (o.last_run, o.target))
 
 

@@ -25,8 +25,8 @@ from typing import Any
 
 from functions.bill.claims import period_key, rank
 from ledger.book import read_records
+from ledger.observed import target_states
 from ledger.record import parse_iso
-from ledger.run_state import StateError, TargetState
 from ledger.versions import upgraded
 from providers.bill_ids import identify, member_tag, of_key
 from providers.store import LocalStore
@@ -94,15 +94,8 @@ def timelines(
 def _still_off(store: LocalStore) -> Iterable[tuple[str, datetime]]:
     """Every off-period the state objects hold open, by resource key: in the sandbox the
     resource really is off until the week's end, whether or not a run looked again."""
-    for key in store.list("state/v1/"):
-        if not key.endswith("/run-state.json"):
-            continue
-        data = store.get(key)
-        try:
-            state = TargetState.from_json(data) if data else None
-        except StateError:
-            continue
-        for resource_key, period in (state.off if state else {}).items():
+    for _, state in target_states(store):
+        for resource_key, period in state.off.items():
             yield resource_key, period.since
 
 
