@@ -52,3 +52,11 @@ def receiver_server() -> Iterator[Receiver]:
 def receiver(receiver_server: Receiver) -> Receiver:
     receiver_server.posts.clear()
     return receiver_server
+
+
+@pytest.fixture(scope="module")
+def moto_url() -> Iterator[str]:
+    from sandbox.moto_server import moto_server
+
+    with moto_server() as url:
+        yield url

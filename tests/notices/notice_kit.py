@@ -99,3 +99,23 @@ def html_of(message: EmailMessage) -> str:
     part = message.get_body(preferencelist=("html",))
     assert part is not None
     return str(part.get_content())
+
+
+def seeded_session(moto_url: str, region: str, fleet: Sequence[Any]) -> Any:
+    """A boto3 session on the moto server at ``moto_url``, reset and holding ``fleet``
+    (``sandbox.aws_fleet.Box`` values), for tests that drive the console script."""
+    import urllib.request
+
+    import boto3
+
+    from sandbox.aws_fleet import launch
+
+    reset = urllib.request.Request(f"{moto_url}/moto-api/reset", method="POST")
+    urllib.request.urlopen(reset, timeout=10).read()
+    session = boto3.Session(
+        aws_access_key_id="testing", aws_secret_access_key="testing", region_name=region
+    )
+    client = session.client("ec2", endpoint_url=moto_url)
+    for box in fleet:
+        launch(client, box)
+    return session

@@ -7,19 +7,18 @@ from __future__ import annotations
 import json
 import sys
 import urllib.request
-from collections.abc import Iterator
 from email import message_from_bytes, policy
 from pathlib import Path
 from typing import Any
 
 import pytest
-from notice_kit import Inbox, text_of
+from notice_kit import Inbox, seeded_session, text_of
 
 sys.path.insert(0, str(Path(__file__).parents[1] / "e2e"))
 
 from e2e_kit import REGION, Cli
 
-from sandbox.aws_fleet import Box, launch
+from sandbox.aws_fleet import Box
 
 AT = "2026-11-23T18:50:00+00:00"  # a Monday, 10 minutes before office-hours stop (UTC)
 LATER = "2026-11-23T18:55:00+00:00"
@@ -31,27 +30,9 @@ FLEET = [
 ]
 
 
-@pytest.fixture(scope="module")
-def moto_url() -> Iterator[str]:
-    from sandbox.moto_server import moto_server
-
-    with moto_server() as url:
-        yield url
-
-
 @pytest.fixture
 def ec2(moto_url: str) -> Any:
-    import boto3
-
-    urllib.request.urlopen(
-        urllib.request.Request(f"{moto_url}/moto-api/reset", method="POST"), timeout=10
-    ).read()
-    session = boto3.Session(
-        aws_access_key_id="testing", aws_secret_access_key="testing", region_name=REGION
-    )
-    client = session.client("ec2", endpoint_url=moto_url)
-    for box in FLEET:
-        launch(client, box)
+    session = seeded_session(moto_url, REGION, FLEET)
     return session
 
 

@@ -6,13 +6,11 @@ from __future__ import annotations
 
 import json
 import sys
-import urllib.request
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from notice_kit import Inbox, Receiver
+from notice_kit import Inbox, Receiver, seeded_session
 
 sys.path.insert(0, str(Path(__file__).parents[1] / "e2e"))
 
@@ -20,7 +18,7 @@ from e2e_kit import REGION, Cli
 
 from ledger.run_state import TargetState, state_key
 from providers.store import LocalStore
-from sandbox.aws_fleet import Box, instance_states, launch
+from sandbox.aws_fleet import Box, instance_states
 
 AT = "2026-11-23T18:50:00+00:00"  # a Monday, 10 minutes before office-hours stop (UTC)
 LATER = "2026-11-23T18:55:00+00:00"
@@ -36,28 +34,10 @@ FLEET = [
 ]
 
 
-@pytest.fixture(scope="module")
-def moto_url() -> Iterator[str]:
-    from sandbox.moto_server import moto_server
-
-    with moto_server() as url:
-        yield url
-
-
 @pytest.fixture
 def ec2(moto_url: str) -> Any:
-    import boto3
-
-    urllib.request.urlopen(
-        urllib.request.Request(f"{moto_url}/moto-api/reset", method="POST"), timeout=10
-    ).read()
-    session = boto3.Session(
-        aws_access_key_id="testing", aws_secret_access_key="testing", region_name=REGION
-    )
-    client = session.client("ec2", endpoint_url=moto_url)
-    for box in FLEET:
-        launch(client, box)
-    return client
+    session = seeded_session(moto_url, REGION, FLEET)
+    return session.client("ec2", endpoint_url=moto_url)
 
 
 def _run(cli: Cli, ledger: Path, at: str, env: dict[str, str]) -> Any:
