@@ -13,7 +13,7 @@ import pytest
 # aws_kit (beside this file) is imported by bare name, whichever import mode pytest runs in.
 sys.path.insert(0, str(Path(__file__).parent))
 
-from aws_kit import REGION, CallLog
+from aws_kit import ACCOUNT, REGION, CallLog
 
 
 @pytest.fixture
@@ -34,3 +34,18 @@ def clients(aws: None) -> Any:
             return client
 
     return Clients()
+
+
+@pytest.fixture
+def sagemaker(clients: Any, clock: Any) -> Iterator[Any]:
+    """A SageMaker model to serve, and endpoints that go through Creating/Deleting on the
+    test's clock as SageMaker's do (moto's settle at once)."""
+    from sandbox.aws_more import sagemaker_follows
+
+    clients.sagemaker.create_model(
+        ModelName="scorer",
+        ExecutionRoleArn=f"arn:aws:iam::{ACCOUNT}:role/sm",
+        PrimaryContainer={"Image": f"{ACCOUNT}.dkr.ecr.eu-west-1.amazonaws.com/scorer:1"},
+    )
+    with sagemaker_follows(clock):
+        yield clients.sagemaker

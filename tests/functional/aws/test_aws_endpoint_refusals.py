@@ -5,7 +5,6 @@ holds, and the words the result carries."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +15,7 @@ from providers.aws.connection import AwsConnection, connect
 from providers.aws.sagemaker_endpoints import SageMakerEndpoints
 from providers.base import Action, AdapterOptions, Decision, ProviderConfig
 from providers.store import LocalStore, StoreUnavailable
-from sandbox.aws_more import backdate_sagemaker, create_endpoint, sagemaker_follows
+from sandbox.aws_more import backdate_sagemaker, create_endpoint
 
 IDLE = {"schedule": "office-hours", "idle-stop": "60m"}
 
@@ -30,17 +29,6 @@ class Store(LocalStore):
         if self.deletes_fail:
             raise StoreUnavailable("503 Slow Down")
         super().delete(key)
-
-
-@pytest.fixture
-def sagemaker(clients: Any, clock: Any) -> Iterator[Any]:
-    clients.sagemaker.create_model(
-        ModelName="scorer",
-        ExecutionRoleArn=f"arn:aws:iam::{ACCOUNT}:role/sm",
-        PrimaryContainer={"Image": f"{ACCOUNT}.dkr.ecr.eu-west-1.amazonaws.com/scorer:1"},
-    )
-    with sagemaker_follows(clock):
-        yield clients.sagemaker
 
 
 @pytest.fixture

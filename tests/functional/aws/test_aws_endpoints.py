@@ -6,7 +6,6 @@ with traffic is left alone; an endpoint whose data cannot be saved is never dele
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -31,21 +30,9 @@ from sandbox.aws_more import (
     backdate_sagemaker,
     create_endpoint,
     put_invocations,
-    sagemaker_follows,
 )
 
 TAGS = {"schedule": "office-hours", "idle-stop": "60m", "team": "ml"}
-
-
-@pytest.fixture
-def sagemaker(clients: Any, clock: Any) -> Iterator[Any]:
-    clients.sagemaker.create_model(
-        ModelName="scorer",
-        ExecutionRoleArn=f"arn:aws:iam::{ACCOUNT}:role/sm",
-        PrimaryContainer={"Image": f"{ACCOUNT}.dkr.ecr.eu-west-1.amazonaws.com/scorer:1"},
-    )
-    with sagemaker_follows(clock):
-        yield clients.sagemaker
 
 
 def seed(clients: Any, endpoints: dict[str, dict[str, str]], busy: tuple[str, ...] = ()) -> None:

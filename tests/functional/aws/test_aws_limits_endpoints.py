@@ -9,22 +9,10 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from aws_kit import ACCOUNT, at, decision_for, make_job, rows, run, settings_for
+from aws_kit import at, decision_for, make_job, rows, run, settings_for
 from test_aws_endpoints import TAGS, exists, seed
 
 from sandbox.aws_limits import documented_limits
-from sandbox.aws_more import sagemaker_follows
-
-
-@pytest.fixture
-def sagemaker(clients: Any, clock: Any) -> Iterator[Any]:
-    clients.sagemaker.create_model(
-        ModelName="scorer",
-        ExecutionRoleArn=f"arn:aws:iam::{ACCOUNT}:role/sm",
-        PrimaryContainer={"Image": f"{ACCOUNT}.dkr.ecr.eu-west-1.amazonaws.com/scorer:1"},
-    )
-    with sagemaker_follows(clock):
-        yield clients.sagemaker
 
 
 @pytest.fixture
