@@ -71,21 +71,23 @@ class VirtualMachines:
         self.options = options
 
     def discover(self, target: Target) -> list[Resource]:
-        found = self._list(target, self.options.tag_key.lower())
+        # The schedule tag or the idle tag alone (judged by the idle rule only).
+        keys = (self.options.tag_key.lower(), self.options.idle_tag_key.lower())
+        found = self._list(target, keys)
         return utilisation.mark_idle(self.connection, self.options, target, found)
 
     def inventory(self, target: Target) -> list[Resource]:
         """Every VM, tagged or not (the digest's opportunities)."""
-        return self._list(target, "")
+        return self._list(target, ())
 
-    def _list(self, target: Target, key: str) -> list[Resource]:
+    def _list(self, target: Target, keys: tuple[str, ...]) -> list[Resource]:
         vms = self.connection.compute(target.account).virtual_machines
         listed = [vm for vm in vms.list_all() if self.connection.in_scope(vm.location)]
         scopes = self.connection.group_scopes(target.account) if listed else {}
         tagged = []
         for vm in listed:
             tags, scope = inherit(normalize_tags(vm.tags), scope_for(scopes, vm.id))
-            if not key or key in tags:
+            if not keys or any(key in tags for key in keys):
                 tagged.append((vm, tags, scope))
         if not tagged:
             return []

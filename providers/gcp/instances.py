@@ -1,7 +1,8 @@
 """Compute Engine VMs: discover by schedule label, stop (or suspend) and start (or resume).
 
-Discovery is one ``instances.aggregatedList`` per project with the label filtered on the
-server (``labels.<key>:*``), 500 per page. Compute Engine has no batch stop, so each action is
+Discovery is one ``instances.aggregatedList`` per project with the labels filtered on the
+server (``(labels.<schedule>:*) OR (labels.<idle-stop>:*)``: a VM with only the idle label
+is judged by the idle rule alone), 500 per page. Compute Engine has no batch stop, so each action is
 one ``*_unary`` call through the apply engine (``providers/apply.py``), which reads each
 operation until it is done or the apply's deadline passes: ``done`` when it finished
 cleanly, ``failed`` with its error, ``accepted`` while it still runs.
@@ -75,7 +76,10 @@ class GceInstances:
         scope = project_labels.project_scope(self.connection, target.account)
         key = self.options.tag_key
         # A project labelled with the schedule schedules every VM in it: list them all.
-        label_filter = "" if lists_everything(scope, key) else f"labels.{key}:*"
+        # Compute list filters take OR between parenthesised expressions (instances.list,
+        # ``filter``: https://cloud.google.com/compute/docs/reference/rest/v1/instances/list).
+        either = f"(labels.{key}:*) OR (labels.{self.options.idle_tag_key}:*)"
+        label_filter = "" if lists_everything(scope, key) else either
         found = list(self._list(target, label_filter, scope))
         yield from utilisation.mark_idle(self.connection, self.options, target, found)
 

@@ -38,12 +38,13 @@ def _page(items: list[Any], query: Params, default: int = 500) -> tuple[list[Any
 
 
 def _filtered(world: World, project: str, query: Params) -> list[tuple[str, Json]]:
-    terms = filters.parse(query.get("filter", ""))
+    alternatives = filters.parse_any(query.get("filter", ""))
     world.check_project(project)
     return [
         (zone, instance)
         for (p, zone, _), instance in sorted(world.instances.items())
-        if p == project and filters.matches(terms, filters.labels_lookup(instance["labels"]))
+        if p == project
+        and filters.matches_any(alternatives, filters.labels_lookup(instance["labels"]))
     ]
 
 

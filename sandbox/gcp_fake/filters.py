@@ -4,6 +4,7 @@ Compute Engine (``labels.env:*``, ``labels.env = "dev"``, ``(a) (b)`` for AND), 
 (``labels.k:*``, ``labels.k=v``, ``labels:k``) and Cloud Monitoring (``metric.type = "x" AND
 resource.labels.endpoint_id = "1"``) share it: terms are joined by ``AND`` or by
 parentheses side by side, and compare one dotted field with ``=``, ``!=`` or ``:``.
+Compute Engine also takes ``(a) OR (b)`` (``parse_any``: a disjunction of conjunctions).
 Anything else is answered with 400, as the real services do for filters they cannot parse.
 """
 
@@ -66,6 +67,11 @@ def parse(text: str) -> list[Term]:
     return terms
 
 
+def parse_any(text: str) -> list[list[Term]]:
+    """``(a) OR (b)``: each alternative's terms (one alternative without ``OR``)."""
+    return [parse(part) for part in re.split(r"\s+OR\s+", text.strip())]
+
+
 def labels_lookup(labels: dict[str, str]) -> Callable[[str], str | None]:
     def lookup(field: str) -> str | None:
         if field.startswith("labels."):
@@ -77,3 +83,7 @@ def labels_lookup(labels: dict[str, str]) -> Callable[[str], str | None]:
 
 def matches(terms: list[Term], lookup: Callable[[str], str | None]) -> bool:
     return all(term.test(lookup) for term in terms)
+
+
+def matches_any(alternatives: list[list[Term]], lookup: Callable[[str], str | None]) -> bool:
+    return any(matches(terms, lookup) for terms in alternatives)

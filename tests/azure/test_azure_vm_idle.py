@@ -78,6 +78,24 @@ def test_a_gap_in_azure_monitor_data_is_unknown(fake: Any, tmp_path: Path) -> No
     assert fake.vm("gappy").power_state == "running"
 
 
+def test_a_vm_with_only_the_idle_tag_is_judged(fake: Any, tmp_path: Path) -> None:
+    """No schedule tag: listed for its idle tag, deallocated by the idle rule alone."""
+    only_idle = {"idle-stop": "2h", "idle-metric": "cpu"}
+    vm(fake, "idle-only", "Standard_D4s_v5", only_idle, lambda t: 1.0)
+    vm(fake, "idle-only-busy", "Standard_D4s_v5", only_idle, lambda t: 60.0)
+    vm(fake, "untagged", "Standard_D4s_v5", {"team": "ml"}, lambda t: 0.0)
+    run(fake, tmp_path, WED + timedelta(hours=16, minutes=10))
+    report = run(fake, tmp_path, WED + timedelta(hours=16, minutes=25))
+    assert reason(report, "idle-only") == "idle: CPU max 1 % over 2 h (100 % coverage)"
+    assert "busy: CPU max 60 %" in reason(report, "idle-only-busy")
+    assert "untagged" not in {d.resource.name for d in report.decisions}
+    assert fake.vm("idle-only").power_state == "deallocated"
+    assert fake.vm("idle-only-busy").power_state == "running"
+    assert fake.vm("untagged").power_state == "running"
+    (stop,) = [r for r in read_records(_store(tmp_path)) if r["x_Action"] == "stop"]
+    assert (stop["ResourceName"], stop["x_Trigger"]) == ("idle-only", "idle")
+
+
 def _store(tmp_path: Path) -> Any:
     from providers.store import LocalStore
 

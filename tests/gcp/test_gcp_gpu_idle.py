@@ -113,3 +113,24 @@ def test_a_cpu_vm_is_judged_by_cpu(fake: GcpFake, job: Any, clock: Any) -> None:
     report = run(job, clock, at(16, 25))
     assert reason(report, "dev-cpu") == "idle: CPU max 2 % over 2 h (100 % coverage)"
     assert status(fake) == {"dev-cpu": "TERMINATED"}
+
+
+def test_a_vm_with_only_the_idle_label_is_judged(fake: GcpFake, job: Any, clock: Any) -> None:
+    """No schedule label: listed by ``(labels.schedule:*) OR (labels.idle-stop:*)`` and
+    stopped by the idle rule alone; an unlabelled VM is not listed."""
+    only_idle = {"idle-stop": "2h", "team": "ml"}
+    vm(fake, "idle-only", lambda t, g: 0.0, labels=only_idle)
+    vm(fake, "idle-only-busy", lambda t, g: 90.0 if g == 1 else 0.0, labels=only_idle)
+    fake.add_instance(PROJECT, ZONE, "unlabelled", "n2-standard-4", {}, started=at(-48))
+    run(job, clock, at(16, 10))
+    report = run(job, clock, at(16, 25))
+    assert reason(report, "idle-only") == "idle: GPU max 0 % over 2 h (4 GPUs, 100 % coverage)"
+    assert "busy: GPU max 90 %" in reason(report, "idle-only-busy")
+    assert "unlabelled" not in {d.resource.name for d in report.decisions}
+    assert status(fake) == {
+        "idle-only": "TERMINATED",
+        "idle-only-busy": "RUNNING",
+        "unlabelled": "RUNNING",
+    }
+    (stop,) = [r for r in read_records(job.store) if r["x_Action"] == "stop"]
+    assert (stop["ResourceName"], stop["x_Trigger"]) == ("idle-only", "idle")
