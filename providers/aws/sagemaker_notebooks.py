@@ -5,6 +5,8 @@ tagged notebooks and one paginated ``list_notebook_instances`` supplies their st
 instance type (no describe per notebook). A notebook in service reports its last
 modification as ``started_at``: a notebook cannot be changed while it runs, so that is
 when it last came up, and the planner gives a notebook started by hand its grace period.
+A notebook tagged ``idle-stop`` (with or without a schedule) is also judged by the idle
+rule (``providers/aws/notebook_utilisation.py``).
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
 from providers.apply import AlreadyOff
+from providers.aws import notebook_utilisation
 from providers.aws.actions import engine, target_of
 from providers.aws.connection import AwsConnection
 from providers.aws.instance_types import is_accelerated
@@ -41,17 +44,19 @@ class SageMakerNotebooks:
         "sagemaker:ListNotebookInstances",
         "sagemaker:StopNotebookInstance",
         "sagemaker:StartNotebookInstance",
+        *notebook_utilisation.PERMISSIONS,
     )
 
     def __init__(self, connection: AwsConnection, options: AdapterOptions) -> None:
         self.connection = connection
         self.options = options
-        connection.tag_listings.want(_TYPE, [options.tag_key])
+        connection.tag_listings.want(_TYPE, [options.tag_key, options.idle_tag_key])
 
     def discover(self, target: Target) -> Iterator[Resource]:
         listed = self.connection.tagged(target, _TYPE)
         if listed:
-            yield from self._notebooks(target, listed, every=False)
+            found = list(self._notebooks(target, listed, every=False))
+            yield from notebook_utilisation.mark_idle(self.connection, self.options, target, found)
 
     def inventory(self, target: Target) -> Iterator[Resource]:
         """Every notebook, scheduled or not (the digest's opportunities); tags are known
