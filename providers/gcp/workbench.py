@@ -12,6 +12,9 @@ in full: ``ACTIVE`` runs, ``STOPPED`` is off; ``STARTING``, ``PROVISIONING``, ``
 (``_LEFT_ALONE``): ``SUSPENDED``, because the API has no resume method (its ``start`` is
 for a stopped instance) and offhours never suspends one, and ``ORPHANED``, an instance
 with no VM after a failed upgrade.
+
+An instance labelled ``idle-stop`` (with or without a schedule label) is also judged by the
+idle rule through its VM's metrics (``providers/gcp/workbench_utilisation.py``).
 """
 
 from __future__ import annotations
@@ -32,7 +35,7 @@ from providers.base import (
     Target,
     dry_run_results,
 )
-from providers.gcp import project_labels, rest
+from providers.gcp import project_labels, rest, workbench_utilisation
 from providers.gcp.accelerators import is_accelerated
 from providers.gcp.connection import GcpConnection
 from providers.gcp.operations import LongRunning, engine
@@ -64,6 +67,7 @@ class WorkbenchInstances:
         "notebooks.instances.stop",
         "notebooks.instances.start",
         "notebooks.operations.get",
+        *workbench_utilisation.PERMISSIONS,
         project_labels.PERMISSION,
     )
 
@@ -72,9 +76,9 @@ class WorkbenchInstances:
         self.options = options
 
     def discover(self, target: Target) -> Iterator[Resource]:
-        for resource in self.inventory(target):
-            if self.options.tag_key in resource.tags:
-                yield resource
+        keys = (self.options.tag_key, self.options.idle_tag_key)
+        found = [r for r in self.inventory(target) if any(k in r.tags for k in keys)]
+        yield from workbench_utilisation.mark_idle(self.connection, self.options, target, found)
 
     def inventory(self, target: Target) -> Iterator[Resource]:
         """Every instance, labelled or not (the digest's opportunities)."""
