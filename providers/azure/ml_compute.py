@@ -9,7 +9,9 @@ A compute instance takes the tags of its workspace under its own: tag the worksp
 (``schedule=off``, another schedule) wins. Instances running a job (``JobRunning``) are
 reported transitional so an off period never kills a training run; the next run after the
 job stops them. Compute clusters (AmlCompute) scale to their minimum node count by
-themselves and are reported unmanaged.
+themselves and are reported unmanaged. A compute instance tagged ``idle-stop`` (itself or
+through its workspace, with or without a schedule) is also judged by the idle rule through
+the workspace's utilisation metrics (``providers/azure/ml_utilisation.py``).
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from datetime import datetime
 from typing import Any
 
 from providers.apply import AlreadyOff, Started
+from providers.azure import ml_utilisation
 from providers.azure.common import PROVIDER, normalize_tags, region
 from providers.azure.connection import AzureConnection
 from providers.azure.limits import ml_schedule_refusal
@@ -56,6 +59,7 @@ class MlComputeInstances:
         "Microsoft.MachineLearningServices/workspaces/computes/start/action",
         "Microsoft.MachineLearningServices/workspaces/computes/stop/action",
         "Microsoft.MachineLearningServices/locations/computeoperationsstatus/read",
+        *ml_utilisation.PERMISSIONS,
         GROUPS_PERMISSION,
     )
 
@@ -64,13 +68,16 @@ class MlComputeInstances:
         self.options = options
 
     def discover(self, target: Target) -> list[Resource]:
-        return list(self._discover(target, self.options.tag_key.lower()))
+        # The schedule tag or the idle tag alone (judged by the idle rule only).
+        keys = (self.options.tag_key.lower(), self.options.idle_tag_key.lower())
+        found = list(self._discover(target, keys))
+        return ml_utilisation.mark_idle(self.connection, self.options, target, found)
 
     def inventory(self, target: Target) -> list[Resource]:
         """Every compute, tagged or not (the digest's opportunities)."""
-        return list(self._discover(target, ""))
+        return list(self._discover(target, ()))
 
-    def _discover(self, target: Target, key: str) -> Iterator[Resource]:
+    def _discover(self, target: Target, keys: tuple[str, ...]) -> Iterator[Resource]:
         arm = self.connection.arm()
         workspaces = f"/subscriptions/{target.account}/providers/{NAMESPACE}/workspaces"
         listed = [
@@ -89,7 +96,7 @@ class MlComputeInstances:
             )
             for compute in arm.list(f"{workspace['id']}/computes", API_VERSION):
                 tags, seen = inherit(normalize_tags(compute.get("tags")), scope)
-                if not key or key in tags:
+                if not keys or any(key in tags for key in keys):
                     yield self._resource(target, workspace, compute, tags, seen)
 
     def _resource(

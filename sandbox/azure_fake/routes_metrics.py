@@ -16,6 +16,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
+from sandbox.azure_fake import ml_metrics
 from sandbox.azure_fake.wire import SUB, FakeError, Json, Request, Response, route
 
 if TYPE_CHECKING:
@@ -32,8 +33,12 @@ def get_batch(fake: AzureFake, req: Request) -> Response:
         raise FakeError(400, "BadRequest", "resourceids must be a non-empty list.")
     if len(ids) > _MAX_RESOURCES:
         raise FakeError(400, "BadRequest", f"At most {_MAX_RESOURCES} resourceids per batch.")
-    if req.query.get("metricnamespace", "").lower() != "microsoft.compute/virtualmachines":
-        raise FakeError(400, "BadRequest", "The fake serves Microsoft.Compute/virtualMachines.")
+    namespace = req.query.get("metricnamespace", "").lower()
+    if namespace == ml_metrics.NAMESPACE.lower():
+        start, end = _time(req.query["starttime"]), _time(req.query["endtime"])
+        return Response(200, {"values": ml_metrics.values(fake, req, ids, start, end)})
+    if namespace != "microsoft.compute/virtualmachines":
+        raise FakeError(400, "BadRequest", "The fake serves VM and Azure ML workspace metrics.")
     names = req.query.get("metricnames", "")
     aggregation = req.query.get("aggregation", "average").lower()
     if aggregation not in _AGGREGATIONS:

@@ -180,6 +180,9 @@ class AzureFake(ServedFake):
         self.vms: dict[str, FakeVm] = {}
         # Azure Monitor ``Percentage CPU`` per VM (routes_metrics.put_cpu).
         self.vm_cpu: dict[str, list[tuple[datetime, float]]] = {}
+        # Azure ML workspace metrics: (workspace id, metric) -> (compute, device, minute,
+        # percent) rows (ml_metrics.put_ml_utilisation).
+        self.ml_metrics: dict[tuple[str, str], list[tuple[str, str, datetime, float]]] = {}
         self.scale_sets: dict[str, FakeScaleSet] = {}
         self.workspaces: dict[str, FakeWorkspace] = {}
         self.ml_computes: dict[str, FakeMlCompute] = {}

@@ -65,7 +65,9 @@ def _scale_sets(fake: AzureFake) -> list[Action]:
 
 
 def _ml(fake: AzureFake) -> list[Action]:
-    fake.add_ml_compute(SUB, "rg", "ws", "ci", "Standard_DS3_v2", "eastus", OFFICE)
+    # Idle-tagged too: its workspace's utilisation metrics are read.
+    tags = {**OFFICE, "idle-stop": "2h"}
+    fake.add_ml_compute(SUB, "rg", "ws", "ci", "Standard_DS3_v2", "eastus", tags)
     return [Action.STOP, Action.START]
 
 
