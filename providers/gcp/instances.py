@@ -28,7 +28,7 @@ from providers.base import (
     Target,
     dry_run_results,
 )
-from providers.gcp import calls, instance_schedules, project_labels, utilisation
+from providers.gcp import calls, gpu_processes, instance_schedules, project_labels, utilisation
 from providers.gcp.accelerators import is_accelerated
 from providers.gcp.connection import GcpConnection
 from providers.gcp.local_ssd import local_ssd_count, refusal
@@ -81,7 +81,8 @@ class GceInstances:
         either = f"(labels.{key}:*) OR (labels.{self.options.idle_tag_key}:*)"
         label_filter = "" if lists_everything(scope, key) else either
         found = list(self._list(target, label_filter, scope))
-        yield from utilisation.mark_idle(self.connection, self.options, target, found)
+        judged = utilisation.mark_idle(self.connection, self.options, target, found)
+        yield from gpu_processes.name_work(self.connection, self.options, target, judged)
 
     def inventory(self, target: Target) -> Iterator[Resource]:
         """Every VM, labelled or not (the digest's opportunities)."""

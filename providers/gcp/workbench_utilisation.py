@@ -18,7 +18,7 @@ from dataclasses import replace
 from typing import Any
 
 from providers.base import AdapterOptions, Resource, ResourceState, Target
-from providers.gcp import calls, utilisation
+from providers.gcp import calls, gpu_processes, utilisation
 
 PERMISSIONS = ("compute.instances.get", *utilisation.PERMISSIONS)
 
@@ -46,7 +46,9 @@ def mark_idle(
         for r in resources
         if r.id not in missing
     ]
-    judged = {r.key: r for r in utilisation.mark_idle(connection, options, target, numbered)}
+    marked = utilisation.mark_idle(connection, options, target, numbered)
+    named = gpu_processes.name_work(connection, options, target, marked)
+    judged = {r.key: r for r in named}
     return [judged.get(r.key) or _unreadable(r, missing[r.id]) for r in resources]
 
 

@@ -4,6 +4,9 @@ for VM utilisation (Cloud Monitoring API v3, https://cloud.google.com/monitoring
 - ``agent.googleapis.com/gpu/utilization``: the Ops Agent's per-GPU utilisation, percent
   (GAUGE, DOUBLE), metric labels ``gpu_number``, ``model``, ``uuid``
   (https://cloud.google.com/monitoring/api/metrics_opsagent#agent-gpu);
+- ``agent.googleapis.com/gpu/processes/utilization``: one process's utilisation over its
+  lifetime, percent (GAUGE, DOUBLE), labels ``pid``, ``owner``, ``command_line``,
+  ``gpu_number``, ``model``, ``uuid`` (same page);
 - ``compute.googleapis.com/instance/cpu/utilization``: a fraction 0-1 (GAUGE, DOUBLE), metric
   label ``instance_name`` (https://cloud.google.com/monitoring/api/metrics_gcp_c).
 
@@ -24,6 +27,8 @@ from sandbox.gcp_fake.world import ApiError, Json, rfc3339
 GAUGE_TYPES = (
     "agent.googleapis.com/gpu/utilization",
     "compute.googleapis.com/instance/cpu/utilization",
+    # A process's lifetime utilisation (percent), labels pid, owner, command_line, gpu_number.
+    "agent.googleapis.com/gpu/processes/utilization",
 )
 _ALIGNERS = {"ALIGN_MAX": max, "ALIGN_MEAN": lambda v: sum(v) / len(v), "ALIGN_MIN": min}
 
@@ -157,3 +162,33 @@ def put_utilisation(
         made.append(gauge)
     with world.lock:  # type: ignore[attr-defined]
         world.gauges.extend(made)  # type: ignore[attr-defined]
+
+
+def put_gpu_process(
+    world: object,
+    project: str,
+    zone: str,
+    name: str,
+    start: datetime,
+    minutes: int,
+    command_line: str,
+    percent: float,
+    gpu: int = 0,
+    pid: int = 4242,
+) -> None:
+    """One process on one GPU of VM ``name``, seen every minute from ``start``, reporting
+    ``percent`` as its lifetime utilisation."""
+    instance = world.get_instance(project, zone, name)  # type: ignore[attr-defined]
+    resource = {"project_id": project, "instance_id": instance["id"], "zone": zone}
+    labels = {
+        "pid": str(pid),
+        "owner": "jupyter",
+        "command_line": command_line,
+        "gpu_number": str(gpu),
+        "model": "NVIDIA L4",
+        "uuid": f"GPU-{gpu}",
+    }
+    gauge = Gauge(project, GAUGE_TYPES[2], resource, labels)
+    gauge.points = [(start + timedelta(minutes=m), percent) for m in range(minutes)]
+    with world.lock:  # type: ignore[attr-defined]
+        world.gauges.append(gauge)  # type: ignore[attr-defined]

@@ -23,7 +23,7 @@ from functions.wiring import build_job, connect
 from ledger.book import read_records
 from providers import KINDS, load
 from sandbox.gcp_fake import GcpFake
-from sandbox.gcp_fake.gauges import put_utilisation
+from sandbox.gcp_fake.gauges import put_gpu_process, put_utilisation
 
 MONDAY = datetime(2026, 11, 23, tzinfo=UTC)
 WED_2PM = MONDAY + timedelta(days=2, hours=14)
@@ -134,3 +134,26 @@ def test_a_vm_with_only_the_idle_label_is_judged(fake: GcpFake, job: Any, clock:
     }
     (stop,) = [r for r in read_records(job.store) if r["x_Action"] == "stop"]
     assert (stop["ResourceName"], stop["x_Trigger"]) == ("idle-only", "idle")
+
+
+def test_the_process_metric_names_what_ran_and_never_decides(
+    fake: GcpFake, job: Any, clock: Any
+) -> None:
+    """``agent.googleapis.com/gpu/processes/utilization`` (``command_line``) only names the
+    work on a VM the device metric finds busy; a lifetime process figure of 40 % on a VM
+    whose GPUs read 0 % does not keep it running."""
+    vm(fake, "trainer", lambda t, g: 93.0)
+    put_gpu_process(fake.world, PROJECT, ZONE, "trainer", at(12), 5 * 60, "python  train.py", 91.0)
+    put_gpu_process(
+        fake.world, PROJECT, ZONE, "trainer", at(12), 5 * 60, "jupyter-lab", 3.0, gpu=1, pid=77
+    )
+    vm(fake, "quiet", lambda t, g: 0.0)
+    put_gpu_process(fake.world, PROJECT, ZONE, "quiet", at(12), 5 * 60, "python idle.py", 40.0)
+    report = run(job, clock, at(16, 10))
+    assert reason(report, "trainer").endswith(
+        "busy: GPU max 93 % over 2 h (4 GPUs, 100 % coverage) (python train.py, jupyter-lab)"
+    )
+    report = run(job, clock, at(16, 25))
+    assert "busy: GPU max 93 %" in reason(report, "trainer")  # the remembered look
+    assert reason(report, "quiet") == "idle: GPU max 0 % over 2 h (4 GPUs, 100 % coverage)"
+    assert status(fake) == {"trainer": "RUNNING", "quiet": "TERMINATED"}
