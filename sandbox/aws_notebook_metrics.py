@@ -26,9 +26,12 @@ def put_notebook_utilisation(
     profile: Callable[[datetime, int], float],
     gpus: int = 0,
     skip: Sequence[tuple[datetime, datetime]] = (),
+    combined: bool = False,
 ) -> None:
     """One point a minute from ``start``: per GPU (``profile(at, gpu)`` percent busy) when
-    ``gpus``, else the notebook's total CPU (stored as the idle share, as the agent does)."""
+    ``gpus``, else the notebook's total CPU (stored as the idle share, as the agent does).
+    ``combined``: also the series over all GPUs of an agent with ``aggregation_dimensions:
+    [["notebook_instance_name"]]`` (its value is the busiest GPU's)."""
     name = {"Name": "notebook_instance_name", "Value": notebook}
     data = []
     for minute in range(minutes):
@@ -39,6 +42,9 @@ def put_notebook_utilisation(
             dims = [name, {"Name": "cpu", "Value": "cpu-total"}]
             value = 100.0 - float(profile(at, 0))
             data.append(_point("cpu_usage_idle", dims, at, value))
+        if combined and gpus:
+            busiest = max(float(profile(at, gpu)) for gpu in range(gpus))
+            data.append(_point("nvidia_smi_utilization_gpu", [name], at, busiest))
         for gpu in range(gpus):
             dims = [name, {"Name": "index", "Value": str(gpu)}, {"Name": "name", "Value": "V100"}]
             data.append(_point("nvidia_smi_utilization_gpu", dims, at, float(profile(at, gpu))))

@@ -38,7 +38,7 @@ from providers.idle_check import (
     looks_key,
     save_looks,
 )
-from providers.idle_rule import Measurement, Rule, Series, Signal
+from providers.idle_rule import ALL_DEVICES, Measurement, Rule, Series, Signal
 
 PERMISSIONS = CLOUDWATCH_PERMISSIONS
 NOTEBOOK_DIMENSION = "notebook_instance_name"
@@ -100,11 +100,15 @@ def _listed(
             notebook = named.get(NOTEBOOK_DIMENSION, "")
             if notebook not in names or named.get("cpu", "cpu-total") != "cpu-total":
                 continue  # the CPU rule reads the total, not each core
-            device = named.get("index", "cpu" if signal is Signal.CPU else "all")
+            device = named.get("index", "cpu" if signal is Signal.CPU else ALL_DEVICES)
             query = _Query(notebook, device, metric["Namespace"], dims)
             if query not in out.get(notebook, ()):
                 out.setdefault(notebook, []).append(query)
-    return out
+    # An agent with ``aggregation_dimensions: [["notebook_instance_name"]]`` also publishes one
+    # series over all GPUs: its Maximum is the busiest GPU's, at a fraction of the cost.
+    return {
+        name: [q for q in found if q.device == ALL_DEVICES] or found for name, found in out.items()
+    }
 
 
 def _read(

@@ -128,3 +128,21 @@ def test_an_override_wins(clients: Any, job: Any, clock: Any) -> None:
     report = run(job, clock, at(2, 16, 25))
     assert decision_for(report, "kept").reason.startswith("override: running until")
     assert statuses(clients) == {"kept": "InService"}
+
+
+def test_the_agent_s_combined_series_is_read_alone(clients: Any, job: Any, clock: Any) -> None:
+    """With the notebook's name as an aggregation dimension the agent also publishes one
+    series over all GPUs; one busy GPU of four still shows in its Maximum."""
+    notebook(clients, "quiet", FOUR_GPUS, TAGS)
+    notebook(clients, "one-busy", FOUR_GPUS, TAGS)
+    backdate_sagemaker(at(0, 8), ACCOUNT)
+    publish(clients, "quiet", lambda t, g: 0.0, combined=True)
+    publish(clients, "one-busy", lambda t, g: 70.0 if g == 1 else 0.0, combined=True)
+    run(job, clock, at(2, 16, 10))
+    report = run(job, clock, at(2, 16, 25))
+    assert (
+        decision_for(report, "quiet").reason
+        == "idle: GPU max 0 % over 2 h (all GPUs, 100 % coverage)"
+    )
+    assert "busy: GPU max 70 % over 2 h (all GPUs" in decision_for(report, "one-busy").reason
+    assert statuses(clients) == {"quiet": "Stopped", "one-busy": "InService"}
