@@ -2,7 +2,10 @@
 then 0 %: stopped by the idle rule that afternoon) and ``gpu-train-<cloud>`` (95 % all week:
 never idle-stopped). Both carry ``schedule=office-hours`` and ``idle-stop=2h``; their agent
 publishes a point a minute while they run in office hours (Mon-Fri 08:00-19:00 UTC).
-Azure publishes no GPU metric for VMs, so its pair is judged by CPU (``idle-metric=cpu``).
+Azure publishes no GPU metric for VMs, so its pair is judged by CPU (``idle-metric=cpu``);
+its GPU notebook ``gpu-idle-notebook`` (an Azure ML compute instance in the ``ml-research``
+workspace, whose office-hours schedule it inherits) is judged by the workspace's
+``GpuUtilizationPercentage`` and goes quiet at the same time.
 """
 
 from __future__ import annotations
@@ -80,6 +83,7 @@ def seed_gcp(fake: Any, project: str, zone: str, monday: datetime) -> None:
 
 
 def seed_azure(fake: Any, subscription: str, region: str, monday: datetime) -> None:
+    from sandbox.azure_fake.ml_metrics import put_ml_utilisation
     from sandbox.azure_fake.routes_metrics import put_cpu
 
     for name, profile in profiles(monday).items():
@@ -94,3 +98,16 @@ def seed_azure(fake: Any, subscription: str, region: str, monday: datetime) -> N
         )
         for start in office_days(monday):
             put_cpu(fake, vm.id, start, int(_DAY.total_seconds() // 60), profile)
+    notebook = fake.add_ml_compute(
+        subscription,
+        "ml-rg",
+        "ml-research",
+        "gpu-idle-notebook",
+        "STANDARD_NC4AS_T4_V3",
+        region,
+        tags={"idle-stop": "2h", "team": "research"},
+    )
+    quiet = _per_gpu(profiles(monday)["gpu-idle"])
+    for start in office_days(monday):
+        minutes = int(_DAY.total_seconds() // 60)
+        put_ml_utilisation(fake, notebook.workspace.id, notebook.name, start, minutes, quiet, 1)

@@ -47,5 +47,26 @@ def test_the_demo_stops_gpu_idle_by_the_idle_rule_and_never_gpu_train(
     assert not [r for r in rows if r["ResourceName"] == f"gpu-train-{provider}"]
 
 
+def test_the_demo_s_azure_gpu_notebook_is_stopped_by_its_gpu(tmp_path: Path) -> None:
+    """``gpu-idle-notebook``, an Azure ML compute instance, is judged by the workspace's
+    ``GpuUtilizationPercentage`` (Azure VMs have no GPU metric; notebooks do)."""
+    begin = MONDAY + timedelta(days=2, hours=13)
+    clock = SimClock(begin)
+    ledger = tmp_path / "ledger"
+    with WORLDS["azure"](clock, MONDAY) as world:
+        settings = Settings(providers=("azure",), ledger=str(ledger), default_tz=DEMO_TZ)
+        settings = replace(settings.replace(**world.settings), kinds=("ml-compute",))
+        connections = {"azure": connect(settings, "azure")}
+        job = build_job(settings, clock, connections=connections, store=LocalStore(ledger))
+        for at in week_steps(begin, begin + timedelta(hours=4)):
+            clock.now = at
+            reconcile(job, at)
+    rows = list(read_records(LocalStore(ledger)))
+    (stop,) = [r for r in rows if r["x_Action"] == "stop"]
+    assert (stop["ResourceName"], stop["x_Trigger"]) == ("ml-research/gpu-idle-notebook", "idle")
+    assert stop["x_Reason"].startswith("idle: GPU max 0 % over 2 h (1 GPU, 100 % coverage)")
+    assert stop["x_RecordedAt"] == "2026-11-18T16:30:00Z"
+
+
 def _kinds(provider: str) -> tuple[str, ...]:
     return {"aws": ("ec2",), "gcp": ("instances",), "azure": ("vms",)}[provider]
