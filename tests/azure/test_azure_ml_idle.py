@@ -12,6 +12,11 @@ Azure Monitor REST API 2023-10-01, Metrics Batch - Batch (``filter``, ``top``,
 
 from __future__ import annotations
 
+import json
+import ssl
+import urllib.error
+import urllib.parse
+import urllib.request
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -103,3 +108,52 @@ def test_idle_tag_alone_cpu_and_an_override(fake: Any, tmp_path: Path) -> None:
     assert reason(report, "kept").startswith("override: running until")
     assert "research/untagged" not in {d.resource.name for d in report.decisions}
     assert states(fake) == {"dev-cpu": "Stopped", "kept": "Running", "untagged": "Running"}
+
+
+def _batch(fake: Any, workspace_id: str, **query: str) -> tuple[int, Any]:
+    """One ``metrics:getBatch`` call as Azure Monitor's REST reference documents it."""
+    params = {
+        "metricnamespace": "Microsoft.MachineLearningServices/workspaces",
+        "metricnames": "GpuUtilizationPercentage",
+        "starttime": "2026-11-25T14:00:00Z",
+        "endtime": "2026-11-25T16:00:00Z",
+        "interval": "PT1M",
+        "aggregation": "maximum",
+        "api-version": "2023-10-01",
+        **query,
+    }
+    request = urllib.request.Request(
+        f"{fake.url}/subscriptions/{SUB}/metrics:getBatch?{urllib.parse.urlencode(params)}",
+        method="POST",
+        data=json.dumps({"resourceids": [workspace_id]}).encode(),
+        headers={
+            "Authorization": f"Bearer {fake.tokens.issue()}",
+            "Content-Type": "application/json",
+        },
+    )
+    trust = ssl.create_default_context(cafile=str(fake.ca_file))
+    try:
+        with urllib.request.urlopen(request, context=trust) as response:
+            return response.status, json.loads(response.read())
+    except urllib.error.HTTPError as err:
+        return err.code, json.loads(err.read())
+
+
+def test_the_fake_keeps_the_documented_filter_and_top(fake: Any) -> None:
+    """``or`` only between values of one dimension; ``top`` cuts at 10 series unless asked;
+    series name their split dimensions in ``metadatavalues`` (Metrics Batch - Batch,
+    2023-10-01)."""
+    for name in ("a", "b", "c"):
+        compute(fake, name, lambda t, d: 1.0)
+    workspace_id = next(iter(fake.workspaces.values())).id
+    both = "ComputeName eq 'a' or ComputeName eq 'b' or ComputeName eq 'c' and DeviceId eq '*'"
+    status, body = _batch(fake, workspace_id, filter=both)
+    assert status == 200
+    (series,) = [m["timeseries"] for v in body["values"] for m in v["value"]]
+    assert len(series) == 10  # 12 device series, cut at the default top
+    status, body = _batch(fake, workspace_id, filter=both, top="200")
+    (series,) = [m["timeseries"] for v in body["values"] for m in v["value"]]
+    assert len(series) == 12
+    assert {m["name"]["value"] for m in series[0]["metadatavalues"]} == {"computename", "deviceid"}
+    status, _ = _batch(fake, workspace_id, filter="ComputeName eq 'a' or DeviceId eq '0'")
+    assert status == 400
