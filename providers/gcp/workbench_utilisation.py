@@ -27,20 +27,11 @@ def mark_idle(
     connection: Any, options: AdapterOptions, target: Target, resources: list[Resource]
 ) -> list[Resource]:
     """The idle pass of one project's Workbench instances."""
-    due = [
-        r for r in resources if options.idle_tag_key in r.tags and r.state is ResourceState.RUNNING
-    ]
-    if not due:
+    tagged = [r for r in resources if options.idle_tag_key in r.tags]
+    if not tagged:
         return resources
-    client = connection.compute("InstancesClient")
-    vms: dict[str, str] = {}
-    missing: dict[str, str] = {}
-    for resource in due:
-        project, zone, name = _parts(resource.id)
-        try:
-            vms[resource.id] = str(client.get(project=project, zone=zone, instance=name).id)
-        except calls.API_ERRORS as err:
-            missing[resource.id] = calls.error_text(err)
+    # Only a running instance is measured; stopped ones still have their tags checked.
+    vms, missing = _vm_ids(connection, [r for r in tagged if r.state is ResourceState.RUNNING])
     numbered = [
         replace(r, extra={**r.extra, "instance_id": vms[r.id]}) if r.id in vms else r
         for r in resources
@@ -50,6 +41,22 @@ def mark_idle(
     named = gpu_processes.name_work(connection, options, target, marked)
     judged = {r.key: r for r in named}
     return [judged.get(r.key) or _unreadable(r, missing[r.id]) for r in resources]
+
+
+def _vm_ids(connection: Any, running: list[Resource]) -> tuple[dict[str, str], dict[str, str]]:
+    """Instance name -> its VM's numeric id, and instance name -> why it could not be read."""
+    vms: dict[str, str] = {}
+    missing: dict[str, str] = {}
+    if not running:
+        return vms, missing
+    client = connection.compute("InstancesClient")
+    for resource in running:
+        project, zone, name = _parts(resource.id)
+        try:
+            vms[resource.id] = str(client.get(project=project, zone=zone, instance=name).id)
+        except calls.API_ERRORS as err:
+            missing[resource.id] = calls.error_text(err)
+    return vms, missing
 
 
 def _unreadable(resource: Resource, error: str) -> Resource:

@@ -134,3 +134,14 @@ def test_idle_label_alone_and_an_override(fake: GcpFake, job: Any, clock: Any) -
         "wb-idle-only": "STOPPED",
         "wb-kept": "ACTIVE",
     }
+
+
+def test_bad_idle_labels_are_that_instance_s_problem(fake: GcpFake, job: Any, clock: Any) -> None:
+    """A typo in the idle label leaves that instance alone with the forms that work, even
+    when it is stopped (nothing to measure); the rest are scheduled as usual."""
+    typo = {**LABELS, "idle-stop": "forever"}
+    fake.add_workbench(PROJECT, ZONE, "wb-typo", "e2-standard-4", typo, state="STOPPED")
+    fake.add_workbench(PROJECT, ZONE, "wb-fine", "e2-standard-4", {"schedule": "office-hours"})
+    report = run(job, clock, at(20))
+    assert "'forever' is not a window" in reason(report, "wb-typo")
+    assert states(fake, "wb-typo", "wb-fine") == {"wb-typo": "STOPPED", "wb-fine": "STOPPED"}
