@@ -350,7 +350,6 @@ def show_report(
     if output == "json":
         display.write_json(
             {
-                **_calls_fields(calls, location),
                 "schema": "offhours.plan/v1",
                 "command": command,
                 "run_id": report.run_id,
@@ -363,6 +362,7 @@ def show_report(
                 "errors": report.errors,
                 "ledger": sorted({t.ledger_key for t in report.targets if t.rows}),
                 "notices": [o.record() for t in report.targets for o in t.notices],
+                **_calls_fields(calls, location),
             }
         )
     elif output == "csv":
