@@ -61,6 +61,11 @@ INSTANCES_PER_TARGET = 3
 FIRST_ACCOUNT = 200000000000
 STOP_AT = datetime(2026, 11, 23, 19, 5, tzinfo=UTC)  # a Monday evening: office-hours off
 QUIET_AT = datetime(2026, 11, 23, 19, 20, tzinfo=UTC)  # the next run: nothing left to do
+# An hour after the stop: nothing to do either, but each target's hourly still-off
+# checkpoint is due (checkpoint_minutes, docs/ledger.md).
+CHECKPOINT_AT = datetime(2026, 11, 23, 20, 10, tzinfo=UTC)
+# Hours of a week something is off under office-hours (08:00-19:00 on weekdays).
+OFF_SHARE = (5 * 13 + 48) / 168
 ASL = Path(__file__).resolve().parents[1] / "infra" / "aws" / "state-machine.asl.json"
 LAMBDA_MB = 512  # the scheduler function's MemorySize in template.yaml
 FAKE = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"}
@@ -235,17 +240,20 @@ def _quiet_run(settings: Any, ledger: str, connection: Any, stop: Any) -> dict[s
     from functions.jobs.reconcile import reconcile
     from functions.wiring import build_job
 
-    quiet = StoreMeter()
-    job = build_job(
-        settings.replace(ledger=ledger),
-        lambda: QUIET_AT,
-        connections={"aws": connection},
-        meter=quiet,
-    )
-    started = time.monotonic()
-    reconcile(job, QUIET_AT)
-    wall = time.monotonic() - started
-    return {"own_stop": stop.counts(), "own_quiet": quiet.counts(), "quiet_wall": wall}
+    found: dict[str, Any] = {"own_stop": stop.counts()}
+    for name, at in (("quiet", QUIET_AT), ("checkpoint", CHECKPOINT_AT)):
+        meter = StoreMeter()
+        job = build_job(
+            settings.replace(ledger=ledger),
+            lambda at=at: at,
+            connections={"aws": connection},
+            meter=meter,
+        )
+        started = time.monotonic()
+        reconcile(job, at)
+        found[f"{name}_wall"] = time.monotonic() - started
+        found[f"own_{name}"] = meter.counts()
+    return found
 
 
 def own_cost_lines(run: dict[str, Any], targets: int) -> list[str]:
@@ -253,7 +261,14 @@ def own_cost_lines(run: dict[str, Any], targets: int) -> list[str]:
     from functions.jobs import own_cost
 
     quiet = run["own_quiet"]
-    store = own_cost.cost(own_cost.monthly(quiet), "s3")
+    # Each target's checkpoint hour: what it writes beyond a quiet run, in the hours
+    # something is off.
+    extra = {
+        k: round((v - quiet.get(k, 0)) * OFF_SHARE / 4)
+        for k, v in run.get("own_checkpoint", {}).items()
+    }
+    month = own_cost.monthly({k: quiet.get(k, 0) + extra.get(k, 0) for k in {*quiet, *extra}})
+    store = own_cost.cost(month, "s3")
     single = {
         "lambda_invocations": 1,
         own_cost.LAMBDA_MB_MS: own_cost.lambda_mb_ms(run["quiet_wall"], LAMBDA_MB),
@@ -264,11 +279,13 @@ def own_cost_lines(run: dict[str, Any], targets: int) -> list[str]:
         own_cost.monthly({"sfn_transitions": transitions, "lambda_invocations": targets + 1}),
         "s3",
     )
-    puts = own_cost.monthly(quiet).get("store_writes", 0)
+    puts = month.get("store_writes", 0)
     return [
         f"        store requests, stop run: {json.dumps(run['own_stop'])}",
         f"        store requests, quiet run: {json.dumps(quiet)}",
-        f"        a month of quiet runs (96 a day): {puts:,} PUTs, store ${store:,.2f}; "
+        f"        store requests, checkpoint run: {json.dumps(run.get('own_checkpoint'))}",
+        f"        a month of quiet runs (96 a day, checkpoints {OFF_SHARE:.0%} of hours): "
+        f"{puts:,} PUTs, store ${store:,.2f}; "
         f"one Lambda invocation a run ({run['quiet_wall']:.1f} s x {LAMBDA_MB} MB) "
         f"${one:,.2f}; or the Step Functions fan-out ({transitions:,} transitions and "
         f"{targets + 1:,} invocations a run) ${fan:,.2f}",
