@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import threading
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from typing import Any
 
 from providers.store import ObjectStore, Versioned
@@ -99,7 +99,3 @@ class MeteredStore:
 
 def metered(store: ObjectStore, meter: Meter | None) -> ObjectStore:
     return store if meter is None else MeteredStore(store, meter)
-
-
-def total(counts: Mapping[str, int], *names: str) -> int:
-    return sum(int(counts.get(n, 0)) for n in names)
