@@ -62,7 +62,12 @@ def test_store_calls_in_the_report_are_the_requests_s3_saw(world: Any) -> None:
     seen = []
     for when in (at(FRIDAY, "19:30"), at(FRIDAY, "20:00"), at(FRIDAY, "20:15")):
         report, calls = run_json(w, when)
-        assert counted(report, *STORE) == s3_seen(calls), when
+        seen_on_wire = s3_seen(calls)
+        assert counted(report, *STORE) == seen_on_wire, when
+        # S3 Standard, us-east-1: $0.005 per 1,000 PUT and LIST, $0.0004 per 1,000 GET.
+        class_a = seen_on_wire.get("store_writes", 0) + seen_on_wire.get("store_lists", 0)
+        usd = class_a * 0.005 / 1000 + seen_on_wire.get("store_reads", 0) * 0.0004 / 1000
+        assert report["calls_usd"] == round(usd, 6)
         assert report["calls"]["store_writes"] > 0
         seen.append(report["calls"])
     # The stop run and the quiet ones after it each keep one object of their counts.
