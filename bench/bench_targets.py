@@ -2,7 +2,7 @@
 
 Usage: .venv/bin/python bench/bench_targets.py [--targets 12,60,240,852] [--workers 8]
        [--latency-ms 50] [--warm] [--job run,inventory] [--calls] [--stock-moto]
-       [--reuse-server PORT,PID]
+       [--reuse-server PORT,PID] [--own-cost]
 
 A moto server on loopback, in a process of its own, holds a few tagged EC2 instances per
 target (accounts x 6 regions). Each configuration runs in a fresh child process, as a
@@ -15,6 +15,12 @@ Organizations deployment, and every registered AWS kind discovers (most find not
 their calls still cost a round trip). Between configurations the instances are started
 again directly, without latency. ``--job inventory`` measures the daily inventory job
 over the same targets instead (it lists, and changes nothing).
+
+``--own-cost`` counts the store requests of the evening stop and of a quiet run 15
+minutes later on the same ledger (nothing to change: what most of a day's 96 runs are),
+as ``offhours run`` reports them (``providers/metering.py``), and prices a month of quiet
+runs at list price (``functions/jobs/own_cost.py``, docs/own-cost.md): on S3, with one
+Lambda invocation per run, and with the Step Functions fan-out.
 
 Next to each row: the moto server's CPU seconds during the row (it shares the machine's
 cores, so its CPU is wall time for the client) and the load average. The server is
@@ -47,11 +53,21 @@ sys.path.insert(1, str(Path(__file__).resolve().parents[1]))
 
 from meter import Meter, free_port, start_moto
 
+from providers.metering import Meter as StoreMeter
+
 ROLE = "offhours-member"
 REGIONS = ("eu-west-1", "us-east-1", "eu-central-1", "us-west-2", "ap-southeast-1", "eu-west-2")
 INSTANCES_PER_TARGET = 3
 FIRST_ACCOUNT = 200000000000
 STOP_AT = datetime(2026, 11, 23, 19, 5, tzinfo=UTC)  # a Monday evening: office-hours off
+QUIET_AT = datetime(2026, 11, 23, 19, 20, tzinfo=UTC)  # the next run: nothing left to do
+# An hour after the stop: nothing to do either, but each target's hourly still-off
+# checkpoint is due (checkpoint_minutes, docs/ledger.md).
+CHECKPOINT_AT = datetime(2026, 11, 23, 20, 10, tzinfo=UTC)
+# Hours of a week something is off under office-hours (08:00-19:00 on weekdays).
+OFF_SHARE = (5 * 13 + 48) / 168
+ASL = Path(__file__).resolve().parents[1] / "infra" / "aws" / "state-machine.asl.json"
+LAMBDA_MB = 512  # the scheduler function's MemorySize in template.yaml
 FAKE = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"}
 # The benchmark's moto server: moto with three of its per-request costs removed (read
 # bench/moto_patch.py); ``--stock-moto`` runs the stock one.
@@ -185,8 +201,12 @@ def child(spec: dict[str, Any]) -> dict[str, Any]:
             if index:
                 restart_all(spec["endpoint"], cell)
             ledger = tempfile.mkdtemp(prefix="offhours-bench-")
+            own, store_calls = bool(spec.get("own_cost")), StoreMeter()
             job = build_job(
-                settings.replace(ledger=ledger), lambda: STOP_AT, connections={"aws": connection}
+                settings.replace(ledger=ledger),
+                lambda: STOP_AT,
+                connections={"aws": connection},
+                meter=store_calls if own else None,
             )
             before = latency.calls.copy()
             run = Meter()
@@ -200,6 +220,7 @@ def child(spec: dict[str, Any]) -> dict[str, Any]:
             calls = latency.calls - before
             runs.append(
                 {
+                    **(_quiet_run(settings, ledger, connection, store_calls) if own else {}),
                     "wall": run.wall,
                     "cpu": run.cpu,
                     "calls": sum(calls.values()),
@@ -211,6 +232,64 @@ def child(spec: dict[str, Any]) -> dict[str, Any]:
                 }
             )
     return {"runs": runs, "peak_mb": meter.peak_mb, "process_cpu": meter.cpu}
+
+
+def _quiet_run(settings: Any, ledger: str, connection: Any, stop: Any) -> dict[str, Any]:
+    """The store requests of the run just made, then of a run 15 minutes later on the
+    same ledger with nothing left to do; the quiet run's wall seconds."""
+    from functions.jobs.reconcile import reconcile
+    from functions.wiring import build_job
+
+    found: dict[str, Any] = {"own_stop": stop.counts()}
+    for name, at in (("quiet", QUIET_AT), ("checkpoint", CHECKPOINT_AT)):
+        meter = StoreMeter()
+        job = build_job(
+            settings.replace(ledger=ledger),
+            lambda at=at: at,
+            connections={"aws": connection},
+            meter=meter,
+        )
+        started = time.monotonic()
+        reconcile(job, at)
+        found[f"{name}_wall"] = time.monotonic() - started
+        found[f"own_{name}"] = meter.counts()
+    return found
+
+
+def own_cost_lines(run: dict[str, Any], targets: int) -> list[str]:
+    """A month (96 runs a day, 30 days) of quiet runs at list price."""
+    from functions.jobs import own_cost
+
+    quiet = run["own_quiet"]
+    # Each target's checkpoint hour: what it writes beyond a quiet run, in the hours
+    # something is off.
+    extra = {
+        k: round((v - quiet.get(k, 0)) * OFF_SHARE / 4)
+        for k, v in run.get("own_checkpoint", {}).items()
+    }
+    month = own_cost.monthly({k: quiet.get(k, 0) + extra.get(k, 0) for k in {*quiet, *extra}})
+    store = own_cost.cost(month, "s3")
+    single = {
+        "lambda_invocations": 1,
+        own_cost.LAMBDA_MB_MS: own_cost.lambda_mb_ms(run["quiet_wall"], LAMBDA_MB),
+    }
+    one = own_cost.cost(own_cost.monthly(single), "s3")
+    transitions = own_cost.fan_out_transitions(json.loads(ASL.read_text()), targets)
+    fan = own_cost.cost(
+        own_cost.monthly({"sfn_transitions": transitions, "lambda_invocations": targets + 1}),
+        "s3",
+    )
+    puts = month.get("store_writes", 0)
+    return [
+        f"        store requests, stop run: {json.dumps(run['own_stop'])}",
+        f"        store requests, quiet run: {json.dumps(quiet)}",
+        f"        store requests, checkpoint run: {json.dumps(run.get('own_checkpoint'))}",
+        f"        a month of quiet runs (96 a day, checkpoints {OFF_SHARE:.0%} of hours): "
+        f"{puts:,} PUTs, store ${store:,.2f}; "
+        f"one Lambda invocation a run ({run['quiet_wall']:.1f} s x {LAMBDA_MB} MB) "
+        f"${one:,.2f}; or the Step Functions fan-out ({transitions:,} transitions and "
+        f"{targets + 1:,} invocations a run) ${fan:,.2f}",
+    ]
 
 
 @contextlib.contextmanager
@@ -278,6 +357,11 @@ def _arguments() -> argparse.Namespace:
     parser.add_argument(
         "--stock-moto", action="store_true", help="the stock moto server, without the patch"
     )
+    parser.add_argument(
+        "--own-cost",
+        action="store_true",
+        help="count the store requests of a stop run and a quiet run; price a month of them",
+    )
     parser.add_argument("--child", help=argparse.SUPPRESS)
     return parser.parse_args()
 
@@ -323,6 +407,7 @@ def main() -> None:
                     "warm": args.warm,
                     "profile": args.profile,
                     "job": job,
+                    "own_cost": args.own_cost,
                 }
                 server_cpu = process_cpu(pid)
                 out = run_child(spec)
@@ -345,6 +430,8 @@ def main() -> None:
                 print(line, flush=True)
                 if args.calls:
                     print("        calls:", json.dumps(cold["by_call"]), flush=True)
+                if args.own_cost and job == "run":
+                    print("\n".join(own_cost_lines(cold, cell.size)), flush=True)
                 if job == "run":
                     restart_all(endpoint, cell)
     finally:

@@ -14,6 +14,7 @@ from functions.jobs.notices.step import build_step
 from functions.jobs.reconcile import Job
 from functions.settings import ConfigError, Settings
 from providers.base import AdapterOptions, Connection, KindAdapter
+from providers.metering import Meter, metered
 from providers.pricing import PriceSource
 from providers.store import LocalStore, ObjectStore
 
@@ -73,8 +74,11 @@ def build_job(
     store: ObjectStore | None = None,
     wake: frozenset[str] = frozenset(),
     links: LinkMaker | None = None,
+    meter: Meter | None = None,
 ) -> Job:
-    store = store or open_store(settings.ledger, settings.store_endpoint_url)
+    """``meter``: counts the run's billable calls (every store request, the idle
+    readers' metrics reads); the caller reads it when the run is done."""
+    store = metered(store or open_store(settings.ledger, settings.store_endpoint_url), meter)
     connections = connections or {p: connect(settings, p) for p in settings.providers}
     options = AdapterOptions(
         clock=clock,
@@ -83,6 +87,7 @@ def build_job(
         state=store,
         batch_size=settings.batch_size,
         max_workers=settings.max_workers,
+        meter=meter,
     )
     adapters = {
         provider: build_adapters(provider, connection, options, settings.kinds)

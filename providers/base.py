@@ -46,6 +46,7 @@ from typing import TYPE_CHECKING, Protocol, TypeVar
 if TYPE_CHECKING:
     from collections.abc import Callable
 
+    from providers.metering import Meter
     from providers.store import ObjectStore
 
 T = TypeVar("T")
@@ -216,6 +217,9 @@ class AdapterOptions:
     state: ObjectStore | None = None
     batch_size: int = 50
     max_workers: int = 8
+    # The run's billable-call counter (providers/metering.py): idle readers add their
+    # metrics reads to it. None when nobody counts (tools, most tests).
+    meter: Meter | None = None
 
 
 class KindAdapter(Protocol):

@@ -10,7 +10,7 @@ import argparse
 import os
 import sys
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime
 from typing import Any
@@ -20,6 +20,7 @@ from functions.cli import display
 from functions.cli.main import UsageError, instant
 from functions.jobs.reconcile import Job, RunReport, TargetReport, reconcile
 from functions.settings import ConfigError, Settings
+from providers.metering import Meter
 from providers.store import ObjectStore
 from schedules.protected import DEFAULT_TEXT as DEFAULT_PROTECTED
 
@@ -143,9 +144,13 @@ def _run(args: argparse.Namespace) -> int:
     settings = settings_from(args, dry_run=args.dry_run or None, force=args.force or None)
     now = instant(args.at)
     store = readonly_store(settings) if settings.dry_run else None
-    report = execute(settings, now, store=store, time_left=_time_left(args.time_budget))
+    meter = Meter()
+    report = execute(
+        settings, now, store=store, time_left=_time_left(args.time_budget), meter=meter
+    )
     require_targets(report.targets)
-    show_report(report, args.output, "run", args.wide, location=settings.ledger)
+    calls = meter.counts()
+    show_report(report, args.output, "run", args.wide, location=settings.ledger, calls=calls)
     return _exit_code(report)
 
 
@@ -216,10 +221,19 @@ def execute(
     clock: Callable[[], datetime] | None = None,
     store: ObjectStore | None = None,
     time_left: Callable[[], float] | None = None,
+    meter: Meter | None = None,
 ) -> RunReport:
-    job = job_for(settings, now, wake, clock, store, time_left)
+    """One run; with a ``meter``, its billable calls are counted and (unless a dry run)
+    kept in the ledger's store for the digest (functions/jobs/run_calls.py)."""
+    job = job_for(settings, now, wake, clock, store, time_left, meter)
     with display.progress("discovering resources…") as update:
-        return reconcile(job, now, on_target_done=ticker(update) if update else None)
+        report = reconcile(job, now, on_target_done=ticker(update) if update else None)
+    if meter is not None:
+        from functions.jobs.run_calls import book_run_calls, mail_counts
+
+        extra = mail_counts(report, settings.notice_transport)
+        book_run_calls(job.store, meter, report.run_id, now, extra, save=not report.dry_run)
+    return report
 
 
 def job_for(
@@ -229,6 +243,7 @@ def job_for(
     clock: Callable[[], datetime] | None = None,
     store: ObjectStore | None = None,
     time_left: Callable[[], float] | None = None,
+    meter: Meter | None = None,
 ) -> Job:
     from functions.jobs.job_clock import advancing
     from functions.wiring import build_job
@@ -238,7 +253,7 @@ def job_for(
     try:
         # One job clock: the run's instant (--at or now) plus the run's elapsed time, so
         # each result is stamped when it happened (functions/jobs/job_clock.py).
-        job = build_job(settings, clock or advancing(now), store=store, wake=wake)
+        job = build_job(settings, clock or advancing(now), store=store, wake=wake, meter=meter)
         job = replace(job, time_left=time_left)
         # Reach the ledger location before touching any resource: a missing bucket or
         # missing credentials for it is a usage error, not a run that half happened.
@@ -322,9 +337,15 @@ def counts(report: RunReport) -> dict[str, int]:
 
 
 def show_report(
-    report: RunReport, output: str, command: str, wide: bool = False, location: str = ""
+    report: RunReport,
+    output: str,
+    command: str,
+    wide: bool = False,
+    location: str = "",
+    calls: Mapping[str, int] | None = None,
 ) -> None:
-    """``location``: the ledger's location, so the keys written are printed in full."""
+    """``location``: the ledger's location, so the keys written are printed in full;
+    ``calls``: the run's billable calls (providers/metering.py), when they were counted."""
     rows = records(report)
     if output == "json":
         display.write_json(
@@ -341,6 +362,7 @@ def show_report(
                 "errors": report.errors,
                 "ledger": sorted({t.ledger_key for t in report.targets if t.rows}),
                 "notices": [o.record() for t in report.targets for o in t.notices],
+                **_calls_fields(calls, location),
             }
         )
     elif output == "csv":
@@ -348,7 +370,7 @@ def show_report(
     else:
         print_plan(report, command, wide)
         if command == "run":
-            print_summary(report, location)
+            print_summary(report, location, calls)
     for warning in warnings(report):
         display.say(f"offhours: warning: {warning}", "yellow", stream=sys.stderr)
     for error in report.errors:
@@ -426,7 +448,19 @@ def _plan_total(report: RunReport, columns: tuple[str, ...]) -> tuple[str, ...]:
     return display.total_row(columns, cells)
 
 
-def print_summary(report: RunReport, location: str = "") -> None:
+def _calls_fields(calls: Mapping[str, int] | None, location: str) -> dict[str, Any]:
+    if calls is None:
+        return {}
+    from functions.jobs import own_cost
+    from functions.jobs.run_calls import store_kind
+
+    usd = own_cost.cost(calls, store_kind(location))
+    return {"calls": dict(calls), "calls_usd": round(usd, 6)}
+
+
+def print_summary(
+    report: RunReport, location: str = "", calls: Mapping[str, int] | None = None
+) -> None:
     summary = ", ".join(f"{n} {k}" for k, n in counts(report).items()) or "nothing to do"
     if refused_stops(report):
         summary = f"{summary}; {refused_stops(report)} stop(s) refused"
@@ -437,6 +471,10 @@ def print_summary(report: RunReport, location: str = "") -> None:
         print(outcome.describe())
     for key in sorted({t.ledger_key for t in report.targets if t.rows}):
         print(f"ledger: {location.rstrip('/')}/{key}" if location else f"ledger: {key}")
+    if calls is not None:
+        from functions.jobs.run_calls import run_line
+
+        print(run_line(calls, location))
 
 
 def _exit_code(report: RunReport) -> int:

@@ -105,7 +105,9 @@ def _wake(args: argparse.Namespace) -> int:
             print(f"{_label(decision.resource)}\tnot woken\t{state}{_kept(decision, held, until)}")
     if not to_wake:
         return 1 if check.errors or failed else 0
-    report = execute(settings, now, wake=frozenset(d.resource.id for d in to_wake))
+    from providers.metering import Meter
+
+    report = execute(settings, now, wake=frozenset(d.resource.id for d in to_wake), meter=Meter())
     for result in report.results:
         if result.decision.action.value in _ON_ACTIONS:
             if result.error:

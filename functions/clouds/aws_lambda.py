@@ -17,6 +17,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 
 import providers
 from functions.clouds.entry import list_targets, parse_instant, scheduled_run
+from functions.jobs.run_calls import Platform
 from functions.settings import Settings
 from providers.base import Target
 
@@ -99,6 +100,7 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
         logger,
         targets=only or None,
         links=snooze_links(settings),
+        platform=Platform("lambda", int(getattr(context, "memory_limit_in_mb", 0) or 0)),
     )
     actions: dict[str, int] = result["actions"]
 

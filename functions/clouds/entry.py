@@ -8,14 +8,17 @@ summary it returns is logged as structured JSON by each platform's logger.
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from functions.jobs.reconcile import RunReport, reconcile
+from functions.jobs.run_calls import Platform
 from functions.settings import Settings
 from providers.base import Target
+from providers.metering import Meter
 
 if TYPE_CHECKING:
     from functions.jobs.notices.model import LinkMaker
@@ -45,17 +48,25 @@ def scheduled_run(
     logger: logging.Logger | Any,
     targets: Sequence[Target] | None = None,
     links: LinkMaker | None = None,
+    platform: Platform | None = None,
 ) -> dict[str, Any]:
     """One run over every target (or only ``targets``, one item of a fan-out); ``links``
-    puts snooze links in the run's notices."""
+    puts snooze links in the run's notices. The answer carries the run's billable calls;
+    a whole-fleet run also keeps them in the ledger's store (functions/jobs/run_calls.py)."""
     from functions.jobs.job_clock import advancing
+    from functions.jobs.run_calls import book_run_calls, mail_counts, platform_counts
     from functions.wiring import build_job
 
+    started, meter = time.monotonic(), Meter()
     # Results are stamped at the trigger's time plus the run's elapsed time.
-    job = replace(build_job(settings, advancing(now), links=links), time_left=time_left)
-    report = reconcile(job, now, targets=targets)
+    job = build_job(settings, advancing(now), links=links, meter=meter)
+    report = reconcile(replace(job, time_left=time_left), now, targets=targets)
     log_report(report, logger, settings.dry_run)
-    return summary(report)
+    extra = mail_counts(report, settings.notice_transport)
+    extra.update(platform_counts(platform or Platform("function"), time.monotonic() - started))
+    whole = targets is None and not settings.dry_run
+    calls = book_run_calls(job.store, meter, report.run_id, now, extra, save=whole)
+    return {**summary(report), "calls": calls}
 
 
 def list_targets(settings: Settings) -> list[Target]:

@@ -21,6 +21,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from functions.jobs.digest_bill import bill_line
 from functions.jobs.digest_names import ledger_link, shorten, team_stems
 from functions.jobs.digest_schedules import name_of, schedule_names
+from functions.jobs.run_calls import own_cost_line
 from functions.mail import (
     InlineImage,
     Recipients,
@@ -344,7 +345,12 @@ class Window:
 
 
 def render_report(
-    report: Showback, window: Window, settings: DigestSettings, chart_src: str, bill: str = ""
+    report: Showback,
+    window: Window,
+    settings: DigestSettings,
+    chart_src: str,
+    bill: str = "",
+    own_cost: str = "",
 ) -> tuple[str, str]:
     """HTML and text; ``chart_src`` is the daily chart's address ("" when the week saved
     nothing, and the template says so in words)."""
@@ -370,6 +376,7 @@ def render_report(
         "team_key": settings.team_key,
         "month": f"{window.month_start:%B %Y}",
         "bill": bill,
+        "own_cost": own_cost,
     }
     html = env.get_template("digest.html.j2").render(context)
     text = env.get_template("digest.txt.j2").render(context)
@@ -436,7 +443,9 @@ def compose(
         snooze_key=showback.dimension(f"tag:{settings.team_key}"),
     )
     bill = bill_line(store, settings.bill, window.start, window.end, settings.store_endpoint_url)
-    rendered = _render(overall, window, settings, None, recipients.overall or settings.to, bill)
+    own = own_cost_line(store, window.start, window.end)
+    fleet_to = recipients.overall or settings.to
+    rendered = _render(overall, window, settings, None, fleet_to, bill, own)
     teams: list[Rendered] = []
     team_dims = [d for d in dims if d != f"tag:{settings.team_key}"]
     for team, members in showback.split_by_tag(items, settings.team_key).items():
@@ -493,9 +502,11 @@ def _render(
     team: str | None,
     to: Sequence[str],
     bill: str = "",
+    own_cost: str = "",
 ) -> Rendered:
     png = chart_png(report.days, report.daily, report.currency)
-    html, text = render_report(report, window, settings, f"cid:{CHART_CID}" if png else "", bill)
+    src = f"cid:{CHART_CID}" if png else ""
+    html, text = render_report(report, window, settings, src, bill, own_cost)
     saved = _money(report.currency)(report.totals.saved)
     from functions.safe_text import one_line
 

@@ -33,6 +33,7 @@ from providers.idle_check import (
     save_looks,
 )
 from providers.idle_rule import Measurement, Rule, Series, Signal
+from providers.metering import add_calls
 
 PERMISSIONS = ("cloudwatch:ListMetrics", "cloudwatch:GetMetricData")
 AGENT_NAMESPACE = "CWAgent"
@@ -200,10 +201,14 @@ def mark_idle(
     def read(wants: Sequence[Want]) -> Mapping[str, Measurement]:
         from botocore.exceptions import BotoCoreError, ClientError
 
+        calls = Calls()
         try:
-            return measure(cloudwatch, [Ask(w.resource_id, w.signal, w.rule) for w in wants], now)
+            asks = [Ask(w.resource_id, w.signal, w.rule) for w in wants]
+            return measure(cloudwatch, asks, now, calls=calls)
         except (BotoCoreError, ClientError) as err:
             raise MetricsUnavailable(str(err)) from err
+        finally:
+            add_calls(options.meter, "cloudwatch", calls)
 
     now = options.clock()
     key = looks_key(target, tagged[0].kind)

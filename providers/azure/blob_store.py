@@ -25,6 +25,9 @@ T = TypeVar("T")
 
 
 class BlobStore:
+    # List Blobs returns up to 5,000 names a request (the meter counts one LIST per page).
+    list_page = 5000
+
     def __init__(self, url: str, endpoint_url: str = "", service: Any = None) -> None:
         parsed = urlparse(url)
         container, _, prefix = parsed.path.strip("/").partition("/")

@@ -28,6 +28,7 @@ from providers.idle_check import (
     save_looks,
 )
 from providers.idle_rule import Measurement, Rule, Series, Signal
+from providers.metering import add_calls
 
 PERMISSIONS = ("Microsoft.Insights/metrics/read",)
 API_VERSION = "2023-10-01"
@@ -117,12 +118,15 @@ def mark_idle(
         from azure.core.exceptions import AzureError
 
         got: dict[str, Measurement] = {}
-        for region in sorted({regions[w.resource_id] for w in wants}):
-            mine = [w for w in wants if regions[w.resource_id] == region]
-            try:
-                got.update(measure(_sender(connection, region), target.account, mine, now))
-            except AzureError as err:
-                raise MetricsUnavailable(str(err)) from err
+        calls = Calls()
+        try:
+            for region in sorted({regions[w.resource_id] for w in wants}):
+                mine = [w for w in wants if regions[w.resource_id] == region]
+                got.update(measure(_sender(connection, region), target.account, mine, now, calls))
+        except AzureError as err:
+            raise MetricsUnavailable(str(err)) from err
+        finally:
+            add_calls(options.meter, "azure_metrics", calls)
         return got
 
     key = looks_key(target, tagged[0].kind)

@@ -30,6 +30,7 @@ from providers.idle_check import (
     save_looks,
 )
 from providers.idle_rule import Measurement, Rule, Series, Signal
+from providers.metering import add_calls
 
 PERMISSIONS = ("monitoring.timeSeries.list",)
 GPU_METRIC = "agent.googleapis.com/gpu/utilization"
@@ -130,6 +131,7 @@ def mark_idle(
 
     def read(wants: Sequence[Want]) -> Mapping[str, Measurement]:
         numbered = [replace(w, resource_id=to_number[w.resource_id]) for w in wants]
+        calls = Calls()
         try:
             got = measure(
                 connection.session(),
@@ -137,9 +139,12 @@ def mark_idle(
                 target.account,
                 numbered,
                 now,
+                calls,
             )
         except rest.GcpApiError as err:
             raise MetricsUnavailable(str(err)) from err
+        finally:
+            add_calls(options.meter, "monitoring", calls)
         return {by_number.get(k, k): v for k, v in got.items()}
 
     key = looks_key(target, tagged[0].kind)
