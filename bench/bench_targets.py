@@ -192,7 +192,7 @@ def child(spec: dict[str, Any]) -> dict[str, Any]:
             run = Meter()
             inventory = spec.get("job") == "inventory"
             with run, _profiled(spec.get("profile", "")):
-                report = take_inventory(job, STOP_AT) if inventory else reconcile(job, STOP_AT)
+                report = take_inventory(job, STOP_AT) if inventory else reconcile(job)
             if inventory:
                 done = len(report.resources)  # type: ignore[union-attr]
             else:

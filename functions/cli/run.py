@@ -219,7 +219,7 @@ def execute(
 ) -> RunReport:
     job = job_for(settings, now, wake, clock, store, time_left)
     with display.progress("discovering resources…") as update:
-        return reconcile(job, now, on_target_done=ticker(update) if update else None)
+        return reconcile(job, on_target_done=ticker(update) if update else None)
 
 
 def job_for(

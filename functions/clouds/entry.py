@@ -53,7 +53,7 @@ def scheduled_run(
 
     # Results are stamped at the trigger's time plus the run's elapsed time.
     job = replace(build_job(settings, advancing(now), links=links), time_left=time_left)
-    report = reconcile(job, now, targets=targets)
+    report = reconcile(job, targets=targets)
     log_report(report, logger, settings.dry_run)
     return summary(report)
 
