@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import copy
 import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from enum import Enum
@@ -166,8 +166,6 @@ class TargetRun:
     notices: tuple[NoticeOutcome, ...] = ()
     ledger_key: str = ""
     rows: int = 0
-    # The target's state object was written by this run (a quiet run writes none).
-    wrote_state: bool = False
 
 
 def run_target(
@@ -198,7 +196,6 @@ def _run(run: Run) -> TargetRun:
         errors=report.errors + flushed.errors,
         ledger_key=run.ledger_key,
         rows=flushed.rows,
-        wrote_state=booked.written or prepared.recorded is Recorded.TAKEN,
     )
 
 
@@ -439,7 +436,9 @@ def _move_runs(state: TargetState, now: datetime, kinds: Iterable[str]) -> None:
         state.kind_runs[kind] = bookings.later(now, state.kind_runs.get(kind))
 
 
-def _unchanged(run: Run, read: Read, observed: Observed, finish: Any) -> bool:
+def _unchanged(
+    run: Run, read: Read, observed: Observed, finish: Callable[[TargetState], None]
+) -> bool:
     """Whether the finish write of a run that took no lease may be skipped: it is tried
     on a copy and compared with the state as read (``quiet.may_skip``)."""
     trial = copy.deepcopy(read.loaded.state)
