@@ -151,7 +151,7 @@ def run_once(
     with Meter() as meter:
         connection = connect(settings.provider_config("aws"), session=session)
         job = build_job(settings, lambda: at, connections={"aws": connection})
-        report = reconcile(job, at)
+        report = reconcile(job)
         actions = Counter(f"{r.decision.action.value}:{r.outcome.value}" for r in report.results)
     held = watch.report(top) if watch else []
     return {

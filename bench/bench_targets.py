@@ -212,7 +212,7 @@ def child(spec: dict[str, Any]) -> dict[str, Any]:
             run = Meter()
             inventory = spec.get("job") == "inventory"
             with run, _profiled(spec.get("profile", "")):
-                report = take_inventory(job, STOP_AT) if inventory else reconcile(job, STOP_AT)
+                report = take_inventory(job, STOP_AT) if inventory else reconcile(job)
             if inventory:
                 done = len(report.resources)  # type: ignore[union-attr]
             else:
@@ -250,7 +250,7 @@ def _quiet_run(settings: Any, ledger: str, connection: Any, stop: Any) -> dict[s
             meter=meter,
         )
         started = time.monotonic()
-        reconcile(job, at)
+        reconcile(job)
         found[f"{name}_wall"] = time.monotonic() - started
         found[f"own_{name}"] = meter.counts()
     return found

@@ -190,7 +190,7 @@ def simulate(provider: str, ledger_dir: Path, monday: datetime, end: datetime) -
             clock.now = at
             for event in world.events.get(at, []):
                 event()
-            report = reconcile(job, at)
+            report = reconcile(job)
             runs += 1
             left_alone.update(_left_alone(report.decisions))
             if (at.hour, at.minute) == INVENTORY_AT:

@@ -227,7 +227,7 @@ def execute(
     kept in the ledger's store for the digest (functions/jobs/run_calls.py)."""
     job = job_for(settings, now, wake, clock, store, time_left, meter)
     with display.progress("discovering resources…") as update:
-        report = reconcile(job, now, on_target_done=ticker(update) if update else None)
+        report = reconcile(job, on_target_done=ticker(update) if update else None)
     if meter is not None:
         from functions.jobs.run_calls import book_run_calls, mail_counts
 

@@ -60,7 +60,7 @@ def scheduled_run(
     started, meter = time.monotonic(), Meter()
     # Results are stamped at the trigger's time plus the run's elapsed time.
     job = build_job(settings, advancing(now), links=links, meter=meter)
-    report = reconcile(replace(job, time_left=time_left), now, targets=targets)
+    report = reconcile(replace(job, time_left=time_left), targets=targets)
     log_report(report, logger, settings.dry_run)
     extra = mail_counts(report, settings.notice_transport)
     extra.update(platform_counts(platform or Platform("function"), time.monotonic() - started))

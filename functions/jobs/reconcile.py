@@ -19,7 +19,8 @@ from typing import TYPE_CHECKING, TypeVar
 import schedules
 from functions.jobs.checkpoints import CHECKPOINT_EVERY
 from functions.jobs.planner import Policy
-from functions.jobs.target_run import run_target
+from functions.jobs.run_hooks import hooks_for
+from functions.jobs.target_run import TargetRun, run_target
 from functions.safe_text import one_line
 from ledger.book import new_run_id
 from providers.apply import FINISH_MARGIN, Budget, Budgeted
@@ -52,6 +53,16 @@ class TargetReport:
     @property
     def failed(self) -> list[Result]:
         return [r for r in self.results if r.outcome is Outcome.FAILED]
+
+    def take(self, run: TargetRun) -> None:
+        """What the target's run returned (``target_run.TargetRun``)."""
+        self.decisions = list(run.decisions)
+        self.results = list(run.results)
+        self.errors.extend(run.errors)
+        self.warnings.extend(w for w in run.warnings if w not in self.warnings)
+        self.notices = list(run.notices)
+        self.ledger_key = run.ledger_key
+        self.rows = run.rows
 
 
 @dataclass
@@ -100,7 +111,8 @@ class Job:
     time_left: Callable[[], float] | None = None
     finish_margin: float = FINISH_MARGIN
     min_seconds_per_target: float = 60.0
-    # The job's one clock: results are stamped with it (``--at`` or the trigger's time).
+    # The job's one clock (``--at`` or the trigger's time): ``reconcile`` reads the run's
+    # instant from it once; results are stamped with it as it advances.
     clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
     # Still-off checkpoint rows at most this often per target (functions/jobs/checkpoints).
     checkpoint_every: timedelta = CHECKPOINT_EVERY
@@ -114,13 +126,17 @@ class Job:
 
 def reconcile(
     job: Job,
-    now: datetime,
+    *,
     on_target_done: Callable[[TargetReport], None] | None = None,
     targets: Sequence[Target] | None = None,
 ) -> RunReport:
+    """One run at the job's instant: ``job.clock()`` read once, here. Every target plans,
+    leases and books at that instant; results are stamped by the clock as it advances."""
+    now = job.clock()
     if now.tzinfo is None:
         raise ValueError("reconcile needs a zone-aware instant")
     run_id = new_run_id(now)
+    hooks = hooks_for(job.wake, job.notices)
     _budget_connections(job)
     all_targets, listing_errors = list_targets(job) if targets is None else (list(targets), [])
     ordered = _deferred_first(job.store, all_targets)
@@ -129,7 +145,7 @@ def reconcile(
     ]
 
     def work(target: Target, report: TargetReport) -> None:
-        run_target(job, target, now, run_id, report)
+        report.take(run_target(job, target, now, run_id, hooks))
 
     for report in fan_out(job, ordered, work, TargetReport):
         reports.append(report)

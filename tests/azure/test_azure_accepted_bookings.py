@@ -41,7 +41,7 @@ def test_failed_lro_books_nothing_and_accepted_lro_books_from_acceptance(
 
     def run(when: datetime) -> Any:
         job = build_job(settings, lambda: when, connections={"azure": quick})
-        return reconcile(job, when)
+        return reconcile(job)
 
     fake.fail_action("vm-fails", "deallocate", asynchronous=True)
     fake.hold_action("vm-slow", "deallocate")

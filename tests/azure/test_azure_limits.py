@@ -30,7 +30,7 @@ def _settings(fake: AzureFake, tmp_path: Any, kind: str) -> Settings:
 
 
 def _run(fake: AzureFake, tmp_path: Any, kind: str, now: datetime) -> RunReport:
-    return reconcile(build_job(_settings(fake, tmp_path, kind), clock=lambda: now), now)
+    return reconcile(build_job(_settings(fake, tmp_path, kind), clock=lambda: now))
 
 
 def _rows(fake: AzureFake, tmp_path: Any, kind: str) -> list[dict[str, Any]]:

@@ -34,7 +34,7 @@ def test_a_vm_runs_through_the_window_its_tag_writes(fake: Any, tmp_path: Any, c
     states = {}
     for minutes in (0, 105, 110, 180, 240, 300):
         clock.now = SUNDAY + timedelta(minutes=minutes)
-        report = reconcile(build_job(settings, clock=clock), clock.now)
+        report = reconcile(build_job(settings, clock=clock))
         assert report.errors == [], report.errors
         states[minutes] = fake.vm("patched-vm").power_state
     assert states == {

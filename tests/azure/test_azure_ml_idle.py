@@ -43,7 +43,7 @@ def run(fake: Any, tmp_path: Path, hour: int, minute: int = 0) -> Any:
         ledger=str(tmp_path / "ledger"),
         kinds=("ml-compute",),
     )
-    return reconcile(build_job(settings, clock=lambda: now), now)
+    return reconcile(build_job(settings, clock=lambda: now))
 
 
 def compute(

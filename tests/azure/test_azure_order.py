@@ -43,7 +43,7 @@ def test_an_ordered_vm_pair_across_a_week(fake: Any, tmp_path: Any, clock: Any) 
     when = MONDAY
     while when < MONDAY + timedelta(days=7):
         clock.now = when
-        report = reconcile(build_job(settings, clock=clock), when)
+        report = reconcile(build_job(settings, clock=clock))
         assert report.errors == [], report.errors
         db, app = fake.vm("dev-db-vm").power_state, fake.vm("dev-app-vm").power_state
         assert app != "running" or db == "running", when

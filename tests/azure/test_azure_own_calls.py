@@ -34,7 +34,7 @@ def test_metrics_batches_counted_as_served(fake: Any, tmp_path: Path) -> None:
     now = WED + timedelta(hours=16)
     meter = Meter()
     fake.clear_requests()
-    report = reconcile(build_job(settings, clock=lambda: now, meter=meter), now)
+    report = reconcile(build_job(settings, clock=lambda: now, meter=meter))
 
     served = [path for _, path in fake.requests if "metrics:getBatch" in path]
     assert meter.counts()["azure_metrics_batches"] == len(served) == 1

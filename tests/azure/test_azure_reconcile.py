@@ -18,7 +18,7 @@ def _run(fake, tmp_path, now):
     settings = Settings(
         providers=("azure",), azure_endpoint_url=fake.url, ledger=str(tmp_path / "ledger")
     )
-    return reconcile(build_job(settings, clock=lambda: now), now)
+    return reconcile(build_job(settings, clock=lambda: now))
 
 
 def test_an_evening_and_the_next_morning(fake, tmp_path):

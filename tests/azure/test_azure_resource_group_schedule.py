@@ -64,7 +64,7 @@ def test_a_tagged_resource_group_schedules_its_untagged_vms_over_a_day(
     reasons: dict[str, set[str]] = {}
     for step in range(29):  # hourly, Wednesday 05:00 to Thursday 09:00 UTC
         now = WEDNESDAY + timedelta(hours=step)
-        report = reconcile(build_job(settings, lambda now=now: now), now)
+        report = reconcile(build_job(settings, lambda now=now: now))
         assert report.errors == []
         for decision in report.decisions:
             reasons.setdefault(decision.resource.name, set()).add(decision.reason)

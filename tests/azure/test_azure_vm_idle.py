@@ -35,7 +35,7 @@ def run(fake: Any, tmp_path: Path, now: datetime) -> Any:
         ledger=str(tmp_path / "ledger"),
         kinds=("vms",),
     )
-    return reconcile(build_job(settings, clock=lambda: now), now)
+    return reconcile(build_job(settings, clock=lambda: now))
 
 
 def reason(report: Any, name: str) -> str:

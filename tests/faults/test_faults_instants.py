@@ -90,7 +90,7 @@ def world(ec2: Any, tmp_path: Path) -> tuple[Any, Wire, Callable[[datetime], Non
     def run(at: datetime) -> None:
         wire.clock = advancing(at, wire.monotonic)
         job = build_job(settings, wire.clock, connections={"aws": connection})
-        reconcile(job, at)
+        reconcile(job)
 
     return settings, wire, run
 

@@ -36,7 +36,7 @@ def test_the_demo_stops_gpu_idle_by_the_idle_rule_and_never_gpu_train(
         job = build_job(settings, clock, connections=connections, store=LocalStore(ledger))
         for at in week_steps(begin, begin + timedelta(hours=4)):
             clock.now = at
-            reconcile(job, at)
+            reconcile(job)
     rows = list(read_records(LocalStore(ledger)))
     idle = [r for r in rows if r.get("x_Trigger") == "idle" and r["x_Action"] == "stop"]
     assert [r["ResourceName"] for r in idle] == [f"gpu-idle-{provider}"]
@@ -60,7 +60,7 @@ def test_the_demo_s_azure_gpu_notebook_is_stopped_by_its_gpu(tmp_path: Path) -> 
         job = build_job(settings, clock, connections=connections, store=LocalStore(ledger))
         for at in week_steps(begin, begin + timedelta(hours=4)):
             clock.now = at
-            reconcile(job, at)
+            reconcile(job)
     rows = list(read_records(LocalStore(ledger)))
     (stop,) = [r for r in rows if r["x_Action"] == "stop"]
     assert (stop["ResourceName"], stop["x_Trigger"]) == ("ml-research/gpu-idle-notebook", "idle")

@@ -45,7 +45,7 @@ def ledger(ec2: Any, tmp_path: Path, clock: Any) -> Iterator[str]:
             ec2.start_instances(InstanceIds=[boxes[1]])  # started by hand on Tuesday night
             set_launch_time(boxes[1], step)
         clock.now = step
-        reconcile(job, step)
+        reconcile(job)
         step += timedelta(hours=1)
     yield root
 

@@ -39,7 +39,7 @@ def make_job(settings: Settings, clock: Any, **changes: Any) -> Job:
 
 def run(job: Job, clock: Any, when: datetime) -> Any:
     clock.now = when
-    return reconcile(job, when)
+    return reconcile(job)
 
 
 def rows(job: Job) -> list[dict[str, Any]]:

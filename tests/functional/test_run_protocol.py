@@ -91,7 +91,7 @@ def job(ec2: Any, store: FaultyStore, clock: Any, tmp_path: Any) -> Job:
 
 def run(job: Job, clock: Any, when: datetime) -> RunReport:
     clock.now = when
-    return reconcile(job, when)
+    return reconcile(job)
 
 
 def bookings(store: FaultyStore) -> dict[str, float]:
@@ -160,9 +160,7 @@ def test_two_runs_at_once_book_each_stop_once(
     when = at(0, 19, 5)
     clock.now = when
     reports: list[RunReport] = []
-    threads = [
-        threading.Thread(target=lambda: reports.append(reconcile(job, when))) for _ in range(2)
-    ]
+    threads = [threading.Thread(target=lambda: reports.append(reconcile(job))) for _ in range(2)]
     for thread in threads:
         thread.start()
     for thread in threads:

@@ -41,7 +41,7 @@ def runs(job: Job, clock: Any, start: datetime, end: datetime, every: int = 15) 
     step = start
     while step <= end:
         clock.now = step
-        reconcile(job, step)
+        reconcile(job)
         step += timedelta(minutes=every)
 
 

@@ -31,7 +31,7 @@ def limits_job(kind: str, built: Any, connection: GcpConnection, clock: Any, led
 
 def run(job: Job, clock: Any, when: datetime) -> Any:
     clock.now = when
-    return reconcile(job, when)
+    return reconcile(job)
 
 
 def decision(report: Any, name: str) -> Decision:

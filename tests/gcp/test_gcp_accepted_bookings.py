@@ -41,7 +41,7 @@ def job(fake: GcpFake, built: Any, connection: GcpConnection, clock: Any, tmp_pa
 
 def run(job: Job, clock: Any, when: datetime) -> Any:
     clock.now = when
-    return reconcile(job, when)
+    return reconcile(job)
 
 
 def status(fake: GcpFake, name: str) -> str:

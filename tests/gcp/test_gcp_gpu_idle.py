@@ -56,7 +56,7 @@ def vm(fake: GcpFake, name: str, profile: Any, labels: dict[str, str] = LABELS, 
 
 def run(job: Any, clock: Any, when: datetime) -> Any:
     clock.now = when
-    return reconcile(job, when)
+    return reconcile(job)
 
 
 def reason(report: Any, name: str) -> str:

@@ -48,7 +48,7 @@ def test_monitoring_reads_counted_as_served(
     job = build_job(settings, clock, connections={"gcp": connect(settings, "gcp")}, meter=meter)
     clock.now = WEDNESDAY + timedelta(hours=15)
     fake.clear_requests()
-    report = reconcile(job, clock.now)
+    report = reconcile(job)
 
     served = [path for _, path in fake.requests if "timeSeries" in path]
     assert meter.counts()["monitoring_requests"] == len(served) >= 1

@@ -63,7 +63,7 @@ def test_a_labelled_project_schedules_its_unlabelled_vms_over_a_day(
     for step in range(0, 29, 2):  # every two hours, Wednesday 05:00 to Thursday 09:00 UTC
         clock.now = now = WEDNESDAY + timedelta(hours=step)
         job = build_job(settings, clock, connections={"gcp": connect(settings, "gcp")})
-        report = reconcile(job, now)
+        report = reconcile(job)
         assert report.errors == []
         for decision in report.decisions:
             reasons.setdefault(decision.resource.name, set()).add(decision.reason)

@@ -39,7 +39,7 @@ def job(fake: GcpFake, built: Any, clock: Any, tmp_path: Any) -> Any:
 
 def _run(job: Any, clock: Any, when: datetime) -> Any:
     clock.now = when
-    return reconcile(job, when)
+    return reconcile(job)
 
 
 def test_night_stops_and_morning_starts_the_demo_fleet(fake: GcpFake, job: Any, clock: Any) -> None:

@@ -73,11 +73,11 @@ def state(job: Job) -> TargetState:
 
 
 def test_a_run_with_a_small_budget_records_accepted_at_the_budget_and_books_it(
-    fake: GcpFake, job: Job, ticker: Ticker
+    fake: GcpFake, job: Job, ticker: Ticker, clock: Any
 ) -> None:
     fake.hold_operation("vm-slow", "stop")
 
-    report = reconcile(budgeted(job, ticker), NIGHT)
+    report = reconcile(budgeted(job, ticker))
 
     outcomes = {r.resource.name: r.outcome for r in report.results}
     assert outcomes == {"vm-slow": Outcome.ACCEPTED, "vm-fine": Outcome.DONE}
@@ -94,8 +94,8 @@ def test_a_run_with_a_small_budget_records_accepted_at_the_budget_and_books_it(
     assert fake.instance(PROJECT, ZONE, "vm-slow")["status"] == "STOPPING"
 
     fake.settle()  # the stop finishes after the run
-    later = NIGHT + timedelta(minutes=15)
-    assert reconcile(budgeted(job, ticker), later).errors == []
+    clock.now = NIGHT + timedelta(minutes=15)
+    assert reconcile(budgeted(job, ticker)).errors == []
     confirmed = [r for r in read_records(job.store) if r["x_Reason"].startswith("confirmed")]
     assert [(r["ResourceName"], r["ChargePeriodStart"]) for r in confirmed] == [
         ("vm-slow", "2026-11-23T19:30:00Z")
@@ -106,7 +106,7 @@ def test_without_a_budget_the_connection_waits_its_own_time(
     fake: GcpFake, job: Job, ticker: Ticker
 ) -> None:
     fake.hold_operation("vm-slow", "stop")
-    report = reconcile(job, NIGHT)
+    report = reconcile(job)
     assert {r.resource.name: r.outcome for r in report.results}["vm-slow"] is Outcome.ACCEPTED
     assert ticker.now > BUDGET  # up to operation_timeout (240 s): no budget cut it
 
@@ -118,7 +118,7 @@ def test_a_budget_already_spent_waits_not_at_all_and_still_books(
     finish margin: the stop is asked for, not waited for."""
     fake.hold_operation("vm-slow", "stop")
     nearly_spent = replace(job, time_left=lambda: 25.0, min_seconds_per_target=10.0)
-    report = reconcile(nearly_spent, NIGHT)
+    report = reconcile(nearly_spent)
     assert {r.resource.name for r in report.results if r.outcome is Outcome.ACCEPTED} == {
         "vm-slow",
         "vm-fine",

@@ -67,7 +67,7 @@ def notebook(
 
 def run(job: Any, clock: Any, when: datetime) -> Any:
     clock.now = when
-    return reconcile(job, when)
+    return reconcile(job)
 
 
 def reason(report: Any, name: str) -> str:

@@ -66,7 +66,7 @@ def make_job(settings: Settings, clock: Any) -> Job:
 
 def run(job: Job, clock: Any, when: datetime) -> RunReport:
     clock.now = when
-    return reconcile(job, when)
+    return reconcile(job)
 
 
 def state_of(job: Job) -> TargetState:

@@ -1,4 +1,4 @@
-"""The notice step inside a run (``functions/jobs/target_run.py`` calls these):
+"""The notice step inside a run (``functions/jobs/run_hooks.Notices`` calls these):
 
 1. ``due``: with the plan, the notices due now and not yet claimed (a dry run stops here);
 2. ``claim``: in the same conditional write as the run's lease and intents, mark each

@@ -138,7 +138,7 @@ def make_job(
 
 def run(job: Job, clock: Any, when: datetime) -> RunReport:
     clock.now = when
-    return reconcile(job, when)
+    return reconcile(job)
 
 
 def rows(job: Job, **match: Any) -> list[dict[str, Any]]:
