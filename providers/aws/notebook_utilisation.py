@@ -39,6 +39,7 @@ from providers.idle_check import (
     save_looks,
 )
 from providers.idle_rule import ALL_DEVICES, Measurement, Rule, Series, Signal
+from providers.metering import add_calls
 
 PERMISSIONS = CLOUDWATCH_PERMISSIONS
 NOTEBOOK_DIMENSION = "notebook_instance_name"
@@ -173,10 +174,13 @@ def mark_idle(
     def read(wants: Sequence[Want]) -> Mapping[str, Measurement]:
         from botocore.exceptions import BotoCoreError, ClientError
 
+        calls = Calls()
         try:
-            return measure(cloudwatch, wants, now)
+            return measure(cloudwatch, wants, now, calls)
         except (BotoCoreError, ClientError) as err:
             raise MetricsUnavailable(str(err)) from err
+        finally:
+            add_calls(options.meter, "cloudwatch", calls)
 
     key = looks_key(target, tagged[0].kind)
     looks = load_looks(options.state, key)

@@ -37,6 +37,7 @@ from providers.idle_check import (
     save_looks,
 )
 from providers.idle_rule import Measurement, Rule, Series, Signal
+from providers.metering import add_calls
 
 PERMISSIONS = METRICS_PERMISSIONS
 NAMESPACE = "Microsoft.MachineLearningServices/workspaces"
@@ -133,11 +134,14 @@ def mark_idle(
             workspaces.setdefault(key, []).append(replace(want, resource_id=name))
         got: dict[str, Measurement] = {}
         for (workspace, region), named in sorted(workspaces.items()):
+            calls = Calls()
             try:
                 send = metrics_sender(connection, region)
-                measured = measure(send, target.account, workspace, named, now)
+                measured = measure(send, target.account, workspace, named, now, calls)
             except AzureError as err:
                 raise MetricsUnavailable(str(err)) from err
+            finally:
+                add_calls(options.meter, "azure_metrics", calls)
             got.update({f"{workspace}/computes/{k}": v for k, v in measured.items()})
         return got
 

@@ -20,7 +20,9 @@ from typing import Any
 
 from providers.base import AdapterOptions, Resource, Target
 from providers.gcp import rest
+from providers.gcp.utilisation import Calls
 from providers.idle_rule import Rule, parse_window
+from providers.metering import add_calls
 
 METRIC = "agent.googleapis.com/gpu/processes/utilization"
 _BUSY = "busy: GPU "
@@ -37,11 +39,13 @@ def name_work(
     busy = [r for r in resources if _fresh_busy(r) and r.extra.get("instance_id")]
     if not busy:
         return resources
-    now = options.clock()
+    now, calls = options.clock(), Calls()
     try:
-        seen = _commands(connection, target.account, busy, options.idle_tag_key, now)
+        seen = _commands(connection, target.account, busy, options.idle_tag_key, now, calls)
     except rest.GcpApiError:
         return resources
+    finally:
+        add_calls(options.meter, "monitoring", calls)
     named = {}
     for resource in busy:
         commands = seen.get(resource.extra["instance_id"], [])
@@ -58,7 +62,12 @@ def _fresh_busy(resource: Resource) -> bool:
 
 
 def _commands(
-    connection: Any, project: str, busy: Sequence[Resource], tag_key: str, now: datetime
+    connection: Any,
+    project: str,
+    busy: Sequence[Resource],
+    tag_key: str,
+    now: datetime,
+    calls: Calls,
 ) -> dict[str, list[str]]:
     """Instance id -> command lines seen over its window, busiest first."""
     peaks: dict[str, dict[str, float]] = {}
@@ -80,7 +89,9 @@ def _commands(
                 "aggregation.alignmentPeriod": f"{int(rule.window.total_seconds())}s",
                 "aggregation.perSeriesAligner": "ALIGN_MAX",
             }
+            calls.requests += 1  # billed by the series returned, as the device reads
             for item in rest.paged(connection.session(), url, "timeSeries", params):
+                calls.series_returned += 1
                 _add(peaks, item)
     return {
         vm: [c for c, _ in sorted(found.items(), key=lambda kv: (-kv[1], kv[0]))]
