@@ -18,7 +18,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import replace
 from typing import Any
 
-from providers.apply import AlreadyOff, Refused, join_notes
+from providers.apply import AlreadyOff, Applier, Refused, join_notes
 from providers.aws.actions import aws_errors, engine, error_text, target_of
 from providers.aws.asg_limits import processes_to_pause, unmanaged_reason
 from providers.aws.capacity import PREVIOUS_CAPACITY_TAG, legacy_capacity
@@ -35,7 +35,6 @@ from providers.base import (
     Result,
     Target,
     chunks,
-    dry_run_results,
 )
 from providers.prices import bundled_price, price_from_tag
 from providers.restore import RestoreStore
@@ -45,7 +44,7 @@ SERVICE = "Amazon Elastic Compute Cloud"
 _FIELDS = ("min", "desired", "max")
 
 
-class AutoScalingGroups:
+class AutoScalingGroups(Applier):
     kind = "asg"
     permissions = (
         "autoscaling:DescribeAutoScalingGroups",
@@ -83,9 +82,7 @@ class AutoScalingGroups:
         for group in groups:
             yield self._resource(target, group, types.of(group))
 
-    def apply(self, decisions: Sequence[Decision], dry_run: bool) -> Iterable[Result]:
-        if dry_run:
-            return dry_run_results(decisions, self.options.clock())
+    def act(self, decisions: Sequence[Decision]) -> Iterable[Result]:
         handlers = {Action.SCALE_DOWN: self._scale_down, Action.SCALE_UP: self._scale_up}
         return engine(self.kind, self.options).run(decisions, handlers)
 

@@ -21,7 +21,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
-from providers.apply import AlreadyOff, Refused, join_notes
+from providers.apply import AlreadyOff, Applier, Refused, join_notes
 from providers.aws.actions import aws_errors, engine, error_text, target_of
 from providers.aws.capacity import PREVIOUS_CAPACITY_TAG, legacy_capacity
 from providers.aws.connection import AwsConnection
@@ -37,7 +37,6 @@ from providers.base import (
     Result,
     Target,
     chunks,
-    dry_run_results,
 )
 from providers.prices import bundled_price, price_from_tag
 from providers.restore import RestoreStore
@@ -49,7 +48,7 @@ _FIELDS = ("desired",)
 _DESCRIBE_BATCH = 10  # describe_services takes at most 10 services per call
 
 
-class EcsServices:
+class EcsServices(Applier):
     kind = "ecs"
     permissions = (
         "ecs:ListClusters",
@@ -92,9 +91,7 @@ class EcsServices:
                     tags = tag_dict(service.get("tags", []), "key", "value")
                     yield self._resource(target, service, tags, sizes)
 
-    def apply(self, decisions: Sequence[Decision], dry_run: bool) -> Iterable[Result]:
-        if dry_run:
-            return dry_run_results(decisions, self.options.clock())
+    def act(self, decisions: Sequence[Decision]) -> Iterable[Result]:
         handlers = {Action.SCALE_DOWN: self._scale_down, Action.SCALE_UP: self._scale_up}
         return engine(self.kind, self.options).run(decisions, handlers)
 

@@ -22,7 +22,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
-from providers.apply import AlreadyOff, StillRunning, join_notes
+from providers.apply import AlreadyOff, Applier, StillRunning, join_notes
 from providers.aws.actions import engine, target_of
 from providers.aws.connection import AwsConnection
 from providers.aws.instance_types import is_accelerated
@@ -35,7 +35,6 @@ from providers.base import (
     ResourceState,
     Result,
     Target,
-    dry_run_results,
 )
 from providers.prices import bundled_price, price_from_tag
 from providers.restore import RestoreStore
@@ -45,7 +44,7 @@ SERVICE = "Amazon Elastic Compute Cloud"
 _BUSY = {"CREATING", "UPDATING", "DELETING"}
 
 
-class EksNodegroups:
+class EksNodegroups(Applier):
     kind = "eks-nodegroups"
     permissions = (
         "eks:ListClusters",
@@ -68,9 +67,7 @@ class EksNodegroups:
         """Every node group, tagged or not (the digest's opportunities)."""
         yield from self._nodegroups(target)
 
-    def apply(self, decisions: Sequence[Decision], dry_run: bool) -> Iterable[Result]:
-        if dry_run:
-            return dry_run_results(decisions, self.options.clock())
+    def act(self, decisions: Sequence[Decision]) -> Iterable[Result]:
         handlers = {Action.SCALE_DOWN: self._scale_down, Action.SCALE_UP: self._scale_up}
         return engine(self.kind, self.options).run(decisions, handlers)
 

@@ -29,7 +29,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
-from providers.apply import AlreadyOff, Deadline, Started, Step, join_notes
+from providers.apply import AlreadyOff, Applier, Deadline, Started, Step, join_notes
 from providers.aws import endpoint_specs, idle, inference_components
 from providers.aws.actions import aws_errors, engine, target_of
 from providers.aws.connection import AwsConnection
@@ -43,7 +43,6 @@ from providers.base import (
     ResourceState,
     Result,
     Target,
-    dry_run_results,
 )
 from providers.prices import price_from_tag
 from providers.restore import RestoreStore
@@ -63,7 +62,7 @@ class _Live:
     components: Mapping[str, int] | None
 
 
-class SageMakerEndpoints:
+class SageMakerEndpoints(Applier):
     kind = "sagemaker-endpoints"
     permissions = (
         "tag:GetResources",
@@ -246,9 +245,7 @@ class SageMakerEndpoints:
 
     # -- actions ---------------------------------------------------------------------
 
-    def apply(self, decisions: Sequence[Decision], dry_run: bool) -> Iterable[Result]:
-        if dry_run:
-            return dry_run_results(decisions, self.options.clock())
+    def act(self, decisions: Sequence[Decision]) -> Iterable[Result]:
         self._forget_stale(decisions)
         deadline: Deadline = self.connection.deadline()
         handlers = {Action.SCALE_DOWN: self._scale_down, Action.SCALE_UP: self._scale_up}

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
-from providers.apply import AlreadyOff
+from providers.apply import AlreadyOff, Applier
 from providers.aws.actions import engine, target_of
 from providers.aws.connection import AwsConnection
 from providers.aws.instance_types import is_accelerated
@@ -24,7 +24,6 @@ from providers.base import (
     ResourceState,
     Result,
     Target,
-    dry_run_results,
 )
 from providers.prices import bundled_price, price_from_tag
 
@@ -34,7 +33,7 @@ _TYPE = "sagemaker:notebook-instance"
 _STATES = {"InService": ResourceState.RUNNING, "Stopped": ResourceState.STOPPED}
 
 
-class SageMakerNotebooks:
+class SageMakerNotebooks(Applier):
     kind = "sagemaker-notebooks"
     permissions = (
         "tag:GetResources",
@@ -73,9 +72,7 @@ class SageMakerNotebooks:
                 if tags is not None or every:
                     yield self._resource(target, notebook, tags or {})
 
-    def apply(self, decisions: Sequence[Decision], dry_run: bool) -> Iterable[Result]:
-        if dry_run:
-            return dry_run_results(decisions, self.options.clock())
+    def act(self, decisions: Sequence[Decision]) -> Iterable[Result]:
         handlers = {Action.STOP: self._stop, Action.START: self._start}
         return engine(self.kind, self.options).run(decisions, handlers)
 

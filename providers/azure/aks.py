@@ -26,6 +26,7 @@ from typing import Any
 from providers.apply import (
     NO_SAVED_SIZE,
     AlreadyOff,
+    Applier,
     Deadline,
     Handler,
     Refused,
@@ -49,7 +50,6 @@ from providers.base import (
     Result,
     Scope,
     Target,
-    dry_run_results,
 )
 from providers.restore import RestoreStore
 from providers.scopes import inherit
@@ -82,7 +82,7 @@ def _has_nodes(pool: dict[str, Any]) -> bool:
     return int(props.get("count") or 0) > 0 or bool(props.get("enableAutoScaling"))
 
 
-class AksClusters:
+class AksClusters(Applier):
     kind = "aks"
     permissions = (
         "Microsoft.ContainerService/managedClusters/read",
@@ -198,9 +198,7 @@ class AksClusters:
 
     # -- apply -------------------------------------------------------------------------
 
-    def apply(self, decisions: Sequence[Decision], dry_run: bool) -> Iterable[Result]:
-        if dry_run:
-            return dry_run_results(decisions, self.options.clock())
+    def act(self, decisions: Sequence[Decision]) -> Iterable[Result]:
         until = deadline(self.connection)
         handlers: dict[Action, Handler] = {
             Action.STOP: partial(self._cluster, verb="stop", detail=STOP_DETAIL),

@@ -18,7 +18,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime
 from typing import Any
 
-from providers.apply import AlreadyOff, Started
+from providers.apply import AlreadyOff, Applier, Started
 from providers.azure.common import PROVIDER, normalize_tags, region
 from providers.azure.connection import AzureConnection
 from providers.azure.limits import ml_schedule_refusal
@@ -36,7 +36,6 @@ from providers.base import (
     Result,
     Scope,
     Target,
-    dry_run_results,
 )
 from providers.scopes import inherit, nest
 
@@ -48,7 +47,7 @@ STATES = {
 }  # every other state (Starting, Stopping, JobRunning, Creating, failed ones) is transitional
 
 
-class MlComputeInstances:
+class MlComputeInstances(Applier):
     kind = "ml-compute"
     permissions = (
         "Microsoft.MachineLearningServices/workspaces/read",
@@ -130,9 +129,7 @@ class MlComputeInstances:
             scope=scope,
         )
 
-    def apply(self, decisions: Sequence[Decision], dry_run: bool) -> Iterable[Result]:
-        if dry_run:
-            return dry_run_results(decisions, self.options.clock())
+    def act(self, decisions: Sequence[Decision]) -> Iterable[Result]:
         handlers = {Action.STOP: self._stop, Action.START: self._start}
         return engine(self.kind, self.options).run(decisions, handlers, deadline(self.connection))
 

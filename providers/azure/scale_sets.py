@@ -14,7 +14,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
 from typing import Any
 
-from providers.apply import NO_SAVED_SIZE, AlreadyOff, Refused, Started
+from providers.apply import NO_SAVED_SIZE, AlreadyOff, Applier, Refused, Started
 from providers.azure.common import PROVIDER, normalize_tags, parse_id, region
 from providers.azure.connection import AzureConnection
 from providers.azure.limits import scale_set_billed_anyway
@@ -33,7 +33,6 @@ from providers.base import (
     Result,
     Scope,
     Target,
-    dry_run_results,
 )
 from providers.restore import RestoreStore
 from providers.scopes import inherit
@@ -62,7 +61,7 @@ def _without_saved(tags: Mapping[str, str] | None) -> dict[str, str]:
     return {k: v for k, v in (tags or {}).items() if k.lower() != SAVED_CAPACITY_TAG}
 
 
-class ScaleSets:
+class ScaleSets(Applier):
     kind = "scale-sets"
     permissions = (
         "Microsoft.Compute/virtualMachineScaleSets/read",
@@ -138,9 +137,7 @@ class ScaleSets:
             },
         )
 
-    def apply(self, decisions: Sequence[Decision], dry_run: bool) -> Iterable[Result]:
-        if dry_run:
-            return dry_run_results(decisions, self.options.clock())
+    def act(self, decisions: Sequence[Decision]) -> Iterable[Result]:
         handlers = {Action.SCALE_DOWN: self._scale_down, Action.SCALE_UP: self._scale_up}
         return engine(self.kind, self.options).run(decisions, handlers, deadline(self.connection))
 

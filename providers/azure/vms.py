@@ -20,7 +20,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from providers.apply import AlreadyOff, Started
+from providers.apply import AlreadyOff, Applier, Started
 from providers.azure import utilisation
 from providers.azure.common import PROVIDER, normalize_tags, parse_id, region
 from providers.azure.connection import AzureConnection
@@ -39,7 +39,6 @@ from providers.base import (
     Result,
     Scope,
     Target,
-    dry_run_results,
 )
 from providers.scopes import inherit
 
@@ -55,7 +54,7 @@ POWER_STATES = {
 }
 
 
-class VirtualMachines:
+class VirtualMachines(Applier):
     kind = "vms"
     permissions = (
         "Microsoft.Compute/virtualMachines/read",
@@ -126,9 +125,7 @@ class VirtualMachines:
             scope=scope,
         )
 
-    def apply(self, decisions: Sequence[Decision], dry_run: bool) -> Iterable[Result]:
-        if dry_run:
-            return dry_run_results(decisions, self.options.clock())
+    def act(self, decisions: Sequence[Decision]) -> Iterable[Result]:
         handlers = {Action.STOP: self._stop, Action.START: self._start}
         return engine(self.kind, self.options).run(decisions, handlers, deadline(self.connection))
 

@@ -23,7 +23,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import replace
 from typing import Any
 
-from providers.apply import NO_SAVED_SIZE, AlreadyOff, Refused, Started
+from providers.apply import NO_SAVED_SIZE, AlreadyOff, Applier, Refused, Started
 from providers.base import (
     Action,
     AdapterOptions,
@@ -32,7 +32,6 @@ from providers.base import (
     ResourceState,
     Result,
     Target,
-    dry_run_results,
 )
 from providers.gcp.accelerators import is_accelerated
 from providers.gcp.connection import GcpConnection
@@ -46,7 +45,7 @@ from providers.store import StoreError
 LEGACY_NAME = "capacity.json"
 
 
-class ManagedInstanceGroups:
+class ManagedInstanceGroups(Applier):
     kind = "instance-groups"
     permissions = (
         "compute.instanceGroupManagers.list",
@@ -142,9 +141,7 @@ class ManagedInstanceGroups:
         return int(data.get("previous_size", 0)) if data else 0
 
     # ---- apply ------------------------------------------------------------------------------
-    def apply(self, decisions: Sequence[Decision], dry_run: bool) -> Iterable[Result]:
-        if dry_run:
-            return dry_run_results(decisions, self.options.clock())
+    def act(self, decisions: Sequence[Decision]) -> Iterable[Result]:
         handlers = {Action.SCALE_DOWN: self._scale_down, Action.SCALE_UP: self._scale_up}
         return engine(self.kind, self.options).run(decisions, handlers, self.connection.deadline())
 

@@ -35,7 +35,7 @@ from datetime import UTC, datetime, timedelta
 from functools import partial
 from typing import Any
 
-from providers.apply import NO_SAVED_SIZE, AlreadyOff, Deadline, Refused, Settled
+from providers.apply import NO_SAVED_SIZE, AlreadyOff, Applier, Deadline, Refused, Settled
 from providers.base import (
     Action,
     AdapterOptions,
@@ -46,7 +46,6 @@ from providers.base import (
     ResourceState,
     Result,
     Target,
-    dry_run_results,
 )
 from providers.gcp import project_labels, rest
 from providers.gcp.accelerators import is_accelerated
@@ -67,7 +66,7 @@ _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 Json = dict[str, Any]
 
 
-class VertexEndpoints:
+class VertexEndpoints(Applier):
     kind = "vertex-endpoints"
     permissions = (
         "aiplatform.endpoints.list",
@@ -237,9 +236,7 @@ class VertexEndpoints:
         return int(total)
 
     # ---- apply ------------------------------------------------------------------------------
-    def apply(self, decisions: Sequence[Decision], dry_run: bool) -> Iterable[Result]:
-        if dry_run:
-            return dry_run_results(decisions, self.options.clock())
+    def act(self, decisions: Sequence[Decision]) -> Iterable[Result]:
         deadline = self.connection.deadline()
         handlers = {
             Action.SCALE_DOWN: partial(self._scale_down, deadline=deadline),

@@ -21,7 +21,7 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
-from providers.apply import AlreadyOff, Started
+from providers.apply import AlreadyOff, Applier, Started
 from providers.base import (
     Action,
     AdapterOptions,
@@ -30,7 +30,6 @@ from providers.base import (
     ResourceState,
     Result,
     Target,
-    dry_run_results,
 )
 from providers.gcp import project_labels, rest
 from providers.gcp.accelerators import is_accelerated
@@ -57,7 +56,7 @@ _LEFT_ALONE = {
 }
 
 
-class WorkbenchInstances:
+class WorkbenchInstances(Applier):
     kind = "workbench"
     permissions = (
         "notebooks.instances.list",
@@ -118,9 +117,7 @@ class WorkbenchInstances:
             extra={"zone": zone, "status": instance.get("state", ""), "machine_type": machine_type},
         )
 
-    def apply(self, decisions: Sequence[Decision], dry_run: bool) -> Iterable[Result]:
-        if dry_run:
-            return dry_run_results(decisions, self.options.clock())
+    def act(self, decisions: Sequence[Decision]) -> Iterable[Result]:
         now = self._states([d for d in decisions if d.action is Action.STOP])
         handlers = {
             Action.STOP: self._verb("stop", now),
