@@ -3,9 +3,8 @@
 SCALE_DOWN saves ``{"min": 2, "desired": 3, "max": 5}`` in the restore store
 (``providers/restore.py``) and reads it back, then sets min and desired to 0 (max
 unchanged); a group already at zero is skipped ("already off"). SCALE_UP restores min,
-desired and max from what was saved (or from the ``offhours:previous-capacity`` tag an
-earlier release wrote), then forgets it; nothing saved is a failed start ("no saved size
-to restore"), never a made-up size.
+desired and max from what was saved, then forgets it; nothing saved is a failed start
+("no saved size to restore"), never a made-up size.
 
 Discovery filters by tag on the server. Price: instance count x the EC2 unit price of
 the launch template / launch configuration instance type; unknown for mixed instance
@@ -19,9 +18,8 @@ from dataclasses import replace
 from typing import Any
 
 from providers.apply import AlreadyOff, Applier, Refused, join_notes
-from providers.aws.actions import aws_errors, engine, error_text, target_of
+from providers.aws.actions import aws_errors, engine, target_of
 from providers.aws.asg_limits import processes_to_pause, unmanaged_reason
-from providers.aws.capacity import PREVIOUS_CAPACITY_TAG, legacy_capacity
 from providers.aws.connection import AwsConnection
 from providers.aws.instance_types import is_accelerated
 from providers.aws.tagging import tag_dict
@@ -41,7 +39,6 @@ from providers.restore import RestoreStore
 from providers.store import StoreError
 
 SERVICE = "Amazon Elastic Compute Cloud"
-_FIELDS = ("min", "desired", "max")
 
 
 class AutoScalingGroups(Applier):
@@ -56,8 +53,6 @@ class AutoScalingGroups(Applier):
         "autoscaling:DescribeScheduledActions",
         "autoscaling:SuspendProcesses",
         "autoscaling:ResumeProcesses",
-        # Removes the capacity tag an earlier release saved.
-        "autoscaling:DeleteTags",
     )
 
     def __init__(self, connection: AwsConnection, options: AdapterOptions) -> None:
@@ -117,7 +112,7 @@ class AutoScalingGroups(Applier):
 
     def _scale_up(self, decision: Decision) -> str:
         resource = decision.resource
-        saved = legacy_capacity(resource.tags, _FIELDS) or self.restore.require(resource)
+        saved = self.restore.require(resource)
         autoscaling = self.connection.client("autoscaling", target_of(resource))
         autoscaling.update_auto_scaling_group(
             AutoScalingGroupName=resource.id,
@@ -131,23 +126,17 @@ class AutoScalingGroups(Applier):
         return join_notes(
             f"capacity 0 -> {saved['desired']}",
             f"resumed {', '.join(paused)}" if paused else "",
-            self._forget(resource, autoscaling),
+            self._forget(resource),
         )
 
-    def _forget(self, resource: Resource, autoscaling: Any) -> str:
-        """Restored: the saved capacity (and an earlier release's tag) go. A leftover is
-        harmless: a group with capacity is running whatever was saved."""
-        notes = []
+    def _forget(self, resource: Resource) -> str:
+        """Restored: the saved capacity goes. A leftover is harmless: a group with
+        capacity is running whatever was saved."""
         try:
             self.restore.forget(resource)
         except StoreError as err:
-            notes.append(f"saved capacity not removed ({err})")
-        if PREVIOUS_CAPACITY_TAG in resource.tags:
-            try:
-                autoscaling.delete_tags(Tags=[_tag(resource.id)])
-            except aws_errors() as err:
-                notes.append(f"{PREVIOUS_CAPACITY_TAG} tag not removed ({error_text(err)})")
-        return join_notes(*notes)
+            return f"saved capacity not removed ({err})"
+        return ""
 
     def _resource(self, target: Target, group: dict[str, Any], instance_type: str) -> Resource:
         tags = tag_dict(group.get("Tags", []))
@@ -196,9 +185,6 @@ class AutoScalingGroups(Applier):
 
     def _saved_desired(self, resource: Resource) -> int:
         """For a group at zero: the size it comes back to (prices the avoided hours)."""
-        legacy = legacy_capacity(resource.tags, _FIELDS)
-        if legacy is not None:
-            return legacy["desired"]
         try:
             saved = self.restore.load(resource)
         except StoreError:
@@ -207,19 +193,9 @@ class AutoScalingGroups(Applier):
 
 
 def _suspended(saved: Mapping[str, Any]) -> list[str]:
-    """The processes offhours suspended at scale-down (none in an earlier release's tag)."""
+    """The processes offhours suspended at scale-down."""
     processes = saved.get("suspended", [])
     return [str(p) for p in processes] if isinstance(processes, list) else []
-
-
-def _tag(group: str) -> dict[str, Any]:
-    return {
-        "ResourceId": group,
-        "ResourceType": "auto-scaling-group",
-        "Key": PREVIOUS_CAPACITY_TAG,
-        "Value": "",
-        "PropagateAtLaunch": False,
-    }
 
 
 class _InstanceTypes:

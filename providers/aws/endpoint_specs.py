@@ -25,7 +25,6 @@ from providers.aws.tagging import tag_dict, tag_list
 from providers.base import Outcome, Price
 from providers.prices import bundled_price
 
-SPEC_NAME = "endpoint.json"
 SPEC_VERSION = 1
 PRICES = "sagemaker_endpoint_prices.json"
 _DROP = {"ResponseMetadata", "CreationTime", "EndpointConfigArn"}

@@ -84,7 +84,7 @@ class SageMakerEndpoints(Applier):
         self.connection = connection
         self.options = options
         self.idle_tag_key = options.idle_tag_key
-        self.restore = RestoreStore(options.state, legacy=(endpoint_specs.SPEC_NAME,))
+        self.restore = RestoreStore(options.state)
         connection.tag_listings.want(_TYPE, [options.tag_key, options.idle_tag_key])
 
     # -- discovery -------------------------------------------------------------------

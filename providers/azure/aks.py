@@ -59,8 +59,6 @@ API_VERSION = "2025-05-01"
 NAMESPACE = "Microsoft.ContainerService"
 MODE_TAG = "offhours-aks-mode"
 MODES = ("cluster", "nodepools")
-# Where the previous release saved the pool counts (still read, for one release).
-LEGACY_NAME = "agent-pools.json"
 # Microsoft Learn, "Stop and start an AKS cluster": a start restores every object from etcd
 # except standalone pods; the result says so, since offhours cannot see pods.
 STOP_DETAIL = "stopped (standalone pods, not owned by a controller, do not come back on start)"
@@ -98,7 +96,7 @@ class AksClusters(Applier):
     def __init__(self, connection: AzureConnection, options: AdapterOptions) -> None:
         self.connection = connection
         self.options = options
-        self.restore = RestoreStore(options.state, legacy=(LEGACY_NAME,))
+        self.restore = RestoreStore(options.state)
 
     # -- discover ----------------------------------------------------------------------
 

@@ -3,8 +3,7 @@
 The capacity to come back to is saved in the restore store (``providers/restore.py``) and
 read back before the capacity changes, so a crash between the two steps loses nothing: the
 next run finds the scale set still running and saves the same number again. Scaling up
-sets the saved capacity (or the ``offhours-saved-capacity`` tag an earlier release wrote,
-removed in the same update) and forgets it once the update is done. A scale set at 0 with
+sets the saved capacity and forgets it once the update is done. A scale set at 0 with
 nothing saved is a failed start ("no saved size to restore"), never guessed up.
 """
 
@@ -38,27 +37,13 @@ from providers.restore import RestoreStore
 from providers.scopes import inherit
 from providers.store import StoreError
 
-# Where the previous release saved the capacity (still read, for one release).
-SAVED_CAPACITY_TAG = "offhours-saved-capacity"
 _BUSY = {"creating", "updating", "deleting", "migrating"}
-
-
-def saved_capacity(tags: Mapping[str, str] | None) -> int | None:
-    value = normalize_tags(tags).get(SAVED_CAPACITY_TAG)
-    try:
-        return int(value) if value is not None else None
-    except ValueError:
-        return None
 
 
 def _refusal(vmss: Any, tags: Mapping[str, str], owners: Owners) -> str:
     """Why the scale set is not offhours' to scale (``providers/azure/limits.py``), or ""."""
     group = parse_id(vmss.id).resource_group
     return owners.refusal(vmss.id, tags, group) or scale_set_billed_anyway(vmss)
-
-
-def _without_saved(tags: Mapping[str, str] | None) -> dict[str, str]:
-    return {k: v for k, v in (tags or {}).items() if k.lower() != SAVED_CAPACITY_TAG}
 
 
 class ScaleSets(Applier):
@@ -120,9 +105,7 @@ class ScaleSets(Applier):
             accelerator=is_accelerated(size),
             scope=scope,
         )
-        saved = saved_capacity(vmss.tags)
-        if saved is None and capacity == 0:
-            saved = self._saved(resource)
+        saved = self._saved(resource) if capacity == 0 else None
         instances = capacity or saved or 0
         # A set offhours took to 0 (a capacity is saved) is always given back, even if it
         # has since become another's to size: a restore never leaves it off.
@@ -170,13 +153,10 @@ class ScaleSets(Applier):
         ids = parse_id(resource.id)
         ops = self.connection.compute(resource.account).virtual_machine_scale_sets
         vmss = ops.get(ids.resource_group, ids.name)
-        legacy = saved_capacity(vmss.tags)
-        saved = legacy if legacy is not None else self._required(resource)
+        saved = self._required(resource)
         update = VirtualMachineScaleSetUpdate(
             sku=Sku(name=vmss.sku.name, tier=vmss.sku.tier, capacity=saved)
         )
-        if legacy is not None:  # the previous release's tag goes with the restore
-            update.tags = _without_saved(vmss.tags)
         poller = ops.begin_update(
             ids.resource_group, ids.name, update, polling_interval=self.connection.polling_interval
         )

@@ -41,9 +41,6 @@ from providers.gcp.prices import machine_price, scaled
 from providers.restore import RestoreStore
 from providers.store import StoreError
 
-# Where the previous release saved the size (still read, for one release).
-LEGACY_NAME = "capacity.json"
-
 
 class ManagedInstanceGroups(Applier):
     kind = "instance-groups"
@@ -59,7 +56,7 @@ class ManagedInstanceGroups(Applier):
     def __init__(self, connection: GcpConnection, options: AdapterOptions) -> None:
         self.connection = connection
         self.options = options
-        self.restore = RestoreStore(options.state, legacy=(LEGACY_NAME,))
+        self.restore = RestoreStore(options.state)
 
     # ---- discover ---------------------------------------------------------------------------
     def discover(self, target: Target) -> Iterator[Resource]:

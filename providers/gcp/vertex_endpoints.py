@@ -58,8 +58,6 @@ from providers.scopes import inherit, lists_everything
 from providers.store import StoreError
 
 METRIC = "aiplatform.googleapis.com/prediction/online/prediction_count"
-# Where the previous release saved the deployment (still read, for one release).
-LEGACY_NAME = "deployment.json"
 # DeployedModel fields the service sets, and the id it assigns: dropped before a redeploy.
 _OUTPUT_ONLY = ("id", "createTime", "modelVersionId", "privateEndpoints", "status")
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
@@ -82,7 +80,7 @@ class VertexEndpoints(Applier):
     def __init__(self, connection: GcpConnection, options: AdapterOptions) -> None:
         self.connection = connection
         self.options = options
-        self.restore = RestoreStore(options.state, legacy=(LEGACY_NAME,))
+        self.restore = RestoreStore(options.state)
 
     # ---- discover ---------------------------------------------------------------------------
     def discover(self, target: Target) -> Iterator[Resource]:

@@ -1,7 +1,6 @@
-"""The small AWS modules at their edges, on moto: idle windows and CloudWatch sums, the
-capacity tag an earlier release wrote, error words, the tag listing, the S3 store on a
-bucket that is not there, the Price List API where it does not answer, SES refusing a
-sender, and a connection without credentials."""
+"""The small AWS modules at their edges, on moto: idle windows and CloudWatch sums, error
+words, the tag listing, the S3 store on a bucket that is not there, the Price List API
+where it does not answer, SES refusing a sender, and a connection without credentials."""
 
 from __future__ import annotations
 
@@ -14,7 +13,6 @@ from aws_kit import MONDAY, REGION, TARGET
 
 from providers.aws import idle
 from providers.aws.actions import error_text
-from providers.aws.capacity import PREVIOUS_CAPACITY_TAG, legacy_capacity
 from providers.aws.connection import AwsAccessError, LazyClient, connect
 from providers.aws.price_list import AwsPriceList, on_demand_hourly
 from providers.aws.s3_store import S3Store
@@ -83,19 +81,6 @@ def test_invocations_are_summed_per_endpoint_over_its_own_window(clients: Any) -
         "quiet": 0.0,
         "unused": 0.0,
     }
-
-
-@pytest.mark.parametrize(
-    "text", ["min=1,desired=two,max=3", "min=1;desired=2", "desired", "min=1,max=3"]
-)
-def test_a_malformed_capacity_tag_is_no_capacity(text: str) -> None:
-    assert legacy_capacity({PREVIOUS_CAPACITY_TAG: text}, ("min", "desired", "max")) is None
-
-
-def test_a_capacity_tag_gives_exactly_the_counts_asked_for() -> None:
-    tags = {PREVIOUS_CAPACITY_TAG: " min=1, desired=2 ,max=4,extra=9"}
-    assert legacy_capacity(tags, ("min", "desired", "max")) == {"min": 1, "desired": 2, "max": 4}
-    assert legacy_capacity({}, ("desired",)) is None
 
 
 def test_error_words_for_client_errors_and_for_the_sdks_own() -> None:
