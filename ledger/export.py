@@ -8,7 +8,7 @@ trip gives equal values.
 A text cell that a spreadsheet would run as a formula (it starts with ``=``, ``+``, ``-``,
 ``@``, a tab or a carriage return: OWASP's "CSV injection" list) is written with a
 leading ``'``, which spreadsheets show as text; so is a cell that already starts with
-``'``, so ``parse_csv_row`` removes exactly one and the round trip still holds. A tag
+``'``, so a reader removes exactly one and the round trip still holds. A tag
 value such as ``=HYPERLINK(…)`` is text in the export, never a live formula.
 """
 
@@ -123,20 +123,3 @@ def _in(row: Mapping[str, Any], start: datetime, end: datetime) -> bool:
     begin = datetime.fromisoformat(row["ChargePeriodStart"]).timestamp()
     finish = datetime.fromisoformat(row["ChargePeriodEnd"]).timestamp()
     return begin < e and finish > s
-
-
-def parse_csv_row(record: Mapping[str, str]) -> dict[str, Any]:
-    """The inverse of ``csv_cell`` for one CSV record (used by tests and importers)."""
-    row: dict[str, Any] = {}
-    for name in COLUMN_NAMES:
-        text = record.get(name, "")
-        kind = column(name).type
-        if kind == "map":
-            row[name] = json.loads(text) if text else {}
-        elif kind == "double":
-            row[name] = float(text) if text else None
-        elif kind == "string" and text.startswith("'"):
-            row[name] = text[1:]
-        else:
-            row[name] = text
-    return row

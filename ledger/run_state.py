@@ -296,8 +296,3 @@ def state_key(provider: str, account: str, region: str) -> str:
 def corrupt_key(key: str, run_id: str) -> str:
     """Where an unreadable state object is kept aside (next to it, never overwritten)."""
     return key.removesuffix("run-state.json") + f"run-state.corrupt-{run_id}.json"
-
-
-def save_state(store: Any, key: str, state: TargetState) -> None:
-    """Unconditional write: for seeding stores in tests and tools, never for a run."""
-    store.put(key, state.to_json())

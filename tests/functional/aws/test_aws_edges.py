@@ -17,7 +17,7 @@ from providers.aws.connection import AwsAccessError, LazyClient, connect
 from providers.aws.price_list import AwsPriceList, on_demand_hourly
 from providers.aws.s3_store import S3Store
 from providers.aws.ses_mail import SesSender, SesSendError
-from providers.aws.tagging import TagListings, resource_type_of, tagged_arns
+from providers.aws.tagging import TagListings, resource_type_of
 from providers.base import ProviderConfig
 from providers.pricing import PriceSourceError, Quote
 from providers.store import ABSENT, StoreError
@@ -117,7 +117,8 @@ def test_a_tag_listing_answers_only_registered_types(clients: Any) -> None:
     listings = TagListings()
     with pytest.raises(KeyError, match="was not registered"):
         listings.tagged(TARGET, "rds:db", lambda: tagging)
-    found = tagged_arns(tagging, "sagemaker:notebook-instance", ["schedule", "idle-stop"])
+    listings.want("sagemaker:notebook-instance", ["schedule", "idle-stop"])
+    found = listings.tagged(TARGET, "sagemaker:notebook-instance", lambda: tagging)
     assert [arn.rsplit("/", 1)[-1] for arn in found] == ["lab"]
 
 
