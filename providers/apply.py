@@ -31,12 +31,13 @@ from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Protocol, TypeVar, runtime_checkable
+from typing import Generic, Protocol, TypeVar, runtime_checkable
 
 from providers.base import Action, AdapterOptions, Decision, Outcome, Result, chunks
 from providers.store import StoreError
 
 Op = TypeVar("Op")
+C = TypeVar("C")  # an adapter's cloud connection
 # The first re-read at once, then 0.05 s doubling up to 5 s: short operations are seen
 # finishing within a few reads, long ones cost about one read every 5 s.
 FIRST_DELAY = 0.05
@@ -130,11 +131,14 @@ def apply_deadline(
     return Deadline(monotonic() + max(0.0, seconds), monotonic, sleep)
 
 
-class Applier(ABC):
-    """What every kind adapter's ``apply`` is: the plan untouched in a dry run (nothing
-    read or written), otherwise the adapter's own ``act``. The one place a dry run stops."""
+class Applier(ABC, Generic[C]):
+    """A kind adapter, built with its cloud's connection and the options every adapter
+    takes. Its ``apply`` is the plan untouched in a dry run (nothing read or written),
+    otherwise the adapter's own ``act``: the one place a dry run stops."""
 
-    options: AdapterOptions
+    def __init__(self, connection: C, options: AdapterOptions) -> None:
+        self.connection = connection
+        self.options = options
 
     def apply(self, decisions: Sequence[Decision], dry_run: bool) -> Iterable[Result]:
         if dry_run:

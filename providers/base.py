@@ -243,6 +243,12 @@ class KindAdapter(Protocol):
         ...
 
 
+def tagged(resources: Iterable[Resource], tag_key: str) -> list[Resource]:
+    """The resources carrying ``tag_key``: discovery of a kind whose API cannot filter by
+    tag, out of its inventory."""
+    return [r for r in resources if tag_key in r.tags]
+
+
 def chunks(items: Sequence[T], size: int) -> Iterable[Sequence[T]]:
     for i in range(0, len(items), size):
         yield items[i : i + size]

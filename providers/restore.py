@@ -14,7 +14,9 @@ are the same on every cloud:
   ``Refused`` and the adapter makes no destructive call (the resource is left running);
 - ``require`` raises ``Refused("no saved size to restore ...")`` when nothing (or nothing
   readable) was saved, so a start is ``failed`` and retried while the schedule says on;
-- ``forget`` runs only after the restore was seen done.
+- ``forget`` runs only after the restore was seen done; ``forget_noted`` makes a store
+  failure there a note on the result, not a failure: a leftover is harmless, since the
+  resource runs whatever was saved.
 """
 
 from __future__ import annotations
@@ -24,8 +26,8 @@ from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
 
-from providers.apply import NO_SAVED_SIZE, Refused
-from providers.base import Resource, ResourceState, Target, state_key
+from providers.apply import NO_SAVED_SIZE, Applier, C, Refused
+from providers.base import AdapterOptions, Resource, ResourceState, Target, state_key
 from providers.store import ObjectStore, StoreError
 
 NAME = "restore.json"
@@ -76,6 +78,14 @@ class RestoreStore:
     def forget(self, resource: Resource) -> None:
         self._store().delete(self.key(resource))
 
+    def forget_noted(self, resource: Resource, what: str) -> str:
+        """``forget``, or "<what> not removed (<error>)" when the store refuses."""
+        try:
+            self.forget(resource)
+        except StoreError as err:
+            return f"{what} not removed ({err})"
+        return ""
+
     def saved_for_kind(self, target: Target, kind: str) -> Iterator[Data]:
         """Every object saved for ``kind`` in the target (resources that exist only as
         what was saved, like deleted endpoints)."""
@@ -103,6 +113,14 @@ class RestoreStore:
         if self.store is None:
             raise StoreError("no state store configured: nothing can be saved to restore later")
         return self.store
+
+
+class ScalesToZero(Applier[C]):
+    """An adapter of a kind that scales to zero: it keeps what to restore here."""
+
+    def __init__(self, connection: C, options: AdapterOptions) -> None:
+        super().__init__(connection, options)
+        self.restore = RestoreStore(options.state)
 
 
 def _parse(key: str, raw: bytes) -> Data:

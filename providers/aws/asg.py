@@ -17,7 +17,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import replace
 from typing import Any
 
-from providers.apply import AlreadyOff, Applier, Refused, join_notes
+from providers.apply import AlreadyOff, Refused, join_notes
 from providers.aws.actions import aws_errors, engine, target_of
 from providers.aws.asg_limits import processes_to_pause, unmanaged_reason
 from providers.aws.connection import AwsConnection
@@ -25,7 +25,6 @@ from providers.aws.instance_types import is_accelerated
 from providers.aws.tagging import tag_dict
 from providers.base import (
     Action,
-    AdapterOptions,
     Decision,
     Price,
     Resource,
@@ -35,13 +34,13 @@ from providers.base import (
     chunks,
 )
 from providers.prices import bundled_price, price_from_tag
-from providers.restore import RestoreStore
+from providers.restore import ScalesToZero
 from providers.store import StoreError
 
 SERVICE = "Amazon Elastic Compute Cloud"
 
 
-class AutoScalingGroups(Applier):
+class AutoScalingGroups(ScalesToZero[AwsConnection]):
     kind = "asg"
     permissions = (
         "autoscaling:DescribeAutoScalingGroups",
@@ -54,11 +53,6 @@ class AutoScalingGroups(Applier):
         "autoscaling:SuspendProcesses",
         "autoscaling:ResumeProcesses",
     )
-
-    def __init__(self, connection: AwsConnection, options: AdapterOptions) -> None:
-        self.connection = connection
-        self.options = options
-        self.restore = RestoreStore(options.state)
 
     def discover(self, target: Target) -> Iterator[Resource]:
         yield from self._groups(target, [{"Name": "tag-key", "Values": [self.options.tag_key]}])
@@ -126,17 +120,8 @@ class AutoScalingGroups(Applier):
         return join_notes(
             f"capacity 0 -> {saved['desired']}",
             f"resumed {', '.join(paused)}" if paused else "",
-            self._forget(resource),
+            self.restore.forget_noted(resource, "saved capacity"),
         )
-
-    def _forget(self, resource: Resource) -> str:
-        """Restored: the saved capacity goes. A leftover is harmless: a group with
-        capacity is running whatever was saved."""
-        try:
-            self.restore.forget(resource)
-        except StoreError as err:
-            return f"saved capacity not removed ({err})"
-        return ""
 
     def _resource(self, target: Target, group: dict[str, Any], instance_type: str) -> Resource:
         tags = tag_dict(group.get("Tags", []))

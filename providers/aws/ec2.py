@@ -55,7 +55,7 @@ _PLAIN: Mapping[str, str] = MappingProxyType({"hibernation": ""})
 _LISTED_STATES = ("pending", "running", "stopping", "stopped")
 
 
-class Ec2Instances(Applier):
+class Ec2Instances(Applier[AwsConnection]):
     kind = "ec2"
     permissions = (
         "ec2:DescribeInstances",
@@ -75,8 +75,7 @@ class Ec2Instances(Applier):
     page_size = 250
 
     def __init__(self, connection: AwsConnection, options: AdapterOptions) -> None:
-        self.connection = connection
-        self.options = options
+        super().__init__(connection, options)
         self.protection = StopProtection(options.state)
 
     def discover(self, target: Target) -> Iterator[Resource]:

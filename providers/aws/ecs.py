@@ -21,14 +21,13 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
-from providers.apply import AlreadyOff, Applier, Refused, join_notes
+from providers.apply import AlreadyOff, Refused, join_notes
 from providers.aws.actions import engine, target_of
 from providers.aws.connection import AwsConnection
 from providers.aws.ecs_scaling import scaling_minimum, set_minimum
 from providers.aws.tagging import tag_dict
 from providers.base import (
     Action,
-    AdapterOptions,
     Decision,
     Price,
     Resource,
@@ -36,9 +35,10 @@ from providers.base import (
     Result,
     Target,
     chunks,
+    tagged,
 )
 from providers.prices import bundled_price, price_from_tag
-from providers.restore import RestoreStore
+from providers.restore import ScalesToZero
 from providers.store import StoreError
 
 SERVICE = "Amazon Elastic Container Service"
@@ -46,7 +46,7 @@ PRICES = "ecs_fargate_prices.json"
 _DESCRIBE_BATCH = 10  # describe_services takes at most 10 services per call
 
 
-class EcsServices(Applier):
+class EcsServices(ScalesToZero[AwsConnection]):
     kind = "ecs"
     permissions = (
         "ecs:ListClusters",
@@ -59,15 +59,8 @@ class EcsServices(Applier):
         "application-autoscaling:RegisterScalableTarget",
     )
 
-    def __init__(self, connection: AwsConnection, options: AdapterOptions) -> None:
-        self.connection = connection
-        self.options = options
-        self.restore = RestoreStore(options.state)
-
-    def discover(self, target: Target) -> Iterator[Resource]:
-        for resource in self._services(target):
-            if self.options.tag_key in resource.tags:
-                yield resource
+    def discover(self, target: Target) -> list[Resource]:
+        return tagged(self._services(target), self.options.tag_key)
 
     def inventory(self, target: Target) -> Iterator[Resource]:
         """Every service, tagged or not (the digest's opportunities). Fargate tasks run
@@ -134,15 +127,8 @@ class EcsServices(Applier):
         return join_notes(
             f"desired count 0 -> {saved['desired']}",
             f"scaling minimum 0 -> {minimum}" if minimum else "",
-            self._forget(resource),
+            self.restore.forget_noted(resource, "saved count"),
         )
-
-    def _forget(self, resource: Resource) -> str:
-        try:
-            self.restore.forget(resource)
-        except StoreError as err:
-            return f"saved count not removed ({err})"
-        return ""
 
     def _state(
         self, target: Target, service: dict[str, Any], desired: int

@@ -22,29 +22,29 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
-from providers.apply import AlreadyOff, Applier, StillRunning, join_notes
+from providers.apply import AlreadyOff, StillRunning, join_notes
 from providers.aws.actions import engine, target_of
 from providers.aws.connection import AwsConnection
 from providers.aws.instance_types import is_accelerated
 from providers.base import (
     Action,
-    AdapterOptions,
     Decision,
     Price,
     Resource,
     ResourceState,
     Result,
     Target,
+    tagged,
 )
 from providers.prices import bundled_price, price_from_tag
-from providers.restore import RestoreStore
+from providers.restore import ScalesToZero
 from providers.store import StoreError
 
 SERVICE = "Amazon Elastic Compute Cloud"
 _BUSY = {"CREATING", "UPDATING", "DELETING"}
 
 
-class EksNodegroups(Applier):
+class EksNodegroups(ScalesToZero[AwsConnection]):
     kind = "eks-nodegroups"
     permissions = (
         "eks:ListClusters",
@@ -53,15 +53,8 @@ class EksNodegroups(Applier):
         "eks:UpdateNodegroupConfig",
     )
 
-    def __init__(self, connection: AwsConnection, options: AdapterOptions) -> None:
-        self.connection = connection
-        self.options = options
-        self.restore = RestoreStore(options.state)
-
-    def discover(self, target: Target) -> Iterator[Resource]:
-        for resource in self._nodegroups(target):
-            if self.options.tag_key in resource.tags:
-                yield resource
+    def discover(self, target: Target) -> list[Resource]:
+        return tagged(self._nodegroups(target), self.options.tag_key)
 
     def inventory(self, target: Target) -> Iterator[Resource]:
         """Every node group, tagged or not (the digest's opportunities)."""
@@ -100,16 +93,7 @@ class EksNodegroups(Applier):
         # An update still in progress raises StillRunning and keeps the saved sizes: if
         # EKS fails it, the next run restores them again. The next scale-down replaces them.
         _update(eks, resource, sizes, note)
-        return join_notes(note, self._forget(resource))
-
-    def _forget(self, resource: Resource) -> str:
-        """Asked for: the saved sizes go. A leftover is harmless (a node group with nodes
-        is running whatever was saved)."""
-        try:
-            self.restore.forget(resource)
-        except StoreError as err:
-            return f"saved sizes not removed ({err})"
-        return ""
+        return join_notes(note, self.restore.forget_noted(resource, "saved sizes"))
 
     def _resource(self, target: Target, nodegroup: dict[str, Any]) -> Resource:
         tags = dict(nodegroup.get("tags") or {})

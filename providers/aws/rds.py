@@ -87,7 +87,7 @@ def instance_price(region: str, engine: str, instance_class: str) -> Price | Non
     return bundled_price("providers.aws", PRICES, region, f"{family}:{instance_class}")
 
 
-class _RdsKind(Applier):
+class _RdsKind(Applier[AwsConnection]):
     """What RDS instances and clusters share: tagging what offhours stopped, the
     seven-day note, stop/start with one call per database."""
 
@@ -95,8 +95,7 @@ class _RdsKind(Applier):
     resource_type = ""
 
     def __init__(self, connection: AwsConnection, options: AdapterOptions) -> None:
-        self.connection = connection
-        self.options = options
+        super().__init__(connection, options)
         connection.tag_listings.want(self.resource_type, [options.tag_key])
 
     def act(self, decisions: Sequence[Decision]) -> Iterable[Result]:

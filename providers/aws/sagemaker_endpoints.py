@@ -24,12 +24,12 @@ is still ``Creating`` at the deadline (the spec is kept until a later run sees i
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
-from providers.apply import AlreadyOff, Applier, Deadline, Started, Step, join_notes
+from providers.apply import AlreadyOff, Deadline, Started, Step, join_notes
 from providers.aws import endpoint_specs, idle, inference_components
 from providers.aws.actions import aws_errors, engine, target_of
 from providers.aws.connection import AwsConnection
@@ -45,7 +45,7 @@ from providers.base import (
     Target,
 )
 from providers.prices import price_from_tag
-from providers.restore import RestoreStore
+from providers.restore import ScalesToZero
 from providers.store import StoreError
 
 SERVICE = "Amazon SageMaker"
@@ -62,7 +62,7 @@ class _Live:
     components: Mapping[str, int] | None
 
 
-class SageMakerEndpoints(Applier):
+class SageMakerEndpoints(ScalesToZero[AwsConnection]):
     kind = "sagemaker-endpoints"
     permissions = (
         "tag:GetResources",
@@ -81,10 +81,8 @@ class SageMakerEndpoints(Applier):
     )
 
     def __init__(self, connection: AwsConnection, options: AdapterOptions) -> None:
-        self.connection = connection
-        self.options = options
+        super().__init__(connection, options)
         self.idle_tag_key = options.idle_tag_key
-        self.restore = RestoreStore(options.state)
         connection.tag_listings.want(_TYPE, [options.tag_key, options.idle_tag_key])
 
     # -- discovery -------------------------------------------------------------------
@@ -289,23 +287,15 @@ class SageMakerEndpoints(Applier):
         if spec.get("mode") == "components":
             inference_components.set_counts(sagemaker, spec["components"])
             note = f"inference component copies restored ({_counts(spec['components'])})"
-            return join_notes(note, self._forget_restored(resource))
+            return join_notes(note, self.restore.forget_noted(resource, "saved spec"))
         note = endpoint_specs.recreate(sagemaker, spec)
 
         def in_service() -> str:
             counts = endpoint_specs.restore_counts(sagemaker, spec)
-            return join_notes(counts, self._forget_restored(resource))
+            return join_notes(counts, self.restore.forget_noted(resource, "saved spec"))
 
         change = endpoint_specs.EndpointChange(sagemaker, resource.id, until="InService")
         return Started(change, note, on_done=in_service)
-
-    def _forget_restored(self, resource: Resource) -> str:
-        """The spec of a resource seen restored goes; a note if it could not."""
-        try:
-            self.restore.forget(resource)
-        except StoreError as err:
-            return f"saved spec not removed ({err})"
-        return ""
 
     def _forget(self, resource: Resource) -> None:
         # Best effort: a live endpoint always wins over a spec in discovery.
@@ -325,7 +315,7 @@ def _describe(
     sagemaker: Any, arn: str, tags: Mapping[str, str], configs: dict[str, Mapping[str, Any]]
 ) -> _Live | None:
     name = arn.split(":endpoint/", 1)[-1]
-    endpoint = _unless_missing(lambda: sagemaker.describe_endpoint(EndpointName=name))
+    endpoint = endpoint_specs.unless_missing(lambda: sagemaker.describe_endpoint(EndpointName=name))
     if endpoint is None:
         return None  # deleted since the tag listing
     config_name = endpoint["EndpointConfigName"]
@@ -333,7 +323,7 @@ def _describe(
         # A deleted configuration leaves the price unknown, and the endpoint cannot be
         # saved for recreation (so it is never deleted).
         configs[config_name] = (
-            _unless_missing(
+            endpoint_specs.unless_missing(
                 lambda: sagemaker.describe_endpoint_config(EndpointConfigName=config_name)
             )
             or {}
@@ -343,21 +333,6 @@ def _describe(
     if inference_components.uses_components(config):
         components = inference_components.copy_counts(sagemaker, endpoint["EndpointName"])
     return _Live(endpoint["EndpointName"], endpoint, config, tags, components)
-
-
-def _unless_missing(call: Callable[[], Mapping[str, Any]]) -> Mapping[str, Any] | None:
-    """The response, or None when SageMaker says the thing does not exist."""
-    from botocore.exceptions import ClientError
-
-    try:
-        return call()
-    except ClientError as err:
-        error = err.response.get("Error", {})
-        if error.get("Code") == "ValidationException" and "Could not find" in error.get(
-            "Message", ""
-        ):
-            return None
-        raise
 
 
 def _component_state(

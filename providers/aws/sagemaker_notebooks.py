@@ -33,7 +33,7 @@ _TYPE = "sagemaker:notebook-instance"
 _STATES = {"InService": ResourceState.RUNNING, "Stopped": ResourceState.STOPPED}
 
 
-class SageMakerNotebooks(Applier):
+class SageMakerNotebooks(Applier[AwsConnection]):
     kind = "sagemaker-notebooks"
     permissions = (
         "tag:GetResources",

@@ -26,7 +26,6 @@ from typing import Any
 from providers.apply import (
     NO_SAVED_SIZE,
     AlreadyOff,
-    Applier,
     Deadline,
     Handler,
     Refused,
@@ -43,15 +42,15 @@ from providers.azure.resource_groups import scope_for
 from providers.azure.sizes import is_accelerated
 from providers.base import (
     Action,
-    AdapterOptions,
     Decision,
     Resource,
     ResourceState,
     Result,
     Scope,
     Target,
+    tagged,
 )
-from providers.restore import RestoreStore
+from providers.restore import ScalesToZero
 from providers.scopes import inherit
 from providers.store import StoreError
 
@@ -80,7 +79,7 @@ def _has_nodes(pool: dict[str, Any]) -> bool:
     return int(props.get("count") or 0) > 0 or bool(props.get("enableAutoScaling"))
 
 
-class AksClusters(Applier):
+class AksClusters(ScalesToZero[AzureConnection]):
     kind = "aks"
     permissions = (
         "Microsoft.ContainerService/managedClusters/read",
@@ -93,16 +92,11 @@ class AksClusters(Applier):
         GROUPS_PERMISSION,
     )
 
-    def __init__(self, connection: AzureConnection, options: AdapterOptions) -> None:
-        self.connection = connection
-        self.options = options
-        self.restore = RestoreStore(options.state)
-
     # -- discover ----------------------------------------------------------------------
 
     def discover(self, target: Target) -> list[Resource]:
-        key = self.options.tag_key.lower()
-        return [r for r in self.inventory(target) if key in r.tags]
+        # Azure tag keys are case-insensitive: the resources' keys are lowercased.
+        return tagged(self.inventory(target), self.options.tag_key.lower())
 
     def inventory(self, target: Target) -> list[Resource]:
         """Every cluster, tagged or not (the digest's opportunities)."""

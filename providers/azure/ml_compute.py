@@ -47,7 +47,7 @@ STATES = {
 }  # every other state (Starting, Stopping, JobRunning, Creating, failed ones) is transitional
 
 
-class MlComputeInstances(Applier):
+class MlComputeInstances(Applier[AzureConnection]):
     kind = "ml-compute"
     permissions = (
         "Microsoft.MachineLearningServices/workspaces/read",

@@ -13,7 +13,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
 from typing import Any
 
-from providers.apply import NO_SAVED_SIZE, AlreadyOff, Applier, Refused, Started
+from providers.apply import NO_SAVED_SIZE, AlreadyOff, Refused, Started
 from providers.azure.common import PROVIDER, normalize_tags, parse_id, region
 from providers.azure.connection import AzureConnection
 from providers.azure.limits import scale_set_billed_anyway
@@ -25,15 +25,15 @@ from providers.azure.scale_set_owners import Owners, read_owners
 from providers.azure.sizes import is_accelerated
 from providers.base import (
     Action,
-    AdapterOptions,
     Decision,
     Resource,
     ResourceState,
     Result,
     Scope,
     Target,
+    tagged,
 )
-from providers.restore import RestoreStore
+from providers.restore import ScalesToZero
 from providers.scopes import inherit
 from providers.store import StoreError
 
@@ -46,7 +46,7 @@ def _refusal(vmss: Any, tags: Mapping[str, str], owners: Owners) -> str:
     return owners.refusal(vmss.id, tags, group) or scale_set_billed_anyway(vmss)
 
 
-class ScaleSets(Applier):
+class ScaleSets(ScalesToZero[AzureConnection]):
     kind = "scale-sets"
     permissions = (
         "Microsoft.Compute/virtualMachineScaleSets/read",
@@ -58,14 +58,9 @@ class ScaleSets(Applier):
         GROUPS_PERMISSION,
     )
 
-    def __init__(self, connection: AzureConnection, options: AdapterOptions) -> None:
-        self.connection = connection
-        self.options = options
-        self.restore = RestoreStore(options.state)
-
     def discover(self, target: Target) -> list[Resource]:
-        key = self.options.tag_key.lower()
-        return [r for r in self.inventory(target) if key in r.tags]
+        # Azure tag keys are case-insensitive: the resources' keys are lowercased.
+        return tagged(self.inventory(target), self.options.tag_key.lower())
 
     def inventory(self, target: Target) -> list[Resource]:
         """Every scale set, tagged or not (the digest's opportunities)."""
@@ -162,7 +157,9 @@ class ScaleSets(Applier):
         )
         current = int(vmss.sku.capacity or 0)
         return Started(
-            LroOperation(poller), f"capacity {current} -> {saved}", lambda: self._forget(resource)
+            LroOperation(poller),
+            f"capacity {current} -> {saved}",
+            lambda: self.restore.forget_noted(resource, "saved capacity"),
         )
 
     def _required(self, resource: Resource) -> int:
@@ -170,13 +167,6 @@ class ScaleSets(Applier):
         if capacity <= 0:
             raise Refused(f"{NO_SAVED_SIZE} (saved capacity is {capacity})")
         return capacity
-
-    def _forget(self, resource: Resource) -> str:
-        try:
-            self.restore.forget(resource)
-        except StoreError as err:
-            return f"saved capacity not removed ({err})"
-        return ""
 
     def _saved(self, resource: Resource) -> int | None:
         """For a scale set at 0: the capacity it comes back to (prices the avoided hours)."""

@@ -32,7 +32,6 @@ from providers.azure.resource_groups import scope_for
 from providers.azure.sizes import is_accelerated
 from providers.base import (
     Action,
-    AdapterOptions,
     Decision,
     Resource,
     ResourceState,
@@ -54,7 +53,7 @@ POWER_STATES = {
 }
 
 
-class VirtualMachines(Applier):
+class VirtualMachines(Applier[AzureConnection]):
     kind = "vms"
     permissions = (
         "Microsoft.Compute/virtualMachines/read",
@@ -64,10 +63,6 @@ class VirtualMachines(Applier):
         *utilisation.PERMISSIONS,
         GROUPS_PERMISSION,
     )
-
-    def __init__(self, connection: AzureConnection, options: AdapterOptions) -> None:
-        self.connection = connection
-        self.options = options
 
     def discover(self, target: Target) -> list[Resource]:
         found = self._list(target, self.options.tag_key.lower())

@@ -23,10 +23,9 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import replace
 from typing import Any
 
-from providers.apply import NO_SAVED_SIZE, AlreadyOff, Applier, Refused, Started
+from providers.apply import NO_SAVED_SIZE, AlreadyOff, Refused, Started
 from providers.base import (
     Action,
-    AdapterOptions,
     Decision,
     Resource,
     ResourceState,
@@ -38,11 +37,11 @@ from providers.gcp.connection import GcpConnection
 from providers.gcp.mig_members import MemberConfirmed, stateful_reason, unstable
 from providers.gcp.operations import ComputeOperation, engine
 from providers.gcp.prices import machine_price, scaled
-from providers.restore import RestoreStore
+from providers.restore import ScalesToZero
 from providers.store import StoreError
 
 
-class ManagedInstanceGroups(Applier):
+class ManagedInstanceGroups(ScalesToZero[GcpConnection]):
     kind = "instance-groups"
     permissions = (
         "compute.instanceGroupManagers.list",
@@ -52,11 +51,6 @@ class ManagedInstanceGroups(Applier):
         "compute.zoneOperations.get",
         "compute.regionOperations.get",
     )
-
-    def __init__(self, connection: GcpConnection, options: AdapterOptions) -> None:
-        self.connection = connection
-        self.options = options
-        self.restore = RestoreStore(options.state)
 
     # ---- discover ---------------------------------------------------------------------------
     def discover(self, target: Target) -> Iterator[Resource]:
@@ -157,7 +151,9 @@ class ManagedInstanceGroups(Applier):
         if size <= 0:
             raise Refused(f"{NO_SAVED_SIZE} (saved size is {size})")
         return Started(
-            self._resize(resource, size), f"resized 0 -> {size}", lambda: self._forget(resource)
+            self._resize(resource, size),
+            f"resized 0 -> {size}",
+            lambda: self.restore.forget_noted(resource, "saved size"),
         )
 
     def _size_now(self, resource: Resource) -> int:
@@ -175,13 +171,6 @@ class ManagedInstanceGroups(Applier):
             if mig.name == name:
                 return int(mig.target_size)
         raise Refused(f"managed instance group {name} no longer exists")
-
-    def _forget(self, resource: Resource) -> str:
-        try:
-            self.restore.forget(resource)
-        except StoreError as err:
-            return f"saved size not deleted: {err}"
-        return ""
 
     def _resize(self, resource: Resource, size: int) -> MemberConfirmed:
         project, scope, _, name = _parts(resource.id)

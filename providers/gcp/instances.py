@@ -18,7 +18,6 @@ from typing import Any
 from providers.apply import AlreadyOff, Applier, Handler, Started
 from providers.base import (
     Action,
-    AdapterOptions,
     Decision,
     Resource,
     ResourceState,
@@ -50,7 +49,7 @@ _OWNED_BY = {
 }
 
 
-class GceInstances(Applier):
+class GceInstances(Applier[GcpConnection]):
     kind = "instances"
     permissions = (
         "compute.instances.list",
@@ -65,10 +64,6 @@ class GceInstances(Applier):
     )
 
     page_size = 500  # the API's maximum
-
-    def __init__(self, connection: GcpConnection, options: AdapterOptions) -> None:
-        self.connection = connection
-        self.options = options
 
     def discover(self, target: Target) -> Iterator[Resource]:
         scope = project_labels.project_scope(self.connection, target.account)

@@ -35,10 +35,9 @@ from datetime import UTC, datetime, timedelta
 from functools import partial
 from typing import Any
 
-from providers.apply import NO_SAVED_SIZE, AlreadyOff, Applier, Deadline, Refused, Settled
+from providers.apply import NO_SAVED_SIZE, AlreadyOff, Deadline, Refused, Settled
 from providers.base import (
     Action,
-    AdapterOptions,
     Decision,
     Outcome,
     Price,
@@ -53,7 +52,7 @@ from providers.gcp.connection import GcpConnection
 from providers.gcp.operations import LongRunning, engine
 from providers.gcp.prices import scaled, vertex_node_price
 from providers.prices import price_from_tag
-from providers.restore import RestoreStore
+from providers.restore import ScalesToZero
 from providers.scopes import inherit, lists_everything
 from providers.store import StoreError
 
@@ -64,7 +63,7 @@ _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 Json = dict[str, Any]
 
 
-class VertexEndpoints(Applier):
+class VertexEndpoints(ScalesToZero[GcpConnection]):
     kind = "vertex-endpoints"
     permissions = (
         "aiplatform.endpoints.list",
@@ -76,11 +75,6 @@ class VertexEndpoints(Applier):
         "monitoring.timeSeries.list",
         project_labels.PERMISSION,
     )
-
-    def __init__(self, connection: GcpConnection, options: AdapterOptions) -> None:
-        self.connection = connection
-        self.options = options
-        self.restore = RestoreStore(options.state)
 
     # ---- discover ---------------------------------------------------------------------------
     def discover(self, target: Target) -> Iterator[Resource]:

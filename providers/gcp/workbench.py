@@ -56,7 +56,7 @@ _LEFT_ALONE = {
 }
 
 
-class WorkbenchInstances(Applier):
+class WorkbenchInstances(Applier[GcpConnection]):
     kind = "workbench"
     permissions = (
         "notebooks.instances.list",
