@@ -23,7 +23,7 @@ from typing import Any, Literal, TextIO
 from ledger.book import read_records
 from ledger.schema import COLUMN_NAMES, column
 from ledger.summary import read_window
-from ledger.versions import BillIdRule, upgraded
+from ledger.versions import upgraded
 from providers.store import ObjectStore
 
 Format = Literal["csv", "json", "jsonl"]
@@ -92,11 +92,9 @@ def export(
     until: date,
     out: TextIO,
     fmt: Format,
-    ids: BillIdRule | None = None,
 ) -> int:
-    """Rows of the date partitions ``since``..``until`` (inclusive, UTC run dates).
-    ``ids``: names older rows' resources as the bill does (``ledger/versions.py``)."""
-    return write_rows(upgraded(read_records(store, since, until), ids), out, fmt)
+    """Rows of the date partitions ``since``..``until`` (inclusive, UTC run dates)."""
+    return write_rows(upgraded(read_records(store, since, until)), out, fmt)
 
 
 def export_window(
@@ -105,13 +103,12 @@ def export_window(
     end: datetime,
     out: TextIO,
     fmt: Format,
-    ids: BillIdRule | None = None,
 ) -> int:
     """The rows that count for the window [start, end), as the digest reads them: a row
     whose charge period overlaps it (wherever it was booked; still-off checkpoints
     included, each period's latest ``ChargePeriodEnd`` counting), or a problem recorded
     in it."""
-    rows = upgraded(read_window(store, start, end), ids)
+    rows = upgraded(read_window(store, start, end))
     return write_rows((r for r in rows if _in(r, start, end)), out, fmt)
 
 
