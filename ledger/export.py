@@ -8,7 +8,7 @@ trip gives equal values.
 A text cell that a spreadsheet would run as a formula (it starts with ``=``, ``+``, ``-``,
 ``@``, a tab or a carriage return: OWASP's "CSV injection" list) is written with a
 leading ``'``, which spreadsheets show as text; so is a cell that already starts with
-``'``, so ``parse_csv_row`` removes exactly one and the round trip still holds. A tag
+``'``, so a reader removes exactly one and the round trip still holds. A tag
 value such as ``=HYPERLINK(…)`` is text in the export, never a live formula.
 """
 
@@ -23,7 +23,7 @@ from typing import Any, Literal, TextIO
 from ledger.book import read_records
 from ledger.schema import COLUMN_NAMES, column
 from ledger.summary import read_window
-from ledger.versions import BillIdRule, upgraded
+from ledger.versions import upgraded
 from providers.store import ObjectStore
 
 Format = Literal["csv", "json", "jsonl"]
@@ -92,11 +92,9 @@ def export(
     until: date,
     out: TextIO,
     fmt: Format,
-    ids: BillIdRule | None = None,
 ) -> int:
-    """Rows of the date partitions ``since``..``until`` (inclusive, UTC run dates).
-    ``ids``: names older rows' resources as the bill does (``ledger/versions.py``)."""
-    return write_rows(upgraded(read_records(store, since, until), ids), out, fmt)
+    """Rows of the date partitions ``since``..``until`` (inclusive, UTC run dates)."""
+    return write_rows(upgraded(read_records(store, since, until)), out, fmt)
 
 
 def export_window(
@@ -105,13 +103,12 @@ def export_window(
     end: datetime,
     out: TextIO,
     fmt: Format,
-    ids: BillIdRule | None = None,
 ) -> int:
     """The rows that count for the window [start, end), as the digest reads them: a row
     whose charge period overlaps it (wherever it was booked; still-off checkpoints
     included, each period's latest ``ChargePeriodEnd`` counting), or a problem recorded
     in it."""
-    rows = upgraded(read_window(store, start, end), ids)
+    rows = upgraded(read_window(store, start, end))
     return write_rows((r for r in rows if _in(r, start, end)), out, fmt)
 
 
@@ -123,20 +120,3 @@ def _in(row: Mapping[str, Any], start: datetime, end: datetime) -> bool:
     begin = datetime.fromisoformat(row["ChargePeriodStart"]).timestamp()
     finish = datetime.fromisoformat(row["ChargePeriodEnd"]).timestamp()
     return begin < e and finish > s
-
-
-def parse_csv_row(record: Mapping[str, str]) -> dict[str, Any]:
-    """The inverse of ``csv_cell`` for one CSV record (used by tests and importers)."""
-    row: dict[str, Any] = {}
-    for name in COLUMN_NAMES:
-        text = record.get(name, "")
-        kind = column(name).type
-        if kind == "map":
-            row[name] = json.loads(text) if text else {}
-        elif kind == "double":
-            row[name] = float(text) if text else None
-        elif kind == "string" and text.startswith("'"):
-            row[name] = text[1:]
-        else:
-            row[name] = text
-    return row

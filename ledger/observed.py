@@ -8,7 +8,7 @@ in its state object (the ledger's numbers never come from there).
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -71,7 +71,3 @@ def describe(item: Observed, tz_name: str = "UTC") -> str:
     return (
         f"{item.target}: no run since {local:%a %d %b %H:%M} {tz_name}: nothing claimed after that"
     )
-
-
-def by_target(observed: list[Observed]) -> Mapping[str, datetime]:
-    return {o.target: o.last_run for o in observed}

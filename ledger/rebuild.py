@@ -9,12 +9,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from ledger.record import parse_iso
+from ledger.record import OFF_ACTIONS, ON_ACTIONS, parse_iso
 from ledger.run_state import OffPeriod
 from ledger.versions import upgraded
 
-_OFF = ("stop", "scale-down")
-_ON = ("start", "scale-up")
 # Outcomes that say the resource really changed state.
 _CONFIRMED = ("done", "observed")
 
@@ -40,11 +38,11 @@ def open_periods(rows: Iterable[Mapping[str, Any]]) -> dict[str, OffPeriod]:
         if row["x_Outcome"] not in _CONFIRMED:
             continue
         action = row["x_Action"]
-        if action not in _OFF + _ON:
+        if action not in OFF_ACTIONS + ON_ACTIONS:
             continue
         key = resource_key(row)
         # A stop's instant is its period start; a return's is where the booking ends.
-        at = row["ChargePeriodStart"] if action in _OFF else row["ChargePeriodEnd"]
+        at = row["ChargePeriodStart"] if action in OFF_ACTIONS else row["ChargePeriodEnd"]
         order = (at, row["x_RecordedAt"])
         if key not in latest or order >= latest[key][:2]:
             latest[key] = (*order, row)
@@ -58,5 +56,5 @@ def open_periods(rows: Iterable[Mapping[str, Any]]) -> dict[str, OffPeriod]:
             action=row["x_Action"],
         )
         for key, (_, _, row) in latest.items()
-        if row["x_Action"] in _OFF
+        if row["x_Action"] in OFF_ACTIONS
     }

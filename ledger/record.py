@@ -21,6 +21,10 @@ SNOOZE_ACTION = "snooze"
 # A run saw a resource still off: the period so far, superseded by its booking.
 STILL_OFF_ACTION = "still-off"
 OPEN_OUTCOME = "open"
+# The x_Action values that turn a resource off and back on (``providers.base.OFF_ACTIONS``:
+# ``ledger/`` reads rows, not the providers' types).
+OFF_ACTIONS = ("stop", "scale-down")
+ON_ACTIONS = ("start", "scale-up")
 
 
 def iso(at: datetime) -> str:

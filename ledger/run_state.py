@@ -187,7 +187,7 @@ class TargetState:
     # Resource key -> what a run is doing (or did, unconfirmed) to it.
     intents: dict[str, ActionIntent] = field(default_factory=dict)
     # "<resource key>@<stop instant>" -> the notice sent (or claimed) for that stop.
-    # Objects written before notices existed have none: they load with an empty map.
+    # Absent from the object when empty (``to_json``): it loads as an empty map.
     notices: dict[str, NoticeMark] = field(default_factory=dict)
     # When a run last wrote still-off checkpoint rows for this target's open periods
     # (``functions/jobs/checkpoints.py``): at most one set per checkpoint interval.
@@ -213,7 +213,7 @@ class TargetState:
             ),
             "intents": {k: i.to_dict() for k, i in sorted(self.intents.items())},
         }
-        if self.notices:  # absent when empty: the same bytes as before notices existed
+        if self.notices:  # absent when empty: a target without notices writes no key
             body["notices"] = {k: m.to_dict() for k, m in sorted(self.notices.items())}
         if self.checkpoint_at:  # absent until the first checkpoint, like notices
             body["checkpoint_at"] = iso(self.checkpoint_at)
@@ -296,8 +296,3 @@ def state_key(provider: str, account: str, region: str) -> str:
 def corrupt_key(key: str, run_id: str) -> str:
     """Where an unreadable state object is kept aside (next to it, never overwritten)."""
     return key.removesuffix("run-state.json") + f"run-state.corrupt-{run_id}.json"
-
-
-def save_state(store: Any, key: str, state: TargetState) -> None:
-    """Unconditional write: for seeding stores in tests and tools, never for a run."""
-    store.put(key, state.to_json())

@@ -22,7 +22,7 @@ bounds (weeks before the window, the month so far) in the same pass.
 from __future__ import annotations
 
 from array import array
-from collections.abc import Collection, Iterable, Iterator, Mapping
+from collections.abc import Collection, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from math import isfinite, isnan
@@ -406,21 +406,6 @@ def _event_counts(entry: _Entry) -> tuple[int, int, int]:
 
 def _clipped_hours(piece: Piece, lo: float, hi: float) -> float:
     return max(0.0, min(piece.end, hi) - max(piece.start, lo)) / 3600.0
-
-
-def summarize(
-    rows: Iterable[Mapping[str, Any]],
-    start: datetime,
-    end: datetime,
-    tz: str = "UTC",
-    keep_tags: Collection[str] | None = None,
-    history: Days | None = None,
-) -> list[ResourceSavings]:
-    """``rows``: ledger rows (any version), still-off checkpoints included."""
-    acc = Accumulator(start, end, tz, keep_tags, history)
-    for row in upgraded(rows):
-        acc.add(row)
-    return acc.finish()
 
 
 def read_window(

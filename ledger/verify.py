@@ -14,7 +14,7 @@ from typing import Any
 
 from ledger.book import LedgerReadError, decode, ledger_keys
 from ledger.rebuild import resource_key
-from ledger.record import SNOOZE_ACTION, STILL_OFF_ACTION, parse_iso
+from ledger.record import OFF_ACTIONS, SNOOZE_ACTION, STILL_OFF_ACTION, parse_iso
 from ledger.run_state import StateError, TargetState
 from ledger.versions import LedgerVersionError, upgrade
 from providers.store import ObjectStore
@@ -26,7 +26,6 @@ _NUMBERS = (
     "x_KeptRunningHours",
     "x_KeptRunningCost",
 )
-_OFF = ("stop", "scale-down")
 
 
 @dataclass
@@ -65,7 +64,7 @@ def verify(store: ObjectStore) -> Verdict:
                 if row["x_Action"] == SNOOZE_ACTION:
                     rkey = f"{rkey} (kept running by request)"
                 booked.setdefault(rkey, []).append((start, end, where))
-            elif row["x_Action"] in _OFF and row["x_Outcome"] == "done":
+            elif row["x_Action"] in OFF_ACTIONS and row["x_Outcome"] == "done":
                 first = stops.setdefault((rkey, start), where)
                 if first != where:
                     verdict.problems.append(f"{where}: stop at {start} doubles {first}")

@@ -4,6 +4,7 @@ An adapter gives the engine what is specific to it: one handler per action (the 
 make) and, for clouds with long-running operations, how to read its operation. The engine
 does the rest, the same way everywhere:
 
+- a dry run stops here (``Applier.apply``): every adapter returns its plan untouched;
 - ``skip`` decisions become ``skipped`` results; an action the kind has no handler for is
   ``failed`` ("<kind> cannot <action>");
 - handlers run on a pool of ``max_workers`` threads; results keep the decisions' order;
@@ -25,16 +26,18 @@ from __future__ import annotations
 
 import contextvars
 import time
-from collections.abc import Callable, Collection, Mapping, Sequence
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Protocol, TypeVar, runtime_checkable
+from typing import Generic, Protocol, TypeVar, runtime_checkable
 
-from providers.base import Action, Decision, Outcome, Result, chunks
+from providers.base import Action, AdapterOptions, Decision, Outcome, Result, chunks
 from providers.store import StoreError
 
 Op = TypeVar("Op")
+C = TypeVar("C")  # an adapter's cloud connection
 # The first re-read at once, then 0.05 s doubling up to 5 s: short operations are seen
 # finishing within a few reads, long ones cost about one read every 5 s.
 FIRST_DELAY = 0.05
@@ -128,6 +131,29 @@ def apply_deadline(
     return Deadline(monotonic() + max(0.0, seconds), monotonic, sleep)
 
 
+class Applier(ABC, Generic[C]):
+    """A kind adapter, built with its cloud's connection and the options every adapter
+    takes. Its ``apply`` is the plan untouched in a dry run (nothing read or written),
+    otherwise the adapter's own ``act``: the one place a dry run stops."""
+
+    def __init__(self, connection: C, options: AdapterOptions) -> None:
+        self.connection = connection
+        self.options = options
+
+    def apply(self, decisions: Sequence[Decision], dry_run: bool) -> Iterable[Result]:
+        if dry_run:
+            at = self.options.clock()
+            return [
+                Result(d, Outcome.SKIPPED if d.action is Action.SKIP else Outcome.DRY_RUN, at)
+                for d in decisions
+            ]
+        return self.act(decisions)
+
+    @abstractmethod
+    def act(self, decisions: Sequence[Decision]) -> Iterable[Result]:
+        """Carry out the decisions (through an ``Engine``): one result per decision."""
+
+
 @dataclass(frozen=True)
 class Settled:
     """How an action stood when the adapter stopped looking at it."""
@@ -186,14 +212,12 @@ class Engine:
         futures: dict[int, Future[Step]] = {}
         with ThreadPoolExecutor(max_workers=max(1, self.max_workers)) as pool:
             for i, decision in enumerate(decisions):
-                handler = handlers.get(decision.action)
-                if decision.action is Action.SKIP:
-                    results[i] = Result(decision, Outcome.SKIPPED, self.clock())
-                elif handler is None:
-                    error = f"{self.kind} cannot {decision.action.value}"
-                    results[i] = Result(decision, Outcome.FAILED, self.clock(), error=error)
+                unhandled = self.unhandled(decision, handlers)
+                if unhandled is not None:
+                    results[i] = unhandled
                 else:
                     # Each task in a copy of the caller's context (logging fields, ...).
+                    handler = handlers[decision.action]
                     futures[i] = pool.submit(contextvars.copy_context().run, handler, decision)
         for i, future in futures.items():
             results[i] = self._settle(decisions[i], future, wait_until)
@@ -207,6 +231,15 @@ class Engine:
         for batch in chunks(decisions, max(1, batch_size)):
             results.extend(self._bisect(list(batch), call))
         return results
+
+    def unhandled(self, decision: Decision, actions: Collection[Action]) -> Result | None:
+        """The result of a decision no handler runs: a ``skip`` is ``skipped``, an action
+        outside ``actions`` is ``failed``; None when a handler is to act on it."""
+        if decision.action is Action.SKIP:
+            return Result(decision, Outcome.SKIPPED, self.clock())
+        if decision.action not in actions:
+            return self.failed(decision, f"{self.kind} cannot {decision.action.value}")
+        return None
 
     def failed(self, decision: Decision, error: str) -> Result:
         return Result(decision, Outcome.FAILED, self.clock(), error=error)

@@ -1,9 +1,10 @@
 """The contract every provider kind module implements.
 
 A kind module (``providers/<cloud>/<kind>.py``) exposes one adapter class with
-``discover(target)``, ``apply(decisions, dry_run)`` (through the apply engine,
-``providers/apply.py``) and ``inventory(target)``. Everything here is plain
-data: no SDK imports, no clock, no environment.
+``discover(target)``, ``apply(decisions, dry_run)`` and ``inventory(target)``. Its
+``apply`` is ``providers.apply.Applier``'s: a dry run returns the plan untouched there,
+and otherwise the adapter's ``act(decisions)`` runs them through the apply engine.
+Everything here is plain data: no SDK imports, no clock, no environment.
 
 Outcomes: what one ``Result`` says happened, and what follows from it.
 
@@ -65,6 +66,10 @@ class Action(StrEnum):
     SCALE_DOWN = "scale-down"
     SCALE_UP = "scale-up"
     SKIP = "skip"
+
+
+# The actions that turn a resource off (the ledger's off-periods open at them).
+OFF_ACTIONS: frozenset[Action] = frozenset({Action.STOP, Action.SCALE_DOWN})
 
 
 class Outcome(StrEnum):
@@ -242,12 +247,10 @@ class KindAdapter(Protocol):
         ...
 
 
-def dry_run_results(decisions: Sequence[Decision], at: datetime) -> list[Result]:
-    """What every adapter returns for a dry run: the plan, untouched."""
-    return [
-        Result(d, Outcome.SKIPPED if d.action is Action.SKIP else Outcome.DRY_RUN, at)
-        for d in decisions
-    ]
+def tagged(resources: Iterable[Resource], tag_key: str) -> list[Resource]:
+    """The resources carrying ``tag_key``: discovery of a kind whose API cannot filter by
+    tag, out of its inventory."""
+    return [r for r in resources if tag_key in r.tags]
 
 
 def chunks(items: Sequence[T], size: int) -> Iterable[Sequence[T]]:

@@ -14,12 +14,9 @@ are the same on every cloud:
   ``Refused`` and the adapter makes no destructive call (the resource is left running);
 - ``require`` raises ``Refused("no saved size to restore ...")`` when nothing (or nothing
   readable) was saved, so a start is ``failed`` and retried while the schedule says on;
-- ``forget`` runs only after the restore was seen done.
-
-Migration: objects the previous release wrote under a kind's own name (``capacity.json``,
-``deployment.json``, ``endpoint.json``, ``agent-pools.json``) are still read, as their
-``data``, and removed by ``forget``; adapters read their old tags the same way. New
-saves always go to ``restore.json``.
+- ``forget`` runs only after the restore was seen done; ``forget_noted`` makes a store
+  failure there a note on the result, not a failure: a leftover is harmless, since the
+  resource runs whatever was saved.
 """
 
 from __future__ import annotations
@@ -29,8 +26,8 @@ from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
 
-from providers.apply import NO_SAVED_SIZE, Refused
-from providers.base import Resource, ResourceState, Target, state_key
+from providers.apply import NO_SAVED_SIZE, Applier, C, Refused
+from providers.base import AdapterOptions, Resource, ResourceState, Target, state_key
 from providers.store import ObjectStore, StoreError
 
 NAME = "restore.json"
@@ -39,11 +36,10 @@ Data = dict[str, Any]
 
 
 class RestoreStore:
-    """One kind's view of the restore objects (``legacy``: the names it used before)."""
+    """One kind's view of the restore objects."""
 
-    def __init__(self, store: ObjectStore | None, legacy: tuple[str, ...] = ()) -> None:
+    def __init__(self, store: ObjectStore | None) -> None:
         self.store = store
-        self.legacy = legacy
 
     def key(self, resource: Resource) -> str:
         return state_key(resource, NAME)
@@ -63,18 +59,11 @@ class RestoreStore:
             raise Refused(f"{key} did not read back as written: left as it is")
 
     def load(self, resource: Resource) -> Data | None:
-        """What was saved for ``resource`` (new object first, then the old names); None
-        when nothing was. Raises StoreError when the store fails or an object is unreadable."""
-        store = self._store()
-        raw = store.get(self.key(resource))
-        if raw is not None:
-            return _data(_parse(self.key(resource), raw), self.key(resource))
-        for name in self.legacy:
-            key = state_key(resource, name)
-            raw = store.get(key)
-            if raw is not None:
-                return _parse(key, raw)
-        return None
+        """What was saved for ``resource``; None when nothing was. Raises StoreError when
+        the store fails or the object is unreadable."""
+        key = self.key(resource)
+        raw = self._store().get(key)
+        return None if raw is None else _data(_parse(key, raw), key)
 
     def require(self, resource: Resource) -> Data:
         """What to restore, or ``Refused`` with the one error every cloud reports."""
@@ -87,9 +76,15 @@ class RestoreStore:
         return data
 
     def forget(self, resource: Resource) -> None:
-        store = self._store()
-        for name in (NAME, *self.legacy):
-            store.delete(state_key(resource, name))
+        self._store().delete(self.key(resource))
+
+    def forget_noted(self, resource: Resource, what: str) -> str:
+        """``forget``, or "<what> not removed (<error>)" when the store refuses."""
+        try:
+            self.forget(resource)
+        except StoreError as err:
+            return f"{what} not removed ({err})"
+        return ""
 
     def saved_for_kind(self, target: Target, kind: str) -> Iterator[Data]:
         """Every object saved for ``kind`` in the target (resources that exist only as
@@ -107,21 +102,25 @@ class RestoreStore:
             ResourceState.RUNNING,
         )
         prefix = state_key(probe, NAME).rsplit("/", 2)[0] + "/"
-        seen: set[str] = set()
-        for key in sorted(self.store.list(prefix), key=lambda k: not k.endswith("/" + NAME)):
-            folder, _, name = key.rpartition("/")
-            if folder in seen or name not in (NAME, *self.legacy):
+        for key in sorted(self.store.list(prefix)):
+            if not key.endswith("/" + NAME):
                 continue
             raw = self.store.get(key)
             if raw is not None:
-                seen.add(folder)
-                parsed = _parse(key, raw)
-                yield _data(parsed, key) if name == NAME else parsed
+                yield _data(_parse(key, raw), key)
 
     def _store(self) -> ObjectStore:
         if self.store is None:
             raise StoreError("no state store configured: nothing can be saved to restore later")
         return self.store
+
+
+class ScalesToZero(Applier[C]):
+    """An adapter of a kind that scales to zero: it keeps what to restore here."""
+
+    def __init__(self, connection: C, options: AdapterOptions) -> None:
+        super().__init__(connection, options)
+        self.restore = RestoreStore(options.state)
 
 
 def _parse(key: str, raw: bytes) -> Data:

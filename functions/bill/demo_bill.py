@@ -28,7 +28,7 @@ from ledger.book import read_records
 from ledger.observed import target_states
 from ledger.record import parse_iso
 from ledger.versions import upgraded
-from providers.bill_ids import identify, member_tag, of_key
+from providers.bill_ids import member_tag, of_key
 from providers.store import LocalStore
 
 COLUMNS = [
@@ -70,7 +70,7 @@ def timelines(
     # checkpoint): the "leaky" resource below then really keeps billing a whole period.
     periods: dict[tuple[str, ...], dict[str, Any]] = {}
     since = (start - timedelta(days=8)).date()
-    for row in upgraded(read_records(store, since, (end + timedelta(days=8)).date()), identify):
+    for row in upgraded(read_records(store, since, (end + timedelta(days=8)).date())):
         if row["ListUnitPrice"] is None:
             continue
         _item(found, row["ProviderName"], row["ResourceId"], row)

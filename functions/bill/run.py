@@ -13,7 +13,6 @@ from functions.bill.claims import claims
 from functions.bill.opportunities import Opportunities, find
 from ledger.summary import read_window
 from ledger.versions import upgraded
-from providers.bill_ids import identify
 from providers.store import ObjectStore
 from schedules import Schedule
 from schedules.protected import ProtectedTags
@@ -37,7 +36,7 @@ def check_bill(
     store: ObjectStore, bill: str, start: datetime, end: datetime, endpoint_url: str = ""
 ) -> BillCheck:
     """The ledger's claims for [start, end) against the export at ``bill``."""
-    rows = list(upgraded(read_window(store, start, end), identify))
+    rows = list(upgraded(read_window(store, start, end)))
     found = claims(rows, start, end)
     con = connect()
     try:

@@ -144,7 +144,6 @@ def _export(args: argparse.Namespace) -> int:
     from ledger.export import export_window
     from ledger.observed import last_observed
     from ledger.versions import LedgerVersionError
-    from providers.bill_ids import identify
     from providers.store import StoreError
 
     store, window = open_ledger(args)
@@ -155,7 +154,7 @@ def _export(args: argparse.Namespace) -> int:
                 if args.out
                 else sys.stdout
             )
-            count = export_window(store, window.start, window.end, out, args.format, identify)
+            count = export_window(store, window.start, window.end, out, args.format)
         observed = last_observed(store)
     except (StoreError, LedgerVersionError) as err:
         raise UsageError(str(err)) from err

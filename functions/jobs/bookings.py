@@ -28,11 +28,11 @@ from functions.jobs.maintenance import TRIGGER as MAINTENANCE_TRIGGER
 from ledger.record import Row
 from ledger.run_state import ActionIntent, OffPeriod, TargetState
 from providers import bill_ids
+from providers.base import OFF_ACTIONS as _OFF
 from providers.base import Action, Outcome, Resource, ResourceState, Result
 
 log = logging.getLogger("offhours.bookings")
 
-_OFF = (Action.STOP, Action.SCALE_DOWN)
 _ON = (Action.START, Action.SCALE_UP)
 _OFF_NAMES = tuple(a.value for a in _OFF)
 

@@ -25,7 +25,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
-from providers.base import Action, Decision, Resource, ResourceState
+from providers.base import OFF_ACTIONS, Action, Decision, Resource, ResourceState
 
 ORDER_TAG = "offhours-order"
 WAIT_TAG = "offhours-order-wait"
@@ -35,7 +35,6 @@ MAX_WAIT = timedelta(hours=24)
 # The words every held decision's reason carries (``held_starts`` finds them by it).
 HELD = "waiting for order"
 _ON = (Action.START, Action.SCALE_UP)
-_OFF = (Action.STOP, Action.SCALE_DOWN)
 _WAIT = re.compile(r"(?:([0-9]{1,2})h)?(?:([0-9]{1,4})m)?")
 
 
@@ -103,7 +102,7 @@ def sequence(
             decision = out[member.index]
             if decision.action in _ON:
                 why = _start_blocker(member, group, now, running_since)
-            elif decision.action in _OFF:
+            elif decision.action in OFF_ACTIONS:
                 why = _stop_blocker(member, group)
             else:
                 continue

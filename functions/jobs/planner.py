@@ -27,7 +27,7 @@ from datetime import datetime, timedelta
 
 import schedules
 from functions.jobs import maintenance, order
-from providers.base import Action, Decision, Resource, ResourceState
+from providers.base import OFF_ACTIONS, Action, Decision, Resource, ResourceState
 from providers.prices import PRICE_TAG, PriceTagError, parse_hourly
 from providers.scopes import schedule_source
 from schedules.protected import DEFAULT as DEFAULT_PROTECTED
@@ -436,8 +436,7 @@ def _start_side(
 
 
 def _limit_stops(decisions: list[Decision], policy: Policy) -> list[Decision]:
-    off_actions = (Action.STOP, Action.SCALE_DOWN)
-    stops = [d for d in decisions if d.action in off_actions]
+    stops = [d for d in decisions if d.action in OFF_ACTIONS]
     managed = [d for d in decisions if not d.resource.unmanaged_reason]
     if policy.force or not stops or len(stops) <= policy.max_stop_share * len(managed):
         return decisions
@@ -448,7 +447,7 @@ def _limit_stops(decisions: list[Decision], policy: Policy) -> list[Decision]:
     )
     return [
         replace(d, action=Action.SKIP, reason=f"{d.reason}; {why}")
-        if d.action in off_actions
+        if d.action in OFF_ACTIONS
         else d
         for d in decisions
     ]

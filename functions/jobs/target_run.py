@@ -46,6 +46,7 @@ from ledger.book import object_key, read_records, write_run
 from ledger.record import iso
 from ledger.run_state import Lease, OffPeriod, TargetState, state_key
 from ledger.state_store import Loaded, commit, load
+from providers.base import OFF_ACTIONS as _OFF
 from providers.base import Action, Decision, Outcome, Resource, Result, Target
 from providers.pricing import PriceBook, enrich
 from providers.store import Conflict, StoreError
@@ -58,7 +59,6 @@ log = logging.getLogger("offhours.reconcile")
 # Times a run looks again after another run wrote the state between its read and its
 # first write (each time it re-reads and re-discovers).
 RESTARTS = 3
-_OFF = (Action.STOP, Action.SCALE_DOWN)
 # Per hook (in the order of ``Run.hooks``): its notices.
 Claims = tuple[tuple["NoticeOutcome", ...], ...]
 

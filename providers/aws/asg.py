@@ -3,9 +3,8 @@
 SCALE_DOWN saves ``{"min": 2, "desired": 3, "max": 5}`` in the restore store
 (``providers/restore.py``) and reads it back, then sets min and desired to 0 (max
 unchanged); a group already at zero is skipped ("already off"). SCALE_UP restores min,
-desired and max from what was saved (or from the ``offhours:previous-capacity`` tag an
-earlier release wrote), then forgets it; nothing saved is a failed start ("no saved size
-to restore"), never a made-up size.
+desired and max from what was saved, then forgets it; nothing saved is a failed start
+("no saved size to restore"), never a made-up size.
 
 Discovery filters by tag on the server. Price: instance count x the EC2 unit price of
 the launch template / launch configuration instance type; unknown for mixed instance
@@ -19,15 +18,13 @@ from dataclasses import replace
 from typing import Any
 
 from providers.apply import AlreadyOff, Refused, join_notes
-from providers.aws.actions import aws_errors, engine, error_text, target_of
+from providers.aws.actions import aws_errors, engine, target_of
 from providers.aws.asg_limits import processes_to_pause, unmanaged_reason
-from providers.aws.capacity import PREVIOUS_CAPACITY_TAG, legacy_capacity
 from providers.aws.connection import AwsConnection
 from providers.aws.instance_types import is_accelerated
 from providers.aws.tagging import tag_dict
 from providers.base import (
     Action,
-    AdapterOptions,
     Decision,
     Price,
     Resource,
@@ -35,17 +32,15 @@ from providers.base import (
     Result,
     Target,
     chunks,
-    dry_run_results,
 )
 from providers.prices import bundled_price, price_from_tag
-from providers.restore import RestoreStore
+from providers.restore import ScalesToZero
 from providers.store import StoreError
 
 SERVICE = "Amazon Elastic Compute Cloud"
-_FIELDS = ("min", "desired", "max")
 
 
-class AutoScalingGroups:
+class AutoScalingGroups(ScalesToZero[AwsConnection]):
     kind = "asg"
     permissions = (
         "autoscaling:DescribeAutoScalingGroups",
@@ -57,14 +52,7 @@ class AutoScalingGroups:
         "autoscaling:DescribeScheduledActions",
         "autoscaling:SuspendProcesses",
         "autoscaling:ResumeProcesses",
-        # Removes the capacity tag an earlier release saved.
-        "autoscaling:DeleteTags",
     )
-
-    def __init__(self, connection: AwsConnection, options: AdapterOptions) -> None:
-        self.connection = connection
-        self.options = options
-        self.restore = RestoreStore(options.state)
 
     def discover(self, target: Target) -> Iterator[Resource]:
         yield from self._groups(target, [{"Name": "tag-key", "Values": [self.options.tag_key]}])
@@ -83,9 +71,7 @@ class AutoScalingGroups:
         for group in groups:
             yield self._resource(target, group, types.of(group))
 
-    def apply(self, decisions: Sequence[Decision], dry_run: bool) -> Iterable[Result]:
-        if dry_run:
-            return dry_run_results(decisions, self.options.clock())
+    def act(self, decisions: Sequence[Decision]) -> Iterable[Result]:
         handlers = {Action.SCALE_DOWN: self._scale_down, Action.SCALE_UP: self._scale_up}
         return engine(self.kind, self.options).run(decisions, handlers)
 
@@ -120,7 +106,7 @@ class AutoScalingGroups:
 
     def _scale_up(self, decision: Decision) -> str:
         resource = decision.resource
-        saved = legacy_capacity(resource.tags, _FIELDS) or self.restore.require(resource)
+        saved = self.restore.require(resource)
         autoscaling = self.connection.client("autoscaling", target_of(resource))
         autoscaling.update_auto_scaling_group(
             AutoScalingGroupName=resource.id,
@@ -134,23 +120,8 @@ class AutoScalingGroups:
         return join_notes(
             f"capacity 0 -> {saved['desired']}",
             f"resumed {', '.join(paused)}" if paused else "",
-            self._forget(resource, autoscaling),
+            self.restore.forget_noted(resource, "saved capacity"),
         )
-
-    def _forget(self, resource: Resource, autoscaling: Any) -> str:
-        """Restored: the saved capacity (and an earlier release's tag) go. A leftover is
-        harmless: a group with capacity is running whatever was saved."""
-        notes = []
-        try:
-            self.restore.forget(resource)
-        except StoreError as err:
-            notes.append(f"saved capacity not removed ({err})")
-        if PREVIOUS_CAPACITY_TAG in resource.tags:
-            try:
-                autoscaling.delete_tags(Tags=[_tag(resource.id)])
-            except aws_errors() as err:
-                notes.append(f"{PREVIOUS_CAPACITY_TAG} tag not removed ({error_text(err)})")
-        return join_notes(*notes)
 
     def _resource(self, target: Target, group: dict[str, Any], instance_type: str) -> Resource:
         tags = tag_dict(group.get("Tags", []))
@@ -199,9 +170,6 @@ class AutoScalingGroups:
 
     def _saved_desired(self, resource: Resource) -> int:
         """For a group at zero: the size it comes back to (prices the avoided hours)."""
-        legacy = legacy_capacity(resource.tags, _FIELDS)
-        if legacy is not None:
-            return legacy["desired"]
         try:
             saved = self.restore.load(resource)
         except StoreError:
@@ -210,19 +178,9 @@ class AutoScalingGroups:
 
 
 def _suspended(saved: Mapping[str, Any]) -> list[str]:
-    """The processes offhours suspended at scale-down (none in an earlier release's tag)."""
+    """The processes offhours suspended at scale-down."""
     processes = saved.get("suspended", [])
     return [str(p) for p in processes] if isinstance(processes, list) else []
-
-
-def _tag(group: str) -> dict[str, Any]:
-    return {
-        "ResourceId": group,
-        "ResourceType": "auto-scaling-group",
-        "Key": PREVIOUS_CAPACITY_TAG,
-        "Value": "",
-        "PropagateAtLaunch": False,
-    }
 
 
 class _InstanceTypes:

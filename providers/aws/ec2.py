@@ -8,7 +8,7 @@ from functools import lru_cache
 from types import MappingProxyType
 from typing import Any
 
-from providers.apply import BatchCall
+from providers.apply import Applier, BatchCall
 from providers.aws import account_tags, stop_protection, utilisation
 from providers.aws.actions import engine
 from providers.aws.connection import AwsConnection
@@ -25,7 +25,6 @@ from providers.base import (
     Result,
     Scope,
     Target,
-    dry_run_results,
 )
 from providers.prices import bundled_price, price_from_tag
 from providers.scopes import inherit, lists_everything
@@ -56,7 +55,7 @@ _PLAIN: Mapping[str, str] = MappingProxyType({"hibernation": ""})
 _LISTED_STATES = ("pending", "running", "stopping", "stopped")
 
 
-class Ec2Instances:
+class Ec2Instances(Applier[AwsConnection]):
     kind = "ec2"
     permissions = (
         "ec2:DescribeInstances",
@@ -76,8 +75,7 @@ class Ec2Instances:
     page_size = 250
 
     def __init__(self, connection: AwsConnection, options: AdapterOptions) -> None:
-        self.connection = connection
-        self.options = options
+        super().__init__(connection, options)
         self.protection = StopProtection(options.state)
 
     def discover(self, target: Target) -> Iterator[Resource]:
@@ -107,14 +105,14 @@ class Ec2Instances:
         for resource in self._resources(ec2, target, pages, scope=scope):
             yield replace(resource, accelerator=is_accelerated(resource.size))
 
-    def apply(self, decisions: Sequence[Decision], dry_run: bool) -> Iterable[Result]:
-        if dry_run:
-            return dry_run_results(decisions, self.options.clock())
+    def act(self, decisions: Sequence[Decision]) -> Iterable[Result]:
         results: list[Result] = []
         groups: dict[tuple[str, str], list[Decision]] = {}
+        run = engine(self.kind, self.options)
         for decision in decisions:
-            if decision.action is Action.SKIP:
-                results.append(Result(decision, Outcome.SKIPPED, self.options.clock()))
+            unhandled = run.unhandled(decision, (Action.START, Action.STOP))
+            if unhandled is not None:  # a skip, or an action an instance has not
+                results.append(unhandled)
                 continue
             account, region = decision.resource.account, decision.resource.region
             groups.setdefault((account, region), []).append(decision)
@@ -143,12 +141,7 @@ class Ec2Instances:
             for d in stops
             if d.hibernate and d not in hibernate
         }
-        other = [d for d in decisions if d.action not in (Action.START, Action.STOP)]
-        results = [
-            Result(d, Outcome.FAILED, self.options.clock(), error=f"ec2 cannot {d.action}")
-            for d in other
-        ]
-        results += self._call(starts, lambda batch: _started(ec2, batch))
+        results = self._call(starts, lambda batch: _started(ec2, batch))
         hibernated = self._call(hibernate, lambda batch: _stopped(ec2, batch, Hibernate=True))
         # An instance that refused to hibernate is stopped plainly, and the ledger says so.
         refused = [r for r in hibernated if r.outcome is Outcome.FAILED and _no_hibernation(r)]

@@ -1,8 +1,8 @@
 """ECS services: desired count to zero and back to exactly the count they had.
 
 SCALE_DOWN saves ``{"desired": 3}`` in the restore store (``providers/restore.py``) and
-reads it back, then sets the desired count to 0; SCALE_UP sets it back from what was saved
-(or from the tag an earlier release wrote), never a made-up 1 (see ``asg.py``).
+reads it back, then sets the desired count to 0; SCALE_UP sets it back from what was saved,
+never a made-up 1 (see ``asg.py``).
 
 ECS cannot filter by tag on the server: every cluster's services are listed and described
 ten at a time with their tags, and filtered here. Price: running tasks x the Fargate
@@ -22,14 +22,12 @@ from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
 from providers.apply import AlreadyOff, Refused, join_notes
-from providers.aws.actions import aws_errors, engine, error_text, target_of
-from providers.aws.capacity import PREVIOUS_CAPACITY_TAG, legacy_capacity
+from providers.aws.actions import engine, target_of
 from providers.aws.connection import AwsConnection
 from providers.aws.ecs_scaling import scaling_minimum, set_minimum
 from providers.aws.tagging import tag_dict
 from providers.base import (
     Action,
-    AdapterOptions,
     Decision,
     Price,
     Resource,
@@ -37,19 +35,18 @@ from providers.base import (
     Result,
     Target,
     chunks,
-    dry_run_results,
+    tagged,
 )
 from providers.prices import bundled_price, price_from_tag
-from providers.restore import RestoreStore
+from providers.restore import ScalesToZero
 from providers.store import StoreError
 
 SERVICE = "Amazon Elastic Container Service"
 PRICES = "ecs_fargate_prices.json"
-_FIELDS = ("desired",)
 _DESCRIBE_BATCH = 10  # describe_services takes at most 10 services per call
 
 
-class EcsServices:
+class EcsServices(ScalesToZero[AwsConnection]):
     kind = "ecs"
     permissions = (
         "ecs:ListClusters",
@@ -60,19 +57,10 @@ class EcsServices:
         # A Service Auto Scaling minimum above 0 is lowered while the service is off.
         "application-autoscaling:DescribeScalableTargets",
         "application-autoscaling:RegisterScalableTarget",
-        # Removes the capacity tag an earlier release saved.
-        "ecs:UntagResource",
     )
 
-    def __init__(self, connection: AwsConnection, options: AdapterOptions) -> None:
-        self.connection = connection
-        self.options = options
-        self.restore = RestoreStore(options.state)
-
-    def discover(self, target: Target) -> Iterator[Resource]:
-        for resource in self._services(target):
-            if self.options.tag_key in resource.tags:
-                yield resource
+    def discover(self, target: Target) -> list[Resource]:
+        return tagged(self._services(target), self.options.tag_key)
 
     def inventory(self, target: Target) -> Iterator[Resource]:
         """Every service, tagged or not (the digest's opportunities). Fargate tasks run
@@ -92,9 +80,7 @@ class EcsServices:
                     tags = tag_dict(service.get("tags", []), "key", "value")
                     yield self._resource(target, service, tags, sizes)
 
-    def apply(self, decisions: Sequence[Decision], dry_run: bool) -> Iterable[Result]:
-        if dry_run:
-            return dry_run_results(decisions, self.options.clock())
+    def act(self, decisions: Sequence[Decision]) -> Iterable[Result]:
         handlers = {Action.SCALE_DOWN: self._scale_down, Action.SCALE_UP: self._scale_up}
         return engine(self.kind, self.options).run(decisions, handlers)
 
@@ -126,7 +112,7 @@ class EcsServices:
 
     def _scale_up(self, decision: Decision) -> str:
         resource = decision.resource
-        saved = legacy_capacity(resource.tags, _FIELDS) or self.restore.require(resource)
+        saved = self.restore.require(resource)
         ecs = self.connection.client("ecs", target_of(resource))
         ecs.update_service(
             cluster=resource.extra["cluster"],
@@ -141,35 +127,17 @@ class EcsServices:
         return join_notes(
             f"desired count 0 -> {saved['desired']}",
             f"scaling minimum 0 -> {minimum}" if minimum else "",
-            self._forget(resource, ecs),
+            self.restore.forget_noted(resource, "saved count"),
         )
 
-    def _forget(self, resource: Resource, ecs: Any) -> str:
-        notes = []
-        try:
-            self.restore.forget(resource)
-        except StoreError as err:
-            notes.append(f"saved count not removed ({err})")
-        if PREVIOUS_CAPACITY_TAG in resource.tags:
-            try:
-                ecs.untag_resource(
-                    resourceArn=resource.extra["arn"], tagKeys=[PREVIOUS_CAPACITY_TAG]
-                )
-            except aws_errors() as err:
-                notes.append(f"{PREVIOUS_CAPACITY_TAG} tag not removed ({error_text(err)})")
-        return join_notes(*notes)
-
     def _state(
-        self, target: Target, service: dict[str, Any], desired: int, tags: dict[str, str]
+        self, target: Target, service: dict[str, Any], desired: int
     ) -> tuple[ResourceState, int]:
         """State, and the task count to price (for a service at 0: what it comes back to)."""
         if service.get("status", "ACTIVE") != "ACTIVE":
             return ResourceState.TRANSITIONAL, desired
         if desired > 0:
             return ResourceState.RUNNING, desired
-        legacy = legacy_capacity(tags, _FIELDS)
-        if legacy is not None:
-            return ResourceState.SCALED_DOWN, legacy["desired"]
         cluster_name = service["clusterArn"].rsplit("/", 1)[-1]
         probe = Resource(
             "aws",
@@ -192,7 +160,7 @@ class EcsServices:
     ) -> Resource:
         cluster_name = service["clusterArn"].rsplit("/", 1)[-1]
         desired = int(service["desiredCount"])
-        state, tasks = self._state(target, service, desired, tags)
+        state, tasks = self._state(target, service, desired)
         unit = sizes.hourly(service, target.region)
         price = (
             None

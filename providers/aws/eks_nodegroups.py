@@ -28,24 +28,23 @@ from providers.aws.connection import AwsConnection
 from providers.aws.instance_types import is_accelerated
 from providers.base import (
     Action,
-    AdapterOptions,
     Decision,
     Price,
     Resource,
     ResourceState,
     Result,
     Target,
-    dry_run_results,
+    tagged,
 )
 from providers.prices import bundled_price, price_from_tag
-from providers.restore import RestoreStore
+from providers.restore import ScalesToZero
 from providers.store import StoreError
 
 SERVICE = "Amazon Elastic Compute Cloud"
 _BUSY = {"CREATING", "UPDATING", "DELETING"}
 
 
-class EksNodegroups:
+class EksNodegroups(ScalesToZero[AwsConnection]):
     kind = "eks-nodegroups"
     permissions = (
         "eks:ListClusters",
@@ -54,23 +53,14 @@ class EksNodegroups:
         "eks:UpdateNodegroupConfig",
     )
 
-    def __init__(self, connection: AwsConnection, options: AdapterOptions) -> None:
-        self.connection = connection
-        self.options = options
-        self.restore = RestoreStore(options.state)
-
-    def discover(self, target: Target) -> Iterator[Resource]:
-        for resource in self._nodegroups(target):
-            if self.options.tag_key in resource.tags:
-                yield resource
+    def discover(self, target: Target) -> list[Resource]:
+        return tagged(self._nodegroups(target), self.options.tag_key)
 
     def inventory(self, target: Target) -> Iterator[Resource]:
         """Every node group, tagged or not (the digest's opportunities)."""
         yield from self._nodegroups(target)
 
-    def apply(self, decisions: Sequence[Decision], dry_run: bool) -> Iterable[Result]:
-        if dry_run:
-            return dry_run_results(decisions, self.options.clock())
+    def act(self, decisions: Sequence[Decision]) -> Iterable[Result]:
         handlers = {Action.SCALE_DOWN: self._scale_down, Action.SCALE_UP: self._scale_up}
         return engine(self.kind, self.options).run(decisions, handlers)
 
@@ -103,16 +93,7 @@ class EksNodegroups:
         # An update still in progress raises StillRunning and keeps the saved sizes: if
         # EKS fails it, the next run restores them again. The next scale-down replaces them.
         _update(eks, resource, sizes, note)
-        return join_notes(note, self._forget(resource))
-
-    def _forget(self, resource: Resource) -> str:
-        """Asked for: the saved sizes go. A leftover is harmless (a node group with nodes
-        is running whatever was saved)."""
-        try:
-            self.restore.forget(resource)
-        except StoreError as err:
-            return f"saved sizes not removed ({err})"
-        return ""
+        return join_notes(note, self.restore.forget_noted(resource, "saved sizes"))
 
     def _resource(self, target: Target, nodegroup: dict[str, Any]) -> Resource:
         tags = dict(nodegroup.get("tags") or {})

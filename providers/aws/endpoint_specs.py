@@ -14,7 +14,7 @@ deadline, so neither is ``done`` before SageMaker says so.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -25,7 +25,6 @@ from providers.aws.tagging import tag_dict, tag_list
 from providers.base import Outcome, Price
 from providers.prices import bundled_price
 
-SPEC_NAME = "endpoint.json"
 SPEC_VERSION = 1
 PRICES = "sagemaker_endpoint_prices.json"
 _DROP = {"ResponseMetadata", "CreationTime", "EndpointConfigArn"}
@@ -130,10 +129,16 @@ def restore_counts(sagemaker: Any, spec: Mapping[str, Any]) -> str:
 
 def describe(sagemaker: Any, name: str) -> Mapping[str, Any] | None:
     """The endpoint, or None when SageMaker says it does not exist."""
+    return unless_missing(lambda: sagemaker.describe_endpoint(EndpointName=name))
+
+
+def unless_missing(call: Callable[[], Mapping[str, Any]]) -> Mapping[str, Any] | None:
+    """The response, or None when SageMaker says the thing does not exist (a
+    ``ValidationException`` "Could not find ..."; it has no NotFound code)."""
     from botocore.exceptions import ClientError
 
     try:
-        found: Mapping[str, Any] = sagemaker.describe_endpoint(EndpointName=name)
+        return call()
     except ClientError as err:
         error = err.response.get("Error", {})
         if error.get("Code") == "ValidationException" and "Could not find" in error.get(
@@ -141,7 +146,6 @@ def describe(sagemaker: Any, name: str) -> Mapping[str, Any] | None:
         ):
             return None
         raise
-    return found
 
 
 _UNREAD: Mapping[str, Any] | None = {"EndpointStatus": "(not read yet)"}

@@ -25,7 +25,7 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from providers.apply import AlreadyOff, join_notes
+from providers.apply import AlreadyOff, Applier, join_notes
 from providers.aws import account_tags
 from providers.aws.actions import aws_errors, engine, error_text, target_of
 from providers.aws.connection import AwsConnection
@@ -41,7 +41,6 @@ from providers.base import (
     Scope,
     Target,
     chunks,
-    dry_run_results,
 )
 from providers.prices import bundled_price, price_from_tag
 from providers.scopes import inherit, lists_everything
@@ -88,7 +87,7 @@ def instance_price(region: str, engine: str, instance_class: str) -> Price | Non
     return bundled_price("providers.aws", PRICES, region, f"{family}:{instance_class}")
 
 
-class _RdsKind:
+class _RdsKind(Applier[AwsConnection]):
     """What RDS instances and clusters share: tagging what offhours stopped, the
     seven-day note, stop/start with one call per database."""
 
@@ -96,13 +95,10 @@ class _RdsKind:
     resource_type = ""
 
     def __init__(self, connection: AwsConnection, options: AdapterOptions) -> None:
-        self.connection = connection
-        self.options = options
+        super().__init__(connection, options)
         connection.tag_listings.want(self.resource_type, [options.tag_key])
 
-    def apply(self, decisions: Sequence[Decision], dry_run: bool) -> Iterable[Result]:
-        if dry_run:
-            return dry_run_results(decisions, self.options.clock())
+    def act(self, decisions: Sequence[Decision]) -> Iterable[Result]:
         handlers = {Action.STOP: self._stop, Action.START: self._start}
         return engine(self.kind, self.options).run(decisions, handlers)
 

@@ -24,7 +24,7 @@ is still ``Creating`` at the deadline (the spec is kept until a later run sees i
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
@@ -43,10 +43,9 @@ from providers.base import (
     ResourceState,
     Result,
     Target,
-    dry_run_results,
 )
 from providers.prices import price_from_tag
-from providers.restore import RestoreStore
+from providers.restore import ScalesToZero
 from providers.store import StoreError
 
 SERVICE = "Amazon SageMaker"
@@ -63,7 +62,7 @@ class _Live:
     components: Mapping[str, int] | None
 
 
-class SageMakerEndpoints:
+class SageMakerEndpoints(ScalesToZero[AwsConnection]):
     kind = "sagemaker-endpoints"
     permissions = (
         "tag:GetResources",
@@ -82,10 +81,8 @@ class SageMakerEndpoints:
     )
 
     def __init__(self, connection: AwsConnection, options: AdapterOptions) -> None:
-        self.connection = connection
-        self.options = options
+        super().__init__(connection, options)
         self.idle_tag_key = options.idle_tag_key
-        self.restore = RestoreStore(options.state, legacy=(endpoint_specs.SPEC_NAME,))
         connection.tag_listings.want(_TYPE, [options.tag_key, options.idle_tag_key])
 
     # -- discovery -------------------------------------------------------------------
@@ -246,9 +243,7 @@ class SageMakerEndpoints:
 
     # -- actions ---------------------------------------------------------------------
 
-    def apply(self, decisions: Sequence[Decision], dry_run: bool) -> Iterable[Result]:
-        if dry_run:
-            return dry_run_results(decisions, self.options.clock())
+    def act(self, decisions: Sequence[Decision]) -> Iterable[Result]:
         self._forget_stale(decisions)
         deadline: Deadline = self.connection.deadline()
         handlers = {Action.SCALE_DOWN: self._scale_down, Action.SCALE_UP: self._scale_up}
@@ -292,23 +287,15 @@ class SageMakerEndpoints:
         if spec.get("mode") == "components":
             inference_components.set_counts(sagemaker, spec["components"])
             note = f"inference component copies restored ({_counts(spec['components'])})"
-            return join_notes(note, self._forget_restored(resource))
+            return join_notes(note, self.restore.forget_noted(resource, "saved spec"))
         note = endpoint_specs.recreate(sagemaker, spec)
 
         def in_service() -> str:
             counts = endpoint_specs.restore_counts(sagemaker, spec)
-            return join_notes(counts, self._forget_restored(resource))
+            return join_notes(counts, self.restore.forget_noted(resource, "saved spec"))
 
         change = endpoint_specs.EndpointChange(sagemaker, resource.id, until="InService")
         return Started(change, note, on_done=in_service)
-
-    def _forget_restored(self, resource: Resource) -> str:
-        """The spec of a resource seen restored goes; a note if it could not."""
-        try:
-            self.restore.forget(resource)
-        except StoreError as err:
-            return f"saved spec not removed ({err})"
-        return ""
 
     def _forget(self, resource: Resource) -> None:
         # Best effort: a live endpoint always wins over a spec in discovery.
@@ -328,7 +315,7 @@ def _describe(
     sagemaker: Any, arn: str, tags: Mapping[str, str], configs: dict[str, Mapping[str, Any]]
 ) -> _Live | None:
     name = arn.split(":endpoint/", 1)[-1]
-    endpoint = _unless_missing(lambda: sagemaker.describe_endpoint(EndpointName=name))
+    endpoint = endpoint_specs.unless_missing(lambda: sagemaker.describe_endpoint(EndpointName=name))
     if endpoint is None:
         return None  # deleted since the tag listing
     config_name = endpoint["EndpointConfigName"]
@@ -336,7 +323,7 @@ def _describe(
         # A deleted configuration leaves the price unknown, and the endpoint cannot be
         # saved for recreation (so it is never deleted).
         configs[config_name] = (
-            _unless_missing(
+            endpoint_specs.unless_missing(
                 lambda: sagemaker.describe_endpoint_config(EndpointConfigName=config_name)
             )
             or {}
@@ -346,21 +333,6 @@ def _describe(
     if inference_components.uses_components(config):
         components = inference_components.copy_counts(sagemaker, endpoint["EndpointName"])
     return _Live(endpoint["EndpointName"], endpoint, config, tags, components)
-
-
-def _unless_missing(call: Callable[[], Mapping[str, Any]]) -> Mapping[str, Any] | None:
-    """The response, or None when SageMaker says the thing does not exist."""
-    from botocore.exceptions import ClientError
-
-    try:
-        return call()
-    except ClientError as err:
-        error = err.response.get("Error", {})
-        if error.get("Code") == "ValidationException" and "Could not find" in error.get(
-            "Message", ""
-        ):
-            return None
-        raise
 
 
 def _component_state(

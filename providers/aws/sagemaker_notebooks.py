@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
-from providers.apply import AlreadyOff
+from providers.apply import AlreadyOff, Applier
 from providers.aws import notebook_utilisation
 from providers.aws.actions import engine, target_of
 from providers.aws.connection import AwsConnection
@@ -27,7 +27,6 @@ from providers.base import (
     ResourceState,
     Result,
     Target,
-    dry_run_results,
 )
 from providers.prices import bundled_price, price_from_tag
 
@@ -37,7 +36,7 @@ _TYPE = "sagemaker:notebook-instance"
 _STATES = {"InService": ResourceState.RUNNING, "Stopped": ResourceState.STOPPED}
 
 
-class SageMakerNotebooks:
+class SageMakerNotebooks(Applier[AwsConnection]):
     kind = "sagemaker-notebooks"
     permissions = (
         "tag:GetResources",
@@ -48,8 +47,7 @@ class SageMakerNotebooks:
     )
 
     def __init__(self, connection: AwsConnection, options: AdapterOptions) -> None:
-        self.connection = connection
-        self.options = options
+        super().__init__(connection, options)
         connection.tag_listings.want(_TYPE, [options.tag_key, options.idle_tag_key])
 
     def discover(self, target: Target) -> Iterator[Resource]:
@@ -78,9 +76,7 @@ class SageMakerNotebooks:
                 if tags is not None or every:
                     yield self._resource(target, notebook, tags or {})
 
-    def apply(self, decisions: Sequence[Decision], dry_run: bool) -> Iterable[Result]:
-        if dry_run:
-            return dry_run_results(decisions, self.options.clock())
+    def act(self, decisions: Sequence[Decision]) -> Iterable[Result]:
         handlers = {Action.STOP: self._stop, Action.START: self._start}
         return engine(self.kind, self.options).run(decisions, handlers)
 

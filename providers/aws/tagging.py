@@ -105,14 +105,6 @@ def _list(
     return found
 
 
-def tagged_arns(
-    tagging: Any, resource_type: str, tag_keys: Iterable[str]
-) -> dict[str, dict[str, str]]:
-    """ARN -> tags of every resource of ``resource_type`` (``rds:db``, ...) carrying any
-    of ``tag_keys``: one type on its own, outside a connection's shared listing."""
-    return _list(tagging, {resource_type: frozenset(tag_keys)})[resource_type]
-
-
 def tag_dict(
     tags: Iterable[Mapping[str, Any]], key: str = "Key", value: str = "Value"
 ) -> dict[str, str]:

@@ -42,16 +42,15 @@ from providers.azure.resource_groups import scope_for
 from providers.azure.sizes import is_accelerated
 from providers.base import (
     Action,
-    AdapterOptions,
     Decision,
     Resource,
     ResourceState,
     Result,
     Scope,
     Target,
-    dry_run_results,
+    tagged,
 )
-from providers.restore import RestoreStore
+from providers.restore import ScalesToZero
 from providers.scopes import inherit
 from providers.store import StoreError
 
@@ -59,8 +58,6 @@ API_VERSION = "2025-05-01"
 NAMESPACE = "Microsoft.ContainerService"
 MODE_TAG = "offhours-aks-mode"
 MODES = ("cluster", "nodepools")
-# Where the previous release saved the pool counts (still read, for one release).
-LEGACY_NAME = "agent-pools.json"
 # Microsoft Learn, "Stop and start an AKS cluster": a start restores every object from etcd
 # except standalone pods; the result says so, since offhours cannot see pods.
 STOP_DETAIL = "stopped (standalone pods, not owned by a controller, do not come back on start)"
@@ -82,7 +79,7 @@ def _has_nodes(pool: dict[str, Any]) -> bool:
     return int(props.get("count") or 0) > 0 or bool(props.get("enableAutoScaling"))
 
 
-class AksClusters:
+class AksClusters(ScalesToZero[AzureConnection]):
     kind = "aks"
     permissions = (
         "Microsoft.ContainerService/managedClusters/read",
@@ -95,16 +92,11 @@ class AksClusters:
         GROUPS_PERMISSION,
     )
 
-    def __init__(self, connection: AzureConnection, options: AdapterOptions) -> None:
-        self.connection = connection
-        self.options = options
-        self.restore = RestoreStore(options.state, legacy=(LEGACY_NAME,))
-
     # -- discover ----------------------------------------------------------------------
 
     def discover(self, target: Target) -> list[Resource]:
-        key = self.options.tag_key.lower()
-        return [r for r in self.inventory(target) if key in r.tags]
+        # Azure tag keys are case-insensitive: the resources' keys are lowercased.
+        return tagged(self.inventory(target), self.options.tag_key.lower())
 
     def inventory(self, target: Target) -> list[Resource]:
         """Every cluster, tagged or not (the digest's opportunities)."""
@@ -198,9 +190,7 @@ class AksClusters:
 
     # -- apply -------------------------------------------------------------------------
 
-    def apply(self, decisions: Sequence[Decision], dry_run: bool) -> Iterable[Result]:
-        if dry_run:
-            return dry_run_results(decisions, self.options.clock())
+    def act(self, decisions: Sequence[Decision]) -> Iterable[Result]:
         until = deadline(self.connection)
         handlers: dict[Action, Handler] = {
             Action.STOP: partial(self._cluster, verb="stop", detail=STOP_DETAIL),

@@ -20,7 +20,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime
 from typing import Any
 
-from providers.apply import AlreadyOff, Started
+from providers.apply import AlreadyOff, Applier, Started
 from providers.azure import ml_utilisation
 from providers.azure.common import PROVIDER, normalize_tags, region
 from providers.azure.connection import AzureConnection
@@ -32,14 +32,12 @@ from providers.azure.resource_groups import scope_for
 from providers.azure.sizes import is_accelerated
 from providers.base import (
     Action,
-    AdapterOptions,
     Decision,
     Resource,
     ResourceState,
     Result,
     Scope,
     Target,
-    dry_run_results,
 )
 from providers.scopes import inherit, nest
 
@@ -51,7 +49,7 @@ STATES = {
 }  # every other state (Starting, Stopping, JobRunning, Creating, failed ones) is transitional
 
 
-class MlComputeInstances:
+class MlComputeInstances(Applier[AzureConnection]):
     kind = "ml-compute"
     permissions = (
         "Microsoft.MachineLearningServices/workspaces/read",
@@ -62,10 +60,6 @@ class MlComputeInstances:
         *ml_utilisation.PERMISSIONS,
         GROUPS_PERMISSION,
     )
-
-    def __init__(self, connection: AzureConnection, options: AdapterOptions) -> None:
-        self.connection = connection
-        self.options = options
 
     def discover(self, target: Target) -> list[Resource]:
         # The schedule tag or the idle tag alone (judged by the idle rule only).
@@ -137,9 +131,7 @@ class MlComputeInstances:
             scope=scope,
         )
 
-    def apply(self, decisions: Sequence[Decision], dry_run: bool) -> Iterable[Result]:
-        if dry_run:
-            return dry_run_results(decisions, self.options.clock())
+    def act(self, decisions: Sequence[Decision]) -> Iterable[Result]:
         handlers = {Action.STOP: self._stop, Action.START: self._start}
         return engine(self.kind, self.options).run(decisions, handlers, deadline(self.connection))
 

@@ -3,8 +3,7 @@
 The capacity to come back to is saved in the restore store (``providers/restore.py``) and
 read back before the capacity changes, so a crash between the two steps loses nothing: the
 next run finds the scale set still running and saves the same number again. Scaling up
-sets the saved capacity (or the ``offhours-saved-capacity`` tag an earlier release wrote,
-removed in the same update) and forgets it once the update is done. A scale set at 0 with
+sets the saved capacity and forgets it once the update is done. A scale set at 0 with
 nothing saved is a failed start ("no saved size to restore"), never guessed up.
 """
 
@@ -26,30 +25,19 @@ from providers.azure.scale_set_owners import Owners, read_owners
 from providers.azure.sizes import is_accelerated
 from providers.base import (
     Action,
-    AdapterOptions,
     Decision,
     Resource,
     ResourceState,
     Result,
     Scope,
     Target,
-    dry_run_results,
+    tagged,
 )
-from providers.restore import RestoreStore
+from providers.restore import ScalesToZero
 from providers.scopes import inherit
 from providers.store import StoreError
 
-# Where the previous release saved the capacity (still read, for one release).
-SAVED_CAPACITY_TAG = "offhours-saved-capacity"
 _BUSY = {"creating", "updating", "deleting", "migrating"}
-
-
-def saved_capacity(tags: Mapping[str, str] | None) -> int | None:
-    value = normalize_tags(tags).get(SAVED_CAPACITY_TAG)
-    try:
-        return int(value) if value is not None else None
-    except ValueError:
-        return None
 
 
 def _refusal(vmss: Any, tags: Mapping[str, str], owners: Owners) -> str:
@@ -58,11 +46,7 @@ def _refusal(vmss: Any, tags: Mapping[str, str], owners: Owners) -> str:
     return owners.refusal(vmss.id, tags, group) or scale_set_billed_anyway(vmss)
 
 
-def _without_saved(tags: Mapping[str, str] | None) -> dict[str, str]:
-    return {k: v for k, v in (tags or {}).items() if k.lower() != SAVED_CAPACITY_TAG}
-
-
-class ScaleSets:
+class ScaleSets(ScalesToZero[AzureConnection]):
     kind = "scale-sets"
     permissions = (
         "Microsoft.Compute/virtualMachineScaleSets/read",
@@ -74,14 +58,9 @@ class ScaleSets:
         GROUPS_PERMISSION,
     )
 
-    def __init__(self, connection: AzureConnection, options: AdapterOptions) -> None:
-        self.connection = connection
-        self.options = options
-        self.restore = RestoreStore(options.state)
-
     def discover(self, target: Target) -> list[Resource]:
-        key = self.options.tag_key.lower()
-        return [r for r in self.inventory(target) if key in r.tags]
+        # Azure tag keys are case-insensitive: the resources' keys are lowercased.
+        return tagged(self.inventory(target), self.options.tag_key.lower())
 
     def inventory(self, target: Target) -> list[Resource]:
         """Every scale set, tagged or not (the digest's opportunities)."""
@@ -121,9 +100,7 @@ class ScaleSets:
             accelerator=is_accelerated(size),
             scope=scope,
         )
-        saved = saved_capacity(vmss.tags)
-        if saved is None and capacity == 0:
-            saved = self._saved(resource)
+        saved = self._saved(resource) if capacity == 0 else None
         instances = capacity or saved or 0
         # A set offhours took to 0 (a capacity is saved) is always given back, even if it
         # has since become another's to size: a restore never leaves it off.
@@ -138,9 +115,7 @@ class ScaleSets:
             },
         )
 
-    def apply(self, decisions: Sequence[Decision], dry_run: bool) -> Iterable[Result]:
-        if dry_run:
-            return dry_run_results(decisions, self.options.clock())
+    def act(self, decisions: Sequence[Decision]) -> Iterable[Result]:
         handlers = {Action.SCALE_DOWN: self._scale_down, Action.SCALE_UP: self._scale_up}
         return engine(self.kind, self.options).run(decisions, handlers, deadline(self.connection))
 
@@ -173,19 +148,18 @@ class ScaleSets:
         ids = parse_id(resource.id)
         ops = self.connection.compute(resource.account).virtual_machine_scale_sets
         vmss = ops.get(ids.resource_group, ids.name)
-        legacy = saved_capacity(vmss.tags)
-        saved = legacy if legacy is not None else self._required(resource)
+        saved = self._required(resource)
         update = VirtualMachineScaleSetUpdate(
             sku=Sku(name=vmss.sku.name, tier=vmss.sku.tier, capacity=saved)
         )
-        if legacy is not None:  # the previous release's tag goes with the restore
-            update.tags = _without_saved(vmss.tags)
         poller = ops.begin_update(
             ids.resource_group, ids.name, update, polling_interval=self.connection.polling_interval
         )
         current = int(vmss.sku.capacity or 0)
         return Started(
-            LroOperation(poller), f"capacity {current} -> {saved}", lambda: self._forget(resource)
+            LroOperation(poller),
+            f"capacity {current} -> {saved}",
+            lambda: self.restore.forget_noted(resource, "saved capacity"),
         )
 
     def _required(self, resource: Resource) -> int:
@@ -193,13 +167,6 @@ class ScaleSets:
         if capacity <= 0:
             raise Refused(f"{NO_SAVED_SIZE} (saved capacity is {capacity})")
         return capacity
-
-    def _forget(self, resource: Resource) -> str:
-        try:
-            self.restore.forget(resource)
-        except StoreError as err:
-            return f"saved capacity not removed ({err})"
-        return ""
 
     def _saved(self, resource: Resource) -> int | None:
         """For a scale set at 0: the capacity it comes back to (prices the avoided hours)."""

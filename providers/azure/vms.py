@@ -20,7 +20,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from providers.apply import AlreadyOff, Started
+from providers.apply import AlreadyOff, Applier, Started
 from providers.azure import utilisation
 from providers.azure.common import PROVIDER, normalize_tags, parse_id, region
 from providers.azure.connection import AzureConnection
@@ -32,14 +32,12 @@ from providers.azure.resource_groups import scope_for
 from providers.azure.sizes import is_accelerated
 from providers.base import (
     Action,
-    AdapterOptions,
     Decision,
     Resource,
     ResourceState,
     Result,
     Scope,
     Target,
-    dry_run_results,
 )
 from providers.scopes import inherit
 
@@ -55,7 +53,7 @@ POWER_STATES = {
 }
 
 
-class VirtualMachines:
+class VirtualMachines(Applier[AzureConnection]):
     kind = "vms"
     permissions = (
         "Microsoft.Compute/virtualMachines/read",
@@ -65,10 +63,6 @@ class VirtualMachines:
         *utilisation.PERMISSIONS,
         GROUPS_PERMISSION,
     )
-
-    def __init__(self, connection: AzureConnection, options: AdapterOptions) -> None:
-        self.connection = connection
-        self.options = options
 
     def discover(self, target: Target) -> list[Resource]:
         # The schedule tag or the idle tag alone (judged by the idle rule only).
@@ -128,9 +122,7 @@ class VirtualMachines:
             scope=scope,
         )
 
-    def apply(self, decisions: Sequence[Decision], dry_run: bool) -> Iterable[Result]:
-        if dry_run:
-            return dry_run_results(decisions, self.options.clock())
+    def act(self, decisions: Sequence[Decision]) -> Iterable[Result]:
         handlers = {Action.STOP: self._stop, Action.START: self._start}
         return engine(self.kind, self.options).run(decisions, handlers, deadline(self.connection))
 

@@ -26,27 +26,22 @@ from typing import Any
 from providers.apply import NO_SAVED_SIZE, AlreadyOff, Refused, Started
 from providers.base import (
     Action,
-    AdapterOptions,
     Decision,
     Resource,
     ResourceState,
     Result,
     Target,
-    dry_run_results,
 )
 from providers.gcp.accelerators import is_accelerated
 from providers.gcp.connection import GcpConnection
 from providers.gcp.mig_members import MemberConfirmed, stateful_reason, unstable
 from providers.gcp.operations import ComputeOperation, engine
 from providers.gcp.prices import machine_price, scaled
-from providers.restore import RestoreStore
+from providers.restore import ScalesToZero
 from providers.store import StoreError
 
-# Where the previous release saved the size (still read, for one release).
-LEGACY_NAME = "capacity.json"
 
-
-class ManagedInstanceGroups:
+class ManagedInstanceGroups(ScalesToZero[GcpConnection]):
     kind = "instance-groups"
     permissions = (
         "compute.instanceGroupManagers.list",
@@ -56,11 +51,6 @@ class ManagedInstanceGroups:
         "compute.zoneOperations.get",
         "compute.regionOperations.get",
     )
-
-    def __init__(self, connection: GcpConnection, options: AdapterOptions) -> None:
-        self.connection = connection
-        self.options = options
-        self.restore = RestoreStore(options.state, legacy=(LEGACY_NAME,))
 
     # ---- discover ---------------------------------------------------------------------------
     def discover(self, target: Target) -> Iterator[Resource]:
@@ -142,9 +132,7 @@ class ManagedInstanceGroups:
         return int(data.get("previous_size", 0)) if data else 0
 
     # ---- apply ------------------------------------------------------------------------------
-    def apply(self, decisions: Sequence[Decision], dry_run: bool) -> Iterable[Result]:
-        if dry_run:
-            return dry_run_results(decisions, self.options.clock())
+    def act(self, decisions: Sequence[Decision]) -> Iterable[Result]:
         handlers = {Action.SCALE_DOWN: self._scale_down, Action.SCALE_UP: self._scale_up}
         return engine(self.kind, self.options).run(decisions, handlers, self.connection.deadline())
 
@@ -163,7 +151,9 @@ class ManagedInstanceGroups:
         if size <= 0:
             raise Refused(f"{NO_SAVED_SIZE} (saved size is {size})")
         return Started(
-            self._resize(resource, size), f"resized 0 -> {size}", lambda: self._forget(resource)
+            self._resize(resource, size),
+            f"resized 0 -> {size}",
+            lambda: self.restore.forget_noted(resource, "saved size"),
         )
 
     def _size_now(self, resource: Resource) -> int:
@@ -181,13 +171,6 @@ class ManagedInstanceGroups:
             if mig.name == name:
                 return int(mig.target_size)
         raise Refused(f"managed instance group {name} no longer exists")
-
-    def _forget(self, resource: Resource) -> str:
-        try:
-            self.restore.forget(resource)
-        except StoreError as err:
-            return f"saved size not deleted: {err}"
-        return ""
 
     def _resize(self, resource: Resource, size: int) -> MemberConfirmed:
         project, scope, _, name = _parts(resource.id)

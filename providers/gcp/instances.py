@@ -16,17 +16,15 @@ from datetime import datetime
 from functools import partial
 from typing import Any
 
-from providers.apply import AlreadyOff, Handler, Started
+from providers.apply import AlreadyOff, Applier, Handler, Started
 from providers.base import (
     Action,
-    AdapterOptions,
     Decision,
     Resource,
     ResourceState,
     Result,
     Scope,
     Target,
-    dry_run_results,
 )
 from providers.gcp import calls, gpu_processes, instance_schedules, project_labels, utilisation
 from providers.gcp.accelerators import is_accelerated
@@ -52,7 +50,7 @@ _OWNED_BY = {
 }
 
 
-class GceInstances:
+class GceInstances(Applier[GcpConnection]):
     kind = "instances"
     permissions = (
         "compute.instances.list",
@@ -67,10 +65,6 @@ class GceInstances:
     )
 
     page_size = 500  # the API's maximum
-
-    def __init__(self, connection: GcpConnection, options: AdapterOptions) -> None:
-        self.connection = connection
-        self.options = options
 
     def discover(self, target: Target) -> Iterator[Resource]:
         scope = project_labels.project_scope(self.connection, target.account)
@@ -110,9 +104,7 @@ class GceInstances:
         except calls.API_ERRORS:
             return None
 
-    def apply(self, decisions: Sequence[Decision], dry_run: bool) -> Iterable[Result]:
-        if dry_run:
-            return dry_run_results(decisions, self.options.clock())
+    def act(self, decisions: Sequence[Decision]) -> Iterable[Result]:
         now = self._statuses([d for d in decisions if d.action is Action.STOP])
         handlers: dict[Action, Handler] = {
             Action.STOP: partial(self._stop, statuses=now),

@@ -38,7 +38,6 @@ from typing import Any
 from providers.apply import NO_SAVED_SIZE, AlreadyOff, Deadline, Refused, Settled
 from providers.base import (
     Action,
-    AdapterOptions,
     Decision,
     Outcome,
     Price,
@@ -46,7 +45,6 @@ from providers.base import (
     ResourceState,
     Result,
     Target,
-    dry_run_results,
 )
 from providers.gcp import project_labels, rest
 from providers.gcp.accelerators import is_accelerated
@@ -54,20 +52,18 @@ from providers.gcp.connection import GcpConnection
 from providers.gcp.operations import LongRunning, engine
 from providers.gcp.prices import scaled, vertex_node_price
 from providers.prices import price_from_tag
-from providers.restore import RestoreStore
+from providers.restore import ScalesToZero
 from providers.scopes import inherit, lists_everything
 from providers.store import StoreError
 
 METRIC = "aiplatform.googleapis.com/prediction/online/prediction_count"
-# Where the previous release saved the deployment (still read, for one release).
-LEGACY_NAME = "deployment.json"
 # DeployedModel fields the service sets, and the id it assigns: dropped before a redeploy.
 _OUTPUT_ONLY = ("id", "createTime", "modelVersionId", "privateEndpoints", "status")
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 Json = dict[str, Any]
 
 
-class VertexEndpoints:
+class VertexEndpoints(ScalesToZero[GcpConnection]):
     kind = "vertex-endpoints"
     permissions = (
         "aiplatform.endpoints.list",
@@ -79,11 +75,6 @@ class VertexEndpoints:
         "monitoring.timeSeries.list",
         project_labels.PERMISSION,
     )
-
-    def __init__(self, connection: GcpConnection, options: AdapterOptions) -> None:
-        self.connection = connection
-        self.options = options
-        self.restore = RestoreStore(options.state, legacy=(LEGACY_NAME,))
 
     # ---- discover ---------------------------------------------------------------------------
     def discover(self, target: Target) -> Iterator[Resource]:
@@ -237,9 +228,7 @@ class VertexEndpoints:
         return int(total)
 
     # ---- apply ------------------------------------------------------------------------------
-    def apply(self, decisions: Sequence[Decision], dry_run: bool) -> Iterable[Result]:
-        if dry_run:
-            return dry_run_results(decisions, self.options.clock())
+    def act(self, decisions: Sequence[Decision]) -> Iterable[Result]:
         deadline = self.connection.deadline()
         handlers = {
             Action.SCALE_DOWN: partial(self._scale_down, deadline=deadline),

@@ -24,16 +24,14 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
-from providers.apply import AlreadyOff, Started
+from providers.apply import AlreadyOff, Applier, Started
 from providers.base import (
     Action,
-    AdapterOptions,
     Decision,
     Resource,
     ResourceState,
     Result,
     Target,
-    dry_run_results,
 )
 from providers.gcp import project_labels, rest, workbench_utilisation
 from providers.gcp.accelerators import is_accelerated
@@ -60,7 +58,7 @@ _LEFT_ALONE = {
 }
 
 
-class WorkbenchInstances:
+class WorkbenchInstances(Applier[GcpConnection]):
     kind = "workbench"
     permissions = (
         "notebooks.instances.list",
@@ -70,10 +68,6 @@ class WorkbenchInstances:
         *workbench_utilisation.PERMISSIONS,
         project_labels.PERMISSION,
     )
-
-    def __init__(self, connection: GcpConnection, options: AdapterOptions) -> None:
-        self.connection = connection
-        self.options = options
 
     def discover(self, target: Target) -> Iterator[Resource]:
         keys = (self.options.tag_key, self.options.idle_tag_key)
@@ -122,9 +116,7 @@ class WorkbenchInstances:
             extra={"zone": zone, "status": instance.get("state", ""), "machine_type": machine_type},
         )
 
-    def apply(self, decisions: Sequence[Decision], dry_run: bool) -> Iterable[Result]:
-        if dry_run:
-            return dry_run_results(decisions, self.options.clock())
+    def act(self, decisions: Sequence[Decision]) -> Iterable[Result]:
         now = self._states([d for d in decisions if d.action is Action.STOP])
         handlers = {
             Action.STOP: self._verb("stop", now),

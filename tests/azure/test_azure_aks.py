@@ -136,22 +136,6 @@ def test_dry_run_changes_nothing(fake, build, options):
     assert options.state.get(state_key(ml, RESTORE)) is None
 
 
-def test_nodepools_scaled_down_by_the_previous_release_come_back(fake, build, options):
-    scaled = [FakeAgentPool("system", 1, "Standard_D2s_v5", mode="System")]
-    scaled.append(FakeAgentPool("cpu", 0, "Standard_D4s_v5"))
-    fake.add_aks(SUB, "rg", "ml", "eastus", NODEPOOLS, scaled)
-    adapter = build(AksClusters)
-    (ml,) = adapter.discover(target())
-    old = {"cluster": ml.id, "saved_at": NOW.isoformat(), "pools": {"cpu": {"count": 3}}}
-    options.state.put(state_key(ml, "agent-pools.json"), json.dumps(old).encode())
-
-    (up,) = adapter.apply(decide(adapter.discover(target()), Action.SCALE_UP), dry_run=False)
-
-    assert up.outcome is Outcome.DONE, up.error
-    assert fake.aks("ml").pools["cpu"].count == 3
-    assert options.state.get(state_key(ml, "agent-pools.json")) is None
-
-
 def test_nodepools_already_at_zero_are_skipped_and_nothing_saved_fails_the_start(
     fake, build, options
 ):

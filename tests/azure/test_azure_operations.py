@@ -12,8 +12,9 @@ from azure_testkit import NOW, OFFICE, SUB, by_name, decide, target
 from providers.azure.aks import AksClusters
 from providers.azure.ml_compute import MlComputeInstances
 from providers.azure.operations import engine
-from providers.azure.scale_sets import SAVED_CAPACITY_TAG, ScaleSets
+from providers.azure.scale_sets import ScaleSets
 from providers.base import Action, AdapterOptions, Decision, Outcome, Resource, ResourceState
+from providers.restore import RestoreStore
 from providers.store import LocalStore
 
 
@@ -66,21 +67,15 @@ def test_scale_set_capacity_not_confirmed_saved_scales_nothing(fake, build, tmp_
     assert fake.scale_set("workers").capacity == 3
 
 
-def test_scale_set_scale_up_in_progress_is_accepted(fake, build, connection):
-    fake.add_scale_set(
-        SUB,
-        "rg",
-        "workers",
-        "Standard_D2s_v5",
-        "westeurope",
-        {**OFFICE, SAVED_CAPACITY_TAG: "3"},
-        0,
-    )
+def test_scale_set_scale_up_in_progress_is_accepted(fake, build, connection, options):
+    fake.add_scale_set(SUB, "rg", "workers", "Standard_D2s_v5", "westeurope", OFFICE, 0)
     adapter = build(ScaleSets)
+    (workers,) = adapter.discover(target())
+    RestoreStore(options.state).save(workers, {"capacity": 3}, NOW)
     fake.hold_action("workers", "update")
     connection.lro_timeout = 0.0
 
-    (result,) = adapter.apply(decide(adapter.discover(target()), Action.SCALE_UP), dry_run=False)
+    (result,) = adapter.apply(decide([workers], Action.SCALE_UP), dry_run=False)
 
     assert result.outcome is Outcome.ACCEPTED
     fake.settle()

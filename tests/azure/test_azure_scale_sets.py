@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from azure_testkit import NOW, OFFICE, SUB, decide, target
 
-from providers.azure.scale_sets import SAVED_CAPACITY_TAG, ScaleSets
+from providers.azure.scale_sets import ScaleSets
 from providers.base import Action, Outcome, ResourceState
 from providers.restore import RestoreStore
 from providers.store import LocalStore, StoreError
@@ -44,18 +44,6 @@ def test_scale_down_saves_the_capacity_first_then_back_exactly(fake, build, opti
     assert vmss.capacity == 5
     assert vmss.tags == OFFICE
     assert _saved(options, web) is None
-
-
-def test_a_scale_set_scaled_down_by_the_previous_release_comes_back_from_its_tag(fake, build):
-    vmss = fake.add_scale_set(SUB, "rg", "web", "Standard_D2s_v5", "westeurope", OFFICE, 0)
-    vmss.tags[SAVED_CAPACITY_TAG] = "4"
-    adapter = build(ScaleSets)
-    (web,) = adapter.discover(target())
-    assert web.state is ResourceState.SCALED_DOWN and web.price is not None
-    (up,) = adapter.apply(decide([web], Action.SCALE_UP), dry_run=False)
-    assert up.outcome is Outcome.DONE, up.error
-    assert vmss.capacity == 4
-    assert SAVED_CAPACITY_TAG not in vmss.tags
 
 
 def test_a_scale_set_already_at_zero_is_skipped_as_already_off(fake, build):
@@ -99,17 +87,6 @@ def test_dry_run_changes_nothing(fake, build):
     assert result.outcome is Outcome.DRY_RUN
     assert fake.scale_set("web").capacity == 2
     assert fake.events == []
-
-
-def test_an_unreadable_legacy_tag_falls_back_to_the_restore_store(fake, build):
-    vmss = fake.add_scale_set(SUB, "rg", "web", "Standard_D2s_v5", "westeurope", OFFICE, 0)
-    vmss.tags[SAVED_CAPACITY_TAG] = "four"
-    adapter = build(ScaleSets)
-
-    (up,) = adapter.apply(decide(adapter.discover(target()), Action.SCALE_UP), dry_run=False)
-
-    assert up.outcome is Outcome.FAILED and up.error.startswith("no saved size to restore")
-    assert vmss.capacity == 0
 
 
 def test_a_saved_capacity_of_zero_is_refused(fake, build, options):

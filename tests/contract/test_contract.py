@@ -4,6 +4,7 @@ state from the fake afterwards, not only the ``Result``:
 
 - discover finds the schedule-tagged resource, running, as its kind;
 - stop (or scale-down) turns it off: ``done``; start (or scale-up) brings it back: ``done``;
+- a dry run returns the plan (``dry-run``, a skip ``skipped``) and leaves it running;
 - a stop the cloud refuses is ``failed`` with the cloud's error, and changes nothing;
 - a stop of something already off at apply time is ``skipped``;
 - a start of a resource at zero with no saved size is ``failed``: "no saved size";
@@ -111,6 +112,21 @@ def test_stop_then_start_are_done_and_the_cloud_agrees(chosen: Subject) -> None:
 
     started = apply(chosen, resource, on_action(resource))
     assert started.outcome is Outcome.DONE, started.error
+    assert chosen.is_on(name)
+    assert found(chosen, name).state is ResourceState.RUNNING
+
+
+@pytest.mark.parametrize("chosen", cases("dry-run"), indirect=True)
+def test_a_dry_run_returns_the_plan_and_changes_nothing(chosen: Subject) -> None:
+    name = unique(chosen)
+    chosen.make(name)
+    resource = found(chosen, name)
+    decisions = [
+        Decision(resource, off_action(resource), "contract: dry run"),
+        Decision(resource, Action.SKIP, "contract: dry run skip"),
+    ]
+    results = list(adapter_for(chosen).apply(decisions, dry_run=True))
+    assert [(r.outcome, r.at) for r in results] == [(Outcome.DRY_RUN, NOW), (Outcome.SKIPPED, NOW)]
     assert chosen.is_on(name)
     assert found(chosen, name).state is ResourceState.RUNNING
 

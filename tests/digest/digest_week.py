@@ -7,10 +7,10 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from ledger_rows import booking, problem, write_rows
+from ledger_rows import booking, problem, save_state, write_rows
 
 from ledger.inventory import write_inventory
-from ledger.run_state import OffPeriod, TargetState, save_state, state_key
+from ledger.run_state import OffPeriod, TargetState, state_key
 from providers.base import Price, Resource, ResourceState, Target
 from providers.store import LocalStore
 

@@ -5,9 +5,8 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from ledger_rows import summarize
 from trend_week import END, MON, event, off, snooze
-
-from ledger.summary import summarize
 
 
 def test_a_snooze_alone_saves_nothing_and_costs_its_hours() -> None:

@@ -185,3 +185,28 @@ def test_an_instance_stopped_by_hand_since_discovery_is_skipped(
     assert outcomes["dev-1"] == (Outcome.SKIPPED, "already off")
     assert outcomes["dev-0"][0] is Outcome.DONE and outcomes["dev-2"][0] is Outcome.DONE
     assert set(instance_states(ec2).values()) == {"stopped"}
+
+
+def test_skips_and_actions_an_instance_has_not_go_through_the_engine(
+    ec2: Any, adapter: Ec2Instances
+) -> None:
+    """The engine's own wording for a skip and for an action the kind has no call for,
+    and the other decisions still carried out: the stopped instance is stopped in moto."""
+    launch(ec2, Box("stays", "t3.micro", {"schedule": "office-hours"}))
+    launch(ec2, Box("odd", "t3.micro", {"schedule": "office-hours"}))
+    launch(ec2, Box("goes", "t3.micro", {"schedule": "office-hours"}))
+    found = _discover(adapter)
+    decisions = [
+        Decision(found["stays"], Action.SKIP, "on"),
+        Decision(found["odd"], Action.SCALE_DOWN, "off"),
+        Decision(found["goes"], Action.STOP, "off"),
+    ]
+    results = {r.resource.name: r for r in adapter.apply(decisions, dry_run=False)}
+    assert results["stays"].outcome is Outcome.SKIPPED
+    assert (results["odd"].outcome, results["odd"].error) == (
+        Outcome.FAILED,
+        "ec2 cannot scale-down",
+    )
+    assert results["goes"].outcome is Outcome.DONE
+    states = instance_states(ec2)
+    assert (states["stays"], states["odd"], states["goes"]) == ("running", "running", "stopped")

@@ -1,6 +1,5 @@
 """The restore store (``providers/restore.py``) on a real local object store: one format and
-one place, written and read back, the same refusal when nothing is there, and the previous
-release's objects still read."""
+one place, written and read back, the same refusal when nothing is there."""
 
 from __future__ import annotations
 
@@ -75,35 +74,17 @@ def test_nothing_or_nothing_readable_is_the_same_refusal(tmp_path: Path) -> None
         RestoreStore(None).forget(web)
 
 
-def test_the_previous_release_objects_are_read_and_removed(tmp_path: Path) -> None:
-    store = LocalStore(tmp_path)
-    restore = RestoreStore(store, legacy=("capacity.json",))
-    mig = group("projects/p/zones/z/instanceGroupManagers/web", "instance-groups")
-    store.put(state_key(mig, "capacity.json"), json.dumps({"previous_size": 3}).encode())
-
-    assert restore.require(mig) == {"previous_size": 3}
-    # A new save wins over the old object; forgetting removes both.
-    restore.save(mig, {"previous_size": 4}, NOW)
-    assert restore.require(mig) == {"previous_size": 4}
-    restore.forget(mig)
-    assert store.get(state_key(mig, "capacity.json")) is None
-    assert restore.load(mig) is None
-
-
 def test_every_saved_object_of_a_kind_once(tmp_path: Path) -> None:
     store = LocalStore(tmp_path)
-    restore = RestoreStore(store, legacy=("endpoint.json",))
+    restore = RestoreStore(store)
     target = Target("aws", "1234", "eu-west-1")
-    old, both, new = (group(n, "sagemaker-endpoints") for n in ("old", "both", "new"))
-    store.put(state_key(old, "endpoint.json"), b'{"endpoint_name": "old"}')
-    store.put(state_key(both, "endpoint.json"), b'{"endpoint_name": "both", "stale": true}')
-    restore.save(both, {"endpoint_name": "both"}, NOW)
+    old, new = (group(n, "sagemaker-endpoints") for n in ("old", "new"))
+    restore.save(old, {"endpoint_name": "old"}, NOW)
     restore.save(new, {"endpoint_name": "new"}, NOW)
     store.put(state_key(new, "notes.txt"), b"not a restore object")
+    store.put(state_key(new, "endpoint.json"), b'{"endpoint_name": "not read"}')
     restore.save(group("x", "asg"), {"desired": 1}, NOW)  # another kind
 
     found = sorted(restore.saved_for_kind(target, "sagemaker-endpoints"), key=str)
-    assert found == sorted(
-        [{"endpoint_name": "old"}, {"endpoint_name": "both"}, {"endpoint_name": "new"}], key=str
-    )
+    assert found == [{"endpoint_name": "new"}, {"endpoint_name": "old"}]
     assert list(RestoreStore(None).saved_for_kind(target, "sagemaker-endpoints")) == []

@@ -1,13 +1,12 @@
 """The action contract on GCP, beyond each kind's own tests: a stop of what is already off
-is skipped, what the previous release saved under its old object names still restores,
-and every kind lists its unlabelled resources with an accelerator flag."""
+is skipped, an unreadable saved size is a failed start, and every kind lists its
+unlabelled resources with an accelerator flag."""
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
-from gcp_helpers import PROJECT, REGION, SCHEDULE, ZONE, by_name, decide, restored
+from gcp_helpers import PROJECT, REGION, SCHEDULE, ZONE, by_name, decide
 
 from ledger.inventory import find_opportunities
 from providers.base import Action, Outcome, Target, state_key
@@ -36,26 +35,6 @@ def test_a_group_already_at_zero_is_skipped_as_already_off(fake: GcpFake, make: 
     assert _size(fake, "idle") == 0
 
 
-def test_a_group_resized_by_the_previous_release_comes_back(
-    fake: GcpFake, make: Any, store: Any
-) -> None:
-    fake.add_template(PROJECT, "web-v2", "n2-standard-4", SCHEDULE)
-    fake.add_mig(PROJECT, ZONE, "web", "web-v2", 0)
-    adapter = make(ManagedInstanceGroups)
-    web = by_name(list(adapter.discover(TARGET)))["web"]
-    # What the previous release wrote, under its own name and format.
-    store.put(state_key(web, "capacity.json"), json.dumps({"previous_size": 3}).encode())
-    web = by_name(list(adapter.discover(TARGET)))["web"]
-    assert web.price is not None  # priced from the old object: 3 machines
-
-    [result] = adapter.apply(decide([web], Action.SCALE_UP), False)
-
-    assert result.outcome is Outcome.DONE
-    assert _size(fake, "web") == 3
-    assert store.get(state_key(web, "capacity.json")) is None
-    assert restored(store, web) is None
-
-
 def test_an_unreadable_saved_size_is_a_failed_start(fake: GcpFake, make: Any, store: Any) -> None:
     fake.add_template(PROJECT, "web-v2", "n2-standard-4", SCHEDULE)
     fake.add_mig(PROJECT, ZONE, "web", "web-v2", 0)
@@ -68,30 +47,6 @@ def test_an_unreadable_saved_size_is_a_failed_start(fake: GcpFake, make: Any, st
     assert result.outcome is Outcome.FAILED
     assert result.error.startswith("no saved size to restore")
     assert _size(fake, "web") == 0
-
-
-def test_an_endpoint_undeployed_by_the_previous_release_is_redeployed(
-    fake: GcpFake, make: Any, store: Any
-) -> None:
-    model = {
-        "id": "7",
-        "model": f"projects/{PROJECT}/locations/{REGION}/models/m7",
-        "dedicatedResources": {"machineSpec": {"machineType": "n1-standard-4"}},
-    }
-    fake.add_endpoint(PROJECT, REGION, "9", "parked", {"idle-stop": "1h"}, [])
-    adapter = make(VertexEndpoints)
-    [parked] = adapter.discover(TARGET)
-    old = {"endpoint": parked.id, "deployedModels": [model], "trafficSplit": {"7": 100}}
-    store.put(state_key(parked, "deployment.json"), json.dumps(old).encode())
-    [parked] = adapter.discover(TARGET)
-
-    [result] = adapter.apply(decide([parked], Action.SCALE_UP), False)
-
-    assert result.outcome is Outcome.DONE
-    endpoint = fake.endpoint(PROJECT, REGION, "9")
-    [back] = endpoint["deployedModels"]  # the saved model, under an id Vertex assigned
-    assert back["model"] == model["model"] and endpoint["trafficSplit"] == {back["id"]: 100}
-    assert store.get(state_key(parked, "deployment.json")) is None
 
 
 def test_every_kind_lists_unlabelled_resources_with_an_accelerator_flag(

@@ -240,7 +240,7 @@ def test_saved_size_that_cannot_be_deleted_is_noted_on_a_done_resize(
     [up] = adapter.apply(decide([batch], Action.SCALE_UP), False)
 
     assert up.outcome is Outcome.DONE and _size(groups, REGION, "batch") == 4
-    assert "saved size not deleted" in up.detail and "access denied" in up.detail
+    assert "saved size not removed" in up.detail and "access denied" in up.detail
     assert (restored(store, batch) or {})["previous_size"] == 4
 
 

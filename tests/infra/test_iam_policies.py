@@ -27,7 +27,6 @@ from infra_kit import (
 
 import providers
 from providers.aws import account_tags, targets
-from providers.aws.capacity import PREVIOUS_CAPACITY_TAG
 from providers.aws.rds import STOPPED_AT_TAG
 
 READ_ONLY = re.compile(r"^[a-z0-9-]+:(Describe|List|Get)[A-Za-z]*$")
@@ -225,7 +224,7 @@ def test_tagging_actions_may_only_write_offhours_own_tag_keys() -> None:
     """ASG, ECS and RDS tag writes are for offhours' bookkeeping tags only. sagemaker:AddTags
     is authorised as part of CreateEndpoint (re-creating an endpoint with its own tags),
     which the statement limits to requests carrying the schedule or idle tag."""
-    own = {PREVIOUS_CAPACITY_TAG, STOPPED_AT_TAG}
+    own = {STOPPED_AT_TAG}
     for statement in policy_file()["Statement"]:
         actions = as_list(statement["Action"])
         writes = [a for a in actions if "Tag" in a.split(":")[1] and not READ_ONLY.match(a)]

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any
 
 from ledger.book import object_key, write_run
 from ledger.record import OPEN_OUTCOME, STILL_OFF_ACTION, Row
+from ledger.run_state import TargetState
+from ledger.schema import COLUMN_NAMES, column
+from ledger.summary import Accumulator, ResourceSavings
+from ledger.versions import upgraded
 from providers.store import ObjectStore
 
 
@@ -97,3 +102,38 @@ def write_rows(store: ObjectStore, rows: Iterable[dict[str, Any]]) -> list[str]:
     for key, members in groups.items():
         write_run(store, key, members)
     return sorted(groups)
+
+
+def save_state(store: ObjectStore, key: str, state: TargetState) -> None:
+    """Seed a target's state object unconditionally (a run only ever compares and swaps)."""
+    store.put(key, state.to_json())
+
+
+def parse_csv_row(record: Mapping[str, str]) -> dict[str, Any]:
+    """One record of ``ledger export --format csv`` back as a ledger row: the inverse of
+    ``ledger.export``'s cells (a map is JSON, an empty double is null, one leading ``'``
+    that guards a text cell from spreadsheets is removed)."""
+    row: dict[str, Any] = {}
+    for name in COLUMN_NAMES:
+        text = record.get(name, "")
+        kind = column(name).type
+        if kind == "map":
+            row[name] = json.loads(text) if text else {}
+        elif kind == "double":
+            row[name] = float(text) if text else None
+        elif kind == "string" and text.startswith("'"):
+            row[name] = text[1:]
+        else:
+            row[name] = text
+    return row
+
+
+def summarize(
+    rows: Iterable[Mapping[str, Any]], start: datetime, end: datetime, tz: str = "UTC"
+) -> list[ResourceSavings]:
+    """The digest's per-resource savings of ``rows`` (still-off checkpoints included), as
+    ``ledger.summary.window_summary`` counts a store's."""
+    acc = Accumulator(start, end, tz)
+    for row in upgraded(rows):
+        acc.add(row)
+    return acc.finish()

@@ -17,7 +17,6 @@ from functions.bill.claims import claims
 from functions.bill.demo_bill import export_rows, timelines
 from ledger.book import read_records
 from ledger.versions import upgraded
-from providers.bill_ids import identify
 from providers.store import LocalStore
 
 MON = datetime(2026, 11, 16, tzinfo=UTC)
@@ -40,7 +39,7 @@ def test_generated_bill_has_one_leak_one_commitment_one_missing(tmp_path: Path) 
         writer.writerows(export)
     con = duckdb.connect()
     source.load(con, path)
-    result = check(con, claims(upgraded(read_records(store), identify), MON, end), MON, end)
+    result = check(con, claims(upgraded(read_records(store)), MON, end), MON, end)
     status = {r.resource_id: r.status for r in result.resources}
     assert status == {
         "i-0": "billed-while-off",

@@ -10,11 +10,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from ledger_rows import booking, problem, write_rows
+from ledger_rows import booking, parse_csv_row, problem, write_rows
 
 from functions.cli.main import main
 from ledger.book import read_records
-from ledger.export import parse_csv_row
 from providers.store import LocalStore
 
 MON = datetime(2026, 11, 23, tzinfo=UTC)

@@ -7,11 +7,11 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
-from ledger_rows import booking, problem, still_off, write_rows
+from ledger_rows import booking, problem, save_state, still_off, summarize, write_rows
 
-from ledger.run_state import OffPeriod, TargetState, save_state, state_key
+from ledger.run_state import OffPeriod, TargetState, state_key
 from ledger.savings import reporting_days, union_pieces
-from ledger.summary import summarize, window_summary
+from ledger.summary import window_summary
 from providers.store import LocalStore
 
 MON = datetime(2026, 11, 23, tzinfo=UTC)

@@ -19,9 +19,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from ledger_rows import booking, problem
-
-from ledger.summary import summarize
+from ledger_rows import booking, problem, summarize
 
 TZ = "Europe/London"
 ZONE = ZoneInfo(TZ)

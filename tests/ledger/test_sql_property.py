@@ -18,10 +18,10 @@ import duckdb
 import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
-from ledger_rows import booking, still_off, write_rows
+from ledger_rows import booking, still_off, summarize, write_rows
 
 from ledger.sql import statement
-from ledger.summary import summarize, window_summary
+from ledger.summary import window_summary
 from providers.store import LocalStore
 
 MON = datetime(2026, 11, 23, tzinfo=UTC)

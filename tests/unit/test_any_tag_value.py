@@ -27,13 +27,13 @@ from functions.jobs.notices.planning import due_notices, group
 from functions.jobs.planner import Policy, plan
 from functions.mail import build_message
 from ledger.book import read_records
-from ledger.export import parse_csv_row, write_rows
+from ledger.export import write_rows
 from providers.base import Action, Price, Resource, ResourceState
 from providers.store import LocalStore
 
 sys.path.insert(0, str(Path(__file__).parents[1] / "ledger"))
 
-from ledger_rows import booking
+from ledger_rows import booking, parse_csv_row
 from ledger_rows import write_rows as write_ledger
 
 MONDAY = datetime(2026, 11, 23, tzinfo=UTC)  # office-hours in UTC: stop at 19:00

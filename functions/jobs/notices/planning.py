@@ -17,9 +17,8 @@ from datetime import datetime, timedelta
 import schedules
 from functions.jobs.notices.model import ChannelKind, Message, Notice, NoticeConfig, Recipient
 from functions.jobs.planner import Policy, plan
-from providers.base import Action, Decision, Resource, ResourceState
+from providers.base import OFF_ACTIONS, Decision, Resource, ResourceState
 
-_OFF = (Action.STOP, Action.SCALE_DOWN)
 # The longest warning a tag may ask for: a day.
 MAX_WINDOW = timedelta(hours=24)
 # Close enough to RFC 5321 for a tag value; anything else is reported, not guessed at.
@@ -53,7 +52,7 @@ def due_notices(
         decision = now_decisions.get(resource.key)
         if resource.state is not ResourceState.RUNNING or decision is None:
             continue
-        if decision.action in _OFF or decision.problem:
+        if decision.action in OFF_ACTIONS or decision.problem:
             continue  # stopping now, or a tag problem: no warning of a future stop
         window, warning = _window(resource, config)
         if warning:
@@ -81,7 +80,7 @@ def _notice(
     # The planner's own decision at the stop instant; the share brake is a run's
     # judgement of a whole fleet, not of one resource.
     later = plan([resource], stop_at, now, catalog, replace(policy, force=True))[0]
-    if later.action not in _OFF:
+    if later.action not in OFF_ACTIONS:
         return None
     recipients, problems = recipients_of(resource, config)
     if not recipients and not problems:

@@ -1,7 +1,6 @@
 """Auto Scaling groups on moto through the reconcile job: scaled to zero in off hours and
 back to exactly their previous min/desired/max, with the capacity saved in the restore
-store first, a crash between the two steps, the previous release's tag, and the ledger
-rows."""
+store first, a crash between the two steps, and the ledger rows."""
 
 from __future__ import annotations
 
@@ -10,10 +9,7 @@ from typing import Any
 import pytest
 from aws_kit import at, make_job, result_for, rows, run, saved, settings_for
 
-from providers.aws.capacity import PREVIOUS_CAPACITY_TAG
 from sandbox.aws_fleet import AMI
-
-SAVED = PREVIOUS_CAPACITY_TAG
 
 
 def make_group(clients: Any, name: str, size: tuple[int, int, int], tags: dict[str, str]) -> None:
@@ -139,21 +135,6 @@ def test_a_group_at_zero_with_nothing_saved_is_a_failed_start(
     assert result.outcome.value == "failed"
     assert result.error.startswith("no saved size to restore")
     assert group(clients, "parked")[0] == (0, 0, 3)
-
-
-def test_a_group_scaled_down_by_the_previous_release_comes_back_from_its_tag(
-    clients: Any, job: Any, clock: Any
-) -> None:
-    old_tag = {SAVED: "min=1,desired=2,max=4"}
-    make_group(clients, "old", (0, 0, 4), {"schedule": "office-hours", **old_tag})
-    run(job, clock, at(0, 19, 5))
-    report = run(job, clock, at(1, 8, 5))
-    assert result_for(report, "old").outcome.value == "done"
-    assert group(clients, "old") == ((1, 2, 4), {"schedule": "office-hours"})
-    # The next scale-down saves in the restore store, not in a tag.
-    run(job, clock, at(1, 19, 5))
-    assert group(clients, "old") == ((0, 0, 4), {"schedule": "office-hours"})
-    assert saved(job, "asg", "old") == {"min": 1, "desired": 2, "max": 4}
 
 
 def test_a_capacity_that_cannot_be_saved_leaves_the_group_running(

@@ -9,10 +9,6 @@ from typing import Any
 import pytest
 from aws_kit import at, decision_for, make_job, result_for, rows, run, saved, settings_for
 
-from providers.aws.capacity import PREVIOUS_CAPACITY_TAG
-
-SAVED = PREVIOUS_CAPACITY_TAG
-
 
 def make_service(
     clients: Any,
@@ -95,16 +91,6 @@ def test_a_crash_after_saving_the_count_loses_nothing(
     assert service(clients, "api")[0] == 0
     run(job, clock, at(1, 8, 5))
     assert service(clients, "api") == (2, {"schedule": "office-hours"})
-
-
-def test_a_service_scaled_down_by_the_previous_release_comes_back_from_its_tag(
-    clients: Any, job: Any, clock: Any
-) -> None:
-    make_service(clients, "old", 0, {"schedule": "office-hours", SAVED: "desired=2"})
-    run(job, clock, at(0, 19, 5))
-    report = run(job, clock, at(1, 8, 5))
-    assert result_for(report, "old").outcome.value == "done"
-    assert service(clients, "old") == (2, {"schedule": "office-hours"})
 
 
 def test_a_service_at_zero_with_nothing_saved_is_a_failed_start(

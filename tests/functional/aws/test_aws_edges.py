@@ -1,7 +1,6 @@
-"""The small AWS modules at their edges, on moto: idle windows and CloudWatch sums, the
-capacity tag an earlier release wrote, error words, the tag listing, the S3 store on a
-bucket that is not there, the Price List API where it does not answer, SES refusing a
-sender, and a connection without credentials."""
+"""The small AWS modules at their edges, on moto: idle windows and CloudWatch sums, error
+words, the tag listing, the S3 store on a bucket that is not there, the Price List API
+where it does not answer, SES refusing a sender, and a connection without credentials."""
 
 from __future__ import annotations
 
@@ -14,12 +13,11 @@ from aws_kit import MONDAY, REGION, TARGET
 
 from providers.aws import idle
 from providers.aws.actions import error_text
-from providers.aws.capacity import PREVIOUS_CAPACITY_TAG, legacy_capacity
 from providers.aws.connection import AwsAccessError, LazyClient, connect
 from providers.aws.price_list import AwsPriceList, on_demand_hourly
 from providers.aws.s3_store import S3Store
 from providers.aws.ses_mail import SesSender, SesSendError
-from providers.aws.tagging import TagListings, resource_type_of, tagged_arns
+from providers.aws.tagging import TagListings, resource_type_of
 from providers.base import ProviderConfig
 from providers.pricing import PriceSourceError, Quote
 from providers.store import ABSENT, StoreError
@@ -85,19 +83,6 @@ def test_invocations_are_summed_per_endpoint_over_its_own_window(clients: Any) -
     }
 
 
-@pytest.mark.parametrize(
-    "text", ["min=1,desired=two,max=3", "min=1;desired=2", "desired", "min=1,max=3"]
-)
-def test_a_malformed_capacity_tag_is_no_capacity(text: str) -> None:
-    assert legacy_capacity({PREVIOUS_CAPACITY_TAG: text}, ("min", "desired", "max")) is None
-
-
-def test_a_capacity_tag_gives_exactly_the_counts_asked_for() -> None:
-    tags = {PREVIOUS_CAPACITY_TAG: " min=1, desired=2 ,max=4,extra=9"}
-    assert legacy_capacity(tags, ("min", "desired", "max")) == {"min": 1, "desired": 2, "max": 4}
-    assert legacy_capacity({}, ("desired",)) is None
-
-
 def test_error_words_for_client_errors_and_for_the_sdks_own() -> None:
     from botocore.exceptions import ClientError, EndpointConnectionError
 
@@ -132,7 +117,8 @@ def test_a_tag_listing_answers_only_registered_types(clients: Any) -> None:
     listings = TagListings()
     with pytest.raises(KeyError, match="was not registered"):
         listings.tagged(TARGET, "rds:db", lambda: tagging)
-    found = tagged_arns(tagging, "sagemaker:notebook-instance", ["schedule", "idle-stop"])
+    listings.want("sagemaker:notebook-instance", ["schedule", "idle-stop"])
+    found = listings.tagged(TARGET, "sagemaker:notebook-instance", lambda: tagging)
     assert [arn.rsplit("/", 1)[-1] for arn in found] == ["lab"]
 
 

@@ -5,7 +5,6 @@ with traffic is left alone; an endpoint whose data cannot be saved is never dele
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +24,7 @@ from aws_kit import (
 from providers.aws.sagemaker_endpoints import SageMakerEndpoints
 from providers.base import Action, AdapterOptions, Decision, ProviderConfig, state_key
 from providers.prices import bundled_price
+from providers.restore import RestoreStore
 from providers.store import LocalStore, StoreError
 from sandbox.aws_more import (
     backdate_sagemaker,
@@ -160,11 +160,10 @@ def test_a_stale_spec_beside_a_running_endpoint_is_removed(
     adapter = calls.track(SageMakerEndpoints(connection, options))
     clock.now = at(0, 10, 0)
     (resource,) = adapter.discover(TARGET)
-    # Left by a run of the previous release that crashed after saving and before deleting.
+    # Left by a run that crashed after saving and before deleting the endpoint.
     spec = {"endpoint_name": "scoring", "mode": "delete"}
-    store.put(state_key(resource, "endpoint.json"), json.dumps(spec).encode())
+    RestoreStore(store).save(resource, spec, clock.now)
     (resource,) = adapter.discover(TARGET)
     assert resource.extra["stale_spec"] == "yes"
     adapter.apply([Decision(resource, Action.SKIP, "busy")], dry_run=False)
-    assert store.get(state_key(resource, "endpoint.json")) is None
     assert store.get(state_key(resource, "restore.json")) is None

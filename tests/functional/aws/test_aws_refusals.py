@@ -12,12 +12,12 @@ import pytest
 from aws_kit import REGION, TARGET, at, refuse
 
 from providers.aws.asg import AutoScalingGroups
-from providers.aws.capacity import PREVIOUS_CAPACITY_TAG
 from providers.aws.connection import AwsConnection, connect
 from providers.aws.ecs import EcsServices
 from providers.aws.rds import STOPPED_AT_TAG, AuroraClusters, RdsInstances
 from providers.aws.sagemaker_notebooks import SageMakerNotebooks
 from providers.base import Action, AdapterOptions, Decision, ProviderConfig, Resource
+from providers.restore import RestoreStore
 from providers.store import LocalStore, StoreUnavailable
 from sandbox.aws_fleet import AMI
 
@@ -152,7 +152,13 @@ def test_aurora_with_nothing_tagged_discovers_nothing_and_inventory_lists_cluste
 # -- Auto Scaling groups -------------------------------------------------------------
 
 
-def make_group(clients: Any, name: str, tags: dict[str, str], **launch: Any) -> None:
+def make_group(
+    clients: Any,
+    name: str,
+    tags: dict[str, str],
+    size: tuple[int, int, int] = (1, 2, 4),
+    **launch: Any,
+) -> None:
     if not launch:
         if not clients.ec2.describe_launch_templates()["LaunchTemplates"]:
             clients.ec2.create_launch_template(
@@ -160,7 +166,6 @@ def make_group(clients: Any, name: str, tags: dict[str, str], **launch: Any) -> 
                 LaunchTemplateData={"ImageId": AMI, "InstanceType": "t3.medium"},
             )
         launch = {"LaunchTemplate": {"LaunchTemplateName": "workers-lt", "Version": "$Latest"}}
-    size = (0, 0, 4) if PREVIOUS_CAPACITY_TAG in tags else (1, 2, 4)
     clients.autoscaling.create_auto_scaling_group(
         AutoScalingGroupName=name,
         MinSize=size[0],
@@ -203,17 +208,14 @@ def test_a_restore_whose_leftovers_cannot_be_removed_is_done_with_notes(
 ) -> None:
     options = AdapterOptions(clock=clock, state=FailingDeletes(tmp_path / "state"))
     asg = calls.track(AutoScalingGroups(connection, options))
-    make_group(clients, "old", {**SCHEDULE, PREVIOUS_CAPACITY_TAG: "min=1,desired=2,max=4"})
-    refuse(client(connection, "autoscaling"), "DeleteTags", "AccessDenied", "denied")
+    make_group(clients, "old", SCHEDULE, size=(0, 0, 4))
+    (found,) = asg.discover(TARGET)
+    RestoreStore(options.state).save(found, {"min": 1, "desired": 2, "max": 4}, clock())
     result = one(asg, "old", Action.SCALE_UP)
     assert result.outcome.value == "done"
-    assert result.detail == (
-        "capacity 0 -> 2; saved capacity not removed (503 Slow Down); "
-        f"{PREVIOUS_CAPACITY_TAG} tag not removed (AccessDenied: denied)"
-    )
-    # Restored all the same; the old tag stays (harmless: the group runs its size).
+    assert result.detail == "capacity 0 -> 2; saved capacity not removed (503 Slow Down)"
+    # Restored all the same; the leftover is harmless: the group runs its size.
     assert group(clients, "old")[0] == (1, 2, 4)
-    assert PREVIOUS_CAPACITY_TAG in group(clients, "old")[1]
 
 
 def test_group_instance_types_from_configurations_mixed_policies_and_missing_templates(
@@ -310,16 +312,14 @@ def test_a_service_restore_whose_leftovers_cannot_be_removed_is_done_with_notes(
 ) -> None:
     options = AdapterOptions(clock=clock, state=FailingDeletes(tmp_path / "state"))
     ecs = calls.track(EcsServices(connection, options))
-    make_service(clients, "api", 0, {**SCHEDULE, PREVIOUS_CAPACITY_TAG: "desired=3"})
+    make_service(clients, "api", 0, SCHEDULE)
+    (found,) = ecs.discover(TARGET)
+    RestoreStore(options.state).save(found, {"desired": 3}, clock())
     (found,) = ecs.discover(TARGET)
     assert (found.state.value, found.size) == ("scaled-down", "3 x 512 CPU units/1024 MiB")
-    refuse(client(connection, "ecs"), "UntagResource", "AccessDeniedException", "denied")
     (result,) = ecs.apply([Decision(found, Action.SCALE_UP, "on")], dry_run=False)
     assert result.outcome.value == "done"
-    assert result.detail == (
-        "desired count 0 -> 3; saved count not removed (503 Slow Down); "
-        f"{PREVIOUS_CAPACITY_TAG} tag not removed (AccessDeniedException: denied)"
-    )
+    assert result.detail == "desired count 0 -> 3; saved count not removed (503 Slow Down)"
     assert desired(clients, "api")[0] == 3
 
 
