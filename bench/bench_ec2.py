@@ -138,13 +138,8 @@ def run_once(
         "before-call",
         lambda model, **_: calls.update([model.name]),  # type: ignore[misc]
     )
-    settings = Settings(
-        providers=("aws",),
-        ledger=ledger,
-        aws_regions=(REGION,),
-        aws_accounts=(ACCOUNT,),
-        aws_endpoint_url=endpoint,
-        kinds=kinds,
+    settings = Settings(providers=("aws",), ledger=ledger, kinds=kinds).replace(
+        aws_regions=(REGION,), aws_accounts=(ACCOUNT,), aws_endpoint_url=endpoint
     )
     start_mb = peak_rss_mb()
     watch = _PeakWatch() if top else None

@@ -204,6 +204,33 @@ class ProviderConfig:
     max_workers: int = 8
 
 
+class ConfigError(ValueError):
+    """A setting is missing or malformed; the message names it (and the variable, file or
+    flag it came from). The one error type of every settings class: the job's
+    (``functions/settings.py``) and each cloud's own (``providers/<cloud>/settings.py``).
+    ``setting`` is the name of the one setting at fault, when there is one."""
+
+    def __init__(self, message: str, setting: str = "") -> None:
+        super().__init__(message)
+        self.setting = setting
+
+
+class CloudSettings(Protocol):
+    """One cloud's own settings: a frozen dataclass in ``providers/<cloud>/settings.py``,
+    named in ``providers.SETTINGS``. Its fields are the settings ``<cloud>_<field>``
+    (``OFFHOURS_AWS_REGIONS``, ``aws_regions:`` in a config file, ``--region``), read and
+    converted by ``functions/settings.py`` like every other setting; a new cloud adds its
+    class and one registry line, not a field of the job's settings."""
+
+    def validate(self) -> None:
+        """Refuse a value that cannot work (``ConfigError`` naming ``<cloud>_<field>``)."""
+        ...
+
+    def provider_config(self, max_workers: int) -> ProviderConfig:
+        """Where and how its connection reaches the cloud."""
+        ...
+
+
 @dataclass(frozen=True)
 class AdapterOptions:
     """What every kind adapter is built with, besides its cloud's clients."""
