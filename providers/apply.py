@@ -29,7 +29,7 @@ from collections.abc import Callable, Collection, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Protocol, TypeVar, runtime_checkable
+from typing import Protocol, TypeVar
 
 from providers.base import Action, Decision, Outcome, Result, chunks
 from providers.store import StoreError
@@ -107,13 +107,6 @@ class Budget:
 
     def seconds(self) -> float:
         return max(0.0, self.time_left() - self.margin)
-
-
-@runtime_checkable
-class Budgeted(Protocol):
-    """A connection whose apply deadlines the job's budget cuts (set once per job)."""
-
-    budget: Budget | None
 
 
 def apply_deadline(

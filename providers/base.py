@@ -46,6 +46,7 @@ from typing import TYPE_CHECKING, Protocol, TypeVar
 if TYPE_CHECKING:
     from collections.abc import Callable
 
+    from providers.apply import Budget, Deadline
     from providers.store import ObjectStore
 
 T = TypeVar("T")
@@ -279,15 +280,35 @@ def chunks(items: Sequence[T], size: int) -> Iterable[Sequence[T]]:
 
 
 class Connection(Protocol):
-    """A cloud reached with one identity: hands out SDK clients and lists targets.
+    """A cloud reached with one identity: what the job uses of it, all of it.
 
-    Built by ``providers.<cloud>.connection.connect(config)``; SDK clients are created
-    lazily inside it, never at import time.
+    Built by ``providers.<cloud>.connection.connect(config)`` (``providers.CONNECTIONS``).
+    SDK clients are created lazily inside it, never at import time; how they are asked
+    for differs per cloud (``AwsConnection.client(service, target)``,
+    ``GcpConnection.compute(name)`` / ``session()``, ``AzureConnection.compute(subscription)``
+    / ``arm()``), so only that cloud's adapters, price source, override desk and readers
+    call them, typed with the cloud's own connection class. The job never does.
     """
 
     provider: str
+    # What the job has left (its platform's time less a margin), set by the job once per
+    # run; every apply's ``deadline()`` is cut to it. None: no limit.
+    budget: Budget | None
 
-    def targets(self) -> Sequence[Target]: ...
+    def targets(self) -> Sequence[Target]:
+        """The units of fan-out this identity schedules (accounts x regions, projects,
+        subscriptions)."""
+        ...
+
+    def deadline(self) -> Deadline:
+        """How long one apply may wait for the cloud, starting now: the connection's own
+        wait for its operations, cut to ``budget``."""
+        ...
+
+    def release(self, target: Target) -> None:
+        """Forget what was kept for a finished target (its clients and their HTTP pools),
+        so memory follows the workers, not the fleet. Called once per target."""
+        ...
 
 
 def state_key(resource: Resource, name: str) -> str:
