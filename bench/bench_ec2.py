@@ -224,11 +224,12 @@ def run_child(
 def _inventory_taken(ledger: str, at: datetime) -> None:
     """Mark the daily inventory as taken at ``at`` (an empty snapshot): the runs then
     measure the scheduling path alone, as every run of the day but the first does."""
+    from functions.jobs.inventory import snapshot_of
     from functions.wiring import open_store
     from ledger.inventory import write_inventory
     from providers.base import Target
 
-    write_inventory(open_store(ledger), Target("aws", ACCOUNT, REGION), [], at)
+    write_inventory(open_store(ledger), snapshot_of(Target("aws", ACCOUNT, REGION), [], at))
 
 
 def bench_fleet(

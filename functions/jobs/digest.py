@@ -30,7 +30,7 @@ from functions.mail import (
 )
 from functions.settings import ConfigError, Sourced, convert_fields, digest_sources
 from ledger import showback
-from ledger.inventory import Listed, Opportunity, find_opportunities, read_inventory
+from ledger.inventory import InventoryItem, Opportunity, find_opportunities, read_inventory
 from ledger.inventory import load_inventory_file as _load_inventory_file
 from ledger.observed import describe, last_observed, unobserved
 from ledger.savings import Days, segments
@@ -174,7 +174,7 @@ def office_hours_per_week(spec: str = "office-hours") -> float:
         return OFFICE_HOURS_FALLBACK
 
 
-def inventory_resources(store: ObjectStore, path: str = "") -> list[Listed]:
+def inventory_resources(store: ObjectStore, path: str = "") -> list[InventoryItem]:
     snapshots = _load_inventory_file(Path(path)) if path else list(read_inventory(store))
     return [r for s in snapshots for r in s.resources]
 
@@ -373,7 +373,7 @@ def compose(
     window: Window,
     settings: DigestSettings,
     recipients: Recipients | None = None,
-    inventory: Sequence[Listed] | None = None,
+    inventory: Sequence[InventoryItem] | None = None,
 ) -> Digest:
     keep = {settings.team_key, settings.owner_key, *settings.group_tags}
     history = window.history()
