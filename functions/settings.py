@@ -94,6 +94,9 @@ class Settings:
     # of the secret holding its signing key (read at run time; the key is never a setting).
     snooze_url: str = ""
     snooze_key_secret: str = ""
+    # The longest a snooze link keeps a resource running, in hours from its confirmation
+    # (the snooze function's cap; functions/jobs/snooze/until.py DEFAULT_CAP is the same).
+    snooze_max_hours: float = 24.0
     notice_from: str = "offhours@example.com"
     ses_region: str = ""
     smtp_host: str = "localhost"
@@ -144,6 +147,11 @@ class Settings:
                 f"max_stop_share: {share!r} is not a share of the fleet above 0 and at most 1 "
                 "(1.0 = no limit)",
                 "max_stop_share",
+            )
+        if not (isfinite(self.snooze_max_hours) and 0 < self.snooze_max_hours <= 24 * 7):
+            raise ConfigError(
+                f"snooze_max_hours: {self.snooze_max_hours} is not above 0 and at most 168 hours",
+                "snooze_max_hours",
             )
         if not (isfinite(self.timeout_seconds) and self.timeout_seconds >= 0):
             raise ConfigError(

@@ -34,6 +34,8 @@ from providers.base import ProviderConfig
         ("OFFHOURS_RUN_INTERVAL_MINUTES", "0", "run_interval_minutes: 0 is below 1"),
         ("OFFHOURS_NOTICE_TRANSPORT", "pigeon", "notice_transport: 'pigeon' is not ses or smtp"),
         ("OFFHOURS_AWS_REGIONS", "eu-mars-1", "aws_regions: unknown AWS region(s) 'eu-mars-1'"),
+        ("OFFHOURS_SNOOZE_MAX_HOURS", "a day", "snooze_max_hours: 'a day' is not a number"),
+        ("OFFHOURS_SNOOZE_MAX_HOURS", "200", "snooze_max_hours: 200.0 is not above 0 and at most"),
     ],
 )
 def test_each_bad_variable_is_one_error_naming_it(variable: str, value: str, message: str) -> None:
@@ -175,3 +177,17 @@ def test_the_sdk_log_level_is_checked_not_ignored() -> None:
     assert sdk_log_level({"OFFHOURS_SDK_LOG_LEVEL": "info"}) == "INFO"
     with pytest.raises(ConfigError, match=r"^sdk_log_level: 'LOUD' is not one of DEBUG"):
         sdk_log_level({"OFFHOURS_SDK_LOG_LEVEL": "LOUD"})
+
+
+def test_the_snooze_function_reads_its_settings_with_the_runs() -> None:
+    from functions.jobs.snooze.settings import SnoozeSettings
+
+    env = {"OFFHOURS_SNOOZE_KEY_SECRET": "offhours-snooze", "OFFHOURS_SNOOZE_MAX_HOURS": "8"}
+    settings = SnoozeSettings.from_env(env)
+    assert (settings.key_secret, settings.cap.total_seconds()) == ("offhours-snooze", 8 * 3600)
+    with pytest.raises(
+        ConfigError, match=r"^snooze_max_hours: 0\.0 .*\(from OFFHOURS_SNOOZE_MAX_HOURS\)$"
+    ):
+        SnoozeSettings.from_env({**env, "OFFHOURS_SNOOZE_MAX_HOURS": "0"})
+    with pytest.raises(ConfigError, match=r"^snooze_key_secret: name the secret"):
+        SnoozeSettings.from_env({"OFFHOURS_SNOOZE_MAX_HOURS": "8"})
