@@ -106,7 +106,7 @@ class Settings:
     smtp_password: str = ""
     # Each cloud's own settings (providers/<cloud>/settings.py) by cloud; a cloud missing
     # here has its class's defaults. Set through the flat names (``aws_regions``).
-    clouds: Mapping[str, CloudSettings] = field(default_factory=dict)
+    clouds: Mapping[str, CloudSettings] = field(default_factory=dict, hash=False)
 
     @classmethod
     def from_sources(
