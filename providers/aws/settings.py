@@ -6,6 +6,7 @@ Read and converted with every other setting by ``functions/settings.py``, found 
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 from providers.base import ConfigError, ProviderConfig
@@ -44,8 +45,10 @@ class AwsSettings:
         )
 
 
+@functools.cache
 def known_regions() -> frozenset[str] | None:
-    """Every region in botocore's partition data; None when botocore is not installed."""
+    """Every region in botocore's partition data; None when botocore is not installed.
+    Read once per process (about 50 ms): a warm function parses settings per invocation."""
     try:
         import botocore.loaders
     except ModuleNotFoundError:
