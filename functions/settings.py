@@ -28,8 +28,8 @@ from providers.base import CloudSettings, ConfigError, ProviderConfig
 from schedules.protected import DEFAULT_TEXT as DEFAULT_PROTECTED
 from schedules.protected import ProtectedTags, ProtectedTagsError
 
-__all__ = ["ConfigError", "Settings"]
-
+# ConfigError (providers/base.py) is the one error type of every settings class, the
+# clouds' own included; callers import it from here.
 ENV_PREFIX = "OFFHOURS_"
 SDK_LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 
