@@ -138,13 +138,8 @@ def run_once(
         "before-call",
         lambda model, **_: calls.update([model.name]),  # type: ignore[misc]
     )
-    settings = Settings(
-        providers=("aws",),
-        ledger=ledger,
-        aws_regions=(REGION,),
-        aws_accounts=(ACCOUNT,),
-        aws_endpoint_url=endpoint,
-        kinds=kinds,
+    settings = Settings(providers=("aws",), ledger=ledger, kinds=kinds).replace(
+        aws_regions=(REGION,), aws_accounts=(ACCOUNT,), aws_endpoint_url=endpoint
     )
     start_mb = peak_rss_mb()
     watch = _PeakWatch() if top else None
@@ -229,11 +224,12 @@ def run_child(
 def _inventory_taken(ledger: str, at: datetime) -> None:
     """Mark the daily inventory as taken at ``at`` (an empty snapshot): the runs then
     measure the scheduling path alone, as every run of the day but the first does."""
+    from functions.jobs.inventory import snapshot_of
     from functions.wiring import open_store
     from ledger.inventory import write_inventory
     from providers.base import Target
 
-    write_inventory(open_store(ledger), Target("aws", ACCOUNT, REGION), [], at)
+    write_inventory(open_store(ledger), snapshot_of(Target("aws", ACCOUNT, REGION), [], at))
 
 
 def bench_fleet(

@@ -66,8 +66,8 @@ def day(boxes: int, every: int) -> tuple[int, Counter[tuple[str, str]]]:
         for i in range(boxes):
             box = Box(f"dev-{i}", "t3.medium", {"schedule": "office-hours"})
             set_launch_time(launch(ec2, box), MONDAY - timedelta(days=3))
-        settings = Settings(providers=("aws",), ledger=f"s3://{BUCKET}", aws_regions=("eu-west-1",))
-        settings = settings.replace(kinds=("ec2",))
+        settings = Settings(providers=("aws",), ledger=f"s3://{BUCKET}")
+        settings = settings.replace(aws_regions=("eu-west-1",), kinds=("ec2",))
         clock = Clock()
         store = S3Store(f"s3://{BUCKET}", client=s3)
         job = build_job(settings, clock, {"aws": connect(settings, "aws")}, store=store)

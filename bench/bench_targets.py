@@ -182,13 +182,11 @@ def child(spec: dict[str, Any]) -> dict[str, Any]:
     from providers.aws.connection import connect
 
     cell = Cell(tuple(spec["accounts"]), tuple(spec["regions"]))
-    settings = Settings(
-        providers=("aws",),
+    settings = Settings(providers=("aws",), max_workers=spec["workers"]).replace(
         aws_accounts=cell.accounts,
         aws_regions=cell.regions,
         aws_role_name=ROLE,
         aws_endpoint_url=spec["endpoint"],
-        max_workers=spec["workers"],
     )
     runs = []
     meter = Meter()

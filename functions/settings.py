@@ -2,14 +2,21 @@
 
 Precedence: command-line flag > ``OFFHOURS_<NAME>`` environment variable > config file
 (YAML, ``--config`` or ``OFFHOURS_CONFIG``) > default. One frozen dataclass, built once
-at the entry point; a bad value raises one ConfigError naming the setting.
+at the entry point; a bad value raises one ConfigError naming the setting and where it
+came from (the variable, the file or the command line).
+
+Each cloud's own settings (``aws_regions``, ``gcp_projects``, ...) are fields of its
+class in ``providers/<cloud>/settings.py``, found through ``providers.SETTINGS``: read,
+converted and reported here like every other setting, so a new cloud edits nothing here.
+This module is where the environment is read: the entry points pass theirs in.
 """
 
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping
-from dataclasses import dataclass, fields
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field, fields
 from datetime import timedelta
 from math import isfinite
 from pathlib import Path
@@ -17,15 +24,14 @@ from typing import Any
 
 import providers
 from functions.jobs.planner import Policy
-from providers.base import ProviderConfig
+from providers.base import CloudSettings, ConfigError, ProviderConfig
 from schedules.protected import DEFAULT_TEXT as DEFAULT_PROTECTED
 from schedules.protected import ProtectedTags, ProtectedTagsError
 
+# ConfigError (providers/base.py) is the one error type of every settings class, the
+# clouds' own included; callers import it from here.
 ENV_PREFIX = "OFFHOURS_"
-
-
-class ConfigError(ValueError):
-    """A setting is missing or malformed; the message names it."""
+SDK_LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 
 
 def _csv(value: Any) -> tuple[str, ...]:
@@ -66,16 +72,11 @@ class Settings:
     # How often the scheduling run is triggered: the digest names a target not observed
     # for more than two of these.
     run_interval_minutes: int = 15
-    aws_accounts: tuple[str, ...] = ()
-    aws_regions: tuple[str, ...] = ()
-    aws_role_name: str = ""
-    aws_organization: str = ""
-    aws_endpoint_url: str = ""
-    gcp_projects: tuple[str, ...] = ()
-    gcp_organization: str = ""
-    gcp_endpoint_url: str = ""
-    azure_subscriptions: tuple[str, ...] = ()
-    azure_endpoint_url: str = ""
+    # Seconds the platform gives one invocation of the scheduler or the inventory
+    # (OFFHOURS_TIMEOUT_SECONDS); 0 = the platform's own limit: a Lambda's remaining time,
+    # host.json's functionTimeout on Azure, the deployed 540 s on Cloud Functions. Every
+    # entry point counts it down the same way (functions/clouds/entry.py: time_left).
+    timeout_seconds: float = 0.0
     store_endpoint_url: str = ""
     # A FOCUS cost export (file, folder or object-store prefix) for ``bill check``; when
     # set, the digest shows the last check's confirmed share (docs/bill.md).
@@ -93,6 +94,9 @@ class Settings:
     # of the secret holding its signing key (read at run time; the key is never a setting).
     snooze_url: str = ""
     snooze_key_secret: str = ""
+    # The longest a snooze link keeps a resource running, in hours from its confirmation
+    # (the snooze function's cap; functions/jobs/snooze/until.py DEFAULT_CAP is the same).
+    snooze_max_hours: float = 24.0
     notice_from: str = "offhours@example.com"
     ses_region: str = ""
     smtp_host: str = "localhost"
@@ -100,6 +104,9 @@ class Settings:
     smtp_starttls: bool = True
     smtp_username: str = ""
     smtp_password: str = ""
+    # Each cloud's own settings (providers/<cloud>/settings.py) by cloud; a cloud missing
+    # here has its class's defaults. Set through the flat names (``aws_regions``).
+    clouds: Mapping[str, CloudSettings] = field(default_factory=dict, hash=False)
 
     @classmethod
     def from_sources(
@@ -108,30 +115,28 @@ class Settings:
         env: Mapping[str, str] | None = None,
         config_file: str | Path | None = None,
     ) -> Settings:
-        merged: dict[str, Any] = {}
+        found = Sourced()
         path = config_file or (env or {}).get(ENV_PREFIX + "CONFIG")
         if path:
-            merged.update(_read_file(Path(path)))
-        for name in _names():
-            value = (env or {}).get(ENV_PREFIX + name.upper())
-            if value is not None and value != "":
-                merged[name] = value
-        merged.update({k: v for k, v in (flags or {}).items() if v is not None})
-        return cls._coerce(merged)
+            found.add(_read_file(Path(path)), f"config file {path}")
+        found.add_env(env or {}, {name: ENV_PREFIX + name.upper() for name in setting_names()})
+        found.add(flags or {}, "the command line")
+        return cls._coerce(found)
 
     @classmethod
-    def _coerce(cls, raw: Mapping[str, Any]) -> Settings:
-        unknown = sorted(set(raw) - set(_names()))
+    def _coerce(cls, raw: Sourced) -> Settings:
+        unknown = sorted(set(raw.values) - set(setting_names()))
         if unknown:
             raise ConfigError(f"unknown setting(s): {', '.join(unknown)}")
-        values: dict[str, Any] = {}
-        for f in fields(cls):
-            if f.name not in raw:
-                continue
-            values[f.name] = _convert(f.name, f.type, raw[f.name])
-        settings = cls(**values)
-        settings.protected_tags()  # validate now, not mid-run
-        settings.validate()
+        with raw.naming_sources():
+            values = convert_fields(cls, raw.values, skip=("clouds",))
+            clouds = {
+                cloud: kind(**convert_fields(kind, raw.values, prefix=f"{cloud}_"))
+                for cloud, kind in cloud_classes().items()
+            }
+            settings = cls(**values, clouds=clouds)
+            settings.protected_tags()  # validate now, not mid-run
+            settings.validate()
         return settings
 
     def validate(self) -> None:
@@ -140,7 +145,19 @@ class Settings:
         if not (isfinite(share) and 0 < share <= 1):
             raise ConfigError(
                 f"max_stop_share: {share!r} is not a share of the fleet above 0 and at most 1 "
-                "(1.0 = no limit)"
+                "(1.0 = no limit)",
+                "max_stop_share",
+            )
+        if not (isfinite(self.snooze_max_hours) and 0 < self.snooze_max_hours <= 24 * 7):
+            raise ConfigError(
+                f"snooze_max_hours: {self.snooze_max_hours} is not above 0 and at most 168 hours",
+                "snooze_max_hours",
+            )
+        if not (isfinite(self.timeout_seconds) and self.timeout_seconds >= 0):
+            raise ConfigError(
+                f"timeout_seconds: {self.timeout_seconds!r} is not a number of seconds "
+                "(0 = the platform's own limit)",
+                "timeout_seconds",
             )
         for name, least in (
             ("batch_size", 1),
@@ -152,14 +169,9 @@ class Settings:
             ("order_wait_minutes", 0),
         ):
             if getattr(self, name) < least:
-                raise ConfigError(f"{name}: {getattr(self, name)} is below {least}")
+                raise ConfigError(f"{name}: {getattr(self, name)} is below {least}", name)
         for name in self.providers:
-            if name not in providers.clouds():
-                raise ConfigError(
-                    f"unknown provider {name!r} (choose from {', '.join(providers.clouds())})"
-                )
-        if "aws" in self.providers:
-            _check_regions(self.aws_regions)
+            self.cloud(name).validate()  # only the clouds this run schedules
         self._check_notices()
 
     def _check_notices(self) -> None:
@@ -167,23 +179,30 @@ class Settings:
         from functions.jobs.notices.planning import MAX_WINDOW
 
         if not 1 <= self.notice_minutes <= MAX_WINDOW.total_seconds() // 60:
-            raise ConfigError(f"notice_minutes: {self.notice_minutes} is not from 1 to 1440")
+            raise ConfigError(
+                f"notice_minutes: {self.notice_minutes} is not from 1 to 1440", "notice_minutes"
+            )
         if self.notice_transport not in ("", "ses", "smtp"):
-            raise ConfigError(f"notice_transport: {self.notice_transport!r} is not ses or smtp")
+            raise ConfigError(
+                f"notice_transport: {self.notice_transport!r} is not ses or smtp",
+                "notice_transport",
+            )
         try:
             channels = parse_channels(self.notice_channels)
         except ChannelError as err:
-            raise ConfigError(f"notice_channels: {err}") from err
+            raise ConfigError(f"notice_channels: {err}", "notice_channels") from err
         signed = any(c.kind == "json" for team in channels.values() for c in team)
         if signed and not self.notice_secret:
-            raise ConfigError("notice_secret: a json channel needs a secret to sign its bodies")
+            raise ConfigError(
+                "notice_secret: a json channel needs a secret to sign its bodies", "notice_secret"
+            )
 
     def protected_tags(self) -> ProtectedTags:
         """The protected set; an empty setting means the default, never "nothing"."""
         try:
             return ProtectedTags.parse(self.protected.strip() or DEFAULT_PROTECTED)
         except ProtectedTagsError as err:
-            raise ConfigError(f"protected: {err}") from err
+            raise ConfigError(f"protected: {err}", "protected") from err
 
     def policy(self) -> Policy:
         return Policy(
@@ -198,40 +217,152 @@ class Settings:
             order_wait=timedelta(minutes=self.order_wait_minutes),
         )
 
-    def provider_config(self, provider: str) -> ProviderConfig:
-        by_cloud = {
-            "aws": ProviderConfig(
-                accounts=self.aws_accounts,
-                regions=self.aws_regions,
-                role_name=self.aws_role_name,
-                organization=self.aws_organization,
-                endpoint_url=self.aws_endpoint_url,
-                max_workers=self.max_workers,
-            ),
-            "gcp": ProviderConfig(
-                accounts=self.gcp_projects,
-                organization=self.gcp_organization,
-                endpoint_url=self.gcp_endpoint_url,
-                max_workers=self.max_workers,
-            ),
-            "azure": ProviderConfig(
-                accounts=self.azure_subscriptions,
-                endpoint_url=self.azure_endpoint_url,
-                max_workers=self.max_workers,
-            ),
-        }
-        if provider not in by_cloud:
+    def cloud(self, provider: str) -> CloudSettings:
+        """The cloud's own settings (its class's defaults when none were given)."""
+        given = self.clouds.get(provider)
+        if given is not None:
+            return given
+        kinds = cloud_classes()
+        if provider not in kinds:
             raise ConfigError(
-                f"unknown provider {provider!r} (choose from {', '.join(providers.clouds())})"
+                f"unknown provider {provider!r} (choose from {', '.join(kinds) or 'none'})",
+                "providers",
             )
-        return by_cloud[provider]
+        made: CloudSettings = kinds[provider]()
+        return made
+
+    def provider_config(self, provider: str) -> ProviderConfig:
+        return self.cloud(provider).provider_config(self.max_workers)
+
+    def endpoint_url(self, provider: str) -> str:
+        """The cloud's local endpoint (the sandbox's); "" for the real one, or for a cloud
+        this package does not carry."""
+        if provider not in cloud_classes():
+            return ""
+        return self.provider_config(provider).endpoint_url
 
     def replace(self, **changes: Any) -> Settings:
-        return dataclasses.replace(self, **changes)
+        """A copy with ``changes``; a cloud's own settings by their flat names
+        (``aws_regions=("eu-west-1",)``)."""
+        clouds = dict(self.clouds)
+        for cloud, kind in cloud_classes().items():
+            prefix = f"{cloud}_"
+            own = {
+                f.name: changes.pop(prefix + f.name)
+                for f in fields(kind)
+                if prefix + f.name in changes
+            }
+            if own:
+                current: Any = self.cloud(cloud)
+                clouds[cloud] = dataclasses.replace(current, **own)
+        return dataclasses.replace(self, **changes, clouds=clouds)
 
 
-def _names() -> list[str]:
-    return [f.name for f in fields(Settings)]
+def cloud_classes() -> dict[str, Any]:
+    """Each cloud's settings class (``providers.SETTINGS``), for the clouds this package
+    carries (a function package carries one)."""
+    return providers.installed(providers.SETTINGS)
+
+
+def setting_names() -> list[str]:
+    """Every setting's name: the job's own, then each cloud's ``<cloud>_<field>``."""
+    own = [f.name for f in fields(Settings) if f.name != "clouds"]
+    by_cloud = [f"{c}_{f.name}" for c, kind in cloud_classes().items() for f in fields(kind)]
+    return own + by_cloud
+
+
+class Sourced:
+    """Raw setting values by name, and where each came from (a variable, a file, the
+    command line), so an error names what to fix. Later sources win."""
+
+    def __init__(self) -> None:
+        self.values: dict[str, Any] = {}
+        self.origins: dict[str, str] = {}
+
+    def add(self, values: Mapping[str, Any], origin: str) -> None:
+        for name, value in values.items():
+            if value is not None:
+                self.values[name], self.origins[name] = value, origin
+
+    def add_env(self, env: Mapping[str, str], variables: Mapping[str, str]) -> None:
+        """``variables``: setting name -> the environment variable it is read from (an
+        empty variable counts as unset)."""
+        for name, variable in variables.items():
+            value = env.get(variable)
+            if value is not None and value != "":
+                self.values[name], self.origins[name] = value, variable
+
+    @contextmanager
+    def naming_sources(self) -> Iterator[None]:
+        """A ConfigError about one setting, with where its value came from added."""
+        try:
+            yield
+        except ConfigError as err:
+            if err.setting not in self.origins:
+                raise
+            origin = self.origins[err.setting]
+            raise type(err)(f"{err} (from {origin})", err.setting) from err
+
+
+def sdk_log_level(env: Mapping[str, str]) -> str:
+    """``OFFHOURS_SDK_LOG_LEVEL``: the level of the cloud SDK's own loggers in a function
+    (their HTTP traces are INFO), WARNING when unset. Every function of an app reads it,
+    the digest too, before its own settings: it is not a field of either."""
+    variable = ENV_PREFIX + "SDK_LOG_LEVEL"
+    level = (env.get(variable) or "WARNING").strip().upper()
+    if level not in SDK_LOG_LEVELS:
+        raise ConfigError(
+            f"sdk_log_level: {env[variable]!r} is not one of {', '.join(SDK_LOG_LEVELS)} "
+            f"(from {variable})",
+            "sdk_log_level",
+        )
+    return level
+
+
+DIGEST_PREFIX = ENV_PREFIX + "DIGEST_"
+# Digest settings that fall back to the run's variable when OFFHOURS_DIGEST_<NAME> is unset.
+DIGEST_FALLBACKS = {
+    "ledger": "OFFHOURS_LEDGER",
+    "store_endpoint_url": "OFFHOURS_STORE_ENDPOINT_URL",
+    "tz": "OFFHOURS_DEFAULT_TZ",
+    "protected": "OFFHOURS_PROTECTED",
+    "bill": "OFFHOURS_BILL",
+    "run_interval_minutes": "OFFHOURS_RUN_INTERVAL_MINUTES",
+}
+# How mail leaves, one name for the run's notices and the digest: the run's variables only.
+MAIL_SETTINGS = (
+    "ses_region",
+    "smtp_host",
+    "smtp_port",
+    "smtp_starttls",
+    "smtp_username",
+    "smtp_password",
+)
+
+
+def digest_sources(names: list[str], flags: Mapping[str, Any], env: Mapping[str, str]) -> Sourced:
+    """The digest's raw settings (functions/jobs/digest.py: DigestSettings) by field name:
+    flag > ``OFFHOURS_DIGEST_<NAME>`` > the run's variable it falls back to; mail settings
+    from the run's ``OFFHOURS_SES_REGION`` / ``OFFHOURS_SMTP_*`` only."""
+    found = Sourced()
+    shared = {n: ENV_PREFIX + n.upper() for n in names if n in MAIL_SETTINGS}
+    found.add_env(env, {n: DIGEST_FALLBACKS[n] for n in names if n in DIGEST_FALLBACKS})
+    found.add_env(env, {n: DIGEST_PREFIX + n.upper() for n in names if n not in shared})
+    found.add_env(env, shared)
+    found.add(flags, "the command line")
+    return found
+
+
+def convert_fields(
+    kind: Any, raw: Mapping[str, Any], prefix: str = "", skip: tuple[str, ...] = ()
+) -> dict[str, Any]:
+    """The values ``raw`` gives for ``kind``'s dataclass fields (named ``prefix + field``),
+    converted to each field's type."""
+    return {
+        f.name: _convert(prefix + f.name, f.type, raw[prefix + f.name])
+        for f in fields(kind)
+        if f.name not in skip and prefix + f.name in raw
+    }
 
 
 def _convert(name: str, kind: Any, value: Any) -> Any:
@@ -247,7 +378,14 @@ def _convert(name: str, kind: Any, value: Any) -> Any:
             return float(value)
         return str(value)
     except ValueError as err:
-        raise ConfigError(f"{name}: {value!r} is not a valid {text}") from err
+        raise ConfigError(f"{name}: {value!r} is not {_WORDS.get(text, text)}", name) from err
+
+
+_WORDS = {
+    "bool": "true or false (also yes/no, on/off, 1/0)",
+    "int": "a whole number",
+    "float": "a number",
+}
 
 
 def _bool(value: Any) -> bool:
@@ -275,23 +413,3 @@ def _read_file(path: Path) -> dict[str, Any]:
     if not isinstance(data, dict):
         raise ConfigError(f"config file {path} must be a mapping of setting: value")
     return {str(k).replace("-", "_"): v for k, v in data.items()}
-
-
-def known_aws_regions() -> frozenset[str] | None:
-    """Every region in botocore's partition data; None when botocore is not installed."""
-    try:
-        import botocore.loaders
-    except ModuleNotFoundError:
-        return None
-    endpoints = botocore.loaders.create_loader().load_data("endpoints")
-    return frozenset(r for p in endpoints["partitions"] for r in p["regions"])
-
-
-def _check_regions(regions: tuple[str, ...]) -> None:
-    known = known_aws_regions() if regions else None
-    unknown = [r for r in regions if known is not None and r not in known]
-    if unknown:
-        raise ConfigError(
-            f"aws_regions: unknown AWS region(s) {', '.join(map(repr, unknown))} "
-            "(not in this botocore's partition data; e.g. eu-west-1, us-east-1)"
-        )

@@ -10,9 +10,10 @@ The digest reads them to find *opportunities*: running resources with no schedul
 that look like non-production, and what a schedule would save them. The snapshot format
 is also what ``offhours digest --inventory FILE`` accepts (one snapshot, or a list).
 
-This module knows no cloud: it takes anything shaped like ``Listed`` (the providers'
-``Resource`` is) and reads snapshots back as ``InventoryItem``. Whether a resource runs on
-a GPU or another accelerator is decided by its adapter (``accelerator``), not here.
+This module knows no cloud. A snapshot holds ``InventoryItem``s, the one shape of a listed
+resource here, written and read back alike: the job turns the providers' ``Resource`` into
+one (``functions/jobs/inventory.py``). Whether a resource runs on a GPU or another
+accelerator is decided by its adapter (``accelerator``), not here.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 from ledger.record import iso, parse_iso
 from providers.store import ObjectStore
@@ -41,59 +42,6 @@ _NOTEBOOK = re.compile(r"notebook|jupyter|workbench|ml-compute")
 RUNNING = "running"
 
 
-class ListedPrice(Protocol):
-    @property
-    def hourly(self) -> float: ...
-    @property
-    def currency(self) -> str: ...
-    @property
-    def source(self) -> str: ...
-
-
-class Listed(Protocol):
-    """What a snapshot records of one resource (``providers.base.Resource`` has it all)."""
-
-    @property
-    def provider(self) -> str: ...
-    @property
-    def account(self) -> str: ...
-    @property
-    def region(self) -> str: ...
-    @property
-    def kind(self) -> str: ...
-    @property
-    def id(self) -> str: ...
-    @property
-    def name(self) -> str: ...
-    @property
-    def tags(self) -> Mapping[str, str]: ...
-    @property
-    def state(self) -> str: ...
-    @property
-    def size(self) -> str: ...
-    @property
-    def price(self) -> ListedPrice | None: ...
-    @property
-    def service(self) -> str: ...
-    @property
-    def unmanaged_reason(self) -> str: ...
-    @property
-    def accelerator(self) -> bool: ...
-    @property
-    def extra(self) -> Mapping[str, str]: ...
-    @property
-    def key(self) -> str: ...
-
-
-class TargetLike(Protocol):
-    @property
-    def provider(self) -> str: ...
-    @property
-    def account(self) -> str: ...
-    @property
-    def region(self) -> str: ...
-
-
 @dataclass(frozen=True)
 class ItemPrice:
     hourly: float
@@ -103,7 +51,8 @@ class ItemPrice:
 
 @dataclass(frozen=True)
 class InventoryItem:
-    """One resource as a snapshot recorded it (the same names as ``Resource``)."""
+    """One resource as a snapshot records it (the names are ``Resource``'s; ``extra``
+    keeps only ``gpus``)."""
 
     provider: str
     account: str
@@ -125,11 +74,26 @@ class InventoryItem:
         return f"{self.provider}/{self.account}/{self.region}/{self.kind}/{self.id}"
 
 
-def inventory_key(target: TargetLike) -> str:
-    return f"{ROOT}{target.provider}/{target.account}/{target.region or 'global'}.json"
+@dataclass(frozen=True)
+class Snapshot:
+    """One target's resources as of ``taken_at``: one object, replaced by the next."""
+
+    provider: str
+    account: str
+    region: str
+    taken_at: datetime
+    resources: tuple[InventoryItem, ...]
+
+    @property
+    def key(self) -> str:
+        return inventory_key(self.provider, self.account, self.region)
 
 
-def resource_to_dict(resource: Listed) -> dict[str, Any]:
+def inventory_key(provider: str, account: str, region: str) -> str:
+    return f"{ROOT}{provider}/{account}/{region or 'global'}.json"
+
+
+def resource_to_dict(resource: InventoryItem) -> dict[str, Any]:
     price = resource.price
     return {
         "provider": resource.provider,
@@ -176,42 +140,43 @@ def resource_from_dict(data: Mapping[str, Any]) -> InventoryItem:
     )
 
 
-def snapshot(target: TargetLike, resources: Iterable[Listed], now: datetime) -> dict[str, Any]:
+def snapshot_to_dict(snapshot: Snapshot) -> dict[str, Any]:
     return {
         "version": 1,
-        "taken_at": iso(now),
-        "target": {"provider": target.provider, "account": target.account, "region": target.region},
-        "resources": [resource_to_dict(r) for r in resources],
+        "taken_at": iso(snapshot.taken_at),
+        "target": {
+            "provider": snapshot.provider,
+            "account": snapshot.account,
+            "region": snapshot.region,
+        },
+        "resources": [resource_to_dict(r) for r in snapshot.resources],
     }
 
 
-def write_inventory(
-    store: ObjectStore, target: TargetLike, resources: Iterable[Listed], now: datetime
-) -> str:
-    """Replace the target's snapshot with ``resources`` (everything discovered, tagged or
-    not) as of ``now``; returns the key written."""
-    key = inventory_key(target)
-    body = json.dumps(snapshot(target, resources, now), sort_keys=True, separators=(",", ":"))
-    store.put(key, body.encode())
-    return key
-
-
-@dataclass(frozen=True)
-class Snapshot:
-    taken_at: datetime
-    resources: tuple[InventoryItem, ...]
+def write_inventory(store: ObjectStore, snapshot: Snapshot) -> str:
+    """Replace the target's snapshot with this one (everything discovered, tagged or
+    not); returns the key written."""
+    body = json.dumps(snapshot_to_dict(snapshot), sort_keys=True, separators=(",", ":"))
+    store.put(snapshot.key, body.encode())
+    return snapshot.key
 
 
 def parse_snapshots(data: Any) -> list[Snapshot]:
     """One snapshot dict, or a list of them (the ``--inventory FILE`` form)."""
     items = data if isinstance(data, list) else [data]
-    return [
-        Snapshot(
-            parse_iso(item["taken_at"]),
-            tuple(resource_from_dict(r) for r in item.get("resources", [])),
+    found = []
+    for item in items:
+        target = item.get("target") or {}
+        found.append(
+            Snapshot(
+                provider=str(target.get("provider", "")),
+                account=str(target.get("account", "")),
+                region=str(target.get("region", "")),
+                taken_at=parse_iso(item["taken_at"]),
+                resources=tuple(resource_from_dict(r) for r in item.get("resources", [])),
+            )
         )
-        for item in items
-    ]
+    return found
 
 
 def read_inventory(store: ObjectStore) -> Iterator[Snapshot]:
@@ -231,13 +196,13 @@ def load_inventory_file(path: Path) -> list[Snapshot]:
 
 @dataclass(frozen=True)
 class Opportunity:
-    resource: Listed
+    resource: InventoryItem
     why: str
     weekly_hours_saved: float
     weekly_saving: float | None
 
 
-def _non_prod_reason(resource: Listed) -> str:
+def _non_prod_reason(resource: InventoryItem) -> str:
     name = resource.name.lower()
     match = _NON_PROD.search(name)
     if match:
@@ -249,7 +214,7 @@ def _non_prod_reason(resource: Listed) -> str:
     return ""
 
 
-def _gpu_reason(resource: Listed) -> str:
+def _gpu_reason(resource: InventoryItem) -> str:
     """GPU notebooks and inference endpoints idle overnight whatever their name."""
     if not resource.accelerator:
         return ""
@@ -261,7 +226,7 @@ def _gpu_reason(resource: Listed) -> str:
 
 
 def find_opportunities(
-    resources: Iterable[Listed],
+    resources: Iterable[InventoryItem],
     running_hours_per_week: float,
     schedule_key: str = "schedule",
     protected: ProtectedTags = DEFAULT_PROTECTED,

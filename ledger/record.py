@@ -11,8 +11,12 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
+
+# The one text form of an instant in stored objects lives with the store interface, the
+# one module of ``providers`` the ledger may import; the ledger's readers take it from here.
+from providers.store import iso, parse_iso  # noqa: F401
 
 SCHEMA_VERSION = "v1"
 PRICING_UNIT = "Hours"
@@ -25,17 +29,6 @@ OPEN_OUTCOME = "open"
 # ``ledger/`` reads rows, not the providers' types).
 OFF_ACTIONS = ("stop", "scale-down")
 ON_ACTIONS = ("start", "scale-up")
-
-
-def iso(at: datetime) -> str:
-    """UTC ISO 8601 with a ``Z``: the one timestamp format in the ledger."""
-    if at.tzinfo is None:
-        raise ValueError("ledger timestamps must be zone-aware")
-    return at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def parse_iso(text: str) -> datetime:
-    return datetime.fromisoformat(text.replace("Z", "+00:00"))
 
 
 def avoided_hours(start: datetime, end: datetime) -> float:

@@ -18,6 +18,14 @@ CONNECTIONS: dict[str, str] = {
     "azure": "providers.azure.connection:connect",
 }
 
+# cloud -> its own settings class (``providers.base.CloudSettings``): the fields are the
+# settings ``<cloud>_<field>`` (``OFFHOURS_AWS_REGIONS``), read by ``functions/settings.py``.
+SETTINGS: dict[str, str] = {
+    "aws": "providers.aws.settings:AwsSettings",
+    "gcp": "providers.gcp.settings:GcpSettings",
+    "azure": "providers.azure.settings:AzureSettings",
+}
+
 # cloud -> kind -> adapter class, built as ``Adapter(connection, AdapterOptions)``
 KINDS: dict[str, dict[str, str]] = {
     "gcp": {
@@ -96,14 +104,23 @@ def caller_errors() -> dict[type[BaseException], CallerError]:
     """Every cloud's caller errors, from the clouds whose package and SDK are installed
     (a function package carries one cloud only)."""
     found: dict[type[BaseException], CallerError] = {}
-    for cloud in clouds():
-        try:
-            errors = load(ERRORS[cloud])
-        except ModuleNotFoundError as err:
-            if err.name != f"providers.{cloud}" and err.name != ERRORS[cloud].split(":")[0]:
-                raise
-            continue
+    for errors in installed(ERRORS).values():
         found.update(errors())
+    return found
+
+
+def installed(table: dict[str, str]) -> dict[str, Any]:
+    """``table``'s entries loaded, for the clouds whose ``providers/<cloud>`` this package
+    carries (a function package carries one cloud only), in the registry's order."""
+    found: dict[str, Any] = {}
+    for cloud in clouds():
+        if cloud not in table:
+            continue
+        try:
+            found[cloud] = load(table[cloud])
+        except ModuleNotFoundError as err:
+            if err.name != f"providers.{cloud}" and err.name != table[cloud].split(":")[0]:
+                raise
     return found
 
 

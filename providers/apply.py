@@ -31,7 +31,7 @@ from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Generic, Protocol, TypeVar, runtime_checkable
+from typing import Generic, Protocol, TypeVar
 
 from providers.base import Action, AdapterOptions, Decision, Outcome, Result, chunks
 from providers.store import StoreError
@@ -110,13 +110,6 @@ class Budget:
 
     def seconds(self) -> float:
         return max(0.0, self.time_left() - self.margin)
-
-
-@runtime_checkable
-class Budgeted(Protocol):
-    """A connection whose apply deadlines the job's budget cuts (set once per job)."""
-
-    budget: Budget | None
 
 
 def apply_deadline(

@@ -47,6 +47,7 @@ from typing import TYPE_CHECKING, Protocol, TypeVar
 if TYPE_CHECKING:
     from collections.abc import Callable
 
+    from providers.apply import Budget, Deadline
     from providers.metering import Meter
     from providers.store import ObjectStore
 
@@ -210,6 +211,33 @@ class ProviderConfig:
     max_workers: int = 8
 
 
+class ConfigError(ValueError):
+    """A setting is missing or malformed; the message names it (and the variable, file or
+    flag it came from). The one error type of every settings class: the job's
+    (``functions/settings.py``) and each cloud's own (``providers/<cloud>/settings.py``).
+    ``setting`` is the name of the one setting at fault, when there is one."""
+
+    def __init__(self, message: str, setting: str = "") -> None:
+        super().__init__(message)
+        self.setting = setting
+
+
+class CloudSettings(Protocol):
+    """One cloud's own settings: a frozen dataclass in ``providers/<cloud>/settings.py``,
+    named in ``providers.SETTINGS``. Its fields are the settings ``<cloud>_<field>``
+    (``OFFHOURS_AWS_REGIONS``, ``aws_regions:`` in a config file, ``--region``), read and
+    converted by ``functions/settings.py`` like every other setting; a new cloud adds its
+    class and one registry line, not a field of the job's settings."""
+
+    def validate(self) -> None:
+        """Refuse a value that cannot work (``ConfigError`` naming ``<cloud>_<field>``)."""
+        ...
+
+    def provider_config(self, max_workers: int) -> ProviderConfig:
+        """Where and how its connection reaches the cloud."""
+        ...
+
+
 @dataclass(frozen=True)
 class AdapterOptions:
     """What every kind adapter is built with, besides its cloud's clients."""
@@ -259,15 +287,35 @@ def chunks(items: Sequence[T], size: int) -> Iterable[Sequence[T]]:
 
 
 class Connection(Protocol):
-    """A cloud reached with one identity: hands out SDK clients and lists targets.
+    """A cloud reached with one identity: what the job uses of it, all of it.
 
-    Built by ``providers.<cloud>.connection.connect(config)``; SDK clients are created
-    lazily inside it, never at import time.
+    Built by ``providers.<cloud>.connection.connect(config)`` (``providers.CONNECTIONS``).
+    SDK clients are created lazily inside it, never at import time; how they are asked
+    for differs per cloud (``AwsConnection.client(service, target)``,
+    ``GcpConnection.compute(name)`` / ``session()``, ``AzureConnection.compute(subscription)``
+    / ``arm()``), so only that cloud's adapters, price source, override desk and readers
+    call them, typed with the cloud's own connection class. The job never does.
     """
 
     provider: str
+    # What the job has left (its platform's time less a margin), set by the job once per
+    # run; every apply's ``deadline()`` is cut to it. None: no limit.
+    budget: Budget | None
 
-    def targets(self) -> Sequence[Target]: ...
+    def targets(self) -> Sequence[Target]:
+        """The units of fan-out this identity schedules (accounts x regions, projects,
+        subscriptions)."""
+        ...
+
+    def deadline(self) -> Deadline:
+        """How long one apply may wait for the cloud, starting now: the connection's own
+        wait for its operations, cut to ``budget``."""
+        ...
+
+    def release(self, target: Target) -> None:
+        """Forget what was kept for a finished target (its clients and their HTTP pools),
+        so memory follows the workers, not the fleet. Called once per target."""
+        ...
 
 
 def state_key(resource: Resource, name: str) -> str:

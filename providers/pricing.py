@@ -25,9 +25,8 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
-from ledger.record import iso, parse_iso
 from providers.base import Price, Resource
-from providers.store import ObjectStore, StoreError
+from providers.store import ObjectStore, StoreError, iso, parse_iso
 
 CACHE_ROOT = "prices/v1/"
 MAX_AGE = timedelta(days=7)

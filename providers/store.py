@@ -2,7 +2,12 @@
 
 Keys are ``/``-separated relative paths. The cloud stores (S3, GCS, Azure Blob) live next
 to it in ``providers/<cloud>/`` and satisfy the same protocol; the local directory store is
-here. ``ledger/`` imports this module and nothing else from ``providers``.
+here, and so is the one text form of an instant inside a stored object (``iso``): the ledger,
+the state objects and the price cache all write it.
+
+The rooms depend one way: ``ledger/`` imports this module and nothing else from
+``providers``, and nothing under ``providers/`` imports ``ledger/``
+(``tests/runtime/test_import_direction.py``).
 """
 
 from __future__ import annotations
@@ -13,11 +18,24 @@ import os
 import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Protocol
 
 # The version a conditional write names when the object must not exist yet.
 ABSENT = ""
+
+
+def iso(at: datetime) -> str:
+    """UTC ISO 8601 with a ``Z``, to the second: the one timestamp format of stored objects."""
+    if at.tzinfo is None:
+        raise ValueError("stored timestamps must be zone-aware")
+    return at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def parse_iso(text: str) -> datetime:
+    """An instant written by ``iso`` (or any ISO 8601 text with its offset)."""
+    return datetime.fromisoformat(text.replace("Z", "+00:00"))
 
 
 class StoreError(Exception):

@@ -22,7 +22,7 @@ from functions.cli.run import (
     settings_from,
     ticker,
 )
-from functions.jobs.inventory import InventoryRun, take_inventory
+from functions.jobs.inventory import InventoryRun, item_of, take_inventory
 from ledger.inventory import resource_to_dict
 
 COLUMNS = ("KIND", "NAME", "STATE", "SIZE", "SCHEDULED")
@@ -54,7 +54,7 @@ def records(run: InventoryRun, tag_key: str) -> list[dict[str, Any]]:
     """One record per resource: the snapshot's fields, its target and whether it is
     scheduled (carries the schedule tag)."""
     return [
-        {"target": str(t.target), **resource_to_dict(r), "scheduled": tag_key in r.tags}
+        {"target": str(t.target), **resource_to_dict(item_of(r)), "scheduled": tag_key in r.tags}
         for t in run.targets
         for r in t.resources
     ]

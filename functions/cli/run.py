@@ -9,7 +9,6 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime
@@ -172,11 +171,10 @@ def _seconds(text: str) -> float:
 
 
 def _time_left(budget: float | None) -> Callable[[], float] | None:
-    """The seconds left of ``--time-budget``, counted from now on the monotonic clock."""
-    if budget is None:
-        return None
-    started = time.monotonic()
-    return lambda: budget - (time.monotonic() - started)
+    """The seconds left of ``--time-budget``, counted down as every entry point does."""
+    from functions.clouds.entry import time_left
+
+    return None if budget is None else time_left(budget)
 
 
 def _explain(args: argparse.Namespace) -> int:

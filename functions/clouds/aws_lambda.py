@@ -53,7 +53,7 @@ def snooze_links(settings: Settings) -> LinkMaker | None:
     client = session.client(
         service_for(name),
         region_name=session.region_name or "us-east-1",
-        endpoint_url=settings.aws_endpoint_url or None,
+        endpoint_url=settings.endpoint_url("aws") or None,
     )
     try:
         key = check_key(read_key(name, client))  # read once per run: a rotation applies

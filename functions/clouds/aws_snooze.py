@@ -56,7 +56,7 @@ def build_service(settings: SnoozeSettings, account: str) -> SnoozeService:
     def client(service: str, region: str) -> Any:
         if (service, region) not in clients:
             clients[(service, region)] = session.client(
-                service, region_name=region, endpoint_url=run.aws_endpoint_url or None
+                service, region_name=region, endpoint_url=run.endpoint_url("aws") or None
             )
         return clients[(service, region)]
 

@@ -2,9 +2,10 @@
 and the weekly digest.
 
 Thin: app settings are the environment (``OFFHOURS_*``, see functions/settings.py), the
-timer tick is rounded down to its period so a retried tick is the same run, and the
-function stops starting new subscriptions before the host's ``functionTimeout``
-(host.json, 10 minutes) runs out. Logs go through ``logging``, which Application
+timer tick is rounded down to its period (``OFFHOURS_RUN_INTERVAL_MINUTES``) so a retried
+tick is the same run, and the run's time budget is the host's ``functionTimeout``
+(host.json, 10 minutes), counted down the way every entry point does
+(functions/clouds/entry.py). Logs go through ``logging``, which Application
 Insights collects as traces with the ``extra`` fields as custom dimensions; the Azure
 SDK's own loggers are held at WARNING (``OFFHOURS_SDK_LOG_LEVEL`` to see its HTTP traces).
 """
@@ -14,15 +15,13 @@ from __future__ import annotations
 import json
 import logging
 import os
-import time
-from collections.abc import Mapping
 from datetime import UTC, datetime
 
 import azure.functions as func
 
-from functions.clouds.entry import floor_to_period, scheduled_run
+from functions.clouds.entry import floor_to_period, invocation_limit, scheduled_run, time_left
 from functions.clouds.snooze_keys import azure_links
-from functions.settings import Settings
+from functions.settings import Settings, sdk_log_level
 
 app = func.FunctionApp()
 logger = logging.getLogger("offhours")
@@ -30,33 +29,21 @@ logger = logging.getLogger("offhours")
 # host's Information level those traces buried the app's own records (126 of 138 in one
 # run). They stay at WARNING unless OFFHOURS_SDK_LOG_LEVEL asks for more.
 SDK_LOGGER = "azure"
-SDK_LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
-# host.json functionTimeout; leave a margin to write the ledger and state.
-FUNCTION_TIMEOUT_S = 600
-MARGIN_S = 60
-
-
-def sdk_log_level(env: Mapping[str, str]) -> str:
-    wanted = env.get("OFFHOURS_SDK_LOG_LEVEL", "").strip().upper()
-    return wanted if wanted in SDK_LOG_LEVELS else "WARNING"
+# host.json's functionTimeout (tests check they agree).
+FUNCTION_TIMEOUT_S = 600.0
 
 
 @app.timer_trigger(
     schedule="%OFFHOURS_CRON%", arg_name="timer", run_on_startup=False, use_monitor=True
 )
 def scheduler(timer: func.TimerRequest) -> None:
-    started = time.monotonic()
     logging.getLogger(SDK_LOGGER).setLevel(sdk_log_level(os.environ))
     settings = Settings.from_sources({}, os.environ)
-    minutes = int(os.environ.get("OFFHOURS_SCHEDULE_MINUTES", "15"))
-    now = floor_to_period(datetime.now(UTC), minutes)
+    left = time_left(invocation_limit(settings, FUNCTION_TIMEOUT_S))
+    now = floor_to_period(datetime.now(UTC), settings.run_interval_minutes)
     if timer.past_due:
         logger.warning("timer is past due: catching up", extra={"run_at": now.isoformat()})
-
-    def time_left() -> float:
-        return FUNCTION_TIMEOUT_S - MARGIN_S - (time.monotonic() - started)
-
-    result = scheduled_run(settings, now, time_left, logger, links=azure_links(settings))
+    result = scheduled_run(settings, now, left, logger, links=azure_links(settings))
     logger.info("run finished: %s", json.dumps(result))
 
 
@@ -68,15 +55,11 @@ def inventory(timer: func.TimerRequest) -> None:
     opportunities; ``OFFHOURS_INVENTORY_CRON`` is its NCRONTAB (daily, say ``0 30 5 * * *``)."""
     from functions.jobs.inventory import inventory_run
 
-    started = time.monotonic()
     logging.getLogger(SDK_LOGGER).setLevel(sdk_log_level(os.environ))
     settings = Settings.from_sources({}, os.environ)
-    now = floor_to_period(datetime.now(UTC), int(os.environ.get("OFFHOURS_SCHEDULE_MINUTES", "15")))
-
-    def time_left() -> float:
-        return FUNCTION_TIMEOUT_S - MARGIN_S - (time.monotonic() - started)
-
-    result = inventory_run(settings, now, time_left, logger)
+    left = time_left(invocation_limit(settings, FUNCTION_TIMEOUT_S))
+    now = floor_to_period(datetime.now(UTC), settings.run_interval_minutes)
+    result = inventory_run(settings, now, left, logger)
     logger.info("inventory finished: %s", json.dumps(result))
 
 

@@ -32,7 +32,7 @@ def build_service(settings: SnoozeSettings) -> SnoozeService:
     secret_error = providers.load("providers.azure.secrets:SecretError")
     run = settings.run
     connection = connect(run.provider_config("azure"))
-    local = bool(run.azure_endpoint_url)
+    local = bool(run.endpoint_url("azure"))
 
     def fetch() -> bytes:
         try:

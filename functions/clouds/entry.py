@@ -3,6 +3,14 @@
 The Lambda handler, the Cloud Function and the Azure Functions app each read settings from
 their environment, decide ``now`` from the trigger, and call ``scheduled_run``; the
 summary it returns is logged as structured JSON by each platform's logger.
+
+Time is budgeted one way on every cloud: ``time_left`` is what the platform still gives
+the invocation (a Lambda's remaining time; the timeout counted down on the monotonic clock
+on Cloud Functions and Azure, ``timeout_seconds`` or the platform's own limit), with
+nothing kept back here. The job keeps its own margin: it starts no target with less than
+``Job.min_seconds_per_target`` left, and every apply stops waiting
+``providers.apply.FINISH_MARGIN`` seconds before the end, to book what it did
+(README, "Time budget").
 """
 
 from __future__ import annotations
@@ -32,6 +40,19 @@ def floor_to_period(at: datetime, minutes: int) -> datetime:
     midnight = at.replace(hour=0, minute=0, second=0, microsecond=0)
     elapsed = int((at - midnight).total_seconds() // 60)
     return midnight + timedelta(minutes=elapsed - elapsed % max(1, minutes))
+
+
+def time_left(limit: float, monotonic: Callable[[], float] = time.monotonic) -> Callable[[], float]:
+    """The seconds an invocation has left of ``limit`` (what its platform gives one
+    invocation), counted from now on the monotonic clock."""
+    started = monotonic()
+    return lambda: limit - (monotonic() - started)
+
+
+def invocation_limit(settings: Settings, platform_limit: float) -> float:
+    """``timeout_seconds`` when set (the function was deployed with another timeout),
+    else the platform's own limit."""
+    return settings.timeout_seconds or platform_limit
 
 
 def parse_instant(text: str | None) -> datetime | None:

@@ -22,21 +22,20 @@ from __future__ import annotations
 import base64
 import json
 import os
-import time
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-from functions.clouds.entry import parse_instant, scheduled_run
+from functions.clouds.entry import invocation_limit, parse_instant, scheduled_run, time_left
 
 # main.py re-exports this module: the snooze links' HTTP function deploys from it too.
 from functions.clouds.gcp_snooze import snooze_http  # noqa: F401
 from functions.clouds.snooze_keys import gcp_links
 from functions.settings import Settings
 
-# Seconds the platform gives one invocation (--timeout); targets not started with at
-# least the job's per-target minimum left are deferred to the next run.
-DEFAULT_TIMEOUT = 540.0
+# Seconds the platform gives one invocation, as deployed (``--timeout=540s``, the most an
+# event-driven function may have); ``OFFHOURS_TIMEOUT_SECONDS`` when deployed otherwise.
+FUNCTION_TIMEOUT_S = 540.0
 
 
 def event_time(cloud_event: Any) -> datetime:
@@ -91,22 +90,16 @@ class CloudLogging:
 
 def reconcile_event(cloud_event: Any) -> dict[str, Any]:
     """The function's entry point (CloudEvent signature)."""
-    started = time.monotonic()
-    env = {"OFFHOURS_PROVIDERS": "gcp", **os.environ}
-    settings = Settings.from_sources({}, env)
-    budget = float(env.get("OFFHOURS_TIMEOUT_SECONDS") or DEFAULT_TIMEOUT)
+    settings = Settings.from_sources({}, {"OFFHOURS_PROVIDERS": "gcp", **os.environ})
+    left = time_left(invocation_limit(settings, FUNCTION_TIMEOUT_S))
     log = CloudLogging()
     now = event_time(cloud_event)
-
-    def time_left() -> float:
-        return budget - (time.monotonic() - started)
-
     if event_action(cloud_event) == "inventory":
         from functions.jobs.inventory import inventory_run
 
-        listed = inventory_run(settings, now, time_left, log)
+        listed = inventory_run(settings, now, left, log)
         log.info("inventory finished", extra=listed)
         return listed
-    summary = scheduled_run(settings, now, time_left, log, links=gcp_links(settings))
+    summary = scheduled_run(settings, now, left, log, links=gcp_links(settings))
     log.info("run finished", extra=summary)
     return summary

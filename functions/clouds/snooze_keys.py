@@ -65,7 +65,7 @@ def azure_links(settings: Settings) -> LinkMaker | None:
     error = providers.load("providers.azure.secrets:SecretError")
     connection = connect(settings.provider_config("azure"))
     # A local fake's vault is not on vault.azure.net: its challenge resource differs.
-    local = bool(settings.azure_endpoint_url)
+    local = bool(settings.endpoint_url("azure"))
     return _signed(
         settings,
         lambda: read_key(settings.snooze_key_secret, connection.credential, local=local),

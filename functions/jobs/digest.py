@@ -29,8 +29,9 @@ from functions.mail import (
     build_message,
     send_errors,
 )
+from functions.settings import ConfigError, Sourced, convert_fields, digest_sources
 from ledger import showback
-from ledger.inventory import Listed, Opportunity, find_opportunities, read_inventory
+from ledger.inventory import InventoryItem, Opportunity, find_opportunities, read_inventory
 from ledger.inventory import load_inventory_file as _load_inventory_file
 from ledger.observed import describe, last_observed, unobserved
 from ledger.savings import Days, segments
@@ -40,7 +41,6 @@ from providers.store import ObjectStore
 from schedules.protected import DEFAULT_TEXT as DEFAULT_PROTECTED
 from schedules.protected import ProtectedTags, ProtectedTagsError
 
-ENV_PREFIX = "OFFHOURS_DIGEST_"
 CHART_CID = "daily-savings@offhours"
 DEFAULT_DIMENSIONS = ("provider", "account", "kind", "schedule")
 OFFICE_HOURS_FALLBACK = 50.0  # Mon-Fri 08:00-18:00, when the schedule catalog is missing
@@ -52,16 +52,17 @@ PROVIDER_COLOURS = {"aws": "#b85000", "gcp": "#007a5a", "azure": "#1f5fbf"}
 OTHER_COLOUR = "#8a4f9e"
 
 
-class DigestError(ValueError):
+class DigestError(ConfigError):
     """A setting or argument of the digest is wrong; the message says which."""
 
 
 @dataclass(frozen=True)
 class DigestSettings:
-    """Settings of the digest job: flag > ``OFFHOURS_DIGEST_<NAME>`` > default
-    (``ledger`` and ``store_endpoint_url`` also read ``OFFHOURS_LEDGER`` /
-    ``OFFHOURS_STORE_ENDPOINT_URL``, ``tz`` also ``OFFHOURS_DEFAULT_TZ``, ``protected``
-    also ``OFFHOURS_PROTECTED``)."""
+    """Settings of the digest job: flag > ``OFFHOURS_DIGEST_<NAME>`` > default; the
+    environment names are in ``functions/settings.py`` (``digest_sources``): what the digest
+    shares with the run falls back to the run's variable (``OFFHOURS_LEDGER``, ...), and
+    how mail leaves (SES region, SMTP server) is the run's own ``OFFHOURS_SES_REGION`` /
+    ``OFFHOURS_SMTP_*``, one name for the notices and the digest."""
 
     ledger: str = "./offhours-ledger"
     store_endpoint_url: str = ""
@@ -95,54 +96,28 @@ class DigestSettings:
     def from_sources(
         cls, flags: Mapping[str, Any] | None = None, env: Mapping[str, str] | None = None
     ) -> DigestSettings:
-        env = env or {}
-        raw: dict[str, Any] = {}
-        fallbacks = {
-            "ledger": "OFFHOURS_LEDGER",
-            "store_endpoint_url": "OFFHOURS_STORE_ENDPOINT_URL",
-            "tz": "OFFHOURS_DEFAULT_TZ",
-            "protected": "OFFHOURS_PROTECTED",
-            "bill": "OFFHOURS_BILL",
-            "run_interval_minutes": "OFFHOURS_RUN_INTERVAL_MINUTES",
-        }
-        for f in fields(cls):
-            value = env.get(ENV_PREFIX + f.name.upper()) or env.get(fallbacks.get(f.name, ""))
-            if value:
-                raw[f.name] = value
-        raw.update({k: v for k, v in (flags or {}).items() if v is not None})
-        return cls._coerce(raw)
+        return cls._coerce(digest_sources([f.name for f in fields(cls)], flags or {}, env or {}))
 
     @classmethod
-    def _coerce(cls, raw: Mapping[str, Any]) -> DigestSettings:
-        values: dict[str, Any] = {}
-        for f in fields(cls):
-            if f.name not in raw:
-                continue
-            value, kind = raw[f.name], str(f.type)
+    def _coerce(cls, raw: Sourced) -> DigestSettings:
+        with raw.naming_sources():
+            settings = cls(**convert_fields(cls, raw.values))
             try:
-                if "tuple" in kind:
-                    items = value if isinstance(value, list | tuple) else str(value).split(",")
-                    values[f.name] = tuple(str(v).strip() for v in items if str(v).strip())
-                elif kind == "int":
-                    values[f.name] = int(value)
-                elif kind == "bool":
-                    values[f.name] = str(value).strip().lower() in ("1", "true", "yes", "on")
-                else:
-                    values[f.name] = str(value)
-            except ValueError as err:
-                raise DigestError(f"digest setting {f.name}: {value!r} is not a {kind}") from err
-        settings = cls(**values)
-        zone(settings.tz)
-        settings.protected_tags()
-        if settings.transport not in ("ses", "smtp"):
-            raise DigestError(f"digest transport {settings.transport!r}: use ses or smtp")
+                zone(settings.tz)
+            except DigestError as err:
+                raise DigestError(f"digest setting tz: {err}", "tz") from err
+            settings.protected_tags()
+            if settings.transport not in ("ses", "smtp"):
+                raise DigestError(
+                    f"digest transport {settings.transport!r}: use ses or smtp", "transport"
+                )
         return settings
 
     def protected_tags(self) -> ProtectedTags:
         try:
             return ProtectedTags.parse(self.protected.strip() or DEFAULT_PROTECTED)
         except ProtectedTagsError as err:
-            raise DigestError(f"digest setting protected: {err}") from err
+            raise DigestError(f"digest setting protected: {err}", "protected") from err
 
 
 def zone(name: str) -> ZoneInfo:
@@ -200,7 +175,7 @@ def office_hours_per_week(spec: str = "office-hours") -> float:
         return OFFICE_HOURS_FALLBACK
 
 
-def inventory_resources(store: ObjectStore, path: str = "") -> list[Listed]:
+def inventory_resources(store: ObjectStore, path: str = "") -> list[InventoryItem]:
     snapshots = _load_inventory_file(Path(path)) if path else list(read_inventory(store))
     return [r for s in snapshots for r in s.resources]
 
@@ -405,7 +380,7 @@ def compose(
     window: Window,
     settings: DigestSettings,
     recipients: Recipients | None = None,
-    inventory: Sequence[Listed] | None = None,
+    inventory: Sequence[InventoryItem] | None = None,
 ) -> Digest:
     keep = {settings.team_key, settings.owner_key, *settings.group_tags}
     history = window.history()

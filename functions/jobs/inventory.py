@@ -19,7 +19,7 @@ from typing import Any
 
 from functions.jobs.reconcile import Job, TargetReport, fan_out, list_targets
 from functions.settings import Settings
-from ledger.inventory import write_inventory
+from ledger.inventory import InventoryItem, ItemPrice, Snapshot, write_inventory
 from providers.base import Resource, Target
 from providers.pricing import PriceBook, enrich
 from providers.store import StoreError
@@ -94,9 +94,38 @@ def inventory_target(job: Job, target: Target, now: datetime, report: InventoryR
     if job.dry_run:
         return
     try:
-        report.snapshot_key = write_inventory(job.store, target, resources, now)
+        report.snapshot_key = write_inventory(job.store, snapshot_of(target, resources, now))
     except StoreError as err:
         report.errors.append(f"inventory snapshot not written: {err}")
+
+
+def snapshot_of(target: Target, resources: Sequence[Resource], now: datetime) -> Snapshot:
+    """The target's snapshot as of ``now``."""
+    items = tuple(item_of(r) for r in resources)
+    return Snapshot(target.provider, target.account, target.region, now, items)
+
+
+def item_of(resource: Resource) -> InventoryItem:
+    """What a snapshot records of a discovered resource (``ledger/inventory.py`` knows no
+    cloud, so the job hands it its own shape)."""
+    price = resource.price
+    gpus = resource.extra.get("gpus", "")
+    return InventoryItem(
+        provider=resource.provider,
+        account=resource.account,
+        region=resource.region,
+        kind=resource.kind,
+        id=resource.id,
+        name=resource.name,
+        tags=resource.tags,
+        state=str(resource.state),
+        size=resource.size,
+        price=None if price is None else ItemPrice(price.hourly, price.currency, price.source),
+        service=resource.service,
+        unmanaged_reason=resource.unmanaged_reason,
+        accelerator=resource.accelerator,
+        extra={"gpus": gpus} if gpus else {},
+    )
 
 
 def inventory_run(

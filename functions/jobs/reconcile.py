@@ -23,7 +23,7 @@ from functions.jobs.run_hooks import hooks_for
 from functions.jobs.target_run import TargetRun, run_target
 from functions.safe_text import one_line
 from ledger.book import new_run_id
-from providers.apply import FINISH_MARGIN, Budget, Budgeted
+from providers.apply import FINISH_MARGIN, Budget
 from providers.base import Connection, Decision, KindAdapter, Outcome, Result, Target
 from providers.pricing import PriceSource
 from providers.store import ObjectStore, StoreError
@@ -160,8 +160,7 @@ def _budget_connections(job: Job) -> None:
     """Every apply of this job waits for the cloud no longer than the job has left."""
     budget = Budget(job.time_left, job.finish_margin) if job.time_left is not None else None
     for connection in job.connections.values():
-        if isinstance(connection, Budgeted):
-            connection.budget = budget
+        connection.budget = budget
 
 
 R = TypeVar("R", bound=TargetReport)
@@ -219,11 +218,10 @@ def _guarded_target(
 
 
 def _release(job: Job, target: Target) -> None:
-    """A finished target's clients and HTTP pools go now, not when the run ends (a
-    connection that keeps none has no ``release``)."""
-    release = getattr(job.connections.get(target.provider), "release", None)
-    if release is not None:
-        release(target)
+    """A finished target's clients and HTTP pools go now, not when the run ends."""
+    connection = job.connections.get(target.provider)
+    if connection is not None:  # a target of a cloud whose listing failed has none
+        connection.release(target)
 
 
 def _deferred_first(store: ObjectStore, targets: list[Target]) -> list[Target]:

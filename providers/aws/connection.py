@@ -28,7 +28,7 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from providers.apply import Budget, Deadline, apply_deadline
 from providers.aws.once import OncePerKey
@@ -278,3 +278,9 @@ def _new_session() -> Any:
         _LOADER.append(botocore.loaders.create_loader(core.get_config_variable("data_path")))
     core.register_component("data_loader", _LOADER[0])
     return boto3.Session(botocore_session=core)
+
+
+if TYPE_CHECKING:  # mypy holds the connection to everything the job uses of it
+    from providers.base import Connection
+
+    _CHECKED: type[Connection] = AwsConnection

@@ -14,12 +14,15 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
 from providers.base import Resource, Target
 from schedules.maintenance import SSM_ERROR_EXTRA, SSM_EXTRA
+
+if TYPE_CHECKING:
+    from providers.aws.connection import AwsConnection
 
 PERMISSIONS = ("ssm:DescribeMaintenanceWindows",)
 _FIELDS = (
@@ -37,7 +40,7 @@ _FIELDS = (
 
 
 def attach(
-    connection: Any, target: Target, resources: Sequence[Resource], tag_key: str
+    connection: AwsConnection, target: Target, resources: Sequence[Resource], tag_key: str
 ) -> list[Resource]:
     """The resources, each whose tag names an SSM window with that window's fields (or
     why they could not be had) in ``extra``."""

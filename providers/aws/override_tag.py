@@ -10,7 +10,7 @@ override tag key (template.yaml / infra/terraform/snooze.tf).
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
@@ -18,6 +18,9 @@ from providers.aws.ec2 import _STATES as EC2_STATES
 from providers.base import Price, Resource, ResourceState, Target
 from providers.override_desk import CannotSnooze, DeskError, ResourceNotFound
 from providers.prices import bundled_price, price_from_tag
+
+if TYPE_CHECKING:
+    from providers.aws.connection import AwsConnection
 
 # kind -> (ARN after the partition, service name) for the kinds read by ARN; SageMaker
 # ARNs carry the name in lowercase.
@@ -195,7 +198,9 @@ class AwsOverrideDesk:
         )
 
 
-def desk_for(connection: Any, resource: Resource, clock: Callable[[], Any]) -> AwsOverrideDesk:
+def desk_for(
+    connection: AwsConnection, resource: Resource, clock: Callable[[], Any]
+) -> AwsOverrideDesk:
     """The desk for ``resource`` through a scheduler's connection (its member-account
     role and endpoint)."""
     target = Target("aws", resource.account, resource.region)

@@ -9,9 +9,12 @@ Each ``PriceList`` entry is a JSON document (a string) with ``product`` and ``te
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from providers.pricing import PriceSourceError, Quote
+
+if TYPE_CHECKING:
+    from providers.aws.connection import AwsConnection
 
 # kind -> (ServiceCode, fixed TERM_MATCH filters); the size goes into ``instanceType``.
 PRODUCTS: dict[str, tuple[str, dict[str, str]]] = {
@@ -79,6 +82,6 @@ class AwsPriceList:
         return min(quotes, key=lambda q: q.hourly) if quotes else None
 
 
-def from_connection(connection: Any) -> AwsPriceList:
+def from_connection(connection: AwsConnection) -> AwsPriceList:
     """The Price List API lives in us-east-1 whatever the targets' regions."""
     return AwsPriceList(connection.home_client("pricing", "us-east-1"))

@@ -75,6 +75,14 @@ class AzureConnection:
                 self._compute[subscription] = client
             return client
 
+    def release(self, target: Target) -> None:
+        """Forget the finished subscription's compute client and resource-group scopes: a
+        run over hundreds of subscriptions keeps only those in use (a later call for the
+        same subscription makes a new client)."""
+        with self._lock:
+            self._compute.pop(target.account, None)
+            self._group_scopes.pop(target.account, None)
+
     def arm(self) -> ArmRest:
         """The raw ARM REST client (subscriptions, Azure ML, AKS)."""
         with self._lock:
@@ -126,3 +134,9 @@ def connect(config: ProviderConfig, credential: Any = None) -> AzureConnection:
         # login.microsoftonline.com to vouch for a host that is not Microsoft's own.
         credential = DefaultAzureCredential(disable_instance_discovery=True)
     return AzureConnection(config, credential)
+
+
+if TYPE_CHECKING:  # mypy holds the connection to everything the job uses of it
+    from providers.base import Connection
+
+    _CHECKED: type[Connection] = AzureConnection

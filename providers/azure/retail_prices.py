@@ -8,10 +8,13 @@ per "1 Hour" whose product is not Windows and whose SKU is not Spot or Low Prior
 from __future__ import annotations
 
 import urllib.request
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
 from providers.pricing import Opener, PriceSourceError, Quote, get_json
+
+if TYPE_CHECKING:
+    from providers.azure.connection import AzureConnection
 
 DEFAULT_URL = "https://prices.azure.com/api/retail/prices"
 # kind -> serviceName in the price API
@@ -75,6 +78,6 @@ class AzureRetailPrices:
         return linux_on_demand(items)
 
 
-def from_connection(connection: Any) -> AzureRetailPrices:
+def from_connection(connection: AzureConnection) -> AzureRetailPrices:
     """The Retail Prices API is public: it needs no credentials from the connection."""
     return AzureRetailPrices()

@@ -14,10 +14,13 @@ from __future__ import annotations
 import re
 import urllib.request
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
 from providers.pricing import Opener, PriceSourceError, Quote, get_json
+
+if TYPE_CHECKING:
+    from providers.gcp.connection import GcpConnection
 
 DEFAULT_URL = "https://cloudbilling.googleapis.com/v1"
 COMPUTE_ENGINE = "services/6F81-5844-456A"
@@ -149,7 +152,7 @@ class GcpBillingCatalog:
         raise PriceSourceError(f"billing catalog: more than {self.max_pages} pages")
 
 
-def from_connection(connection: Any) -> GcpBillingCatalog:
+def from_connection(connection: GcpConnection) -> GcpBillingCatalog:
     """Authenticate to the Cloud Billing Catalog with the connection's own credentials
     (refreshed when needed), so no separate API key is required."""
 

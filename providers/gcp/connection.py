@@ -14,7 +14,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable, Sequence
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from providers.apply import Budget, Deadline, apply_deadline
 from providers.base import ProviderConfig, Target
@@ -89,6 +89,10 @@ class GcpConnection:
         """The deadline of one apply's waiting, starting now: ``operation_timeout``, or
         what the job's budget leaves if that is less."""
         return apply_deadline(self.operation_timeout, self.budget, self._monotonic, self._sleep)
+
+    def release(self, target: Target) -> None:
+        """Nothing to forget: the clients and the session serve every project alike, and
+        what is read once per project (its labels) is a few bytes."""
 
     def compute(self, name: str) -> Any:
         """A ``google.cloud.compute_v1`` client by class name (``"InstancesClient"``), cached."""
@@ -171,3 +175,9 @@ def _parent(organization: str) -> str:
 
 def connect(config: ProviderConfig) -> GcpConnection:
     return GcpConnection(config)
+
+
+if TYPE_CHECKING:  # mypy holds the connection to everything the job uses of it
+    from providers.base import Connection
+
+    _CHECKED: type[Connection] = GcpConnection

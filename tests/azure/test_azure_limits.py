@@ -24,9 +24,11 @@ MORNING = datetime(2026, 11, 26, 8, 30, tzinfo=UTC)  # Thursday, office hours be
 
 
 def _settings(fake: AzureFake, tmp_path: Any, kind: str) -> Settings:
-    return Settings(
-        providers=("azure",), azure_endpoint_url=fake.url, ledger=str(tmp_path / "ledger")
-    ).replace(kinds=(kind,))
+    return (
+        Settings(providers=("azure",), ledger=str(tmp_path / "ledger"))
+        .replace(azure_endpoint_url=fake.url)
+        .replace(kinds=(kind,))
+    )
 
 
 def _run(fake: AzureFake, tmp_path: Any, kind: str, now: datetime) -> RunReport:

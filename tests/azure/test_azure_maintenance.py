@@ -26,11 +26,8 @@ def test_a_vm_runs_through_the_window_its_tag_writes(fake: Any, tmp_path: Any, c
     tags = {"schedule": "office-hours", "maintenance-window": "sun 02:00-04:00 UTC"}
     fake.add_vm(SUB, "dev-rg", "patched-vm", "Standard_B2s", "westeurope", tags)
     settings = Settings(
-        providers=("azure",),
-        azure_endpoint_url=fake.url,
-        ledger=str(tmp_path / "ledger"),
-        kinds=("vms",),
-    )
+        providers=("azure",), ledger=str(tmp_path / "ledger"), kinds=("vms",)
+    ).replace(azure_endpoint_url=fake.url)
     states = {}
     for minutes in (0, 105, 110, 180, 240, 300):
         clock.now = SUNDAY + timedelta(minutes=minutes)

@@ -38,11 +38,8 @@ FOUR_GPUS = "Standard_NC64as_T4_v3"  # 4 T4s
 def run(fake: Any, tmp_path: Path, hour: int, minute: int = 0) -> Any:
     now = WED + timedelta(hours=hour, minutes=minute)
     settings = Settings(
-        providers=("azure",),
-        azure_endpoint_url=fake.url,
-        ledger=str(tmp_path / "ledger"),
-        kinds=("ml-compute",),
-    )
+        providers=("azure",), ledger=str(tmp_path / "ledger"), kinds=("ml-compute",)
+    ).replace(azure_endpoint_url=fake.url)
     return reconcile(build_job(settings, clock=lambda: now))
 
 

@@ -33,11 +33,8 @@ def test_an_ordered_vm_pair_across_a_week(fake: Any, tmp_path: Any, clock: Any) 
         {**SCHEDULE, "offhours-order": "1", "offhours-order-wait": "10m"},
     )
     settings = Settings(
-        providers=("azure",),
-        azure_endpoint_url=fake.url,
-        ledger=str(tmp_path / "ledger"),
-        kinds=("vms",),
-    )
+        providers=("azure",), ledger=str(tmp_path / "ledger"), kinds=("vms",)
+    ).replace(azure_endpoint_url=fake.url)
     reasons: dict[datetime, str] = {}
     app_ran = 0
     when = MONDAY

@@ -15,8 +15,8 @@ MORNING = datetime(2026, 11, 26, 8, 30, tzinfo=UTC)  # Thursday, office hours be
 
 
 def _run(fake, tmp_path, now):
-    settings = Settings(
-        providers=("azure",), azure_endpoint_url=fake.url, ledger=str(tmp_path / "ledger")
+    settings = Settings(providers=("azure",), ledger=str(tmp_path / "ledger")).replace(
+        azure_endpoint_url=fake.url
     )
     return reconcile(build_job(settings, clock=lambda: now))
 

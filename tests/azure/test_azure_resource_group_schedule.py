@@ -58,9 +58,11 @@ def test_a_tagged_resource_group_schedules_its_untagged_vms_over_a_day(
     fake: AzureFake, tmp_path: Any
 ) -> None:
     _seed(fake)
-    settings = Settings(
-        providers=("azure",), azure_endpoint_url=fake.url, ledger=str(tmp_path / "ledger")
-    ).replace(kinds=("vms", "ml-compute"))
+    settings = (
+        Settings(providers=("azure",), ledger=str(tmp_path / "ledger"))
+        .replace(azure_endpoint_url=fake.url)
+        .replace(kinds=("vms", "ml-compute"))
+    )
     reasons: dict[str, set[str]] = {}
     for step in range(29):  # hourly, Wednesday 05:00 to Thursday 09:00 UTC
         now = WEDNESDAY + timedelta(hours=step)

@@ -30,11 +30,8 @@ TAGS = {"schedule": "office-hours", "idle-stop": "2h", "team": "ml"}
 
 def run(fake: Any, tmp_path: Path, now: datetime) -> Any:
     settings = Settings(
-        providers=("azure",),
-        azure_endpoint_url=fake.url,
-        ledger=str(tmp_path / "ledger"),
-        kinds=("vms",),
-    )
+        providers=("azure",), ledger=str(tmp_path / "ledger"), kinds=("vms",)
+    ).replace(azure_endpoint_url=fake.url)
     return reconcile(build_job(settings, clock=lambda: now))
 
 

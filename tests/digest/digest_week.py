@@ -9,6 +9,7 @@ from typing import Any
 
 from ledger_rows import booking, problem, save_state, write_rows
 
+from functions.jobs.inventory import snapshot_of
 from ledger.inventory import write_inventory
 from ledger.run_state import OffPeriod, TargetState, state_key
 from providers.base import Price, Resource, ResourceState, Target
@@ -113,5 +114,5 @@ def build_week(root: Path) -> Week:
         size="m5.large",
         price=Price(0.1, "USD", "bundled:t"),
     )
-    write_inventory(store, Target("aws", "111111111111", "eu-west-1"), [untagged], NOW)
+    write_inventory(store, snapshot_of(Target("aws", "111111111111", "eu-west-1"), [untagged], NOW))
     return Week(store, str(root))

@@ -96,7 +96,7 @@ def test_lambda_handler_sends_last_weeks_digest(
     monkeypatch.setenv("OFFHOURS_LEDGER", week.root)
     monkeypatch.setenv("OFFHOURS_DIGEST_SENDER", "offhours@example.com")
     monkeypatch.setenv("OFFHOURS_DIGEST_TO", "finops@example.com")
-    monkeypatch.setenv("OFFHOURS_DIGEST_SES_REGION", "eu-west-1")
+    monkeypatch.setenv("OFFHOURS_SES_REGION", "eu-west-1")
     context = SimpleNamespace(
         function_name="offhours-digest",
         memory_limit_in_mb=512,

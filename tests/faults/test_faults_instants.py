@@ -76,12 +76,8 @@ def _capacity_error() -> tuple[AWSResponse, dict[str, Any]]:
 @pytest.fixture
 def world(ec2: Any, tmp_path: Path) -> tuple[Any, Wire, Callable[[datetime], None]]:
     settings = Settings(
-        providers=("aws",),
-        ledger=str(tmp_path / "ledger"),
-        aws_regions=("eu-west-1",),
-        kinds=("ec2",),
-        batch_size=2,
-    )
+        providers=("aws",), ledger=str(tmp_path / "ledger"), kinds=("ec2",), batch_size=2
+    ).replace(aws_regions=("eu-west-1",))
     connection = connect(settings, "aws")
     wire = Wire()
     connection.session.events.register("before-call.ec2.StopInstances", wire.hook)

@@ -33,7 +33,9 @@ LAST_RUN = MONDAY + timedelta(days=7, hours=2)  # the runs stop early on Monday 
 @pytest.fixture
 def ledger(ec2: Any, tmp_path: Path, clock: Any) -> Iterator[str]:
     root = str(tmp_path / "ledger")
-    settings = Settings(providers=("aws",), ledger=root, aws_regions=("eu-west-1",), kinds=("ec2",))
+    settings = Settings(providers=("aws",), ledger=root, kinds=("ec2",)).replace(
+        aws_regions=("eu-west-1",)
+    )
     job = build_job(settings, clock, connections={"aws": connect(settings, "aws")})
     boxes = [launch(ec2, Box(name, "t3.large", WEB)) for name in ("dev-a", "dev-b")]
     launch(ec2, Box("batch", "m5.xlarge", {"schedule": "stop-only 19:00 UTC"}))

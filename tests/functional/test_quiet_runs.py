@@ -66,9 +66,9 @@ def s3(aws: None) -> tuple[S3Store, S3Calls]:
 
 @pytest.fixture
 def job(ec2: Any, s3: tuple[S3Store, S3Calls], clock: Any) -> Job:
-    settings = Settings(
-        providers=("aws",), ledger=f"s3://{BUCKET}", aws_regions=("eu-west-1",)
-    ).replace(kinds=("ec2",))
+    settings = Settings(providers=("aws",), ledger=f"s3://{BUCKET}").replace(
+        aws_regions=("eu-west-1",), kinds=("ec2",)
+    )
     connections = {"aws": connect(settings, "aws")}
     return replace(build_job(settings, clock, connections, store=s3[0]), max_workers=1)
 

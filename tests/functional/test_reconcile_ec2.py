@@ -24,11 +24,8 @@ def at(day: int, hour: int, minute: int = 0) -> datetime:
 
 @pytest.fixture
 def settings(tmp_path: Any) -> Settings:
-    return Settings(
-        providers=("aws",),
-        ledger=str(tmp_path / "ledger"),
-        aws_regions=("eu-west-1",),
-        kinds=("ec2",),  # the other AWS kinds have their own tests
+    return Settings(providers=("aws",), ledger=str(tmp_path / "ledger"), kinds=("ec2",)).replace(
+        aws_regions=("eu-west-1",)
     )
 
 

@@ -82,9 +82,11 @@ def store(tmp_path: Any) -> FaultyStore:
 
 @pytest.fixture
 def job(ec2: Any, store: FaultyStore, clock: Any, tmp_path: Any) -> Job:
-    settings = Settings(
-        providers=("aws",), ledger=str(tmp_path / "unused"), aws_regions=("eu-west-1",)
-    ).replace(kinds=("ec2",))
+    settings = (
+        Settings(providers=("aws",), ledger=str(tmp_path / "unused"))
+        .replace(aws_regions=("eu-west-1",))
+        .replace(kinds=("ec2",))
+    )
     built = build_job(settings, clock, connections={"aws": connect(settings, "aws")}, store=store)  # type: ignore[arg-type]
     return replace(built, max_workers=1)
 

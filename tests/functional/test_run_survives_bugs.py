@@ -68,11 +68,8 @@ def rds(aws: None) -> Any:
 @pytest.fixture
 def settings(tmp_path: Any) -> Settings:
     return Settings(
-        providers=("aws",),
-        ledger=str(tmp_path / "ledger"),
-        aws_regions=("eu-west-1",),
-        kinds=("ec2", "rds"),
-    )
+        providers=("aws",), ledger=str(tmp_path / "ledger"), kinds=("ec2", "rds")
+    ).replace(aws_regions=("eu-west-1",))
 
 
 def make_job(settings: Settings, clock: Any) -> Job:

@@ -29,11 +29,8 @@ def at(day: int, hour: int, minute: int = 0) -> datetime:
 @pytest.fixture
 def job(tmp_path: Path, clock: Any) -> Job:
     settings = Settings(
-        providers=("aws",),
-        ledger=str(tmp_path / "ledger"),
-        aws_regions=("eu-west-1",),
-        kinds=("ec2",),
-    )
+        providers=("aws",), ledger=str(tmp_path / "ledger"), kinds=("ec2",)
+    ).replace(aws_regions=("eu-west-1",))
     return build_job(settings, clock, connections={"aws": connect(settings, "aws")})
 
 

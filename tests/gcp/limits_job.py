@@ -25,7 +25,7 @@ MORNING = datetime(2026, 11, 24, 8, 30, tzinfo=UTC)  # Tuesday: office-hours is 
 
 def limits_job(kind: str, built: Any, connection: GcpConnection, clock: Any, ledger: str) -> Job:
     built.permissions.update(load(KINDS["gcp"][kind]).permissions)
-    settings = Settings(providers=("gcp",), ledger=ledger, gcp_projects=(PROJECT,))
+    settings = Settings(providers=("gcp",), ledger=ledger).replace(gcp_projects=(PROJECT,))
     return build_job(settings.replace(kinds=(kind,)), clock, connections={"gcp": connection})
 
 

@@ -33,9 +33,11 @@ def job(fake: GcpFake, built: Any, connection: GcpConnection, clock: Any, tmp_pa
     built.permissions.update(load(KINDS["gcp"]["instances"]).permissions)
     for name in ("vm-fails", "vm-slow", "vm-fine"):
         fake.add_instance(PROJECT, ZONE, name, "e2-standard-4", {"schedule": "office-hours"})
-    settings = Settings(
-        providers=("gcp",), ledger=str(tmp_path / "ledger"), gcp_projects=(PROJECT,)
-    ).replace(kinds=("instances",))
+    settings = (
+        Settings(providers=("gcp",), ledger=str(tmp_path / "ledger"))
+        .replace(gcp_projects=(PROJECT,))
+        .replace(kinds=("instances",))
+    )
     return build_job(settings, clock, connections={"gcp": connection})
 
 

@@ -100,11 +100,8 @@ def test_every_request_of_a_night_and_a_morning_is_in_the_published_contract(
     seed_demo_project(fake)
     for path in KINDS["gcp"].values():
         built.permissions.update(load(path).permissions)
-    settings = Settings(
-        providers=("gcp",),
-        ledger=str(tmp_path / "ledger"),
-        gcp_projects=(DEMO_PROJECT,),
-        gcp_endpoint_url=fake.url,
+    settings = Settings(providers=("gcp",), ledger=str(tmp_path / "ledger")).replace(
+        gcp_projects=(DEMO_PROJECT,), gcp_endpoint_url=fake.url
     )
     job = build_job(settings, clock, connections={"gcp": connect(settings, "gcp")})
     reports = []

@@ -51,3 +51,34 @@ def test_one_event_is_one_run(
     assert summary["actions"] == {"stop-done": 7, "scale-down-done": 2}
     assert fake.instance(DEMO_PROJECT, ZONE, "dev-alice")["status"] == "TERMINATED"
     assert list((tmp_path / "ledger").rglob("*.jsonl.gz"))
+
+
+@pytest.mark.parametrize(("timeout", "deferred"), [("59", True), ("61", False)])
+def test_the_budget_is_the_deployed_timeout_as_on_every_cloud(
+    fake: GcpFake,
+    built: Any,
+    tmp_path: Any,
+    monkeypatch: pytest.MonkeyPatch,
+    timeout: str,
+    deferred: bool,
+) -> None:
+    """``OFFHOURS_TIMEOUT_SECONDS`` is the function's whole budget, counted down the way
+    every entry point does (tests/functional/test_entry_budgets.py): under the job's
+    per-target minimum the project is deferred untouched, just over it the run acts."""
+    fake.add_instance(DEMO_PROJECT, ZONE, "dev-box", "e2-standard-4", {"schedule": "always-off"})
+    built.permissions.update(load(KINDS["gcp"]["instances"]).permissions)
+    monkeypatch.setenv("OFFHOURS_LEDGER", str(tmp_path / "ledger"))
+    monkeypatch.setenv("OFFHOURS_GCP_PROJECTS", DEMO_PROJECT)
+    monkeypatch.setenv("OFFHOURS_GCP_ENDPOINT_URL", fake.url)
+    monkeypatch.setenv("OFFHOURS_KINDS", "instances")
+    monkeypatch.setenv("OFFHOURS_TIMEOUT_SECONDS", timeout)
+    monkeypatch.delenv("OFFHOURS_PROVIDERS", raising=False)
+
+    summary = reconcile_event(_event({"scheduled_time": "2026-11-23T21:00:00Z"}))
+
+    status = fake.instance(DEMO_PROJECT, ZONE, "dev-box")["status"]
+    if deferred:
+        assert summary["deferred"] == [f"gcp:{DEMO_PROJECT}"] and status == "RUNNING"
+    else:
+        assert summary["deferred"] == [] and summary["actions"] == {"stop-done": 1}
+        assert status == "TERMINATED"

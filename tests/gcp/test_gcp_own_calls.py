@@ -38,12 +38,8 @@ def test_monitoring_reads_counted_as_served(
         start = WEDNESDAY + timedelta(hours=12)
         put_utilisation(fake.world, PROJECT, ZONE, name, start, 5 * 60, lambda t, g: 50.0, gpus=4)
     settings = Settings(
-        providers=("gcp",),
-        ledger=str(tmp_path / "ledger"),
-        gcp_projects=(PROJECT,),
-        gcp_endpoint_url=fake.url,
-        kinds=("instances",),
-    )
+        providers=("gcp",), ledger=str(tmp_path / "ledger"), kinds=("instances",)
+    ).replace(gcp_projects=(PROJECT,), gcp_endpoint_url=fake.url)
     meter = Meter()
     job = build_job(settings, clock, connections={"gcp": connect(settings, "gcp")}, meter=meter)
     clock.now = WEDNESDAY + timedelta(hours=15)

@@ -53,12 +53,11 @@ def test_a_labelled_project_schedules_its_unlabelled_vms_over_a_day(
     _seed(fake)
     for path in KINDS["gcp"].values():
         built.permissions.update(load(path).permissions)
-    settings = Settings(
-        providers=("gcp",),
-        ledger=str(tmp_path / "ledger"),
-        gcp_projects=(DEV, PROD, OTHER),
-        gcp_endpoint_url=fake.url,
-    ).replace(kinds=("instances", "workbench"))
+    settings = (
+        Settings(providers=("gcp",), ledger=str(tmp_path / "ledger"))
+        .replace(gcp_projects=(DEV, PROD, OTHER), gcp_endpoint_url=fake.url)
+        .replace(kinds=("instances", "workbench"))
+    )
     reasons: dict[str, set[str]] = {}
     for step in range(0, 29, 2):  # every two hours, Wednesday 05:00 to Thursday 09:00 UTC
         clock.now = now = WEDNESDAY + timedelta(hours=step)

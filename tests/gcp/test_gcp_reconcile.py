@@ -28,11 +28,8 @@ def job(fake: GcpFake, built: Any, clock: Any, tmp_path: Any) -> Any:
     seed_demo_project(fake)
     for path in KINDS["gcp"].values():
         built.permissions.update(load(path).permissions)
-    settings = Settings(
-        providers=("gcp",),
-        ledger=str(tmp_path / "ledger"),
-        gcp_projects=(DEMO_PROJECT,),
-        gcp_endpoint_url=fake.url,
+    settings = Settings(providers=("gcp",), ledger=str(tmp_path / "ledger")).replace(
+        gcp_projects=(DEMO_PROJECT,), gcp_endpoint_url=fake.url
     )
     return build_job(settings, clock, connections={"gcp": connect(settings, "gcp")})
 

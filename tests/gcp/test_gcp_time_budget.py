@@ -53,9 +53,11 @@ def job(fake: GcpFake, built: Any, ticker: Ticker, clock: Any, tmp_path: Any) ->
         fake.add_instance(PROJECT, ZONE, name, "e2-standard-4", SCHEDULE)
     config = ProviderConfig(accounts=(PROJECT,), regions=(REGION,), endpoint_url=fake.url)
     connection = GcpConnection(config, monotonic=ticker, sleep=ticker.sleep)
-    settings = Settings(
-        providers=("gcp",), ledger=str(tmp_path / "ledger"), gcp_projects=(PROJECT,)
-    ).replace(kinds=("instances",))
+    settings = (
+        Settings(providers=("gcp",), ledger=str(tmp_path / "ledger"))
+        .replace(gcp_projects=(PROJECT,))
+        .replace(kinds=("instances",))
+    )
     clock.now = NIGHT
     return build_job(settings, clock, connections={"gcp": connection})
 

@@ -38,12 +38,8 @@ def at(hour: int, minute: int = 0) -> datetime:
 def job(fake: GcpFake, built: Any, clock: Any, tmp_path: Any) -> Any:
     built.permissions.update(load(KINDS["gcp"]["workbench"]).permissions)
     settings = Settings(
-        providers=("gcp",),
-        ledger=str(tmp_path / "ledger"),
-        gcp_projects=(PROJECT,),
-        gcp_endpoint_url=fake.url,
-        kinds=("workbench",),
-    )
+        providers=("gcp",), ledger=str(tmp_path / "ledger"), kinds=("workbench",)
+    ).replace(gcp_projects=(PROJECT,), gcp_endpoint_url=fake.url)
     return build_job(settings, clock, connections={"gcp": connect(settings, "gcp")})
 
 

@@ -9,7 +9,7 @@ from dataclasses import fields
 import pytest
 from infra_kit import ROOT, TEMPLATE, Resolver, blocks, load_cfn, load_hcl
 
-from functions.settings import Settings
+from functions.settings import DIGEST_PREFIX, MAIL_SETTINGS, Settings, setting_names
 from schedules.protected import DEFAULT as DEFAULT_PROTECTED
 
 FULL = {"SenderEmail": "offhours@example.com", "DigestRecipients": "finops@example.com"}
@@ -41,12 +41,16 @@ def terraform_environments() -> dict[str, set[str]]:
 
 
 def known_names() -> set[str]:
-    names = {"OFFHOURS_" + f.name.upper() for f in fields(Settings) if f.name != "extra"}
+    names = {"OFFHOURS_" + name.upper() for name in setting_names()}
     names.add("OFFHOURS_CONFIG")
     try:
-        from functions.jobs.digest import ENV_PREFIX, DigestSettings
+        from functions.jobs.digest import DigestSettings
 
-        names |= {ENV_PREFIX + f.name.upper() for f in fields(DigestSettings)}
+        names |= {
+            DIGEST_PREFIX + f.name.upper()
+            for f in fields(DigestSettings)
+            if f.name not in MAIL_SETTINGS  # the run's OFFHOURS_SMTP_* only
+        }
     except ImportError:
         pass
     # Read by an entry point itself (timer binding expressions, time budgets).
@@ -80,7 +84,7 @@ def test_default_deployment_parses() -> None:
     assert settings.dry_run is True
     assert settings.providers == ("aws",)
     assert settings.ledger.startswith("s3://") and settings.ledger.endswith("/offhours")
-    assert settings.aws_regions == ("eu-west-1",)
+    assert settings.provider_config("aws").regions == ("eu-west-1",)
     assert settings.protected_tags() == DEFAULT_PROTECTED
 
 

@@ -107,7 +107,7 @@ def app_settings(clouds: dict[str, Any], smtp_port: int) -> dict[str, str]:
     settings = {
         "LOG_LEVEL": "INFO",
         "OFFHOURS_CRON": "0 */15 * * * *",
-        "OFFHOURS_SCHEDULE_MINUTES": "15",
+        "OFFHOURS_RUN_INTERVAL_MINUTES": "15",
         "OFFHOURS_DIGEST_CRON": "0 0 8 * * 1",
         "OFFHOURS_INVENTORY_CRON": "0 30 5 * * *",
         "OFFHOURS_PROVIDERS": "azure",
@@ -122,10 +122,10 @@ def app_settings(clouds: dict[str, Any], smtp_port: int) -> dict[str, str]:
         "OFFHOURS_DIGEST_TZ": "UTC",
         "OFFHOURS_DIGEST_TO": "finops@example.com",
         "OFFHOURS_DIGEST_SENDER": "offhours@example.com",
-        "OFFHOURS_DIGEST_SMTP_HOST": "127.0.0.1",
-        "OFFHOURS_DIGEST_SMTP_PORT": str(smtp_port),
-        "OFFHOURS_DIGEST_SMTP_USERNAME": "",
-        "OFFHOURS_DIGEST_SMTP_PASSWORD": "",
+        "OFFHOURS_SMTP_HOST": "127.0.0.1",
+        "OFFHOURS_SMTP_PORT": str(smtp_port),
+        "OFFHOURS_SMTP_USERNAME": "",
+        "OFFHOURS_SMTP_PASSWORD": "",
         "OFFHOURS_SNOOZE_KEY_SECRET": "",  # snooze links off (tests/snooze covers them)
     }
     # Every setting the module gives the app, and no other, then the local endpoints.
@@ -136,7 +136,7 @@ def app_settings(clouds: dict[str, Any], smtp_port: int) -> dict[str, str]:
         **clouds["fake"].credential_env(),
         "OFFHOURS_AZURE_ENDPOINT_URL": clouds["fake"].url,
         "OFFHOURS_STORE_ENDPOINT_URL": clouds["blob"],
-        "OFFHOURS_DIGEST_SMTP_STARTTLS": "false",
+        "OFFHOURS_SMTP_STARTTLS": "false",
         "FUNCTIONS_WORKER_RUNTIME": "python",
     }
 

@@ -58,8 +58,29 @@ def test_registries_name_only_modules_of_their_cloud() -> None:
         *((c, p) for c, p in providers.CONNECTIONS.items()),
         *((c, p) for c, kinds in providers.KINDS.items() for p in kinds.values()),
         *((c, p) for c, p in providers.PRICE_SOURCES.items()),
+        *((c, p) for c, p in providers.SETTINGS.items()),
         *((store_clouds[s], p) for s, p in providers.STORES.items()),
         *(("aws", s.module) for s in CLOUD_SENDERS.values()),
     ]
     for cloud, path in entries:
         assert path.startswith(f"providers.{cloud}."), (cloud, path)
+
+
+@pytest.mark.parametrize("cloud", ["aws", "gcp", "azure"])
+def test_a_package_for_one_cloud_reads_only_that_clouds_settings(
+    cloud: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An artefact leaves the other clouds' ``providers/<cloud>`` out: settings know the
+    clouds it carries, and no import of another cloud's settings fails the run."""
+    import sys
+
+    from functions.settings import Settings, setting_names
+
+    for other in {"aws", "gcp", "azure"} - {cloud}:
+        for module in (f"providers.{other}", f"providers.{other}.settings"):
+            monkeypatch.setitem(sys.modules, module, None)  # as if absent
+    names = setting_names()
+    assert f"{cloud}_endpoint_url" in names
+    assert not [n for n in names if n.split("_")[0] in {"aws", "gcp", "azure"} - {cloud}]
+    settings = Settings.from_sources({}, {"OFFHOURS_PROVIDERS": cloud})
+    assert settings.provider_config(cloud).endpoint_url == ""

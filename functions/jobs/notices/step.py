@@ -148,7 +148,7 @@ def build_step(
                 smtp_starttls=settings.smtp_starttls,
                 smtp_username=settings.smtp_username,
                 smtp_password=settings.smtp_password,
-                endpoint_url=settings.aws_endpoint_url,
+                endpoint_url=settings.endpoint_url("aws"),
             )
         )
     config = NoticeConfig(

@@ -21,7 +21,7 @@ locals {
     LOG_LEVEL = var.log_level
     # Timer binding expressions (functions/clouds/azure_function_app.py: %OFFHOURS_CRON%, ...).
     OFFHOURS_CRON                                     = var.schedule_minutes == 60 ? "0 0 * * * *" : "0 */${var.schedule_minutes} * * * *"
-    OFFHOURS_SCHEDULE_MINUTES                         = tostring(var.schedule_minutes)
+    OFFHOURS_RUN_INTERVAL_MINUTES                     = tostring(var.schedule_minutes)
     OFFHOURS_DIGEST_CRON                              = var.digest_cron
     OFFHOURS_INVENTORY_CRON                           = var.inventory_cron
     OFFHOURS_PROVIDERS                                = "azure"
@@ -33,15 +33,16 @@ locals {
     OFFHOURS_DRY_RUN                                  = tostring(var.dry_run)
     OFFHOURS_SNOOZE_KEY_SECRET                        = var.snooze_key_secret_url
     AzureFunctionsJobHost__logging__logLevel__default = var.log_level == "DEBUG" ? "Debug" : "Information"
-    # Weekly digest over SMTP; the password is a Key Vault reference, never a literal.
-    OFFHOURS_DIGEST_TRANSPORT     = "smtp"
-    OFFHOURS_DIGEST_TZ            = var.default_timezone
-    OFFHOURS_DIGEST_TO            = join(",", var.digest_to)
-    OFFHOURS_DIGEST_SENDER        = var.digest_sender
-    OFFHOURS_DIGEST_SMTP_HOST     = var.smtp_host
-    OFFHOURS_DIGEST_SMTP_PORT     = tostring(var.smtp_port)
-    OFFHOURS_DIGEST_SMTP_USERNAME = var.smtp_username
-    OFFHOURS_DIGEST_SMTP_PASSWORD = var.smtp_password_reference
+    # Weekly digest over SMTP (the one SMTP server of the digest and the notices); the
+    # password is a Key Vault reference, never a literal.
+    OFFHOURS_DIGEST_TRANSPORT = "smtp"
+    OFFHOURS_DIGEST_TZ        = var.default_timezone
+    OFFHOURS_DIGEST_TO        = join(",", var.digest_to)
+    OFFHOURS_DIGEST_SENDER    = var.digest_sender
+    OFFHOURS_SMTP_HOST        = var.smtp_host
+    OFFHOURS_SMTP_PORT        = tostring(var.smtp_port)
+    OFFHOURS_SMTP_USERNAME    = var.smtp_username
+    OFFHOURS_SMTP_PASSWORD    = var.smtp_password_reference
   }
 }
 

@@ -117,12 +117,8 @@ class _Tracked:
 
 def settings_for(tmp_path: Any, kinds: Iterable[str], **changes: Any) -> Settings:
     return Settings(
-        providers=("aws",),
-        ledger=str(tmp_path / "ledger"),
-        aws_regions=(REGION,),
-        kinds=tuple(kinds),
-        **changes,
-    )
+        providers=("aws",), ledger=str(tmp_path / "ledger"), kinds=tuple(kinds), **changes
+    ).replace(aws_regions=(REGION,))
 
 
 def make_job(
