@@ -71,9 +71,39 @@ def decode(data: bytes) -> Iterator[dict[str, Any]]:
     # One object is one run of one target: small enough to inflate at once, which is
     # much faster than reading a GzipFile line by line.
     try:
-        lines = gzip.decompress(data).splitlines()
+        raw = gzip.decompress(data)
     except (OSError, EOFError, zlib.error) as err:
         raise LedgerReadError(f"not a whole gzip object: {err}") from err
+    rows = _scan_lines(raw)
+    return iter(rows if rows is not None else _parse_lines(raw))
+
+
+def _scan_lines(raw: bytes) -> list[dict[str, Any]] | None:
+    """The rows when every line is exactly one JSON object and nothing else, the way
+    ``encode`` writes them; None for anything else, which ``_parse_lines`` then reads
+    (or names the line that is wrong). One scan over the whole text: a third of the CPU
+    of a ``json.loads`` per line, and the same parser, so the same rows."""
+    try:
+        text = raw.decode("utf-8", "surrogatepass")
+    except UnicodeDecodeError:
+        return None
+    scan = json.JSONDecoder(parse_constant=_reject_constant).raw_decode
+    rows: list[dict[str, Any]] = []
+    at, end = 0, len(text)
+    try:
+        while at < end:
+            row, at = scan(text, at)
+            if type(row) is not dict or (at < end and text[at] != "\n"):
+                return None
+            rows.append(row)
+            at += 1
+    except ValueError:
+        return None
+    return rows
+
+
+def _parse_lines(raw: bytes) -> list[dict[str, Any]]:
+    lines = raw.splitlines()
     rows = []
     for number, line in enumerate(lines, 1):
         if not line.strip():
@@ -85,7 +115,7 @@ def decode(data: bytes) -> Iterator[dict[str, Any]]:
         if not isinstance(row, dict):
             raise LedgerReadError(f"line {number}: not a JSON object")
         rows.append(row)
-    return iter(rows)
+    return rows
 
 
 def write_run(store: ObjectStore, key: str, records: list[dict[str, Any]]) -> int:
