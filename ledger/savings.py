@@ -47,6 +47,9 @@ def union_pieces(intervals: Iterable[Interval], lo: float, hi: float) -> list[Pi
     )
     if not clipped:
         return []
+    apart = _disjoint(clipped)
+    if apart is not None:
+        return apart
     bounds = sorted({t for s, e, _, _ in clipped for t in (s, e)})
     heap: list[tuple[float, float, float, float | None]] = []
     pieces: list[Piece] = []
@@ -66,6 +69,23 @@ def union_pieces(intervals: Iterable[Interval], lo: float, hi: float) -> list[Pi
             pieces[-1] = Piece(last.start, b, price)
         else:
             pieces.append(Piece(a, b, price))
+    return pieces
+
+
+def _disjoint(ordered: Sequence[Interval]) -> list[Piece] | None:
+    """The pieces when no two of the (sorted) intervals overlap, the usual case (one
+    booking per off-period): each is its own piece, joined to the one before when they
+    touch at the same price. None when any overlap, for the general sweep to decide."""
+    pieces: list[Piece] = []
+    for s, e, p, _ in ordered:
+        if pieces:
+            last = pieces[-1]
+            if s < last.end:
+                return None
+            if s == last.end and p == last.price:
+                pieces[-1] = Piece(last.start, e, p)
+                continue
+        pieces.append(Piece(s, e, p))
     return pieces
 
 

@@ -23,6 +23,7 @@ from functions.jobs.digest_names import ledger_link, shorten, team_stems
 from functions.jobs.digest_schedules import name_of, schedule_names
 from functions.mail import Recipients, Sender, build_message, send_errors
 from ledger import showback
+from ledger.book import Loads
 from ledger.inventory import Listed, Opportunity, find_opportunities, read_inventory
 from ledger.inventory import load_inventory_file as _load_inventory_file
 from ledger.observed import describe, last_observed, unobserved
@@ -361,7 +362,9 @@ def compose(
 ) -> Digest:
     keep = {settings.team_key, settings.owner_key, *settings.group_tags}
     history = window.history()
-    items = window_summary(store, window.start, window.end, window.tz, keep, history=history)
+    items = window_summary(
+        store, window.start, window.end, window.tz, keep, history=history, loads=json_loads()
+    )
     window = _with_unobserved(store, window, settings)
     names = schedule_names((i.schedule for i in items), _catalog(settings))
 
@@ -416,6 +419,16 @@ def compose(
         owners = [str(m.tags.get(settings.owner_key, "")) for m in members]
         teams.append(_render(report, window, settings, team, recipients.for_team(team, owners)))
     return Digest(window, rendered, teams)
+
+
+def json_loads() -> Loads | None:
+    """orjson's parser when installed (the ``digest`` extra brings it): it reads a week's
+    ledger in half the CPU of the standard library's, which ``decode`` uses otherwise."""
+    try:
+        import orjson
+    except ImportError:
+        return None
+    return orjson.loads
 
 
 def _with_unobserved(store: ObjectStore, window: Window, settings: DigestSettings) -> Window:
