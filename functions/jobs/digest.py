@@ -362,12 +362,8 @@ def compose(
     recipients: Recipients | None = None,
     inventory: Sequence[Listed] | None = None,
 ) -> Digest:
-    keep = {settings.team_key, settings.owner_key, *settings.group_tags}
     history = window.history()
-    with _no_cycle_collection():
-        items = window_summary(
-            store, window.start, window.end, window.tz, keep, history=history, loads=json_loads()
-        )
+    items = _read_ledger(store, window, settings, history)
     window = _with_unobserved(store, window, settings)
     names = schedule_names((i.schedule for i in items), _catalog(settings))
 
@@ -379,13 +375,7 @@ def compose(
 
     days = _days(window)
     hours = window.hours
-    resources = inventory if inventory is not None else inventory_resources(store)
-    opportunities = find_opportunities(
-        resources,
-        office_hours_per_week(settings.opportunity_schedule),
-        settings.schedule_key,
-        settings.protected_tags(),
-    )
+    opportunities = _opportunities(store, settings, inventory)
     recipients = recipients or Recipients()
     dims = _dimensions(settings, items)
     overall = showback.build(
@@ -446,6 +436,30 @@ def json_loads() -> Loads | None:
     except ImportError:
         return None
     return orjson.loads
+
+
+def _read_ledger(
+    store: ObjectStore, window: Window, settings: DigestSettings, history: Days
+) -> list[ResourceSavings]:
+    """Each resource's savings in the window and the trend's weeks: one pass over the
+    ledger, keeping only the tags the digest groups and addresses by."""
+    keep = {settings.team_key, settings.owner_key, *settings.group_tags}
+    with _no_cycle_collection():
+        return window_summary(
+            store, window.start, window.end, window.tz, keep, history=history, loads=json_loads()
+        )
+
+
+def _opportunities(
+    store: ObjectStore, settings: DigestSettings, inventory: Sequence[Listed] | None
+) -> list[Opportunity]:
+    resources = inventory if inventory is not None else inventory_resources(store)
+    return find_opportunities(
+        resources,
+        office_hours_per_week(settings.opportunity_schedule),
+        settings.schedule_key,
+        settings.protected_tags(),
+    )
 
 
 def _with_unobserved(store: ObjectStore, window: Window, settings: DigestSettings) -> Window:
