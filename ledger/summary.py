@@ -350,14 +350,12 @@ class Accumulator:
         pieces = union_pieces(intervals, self._lo, self._hi)
         hours, money = split_by_day(pieces, self.days)
         history = split_by_day(pieces, self.history)[1] if self.history else []
-        snoozed = union_pieces(entry.snoozed or [], self.start, self.end)
-        idled = union_pieces(entry.idled or [], self.start, self.end)
-        open_hours = sum(
-            p.hours
-            for p in union_pieces(
-                [iv for iv in intervals if iv[3] == _OPEN_RANK], self.start, self.end
-            )
-        )
+        # Most resources were never snoozed, idle-stopped or left open: skip those sweeps.
+        snoozed = union_pieces(entry.snoozed, self.start, self.end) if entry.snoozed else []
+        idled = union_pieces(entry.idled, self.start, self.end) if entry.idled else []
+        opened = [iv for iv in intervals if iv[3] == _OPEN_RANK]
+        still_open = union_pieces(opened, self.start, self.end) if opened else []
+        open_hours = sum(p.hours for p in still_open)
         return ResourceSavings(
             provider=entry.provider,
             account=entry.account,
