@@ -21,7 +21,6 @@ EXTRAS = {
     "requests": "gcp",
     "azure": "azure",
     "jinja2": "digest",
-    "matplotlib": "digest",
     "rich": "cli",
 }
 

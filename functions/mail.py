@@ -62,20 +62,12 @@ def send_errors() -> tuple[type[Exception], ...]:
     return tuple(errors)
 
 
-@dataclass(frozen=True)
-class InlineImage:
-    cid: str  # without angle brackets: referenced as ``cid:<cid>`` in the HTML
-    data: bytes
-    filename: str = "chart.png"
-
-
 def build_message(
     subject: str,
     sender: str,
     to: Sequence[str],
     text: str,
     html: str,
-    images: Sequence[InlineImage] = (),
     date: float | None = None,
 ) -> EmailMessage:
     message = EmailMessage()
@@ -87,18 +79,6 @@ def build_message(
     message["Message-ID"] = make_msgid(domain=domain)
     message.set_content(text)
     message.add_alternative(html, subtype="html")
-    html_part = message.get_body(preferencelist=("html",))
-    if not isinstance(html_part, EmailMessage):
-        raise ValueError("message has no HTML part")
-    for image in images:
-        html_part.add_related(
-            image.data,
-            maintype="image",
-            subtype="png",
-            cid=f"<{image.cid}>",
-            filename=image.filename,
-            disposition="inline",
-        )
     return message
 
 

@@ -64,5 +64,7 @@ def open_readonly(url: str, endpoint_url: str = "") -> ReadOnlyStore:
 
 
 def holds_ledger(store: ObjectStore) -> bool:
-    """Whether any run ever wrote here (a ledger row or a target's run state)."""
-    return any(True for _ in store.list("ledger/")) or any(True for _ in store.list("state/"))
+    """Whether any run ever wrote here (a target's run state or a ledger row)."""
+    # The few state objects first: a local store sorts a listing before its first key,
+    # and the ledger's holds an object per run per target.
+    return any(True for _ in store.list("state/")) or any(True for _ in store.list("ledger/"))

@@ -13,8 +13,8 @@ What goes in:
   without the other clouds' ``providers/<cloud>`` adapters;
 * the base dependencies from pyproject.toml (croniter, holidays, PyYAML, tzdata) plus the
   cloud's extra. AWS leaves out boto3/botocore (the Lambda runtime has them). The AWS
-  digest function gets a second zip that adds the ``digest`` extra (Jinja2, matplotlib),
-  so the scheduler stays small.
+  digest function gets a second zip that adds the ``digest`` extra (Jinja2), so the
+  scheduler stays small.
 
 AWS dependencies are downloaded as wheels for the Lambda (``--platform
 manylinux2014_aarch64 --only-binary=:all: --python-version 3.12``, or

@@ -47,6 +47,9 @@ def union_pieces(intervals: Iterable[Interval], lo: float, hi: float) -> list[Pi
     )
     if not clipped:
         return []
+    apart = _disjoint(clipped)
+    if apart is not None:
+        return apart
     bounds = sorted({t for s, e, _, _ in clipped for t in (s, e)})
     heap: list[tuple[float, float, float, float | None]] = []
     pieces: list[Piece] = []
@@ -66,6 +69,23 @@ def union_pieces(intervals: Iterable[Interval], lo: float, hi: float) -> list[Pi
             pieces[-1] = Piece(last.start, b, price)
         else:
             pieces.append(Piece(a, b, price))
+    return pieces
+
+
+def _disjoint(ordered: Sequence[Interval]) -> list[Piece] | None:
+    """The pieces when no two of the (sorted) intervals overlap, the usual case (one
+    booking per off-period): each is its own piece, joined to the one before when they
+    touch at the same price. None when any overlap, for the general sweep to decide."""
+    pieces: list[Piece] = []
+    for s, e, p, _ in ordered:
+        if pieces:
+            last = pieces[-1]
+            if s < last.end:
+                return None
+            if s == last.end and p == last.price:
+                pieces[-1] = Piece(last.start, e, p)
+                continue
+        pieces.append(Piece(s, e, p))
     return pieces
 
 
@@ -117,18 +137,22 @@ def reporting_days(start: datetime, end: datetime, tz: str) -> Days:
 
 def split_by_day(pieces: Sequence[Piece], days: Days) -> tuple[list[float], list[float]]:
     """Hours off and money saved per day of ``days`` (money counts priced pieces only)."""
-    hours = [0.0] * len(days.labels)
-    money = [0.0] * len(days.labels)
+    count = len(days.labels)
+    hours = [0.0] * count
+    money = [0.0] * count
+    bounds = days.bounds  # read once: this runs for every resource of a week's ledger
+    lo, hi = bounds[0], bounds[-1]
     for piece in pieces:
-        a = max(piece.start, days.start)
-        b = min(piece.end, days.end)
-        idx = days.index(a)
-        while a < b and idx < len(days.labels):
-            seg_end = min(b, days.bounds[idx + 1])
+        a = max(piece.start, lo)
+        b = min(piece.end, hi)
+        idx = bisect_right(bounds, a) - 1
+        price = piece.price
+        while a < b and idx < count:
+            seg_end = min(b, bounds[idx + 1])
             h = (seg_end - a) / 3600.0
             hours[idx] += h
-            if piece.price is not None:
-                money[idx] += h * piece.price
+            if price is not None:
+                money[idx] += h * price
             a = seg_end
             idx += 1
     return hours, money

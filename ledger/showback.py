@@ -19,6 +19,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from operator import add
 
 from ledger.inventory import Opportunity
 from ledger.summary import ResourceSavings
@@ -56,10 +57,11 @@ def totals(items: Iterable[ResourceSavings], window_hours: float) -> Totals:
         count += 1
         hours += item.hours_off
         saved += item.saved
-        if item.hourly_price is None:
+        price = item.hourly_price
+        if price is None:
             unpriced += 1
         else:
-            would += max(would_have_cost(item, window_hours), item.saved)
+            would += max(price * window_hours, item.saved)  # would_have_cost, inlined
     return Totals(would, saved, hours, count, unpriced)
 
 
@@ -94,7 +96,11 @@ def group(
 ) -> list[tuple[str, Totals]]:
     buckets: dict[str, list[ResourceSavings]] = {}
     for item in items:
-        buckets.setdefault(key(item), []).append(item)
+        value = key(item)
+        members = buckets.get(value)
+        if members is None:
+            members = buckets[value] = []
+        members.append(item)
     rows = [(value, totals(members, window_hours)) for value, members in buckets.items()]
     return sorted(rows, key=lambda r: (-r[1].saved, r[0]))
 
@@ -171,8 +177,7 @@ def trend(
     on ``labels[i]``) into the weeks starting on ``mondays`` and the month to date."""
     per_segment = [0.0] * len(labels)
     for item in items:
-        for i, value in enumerate(item.history_saved[: len(labels)]):
-            per_segment[i] += value
+        _add_into(per_segment, item.history_saved)
     weeks = []
     for monday in mondays:
         end = monday + timedelta(days=7)
@@ -217,10 +222,18 @@ class Showback:
 def daily_by_provider(items: Iterable[ResourceSavings], ndays: int) -> dict[str, list[float]]:
     series: dict[str, list[float]] = {}
     for item in items:
-        row = series.setdefault(item.provider, [0.0] * ndays)
-        for i, value in enumerate(item.daily_saved[:ndays]):
-            row[i] += value
+        row = series.get(item.provider)
+        if row is None:
+            row = series[item.provider] = [0.0] * ndays
+        _add_into(row, item.daily_saved)
     return dict(sorted(series.items()))
+
+
+def _add_into(total: list[float], values: Sequence[float]) -> None:
+    """``total[i] += values[i]`` for the first ``len(total)`` values, in place (one call
+    per resource: the fleet's report sums these for every resource)."""
+    count = min(len(total), len(values))
+    total[:count] = map(add, total[:count], values[:count])
 
 
 def build(

@@ -52,8 +52,9 @@ TEXT_COLOURS = """() => {
   }
   return out;
 }"""
-SWATCHES = """() => Array.from(document.querySelectorAll('.cloud-swatch')).map(
-  (e) => [e.dataset.cloud, getComputedStyle(e).backgroundColor])"""
+SWATCHES = """(selector) => Array.from(document.querySelectorAll(selector)).map(
+  (e) => [e.dataset.cloud, getComputedStyle(e).backgroundColor,
+          e.getBoundingClientRect().width])"""
 
 
 @pytest.fixture(scope="module")
@@ -104,9 +105,18 @@ def test_text_contrast_and_cloud_colours_as_rendered(page: Any, pages: dict[str,
         ratio = contrast(tuple(item["fg"]), tuple(item["bg"]))
         large = item["size"] >= 24 or (item["bold"] and item["size"] >= 18.66)
         assert ratio >= (3.0 if large else 4.5), item  # WCAG 1.4.3 (AA)
-    swatches = dict(page.evaluate(SWATCHES))
+    swatches = {cloud: colour for cloud, colour, _ in page.evaluate(SWATCHES, ".cloud-swatch")}
     assert set(swatches) == {"aws", "gcp", "azure"}
     for cloud, colour in swatches.items():
-        r, g, b = (int(c) for c in colour[colour.index("(") + 1 : -1].split(","))
-        assert f"#{r:02x}{g:02x}{b:02x}" == PROVIDER_COLOURS[cloud]
+        assert _hex(colour) == PROVIDER_COLOURS[cloud]
     assert len(set(swatches.values())) == 3
+    # The day bars are drawn (width on screen) in the same colours, with no image at all.
+    segments = page.evaluate(SWATCHES, ".day-segment")
+    assert segments and all(width > 0 for _, _, width in segments)
+    assert all(_hex(colour) == PROVIDER_COLOURS[cloud] for cloud, colour, _ in segments)
+    assert page.evaluate("() => document.images.length") == 0
+
+
+def _hex(colour: str) -> str:
+    r, g, b = (int(c) for c in colour[colour.index("(") + 1 : -1].split(","))
+    return f"#{r:02x}{g:02x}{b:02x}"

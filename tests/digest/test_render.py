@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pytest
 from digest_week import MON, NOW, Week
+from html_tree import money as amount
+from html_tree import parse
 
 from functions.jobs.digest import (
     DigestSettings,
@@ -54,8 +56,43 @@ def test_html_and_text_show_the_ledger_totals(week: Week, tmp_path: Path) -> Non
         assert "mon-fry 9-5" in body  # the problem, escaped or not
     saved_cell = re.search(r'id="total-saved"[^>]*>([^<]+)<', html)
     assert saved_cell and saved_cell.group(1) == money(week.saved)
-    assert (tmp_path / "digest.png").read_bytes().startswith(b"\x89PNG")
-    assert 'src="digest.png"' in html  # the preview shows the chart from the file
+    assert not list(tmp_path.glob("*.png"))  # the chart is HTML bars: no image to write
+
+
+def test_the_daily_chart_is_html_bars_with_each_clouds_share(week: Week, tmp_path: Path) -> None:
+    """Per UTC day, by hand: dev-web (aws, $0.50/h) 5 h on Monday, 13 h Tuesday to Friday,
+    24 h at the weekend; trainer (gcp, $2/h) 6 h on Tuesday and 24 h each weekend day;
+    vm-data's hours have no price, so azure saves nothing and gets no cell."""
+    render_digest(week.store, MON, END, tmp_path, now=NOW)
+    chart = parse((tmp_path / "digest.html").read_text()).by_id("daily-chart")
+    days = chart.all("tr", cls="day-bar")
+    assert [d.attrs["data-day"] for d in days] == [
+        (MON + timedelta(days=i)).date().isoformat() for i in range(7)
+    ]
+    saved = [amount(d.one("td", cls="day-saved").text) for d in days]
+    assert saved == pytest.approx([2.5, 18.5, 6.5, 6.5, 6.5, 60.0, 60.0])
+    assert sum(saved) == pytest.approx(week.saved)
+
+    def cells(day: int) -> list[tuple[str, str, str]]:
+        found = days[day].all("td", cls="day-segment")
+        return [(c.attrs["data-cloud"], c.attrs["width"], c.attrs["title"]) for c in found]
+
+    def bar(day: int) -> str:
+        return days[day].all("table")[0].attrs["width"]
+
+    # Bars are shares of the best day ($60); a day's cells add up to its whole bar.
+    assert (bar(0), bar(1), bar(5)) == ("4%", "31%", "100%")
+    assert cells(0) == [("aws", "100%", "aws $2.50")]
+    assert cells(1) == [("aws", "35%", "aws $6.50"), ("gcp", "65%", "gcp $12.00")]
+    assert cells(5) == [("aws", "20%", "aws $12.00"), ("gcp", "80%", "gcp $48.00")]
+    colours = {
+        c.attrs["data-cloud"]: c.attrs["bgcolor"]
+        for d in days
+        for c in d.all("td", cls="day-segment")
+    }
+    assert colours == {"aws": "#b85000", "gcp": "#007a5a"}
+    text = (tmp_path / "digest.txt").read_text()
+    assert "Tue 24 Nov  aws $6.50  azure $0.00  gcp $12.00" in text
 
 
 def test_each_team_gets_its_own_numbers(week: Week, tmp_path: Path) -> None:
@@ -79,10 +116,11 @@ def test_html_is_mail_client_safe(week: Week) -> None:
     for item in [digest.overall, *digest.teams]:
         html = item.html.lower()
         assert "<script" not in html and "<style" not in html and "<link" not in html
-        # The chart is an inline image when there is money to chart (data's 12 h have no
-        # price: words instead, and no image).
-        assert ('src="cid:daily-savings@offhours"' in html) == bool(item.png)
-        assert bool(item.png) == (item.report.totals.saved > 0)
+        # Day bars when there is money to chart (data's 12 h have no price: words
+        # instead); never an image a client could block.
+        assert "<img" not in html
+        charted = bool(parse(item.html).all("table", id="daily-chart"))
+        assert charted == (item.report.totals.saved > 0)
         assert "&lt;" not in item.text  # the text part is not HTML-escaped
         assert "'mon-fry" not in html  # quotes from tags are escaped in HTML
 

@@ -98,7 +98,7 @@ sys.meta_path.insert(0, _Absent())
     [
         (("google.cloud", "google.auth"), ("plan", "--provider", "gcp", "--project", "p1"), "gcp"),
         (
-            ("matplotlib", "jinja2"),
+            ("jinja2",),
             ("digest", "--week", "2026-W48", "--preview", "d.html"),
             "digest",
         ),

@@ -192,19 +192,3 @@ def test_state_machine_definition() -> None:
     }
     (task,) = fan_out["ItemProcessor"]["States"].values()
     assert task["Parameters"]["FunctionName"] == "${SchedulerFunctionArn}"
-
-
-def test_digest_gives_matplotlib_a_writable_config_dir(template: dict) -> None:
-    """Only /tmp is writable on Lambda; without MPLCONFIGDIR matplotlib warns on every cold
-    start that its config directory is not writable, and rebuilds its font cache."""
-    deployed = resources(template, SenderEmail="a@example.com", DigestRecipients="b@example.com")
-    env = deployed["DigestFunction"]["Properties"]["Environment"]["Variables"]
-    assert env["MPLCONFIGDIR"].startswith("/tmp/")
-    from infra_kit import TERRAFORM, load_hcl
-
-    (tf_env,) = [
-        b["digest_env"]
-        for b in load_hcl(TERRAFORM / "aws" / "main.tf")["locals"]
-        if "digest_env" in b
-    ]
-    assert tf_env["MPLCONFIGDIR"] == env["MPLCONFIGDIR"]

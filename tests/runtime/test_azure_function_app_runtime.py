@@ -218,8 +218,10 @@ def test_the_digest_is_sent(ran: list[dict[str, Any]], smtp: tuple[int, Inbox]) 
     message = email.message_from_bytes(raw, policy=email.policy.default)
     text = message.get_body(preferencelist=("plain",))
     assert text is not None
-    # A week with nothing saved says so in words instead of charting empty axes.
-    assert b"Content-Type: image/png" in raw or "Nothing was saved this week" in str(
+    # A week with nothing saved says so in words instead of drawing empty bars.
+    html = message.get_body(preferencelist=("html",))
+    assert html is not None
+    assert 'id="daily-chart"' in str(html.get_content()) or "Nothing was saved this week" in str(
         text.get_content()
     )
 

@@ -1,5 +1,5 @@
-# The packages go to Lambda through S3: a direct upload is capped at 50 MB and the digest
-# zip (matplotlib) is close to it. Keys carry the zip's hash, so a new build is a new object.
+# The packages go to Lambda through S3 (a direct upload is capped at 50 MB), so neither
+# zip's size ever decides a deploy. Keys carry the zip's hash: a new build is a new object.
 resource "aws_s3_object" "scheduler_package" {
   bucket      = local.bucket_name
   key         = "artefacts/offhours-aws-${filesha256(var.package_path)}.zip"

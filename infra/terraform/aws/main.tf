@@ -58,8 +58,6 @@ locals {
     OFFHOURS_DIGEST_TRANSPORT     = "ses"
     OFFHOURS_DIGEST_SENDER        = var.sender_email
     OFFHOURS_DIGEST_TO            = join(",", var.digest_recipients)
-    # Only /tmp is writable on Lambda: matplotlib's config and font cache go there.
-    MPLCONFIGDIR = "/tmp/matplotlib"
   }
 
   alarm_actions = var.alarm_topic_arn == "" ? [] : [var.alarm_topic_arn]

@@ -15,7 +15,7 @@ variable "package_path" {
 }
 
 variable "digest_package_path" {
-  description = "The digest function artefact (dist/offhours-aws-digest.zip: the scheduler's plus Jinja2 and matplotlib). Used only when sender_email is set."
+  description = "The digest function artefact (dist/offhours-aws-digest.zip: the scheduler's plus Jinja2). Used only when sender_email is set."
   type        = string
   default     = ""
 }
