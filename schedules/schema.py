@@ -287,15 +287,7 @@ def parse_schedule(
     hibernate = doc.get("hibernate", False)
     if not isinstance(hibernate, bool):
         report("hibernate", f"must be true or false, got {hibernate!r}")
-    shape: tuple[Sides, tuple[Period | Moment, ...]] | None = (Sides.BOTH, ())
-    cron = None
-    if ("periods" in doc) == ("cron" in doc):
-        report("periods", "give either periods or cron (not both, not neither)")
-    elif "periods" in doc:
-        shape = _periods(doc["periods"], report)
-    else:
-        found = _cron(doc["cron"], report)
-        shape, cron = ((found[0], ()), found[1]) if found else (None, None)
+    shape, cron = _entries(doc, report)
     catch_up = _catch_up(doc["catch_up"], report) if "catch_up" in doc else None
     if catch_up is not None and shape is not None and shape[0] is Sides.BOTH:
         report("catch_up", "applies to stop-only and start-only schedules only")
@@ -306,15 +298,9 @@ def parse_schedule(
     sides, entries = shape
     periods = tuple(e for e in entries if isinstance(e, Period))
     moments = tuple(e for e in entries if isinstance(e, Moment))
-    if sides is Sides.BOTH:
-        default_description = describe_periods(periods, zone)
-    elif cron is not None:
-        default_description = f"{sides.value}: cron {cron.stop or cron.start} ({zone})"
-    else:
-        default_description = describe_moments(sides, moments, zone)
     return Schedule(
         name=text_name,
-        description=description or default_description,
+        description=description or _described(sides, periods, moments, cron, zone),
         timezone=zone,
         hibernate=hibernate,
         periods=periods,
@@ -326,6 +312,34 @@ def parse_schedule(
         catch_up=catch_up,
         maintenance=maintenance,
     )
+
+
+def _entries(
+    doc: dict[str, Any], report: Report
+) -> tuple[tuple[Sides, tuple[Period | Moment, ...]] | None, CronPair | None]:
+    """The schedule's sides and entries from ``periods`` or ``cron`` (exactly one given)."""
+    if ("periods" in doc) == ("cron" in doc):
+        report("periods", "give either periods or cron (not both, not neither)")
+        return (Sides.BOTH, ()), None
+    if "periods" in doc:
+        return _periods(doc["periods"], report), None
+    found = _cron(doc["cron"], report)
+    return ((found[0], ()), found[1]) if found else (None, None)
+
+
+def _described(
+    sides: Sides,
+    periods: tuple[Period, ...],
+    moments: tuple[Moment, ...],
+    cron: CronPair | None,
+    zone: str,
+) -> str:
+    """The description a schedule without one is given."""
+    if sides is Sides.BOTH:
+        return describe_periods(periods, zone)
+    if cron is not None:
+        return f"{sides.value}: cron {cron.stop or cron.start} ({zone})"
+    return describe_moments(sides, moments, zone)
 
 
 def parse_catalog_text(text: str, origin: str, default_tz: str) -> tuple[list[Schedule], list[str]]:
