@@ -218,9 +218,14 @@ class FakeMonitoring:
         began = time.process_time()
         ids = re.findall(r'"(i-[0-9a-f]+)"', params["filter"])
         end = datetime.fromisoformat(params["interval.endTime"].replace("Z", "+00:00"))
+        # A reducer across GPUs answers one series per VM (only the grouped label kept);
+        # a gpu_number term selects one GPU's series.
+        reduced = params.get("aggregation.crossSeriesReducer") == "REDUCE_MAX"
+        one = re.search(r'metric\.labels\.gpu_number = "(\d+)"', params["filter"])
+        gpus = [int(one.group(1))] if one else [0] if reduced else range(self.gpus)
         series = [
             {
-                "metric": {"labels": {"gpu_number": str(g)}},
+                "metric": {"labels": {} if reduced else {"gpu_number": str(g)}},
                 "resource": {"labels": {"instance_id": i}},
                 "points": [
                     {
@@ -234,7 +239,7 @@ class FakeMonitoring:
             }
             for i in ids
             if i in self.profiles
-            for g in range(self.gpus)
+            for g in gpus
         ]
         self.cpu += time.process_time() - began
         return _Response({"timeSeries": series})
