@@ -116,3 +116,31 @@ def test_a_cpu_vm_is_judged_by_cpu(fake: GcpFake, job: Any, clock: Any) -> None:
     report = run(job, clock, at(16, 25))
     assert reason(report, "dev-cpu") == "idle: CPU max 2 % over 2 h (100 % coverage)"
     assert status(fake) == {"dev-cpu": "TERMINATED"}
+
+
+def test_probes_read_one_series_and_the_full_read_every_gpu(fake: GcpFake, job: Any) -> None:
+    """The GCP reader against the fake: ``REDUCE_MAX`` grouped by ``instance_id`` answers one
+    series per VM, the busiest GPU each minute; a ``metric.labels.gpu_number`` term one GPU;
+    no probe every GPU. Only the last is a full measurement (``Aggregation``,
+    https://cloud.google.com/monitoring/api/ref_v3/rest/v3/projects.timeSeries/list)."""
+    from providers.gcp.utilisation import Calls, measure
+    from providers.idle_check import Want
+    from providers.idle_rule import ALL_DEVICES, Rule, Signal
+
+    vm(fake, "one-of-four", lambda t, g: 70.0 if g == 3 and t >= WED_2PM else 1.0)
+    number = next(i["id"] for i in fake.instances(PROJECT) if i["name"] == "one-of-four")
+    connection = job.connections["gcp"]
+    rule, calls = Rule(timedelta(hours=2)), Calls()
+
+    def read(probe: str) -> Any:
+        want = Want(str(number), Signal.GPU, rule, probe)
+        base = connection.base_url("monitoring")
+        got = measure(connection.session(), base, PROJECT, [want], at(16), calls)
+        return got[str(number)]
+
+    reduced, one, every = read(ALL_DEVICES), read("3"), read("")
+    assert [s.device for s in reduced.series] == [ALL_DEVICES] and reduced.partial
+    assert max(v for _, v in reduced.series[0].points) == 70.0
+    assert [s.device for s in one.series] == ["3"] and one.partial
+    assert sorted(s.device for s in every.series) == ["0", "1", "2", "3"] and not every.partial
+    assert calls.series_returned == 1 + 1 + 4
