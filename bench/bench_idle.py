@@ -159,7 +159,7 @@ def simulate(n: int, combined: bool, memo: bool) -> dict[str, float]:
 
     def read_at(now: datetime) -> Any:
         def read(wants: list[Want]) -> dict[str, Any]:
-            asks = [Ask(w.resource_id, w.signal, w.rule) for w in wants]
+            asks = [Ask(w.resource_id, w.signal, w.rule, w.probe) for w in wants]
             return measure(cloudwatch, asks, now, AGENT_NAMESPACE, calls)
 
         return read

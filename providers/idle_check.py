@@ -7,7 +7,8 @@ and ``idle_note`` (the measured sentence) set. Bad tags make the resource unmana
 reason the owner can act on; the rest of the fleet is judged as usual.
 
 Cost: metrics reads are billed per series asked, so a resource whose last look found it
-busy (or too young) is not asked again before the instant that verdict could change
+busy, too young or short of data is not asked again before the instant that verdict could
+change
 (``Judgement.recheck``); when it is, the device that was busy is read alone first (a
 probe), and the other devices only if that one no longer shows work. Those instants and
 devices are kept per target in the adapters' state store (``looks.json``), a few bytes
@@ -201,7 +202,9 @@ def _probe(signal: Signal, look: Look | None) -> str:
 
 
 def _remember(looks: dict[str, Look], key: str, verdict: Judgement) -> None:
-    if verdict.verdict is Verdict.BUSY and verdict.recheck is not None:
+    """A busy or short-of-data verdict holds until its recheck instant (a partial read that
+    shows no work has none: its full read follows in the same run)."""
+    if not verdict.idle and verdict.recheck is not None:
         looks[key] = Look(verdict.recheck, verdict.reason, device=verdict.busy_device)
     else:
         looks.pop(key, None)

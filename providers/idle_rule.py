@@ -101,7 +101,8 @@ class Measurement:
 @dataclass(frozen=True)
 class Judgement:
     """``recheck``: the first instant the verdict could turn idle (the busy point or the
-    start has left the window); asking the cloud before then only costs money.
+    start has left the window, or enough new minutes could cover a window short of data);
+    asking the cloud before then only costs money.
     ``busy_device``: the device of the latest busy point, the one to read first next time."""
 
     verdict: Verdict
@@ -178,7 +179,8 @@ def judge(
         reason = f"not idle: up since {up_since:%a %H:%M} UTC, under {span}"
         return Judgement(Verdict.BUSY, reason, up_since + rule.window + rule.lag)
     if not measurement.series:
-        return Judgement(Verdict.UNKNOWN, f"idle unknown: no {name} data over {span}")
+        reason = f"idle unknown: no {name} data over {span}"
+        return Judgement(Verdict.UNKNOWN, reason, _covered_by(rule, now, 0.0))
     divisor = max(1, measurement.summed_over)
     scans = [_scan(s, start, end, divisor, rule.threshold) for s in measurement.series]
     peak = max(scan.peak for scan in scans)
@@ -196,8 +198,17 @@ def judge(
         return Judgement(Verdict.UNKNOWN, reason, partial=True)
     if coverage < rule.coverage:
         wanted = f"{rule.coverage * 100:.0f} %"
-        return Judgement(Verdict.UNKNOWN, f"idle unknown: {what}, under the {wanted} needed")
+        reason = f"idle unknown: {what}, under the {wanted} needed"
+        return Judgement(Verdict.UNKNOWN, reason, _covered_by(rule, now, coverage))
     return Judgement(Verdict.IDLE, f"idle: {what}")
+
+
+def _covered_by(rule: Rule, now: datetime, coverage: float) -> datetime:
+    """The first instant a window short of data could be covered enough: each minute the
+    window moves on adds at most one minute of data. (Data published later than the lag
+    for minutes already inside the window can only be seen at that instant: a later stop,
+    never a wrong one.)"""
+    return now + max(0.0, rule.coverage - coverage) * rule.window
 
 
 @dataclass(frozen=True)

@@ -146,3 +146,21 @@ def test_the_settings_come_from_the_adapter_options() -> None:
     read = Gpus({"a": [10.0] * 4})
     [first] = check([box("a")], NOW, read, settings, {})
     assert first.idle_stop_at == NOW + timedelta(minutes=30)
+
+
+def test_a_box_without_data_is_asked_again_only_when_new_minutes_could_cover_its_window() -> None:
+    """No data over 2 h: 90 % of the window must fill with new minutes first (108 min)."""
+    read, looks = Gpus({}), dict[str, Look]()
+
+    def nothing(wants: Sequence[Want]) -> dict[str, Measurement]:
+        read.reads.append([(w.resource_id, w.probe) for w in wants])
+        return {}
+
+    [first] = check([box("a")], NOW, nothing, IdleSettings(), looks)
+    assert first.idle_note == "idle unknown: no GPU data over 2 h"
+    assert looks[box("a").key].recheck == NOW + timedelta(minutes=108)
+    [later] = check([box("a")], NOW + timedelta(minutes=105), nothing, IdleSettings(), looks)
+    assert len(read.reads) == 1
+    assert later.idle_note.startswith("idle unknown: no GPU data over 2 h (last look; next after")
+    check([box("a")], NOW + timedelta(minutes=108), nothing, IdleSettings(), looks)
+    assert len(read.reads) == 2
