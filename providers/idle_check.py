@@ -8,11 +8,10 @@ reason the owner can act on; the rest of the fleet is judged as usual.
 
 Cost: metrics reads are billed per series asked, so a resource whose last look found it
 busy, too young or short of data is not asked again before the instant that verdict could
-change
-(``Judgement.recheck``); when it is, the device that was busy is read alone first (a
-probe), and the other devices only if that one no longer shows work. Those instants and
-devices are kept per target in the adapters' state store (``looks.json``), a few bytes
-per resource.
+change (``Judgement.recheck``); when it is, one series is read first (a probe: the device
+busy last, or the busiest device each minute), and every device only if that one shows
+no work. Those instants and devices are kept per target in the adapters' state store
+(``looks.json``), a few bytes per resource.
 """
 
 from __future__ import annotations
@@ -44,8 +43,9 @@ _MINUTE = timedelta(minutes=1)
 @dataclass(frozen=True)
 class Want:
     """One resource the reader must measure. ``probe``: read only this device (the one
-    busy at the last look); a reader that ignores it and reads every device is correct,
-    only dearer."""
+    busy at the last look), or for ``all`` the busiest device each minute where the API
+    can reduce across devices, and mark the answer ``Measurement.partial``; a reader that
+    ignores it and reads every device is correct, only dearer."""
 
     resource_id: str
     signal: Signal

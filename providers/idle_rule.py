@@ -93,8 +93,8 @@ class Measurement:
     step: timedelta
     summed_over: int = 1
     devices: int = 0
-    # Only some devices were read (the one busy at the last look): enough to prove busy,
-    # never enough to call the resource idle.
+    # Only part of the devices' data was read (the GPU busy at the last look, or the
+    # busiest GPU each minute): enough to prove busy, never enough to call it idle.
     partial: bool = False
 
 

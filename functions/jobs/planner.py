@@ -91,7 +91,8 @@ def plan(
     their schedule says on, so a failed start, a clock that went back or a lost state
     never leave a resource off that should run. ``idle_off``: of those, the ones the idle
     rule stopped, and when: such a resource is retried only from its schedule's next
-    on-transition (or woken), not started again in the working hours it was idle in.
+    on-transition (``idle-restart=next-on``) or only when woken (``manual``), never
+    started again in the working hours it was idle in.
     ``running_since``: when earlier runs first observed each ordered resource running
     (the start order's wait counts from there; ``order.py``)."""
     if now.tzinfo is None:
