@@ -1,5 +1,5 @@
-"""What the idle rule costs on AWS: metrics calls, client CPU and the monthly CloudWatch bill
-for N idle-tagged GPU instances (``idle-stop=2h``) over a day of 96 runs (every 15 min).
+"""What the idle rule costs on each cloud: metrics calls, client CPU and the monthly metrics
+bill for N idle-tagged GPU instances (``idle-stop=2h``) over a day of 96 runs (every 15 min).
 
 Usage: .venv/bin/python bench/bench_idle.py --resources 1000
 
@@ -17,9 +17,20 @@ scenario is run with the per-GPU series (4 per box) and with the agent's combine
 (``aggregation_dimensions: [["InstanceId"]]``, 1 per box), and with the "look again only
 when the verdict can change" memo on and off.
 
-Price: CloudWatch ``GetMetricData`` is billed $0.01 per 1,000 metrics requested, and
-``ListMetrics`` as an API request at $0.01 per 1,000 requests (us-east-1 list prices,
-https://aws.amazon.com/cloudwatch/pricing/, read 2026-12-07); free tiers are ignored.
+Prices (list prices, free tiers ignored):
+
+- AWS: CloudWatch ``GetMetricData`` $0.01 per 1,000 metrics requested, ``ListMetrics`` an
+  API request at $0.01 per 1,000 requests (us-east-1, https://aws.amazon.com/cloudwatch/pricing/).
+- GCP: Cloud Monitoring read API calls $0.50 per million time series returned, from
+  2025-10-02 (before: $0.01 per 1,000 calls), first million a month per billing account
+  free (https://cloud.google.com/stackdriver/pricing, "Monitoring API calls").
+- Azure: Azure Monitor metrics queries $0.01 per 1,000 API calls
+  (https://azure.microsoft.com/pricing/details/monitor/, "Metrics" -> "Queries"); whether a
+  ``getBatch`` call counts once or once per resource id is priced both ways.
+
+GCP and Azure are run the same way: ``FakeMonitoring`` answers ``projects.timeSeries.list``
+(with ``REDUCE_MAX`` across GPUs and ``metric.labels.gpu_number`` filters), and
+``FakeAzureMonitor`` ``metrics:getBatch``, each in the documented response shape.
 """
 
 from __future__ import annotations
@@ -42,6 +53,10 @@ from providers.idle_check import IdleSettings, Look, Want, check
 
 PRICE_PER_METRIC = 0.01 / 1000
 PRICE_PER_REQUEST = 0.01 / 1000
+# Cloud Monitoring read API: $0.50 per million time series returned (since 2025-10-02).
+GCP_PRICE_PER_SERIES = 0.50 / 1_000_000
+# Azure Monitor metrics queries: $0.01 per 1,000 API calls.
+AZURE_PRICE_PER_CALL = 0.01 / 1000
 DAY = datetime(2026, 11, 23, tzinfo=UTC)
 RUNS = 96
 
@@ -144,7 +159,7 @@ def simulate(n: int, combined: bool, memo: bool) -> dict[str, float]:
 
     def read_at(now: datetime) -> Any:
         def read(wants: list[Want]) -> dict[str, Any]:
-            asks = [Ask(w.resource_id, w.signal, w.rule) for w in wants]
+            asks = [Ask(w.resource_id, w.signal, w.rule, w.probe) for w in wants]
             return measure(cloudwatch, asks, now, AGENT_NAMESPACE, calls)
 
         return read
@@ -183,7 +198,80 @@ def simulate_gcp(n: int, memo: bool) -> dict[str, float]:
         "timeSeries.list/day": calls.requests,
         "series_returned/day": calls.series_returned,
         "cpu_ms_per_100/run (max)": round(busiest_ms, 2),
+        "usd/month": round(30 * calls.series_returned * GCP_PRICE_PER_SERIES, 2),
     }
+
+
+def simulate_azure(n: int, memo: bool) -> dict[str, float]:
+    """Azure Monitor ``metrics:getBatch`` through the real Azure reader: ``Percentage CPU``
+    (Azure publishes no GPU metric for VMs, so the fleet is tagged ``idle-metric=cpu``)."""
+    from providers.azure import utilisation as azure
+
+    resources, profiles = fleet(n)
+    resources = [
+        replace(r, id=_arm_id(r.id), tags={**r.tags, "idle-metric": "cpu"}) for r in resources
+    ]
+    monitor = FakeAzureMonitor({_arm_id(k): v for k, v in profiles.items()})
+    calls = azure.Calls()
+
+    def read_at(now: datetime) -> Any:
+        def read(wants: list[Want]) -> Any:
+            return azure.measure(monitor.send, "sub", wants, now, calls)
+
+        return read
+
+    stopped, busiest_ms = _day(resources, read_at, lambda: monitor.cpu, memo)
+    return {
+        "stopped": stopped,
+        "getBatch/day": calls.batches,
+        "resources_queried/day": calls.resources,
+        "cpu_ms_per_100/run (max)": round(busiest_ms, 2),
+        "usd/month (per call)": round(30 * calls.batches * AZURE_PRICE_PER_CALL, 2),
+        "usd/month (per resource)": round(30 * calls.resources * AZURE_PRICE_PER_CALL, 2),
+    }
+
+
+def _arm_id(instance: str) -> str:
+    return f"/subscriptions/sub/resourceGroups/rg/providers/{_VM_TYPE}/{instance}"
+
+
+_VM_TYPE = "Microsoft.Compute/virtualMachines"
+
+
+class FakeAzureMonitor:
+    """``metrics:getBatch`` over generated minutes, in the documented response shape
+    (``values[].resourceid``, ``value[].timeseries[].data[].timeStamp/maximum``; Azure
+    Monitor REST API "Metrics Batch - Batch", 2023-10-01); at most 50 resource ids a call."""
+
+    def __init__(self, profiles: dict[str, float]) -> None:
+        self.profiles, self.cpu = profiles, 0.0
+
+    def send(self, path: str, params: Any, resource_ids: list[str]) -> dict[str, Any]:
+        began = time.process_time()
+        assert len(resource_ids) <= 50, "getBatch takes at most 50 resource ids"
+        start = datetime.fromisoformat(params["starttime"].replace("Z", "+00:00"))
+        stamps = [f"{start + k * timedelta(minutes=1):%Y-%m-%dT%H:%M:%SZ}" for k in range(120)]
+        values = [
+            {
+                "resourceid": rid,
+                "value": [
+                    {
+                        "name": {"value": "Percentage CPU"},
+                        "timeseries": [
+                            {
+                                "data": [
+                                    {"timeStamp": t, "maximum": self.profiles[rid]} for t in stamps
+                                ]
+                            }
+                        ],
+                    }
+                ],
+            }
+            for rid in resource_ids
+            if rid in self.profiles
+        ]
+        self.cpu += time.process_time() - began
+        return {"values": values}
 
 
 def _day(resources: list[Resource], read_at: Any, fake_cpu: Any, memo: bool) -> tuple[int, float]:
@@ -218,9 +306,14 @@ class FakeMonitoring:
         began = time.process_time()
         ids = re.findall(r'"(i-[0-9a-f]+)"', params["filter"])
         end = datetime.fromisoformat(params["interval.endTime"].replace("Z", "+00:00"))
+        # A reducer across GPUs answers one series per VM (only the grouped label kept);
+        # a gpu_number term selects one GPU's series.
+        reduced = params.get("aggregation.crossSeriesReducer") == "REDUCE_MAX"
+        one = re.search(r'metric\.labels\.gpu_number = "(\d+)"', params["filter"])
+        gpus = [int(one.group(1))] if one else [0] if reduced else range(self.gpus)
         series = [
             {
-                "metric": {"labels": {"gpu_number": str(g)}},
+                "metric": {"labels": {} if reduced else {"gpu_number": str(g)}},
                 "resource": {"labels": {"instance_id": i}},
                 "points": [
                     {
@@ -234,7 +327,7 @@ class FakeMonitoring:
             }
             for i in ids
             if i in self.profiles
-            for g in range(self.gpus)
+            for g in gpus
         ]
         self.cpu += time.process_time() - began
         return _Response({"timeSeries": series})
@@ -258,6 +351,9 @@ def main() -> None:
     print(f"{args.resources} idle-tagged GPU instances (4 GPUs), {RUNS} runs/day, window 2 h")
     for memo in (False, True):
         print(f"  GCP, memo {'on' if memo else 'off':29} {simulate_gcp(args.resources, memo)}")
+    for memo in (False, True):
+        label = f"Azure (CPU), memo {'on' if memo else 'off'}"
+        print(f"  {label:32} {simulate_azure(args.resources, memo)}")
     for combined in (False, True):
         for memo in (False, True):
             series = "combined series" if combined else "per-GPU series"

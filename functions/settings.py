@@ -47,6 +47,11 @@ class Settings:
     tag_key: str = "schedule"
     override_key: str = "schedule-override"
     idle_tag_key: str = "idle-stop"
+    # The idle rule of VMs and notebooks (docs/idle.md): idle means under this percent
+    # (a resource's idle-threshold tag sets its own), and an idle stop waits this many
+    # minutes after its notice (0: stop at the first idle look).
+    idle_threshold_percent: float = 5.0
+    idle_notice_minutes: int = 15
     # "environment|env=prod|production,tier=critical": never touch resources with these
     # tags (keys and values compared trimmed and case-insensitively; schedules/protected.py).
     protected: str = DEFAULT_PROTECTED
@@ -173,6 +178,18 @@ class Settings:
         for name in self.providers:
             self.cloud(name).validate()  # only the clouds this run schedules
         self._check_notices()
+        self._check_idle()
+
+    def _check_idle(self) -> None:
+        threshold = self.idle_threshold_percent
+        if not (isfinite(threshold) and 0 < threshold < 100):
+            raise ConfigError(
+                f"idle_threshold_percent: {threshold!r} is not a percent above 0 and under 100"
+            )
+        if not 0 <= self.idle_notice_minutes <= 1440:
+            raise ConfigError(
+                f"idle_notice_minutes: {self.idle_notice_minutes} is not from 0 to 1440"
+            )
 
     def _check_notices(self) -> None:
         from functions.jobs.notices.config import ChannelError, parse_channels

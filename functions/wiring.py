@@ -84,6 +84,8 @@ def build_job(
         clock=clock,
         tag_key=settings.tag_key,
         idle_tag_key=settings.idle_tag_key,
+        idle_threshold=settings.idle_threshold_percent,
+        idle_notice=timedelta(minutes=settings.idle_notice_minutes),
         state=store,
         batch_size=settings.batch_size,
         max_workers=settings.max_workers,

@@ -40,7 +40,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import TYPE_CHECKING, Protocol, TypeVar
 
@@ -246,6 +246,10 @@ class AdapterOptions:
     tag_key: str = "schedule"
     # Opt-in tag for idle scaling (inference endpoints), value like ``60m``.
     idle_tag_key: str = "idle-stop"
+    # The idle rule of VMs and notebooks (docs/idle.md): percent, and the warn-before-stop
+    # window an idle resource must stay idle through.
+    idle_threshold: float = 5.0
+    idle_notice: timedelta = timedelta(minutes=15)
     # Where adapters keep what they must restore later (previous capacity, endpoint specs).
     state: ObjectStore | None = None
     batch_size: int = 50

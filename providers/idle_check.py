@@ -7,8 +7,10 @@ and ``idle_note`` (the measured sentence) set. Bad tags make the resource unmana
 reason the owner can act on; the rest of the fleet is judged as usual.
 
 Cost: metrics reads are billed per series asked, so a resource whose last look found it
-busy (or too young) is not asked again before the instant that verdict could change
-(``Judgement.recheck``). Those instants are kept per target in the adapters' state store
+busy, too young or short of data is not asked again before the instant that verdict could
+change (``Judgement.recheck``); when it is, one series is read first (a probe: the device
+busy last, or the busiest device each minute), and every device only if that one shows
+no work. Those instants and devices are kept per target in the adapters' state store
 (``looks.json``), a few bytes per resource.
 """
 
@@ -19,15 +21,18 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
-from providers.base import Resource, ResourceState, Target
+from providers.base import AdapterOptions, Resource, ResourceState, Target
 from providers.idle_rule import (
+    ALL_DEVICES,
     Judgement,
     Measurement,
     Rule,
     Signal,
     Verdict,
     judge,
+    parse_restart,
     parse_signal,
+    parse_threshold,
     parse_window,
 )
 from providers.store import ObjectStore, StoreError
@@ -37,22 +42,28 @@ _MINUTE = timedelta(minutes=1)
 
 @dataclass(frozen=True)
 class Want:
-    """One resource the reader must measure."""
+    """One resource the reader must measure. ``probe``: read only this device (the one
+    busy at the last look), or for ``all`` the busiest device each minute where the API
+    can reduce across devices, and mark the answer ``Measurement.partial``; a reader that
+    ignores it and reads every device is correct, only dearer."""
 
     resource_id: str
     signal: Signal
     rule: Rule
+    probe: str = ""
 
 
 @dataclass(frozen=True)
 class Look:
-    """A busy verdict and the first instant it could turn idle; or (``pending``) the
-    instant a resource was first found idle: it is stopped once it is still idle at the
-    end of the notice window that began then."""
+    """A busy verdict and the first instant it could turn idle (``device``: the device
+    busy last, read alone first next time); or (``pending``) the instant a resource was
+    first found idle: it is stopped once it is still idle at the end of the notice window
+    that began then."""
 
     recheck: datetime
     reason: str
     pending: datetime | None = None
+    device: str = ""
 
 
 Reader = Callable[[Sequence[Want]], Mapping[str, Measurement]]
@@ -65,9 +76,14 @@ class MetricsUnavailable(Exception):
 @dataclass(frozen=True)
 class IdleSettings:
     tag_key: str = "idle-stop"
+    # Percent; a resource's ``idle-threshold`` tag sets its own.
     threshold: float = 5.0
     # Warned first: an idle resource is stopped only if still idle this long after.
     notice: timedelta = timedelta(minutes=15)
+
+    @classmethod
+    def of(cls, options: AdapterOptions) -> IdleSettings:
+        return cls(options.idle_tag_key, options.idle_threshold, options.idle_notice)
 
 
 def check(
@@ -92,20 +108,44 @@ def check(
         elif settled is not None:
             wants[resource.key] = (settled, resource)
     try:
-        measured = read([want for want, _ in wants.values()]) if wants else {}
+        verdicts = _measure(read, {key: want for key, (want, _) in wants.items()}, now)
     except MetricsUnavailable as err:
         note = f"idle unknown: metrics unreadable ({err})"
         done.update({key: replace(r, idle_note=note) for key, (_, r) in wants.items()})
         return [done.get(r.key, r) for r in resources]
-    for key, (want, resource) in wants.items():
-        got = measured.get(want.resource_id) or Measurement(want.signal, [], _MINUTE)
-        verdict = judge(got, want.rule, now)
+    for key, (_, resource) in wants.items():
+        verdict = verdicts[key]
         if verdict.idle and remembered and settings.notice > timedelta(0):
             done[key] = _noticed(resource, looks, verdict, now, settings.notice)
             continue
         _remember(looks, key, verdict)
         done[key] = replace(resource, idle=verdict.idle, idle_note=verdict.reason)
     return [done.get(r.key, r) for r in resources]
+
+
+def _measure(read: Reader, wants: Mapping[str, Want], now: datetime) -> dict[str, Judgement]:
+    """Probes first: one series (one GPU's, or the busiest GPU's minute by minute) proves a
+    resource busy at a quarter of the metrics billed for four; only a partial read that
+    shows no work costs a second read, of every device, in one more call for all such
+    resources. A reader that ignores the probe answers in full, and that answer stands."""
+    verdicts = _judged(read, wants, now) if wants else {}
+    again = {
+        key: replace(want, probe="")
+        for key, want in wants.items()
+        if verdicts[key].partial and verdicts[key].verdict is not Verdict.BUSY
+    }
+    if again:
+        verdicts.update(_judged(read, again, now))
+    return verdicts
+
+
+def _judged(read: Reader, wants: Mapping[str, Want], now: datetime) -> dict[str, Judgement]:
+    measured = read(list(wants.values()))
+    verdicts = {}
+    for key, want in wants.items():
+        got = measured.get(want.resource_id) or Measurement(want.signal, [], _MINUTE)
+        verdicts[key] = judge(got, want.rule, now)
+    return verdicts
 
 
 def _noticed(
@@ -132,8 +172,10 @@ def _settled(
     if text is None or resource.unmanaged_reason:
         return resource
     try:
-        rule = Rule(parse_window(text), threshold=settings.threshold)
+        threshold = parse_threshold(resource.tags, settings.threshold)
+        rule = Rule(parse_window(text), threshold=threshold)
         signal = parse_signal(resource.tags, resource.accelerator)
+        parse_restart(resource.tags)  # read by the planner; refused here, once, if bad
     except ValueError as err:
         return replace(resource, unmanaged_reason=f"bad idle tags: {err}")
     if resource.state is not ResourceState.RUNNING:
@@ -145,12 +187,25 @@ def _settled(
     if look is not None and look.recheck > now:
         note = f"{look.reason} (last look; next after {look.recheck:%a %H:%M} UTC)"
         return replace(resource, idle_note=note)
-    return Want(resource.id, signal, rule)
+    return Want(resource.id, signal, rule, _probe(signal, look))
+
+
+def _probe(signal: Signal, look: Look | None) -> str:
+    """What to read first: the device busy at the last look; on a first look, the busiest
+    device minute by minute where the API can reduce across devices (``all``); nothing
+    (every device) for a CPU or a pending stop, which only every device can confirm."""
+    if signal is not Signal.GPU:
+        return ""
+    if look is None:
+        return ALL_DEVICES
+    return look.device
 
 
 def _remember(looks: dict[str, Look], key: str, verdict: Judgement) -> None:
-    if verdict.verdict is Verdict.BUSY and verdict.recheck is not None:
-        looks[key] = Look(verdict.recheck, verdict.reason)
+    """A busy or short-of-data verdict holds until its recheck instant (a partial read that
+    shows no work has none: its full read follows in the same run)."""
+    if not verdict.idle and verdict.recheck is not None:
+        looks[key] = Look(verdict.recheck, verdict.reason, device=verdict.busy_device)
     else:
         looks.pop(key, None)
 
@@ -169,6 +224,7 @@ def _look(raw: Sequence[str | None]) -> Look:
         datetime.fromisoformat(str(raw[0])),
         str(raw[1]),
         datetime.fromisoformat(pending) if pending else None,
+        str(raw[3] or "") if len(raw) > 3 else "",
     )
 
 
@@ -191,7 +247,12 @@ def save_looks(store: ObjectStore | None, key: str, looks: Mapping[str, Look] | 
     if store is None or looks is None:
         return
     raw = {
-        k: [v.recheck.isoformat(), v.reason, v.pending.isoformat() if v.pending else None]
+        k: [
+            v.recheck.isoformat(),
+            v.reason,
+            v.pending.isoformat() if v.pending else None,
+            v.device,
+        ]
         for k, v in sorted(looks.items())
     }
     try:

@@ -12,8 +12,9 @@ Idle means measured, never guessed:
 - a resource that came up less than one window ago is not idle (its window holds time
   it was off).
 
-The tag grammar is here too (``idle-stop=2h``, ``idle-metric=gpu|cpu|auto``), so the
-adapters of every cloud parse it the same way. No clock, no I/O, no SDK.
+The tag grammar is here too (``idle-stop=2h``, ``idle-metric=gpu|cpu|auto``,
+``idle-threshold=10``, ``idle-restart=next-on|manual``), so the adapters of every cloud and
+the planner parse it the same way. No clock, no I/O, no SDK.
 """
 
 from __future__ import annotations
@@ -25,6 +26,8 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 
 METRIC_TAG = "idle-metric"
+THRESHOLD_TAG = "idle-threshold"
+RESTART_TAG = "idle-restart"
 # The device name of one series whose values are already the maximum over every GPU.
 ALL_DEVICES = "all"
 _WINDOW = re.compile(r"^\s*(\d+)\s*(m|min|mins|minutes?|h|hours?|d|days?)?\s*$", re.IGNORECASE)
@@ -35,6 +38,14 @@ class Signal(StrEnum):
     GPU = "gpu"
     CPU = "cpu"
     AUTO = "auto"
+
+
+class Restart(StrEnum):
+    """When an idle-stopped resource comes back by itself: at its schedule's next
+    on-transition (``next-on``), or only when a person asks (``manual``)."""
+
+    NEXT_ON = "next-on"
+    MANUAL = "manual"
 
 
 class Verdict(StrEnum):
@@ -82,16 +93,24 @@ class Measurement:
     step: timedelta
     summed_over: int = 1
     devices: int = 0
+    # Only part of the devices' data was read (the GPU busy at the last look, or the
+    # busiest GPU each minute): enough to prove busy, never enough to call it idle.
+    partial: bool = False
 
 
 @dataclass(frozen=True)
 class Judgement:
     """``recheck``: the first instant the verdict could turn idle (the busy point or the
-    start has left the window); asking the cloud before then only costs money."""
+    start has left the window, or enough new minutes could cover a window short of data);
+    asking the cloud before then only costs money.
+    ``busy_device``: the device of the latest busy point, the one to read first next time."""
 
     verdict: Verdict
     reason: str
     recheck: datetime | None = None
+    busy_device: str = ""
+    # Judged from some devices only (``Measurement.partial``): final only when busy.
+    partial: bool = False
 
     @property
     def idle(self) -> bool:
@@ -120,6 +139,30 @@ def parse_signal(tags: Mapping[str, str], accelerated: bool) -> Signal:
     return signal
 
 
+def parse_threshold(tags: Mapping[str, str], default: float) -> float:
+    """``idle-threshold=10`` (or ``10%``): the resource's own threshold in percent, above 0
+    and under 100; ``default`` without the tag. ValueError names the forms that work."""
+    text = tags.get(THRESHOLD_TAG)
+    if text is None:
+        return default
+    try:
+        value = float(text.strip().rstrip("%").strip())
+    except ValueError:
+        value = float("nan")
+    if not 0 < value < 100:
+        raise ValueError(f"{THRESHOLD_TAG}={text!r}: use a percent above 0 and under 100, like 10")
+    return value
+
+
+def parse_restart(tags: Mapping[str, str]) -> Restart:
+    """``idle-restart`` tag -> when an idle stop ends by itself (default ``next-on``)."""
+    text = tags.get(RESTART_TAG, Restart.NEXT_ON.value).strip().lower()
+    try:
+        return Restart(text)
+    except ValueError:
+        raise ValueError(f"{RESTART_TAG}={text!r}: use next-on or manual") from None
+
+
 def judge(
     measurement: Measurement,
     rule: Rule,
@@ -136,31 +179,79 @@ def judge(
         reason = f"not idle: up since {up_since:%a %H:%M} UTC, under {span}"
         return Judgement(Verdict.BUSY, reason, up_since + rule.window + rule.lag)
     if not measurement.series:
-        return Judgement(Verdict.UNKNOWN, f"idle unknown: no {name} data over {span}")
-    per_device = [_in_window(s, start, end) for s in measurement.series]
+        reason = f"idle unknown: no {name} data over {span}"
+        return Judgement(Verdict.UNKNOWN, reason, _covered_by(rule, now, 0.0))
     divisor = max(1, measurement.summed_over)
-    peak = max((v / divisor for points in per_device for _, v in points), default=0.0)
+    scans = [_scan(s, start, end, divisor, rule.threshold) for s in measurement.series]
+    peak = max(scan.peak for scan in scans)
     expected = max(1, int(rule.window / measurement.step))
-    covered = [len({at for at, _ in points}) / expected for points in per_device]
-    missing = max(0, measurement.devices - len(per_device)) if divisor == 1 else 0
-    coverage = min(*covered, 1.0) if not missing else 0.0
-    count = max(len(per_device), measurement.devices, divisor if divisor > 1 else 0)
-    combined = [s.device for s in measurement.series] == [ALL_DEVICES] and divisor == 1
-    devices = f"all {name}s, " if combined and name != "CPU" else _devices(name, count)
-    measured = f"{devices}{coverage * 100:.0f} % coverage"
-    what = f"{name} max {peak:.0f} % over {span} ({measured})"
-    if peak >= rule.threshold:
-        last = max(at for points in per_device for at, v in points if v / divisor >= rule.threshold)
+    missing = max(0, measurement.devices - len(scans)) if divisor == 1 else 0
+    coverage = min(*(scan.covered / expected for scan in scans), 1.0) if not missing else 0.0
+    what = f"{name} max {peak:.0f} % over {span} ({_measured(measurement, scans, coverage)})"
+    busy = [(scan.last_busy, scan.device) for scan in scans if scan.last_busy is not None]
+    if busy:
+        last, device = max(busy)
         recheck = last + measurement.step + rule.window + rule.lag
-        return Judgement(Verdict.BUSY, f"busy: {what}", recheck)
+        return Judgement(Verdict.BUSY, f"busy: {what}", recheck, device, measurement.partial)
+    if measurement.partial:
+        reason = f"idle unknown: {what}, the other devices unread"
+        return Judgement(Verdict.UNKNOWN, reason, partial=True)
     if coverage < rule.coverage:
         wanted = f"{rule.coverage * 100:.0f} %"
-        return Judgement(Verdict.UNKNOWN, f"idle unknown: {what}, under the {wanted} needed")
+        reason = f"idle unknown: {what}, under the {wanted} needed"
+        return Judgement(Verdict.UNKNOWN, reason, _covered_by(rule, now, coverage))
     return Judgement(Verdict.IDLE, f"idle: {what}")
 
 
-def _in_window(series: Series, start: datetime, end: datetime) -> list[tuple[datetime, float]]:
-    return [(at, value) for at, value in series.points if start <= at < end]
+def _covered_by(rule: Rule, now: datetime, coverage: float) -> datetime:
+    """The first instant a window short of data could be covered enough: each minute the
+    window moves on adds at most one minute of data. (Data published later than the lag
+    for minutes already inside the window can only be seen at that instant: a later stop,
+    never a wrong one.)"""
+    return now + max(0.0, rule.coverage - coverage) * rule.window
+
+
+@dataclass(frozen=True)
+class _Scan:
+    """One device's series over the window: its peak, its minutes with data, and its
+    last minute at or over the threshold."""
+
+    device: str
+    peak: float
+    covered: int
+    last_busy: datetime | None
+
+
+def _scan(series: Series, start: datetime, end: datetime, divisor: int, threshold: float) -> _Scan:
+    """One pass over the points (the hot loop of every read)."""
+    seen: set[datetime] = set()
+    peak = 0.0
+    last: datetime | None = None
+    for at, raw in series.points:
+        if start <= at < end:
+            seen.add(at)
+            value = raw / divisor if divisor != 1 else raw
+            peak = value if value > peak else peak
+            if value >= threshold and (last is None or at > last):
+                last = at
+    return _Scan(series.device, peak, len(seen), last)
+
+
+def _measured(measurement: Measurement, scans: Sequence[_Scan], coverage: float) -> str:
+    """ "4 GPUs, 100 % coverage"; "all GPUs, …" for a combined series; what a partial read
+    looked at."""
+    name = measurement.signal.value.upper()
+    divisor = max(1, measurement.summed_over)
+    count = max(len(scans), measurement.devices, divisor if divisor > 1 else 0)
+    combined = [s.device for s in scans] == [ALL_DEVICES] and divisor == 1
+    devices = f"all {name}s, " if combined and name != "CPU" else _devices(name, count)
+    if measurement.partial:
+        devices = (
+            f"the busiest {name} each minute, "
+            if combined
+            else f"{name} {', '.join(s.device for s in scans)} alone, "
+        )
+    return f"{devices}{coverage * 100:.0f} % coverage"
 
 
 def _devices(name: str, count: int) -> str:

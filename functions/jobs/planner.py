@@ -28,6 +28,7 @@ from datetime import datetime, timedelta
 import schedules
 from functions.jobs import maintenance, order
 from providers.base import OFF_ACTIONS, Action, Decision, Resource, ResourceState
+from providers.idle_rule import RESTART_TAG, Restart, parse_restart
 from providers.prices import PRICE_TAG, PriceTagError, parse_hourly
 from providers.scopes import schedule_source
 from schedules.protected import DEFAULT as DEFAULT_PROTECTED
@@ -90,7 +91,8 @@ def plan(
     their schedule says on, so a failed start, a clock that went back or a lost state
     never leave a resource off that should run. ``idle_off``: of those, the ones the idle
     rule stopped, and when: such a resource is retried only from its schedule's next
-    on-transition (or woken), not started again in the working hours it was idle in.
+    on-transition (``idle-restart=next-on``) or only when woken (``manual``), never
+    started again in the working hours it was idle in.
     ``running_since``: when earlier runs first observed each ordered resource running
     (the start order's wait counts from there; ``order.py``)."""
     if now.tzinfo is None:
@@ -155,17 +157,31 @@ def _decide(
 
 
 def _held_idle(resource: Resource, intent: Intent, idle_since: datetime | None) -> Decision | None:
-    """An idle stop inside working hours holds until the schedule next turns on; an
-    override (or snooze) that wants the resource running wins."""
+    """An idle stop inside working hours holds until the schedule next turns on
+    (``idle-restart=next-on``, the default), or until a person asks (``manual``); an
+    override (or snooze) that wants the resource running wins, and so does a wake."""
     if idle_since is None or intent.enforce_start:
         return None
+    stopped = f"{intent.reason}; stopped as idle at {idle_since:%a %H:%M} UTC"
+    if _restart(resource) is Restart.MANUAL:
+        reason = f"{stopped}: {RESTART_TAG}=manual, off until offhours wake or a snooze link"
+        return Decision(resource, Action.SKIP, reason, intent.schedule)
     if intent.since is not None and idle_since <= intent.since:
         return None
     reason = (
-        f"{intent.reason}; stopped as idle at {idle_since:%a %H:%M} UTC: started again at "
-        "the schedule's next on-transition, by offhours wake or a snooze link"
+        f"{stopped}: started again at the schedule's next on-transition, by offhours wake "
+        "or a snooze link"
     )
     return Decision(resource, Action.SKIP, reason, intent.schedule)
+
+
+def _restart(resource: Resource) -> Restart:
+    """A bad value was already reported by discovery (``providers/idle_check.py``); here
+    it falls back to the default, which never keeps a box off in its working hours."""
+    try:
+        return parse_restart(resource.tags)
+    except ValueError:
+        return Restart.NEXT_ON
 
 
 def _refusal(resource: Resource, policy: Policy) -> str:

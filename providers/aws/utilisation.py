@@ -12,6 +12,9 @@ agent publishes for them) from CloudWatch, for the idle rule (``providers/idle_r
 
 Reads are batched: one ``GetMetricData`` per up to 500 series and 100,800 datapoints, per
 window length. The statistic is ``Maximum``: the rule wants the busiest minute, not the mean.
+``GetMetricData`` is billed per metric requested (not per datapoint), so what saves money
+is asking for fewer series: the combined series where the agent publishes it, else the
+one GPU busy at the last look (``Want.probe``).
 """
 
 from __future__ import annotations
@@ -32,7 +35,7 @@ from providers.idle_check import (
     looks_key,
     save_looks,
 )
-from providers.idle_rule import Measurement, Rule, Series, Signal
+from providers.idle_rule import ALL_DEVICES, Measurement, Rule, Series, Signal
 from providers.metering import add_calls
 
 PERMISSIONS = ("cloudwatch:ListMetrics", "cloudwatch:GetMetricData")
@@ -55,6 +58,8 @@ class Ask:
     instance_id: str
     signal: Signal
     rule: Rule
+    # Read this GPU alone (``Want.probe``): the one busy at the last look.
+    probe: str = ""
 
 
 @dataclass
@@ -86,16 +91,25 @@ def measure(
     gpu_ids = {a.instance_id for a in asks if a.signal is Signal.GPU}
     gpu_series = _gpu_series(cloudwatch, namespace, gpu_ids, calls) if gpu_ids else {}
     found: dict[str, list[Series]] = {a.instance_id: [] for a in asks}
-    by_rule: dict[tuple[Rule, Signal], list[_Query]] = {}
+    # One read per window and signal: thresholds differ per resource, the read does not.
+    by_span: dict[tuple[timedelta, timedelta, Signal], tuple[Rule, list[_Query]]] = {}
+    partial: set[str] = set()
     for ask in asks:
-        by_rule.setdefault((ask.rule, ask.signal), []).extend(_queries(ask, gpu_series))
-    for (rule, signal), queries in by_rule.items():
+        span = (ask.rule.window, ask.rule.lag, ask.signal)
+        queries = _queries(ask, gpu_series)
+        by_span.setdefault(span, (ask.rule, []))[1].extend(queries)
+        if ask.probe not in ("", ALL_DEVICES) and any(q.device == ask.probe for q in queries):
+            partial.add(ask.instance_id)
+    for (_, _, signal), (rule, queries) in by_span.items():
         step = _STEPS[signal]
         ns = namespace if signal is Signal.GPU else CPU_NAMESPACE
         for query, points in _read(cloudwatch, queries, ns, rule, step, now, calls):
             found[query.instance_id].append(Series(query.device, points))
     return {
-        a.instance_id: Measurement(a.signal, found[a.instance_id], _STEPS[a.signal]) for a in asks
+        a.instance_id: Measurement(
+            a.signal, found[a.instance_id], _STEPS[a.signal], partial=a.instance_id in partial
+        )
+        for a in asks
     }
 
 
@@ -108,9 +122,10 @@ def _queries(ask: Ask, gpu_series: Mapping[str, list[tuple[tuple[str, str], ...]
     # series over all GPUs (no ``index``): its Maximum is the busiest GPU's, at a quarter or
     # an eighth of the metrics billed. Read that one alone where it exists.
     combined = [d for d in listed if GPU_DIMENSION not in dict(d)]
+    probed = [d for d in listed if ask.probe and dict(d).get(GPU_DIMENSION) == ask.probe]
     return [
-        _Query(ask.instance_id, dict(dims).get(GPU_DIMENSION, "all"), Signal.GPU, dims)
-        for dims in (combined[:1] or listed)
+        _Query(ask.instance_id, dict(dims).get(GPU_DIMENSION, ALL_DEVICES), Signal.GPU, dims)
+        for dims in (combined[:1] or probed or listed)
     ]
 
 
@@ -203,7 +218,7 @@ def mark_idle(
 
         calls = Calls()
         try:
-            asks = [Ask(w.resource_id, w.signal, w.rule) for w in wants]
+            asks = [Ask(w.resource_id, w.signal, w.rule, w.probe) for w in wants]
             return measure(cloudwatch, asks, now, calls=calls)
         except (BotoCoreError, ClientError) as err:
             raise MetricsUnavailable(str(err)) from err
@@ -213,7 +228,8 @@ def mark_idle(
     now = options.clock()
     key = looks_key(target, tagged[0].kind)
     looks = load_looks(options.state, key)
-    settings = IdleSettings(tag_key=options.idle_tag_key)
-    judged = {r.key: r for r in check(list(marked.values()), now, read, settings, looks)}
+    judged = {
+        r.key: r for r in check(list(marked.values()), now, read, IdleSettings.of(options), looks)
+    }
     save_looks(options.state, key, looks)
     return [judged.get(r.key, r) for r in resources]

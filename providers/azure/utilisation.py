@@ -63,11 +63,13 @@ def measure(
     """ARM resource id -> what Azure Monitor holds. ``send(path, params, body) -> dict``."""
     calls = calls if calls is not None else Calls()
     found: dict[str, list[Series]] = {w.resource_id.lower(): [] for w in wants}
-    groups: dict[Rule, list[str]] = {}
+    # One read per window: thresholds differ per resource, the read does not.
+    groups: dict[tuple[timedelta, timedelta], tuple[Rule, list[str]]] = {}
     for want in wants:
         if want.signal is Signal.CPU:
-            groups.setdefault(want.rule, []).append(want.resource_id)
-    for rule, ids in groups.items():
+            span = (want.rule.window, want.rule.lag)
+            groups.setdefault(span, (want.rule, []))[1].append(want.resource_id)
+    for rule, ids in groups.values():
         for start in range(0, len(ids), _BATCH):
             batch = ids[start : start + _BATCH]
             calls.batches += 1
@@ -131,7 +133,7 @@ def mark_idle(
 
     key = looks_key(target, tagged[0].kind)
     looks = load_looks(options.state, key)
-    settings = IdleSettings(tag_key=options.idle_tag_key)
+    settings = IdleSettings.of(options)
     judged = {r.key: _explained(r) for r in check(tagged, now, read, settings, looks)}
     save_looks(options.state, key, looks)
     return [judged.get(r.key, r) for r in resources]

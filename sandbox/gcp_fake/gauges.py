@@ -13,6 +13,11 @@ for VM utilisation (Cloud Monitoring API v3, https://cloud.google.com/monitoring
 Both on the ``gce_instance`` monitored resource (labels ``project_id``, ``instance_id``,
 ``zone``). Answers are aligned as asked (``aggregation.alignmentPeriod`` with
 ``ALIGN_MAX``/``ALIGN_MEAN``), points newest first, one ``interval`` per aligned point.
+``metric.labels.K = "v"`` terms select series by metric label; ``aggregation.crossSeriesReducer``
+(``REDUCE_MAX``/``REDUCE_MIN``/``REDUCE_MEAN``) with ``aggregation.groupByFields`` combines the
+aligned series of each group into one, keeping only the grouped labels (the reference's
+``Aggregation``: "reduces the aligned time series ... the output has only the labels in
+groupByFields"); a reducer needs an aligner, as the real API requires.
 """
 
 from __future__ import annotations
@@ -31,6 +36,7 @@ GAUGE_TYPES = (
     "agent.googleapis.com/gpu/processes/utilization",
 )
 _ALIGNERS = {"ALIGN_MAX": max, "ALIGN_MEAN": lambda v: sum(v) / len(v), "ALIGN_MIN": min}
+_REDUCERS = {"REDUCE_MAX": max, "REDUCE_MEAN": lambda v: sum(v) / len(v), "REDUCE_MIN": min}
 
 
 @dataclass
@@ -72,10 +78,71 @@ def answer(
             if k.startswith("resource.labels.")
         ):
             continue
+        if any(
+            gauge.labels.get(k.removeprefix("metric.labels.")) != v
+            for k, v in terms.items()
+            if k.startswith("metric.labels.")
+        ):
+            continue
         points = _aligned(gauge.points, start, end, period, aligner)
         if points:
             series.append(_series(gauge, points, period))
+    series = _reduced(series, query, period)
     return {"timeSeries": series, "unit": _unit(terms["metric.type"])} if series else {}
+
+
+def _reduced(series: list[Json], query: Mapping[str, str], period: int) -> list[Json]:
+    name = query.get("aggregation.crossSeriesReducer", "REDUCE_NONE")
+    if name == "REDUCE_NONE":
+        return series
+    reducer = _REDUCERS.get(name)
+    if reducer is None:
+        raise ApiError(400, f"Unsupported crossSeriesReducer {name!r} for a GAUGE DOUBLE metric.")
+    fields = [f for f in query.get("aggregation.groupByFields", "").split(",") if f]
+    groups: dict[tuple[str, ...], list[Json]] = {}
+    for item in series:
+        key = tuple(str(_label(item, f)) for f in fields)
+        groups.setdefault(key, []).append(item)
+    out = []
+    for key, members in groups.items():
+        values: dict[str, list[float]] = {}
+        for item in members:
+            for point in item["points"]:
+                values.setdefault(point["interval"]["endTime"], []).append(
+                    point["value"]["doubleValue"]
+                )
+        kept = dict(zip(fields, key, strict=True))
+        points = [
+            {
+                "interval": {
+                    "startTime": rfc3339(_time(end) - timedelta(seconds=period)),
+                    "endTime": end,
+                },
+                "value": {"doubleValue": reducer(v)},  # type: ignore[operator]
+            }
+            for end, v in sorted(values.items(), reverse=True)
+        ]
+        first = members[0]
+        out.append(
+            {
+                "metric": {"type": first["metric"]["type"], "labels": _kept(kept, "metric")},
+                "resource": {"type": first["resource"]["type"], "labels": _kept(kept, "resource")},
+                "metricKind": "GAUGE",
+                "valueType": "DOUBLE",
+                "points": points,
+            }
+        )
+    return out
+
+
+def _label(item: Json, field: str) -> object:
+    kind, _, name = field.partition(".labels.")
+    return item.get(kind, {}).get("labels", {}).get(name)
+
+
+def _kept(kept: Mapping[str, str], kind: str) -> dict[str, str]:
+    prefix = f"{kind}.labels."
+    return {k.removeprefix(prefix): v for k, v in kept.items() if k.startswith(prefix)}
 
 
 def _aligned(

@@ -69,7 +69,10 @@ def test_idle_gpu_vm_is_stopped_busy_ones_never(fake: GcpFake, job: Any, clock: 
     vm(fake, "one-of-four", lambda t, g: 70.0 if g == 3 and t >= WED_2PM else 1.0)
 
     report = run(job, clock, at(15))
-    assert "busy: GPU max 60 % over 2 h (4 GPUs" in reason(report, "gpu-idle-gcp")
+    # A first look reads the busiest GPU minute by minute (one series, REDUCE_MAX): enough
+    # to prove busy; only a VM it shows quiet has each GPU read (the idle verdict below).
+    busy = "busy: GPU max 60 % over 2 h (the busiest GPU each minute, 100 % coverage)"
+    assert busy in reason(report, "gpu-idle-gcp")
 
     report = run(job, clock, at(16, 10))
     assert reason(report, "gpu-idle-gcp").endswith("stops at Wed 16:25 UTC if still idle")
@@ -153,3 +156,31 @@ def test_the_process_metric_names_what_ran_and_never_decides(
     assert "busy: GPU max 93 %" in reason(report, "trainer")  # the remembered look
     assert reason(report, "quiet") == "idle: GPU max 0 % over 2 h (4 GPUs, 100 % coverage)"
     assert status(fake) == {"trainer": "RUNNING", "quiet": "TERMINATED"}
+
+
+def test_probes_read_one_series_and_the_full_read_every_gpu(fake: GcpFake, job: Any) -> None:
+    """The GCP reader against the fake: ``REDUCE_MAX`` grouped by ``instance_id`` answers one
+    series per VM, the busiest GPU each minute; a ``metric.labels.gpu_number`` term one GPU;
+    no probe every GPU. Only the last is a full measurement (``Aggregation``,
+    https://cloud.google.com/monitoring/api/ref_v3/rest/v3/projects.timeSeries/list)."""
+    from providers.gcp.utilisation import Calls, measure
+    from providers.idle_check import Want
+    from providers.idle_rule import ALL_DEVICES, Rule, Signal
+
+    vm(fake, "one-of-four", lambda t, g: 70.0 if g == 3 and t >= WED_2PM else 1.0)
+    number = next(i["id"] for i in fake.instances(PROJECT) if i["name"] == "one-of-four")
+    connection = job.connections["gcp"]
+    rule, calls = Rule(timedelta(hours=2)), Calls()
+
+    def read(probe: str) -> Any:
+        want = Want(str(number), Signal.GPU, rule, probe)
+        base = connection.base_url("monitoring")
+        got = measure(connection.session(), base, PROJECT, [want], at(16), calls)
+        return got[str(number)]
+
+    reduced, one, every = read(ALL_DEVICES), read("3"), read("")
+    assert [s.device for s in reduced.series] == [ALL_DEVICES] and reduced.partial
+    assert max(v for _, v in reduced.series[0].points) == 70.0
+    assert [s.device for s in one.series] == ["3"] and one.partial
+    assert sorted(s.device for s in every.series) == ["0", "1", "2", "3"] and not every.partial
+    assert calls.series_returned == 1 + 1 + 4

@@ -27,20 +27,22 @@ locals {
   protected_text = join(",", [for key, values in var.protected_tags : "${key}=${join("|", values)}"])
 
   scheduler_env = {
-    POWERTOOLS_SERVICE_NAME      = "offhours"
-    POWERTOOLS_METRICS_NAMESPACE = "offhours"
-    LOG_LEVEL                    = var.log_level
-    OFFHOURS_PROVIDERS           = "aws"
-    OFFHOURS_LEDGER              = local.ledger_url
-    OFFHOURS_TAG_KEY             = var.tag_key
-    OFFHOURS_IDLE_TAG_KEY        = var.idle_tag_key
-    OFFHOURS_DEFAULT_TZ          = var.default_timezone
-    OFFHOURS_PROTECTED           = local.protected_text
-    OFFHOURS_DRY_RUN             = tostring(var.dry_run)
-    OFFHOURS_AWS_REGIONS         = join(",", length(var.regions) > 0 ? var.regions : [local.region])
-    OFFHOURS_AWS_ACCOUNTS        = var.accounts_source == "list" ? join(",", var.accounts) : ""
-    OFFHOURS_AWS_ORGANIZATION    = var.accounts_source == "organizations" ? (length(var.accounts) > 0 ? join(",", var.accounts) : "all") : ""
-    OFFHOURS_AWS_ROLE_NAME       = local.uses_members ? var.member_role_name : ""
+    POWERTOOLS_SERVICE_NAME         = "offhours"
+    POWERTOOLS_METRICS_NAMESPACE    = "offhours"
+    LOG_LEVEL                       = var.log_level
+    OFFHOURS_PROVIDERS              = "aws"
+    OFFHOURS_LEDGER                 = local.ledger_url
+    OFFHOURS_TAG_KEY                = var.tag_key
+    OFFHOURS_IDLE_TAG_KEY           = var.idle_tag_key
+    OFFHOURS_IDLE_THRESHOLD_PERCENT = tostring(var.idle_threshold_percent)
+    OFFHOURS_IDLE_NOTICE_MINUTES    = tostring(var.idle_notice_minutes)
+    OFFHOURS_DEFAULT_TZ             = var.default_timezone
+    OFFHOURS_PROTECTED              = local.protected_text
+    OFFHOURS_DRY_RUN                = tostring(var.dry_run)
+    OFFHOURS_AWS_REGIONS            = join(",", length(var.regions) > 0 ? var.regions : [local.region])
+    OFFHOURS_AWS_ACCOUNTS           = var.accounts_source == "list" ? join(",", var.accounts) : ""
+    OFFHOURS_AWS_ORGANIZATION       = var.accounts_source == "organizations" ? (length(var.accounts) > 0 ? join(",", var.accounts) : "all") : ""
+    OFFHOURS_AWS_ROLE_NAME          = local.uses_members ? var.member_role_name : ""
     # Notices carry snooze links when the module serves them (snooze.tf).
     OFFHOURS_SNOOZE_URL        = var.snooze_links ? aws_lambda_function_url.snooze[0].function_url : ""
     OFFHOURS_SNOOZE_KEY_SECRET = var.snooze_links ? aws_secretsmanager_secret.snooze_key[0].arn : ""

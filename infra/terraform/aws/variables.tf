@@ -32,6 +32,28 @@ variable "idle_tag_key" {
   default     = "idle-stop"
 }
 
+variable "idle_threshold_percent" {
+  description = "A VM or notebook tagged idle-stop is idle when its busiest GPU (or its CPU) stays under this percent over its window; a resource's idle-threshold tag sets its own."
+  type        = number
+  default     = 5
+
+  validation {
+    condition     = var.idle_threshold_percent > 0 && var.idle_threshold_percent < 100
+    error_message = "idle_threshold_percent must be above 0 and under 100."
+  }
+}
+
+variable "idle_notice_minutes" {
+  description = "An idle VM or notebook is stopped only if still idle this many minutes after its notice (0: at the first idle look)."
+  type        = number
+  default     = 15
+
+  validation {
+    condition     = var.idle_notice_minutes >= 0 && var.idle_notice_minutes <= 1440 && floor(var.idle_notice_minutes) == var.idle_notice_minutes
+    error_message = "idle_notice_minutes must be a whole number from 0 to 1440."
+  }
+}
+
 variable "default_timezone" {
   description = "IANA time zone for schedules that do not name one."
   type        = string
