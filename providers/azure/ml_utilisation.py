@@ -23,9 +23,8 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from providers.azure.utilisation import API_VERSION, Calls
+from providers.azure.utilisation import API_VERSION, Calls, metrics_sender
 from providers.azure.utilisation import PERMISSIONS as METRICS_PERMISSIONS
-from providers.azure.utilisation import _sender as metrics_sender
 from providers.base import AdapterOptions, Resource, Target
 from providers.idle_check import (
     IdleSettings,

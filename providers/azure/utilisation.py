@@ -124,7 +124,8 @@ def mark_idle(
         try:
             for region in sorted({regions[w.resource_id] for w in wants}):
                 mine = [w for w in wants if regions[w.resource_id] == region]
-                got.update(measure(_sender(connection, region), target.account, mine, now, calls))
+                send = metrics_sender(connection, region)
+                got.update(measure(send, target.account, mine, now, calls))
         except AzureError as err:
             raise MetricsUnavailable(str(err)) from err
         finally:
@@ -145,7 +146,7 @@ def _explained(resource: Resource) -> Resource:
     return resource
 
 
-def _sender(connection: Any, region: str) -> Any:
+def metrics_sender(connection: Any, region: str) -> Any:
     from azure.core import PipelineClient
     from azure.core.pipeline.policies import BearerTokenCredentialPolicy, RetryPolicy
     from azure.core.rest import HttpRequest

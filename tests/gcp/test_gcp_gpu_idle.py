@@ -150,7 +150,8 @@ def test_the_process_metric_names_what_ran_and_never_decides(
     put_gpu_process(fake.world, PROJECT, ZONE, "quiet", at(12), 5 * 60, "python idle.py", 40.0)
     report = run(job, clock, at(16, 10))
     assert reason(report, "trainer").endswith(
-        "busy: GPU max 93 % over 2 h (4 GPUs, 100 % coverage) (python train.py, jupyter-lab)"
+        "busy: GPU max 93 % over 2 h (the busiest GPU each minute, 100 % coverage)"
+        " (python train.py, jupyter-lab)"
     )
     report = run(job, clock, at(16, 25))
     assert "busy: GPU max 93 %" in reason(report, "trainer")  # the remembered look

@@ -23,10 +23,10 @@ def test_defaults_and_environment_values() -> None:
         ("IDLE_THRESHOLD_PERCENT", "0", "idle_threshold_percent: 0.0 is not a percent above 0"),
         ("IDLE_THRESHOLD_PERCENT", "100", "idle_threshold_percent: 100.0 is not a percent"),
         ("IDLE_THRESHOLD_PERCENT", "nan", "idle_threshold_percent: nan is not a percent"),
-        ("IDLE_THRESHOLD_PERCENT", "five", "idle_threshold_percent: 'five' is not a valid float"),
+        ("IDLE_THRESHOLD_PERCENT", "five", "idle_threshold_percent: 'five' is not a number"),
         ("IDLE_NOTICE_MINUTES", "-1", "idle_notice_minutes: -1 is not from 0 to 1440"),
         ("IDLE_NOTICE_MINUTES", "1441", "idle_notice_minutes: 1441 is not from 0 to 1440"),
-        ("IDLE_NOTICE_MINUTES", "1.5", "idle_notice_minutes: '1.5' is not a valid int"),
+        ("IDLE_NOTICE_MINUTES", "1.5", "idle_notice_minutes: '1.5' is not a whole number"),
     ],
 )
 def test_bad_values_name_the_setting(name: str, value: str, message: str) -> None:
