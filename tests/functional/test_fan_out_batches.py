@@ -131,3 +131,33 @@ def test_a_batch_short_of_time_defers_its_targets_and_keeps_the_others(
     assert retried["actions"] == {"stop-done": 2} and retried["deferred"] == []
     assert deferred_names(tmp_path) == []
     assert states(fleet) == {f"dev-{r}": "stopped" for r in REGIONS} | {"prod": "running"}
+
+
+class RacingStore(LocalStore):
+    """A real local store where another batch saves its deferred targets between this
+    batch's read and its conditional write, once."""
+
+    def __init__(self, root: Path, other: Any) -> None:
+        super().__init__(root)
+        self.other = other
+
+    def put_if(self, key: str, data: bytes, version: str) -> str:
+        if self.other is not None:
+            other, self.other = self.other, None
+            other()
+        return super().put_if(key, data, version)
+
+
+def test_batches_saving_side_by_side_keep_each_others_deferred_targets(tmp_path: Path) -> None:
+    """Compare-and-swap on the deferred-targets object: the batch that lost the race reads
+    again and adds its names to the other's."""
+    from functions.jobs.reconcile import _save_deferred
+    from providers.base import Target
+
+    a, b = Target("aws", ACCOUNT, "eu-west-1"), Target("aws", ACCOUNT, "us-east-1")
+    plain = LocalStore(tmp_path)
+    racing = RacingStore(tmp_path, lambda: _save_deferred(plain, [b], [b]))
+    _save_deferred(racing, [a], [a])
+    assert deferred_names(tmp_path) == sorted([str(a), str(b)])
+    _save_deferred(plain, [], [a])  # a's batch, next time in time
+    assert deferred_names(tmp_path) == [str(b)]
