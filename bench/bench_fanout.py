@@ -1,20 +1,23 @@
 """Benchmark the Step Functions fan-out locally: the distributed Map of
-``infra/aws/state-machine.asl.json`` over N targets, with W invocations at a time.
+``infra/aws/state-machine.asl.json`` over N targets in batches of B, with W invocations
+at a time.
 
-Usage: .venv/bin/python bench/bench_fanout.py [--targets 852] [--workers 8,32]
-       [--latency-ms 50]
+Usage: .venv/bin/python bench/bench_fanout.py [--targets 852] [--batch 50]
+       [--workers 8,32] [--latency-ms 50]
 
-A local stand-in for the state machine, with the same inputs and outputs:
+A local stand-in for the state machine, with the same inputs and outputs, the payloads
+taken from the shipped definition by ``sandbox/step_functions.py``:
 
 1. ``ListTargets``: the Lambda handler (``functions.clouds.aws_lambda.handler``) called with
-   ``{"action": "list-targets", "scheduled_time": ...}``; its ``targets`` become the
-   Map's items.
-2. ``RunEachTarget``: for each item, the handler called with the Map's ItemSelector
-   payload, ``{"scheduled_time": ..., "targets": [item]}``, in a pool of W worker
-   processes. Each worker is one warm Lambda execution environment: it imports the
-   handler once and serves invocations one after another, each building its settings,
-   connection and job from the environment as a real invocation does. The Map's result
-   is the number of items, as its ResultSelector says.
+   the task's payload, ``{"action": "list-targets", "scheduled_time": ...}``; its answer,
+   through the task's ResultSelector, is the Map's input.
+2. ``RunEachBatch``: the Map's ItemBatcher cuts the targets into batches of at most B
+   (``MapMaxItemsPerBatch``); each child's Task calls the handler with
+   ``{"scheduled_time": ..., "targets": [B items]}``, in a pool of W worker processes.
+   Each worker is one warm Lambda execution environment: it imports the handler once and
+   serves invocations one after another, each building its settings, connection and job
+   from the environment as a real invocation does. The Map's result is the number of
+   batches, as its ResultSelector says.
 
 Same moto server and fleet as ``bench_targets.py`` (accounts x 6 regions, three tagged
 instances per target, a member role per account) and the same latency per AWS call.
@@ -51,6 +54,7 @@ from bench_targets import (
 )
 from meter import Meter, free_port, peak_rss_mb, start_moto
 
+ASL = Path(__file__).resolve().parents[1] / "infra" / "aws" / "state-machine.asl.json"
 SCHEDULED_TIME = "2026-11-23T19:05:00Z"  # a Monday evening: office-hours off
 BUDGET_MS = 15 * 60 * 1000
 
@@ -107,29 +111,34 @@ def invoke(payload: dict[str, Any], request_id: str) -> dict[str, Any]:
     }
 
 
-def execution(targets: int, workers: int, latency_ms: float) -> dict[str, Any]:
-    """One state machine execution: ListTargets, then the Map over its items."""
+def execution(targets: int, workers: int, latency_ms: float, batch: int) -> dict[str, Any]:
+    """One state machine execution: ListTargets, then the Map over its batches."""
+    from sandbox.step_functions import FanOut, substitute
+
+    definition = substitute(
+        ASL.read_text(),
+        {
+            "SchedulerFunctionArn": LambdaContext.invoked_function_arn,
+            "MapMaxConcurrency": str(workers),
+            "MapMaxItemsPerBatch": str(batch),
+            "Partition": "aws",
+        },
+    )
+    fan_out = FanOut(definition)
     context = multiprocessing.get_context("spawn")
     with (
         Meter() as meter,
         ProcessPoolExecutor(workers, context, initializer=_warm_up, initargs=(latency_ms,)) as pool,
     ):
-        listed = pool.submit(
-            invoke, {"action": "list-targets", "scheduled_time": SCHEDULED_TIME}, "list"
-        ).result()
-        items = listed["output"]["targets"]
-        futures = [
-            pool.submit(
-                invoke,
-                {"scheduled_time": listed["output"]["scheduled_time"], "targets": [item]},
-                f"item-{n}",
-            )
-            for n, item in enumerate(items)
-        ]
+        event = fan_out.listing_event({"scheduled_time": SCHEDULED_TIME})
+        listed = pool.submit(invoke, event, "list").result()
+        events = fan_out.child_events(listed["output"])
+        futures = [pool.submit(invoke, e, f"batch-{n}") for n, e in enumerate(events)]
         runs = [f.result() for f in futures]
-    map_output = {"targets": len(runs)}  # the Map's ResultSelector
+    map_output = {"batches": len(runs)}  # the Map's ResultSelector
     stopped = sum(r["output"]["actions"].get("stop-done", 0) for r in runs)
     errors = [e for r in runs for e in r["output"]["errors"]]
+    deferred = [t for r in runs for t in r["output"]["deferred"]]
     return {
         "wall": meter.wall,
         "cpu": listed["cpu"] + sum(r["cpu"] for r in runs),
@@ -141,6 +150,7 @@ def execution(targets: int, workers: int, latency_ms: float) -> dict[str, Any]:
         "stopped": stopped,
         "expected": targets * INSTANCES_PER_TARGET,
         "errors": errors[:5],
+        "deferred": deferred,
     }
 
 
@@ -157,6 +167,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--targets", type=int, default=852)
     parser.add_argument("--regions", type=int, default=6)
+    parser.add_argument(
+        "--batch", type=int, default=50, help="targets a batch (MapMaxItemsPerBatch)"
+    )
     parser.add_argument("--workers", default="8,32", help="Map concurrencies, comma-separated")
     parser.add_argument("--latency-ms", type=float, default=50.0)
     args = parser.parse_args()
@@ -183,19 +196,24 @@ def main() -> None:
         seed(endpoint, cell, set())
         print(
             f"offhours Step Functions fan-out, local stand-in: {cell.size} targets, "
-            f"{args.latency_ms:.0f} ms per AWS call, one handler invocation per target\n"
+            f"{args.latency_ms:.0f} ms per AWS call, one handler invocation per batch of "
+            f"{args.batch} targets\n"
         )
         print(
-            f"{'workers':>7} {'calls':>6} {'wall s':>7} {'projected s':>11} "
-            f"{'per item s':>10} {'CPU s':>6} {'peak MB':>7}"
+            f"{'workers':>7} {'batches':>7} {'calls':>6} {'wall s':>7} {'projected s':>11} "
+            f"{'per batch s':>11} {'CPU s':>6} {'peak MB':>7}"
         )
         for workers in (int(w) for w in args.workers.split(",")):
-            out = execution(cell.size, workers, args.latency_ms)
-            if out["errors"] or out["stopped"] != out["expected"]:
-                print(f"unexpected: {out['errors']} stopped={out['stopped']}/{out['expected']}")
+            out = execution(cell.size, workers, args.latency_ms, args.batch)
+            if out["errors"] or out["deferred"] or out["stopped"] != out["expected"]:
+                print(
+                    f"unexpected: {out['errors']} deferred={len(out['deferred'])} "
+                    f"stopped={out['stopped']}/{out['expected']}"
+                )
             print(
-                f"{workers:>7} {out['calls']:>6} {out['wall']:>7.1f} {out['projected']:>11.1f} "
-                f"{out['invocation_wall']:>10.2f} {out['cpu']:>6.1f} {out['peak_mb']:>7.0f}",
+                f"{workers:>7} {out['map_output']['batches']:>7} {out['calls']:>6} "
+                f"{out['wall']:>7.1f} {out['projected']:>11.1f} {out['invocation_wall']:>11.2f} "
+                f"{out['cpu']:>6.1f} {out['peak_mb']:>7.0f}",
                 flush=True,
             )
             restart_all(endpoint, cell)

@@ -272,9 +272,11 @@ def own_cost_lines(run: dict[str, Any], targets: int) -> list[str]:
         own_cost.LAMBDA_MB_MS: own_cost.lambda_mb_ms(run["quiet_wall"], LAMBDA_MB),
     }
     one = own_cost.cost(own_cost.monthly(single), "s3")
-    transitions = own_cost.fan_out_transitions(json.loads(ASL.read_text()), targets)
+    definition = json.loads(ASL.read_text())
+    transitions = own_cost.fan_out_transitions(definition, targets)
+    invocations = own_cost.fan_out_invocations(definition, targets)
     fan = own_cost.cost(
-        own_cost.monthly({"sfn_transitions": transitions, "lambda_invocations": targets + 1}),
+        own_cost.monthly({"sfn_transitions": transitions, "lambda_invocations": invocations}),
         "s3",
     )
     puts = month.get("store_writes", 0)
@@ -285,8 +287,9 @@ def own_cost_lines(run: dict[str, Any], targets: int) -> list[str]:
         f"        a month of quiet runs (96 a day, checkpoints {OFF_SHARE:.0%} of hours): "
         f"{puts:,} PUTs, store ${store:,.2f}; "
         f"one Lambda invocation a run ({run['quiet_wall']:.1f} s x {LAMBDA_MB} MB) "
-        f"${one:,.2f}; or the Step Functions fan-out ({transitions:,} transitions and "
-        f"{targets + 1:,} invocations a run) ${fan:,.2f}",
+        f"${one:,.2f}; or the Step Functions fan-out, {own_cost.ITEMS_PER_BATCH} targets a "
+        f"batch ({transitions:,} transitions and {invocations:,} invocations a run, "
+        f"before their duration) ${fan:,.2f}",
     ]
 
 

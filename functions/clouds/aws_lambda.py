@@ -68,8 +68,10 @@ def snooze_links(settings: Settings) -> LinkMaker | None:
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     """EventBridge Scheduler tick, or a step of the optional Step Functions fan-out:
     ``{"action": "list-targets"}`` answers the targets; ``{"targets": [{"account",
-    "region"}]}`` runs only those. ``{"action": "inventory"}`` (the daily schedule) takes
-    the inventory instead of a scheduling run, of those targets too when given."""
+    "region"}, ...]}`` (one batch of the Map, infra/aws/state-machine.asl.json) is one run
+    over only those, within this invocation's time: a target it cannot start in time is
+    deferred, as in a whole-fleet run. ``{"action": "inventory"}`` (the daily schedule)
+    takes the inventory instead of a scheduling run, of those targets too when given."""
     settings = Settings.from_sources({}, os.environ)
     only = [Target("aws", str(t["account"]), str(t["region"])) for t in event.get("targets", [])]
     if event.get("action") == "inventory":

@@ -71,7 +71,7 @@ def scheduled_run(
     links: LinkMaker | None = None,
     platform: Platform | None = None,
 ) -> dict[str, Any]:
-    """One run over every target (or only ``targets``, one item of a fan-out); ``links``
+    """One run over every target (or only ``targets``, one batch of a fan-out); ``links``
     puts snooze links in the run's notices. The answer carries the run's billable calls;
     a whole-fleet run also keeps them in the ledger's store (functions/jobs/run_calls.py)."""
     from functions.jobs.job_clock import advancing

@@ -13,7 +13,7 @@ line of ``PRICES``.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -126,16 +126,57 @@ def lambda_mb_ms(seconds: float, memory_mb: int) -> int:
     return -(-int(seconds * 1_000_000) // 1000) * memory_mb
 
 
-def fan_out_transitions(definition: Mapping[str, Any], targets: int) -> int:
+# The Map's batch size when the deployment does not set one (template.yaml's
+# MapMaxItemsPerBatch, Terraform's map_max_items_per_batch).
+ITEMS_PER_BATCH = 50
+
+
+def fan_out_children(state: Mapping[str, Any], targets: int, items_per_batch: int) -> int:
+    """Child executions a Map state starts over ``targets`` items: one per item, or one per
+    batch with an ``ItemBatcher`` (its own ``MaxItemsPerBatch``, else the deployment's
+    ``items_per_batch``, which its ``MaxItemsPerBatchPath`` reads)."""
+    batcher = state.get("ItemBatcher")
+    if not batcher:
+        return targets
+    size = int(batcher.get("MaxItemsPerBatch") or items_per_batch)
+    return -(-targets // max(1, size))
+
+
+def fan_out_transitions(
+    definition: Mapping[str, Any], targets: int, items_per_batch: int = ITEMS_PER_BATCH
+) -> int:
     """State transitions of one execution of the fan-out state machine
     (``infra/aws/state-machine.asl.json``) over ``targets``: every top-level state once,
-    every state of a Map's item processor once per item (retries add more)."""
+    every state of a Map's item processor once per child execution (retries add more)."""
+    return _per_execution(definition, targets, items_per_batch, lambda _: True)
+
+
+def fan_out_invocations(
+    definition: Mapping[str, Any], targets: int, items_per_batch: int = ITEMS_PER_BATCH
+) -> int:
+    """Lambda invocations of one execution: its ``lambda:invoke`` tasks, a Map's once per
+    child execution (retries add more)."""
+    return _per_execution(
+        definition,
+        targets,
+        items_per_batch,
+        lambda state: str(state.get("Resource", "")).endswith(":lambda:invoke"),
+    )
+
+
+def _per_execution(
+    definition: Mapping[str, Any],
+    targets: int,
+    items_per_batch: int,
+    counts: Callable[[Mapping[str, Any]], bool],
+) -> int:
     total = 0
     for state in definition.get("States", {}).values():
-        total += 1
+        total += counts(state)
         processor = state.get("ItemProcessor") or state.get("Iterator")
         if state.get("Type") == "Map" and processor:
-            total += targets * fan_out_transitions(processor, 1)
+            children = fan_out_children(state, targets, items_per_batch)
+            total += children * _per_execution(processor, 1, items_per_batch, counts)
     return total
 
 

@@ -26,7 +26,7 @@ from ledger.book import new_run_id
 from providers.apply import FINISH_MARGIN, Budget
 from providers.base import Connection, Decision, KindAdapter, Outcome, Result, Target
 from providers.pricing import PriceSource
-from providers.store import ObjectStore, StoreError
+from providers.store import Conflict, ObjectStore, StoreError
 
 if TYPE_CHECKING:
     from functions.jobs.notices import NoticeOutcome, NoticeStep
@@ -152,7 +152,7 @@ def reconcile(
         if on_target_done:
             on_target_done(report)
     if not job.dry_run:
-        _save_deferred(job.store, [r.target for r in reports if r.deferred])
+        _save_deferred(job.store, [r.target for r in reports if r.deferred], targets)
     return RunReport(run_id, now, job.dry_run, reports)
 
 
@@ -237,11 +237,40 @@ def _deferred_first(store: ObjectStore, targets: list[Target]) -> list[Target]:
     return sorted(targets, key=lambda t: str(t) not in names)
 
 
-def _save_deferred(store: ObjectStore, deferred: list[Target]) -> None:
+def _save_deferred(
+    store: ObjectStore, deferred: list[Target], only: Sequence[Target] | None = None
+) -> None:
+    """The targets this run deferred, for the next run to take first. A run over ``only``
+    some targets (a batch of the Step Functions fan-out) replaces just their names."""
     import json
 
+    if only is not None:
+        _merge_deferred(store, {str(t) for t in only}, {str(t) for t in deferred})
+        return
     try:
         if deferred or store.get(DEFERRED_KEY) is not None:
             store.put(DEFERRED_KEY, json.dumps(sorted(str(t) for t in deferred)).encode())
     except StoreError as err:
         log.warning("deferred targets not saved: %s", err)
+
+
+def _merge_deferred(store: ObjectStore, ran: set[str], deferred: set[str]) -> None:
+    """Batches run side by side, so each keeps the others' names (compare-and-swap); a
+    race lost three times costs an order hint, nothing more."""
+    import json
+
+    problem = "lost the race three times"
+    for _ in range(3):
+        try:
+            current = store.read(DEFERRED_KEY)
+            names = set(json.loads(current.data)) if current.data else set()
+            merged = (names - ran) | deferred
+            if merged != names:
+                store.put_if(DEFERRED_KEY, json.dumps(sorted(merged)).encode(), current.version)
+            return
+        except Conflict:
+            continue
+        except (StoreError, ValueError, TypeError) as err:
+            problem = str(err)
+            break
+    log.warning("deferred targets not saved: %s", problem)

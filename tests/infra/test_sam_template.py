@@ -178,6 +178,9 @@ def test_step_functions_fan_out(template: dict) -> None:
 
 
 def test_state_machine_definition() -> None:
+    """The Map batches its items (Step Functions Developer Guide, "ItemBatcher (Map)"):
+    each child gets ``{"Items": [...], "BatchInput": {...}}`` and its one Task hands the
+    handler ``{"scheduled_time": ..., "targets": [{account, region}, ...]}``."""
     asl = json.loads(STATE_MACHINE.read_text())
     listing = asl["States"][asl["StartAt"]]
     assert listing["Parameters"]["Payload"]["action"] == "list-targets"
@@ -185,10 +188,30 @@ def test_state_machine_definition() -> None:
     assert fan_out["Type"] == "Map"
     assert fan_out["ItemProcessor"]["ProcessorConfig"]["Mode"] == "DISTRIBUTED"
     assert fan_out["ItemsPath"] == "$.targets"
-    # each item is one invocation with {"scheduled_time": ..., "targets": [{account, region}]}
-    assert fan_out["ItemSelector"] == {
-        "scheduled_time.$": "$.scheduled_time",
-        "targets.$": "States.Array($$.Map.Item.Value)",
+    assert "ItemSelector" not in fan_out  # each item is a target as listed
+    assert fan_out["ItemBatcher"] == {
+        "MaxItemsPerBatchPath": "$.max_items_per_batch",
+        "BatchInput": {"scheduled_time.$": "$.scheduled_time"},
     }
+    # The batch size is the deployment's parameter, a number by the time the Map reads it.
+    selected = listing["ResultSelector"]["max_items_per_batch.$"]
+    assert selected == "States.StringToJson('${MapMaxItemsPerBatch}')"
     (task,) = fan_out["ItemProcessor"]["States"].values()
     assert task["Parameters"]["FunctionName"] == "${SchedulerFunctionArn}"
+    assert task["Parameters"]["Payload"] == {
+        "scheduled_time.$": "$.BatchInput.scheduled_time",
+        "targets.$": "$.Items",
+    }
+
+
+def test_batch_size_parameter(template: dict) -> None:
+    """MapMaxItemsPerBatch reaches the definition, with the default own_cost prices."""
+    from functions.jobs.own_cost import ITEMS_PER_BATCH
+
+    parameter = template["Parameters"]["MapMaxItemsPerBatch"]
+    assert parameter["Default"] == ITEMS_PER_BATCH and parameter["MinValue"] == 1
+    machine = resources(template, EnableStepFunctions="true")["RunStateMachine"]["Properties"]
+    assert machine["DefinitionSubstitutions"]["MapMaxItemsPerBatch"] == str(ITEMS_PER_BATCH)
+    deployed = resources(template, EnableStepFunctions="true", MapMaxItemsPerBatch="20")
+    substitutions = deployed["RunStateMachine"]["Properties"]["DefinitionSubstitutions"]
+    assert substitutions["MapMaxItemsPerBatch"] == "20"

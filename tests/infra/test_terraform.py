@@ -8,7 +8,9 @@ import re
 from pathlib import Path
 
 import pytest
-from infra_kit import MODULES, ROOT, TERRAFORM, blocks, load_hcl, module_files
+from infra_kit import MODULES, ROOT, STATE_MACHINE, TERRAFORM, blocks, load_hcl, module_files
+
+from functions.jobs.own_cost import ITEMS_PER_BATCH
 
 SECRETISH = re.compile(r"(password|secret|token|access_key|private_key|connection_string)", re.I)
 SECRET_VALUE = re.compile(
@@ -171,3 +173,15 @@ def test_azure_action_scopes_grant_the_changes_on_resource_groups_only() -> None
     writes = [a for a in actions if not a.lower().endswith("/read")]
     assert writes and len(writes) < len(actions)
     assert "Microsoft.Compute/virtualMachineScaleSets/write" in writes
+
+
+def test_state_machine_template_gets_every_placeholder_and_the_batch_size() -> None:
+    """templatefile() fills every ``${Name}`` of the shared ASL, the batch size included,
+    and the module's default batch is the one docs/own-cost.md prices."""
+    placeholders = set(re.findall(r"\$\{(\w+)\}", STATE_MACHINE.read_text()))
+    text = (TERRAFORM / "aws" / "functions.tf").read_text()
+    call = text[text.index('templatefile("${path.module}/../../aws/state-machine.asl.json"') :]
+    given = set(re.findall(r"^\s+(\w+)\s+=", call[: call.index("})")], re.M))
+    assert given == placeholders
+    assert "MapMaxItemsPerBatch  = var.map_max_items_per_batch" in call
+    assert variables("aws")["map_max_items_per_batch"]["default"] == ITEMS_PER_BATCH

@@ -260,3 +260,28 @@ def test_list_targets_step_logs_only_json(
     assert answer.error is None, answer.error
     assert answer.response["targets"] == [{"account": "123456789012", "region": REGION}]
     json_lines(log)
+
+
+def test_a_fan_out_batch_from_the_shipped_state_machine_acts(
+    task_root: Path, aws: dict[str, Any], tmp_path: Path
+) -> None:
+    """The list-targets step, then the Map's child event as the shipped definition builds
+    it (``sandbox/step_functions.py``: ItemBatcher, then the child Task's payload), both
+    through the runtime: the batch is one run over its targets."""
+    from sandbox.step_functions import FanOut, substitute
+
+    definition = (ROOT / "infra" / "aws" / "state-machine.asl.json").read_text()
+    values = {"SchedulerFunctionArn": "arn", "MapMaxConcurrency": "10", "Partition": "aws"}
+    fan_out = FanOut(substitute(definition, {**values, "MapMaxItemsPerBatch": "50"}))
+    with lambda_process(task_root, aws, template_env(DryRun="false"), tmp_path / "fan.log") as api:
+        listed = api.invoke(fan_out.listing_event(scheduler_event()))
+        assert listed.error is None, listed.error
+        (batch,) = fan_out.child_events(listed.response)
+        assert batch["targets"] == [{"account": "123456789012", "region": REGION}]
+        answer = api.invoke(batch)
+    assert answer.error is None, answer.error
+    assert answer.response["errors"] == [] and answer.response["deferred"] == []
+    actions = answer.response["actions"]
+    assert actions.get("stop-done", 0) + actions.get("stop-accepted", 0) == 1
+    assert (state(aws, "dev-box"), state(aws, "prod-box")) == ("stopped", "running")
+    assert ledger_keys(aws)

@@ -67,11 +67,51 @@ def test_lambda_duration_is_rounded_up_to_the_millisecond(
     assert own_cost.lambda_mb_ms(seconds, memory_mb) == mb_ms
 
 
-def test_fan_out_transitions_come_from_the_shipped_state_machine() -> None:
-    """ListTargets and the Map once per execution, the Map's RunTarget once per target."""
+@pytest.mark.parametrize(
+    ("targets", "per_batch", "transitions", "invocations"),
+    [
+        (0, 50, 2, 1),  # ListTargets and the Map; no child execution
+        (50, 50, 3, 2),
+        (51, 50, 4, 3),  # a second, partial batch
+        (852, 50, 20, 19),  # 18 batches: docs/own-cost.md's fan-out figures
+        (852, 1, 854, 853),  # one target per child, as before the ItemBatcher
+    ],
+)
+def test_fan_out_counts_come_from_the_shipped_state_machine(
+    targets: int, per_batch: int, transitions: int, invocations: int
+) -> None:
+    """ListTargets and the Map once per execution, the Map's RunTargets once per batch of
+    ``MaxItemsPerBatchPath`` targets (the deployment's MapMaxItemsPerBatch)."""
     definition = json.loads(ASL.read_text())
-    assert own_cost.fan_out_transitions(definition, 0) == 2
-    assert own_cost.fan_out_transitions(definition, 852) == 854
+    assert own_cost.fan_out_transitions(definition, targets, per_batch) == transitions
+    assert own_cost.fan_out_invocations(definition, targets, per_batch) == invocations
+
+
+def test_a_month_of_the_batched_fan_out_at_852_targets() -> None:
+    """96 executions a day for 30 days at the default 50 targets a batch: 57,600 transitions
+    ($0.025 per 1,000) and 54,720 Lambda requests ($0.20 per million)."""
+    definition = json.loads(ASL.read_text())
+    month = own_cost.monthly(
+        {
+            "sfn_transitions": own_cost.fan_out_transitions(definition, 852),
+            "lambda_invocations": own_cost.fan_out_invocations(definition, 852),
+        }
+    )
+    assert month == {"sfn_transitions": 57_600, "lambda_invocations": 54_720}
+    assert own_cost.cost(month, "s3") == pytest.approx(1.44 + 0.010944)
+
+
+def test_a_map_batch_size_of_its_own_and_a_map_without_a_batcher() -> None:
+    """A literal ``MaxItemsPerBatch`` is the batch size whatever the deployment says; a Map
+    without an ``ItemBatcher`` starts one child per item (Step Functions Developer Guide,
+    "ItemBatcher (Map)")."""
+    task = {"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke", "End": True}
+    processor = {"StartAt": "T", "States": {"T": task}}
+    batched = {"Type": "Map", "ItemBatcher": {"MaxItemsPerBatch": 10}, "ItemProcessor": processor}
+    single = {"Type": "Map", "ItemProcessor": processor}
+    assert own_cost.fan_out_transitions({"States": {"M": batched}}, 95, 50) == 1 + 10
+    assert own_cost.fan_out_transitions({"States": {"M": single}}, 95, 50) == 1 + 95
+    assert own_cost.fan_out_invocations({"States": {"M": single}}, 95, 50) == 95
 
 
 def test_every_price_names_its_source() -> None:

@@ -249,6 +249,7 @@ resource "aws_sfn_state_machine" "run" {
   definition = templatefile("${path.module}/../../aws/state-machine.asl.json", {
     SchedulerFunctionArn = aws_lambda_function.scheduler.arn
     MapMaxConcurrency    = var.map_max_concurrency
+    MapMaxItemsPerBatch  = var.map_max_items_per_batch
     Partition            = local.partition
   })
   tags = var.tags

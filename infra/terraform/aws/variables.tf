@@ -162,15 +162,25 @@ variable "existing_bucket_name" {
 }
 
 variable "enable_step_functions" {
-  description = "Fan out (account, region) targets through a Step Functions distributed Map, one Lambda invocation each."
+  description = "Fan out (account, region) targets through a Step Functions distributed Map, one Lambda invocation per batch of targets."
   type        = bool
   default     = false
 }
 
 variable "map_max_concurrency" {
-  description = "With enable_step_functions, targets run at once (and the scheduler's reserved concurrency with reserve_concurrency)."
+  description = "With enable_step_functions, batches of targets run at once (and the scheduler's reserved concurrency with reserve_concurrency)."
   type        = number
   default     = 10
+}
+
+variable "map_max_items_per_batch" {
+  description = "With enable_step_functions, the targets one invocation runs (the Map's ItemBatcher): one Lambda invocation and one state transition a batch; targets a batch cannot start in time are deferred to the next run."
+  type        = number
+  default     = 50
+  validation {
+    condition     = var.map_max_items_per_batch >= 1 && var.map_max_items_per_batch <= 200 && floor(var.map_max_items_per_batch) == var.map_max_items_per_batch
+    error_message = "map_max_items_per_batch must be a whole number from 1 to 200."
+  }
 }
 
 variable "reserve_concurrency" {
