@@ -210,6 +210,25 @@ def _remember(looks: dict[str, Look], key: str, verdict: Judgement) -> None:
         looks.pop(key, None)
 
 
+def judge_target(
+    options: AdapterOptions,
+    target: Target,
+    tagged: Sequence[Resource],
+    now: datetime,
+    read: Reader,
+) -> dict[str, Resource]:
+    """One target's idle pass over its tagged resources of one kind, by resource key: the
+    last runs' looks read, each resource judged, the looks written back only when they
+    changed (a run that learns nothing new writes nothing: each PUT is billed)."""
+    key = looks_key(target, tagged[0].kind)
+    looks = load_looks(options.state, key)
+    before = dict(looks) if looks is not None else None
+    judged = {r.key: r for r in check(tagged, now, read, IdleSettings.of(options), looks)}
+    if looks != before:
+        save_looks(options.state, key, looks)
+    return judged
+
+
 def looks_key(target: Target, kind: str) -> str:
     region = target.region or "global"
     return (

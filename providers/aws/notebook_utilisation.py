@@ -30,13 +30,9 @@ from providers.aws.utilisation import PERMISSIONS as CLOUDWATCH_PERMISSIONS
 from providers.aws.utilisation import Calls
 from providers.base import AdapterOptions, Resource, Target
 from providers.idle_check import (
-    IdleSettings,
     MetricsUnavailable,
     Want,
-    check,
-    load_looks,
-    looks_key,
-    save_looks,
+    judge_target,
 )
 from providers.idle_rule import ALL_DEVICES, Measurement, Rule, Series, Signal
 from providers.metering import add_calls
@@ -182,12 +178,8 @@ def mark_idle(
         finally:
             add_calls(options.meter, "cloudwatch", calls)
 
-    key = looks_key(target, tagged[0].kind)
-    looks = load_looks(options.state, key)
-    settings = IdleSettings(tag_key=options.idle_tag_key)
-    judged = {r.key: _explained(r) for r in check(marked, now, read, settings, looks)}
-    save_looks(options.state, key, looks)
-    return [judged.get(r.key, r) for r in resources]
+    judged = judge_target(options, target, marked, now, read)
+    return [_explained(judged[r.key]) if r.key in judged else r for r in resources]
 
 
 def _explained(resource: Resource) -> Resource:

@@ -27,13 +27,9 @@ from typing import Any
 from providers.aws.instance_types import is_accelerated
 from providers.base import AdapterOptions, Resource, Target
 from providers.idle_check import (
-    IdleSettings,
     MetricsUnavailable,
     Want,
-    check,
-    load_looks,
-    looks_key,
-    save_looks,
+    judge_target,
 )
 from providers.idle_rule import ALL_DEVICES, Measurement, Rule, Series, Signal
 from providers.metering import add_calls
@@ -226,10 +222,5 @@ def mark_idle(
             add_calls(options.meter, "cloudwatch", calls)
 
     now = options.clock()
-    key = looks_key(target, tagged[0].kind)
-    looks = load_looks(options.state, key)
-    judged = {
-        r.key: r for r in check(list(marked.values()), now, read, IdleSettings.of(options), looks)
-    }
-    save_looks(options.state, key, looks)
+    judged = judge_target(options, target, list(marked.values()), now, read)
     return [judged.get(r.key, r) for r in resources]

@@ -27,13 +27,9 @@ from providers.azure.utilisation import API_VERSION, Calls, metrics_sender
 from providers.azure.utilisation import PERMISSIONS as METRICS_PERMISSIONS
 from providers.base import AdapterOptions, Resource, Target
 from providers.idle_check import (
-    IdleSettings,
     MetricsUnavailable,
     Want,
-    check,
-    load_looks,
-    looks_key,
-    save_looks,
+    judge_target,
 )
 from providers.idle_rule import Measurement, Rule, Series, Signal
 from providers.metering import add_calls
@@ -144,11 +140,7 @@ def mark_idle(
             got.update({f"{workspace}/computes/{k}": v for k, v in measured.items()})
         return got
 
-    key = looks_key(target, tagged[0].kind)
-    looks = load_looks(options.state, key)
-    settings = IdleSettings(tag_key=options.idle_tag_key)
-    judged = {r.key: r for r in check(tagged, now, read, settings, looks)}
-    save_looks(options.state, key, looks)
+    judged = judge_target(options, target, tagged, now, read)
     return [judged.get(r.key, r) for r in resources]
 
 

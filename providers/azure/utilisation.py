@@ -19,13 +19,9 @@ from typing import Any
 
 from providers.base import AdapterOptions, Resource, Target
 from providers.idle_check import (
-    IdleSettings,
     MetricsUnavailable,
     Want,
-    check,
-    load_looks,
-    looks_key,
-    save_looks,
+    judge_target,
 )
 from providers.idle_rule import Measurement, Rule, Series, Signal
 from providers.metering import add_calls
@@ -132,12 +128,8 @@ def mark_idle(
             add_calls(options.meter, "azure_metrics", calls)
         return got
 
-    key = looks_key(target, tagged[0].kind)
-    looks = load_looks(options.state, key)
-    settings = IdleSettings.of(options)
-    judged = {r.key: _explained(r) for r in check(tagged, now, read, settings, looks)}
-    save_looks(options.state, key, looks)
-    return [judged.get(r.key, r) for r in resources]
+    judged = judge_target(options, target, tagged, now, read)
+    return [_explained(judged[r.key]) if r.key in judged else r for r in resources]
 
 
 def _explained(resource: Resource) -> Resource:

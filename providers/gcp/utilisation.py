@@ -20,13 +20,9 @@ from typing import Any
 from providers.base import AdapterOptions, Resource, Target
 from providers.gcp import rest
 from providers.idle_check import (
-    IdleSettings,
     MetricsUnavailable,
     Want,
-    check,
-    load_looks,
-    looks_key,
-    save_looks,
+    judge_target,
 )
 from providers.idle_rule import ALL_DEVICES, Measurement, Rule, Series, Signal
 from providers.metering import add_calls
@@ -171,10 +167,7 @@ def mark_idle(
             add_calls(options.meter, "monitoring", calls)
         return {by_number.get(k, k): v for k, v in got.items()}
 
-    key = looks_key(target, tagged[0].kind)
-    looks = load_looks(options.state, key)
-    judged = {r.key: r for r in check(tagged, now, read, IdleSettings.of(options), looks)}
-    save_looks(options.state, key, looks)
+    judged = judge_target(options, target, tagged, now, read)
     return [judged.get(r.key, r) for r in resources]
 
 

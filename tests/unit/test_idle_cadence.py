@@ -7,10 +7,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
-from providers.base import AdapterOptions, Resource, ResourceState
-from providers.idle_check import IdleSettings, Look, Want, check
+from providers.base import AdapterOptions, Resource, ResourceState, Target
+from providers.idle_check import IdleSettings, Look, Want, check, judge_target
 from providers.idle_rule import ALL_DEVICES, Measurement, Rule, Series, Signal, judge
+from providers.metering import Meter, MeteredStore
+from providers.store import LocalStore
 
 NOW = datetime(2026, 11, 25, 16, 10, tzinfo=UTC)
 STEP = timedelta(minutes=1)
@@ -164,3 +167,21 @@ def test_a_box_without_data_is_asked_again_only_when_new_minutes_could_cover_its
     assert later.idle_note.startswith("idle unknown: no GPU data over 2 h (last look; next after")
     check([box("a")], NOW + timedelta(minutes=108), nothing, IdleSettings(), looks)
     assert len(read.reads) == 2
+
+
+def test_a_run_that_learns_nothing_new_writes_no_looks(tmp_path: Any) -> None:
+    """The looks object is written when a verdict changes, not on every run: a box still
+    inside its busy verdict's recheck window costs no PUT (``judge_target``)."""
+    meter = Meter()
+    store = MeteredStore(LocalStore(str(tmp_path)), meter)
+    options = AdapterOptions(clock=lambda: NOW, state=store)
+    target = Target("aws", "1", "r")
+    read = Gpus({"a": [1.0, 1.0, 80.0, 1.0]})
+
+    judge_target(options, target, [box("a")], NOW, read)
+    assert meter.counts().get("store_writes") == 1  # the first busy verdict is kept
+    for later in (NOW + timedelta(minutes=15), NOW + timedelta(minutes=30)):
+        read.now = later
+        [got] = judge_target(options, target, [box("a")], later, read).values()
+        assert "(last look;" in got.idle_note  # the kept verdict, no metrics read
+    assert meter.counts().get("store_writes") == 1 and len(read.reads) == 1
