@@ -7,6 +7,13 @@ instance; its id is kept in one object per target in the state store, and each d
 asks again only for the instances remembered there (one call each), so turning the
 protection off lets offhours schedule the instance on the next run.
 
+The objects share one prefix, listed once per run (one LIST, not one GET per target): a
+target reads its object only when the listing has it. A listing serves
+``LISTING_FRESH`` of the job's clock, so a job reused across runs (the demo) lists again
+on its next run. One taken before another run first remembered a target's instance
+costs at most one more refused stop, failed and remembered again, as when the object
+cannot be read; a failed listing falls back to one GET per target.
+
 Source: EC2 User Guide, "Enable stop protection for your EC2 instances"; EC2 API reference
 2016-11-15, StopInstances and DescribeInstanceAttribute (attribute ``disableApiStop``).
 """
@@ -14,7 +21,9 @@ Source: EC2 User Guide, "Enable stop protection for your EC2 instances"; EC2 API
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+import threading
+from collections.abc import Callable, Iterable
+from datetime import datetime, timedelta
 from typing import Any
 
 from providers.aws.actions import aws_errors, error_text
@@ -28,11 +37,12 @@ REASON = (
 )
 
 
+PREFIX = "state/v1/stop-protected/provider=aws/"
+LISTING_FRESH = timedelta(minutes=5)
+
+
 def key(target: Target) -> str:
-    return (
-        f"state/v1/provider=aws/account={target.account}/region={target.region}/"
-        "kind=ec2/stop-protected.json"
-    )
+    return f"{PREFIX}account={target.account}/region={target.region}/kind=ec2.json"
 
 
 def refused_by_protection(result: Result) -> bool:
@@ -42,12 +52,16 @@ def refused_by_protection(result: Result) -> bool:
 class StopProtection:
     """The remembered stop-protected instances of each target (no store: nothing kept)."""
 
-    def __init__(self, store: ObjectStore | None) -> None:
+    def __init__(self, store: ObjectStore | None, clock: Callable[[], datetime]) -> None:
         self.store = store
+        self.clock = clock
+        self._lock = threading.Lock()
+        self._listed: tuple[datetime, set[str]] | None = None
 
     def current(self, ec2: Any, target: Target) -> set[str]:
         """The remembered instances whose protection is still on; forgets the others."""
-        known = self._load(target)
+        listed = self._listing()
+        known = set() if listed is not None and key(target) not in listed else self._load(target)
         still = {i for i in known if _protected(ec2, i)}
         if still != known:
             self._save(target, still)
@@ -58,6 +72,25 @@ class StopProtection:
         known = self._load(target)
         if new - known:
             self._save(target, known | new)
+
+    def _listing(self) -> set[str] | None:
+        """The keys under ``PREFIX``, listed at most once per ``LISTING_FRESH``; None when
+        the store cannot list them (every target then reads its own)."""
+        if self.store is None:
+            return set()
+        now = self.clock()
+        with self._lock:
+            if (
+                self._listed is not None
+                and self._listed[0] <= now < self._listed[0] + LISTING_FRESH
+            ):
+                return self._listed[1]
+            try:
+                keys = set(self.store.list(PREFIX))
+            except StoreError:
+                return None
+            self._listed = (now, keys)
+            return keys
 
     def _load(self, target: Target) -> set[str]:
         if self.store is None:

@@ -1,0 +1,91 @@
+"""The remembered stop-protected instances are listed once per run, and only a target
+with something remembered reads its object: through the reconcile job on moto, three
+regions (three targets), AWS's documented refusal enforced (``sandbox/aws_limits.py``).
+The reads are every request the run made on its store, by key."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+from aws_kit import at, decision_for, make_job, result_for, run, settings_for
+
+from providers.aws import stop_protection
+from providers.aws.stop_protection import REASON
+from providers.store import LocalStore
+from sandbox.aws_fleet import AMI
+from sandbox.aws_limits import documented_limits
+
+REGIONS = ("eu-west-1", "us-east-1", "eu-central-1")
+
+
+class Counting(LocalStore):
+    """A local store that counts its reads by key and its listings by prefix."""
+
+    def __init__(self, root: Path) -> None:
+        super().__init__(str(root))
+        self.reads: Counter[str] = Counter()
+        self.lists: Counter[str] = Counter()
+
+    def get(self, key: str) -> bytes | None:
+        self.reads[key] += 1
+        return super().get(key)
+
+    def list(self, prefix: str) -> Iterator[str]:
+        self.lists[prefix] += 1
+        return super().list(prefix)
+
+    def protection_requests(self) -> tuple[int, int]:
+        """(GETs, LISTs) of stop-protection objects since the last call."""
+        gets = sum(n for k, n in self.reads.items() if k.startswith(stop_protection.PREFIX))
+        lists = sum(n for k, n in self.lists.items() if k.startswith(stop_protection.PREFIX))
+        self.reads.clear()
+        self.lists.clear()
+        return gets, lists
+
+
+@pytest.fixture
+def limits(aws: None) -> Iterator[None]:
+    with documented_limits():
+        yield
+
+
+def launch(region: str, name: str, **options: Any) -> None:
+    tags = [{"Key": "Name", "Value": name}, {"Key": "schedule", "Value": "office-hours"}]
+    boto3.client("ec2", region_name=region).run_instances(
+        ImageId=AMI,
+        MinCount=1,
+        MaxCount=1,
+        InstanceType="t3.medium",
+        TagSpecifications=[{"ResourceType": "instance", "Tags": tags}],
+        **options,
+    )
+
+
+def test_a_quiet_run_reads_only_the_remembered_targets_protection(
+    limits: None, clock: Any, calls: Any, tmp_path: Path
+) -> None:
+    """EC2 User Guide, "Enable stop protection for your EC2 instances": StopInstances on
+    an instance with ``DisableApiStop`` is refused with ``OperationNotPermitted``."""
+    for region in REGIONS:
+        launch(region, f"dev-{region}")
+    launch("eu-west-1", "guarded", DisableApiStop=True)
+    settings = settings_for(tmp_path, ["ec2"]).replace(aws_regions=REGIONS)
+    store = Counting(tmp_path / "ledger")
+    job = make_job(settings, clock, calls, store=store)
+
+    first = run(job, clock, at(0, 19, 5))
+    assert result_for(first, "guarded").outcome.value == "failed"
+    assert store.protection_requests()[1] == 1  # one listing for the three targets
+
+    second = run(job, clock, at(0, 19, 20))
+    assert decision_for(second, "guarded").reason == REASON
+    assert all(
+        decision_for(second, f"dev-{r}").action.value == "skip" for r in REGIONS
+    )  # stopped by the first run
+    # One LIST for the run; one GET, for the one target with something remembered.
+    assert store.protection_requests() == (1, 1)
