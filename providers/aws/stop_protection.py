@@ -8,7 +8,8 @@ asks again only for the instances remembered there (one call each), so turning t
 protection off lets offhours schedule the instance on the next run.
 
 The objects share one prefix, listed once per run (one LIST, not one GET per target): a
-target reads its object only when the listing has it. A listing serves
+target reads its object only when the listing has it (the first target of a run reads
+its own, so a job of one target makes one GET, as before). A listing serves
 ``LISTING_FRESH`` of the job's clock, so a job reused across runs (the demo) lists again
 on its next run. One taken before another run first remembered a target's instance
 costs at most one more refused stop, failed and remembered again, as when the object
@@ -56,7 +57,9 @@ class StopProtection:
         self.store = store
         self.clock = clock
         self._lock = threading.Lock()
-        self._listed: tuple[datetime, set[str]] | None = None
+        # When the first target of this listing's window asked, and the listing.
+        self._since: datetime | None = None
+        self._listed: set[str] | None = None
 
     def current(self, ec2: Any, target: Target) -> set[str]:
         """The remembered instances whose protection is still on; forgets the others."""
@@ -74,23 +77,23 @@ class StopProtection:
             self._save(target, known | new)
 
     def _listing(self) -> set[str] | None:
-        """The keys under ``PREFIX``, listed at most once per ``LISTING_FRESH``; None when
-        the store cannot list them (every target then reads its own)."""
+        """The keys under ``PREFIX``, listed once per ``LISTING_FRESH`` when a second
+        target asks (a job of one target, a fan-out item, reads its one object: a GET
+        costs a tenth of a LIST); None: the target reads its own."""
         if self.store is None:
             return set()
         now = self.clock()
         with self._lock:
-            if (
-                self._listed is not None
-                and self._listed[0] <= now < self._listed[0] + LISTING_FRESH
-            ):
-                return self._listed[1]
-            try:
-                keys = set(self.store.list(PREFIX))
-            except StoreError:
+            since = self._since
+            if since is None or not since <= now < since + LISTING_FRESH:
+                self._since, self._listed = now, None
                 return None
-            self._listed = (now, keys)
-            return keys
+            if self._listed is None:
+                try:
+                    self._listed = set(self.store.list(PREFIX))
+                except StoreError:
+                    return None
+            return self._listed
 
     def _load(self, target: Target) -> set[str]:
         if self.store is None:

@@ -1,7 +1,8 @@
 """The remembered stop-protected instances are listed once per run, and only a target
-with something remembered reads its object: through the reconcile job on moto, three
-regions (three targets), AWS's documented refusal enforced (``sandbox/aws_limits.py``).
-The reads are every request the run made on its store, by key."""
+with something remembered reads its object (and the first target of a run its own):
+through the reconcile job on moto, five regions (five targets), AWS's documented
+refusal enforced (``sandbox/aws_limits.py``). The reads are every request the run made
+on its store, by key."""
 
 from __future__ import annotations
 
@@ -20,7 +21,7 @@ from providers.store import LocalStore
 from sandbox.aws_fleet import AMI
 from sandbox.aws_limits import documented_limits
 
-REGIONS = ("eu-west-1", "us-east-1", "eu-central-1")
+REGIONS = ("eu-west-1", "us-east-1", "eu-central-1", "us-west-2", "ap-southeast-1")
 
 
 class Counting(LocalStore):
@@ -80,12 +81,29 @@ def test_a_quiet_run_reads_only_the_remembered_targets_protection(
 
     first = run(job, clock, at(0, 19, 5))
     assert result_for(first, "guarded").outcome.value == "failed"
-    assert store.protection_requests()[1] == 1  # one listing for the three targets
+    assert store.protection_requests()[1] == 1  # one listing for the five targets
 
     second = run(job, clock, at(0, 19, 20))
     assert decision_for(second, "guarded").reason == REASON
     assert all(
         decision_for(second, f"dev-{r}").action.value == "skip" for r in REGIONS
     )  # stopped by the first run
-    # One LIST for the run; one GET, for the one target with something remembered.
-    assert store.protection_requests() == (1, 1)
+    # One LIST for the run; a GET for the target with something remembered, and one for
+    # the first target to ask if that was another: not one a target.
+    gets, lists = store.protection_requests()
+    assert lists == 1 and 1 <= gets <= 2
+
+
+def test_a_job_of_one_target_reads_its_object_and_lists_nothing(
+    limits: None, clock: Any, calls: Any, tmp_path: Path
+) -> None:
+    """As a Step Functions fan-out item runs: one target per job, so one GET a run."""
+    launch("eu-west-1", "guarded", DisableApiStop=True)
+    settings = settings_for(tmp_path, ["ec2"])
+    store = Counting(tmp_path / "ledger")
+    job = make_job(settings, clock, calls, store=store)
+    run(job, clock, at(0, 19, 5))
+    store.protection_requests()
+    second = run(job, clock, at(0, 19, 20))
+    assert decision_for(second, "guarded").reason == REASON
+    assert store.protection_requests() == (1, 0)
