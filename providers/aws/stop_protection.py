@@ -105,13 +105,22 @@ class StopProtection:
         return set(json.loads(raw)["instances"]) if raw else set()
 
     def _save(self, target: Target, instance_ids: set[str]) -> None:
+        """Write the target's object; none left is no object (nothing listed, nothing read)."""
         if self.store is None:
             return
         payload = json.dumps({"instances": sorted(instance_ids)}).encode()
         try:
-            self.store.put(key(target), payload)
+            if instance_ids:
+                self.store.put(key(target), payload)
+            else:
+                self.store.delete(key(target))
         except StoreError:  # not remembered: the next stop is refused and noted again
             return
+        with self._lock:  # this process's listing follows its own writes
+            if self._listed is not None and instance_ids:
+                self._listed.add(key(target))
+            elif self._listed is not None:
+                self._listed.discard(key(target))
 
 
 def _protected(ec2: Any, instance_id: str) -> bool:

@@ -18,7 +18,7 @@ from aws_kit import at, decision_for, make_job, result_for, run, settings_for
 from providers.aws import stop_protection
 from providers.aws.stop_protection import REASON
 from providers.store import LocalStore
-from sandbox.aws_fleet import AMI
+from sandbox.aws_fleet import AMI, instance_states
 from sandbox.aws_limits import documented_limits
 
 REGIONS = ("eu-west-1", "us-east-1", "eu-central-1", "us-west-2", "ap-southeast-1")
@@ -107,3 +107,12 @@ def test_a_job_of_one_target_reads_its_object_and_lists_nothing(
     second = run(job, clock, at(0, 19, 20))
     assert decision_for(second, "guarded").reason == REASON
     assert store.protection_requests() == (1, 0)
+
+    # Protection turned off: the object goes, and the evening stops the instance.
+    ec2 = boto3.client("ec2", region_name="eu-west-1")
+    guarded = ec2.describe_instances()["Reservations"][0]["Instances"][0]["InstanceId"]
+    ec2.modify_instance_attribute(InstanceId=guarded, DisableApiStop={"Value": False})
+    run(job, clock, at(1, 8, 5))
+    assert list(store.list(stop_protection.PREFIX)) == []
+    run(job, clock, at(1, 19, 5))
+    assert instance_states(ec2) == {"guarded": "stopped"}
