@@ -89,6 +89,10 @@ class Target:
     provider: str
     account: str
     region: str = ""
+    # The kinds whose saved objects (``providers/restore.py`` ``saved_for_kind``) the
+    # target's state says may exist: discovery lists only those. None: list every kind
+    # (no state read, or the daily sweep). Not part of the target's identity.
+    saved_kinds: frozenset[str] | None = field(default=None, compare=False, repr=False)
 
     def __str__(self) -> str:
         return f"{self.provider}:{self.account}" + (f"/{self.region}" if self.region else "")

@@ -88,8 +88,11 @@ class RestoreStore:
 
     def saved_for_kind(self, target: Target, kind: str) -> Iterator[Data]:
         """Every object saved for ``kind`` in the target (resources that exist only as
-        what was saved, like deleted endpoints)."""
+        what was saved, like deleted endpoints). Nothing, and no LIST, when the target
+        says none of ``kind`` may exist (``Target.saved_kinds``)."""
         if self.store is None:
+            return
+        if target.saved_kinds is not None and kind not in target.saved_kinds:
             return
         probe = Resource(
             target.provider,

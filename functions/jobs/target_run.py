@@ -41,6 +41,7 @@ from functions.jobs import bookings, order, quiet
 from functions.jobs.checkpoints import still_off_rows
 from functions.jobs.planner import Policy, plan
 from functions.jobs.run_hooks import Hook, PlanView
+from functions.jobs.saved_lookup import saved_kinds
 from functions.safe_text import one_line
 from ledger.book import object_key, read_records, write_run
 from ledger.record import iso
@@ -244,7 +245,7 @@ def observe(run: Run, loaded: Loaded) -> Observed:
             f"{run.target} at {iso(floor)}; the desired state at {iso(now)} is enforced and "
             f"bookings use {iso(floor)}"
         )
-    resources, kinds, errors = _discover(run)
+    resources, kinds, errors = _discover(run, saved_kinds(state, now))
     if run.job.price_sources:
         book = PriceBook(run.job.price_sources, now, store=run.job.store)
         resources = enrich(resources, book)
@@ -589,13 +590,14 @@ def _rebuilt(job: Job, target: Target) -> dict[str, OffPeriod]:
     return periods
 
 
-def _discover(run: Run) -> tuple[list[Resource], set[str], list[str]]:
+def _discover(run: Run, saved: frozenset[str] | None) -> tuple[list[Resource], set[str], list[str]]:
     resources: list[Resource] = []
     discovered: set[str] = set()
     errors: list[str] = []
+    target = replace(run.target, saved_kinds=saved)
     for adapter in run.job.adapters.get(run.target.provider, ()):
         try:
-            resources.extend(adapter.discover(run.target))
+            resources.extend(adapter.discover(target))
             discovered.add(adapter.kind)
         except Exception as err:  # one kind failing must not hide the others
             where = {"target": str(run.target), "kind": adapter.kind}

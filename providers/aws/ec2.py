@@ -76,7 +76,7 @@ class Ec2Instances(Applier[AwsConnection]):
 
     def __init__(self, connection: AwsConnection, options: AdapterOptions) -> None:
         super().__init__(connection, options)
-        self.protection = StopProtection(options.state)
+        self.protection = StopProtection(options.state, options.clock)
 
     def discover(self, target: Target) -> Iterator[Resource]:
         ec2 = self.connection.client("ec2", target)
