@@ -273,8 +273,10 @@ def test_a_fan_out_batch_from_the_shipped_state_machine_acts(
     definition = (ROOT / "infra" / "aws" / "state-machine.asl.json").read_text()
     values = {"SchedulerFunctionArn": "arn", "MapMaxConcurrency": "10", "Partition": "aws"}
     fan_out = FanOut(substitute(definition, {**values, "MapMaxItemsPerBatch": "50"}))
+    # The next evening, the box back on (an earlier test of this module stopped it).
+    aws["ec2"].start_instances(InstanceIds=[aws["ids"]["dev-box"]])
     with lambda_process(task_root, aws, template_env(DryRun="false"), tmp_path / "fan.log") as api:
-        listed = api.invoke(fan_out.listing_event(scheduler_event()))
+        listed = api.invoke(fan_out.listing_event(scheduler_event("2026-11-24T21:00:00Z")))
         assert listed.error is None, listed.error
         (batch,) = fan_out.child_events(listed.response)
         assert batch["targets"] == [{"account": "123456789012", "region": REGION}]
