@@ -47,6 +47,11 @@ class Meter:
         with self._lock:
             return dict(sorted(self._counts.items()))
 
+    def clear(self) -> None:
+        """Start the next run's count (a process that runs the job more than once)."""
+        with self._lock:
+            self._counts.clear()
+
 
 def add_calls(meter: Meter | None, prefix: str, calls: Any) -> None:
     """``meter.add_calls`` when the options carry a meter (tests and tools often don't)."""

@@ -170,7 +170,9 @@ def simulate(provider: str, ledger_dir: Path, monday: datetime, end: datetime) -
     day, the inventory the digest finds its opportunities in."""
     from functions.jobs.inventory import take_inventory
     from functions.jobs.reconcile import reconcile
+    from functions.jobs.run_calls import book_run_calls
     from functions.wiring import build_job, connect
+    from providers.metering import Meter
     from sandbox.worlds import WORLDS
 
     clock = SimClock(monday)
@@ -180,7 +182,9 @@ def simulate(provider: str, ledger_dir: Path, monday: datetime, end: datetime) -
         settings = Settings(providers=(provider,), ledger=str(ledger_dir), default_tz=DEMO_TZ)
         settings = settings.replace(**world.settings)
         connections = {provider: connect(settings, provider)}
-        job = build_job(settings, clock, connections=connections, store=LocalStore(ledger_dir))
+        meter = Meter()  # each run's billable calls, kept for the digest's own-cost line
+        store = LocalStore(ledger_dir)
+        job = build_job(settings, clock, connections=connections, store=store, meter=meter)
         notices = _demo_notices(settings, clock, ledger_dir.parent / "notices", _demo_links())
         job = replace(job, notices=notices)
         if provider == "aws":
@@ -191,6 +195,8 @@ def simulate(provider: str, ledger_dir: Path, monday: datetime, end: datetime) -
             for event in world.events.get(at, []):
                 event()
             report = reconcile(job)
+            book_run_calls(job.store, meter, report.run_id, at, {}, save=True)
+            meter.clear()
             runs += 1
             left_alone.update(_left_alone(report.decisions))
             if (at.hour, at.minute) == INVENTORY_AT:
