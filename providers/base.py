@@ -71,6 +71,7 @@ class Action(StrEnum):
 
 # The actions that turn a resource off (the ledger's off-periods open at them).
 OFF_ACTIONS: frozenset[Action] = frozenset({Action.STOP, Action.SCALE_DOWN})
+ON_ACTIONS: frozenset[Action] = frozenset({Action.START, Action.SCALE_UP})
 
 
 class Outcome(StrEnum):

@@ -33,7 +33,6 @@ from providers.base import Action, Outcome, Resource, ResourceState, Result
 
 log = logging.getLogger("offhours.bookings")
 
-_ON = (Action.START, Action.SCALE_UP)
 _OFF_NAMES = tuple(a.value for a in _OFF)
 
 

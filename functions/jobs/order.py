@@ -25,7 +25,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
-from providers.base import OFF_ACTIONS, Action, Decision, Resource, ResourceState
+from providers.base import OFF_ACTIONS, ON_ACTIONS, Action, Decision, Resource, ResourceState
 
 ORDER_TAG = "offhours-order"
 WAIT_TAG = "offhours-order-wait"
@@ -34,7 +34,6 @@ MAX_ORDER = 999
 MAX_WAIT = timedelta(hours=24)
 # The words every held decision's reason carries (``held_starts`` finds them by it).
 HELD = "waiting for order"
-_ON = (Action.START, Action.SCALE_UP)
 _WAIT = re.compile(r"(?:([0-9]{1,2})h)?(?:([0-9]{1,4})m)?")
 
 
@@ -100,7 +99,7 @@ def sequence(
             continue
         for member in group:
             decision = out[member.index]
-            if decision.action in _ON:
+            if decision.action in ON_ACTIONS:
                 why = _start_blocker(member, group, now, running_since)
             elif decision.action in OFF_ACTIONS:
                 why = _stop_blocker(member, group)

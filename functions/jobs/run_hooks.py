@@ -21,12 +21,10 @@ from typing import TYPE_CHECKING
 import schedules
 from functions.jobs.planner import Policy
 from ledger.run_state import TargetState
-from providers.base import Action, Decision, Resource
+from providers.base import ON_ACTIONS, Action, Decision, Resource
 
 if TYPE_CHECKING:
     from functions.jobs.notices import NoticeOutcome, NoticeStep
-
-_ON = (Action.START, Action.SCALE_UP)
 
 
 @dataclass(frozen=True)
@@ -86,7 +84,7 @@ class Wake(Hook):
 
     def adjust(self, decisions: list[Decision]) -> list[Decision]:
         # A wake never stops anything.
-        return [d if d.action in _ON else replace(d, action=Action.SKIP) for d in decisions]
+        return [d if d.action in ON_ACTIONS else replace(d, action=Action.SKIP) for d in decisions]
 
 
 @dataclass(frozen=True)
