@@ -8,7 +8,6 @@ minutes). No datapoint means no invocation. Endpoints sharing a window are asked
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -16,19 +15,8 @@ from typing import Any
 
 PERMISSIONS = ("cloudwatch:GetMetricData",)
 NAMESPACE = "AWS/SageMaker"
-_WINDOW = re.compile(r"^\s*(\d+)\s*(m|min|mins|minutes?|h|hours?|d|days?)?\s*$", re.IGNORECASE)
-_UNITS = {"m": 60, "h": 3600, "d": 86400}
 _MAX_QUERIES = 500
 _MAX_POINTS = 100_800
-
-
-def parse_window(text: str) -> timedelta:
-    """``60m`` -> 1 hour. ValueError with the forms that work."""
-    match = _WINDOW.match(text)
-    if not match or int(match.group(1)) == 0:
-        raise ValueError(f"{text!r} is not a window: use minutes, hours or days like 60m, 2h, 1d")
-    unit = (match.group(2) or "m")[0].lower()
-    return timedelta(seconds=int(match.group(1)) * _UNITS[unit])
 
 
 @dataclass(frozen=True)

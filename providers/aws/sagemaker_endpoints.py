@@ -44,6 +44,7 @@ from providers.base import (
     Result,
     Target,
 )
+from providers.idle_rule import parse_window
 from providers.prices import price_from_tag
 from providers.restore import ScalesToZero
 from providers.store import StoreError
@@ -134,7 +135,7 @@ class SageMakerEndpoints(ScalesToZero[AwsConnection]):
         if endpoint.components is not None and not any(endpoint.components.values()):
             return None
         try:
-            window = idle.parse_window(text)
+            window = parse_window(text)
         except ValueError:
             return None
         created = endpoint.endpoint.get("CreationTime")
@@ -230,7 +231,7 @@ class SageMakerEndpoints(ScalesToZero[AwsConnection]):
         if text is None:
             return ""
         try:
-            idle.parse_window(text)
+            parse_window(text)
         except ValueError as err:
             return f"bad {self.idle_tag_key} tag: {err}"
         return ""

@@ -19,6 +19,7 @@ from providers.aws.s3_store import S3Store
 from providers.aws.ses_mail import SesSender, SesSendError
 from providers.aws.tagging import TagListings, resource_type_of
 from providers.base import ProviderConfig
+from providers.idle_rule import parse_window
 from providers.pricing import PriceSourceError, Quote
 from providers.store import ABSENT, StoreError
 
@@ -34,13 +35,13 @@ from providers.store import ABSENT, StoreError
     ],
 )
 def test_idle_windows_in_minutes_hours_or_days(text: str, window: timedelta) -> None:
-    assert idle.parse_window(text) == window
+    assert parse_window(text) == window
 
 
 @pytest.mark.parametrize("text", ["", "0m", "an hour", "1w", "-5m"])
 def test_an_idle_window_that_is_not_one_says_which_forms_work(text: str) -> None:
     with pytest.raises(ValueError, match="use minutes, hours or days like 60m, 2h, 1d"):
-        idle.parse_window(text)
+        parse_window(text)
 
 
 def test_invocations_are_summed_per_endpoint_over_its_own_window(clients: Any) -> None:
