@@ -15,12 +15,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from providers.base import AdapterOptions, Resource, Target
 from providers.gcp import rest
-from providers.gcp.utilisation import Calls
+from providers.gcp.utilisation import Calls, rfc3339
 from providers.idle_rule import Rule, parse_window
 from providers.metering import add_calls
 
@@ -84,8 +84,8 @@ def _commands(
                     f'metric.type = "{METRIC}" AND resource.type = "gce_instance"'
                     f" AND resource.labels.instance_id = one_of({listed})"
                 ),
-                "interval.startTime": _rfc3339(rule.start(now)),
-                "interval.endTime": _rfc3339(rule.end(now)),
+                "interval.startTime": rfc3339(rule.start(now)),
+                "interval.endTime": rfc3339(rule.end(now)),
                 "aggregation.alignmentPeriod": f"{int(rule.window.total_seconds())}s",
                 "aggregation.perSeriesAligner": "ALIGN_MAX",
             }
@@ -111,7 +111,3 @@ def _add(peaks: dict[str, dict[str, float]], item: dict[str, Any]) -> None:
     peak = max((float(v) for v in values), default=0.0)
     found = peaks.setdefault(instance_id, {})
     found[command] = max(peak, found.get(command, 0.0))
-
-
-def _rfc3339(at: datetime) -> str:
-    return at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")

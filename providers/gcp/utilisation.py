@@ -96,8 +96,8 @@ def _query(
             f'metric.type = "{_METRICS[signal]}" AND resource.type = "gce_instance"'
             f" AND resource.labels.instance_id = one_of({listed}){device}"
         ),
-        "interval.startTime": _rfc3339(rule.start(now)),
-        "interval.endTime": _rfc3339(rule.end(now)),
+        "interval.startTime": rfc3339(rule.start(now)),
+        "interval.endTime": rfc3339(rule.end(now)),
         "aggregation.alignmentPeriod": f"{int(_STEP.total_seconds())}s",
         "aggregation.perSeriesAligner": "ALIGN_MAX",
     }
@@ -171,7 +171,7 @@ def mark_idle(
     return [judged.get(r.key, r) for r in resources]
 
 
-def _rfc3339(at: datetime) -> str:
+def rfc3339(at: datetime) -> str:
     return at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
